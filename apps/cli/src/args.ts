@@ -1,0 +1,58 @@
+/**
+ * Flag parsing for the CLI: a thin layer over node:util's parseArgs that turns every mistake
+ * (unknown flag, missing value, not a number) into a one-line SeqcastError naming the flag.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SeqcastError } from '@seqcast/core';
+
+export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
+export type Flags = Record<string, string | boolean | undefined>;
+
+/** Parse `argv` against `spec`; unknown flags and stray positionals are errors. */
+export function parseFlags(argv: string[], spec: FlagSpec, command: string): Flags {
+  try {
+    const { values } = parseArgs({ args: argv, options: { ...spec, debug: { type: 'boolean' } }, strict: true, allowPositionals: false });
+    return values as Flags;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    throw new SeqcastError('BAD_ARGUMENT', `${command}: ${msg.replace(/^TypeError.*?: /, '')}`);
+  }
+}
+
+export function requireString(flags: Flags, name: string, command: string): string {
+  const v = flags[name];
+  if (typeof v !== 'string' || v === '') {
+    throw new SeqcastError('BAD_ARGUMENT', `${command}: --${name} is required`, { where: `--${name}` });
+  }
+  return v;
+}
+
+export function optionalString(flags: Flags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+interface NumberRule {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+}
+
+/** A numeric flag, or `undefined` when absent; a bad value names the flag and what was received. */
+export function optionalNumber(flags: Flags, name: string, rule: NumberRule = {}): number | undefined {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const n = Number(text);
+  const expected = rule.integer ? 'an integer' : 'a number';
+  if (text === '' || !Number.isFinite(n) || (rule.integer && !Number.isInteger(n))) {
+    throw new SeqcastError('BAD_ARGUMENT', `--${name} must be ${expected} (received "${text}")`, { where: `--${name}` });
+  }
+  if (rule.min !== undefined && n < rule.min) {
+    throw new SeqcastError('BAD_ARGUMENT', `--${name} must be >= ${rule.min} (received ${n})`, { where: `--${name}` });
+  }
+  if (rule.max !== undefined && n > rule.max) {
+    throw new SeqcastError('BAD_ARGUMENT', `--${name} must be <= ${rule.max} (received ${n})`, { where: `--${name}` });
+  }
+  return n;
+}

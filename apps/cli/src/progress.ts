@@ -1,0 +1,49 @@
+/**
+ * Training progress for the terminal: a redrawn bar (epoch, loss, ETA) on a TTY, plain lines
+ * otherwise so logs and pipes stay readable.
+ */
+export interface ProgressUpdate {
+  epoch: number; // 1-based
+  epochs: number;
+  loss: number;
+  elapsedMs: number;
+  extra?: string;
+}
+
+function fmtDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export class ProgressBar {
+  private lastPlain = 0;
+  private readonly tty: boolean;
+  constructor(
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.tty = Boolean(stream.isTTY) && process.env.CI !== 'true';
+  }
+
+  update(u: ProgressUpdate): void {
+    const eta = (u.elapsedMs / u.epoch) * (u.epochs - u.epoch);
+    const text = `epoch ${u.epoch}/${u.epochs} loss ${u.loss.toFixed(4)} ETA ${fmtDuration(eta)}${u.extra ? ' ' + u.extra : ''}`;
+    if (this.tty) {
+      const width = 24;
+      const filled = Math.round((u.epoch / u.epochs) * width);
+      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+      this.stream.write(`\r\x1b[2K${this.label} ${bar} ${text}`);
+      if (u.epoch === u.epochs) this.stream.write('\n');
+      return;
+    }
+    // Plain mode: about ten lines per run, plus the last epoch.
+    const step = Math.max(1, Math.ceil(u.epochs / 10));
+    if (u.epoch === u.epochs || u.epoch - this.lastPlain >= step) {
+      this.lastPlain = u.epoch;
+      this.stream.write(`${this.label} ${text}\n`);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+/** Every CLI command, in help order. Each area owns one module under ./commands. */
+import type { Command, CommandGroup } from './command.js';
+import { info } from './commands/info.js';
+
+export const commands: (Command | CommandGroup)[] = [info];

@@ -1,0 +1,2 @@
+/** Test helpers shared by seqcast's packages. */
+export * from './leaks.js';

@@ -1,0 +1,3 @@
+// Every test file runs on the backend seqcast would pick (SEQCAST_BACKEND honoured).
+import { initBackend } from '@seqcast/core';
+await initBackend();
