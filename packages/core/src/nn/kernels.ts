@@ -1,0 +1,132 @@
+/**
+ * Chooses which implementation of the recurrent seam (types.ts) training and inference use:
+ * the optional native `@seqcast/kernels` package ("fused") or the plain tfjs-op reference ("tfjs").
+ *
+ * `SEQCAST_KERNELS=fused|tfjs|auto` (default auto: fused when `@seqcast/kernels` loads and reports
+ * itself available, else tfjs). The package is an optional dependency loaded by dynamic import, so
+ * core works without it; asking for `fused` where it cannot load is a BACKEND_UNAVAILABLE error.
+ * The choice is made once per process and logged once (stderr).
+ */
+import { SeqcastError } from '../errors.js';
+import { gruSequenceReference, lstmSequenceReference } from './reference.js';
+import type { GruSequenceFn, LstmSequenceFn } from './types.js';
+
+/** Which implementation runs the recurrent layers. */
+export type KernelPath = 'fused' | 'tfjs';
+/** What was asked for (`SEQCAST_KERNELS`). */
+export type KernelRequest = KernelPath | 'auto';
+
+/** The active recurrent implementation and why it was chosen. */
+export interface KernelStatus {
+  path: KernelPath;
+  requested: KernelRequest;
+  /** Why this path (e.g. why fused was not used). */
+  reason: string;
+  /** Instruction set the fused kernels were built for, when fused. */
+  isa?: string;
+  /** False until initKernels() has run: the reference path is used meanwhile. */
+  initialised: boolean;
+}
+
+/** The shape of the optional `@seqcast/kernels` module. */
+export interface KernelsModule {
+  lstmSequence: LstmSequenceFn;
+  gruSequence: GruSequenceFn;
+  kernelsInfo(): { available: boolean; reason?: string; isa?: string };
+}
+
+let impl: { lstm: LstmSequenceFn; gru: GruSequenceFn } = { lstm: lstmSequenceReference, gru: gruSequenceReference };
+let status: KernelStatus = { path: 'tfjs', requested: 'auto', reason: 'not initialised yet', initialised: false };
+let pending: Promise<KernelStatus> | undefined;
+let logger: ((line: string) => void) | null = (line) => process.stderr.write(line + '\n');
+
+/** Parse a kernels request (from `SEQCAST_KERNELS` or an option). */
+export function parseKernelRequest(value: string | undefined, where = 'SEQCAST_KERNELS'): KernelRequest {
+  const v = (value ?? 'auto').trim().toLowerCase() || 'auto';
+  if (v === 'auto' || v === 'fused' || v === 'tfjs') return v;
+  throw new SeqcastError('BAD_ARGUMENT', `${where} must be one of fused, tfjs, auto (received "${value}")`, { where });
+}
+
+/** Where the one-time "kernels: ..." line goes (default stderr); `null` silences it. */
+export function setKernelLogger(fn: ((line: string) => void) | null): void {
+  logger = fn;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+}
+
+async function loadKernels(): Promise<KernelsModule> {
+  // A string specifier typed as `string` keeps TypeScript from requiring the optional package.
+  const mod = (await import('@seqcast/kernels' as string)) as Partial<KernelsModule>;
+  if (typeof mod.lstmSequence !== 'function' || typeof mod.gruSequence !== 'function' || typeof mod.kernelsInfo !== 'function') {
+    throw new Error('@seqcast/kernels does not export lstmSequence, gruSequence and kernelsInfo');
+  }
+  return mod as KernelsModule;
+}
+
+/**
+ * Pick the implementation once per process (call after initBackend). Later calls return the
+ * same status. Models call this before training or inference.
+ *
+ * @example
+ * await initBackend();
+ * const k = await initKernels();   // honours SEQCAST_KERNELS
+ * console.log(k.path);             // "fused" or "tfjs"
+ */
+export async function initKernels(request?: KernelRequest): Promise<KernelStatus> {
+  if (status.initialised) return status;
+  if (!pending) {
+    pending = (async () => {
+      const want = request ?? parseKernelRequest(process.env.SEQCAST_KERNELS);
+      let next: KernelStatus;
+      if (want === 'tfjs') {
+        next = { path: 'tfjs', requested: want, reason: 'requested', initialised: true };
+      } else {
+        let why: string;
+        try {
+          const mod = await loadKernels();
+          const info = mod.kernelsInfo();
+          if (info.available) {
+            impl = { lstm: mod.lstmSequence, gru: mod.gruSequence };
+            next = { path: 'fused', requested: want, reason: want === 'fused' ? 'requested' : 'available', initialised: true };
+            if (info.isa) next.isa = info.isa;
+          }
+          why = info.reason ?? 'reports itself unavailable';
+        } catch (e) {
+          why = `@seqcast/kernels could not be loaded (${firstLine(e)})`;
+        }
+        next ??= { path: 'tfjs', requested: want, reason: why, initialised: true };
+        if (next.path === 'tfjs' && want === 'fused') {
+          throw new SeqcastError('BACKEND_UNAVAILABLE', `SEQCAST_KERNELS=fused but the fused kernels are not available: ${why}`, {
+            where: 'SEQCAST_KERNELS',
+          });
+        }
+      }
+      status = next;
+      logger?.(describeKernels(status));
+      return status;
+    })();
+    pending.catch(() => {
+      pending = undefined;
+    });
+  }
+  return pending;
+}
+
+/** The active recurrent implementation (reference "tfjs" until initKernels() has run). */
+export function kernelStatus(): KernelStatus {
+  return status;
+}
+
+/** One human line describing the kernel choice. */
+export function describeKernels(s: KernelStatus): string {
+  const isa = s.isa ? ` ${s.isa}` : '';
+  return `seqcast: recurrent kernels ${s.path}${isa} (${s.reason})`;
+}
+
+/** LSTM over a whole sequence through the active implementation. */
+export const lstmSequence: LstmSequenceFn = (x, kernel, recurrentKernel, bias, opts) => impl.lstm(x, kernel, recurrentKernel, bias, opts);
+
+/** GRU over a whole sequence through the active implementation. */
+export const gruSequence: GruSequenceFn = (x, kernel, recurrentKernel, bias, opts) => impl.gru(x, kernel, recurrentKernel, bias, opts);
