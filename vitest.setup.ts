@@ -1,3 +1,3 @@
-// Every test file runs on the backend seqcast would pick (SEQCAST_BACKEND honoured).
+// Every test file runs on the backend seqcast would pick (SEQCAST_BACKEND honoured), quietly.
 import { initBackend } from '@seqcast/core';
-await initBackend();
+await initBackend({ log: false });

@@ -12,7 +12,7 @@ export const info: Command = {
   usage: 'seqcast info [--json]',
   async run(argv, io) {
     const flags = parseFlags(argv, { json: { type: 'boolean' } }, 'info');
-    const backend = await initBackend();
+    const backend = await initBackend({ log: false });
     const corePkg = require('@seqcast/core/package.json') as { version: string };
     const data = {
       seqcast: corePkg.version,

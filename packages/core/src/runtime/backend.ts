@@ -66,8 +66,24 @@ function firstLine(e: unknown): string {
  * const info = await initBackend();          // honours SEQCAST_BACKEND
  * console.log(`backend: ${info.name}`);
  */
-export async function initBackend(request?: BackendRequest): Promise<BackendInfo> {
-  const want = request ?? parseBackendRequest(process.env.SEQCAST_BACKEND);
+export interface InitBackendOptions {
+  /** Which backend to use; default `SEQCAST_BACKEND`, else `auto`. */
+  backend?: BackendRequest;
+  /**
+   * Where the one start-up line naming the backend goes (default: stderr, so stdout stays clean
+   * for `--json` output). `false` silences it; `SEQCAST_QUIET=1` does too.
+   */
+  log?: ((line: string) => void) | false;
+}
+
+export async function initBackend(requestOrOptions?: BackendRequest | InitBackendOptions): Promise<BackendInfo> {
+  const opts: InitBackendOptions =
+    typeof requestOrOptions === 'string' ? { backend: requestOrOptions } : (requestOrOptions ?? {});
+  const want = opts.backend ?? parseBackendRequest(process.env.SEQCAST_BACKEND);
+  const log =
+    opts.log === false || process.env.SEQCAST_QUIET === '1'
+      ? undefined
+      : (opts.log ?? ((line: string) => process.stderr.write(line + '\n')));
   if (active) {
     if (want !== 'auto' && want !== active.name) {
       throw new SeqcastError(
@@ -85,6 +101,7 @@ export async function initBackend(request?: BackendRequest): Promise<BackendInfo
         try {
           await tryLoad(name);
           active = { name, tfjsName: tf.getBackend(), requested: want, skipped, tfjsVersion: tf.version_core };
+          log?.(describeBackend(active));
           return active;
         } catch (e) {
           skipped.push({ name, reason: firstLine(e) });
