@@ -38,7 +38,9 @@ export interface KernelsModule {
 let impl: { lstm: LstmSequenceFn; gru: GruSequenceFn } = { lstm: lstmSequenceReference, gru: gruSequenceReference };
 let status: KernelStatus = { path: 'tfjs', requested: 'auto', reason: 'not initialised yet', initialised: false };
 let pending: Promise<KernelStatus> | undefined;
-let logger: ((line: string) => void) | null = (line) => process.stderr.write(line + '\n');
+let logger: ((line: string) => void) | null = (line) => {
+  if (process.env.SEQCAST_QUIET !== '1') process.stderr.write(line + '\n');
+};
 
 /** Parse a kernels request (from `SEQCAST_KERNELS` or an option). */
 export function parseKernelRequest(value: string | undefined, where = 'SEQCAST_KERNELS'): KernelRequest {
@@ -47,7 +49,7 @@ export function parseKernelRequest(value: string | undefined, where = 'SEQCAST_K
   throw new SeqcastError('BAD_ARGUMENT', `${where} must be one of fused, tfjs, auto (received "${value}")`, { where });
 }
 
-/** Where the one-time "kernels: ..." line goes (default stderr); `null` silences it. */
+/** Where the one-time "recurrent kernels ..." line goes (default stderr unless SEQCAST_QUIET=1); `null` silences it. */
 export function setKernelLogger(fn: ((line: string) => void) | null): void {
   logger = fn;
 }

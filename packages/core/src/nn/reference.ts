@@ -18,8 +18,9 @@ import type { GruSequenceFn, LstmSequenceFn, SequenceOptions } from './types.js'
 function gatherRows(kernel: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   const [rows, cols] = kernel.shape;
   const flat = ids.reshape([-1]) as tf.Tensor1D;
-  const gathered = tf.customGrad((k: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([flat]);
+  const gathered = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const k = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([flat]);
     return {
       value: tf.gather(k, flat),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -44,6 +45,15 @@ function inputProjection(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, f
   if (i !== inputDim) throw new SeqcastError('BAD_ARGUMENT', `${fn}: x has ${i} features, kernel expects ${inputDim}`);
   const flat = tf.matMul(x.reshape([b * t, i]) as tf.Tensor2D, kernel);
   return tf.add(flat, bias).reshape([b, t, gates]) as tf.Tensor3D;
+}
+
+/**
+ * [B,T,G] -> T tensors [B,G]. A single step is a reshape: tfjs's unstack gradient breaks when
+ * unstack has only one output (it hands the gradient function a tensor instead of an array).
+ */
+function stepsOf(xp: tf.Tensor3D): tf.Tensor2D[] {
+  const [b, t, g] = xp.shape;
+  return t === 1 ? [xp.reshape([b, g])] : (tf.unstack(xp, 1) as tf.Tensor2D[]);
 }
 
 interface StepMask {
@@ -90,7 +100,7 @@ export const lstmSequenceReference: LstmSequenceFn = (x, kernel, recurrentKernel
   const xp = inputProjection(x, kernel, bias, 'lstmSequence');
   const [batch, steps] = xp.shape;
   const masks = stepMasks(opts.mask, steps);
-  const xs = tf.unstack(xp, 1) as tf.Tensor2D[];
+  const xs = stepsOf(xp);
   let h = initialState(opts.h0, batch, units);
   let c = initialState(opts.c0, batch, units);
   const outs: tf.Tensor2D[] = [];
@@ -119,7 +129,7 @@ export const gruSequenceReference: GruSequenceFn = (x, kernel, recurrentKernel, 
   const xp = inputProjection(x, kernel, bias, 'gruSequence');
   const [batch, steps] = xp.shape;
   const masks = stepMasks(opts.mask, steps);
-  const xs = tf.unstack(xp, 1) as tf.Tensor2D[];
+  const xs = stepsOf(xp);
   const [rkZr, rkH] = tf.split(recurrentKernel, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
   let h = initialState(opts.h0, batch, units);
   const outs: tf.Tensor2D[] = [];

@@ -1,0 +1,657 @@
+/**
+ * CharLM: the lecture's character-level language model (labs 12-1, 12-3, 12-4) as a library class.
+ *
+ * One-hot characters -> 1..N stacked LSTM or GRU layers -> a dense softmax over the vocabulary at
+ * every step, trained with Adam on sequence cross-entropy over the sliding windows
+ * x = text[i:i+L], y = text[i+1:i+L+1].
+ *
+ * The weights live in a standard tf.LayersModel (Input -> LSTM/GRU... -> Dense softmax), so a saved
+ * model loads with stock `tf.loadLayersModel`; training and inference run the recurrent layers
+ * through the seam in ../nn (native kernels when available, tfjs ops otherwise) over those weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SeqcastError } from '../errors.js';
+import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir } from '../io/model-dir.js';
+import { gruSequence, initKernels, kernelStatus, lstmSequence } from '../nn/kernels.js';
+import { sequenceCrossEntropy } from '../nn/sequence.js';
+import { seededRandom, shuffledIndices } from '../random.js';
+import { backendInfo, initBackend } from '../runtime/backend.js';
+import { Vocabulary, type VocabularyJSON } from '../vocab.js';
+
+/** The recurrent cell. */
+export type CellType = 'lstm' | 'gru';
+
+/** The architecture of a CharLM (what `fromConfig` needs besides the vocabulary). */
+export interface CharLMConfig {
+  cell: CellType;
+  /** Stacked recurrent layers (>= 1). */
+  layers: number;
+  /** Units per recurrent layer. */
+  hidden: number;
+  /** Window length L used in training. */
+  seqLength: number;
+  /**
+   * Dense softmax head after the recurrent layers (lab 12-4). `false` uses the last layer's
+   * outputs directly as logits (lab 12-3), which requires hidden === vocabSize.
+   */
+  dense: boolean;
+  vocabSize: number;
+}
+
+/** Options for {@link CharLM.train}; only `seqLength` is required. */
+export interface CharLMOptions {
+  /** Window length L (required). */
+  seqLength: number;
+  /** Default 'lstm'. */
+  cell?: CellType;
+  /** Default 1. */
+  layers?: number;
+  /** Default: the vocabulary size (as in the lecture). */
+  hidden?: number;
+  /** Default true (dense softmax head). */
+  dense?: boolean;
+  /** Default 100. */
+  epochs?: number;
+  /** Adam learning rate. Default 0.1 (the lecture's). */
+  learningRate?: number;
+  /** Windows per batch. Default: all windows in one batch (as in the lecture). */
+  batchSize?: number;
+  /** Seeds weight initialisers and the batch shuffle. Default 777 (the lecture's). */
+  seed?: number;
+}
+
+/** What training recorded (saved with the model). */
+export interface CharLMTrainingInfo {
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+  seed: number;
+  /** Number of training windows. */
+  windows: number;
+  /** Mean training loss of the last epoch. */
+  loss: number;
+  /** {@link CharLM.evaluate} accuracy on the training text after training. */
+  accuracy: number;
+  elapsedMs: number;
+  backend: string;
+  kernels: string;
+  trainedAt: string;
+}
+
+/** Progress reported after every epoch. */
+export interface EpochProgress {
+  /** 1-based. */
+  epoch: number;
+  epochs: number;
+  /** Mean training loss of this epoch. */
+  loss: number;
+  /** Milliseconds since training started. */
+  elapsedMs: number;
+}
+
+export interface TrainCallbacks {
+  onEpoch?(p: EpochProgress): void;
+  /** Aborting stops training between batches; `train` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Options for {@link CharLM.generate}. */
+export interface GenerateOptions {
+  /** Softmax temperature (default 1); 0 picks the most likely character every step. */
+  temperature?: number;
+  /** Sample only among the K most likely characters (default: all). */
+  topK?: number;
+  /** Sampling seed (default: random). The same seed always gives the same text. */
+  seed?: number;
+}
+
+/** Result of {@link CharLM.evaluate}. */
+export interface CharEvaluation {
+  /** Fraction of characters text[1..] predicted right (each predicted once, see evaluate). */
+  accuracy: number;
+  /** Mean cross-entropy (nats) of those predictions. */
+  loss: number;
+  /** Windows the text was cut into. */
+  windows: number;
+  /** Characters predicted (text length - 1). */
+  predictions: number;
+}
+
+/** seqcast.json "extra" of a chars model. */
+interface CharLMExtra {
+  vocabulary: VocabularyJSON;
+  training: CharLMTrainingInfo | null;
+}
+
+interface LayerState {
+  h: tf.Tensor2D;
+  c?: tf.Tensor2D;
+}
+
+interface RecurrentWeights {
+  kernel: tf.Tensor2D;
+  recurrentKernel: tf.Tensor2D;
+  bias: tf.Tensor1D;
+}
+
+const INFERENCE_CHUNK = 256;
+
+function badArg(field: string, msg: string): SeqcastError {
+  return new SeqcastError('BAD_ARGUMENT', `${field} ${msg}`, { where: field });
+}
+
+function intIn(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw badArg(field, `must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max} (received ${JSON.stringify(v)})`);
+  }
+  return v;
+}
+
+/** Check a config read from a file or given by a caller; `where` prefixes field names. */
+function validateConfig(c: Partial<CharLMConfig>, where: string, code: 'BAD_ARGUMENT' | 'BAD_MODEL'): CharLMConfig {
+  try {
+    if (c.cell !== 'lstm' && c.cell !== 'gru') throw badArg(`${where}cell`, `must be "lstm" or "gru" (received ${JSON.stringify(c.cell)})`);
+    if (typeof c.dense !== 'boolean') throw badArg(`${where}dense`, `must be true or false (received ${JSON.stringify(c.dense)})`);
+    const config: CharLMConfig = {
+      cell: c.cell,
+      layers: intIn(c.layers, `${where}layers`, 1, 64),
+      hidden: intIn(c.hidden, `${where}hidden`, 1, 65536),
+      seqLength: intIn(c.seqLength, `${where}seqLength`, 1, 1_000_000),
+      dense: c.dense,
+      vocabSize: intIn(c.vocabSize, `${where}vocabSize`, 1),
+    };
+    if (!config.dense && config.hidden !== config.vocabSize) {
+      throw badArg(`${where}hidden`, `must equal the vocabulary size (${config.vocabSize}) when there is no dense head (received ${config.hidden})`);
+    }
+    return config;
+  } catch (e) {
+    if (e instanceof SeqcastError && code === 'BAD_MODEL') throw new SeqcastError('BAD_MODEL', e.message, e.details);
+    throw e;
+  }
+}
+
+/** The standard tfjs model holding a CharLM's weights (also what stock loadLayersModel sees). */
+function buildContainer(config: CharLMConfig, seed: number): tf.LayersModel {
+  return quietOrthogonal(() => buildLayers(config, seed));
+}
+
+function buildLayers(config: CharLMConfig, seed: number): tf.LayersModel {
+  const { vocabSize: V, hidden: H } = config;
+  // Each initialiser gets its own seed: equal seeds would give equal random streams.
+  let k = 0;
+  const nextSeed = () => seed * 1009 + ++k;
+  const input = tf.input({ shape: [null, V], name: 'chars' });
+  let x = input as tf.SymbolicTensor;
+  for (let l = 0; l < config.layers; l++) {
+    const args = {
+      units: H,
+      returnSequences: true,
+      activation: 'tanh' as const,
+      recurrentActivation: 'sigmoid' as const,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
+      recurrentInitializer: tf.initializers.orthogonal({ seed: nextSeed() }),
+      name: `${config.cell}_${l + 1}`,
+    };
+    const layer = config.cell === 'lstm' ? tf.layers.lstm({ ...args, unitForgetBias: true }) : tf.layers.gru(args);
+    x = layer.apply(x) as tf.SymbolicTensor;
+  }
+  const head = config.dense
+    ? tf.layers.dense({ units: V, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: 'softmax' })
+    : tf.layers.activation({ activation: 'softmax', name: 'softmax' });
+  return tf.model({ inputs: input, outputs: head.apply(x) as tf.SymbolicTensor, name: 'charlm' });
+}
+
+/**
+ * tfjs warns ("Orthogonal initializer is being called on a matrix with more than 2000 elements")
+ * for any recurrent kernel above 2000 weights, e.g. hidden 25. The cost is a one-off QR at build
+ * time, so that one warning is filtered out while layers are built; every other warning passes.
+ */
+function quietOrthogonal<T>(build: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Orthogonal initializer')) return;
+    warn(...args);
+  };
+  try {
+    return build();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** Pick the recurrent and dense weights out of a container; anything unexpected is BAD_MODEL. */
+function extractWeights(model: tf.LayersModel, config: CharLMConfig, where: string) {
+  const bad = (msg: string) => new SeqcastError('BAD_MODEL', `${where}: ${msg}`, { where });
+  const className = config.cell === 'lstm' ? 'LSTM' : 'GRU';
+  const gates = config.cell === 'lstm' ? 4 : 3;
+  const rnn = model.layers.filter((l) => l.getClassName() === className);
+  if (rnn.length !== config.layers) throw bad(`expected ${config.layers} ${className} layer(s), found ${rnn.length}`);
+  const recurrent: RecurrentWeights[] = rnn.map((layer, i) => {
+    const cfg = layer.getConfig();
+    if (cfg.activation !== 'tanh' || cfg.recurrentActivation !== 'sigmoid') {
+      throw bad(`layer ${layer.name} uses activation ${String(cfg.activation)}/${String(cfg.recurrentActivation)}; only tanh/sigmoid is supported`);
+    }
+    const w = layer.weights.map((v) => v.read());
+    const inDim = i === 0 ? config.vocabSize : config.hidden;
+    const [kernel, recurrentKernel, bias] = w;
+    if (
+      w.length !== 3 ||
+      !kernel || kernel.shape.join() !== `${inDim},${gates * config.hidden}` ||
+      !recurrentKernel || recurrentKernel.shape.join() !== `${config.hidden},${gates * config.hidden}` ||
+      !bias || bias.shape.join() !== `${gates * config.hidden}`
+    ) {
+      throw bad(`layer ${layer.name} weights do not match the config (${w.map((t) => `[${t.shape}]`).join(' ')})`);
+    }
+    return { kernel: kernel as tf.Tensor2D, recurrentKernel: recurrentKernel as tf.Tensor2D, bias: bias as tf.Tensor1D };
+  });
+  let dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D } | undefined;
+  if (config.dense) {
+    const layer = model.layers.find((l) => l.getClassName() === 'Dense');
+    const [kernel, bias] = layer ? layer.weights.map((v) => v.read()) : [];
+    if (!kernel || kernel.shape.join() !== `${config.hidden},${config.vocabSize}` || !bias || bias.shape.join() !== `${config.vocabSize}`) {
+      throw bad(`the dense softmax layer is missing or does not match the config`);
+    }
+    dense = { kernel: kernel as tf.Tensor2D, bias: bias as tf.Tensor1D };
+  }
+  return { recurrent, dense };
+}
+
+function flattenStates(states: LayerState[]): tf.Tensor2D[] {
+  return states.flatMap((s) => (s.c ? [s.h, s.c] : [s.h]));
+}
+
+function unflattenStates(flat: tf.Tensor2D[], withCell: boolean): LayerState[] {
+  const out: LayerState[] = [];
+  for (let i = 0; i < flat.length; i += withCell ? 2 : 1) out.push(withCell ? { h: flat[i]!, c: flat[i + 1]! } : { h: flat[i]! });
+  return out;
+}
+
+function argTop(p: ArrayLike<number>, k: number): number[] {
+  const idx = Array.from({ length: p.length }, (_, i) => i);
+  idx.sort((a, b) => p[b]! - p[a]! || a - b);
+  return idx.slice(0, k);
+}
+
+/**
+ * A character-level language model.
+ *
+ * @example
+ * import { CharLM } from '@seqcast/core';
+ * const lm = await CharLM.train('hihello', { seqLength: 6, epochs: 100, learningRate: 0.1, seed: 777 });
+ * lm.predictString('hihell');        // "ihello"
+ * lm.next('hel', 2);                  // [{ char: 'l', p: 0.9… }, …]
+ * await lm.save('models/hihello');
+ * const again = await CharLM.load('models/hihello');
+ * lm.dispose(); again.dispose();
+ */
+export class CharLM {
+  /** The tfjs model holding the weights (standard layers; what save() writes). */
+  readonly model: tf.LayersModel;
+  readonly vocabulary: Vocabulary;
+  readonly config: CharLMConfig;
+  private trainingInfo: CharLMTrainingInfo | null;
+  private readonly recurrent: RecurrentWeights[];
+  private readonly dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D } | undefined;
+  private disposed = false;
+
+  private constructor(model: tf.LayersModel, vocabulary: Vocabulary, config: CharLMConfig, info: CharLMTrainingInfo | null, where: string) {
+    this.model = model;
+    this.vocabulary = vocabulary;
+    this.config = config;
+    this.trainingInfo = info;
+    const w = extractWeights(model, config, where);
+    this.recurrent = w.recurrent;
+    this.dense = w.dense;
+  }
+
+  /** Training record (null for a model built by fromConfig and never trained). */
+  get info(): CharLMTrainingInfo | null {
+    return this.trainingInfo;
+  }
+
+  /** The architecture, for `fromConfig`. */
+  getConfig(): CharLMConfig {
+    return { ...this.config };
+  }
+
+  /**
+   * An untrained model with freshly initialised (seeded) weights.
+   *
+   * @example
+   * const lm = CharLM.fromConfig({ cell: 'gru', layers: 2, hidden: 16, seqLength: 8, dense: true, vocabSize: 5 },
+   *                              Vocabulary.fromText('hello'));
+   */
+  static fromConfig(config: CharLMConfig, vocabulary: Vocabulary, seed = 777): CharLM {
+    const c = validateConfig(config, 'config.', 'BAD_ARGUMENT');
+    if (c.vocabSize !== vocabulary.size) throw badArg('config.vocabSize', `is ${c.vocabSize} but the vocabulary has ${vocabulary.size} characters`);
+    return new CharLM(buildContainer(c, seed), vocabulary, c, null, 'config');
+  }
+
+  /**
+   * Build a vocabulary from `text` and train on its sliding windows.
+   *
+   * @example
+   * const lm = await CharLM.train(sentence, { seqLength: 10, layers: 2, epochs: 500 },
+   *   { onEpoch: (p) => console.log(p.epoch, p.loss) });
+   */
+  static async train(text: string, options: CharLMOptions, callbacks: TrainCallbacks = {}): Promise<CharLM> {
+    await initBackend();
+    await initKernels();
+    if (typeof text !== 'string' || text.length === 0) throw new SeqcastError('BAD_INPUT', 'training text is empty');
+    const vocabulary = Vocabulary.fromText(text);
+    const ids = vocabulary.encode(text);
+    const L = intIn(options.seqLength, 'seqLength', 1, 1_000_000);
+    const windows = ids.length - L;
+    if (windows < 1) {
+      throw new SeqcastError('BAD_INPUT', `training text has ${ids.length} characters; seqLength ${L} needs at least ${L + 1}`, {
+        where: 'seqLength',
+      });
+    }
+    const epochs = intIn(options.epochs ?? 100, 'epochs', 1);
+    const lr = options.learningRate ?? 0.1;
+    if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) throw badArg('learningRate', `must be a positive number (received ${lr})`);
+    const batchSize = Math.min(intIn(options.batchSize ?? windows, 'batchSize', 1), windows);
+    const seed = intIn(options.seed ?? 777, 'seed', 0, 2 ** 31 - 1);
+    const config = validateConfig(
+      {
+        cell: options.cell ?? 'lstm',
+        layers: options.layers ?? 1,
+        hidden: options.hidden ?? vocabulary.size,
+        seqLength: L,
+        dense: options.dense ?? true,
+        vocabSize: vocabulary.size,
+      },
+      '',
+      'BAD_ARGUMENT',
+    );
+    const lm = new CharLM(buildContainer(config, seed), vocabulary, config, null, 'model');
+    try {
+      const lossValue = await lm.fit(ids, { epochs, lr, batchSize, seed }, callbacks);
+      const started = Date.now() - lossValue.elapsedMs;
+      const evaluation = lm.evaluate(text);
+      lm.trainingInfo = {
+        epochs,
+        learningRate: lr,
+        batchSize,
+        seed,
+        windows,
+        loss: lossValue.loss,
+        accuracy: evaluation.accuracy,
+        elapsedMs: lossValue.elapsedMs,
+        backend: backendInfo()?.name ?? tf.getBackend(),
+        kernels: kernelStatus().path,
+        trainedAt: new Date(started).toISOString(),
+      };
+      return lm;
+    } catch (e) {
+      lm.dispose();
+      throw e;
+    }
+  }
+
+  /** The training loop over windows of `ids`. */
+  private async fit(
+    ids: Int32Array,
+    o: { epochs: number; lr: number; batchSize: number; seed: number },
+    cb: TrainCallbacks,
+  ): Promise<{ loss: number; elapsedMs: number }> {
+    const L = this.config.seqLength;
+    const windows = ids.length - L;
+    const rand = seededRandom(o.seed);
+    const optimizer = tf.train.adam(o.lr);
+    const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const makeBatch = (rows: ArrayLike<number>) => {
+      const x = new Int32Array(rows.length * L);
+      const y = new Int32Array(rows.length * L);
+      for (let r = 0; r < rows.length; r++) {
+        const start = rows[r]!;
+        x.set(ids.subarray(start, start + L), r * L);
+        y.set(ids.subarray(start + 1, start + L + 1), r * L);
+      }
+      return { x: tf.tensor2d(x, [rows.length, L], 'int32'), y: tf.tensor2d(y, [rows.length, L], 'int32') };
+    };
+    const fullBatch = o.batchSize >= windows;
+    // One batch of all windows: build it once, not every epoch.
+    const full = fullBatch ? makeBatch(Array.from({ length: windows }, (_, i) => i)) : undefined;
+    const t0 = Date.now();
+    let loss = NaN;
+    try {
+      for (let epoch = 1; epoch <= o.epochs; epoch++) {
+        const order = fullBatch ? undefined : shuffledIndices(windows, rand);
+        let total = 0;
+        for (let start = 0; start < windows; start += o.batchSize) {
+          cb.signal?.throwIfAborted();
+          const n = Math.min(o.batchSize, windows - start);
+          const batch = full ?? makeBatch(order!.subarray(start, start + n));
+          // minimize() runs the loss under tfjs's gradient tape, which frees every intermediate.
+          const cost = optimizer.minimize(() => sequenceCrossEntropy(this.forward(batch.x).logits, batch.y) as tf.Scalar, true, vars)!;
+          if (!full) tf.dispose([batch.x, batch.y]);
+          total += cost.dataSync()[0]! * n;
+          cost.dispose();
+        }
+        loss = total / windows;
+        if (!Number.isFinite(loss)) {
+          throw new SeqcastError('BAD_ARGUMENT', `training diverged at epoch ${epoch} (loss ${loss}); try a smaller learning rate`, {
+            where: 'learningRate',
+          });
+        }
+        cb.onEpoch?.({ epoch, epochs: o.epochs, loss, elapsedMs: Date.now() - t0 });
+        // Let timers, I/O and abort signals run between epochs.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      cb.signal?.throwIfAborted();
+    } finally {
+      if (full) tf.dispose([full.x, full.y]);
+      optimizer.dispose();
+    }
+    return { loss, elapsedMs: Date.now() - t0 };
+  }
+
+  /** ids [B,T] -> logits [B,T,V] and each layer's final state. Call inside tf.tidy. */
+  private forward(ids: tf.Tensor2D, state?: LayerState[]): { logits: tf.Tensor3D; states: LayerState[] } {
+    this.assertUsable();
+    let x: tf.Tensor = ids;
+    const states: LayerState[] = [];
+    this.recurrent.forEach((w, l) => {
+      const s = state?.[l];
+      const opts = s ? (s.c ? { h0: s.h, c0: s.c } : { h0: s.h }) : {};
+      const r = this.config.cell === 'lstm' ? lstmSequence(x, w.kernel, w.recurrentKernel, w.bias, opts) : gruSequence(x, w.kernel, w.recurrentKernel, w.bias, opts);
+      x = r.outputs;
+      states.push(r.c ? { h: r.h, c: r.c } : { h: r.h });
+    });
+    if (!this.dense) return { logits: x as tf.Tensor3D, states };
+    const [b, t, h] = x.shape as [number, number, number];
+    const logits = tf.add(tf.matMul(x.reshape([b * t, h]) as tf.Tensor2D, this.dense.kernel), this.dense.bias);
+    return { logits: logits.reshape([b, t, this.config.vocabSize]) as tf.Tensor3D, states };
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new SeqcastError('NOT_TRAINED', 'this CharLM has been disposed');
+  }
+
+  private encodeNonEmpty(text: string, where: string): Int32Array {
+    if (typeof text !== 'string' || text.length === 0) throw badArg(where, 'must be a non-empty string');
+    return this.vocabulary.encode(text, where);
+  }
+
+  /**
+   * Teacher-forced prediction (the lecture's "prediction str"): for every position of `text`, the
+   * most likely next character given text up to there. Same length as `text`.
+   *
+   * @example
+   * lm.predictString('hihell');   // "ihello"
+   */
+  predictString(text: string): string {
+    const ids = this.encodeNonEmpty(text, 'text');
+    const best = tf.tidy(() => {
+      const { logits } = this.forward(tf.tensor2d(ids, [1, ids.length], 'int32'));
+      return tf.argMax(logits, 2);
+    });
+    const out = best.dataSync();
+    best.dispose();
+    return this.vocabulary.decode(out);
+  }
+
+  /**
+   * The `top` most likely next characters after `text`, with probabilities, most likely first.
+   *
+   * @example
+   * lm.next('hihel', 2);   // [{ char: 'l', p: 0.97 }, { char: 'o', p: 0.01 }]
+   */
+  next(text: string, top = 5): { char: string; p: number }[] {
+    const k = intIn(top, 'top', 1);
+    const ids = this.encodeNonEmpty(text, 'text');
+    const probs = tf.tidy(() => {
+      const { logits } = this.forward(tf.tensor2d(ids, [1, ids.length], 'int32'));
+      return tf.softmax(logits.slice([0, ids.length - 1, 0], [1, 1, -1]).reshape([-1]));
+    });
+    const p = probs.dataSync();
+    probs.dispose();
+    return argTop(p, k).map((i) => ({ char: this.vocabulary.chars[i]!, p: p[i]! }));
+  }
+
+  /**
+   * Sample `length` characters following `prefix` (the continuation only). The recurrent state is
+   * carried from step to step, so the prefix is read once.
+   *
+   * @example
+   * lm.generate('if you', 20, { temperature: 0.5, topK: 3, seed: 1 });
+   */
+  generate(prefix: string, length: number, opts: GenerateOptions = {}): string {
+    const ids = this.encodeNonEmpty(prefix, 'prefix');
+    const n = intIn(length, 'length', 0, 1_000_000);
+    const temperature = opts.temperature ?? 1;
+    if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0) {
+      throw badArg('temperature', `must be a number >= 0 (received ${temperature})`);
+    }
+    const topK = opts.topK === undefined ? this.vocabulary.size : intIn(opts.topK, 'topK', 1);
+    const rand = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
+    let state: LayerState[] | undefined;
+    let input = tf.tensor2d(ids, [1, ids.length], 'int32');
+    const out: number[] = [];
+    try {
+      for (let step = 0; step < n; step++) {
+        const prev = state;
+        const [logpT, ...flatState] = tf.tidy(() => {
+          const { logits, states } = this.forward(input, prev);
+          const t = logits.shape[1];
+          const last = logits.slice([0, t - 1, 0], [1, 1, -1]).reshape([-1]);
+          return [tf.logSoftmax(last), ...flattenStates(states)];
+        });
+        const logp = logpT!.dataSync();
+        logpT!.dispose();
+        if (prev) tf.dispose(flattenStates(prev));
+        state = unflattenStates(flatState as tf.Tensor2D[], this.config.cell === 'lstm');
+        const next = sample(logp, temperature, topK, rand);
+        out.push(next);
+        input.dispose();
+        input = tf.tensor2d([next], [1, 1], 'int32');
+      }
+    } finally {
+      input.dispose();
+      if (state) tf.dispose(flattenStates(state));
+    }
+    return this.vocabulary.decode(out);
+  }
+
+  /**
+   * Next-character accuracy and mean cross-entropy on `text`, cut into the training windows
+   * (length seqLength). Each character after the first is predicted exactly once, from the longest
+   * context one window gives: all steps of the first window, then the last step of every later one
+   * (how the lecture reads back the sentence).
+   *
+   * @example
+   * lm.evaluate(sentence);   // { accuracy: 0.994…, loss: 0.03…, windows: 170, predictions: 179 }
+   */
+  evaluate(text: string): CharEvaluation {
+    const ids = this.encodeNonEmpty(text, 'text');
+    if (ids.length < 2) throw new SeqcastError('BAD_INPUT', 'evaluation text needs at least 2 characters');
+    const L = Math.min(this.config.seqLength, ids.length - 1);
+    const windows = ids.length - L;
+    let correct = 0;
+    let nll = 0;
+    for (let start = 0; start < windows; start += INFERENCE_CHUNK) {
+      const n = Math.min(INFERENCE_CHUNK, windows - start);
+      const x = new Int32Array(n * L);
+      for (let r = 0; r < n; r++) x.set(ids.subarray(start + r, start + r + L), r * L);
+      const logpT = tf.tidy(() => tf.logSoftmax(this.forward(tf.tensor2d(x, [n, L], 'int32')).logits));
+      const logp = logpT.dataSync();
+      logpT.dispose();
+      const V = this.config.vocabSize;
+      for (let r = 0; r < n; r++) {
+        const w = start + r;
+        for (let t = w === 0 ? 0 : L - 1; t < L; t++) {
+          const target = ids[w + t + 1]!;
+          const off = (r * L + t) * V;
+          let best = 0;
+          for (let v = 1; v < V; v++) if (logp[off + v]! > logp[off + best]!) best = v;
+          if (best === target) correct++;
+          nll -= logp[off + target]!;
+        }
+      }
+    }
+    const predictions = ids.length - 1;
+    return { accuracy: correct / predictions, loss: nll / predictions, windows, predictions };
+  }
+
+  /**
+   * Write the model directory: standard model.json + weights.bin and seqcast.json (kind "chars",
+   * config, vocabulary, training info). Atomic.
+   */
+  async save(dir: string): Promise<void> {
+    this.assertUsable();
+    await saveModelDir<CharLMConfig, CharLMExtra>(dir, this.model, {
+      kind: 'chars',
+      config: this.config,
+      extra: { vocabulary: this.vocabulary.toJSON(), training: this.trainingInfo },
+    });
+  }
+
+  /**
+   * Load a directory written by `save`. A missing, corrupt or foreign directory is a SeqcastError
+   * (NOT_FOUND / BAD_MODEL) naming the file and field.
+   */
+  static async load(dir: string): Promise<CharLM> {
+    await initBackend();
+    await initKernels();
+    const meta = await readModelMetadata<Partial<CharLMConfig>, Partial<CharLMExtra>>(dir, 'chars');
+    const file = `${dir}/${METADATA_JSON}`;
+    const config = validateConfig(meta.config, `${file}#config.`, 'BAD_MODEL');
+    const extra = (typeof meta.extra === 'object' && meta.extra) || {};
+    const vocabulary = Vocabulary.fromJSON(extra.vocabulary, `${file}#extra.vocabulary`);
+    if (vocabulary.size !== config.vocabSize) {
+      throw new SeqcastError('BAD_MODEL', `${file}: vocabulary has ${vocabulary.size} characters but config.vocabSize is ${config.vocabSize}`, {
+        where: `${file}#extra.vocabulary`,
+      });
+    }
+    const model = await loadLayersModelDir(dir);
+    try {
+      return new CharLM(model, vocabulary, config, (extra.training as CharLMTrainingInfo | undefined) ?? null, dir);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+
+  /** Free the weights. The instance is unusable afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.dispose();
+  }
+}
+
+/** Draw an id from log-probabilities with temperature and top-k. */
+function sample(logp: ArrayLike<number>, temperature: number, topK: number, rand: () => number): number {
+  const candidates = argTop(logp, Math.min(topK, logp.length));
+  if (temperature === 0 || candidates.length === 1) return candidates[0]!;
+  const top = logp[candidates[0]!]!;
+  const weights = candidates.map((i) => Math.exp((logp[i]! - top) / temperature));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  let u = rand() * sum;
+  for (let j = 0; j < candidates.length; j++) {
+    u -= weights[j]!;
+    if (u <= 0) return candidates[j]!;
+  }
+  return candidates[candidates.length - 1]!;
+}
