@@ -1,0 +1,414 @@
+/**
+ * Many-to-one sequence regressor: a window of `window` time steps x `features` inputs -> the next
+ * `horizon` values. One recurrent layer (LSTM or GRU) reads the window; a dense head maps its last
+ * state to the outputs; an optional linear "skip" path adds a dense map of extra inputs (e.g. the
+ * lags of an autoregression) to the same outputs.
+ *
+ * The weights live in a standard tf.LayersModel (two inputs `window` and `skip`, layers `rnn`,
+ * `head`, `skip_linear`, `sum`), so a saved directory loads with stock `tf.loadLayersModel`.
+ * The head starts at zero: an untrained regressor outputs exactly the skip path, which is what
+ * residual learning on top of a closed-form linear model wants.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SeqcastError } from '../errors.js';
+import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata } from '../io/model-dir.js';
+import { gruSequence, initKernels, lstmSequence } from '../nn/kernels.js';
+import { seededRandom, shuffledIndices } from '../random.js';
+
+/** Shape and architecture of a regressor. */
+export interface RegressorConfig {
+  /** Time steps per input window. */
+  window: number;
+  /** Inputs per time step. */
+  features: number;
+  /** Outputs per window (direct multi-step: values 1..horizon steps ahead). Default 1. */
+  horizon: number;
+  /** Recurrent cell. Default 'lstm'. */
+  cell: 'lstm' | 'gru';
+  /** Recurrent units. Default 32. */
+  units: number;
+  /** Size of the extra linear-path input (0 = no skip path). Default 0. */
+  skipInputs: number;
+}
+
+/** Training data: row-major flat arrays. */
+export interface RegressorData {
+  /** Number of examples. */
+  n: number;
+  /** [n, window, features] */
+  x: Float32Array;
+  /** [n, horizon] */
+  y: Float32Array;
+  /** [n, skipInputs] (required when skipInputs > 0) */
+  skip?: Float32Array;
+}
+
+/** Options for {@link SequenceRegressor.fit}; every field has a default. */
+export interface RegressorFitOptions {
+  /** Maximum epochs. Default 100. */
+  epochs?: number;
+  /** Mini-batch size. Default 32. */
+  batchSize?: number;
+  /** Adam learning rate. Default 0.005. */
+  learningRate?: number;
+  /** Seed for the batch order. Default 0. */
+  seed?: number;
+  /** Validation data for early stopping (the best-validation weights are restored). */
+  validation?: RegressorData;
+  /** Epochs without validation improvement before stopping. Default 10. */
+  patience?: number;
+  /** Keep the skip path fixed (train only the recurrent path). Default false. */
+  freezeSkip?: boolean;
+}
+
+export interface RegressorEpoch {
+  epoch: number;
+  epochs: number;
+  /** Mean training MSE of the epoch. */
+  loss: number;
+  /** Validation MSE after the epoch (when validation data was given). */
+  valLoss?: number;
+  elapsedMs: number;
+}
+
+export interface RegressorCallbacks {
+  onEpoch?(p: RegressorEpoch): void;
+  /** Aborting stops training between batches; `fit` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface RegressorFitResult {
+  epochs: number;
+  bestEpoch: number;
+  trainLoss: number;
+  valLoss: number | null;
+  stopped: 'early' | 'epochs';
+  elapsedMs: number;
+}
+
+const DEFAULTS: RegressorConfig = { window: 1, features: 1, horizon: 1, cell: 'lstm', units: 32, skipInputs: 0 };
+
+function checkConfig(c: RegressorConfig): void {
+  for (const k of ['window', 'features', 'horizon', 'units'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) {
+      throw new SeqcastError('BAD_ARGUMENT', `regressor ${k} must be a positive integer (received ${String(c[k])})`, { where: k });
+    }
+  }
+  if (!Number.isInteger(c.skipInputs) || c.skipInputs < 0) {
+    throw new SeqcastError('BAD_ARGUMENT', `regressor skipInputs must be an integer >= 0 (received ${String(c.skipInputs)})`, {
+      where: 'skipInputs',
+    });
+  }
+  if (c.cell !== 'lstm' && c.cell !== 'gru') {
+    throw new SeqcastError('BAD_ARGUMENT', `regressor cell must be "lstm" or "gru" (received "${String(c.cell)}")`, { where: 'cell' });
+  }
+}
+
+function buildModel(c: RegressorConfig, seed: number): tf.LayersModel {
+  const win = tf.input({ shape: [c.window, c.features], name: 'window' });
+  const common = {
+    units: c.units,
+    name: 'rnn',
+    kernelInitializer: tf.initializers.glorotUniform({ seed }),
+    recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1, gain: 1 }),
+    // The recurrent seam implements tanh/sigmoid cells (tfjs defaults to hardSigmoid).
+    activation: 'tanh' as const,
+    recurrentActivation: 'sigmoid' as const,
+  };
+  const rnn = (c.cell === 'lstm' ? tf.layers.lstm({ ...common, unitForgetBias: true }) : tf.layers.gru(common)).apply(win) as tf.SymbolicTensor;
+  // Zero head: the untrained recurrent path contributes nothing (see the file comment).
+  const head = tf.layers.dense({ units: c.horizon, name: 'head', kernelInitializer: 'zeros' }).apply(rnn) as tf.SymbolicTensor;
+  if (c.skipInputs === 0) return tf.model({ inputs: win, outputs: head, name: 'regressor' });
+  const skipIn = tf.input({ shape: [c.skipInputs], name: 'skip' });
+  const lin = tf.layers
+    .dense({ units: c.horizon, name: 'skip_linear', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) })
+    .apply(skipIn) as tf.SymbolicTensor;
+  const sum = tf.layers.add({ name: 'sum' }).apply([head, lin]) as tf.SymbolicTensor;
+  return tf.model({ inputs: [win, skipIn], outputs: sum, name: 'regressor' });
+}
+
+function checkData(d: RegressorData, c: RegressorConfig, what: string): void {
+  const expect = (arr: Float32Array | undefined, per: number, name: string) => {
+    if (!arr || arr.length !== d.n * per) {
+      throw new SeqcastError('BAD_INPUT', `${what}.${name} must hold ${d.n * per} values (received ${arr?.length ?? 0})`, {
+        where: `${what}.${name}`,
+      });
+    }
+  };
+  if (!Number.isInteger(d.n) || d.n < 1) throw new SeqcastError('BAD_INPUT', `${what}.n must be a positive integer`, { where: `${what}.n` });
+  expect(d.x, c.window * c.features, 'x');
+  expect(d.y, c.horizon, 'y');
+  if (c.skipInputs > 0) expect(d.skip, c.skipInputs, 'skip');
+}
+
+/**
+ * A many-to-one recurrent regressor with an optional linear skip path.
+ *
+ * @example
+ * const reg = SequenceRegressor.create({ window: 8, features: 1, horizon: 1 }, 42);
+ * await reg.fit({ n, x, y }, { epochs: 50, validation: { n: nv, x: xv, y: yv } });
+ * const next = reg.predict({ n: 1, x: lastWindow });   // Float32Array [1 * horizon]
+ * await reg.save('models/reg');
+ * const again = await SequenceRegressor.load('models/reg');
+ */
+export class SequenceRegressor {
+  private constructor(
+    readonly config: RegressorConfig,
+    /** The weight container (standard tfjs layers model). */
+    readonly model: tf.LayersModel,
+  ) {}
+
+  /** A fresh regressor with seeded initial weights. Missing config fields take their defaults. */
+  static create(config: Partial<RegressorConfig> & Pick<RegressorConfig, 'window' | 'features'>, seed = 0): SequenceRegressor {
+    const c: RegressorConfig = { ...DEFAULTS, ...config };
+    checkConfig(c);
+    return new SequenceRegressor(c, buildModel(c, seed));
+  }
+
+  /** Wrap an existing layers model (e.g. loaded from disk) built by this class. */
+  static fromModel(config: RegressorConfig, model: tf.LayersModel): SequenceRegressor {
+    checkConfig(config);
+    const names = new Set(model.layers.map((l) => l.name));
+    for (const n of ['rnn', 'head', ...(config.skipInputs > 0 ? ['skip_linear'] : [])]) {
+      if (!names.has(n)) throw new SeqcastError('BAD_MODEL', `the stored model has no layer "${n}"`, { where: 'model.json' });
+    }
+    const cfg = model.getLayer('rnn').getConfig();
+    if (cfg.activation !== 'tanh' || cfg.recurrentActivation !== 'sigmoid') {
+      throw new SeqcastError('BAD_MODEL', `layer rnn uses ${String(cfg.activation)}/${String(cfg.recurrentActivation)}; only tanh/sigmoid is supported`, {
+        where: 'model.json',
+      });
+    }
+    const gates = config.cell === 'lstm' ? 4 : 3;
+    const shapes = model.getLayer('rnn').weights.map((w) => w.shape.join('x'));
+    const want = [`${config.features}x${gates * config.units}`, `${config.units}x${gates * config.units}`, `${gates * config.units}`];
+    if (shapes.join() !== want.join()) {
+      throw new SeqcastError('BAD_MODEL', `layer rnn weights [${shapes.join(' ')}] do not match the config [${want.join(' ')}]`, { where: 'model.json' });
+    }
+    return new SequenceRegressor(config, model);
+  }
+
+  private tensors(d: RegressorData): { x: tf.Tensor3D; skip?: tf.Tensor2D } {
+    const c = this.config;
+    const x = tf.tensor3d(d.x, [d.n, c.window, c.features]);
+    return c.skipInputs > 0 ? { x, skip: tf.tensor2d(d.skip!, [d.n, c.skipInputs]) } : { x };
+  }
+
+  private weightsOf(name: string): tf.Tensor[] {
+    return this.model.getLayer(name).weights.map((v) => v.read());
+  }
+
+  /**
+   * Forward pass over the container's weights; `skip` is required when the model has a skip
+   * path. The recurrent layer runs through core's recurrent seam (nn/kernels.ts), so the fused
+   * kernels speed this up when available; the result equals the layers model's own `predict`.
+   * Call inside tf.tidy (or dispose the result).
+   */
+  forward(x: tf.Tensor3D, skip?: tf.Tensor2D, withSkip = true): tf.Tensor2D {
+    const [k, rk, b] = this.weightsOf('rnn') as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const seq = this.config.cell === 'lstm' ? lstmSequence : gruSequence;
+    const r = seq(x, k, rk, b);
+    const [hk, hb] = this.weightsOf('head') as [tf.Tensor2D, tf.Tensor1D];
+    let out = tf.add(tf.matMul(r.h, hk), hb) as tf.Tensor2D;
+    if (this.config.skipInputs > 0 && withSkip) {
+      const [sk, sb] = this.weightsOf('skip_linear') as [tf.Tensor2D, tf.Tensor1D];
+      out = tf.add(out, tf.add(tf.matMul(skip!, sk), sb));
+    }
+    return out;
+  }
+
+  /** Predictions for `d.n` windows, row-major [n, horizon]. `d.y` is ignored. */
+  predict(d: Omit<RegressorData, 'y'>): Float32Array {
+    const c = this.config;
+    checkData({ ...d, y: new Float32Array(d.n * c.horizon) }, c, 'predict');
+    return tf.tidy(() => {
+      const t = this.tensors({ ...d, y: new Float32Array(0) });
+      return this.forward(t.x, t.skip).dataSync() as Float32Array;
+    }).slice();
+  }
+
+  /**
+   * The recurrent path alone (head output without the skip path), [n, horizon]; callers that
+   * keep the linear path in float64 outside tfjs add it themselves.
+   */
+  predictRecurrent(d: Pick<RegressorData, 'n' | 'x'>): Float32Array {
+    const c = this.config;
+    if (d.x.length !== d.n * c.window * c.features) {
+      throw new SeqcastError('BAD_INPUT', `predict.x must hold ${d.n * c.window * c.features} values (received ${d.x.length})`, { where: 'predict.x' });
+    }
+    return tf.tidy(() => {
+      const x = tf.tensor3d(d.x, [d.n, c.window, c.features]);
+      return this.forward(x, undefined, false).dataSync() as Float32Array;
+    }).slice();
+  }
+
+  /** Set the skip path to a fixed linear map: `kernel` [skipInputs, horizon] row-major, `bias` [horizon]. */
+  setSkip(kernel: ArrayLike<number>, bias: ArrayLike<number>): void {
+    const c = this.config;
+    if (c.skipInputs === 0) throw new SeqcastError('BAD_ARGUMENT', 'this regressor has no skip path (skipInputs is 0)');
+    if (kernel.length !== c.skipInputs * c.horizon || bias.length !== c.horizon) {
+      throw new SeqcastError('BAD_ARGUMENT', `skip kernel must be ${c.skipInputs}x${c.horizon} and bias ${c.horizon} values`);
+    }
+    const layer = this.model.getLayer('skip_linear');
+    const k = tf.tensor2d(Float32Array.from(kernel), [c.skipInputs, c.horizon]);
+    const b = tf.tensor1d(Float32Array.from(bias));
+    layer.setWeights([k, b]);
+    k.dispose();
+    b.dispose();
+  }
+
+  /** Zero the recurrent head so the output is the skip path alone. */
+  zeroHead(): void {
+    const layer = this.model.getLayer('head');
+    const ws = layer.getWeights().map((w) => tf.zerosLike(w));
+    layer.setWeights(ws);
+    tf.dispose(ws);
+  }
+
+  private trainableVariables(freezeSkip: boolean): tf.Variable[] {
+    const vars: tf.Variable[] = [];
+    for (const layer of this.model.layers) {
+      if (freezeSkip && layer.name === 'skip_linear') continue;
+      for (const w of layer.trainableWeights) vars.push(w.read() as tf.Variable);
+    }
+    return vars;
+  }
+
+  private snapshot(): Float32Array[] {
+    return this.model.getWeights().map((w) => (w.dataSync() as Float32Array).slice());
+  }
+
+  private restore(snap: Float32Array[]): void {
+    const current = this.model.getWeights();
+    const ts = snap.map((data, i) => tf.tensor(data, current[i]!.shape));
+    this.model.setWeights(ts);
+    tf.dispose(ts);
+  }
+
+  private mse(t: { x: tf.Tensor3D; skip?: tf.Tensor2D }, y: tf.Tensor2D): number {
+    return tf.tidy(() => tf.losses.meanSquaredError(y, this.forward(t.x, t.skip)).dataSync()[0]!);
+  }
+
+  /**
+   * Train with Adam on mean squared error, mini-batches in a seeded order. With `validation`,
+   * stops after `patience` epochs without improvement and restores the best weights.
+   */
+  async fit(train: RegressorData, options: RegressorFitOptions = {}, callbacks: RegressorCallbacks = {}): Promise<RegressorFitResult> {
+    const c = this.config;
+    const epochs = options.epochs ?? 100;
+    const batchSize = options.batchSize ?? 32;
+    const lr = options.learningRate ?? 0.005;
+    const patience = options.patience ?? 10;
+    if (!Number.isInteger(epochs) || epochs < 1) throw new SeqcastError('BAD_ARGUMENT', `epochs must be a positive integer (received ${epochs})`, { where: 'epochs' });
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new SeqcastError('BAD_ARGUMENT', `batchSize must be a positive integer (received ${batchSize})`, { where: 'batchSize' });
+    if (!(lr > 0)) throw new SeqcastError('BAD_ARGUMENT', `learningRate must be > 0 (received ${lr})`, { where: 'learningRate' });
+    checkData(train, c, 'train');
+    if (options.validation) checkData(options.validation, c, 'validation');
+
+    await initKernels();
+    const start = Date.now();
+    const rand = seededRandom(options.seed ?? 0);
+    const tr = this.tensors(train);
+    const ty = tf.tensor2d(train.y, [train.n, c.horizon]);
+    const va = options.validation ? this.tensors(options.validation) : undefined;
+    const vy = options.validation ? tf.tensor2d(options.validation.y, [options.validation.n, c.horizon]) : undefined;
+    const optimizer = tf.train.adam(lr);
+    const vars = this.trainableVariables(options.freezeSkip ?? false);
+    let best = Infinity;
+    let bestEpoch = 0;
+    let bestWeights: Float32Array[] | undefined;
+    let lastLoss = NaN;
+    let lastVal: number | null = null;
+    let epoch = 0;
+    let stopped: RegressorFitResult['stopped'] = 'epochs';
+    try {
+      if (va && vy) {
+        // Epoch 0 counts: if training never helps validation, the starting weights are kept.
+        best = this.mse(va, vy);
+        bestWeights = this.snapshot();
+      }
+      for (epoch = 1; epoch <= epochs; epoch++) {
+        const order = shuffledIndices(train.n, rand);
+        let sum = 0;
+        for (let b = 0; b < train.n; b += batchSize) {
+          callbacks.signal?.throwIfAborted();
+          const idx = tf.tensor1d(order.subarray(b, Math.min(train.n, b + batchSize)), 'int32');
+          const cost = optimizer.minimize(
+            () => {
+              const xb = tf.gather(tr.x, idx) as tf.Tensor3D;
+              const sb = tr.skip ? (tf.gather(tr.skip, idx) as tf.Tensor2D) : undefined;
+              return tf.losses.meanSquaredError(tf.gather(ty, idx), this.forward(xb, sb)) as tf.Scalar;
+            },
+            true,
+            vars,
+          );
+          sum += cost!.dataSync()[0]! * idx.shape[0];
+          cost!.dispose();
+          idx.dispose();
+        }
+        lastLoss = sum / train.n;
+        if (va && vy) {
+          lastVal = this.mse(va, vy);
+          if (lastVal < best - 1e-12) {
+            best = lastVal;
+            bestEpoch = epoch;
+            bestWeights = this.snapshot();
+          }
+        }
+        callbacks.onEpoch?.({ epoch, epochs, loss: lastLoss, ...(lastVal !== null ? { valLoss: lastVal } : {}), elapsedMs: Date.now() - start });
+        // Let timers, I/O and abort handlers run between epochs.
+        await new Promise((r) => setImmediate(r));
+        if (va && epoch - bestEpoch >= patience) {
+          stopped = 'early';
+          break;
+        }
+      }
+      if (bestWeights) this.restore(bestWeights);
+    } finally {
+      tf.dispose([tr.x, ty, ...(tr.skip ? [tr.skip] : []), ...(va ? [va.x, ...(va.skip ? [va.skip] : [])] : []), ...(vy ? [vy] : [])]);
+      optimizer.dispose();
+    }
+    return {
+      epochs: Math.min(epoch, epochs),
+      bestEpoch: va ? bestEpoch : Math.min(epoch, epochs),
+      trainLoss: lastLoss,
+      valLoss: va ? best : null,
+      stopped,
+      elapsedMs: Date.now() - start,
+    };
+  }
+
+  /**
+   * Save into a model directory. The regressor's config goes under `config.regressor`; callers
+   * (e.g. the forecaster) add their own kind, config fields and extras.
+   */
+  async save<C extends object, E>(dir: string, meta: { kind?: string; config?: C; extra?: E } = {}): Promise<void> {
+    await saveModelDir(dir, this.model, {
+      kind: meta.kind ?? 'regressor',
+      config: { ...(meta.config ?? {}), regressor: this.config },
+      extra: meta.extra ?? {},
+    });
+  }
+
+  /** Load a directory written by {@link save}; `kind` must match what was saved. */
+  static async load<C = object, E = unknown>(
+    dir: string,
+    kind = 'regressor',
+  ): Promise<{ regressor: SequenceRegressor; metadata: ModelMetadata<C & { regressor: RegressorConfig }, E> }> {
+    const metadata = await readModelMetadata<C & { regressor: RegressorConfig }, E>(dir, kind);
+    const rc = metadata.config.regressor;
+    if (typeof rc !== 'object' || rc === null) {
+      throw new SeqcastError('BAD_MODEL', `${dir}: field "config.regressor" is missing`, { where: `${dir}/seqcast.json#config.regressor` });
+    }
+    const model = await loadLayersModelDir(dir);
+    try {
+      return { regressor: SequenceRegressor.fromModel({ ...DEFAULTS, ...rc }, model), metadata };
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

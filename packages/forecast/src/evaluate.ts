@@ -1,0 +1,102 @@
+/**
+ * The evaluation protocol (one definition used by the library, CLI, server and docs):
+ * chronological split at the model's stored `split` (default 80/20); one-step-ahead forecasts of
+ * every test row from the true history before it (rolling origin, no refit), in original units;
+ * RMSE, MAE, MAPE, sMAPE, MASE (scale = training MAE of the seasonal naive with the model's
+ * season m); baselines naive, seasonal naive (m > 1) and a linear AR on the same window fitted
+ * on the training rows, all on exactly the same rows.
+ */
+import { SeqcastError } from '@seqcast/core';
+import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from './baselines.js';
+import { safeScale, type Forecaster, type MetricTable } from './forecaster.js';
+import { allMetrics } from './metrics.js';
+import { column, type SeriesLike } from './series.js';
+
+export type MethodName = 'model' | 'naive' | 'seasonalNaive' | 'linear';
+
+/** Result of {@link evaluate}. */
+export interface EvalReport {
+  metrics: MetricTable;
+  /** Number of test rows scored. */
+  rows: number;
+  /** Index of the first test row; rows before `trainRows` trained. */
+  firstRow: number;
+  trainRows: number;
+  season: number;
+  window: number;
+  /** MASE denominator (training MAE of the seasonal naive). */
+  scale: number;
+  /** True values of the scored rows. */
+  actual: number[];
+  /** Each method's one-step forecasts of those rows. */
+  predictions: Partial<Record<MethodName, number[]>> & { model: number[]; naive: number[]; linear: number[] };
+  /** Dates of the scored rows, when the series has them. */
+  dates: string[] | null;
+  /** The baseline with the lowest MASE. */
+  bestBaseline: Exclude<MethodName, 'model'>;
+  /** Baselines whose MASE is strictly below the model's. */
+  beatenBy: Exclude<MethodName, 'model'>[];
+}
+
+/**
+ * Score `model` on `series` by the protocol above.
+ *
+ * @example
+ * const r = evaluate(model, series);
+ * console.log(r.metrics.model.mase, r.metrics.naive.mase, r.rows);
+ */
+export function evaluate(model: Forecaster, series: SeriesLike): EvalReport {
+  const c = model.config;
+  const cols = model.columnsOf(series);
+  const y = column(series, c.target, series.source ?? 'series');
+  const n = series.rows;
+  const trainEnd = Math.floor(c.split * n);
+  const firstRow = Math.max(trainEnd, c.context);
+  if (firstRow >= n) {
+    throw new SeqcastError('BAD_INPUT', `${series.source ?? 'series'}: ${n} rows leave no test rows after the ${Math.round(c.split * 100)}% training split`, {
+      where: series.source ?? 'series',
+    });
+  }
+  if (trainEnd <= c.window + 1) {
+    throw new SeqcastError('BAD_INPUT', `${series.source ?? 'series'}: ${n} rows are too few to fit the baselines (window ${c.window})`, {
+      where: series.source ?? 'series',
+    });
+  }
+  const origins: number[] = [];
+  for (let t = firstRow - 1; t < n - 1; t++) origins.push(t);
+  const actual = origins.map((t) => y[t + 1]!);
+  const pm = model.predictOrigins(cols, origins);
+  const model1 = origins.map((_, i) => pm[i * c.horizon]!);
+  const naive = Array.from(naiveForecasts(y, origins));
+  const linear = Array.from(linearARForecasts(fitLinearAR(y, c.window, trainEnd), y, origins));
+  const scale = safeScale(y, trainEnd, c.season);
+  const metrics: MetricTable = {
+    model: allMetrics(actual, model1, scale),
+    naive: allMetrics(actual, naive, scale),
+    linear: allMetrics(actual, linear, scale),
+  };
+  const predictions: EvalReport['predictions'] = { model: model1, naive, linear };
+  if (c.season > 1) {
+    const sn = Array.from(seasonalNaiveForecasts(y, origins, c.season));
+    metrics.seasonalNaive = allMetrics(actual, sn, scale);
+    predictions.seasonalNaive = sn;
+  }
+  const baselines = (['naive', 'seasonalNaive', 'linear'] as const).filter((k) => metrics[k] !== undefined);
+  const bestBaseline = baselines.reduce((a, b) => (metrics[b]!.mase < metrics[a]!.mase ? b : a));
+  // Differences below 1e-6 relative are floating-point rounding of the same fit, not a loss.
+  const beatenBy = baselines.filter((k) => metrics[k]!.mase < metrics.model.mase * (1 - 1e-6));
+  return {
+    metrics,
+    rows: origins.length,
+    firstRow,
+    trainRows: trainEnd,
+    season: c.season,
+    window: c.window,
+    scale,
+    actual,
+    predictions,
+    dates: series.dates ? origins.map((t) => series.dates![t + 1]!) : null,
+    bestBaseline,
+    beatenBy,
+  };
+}

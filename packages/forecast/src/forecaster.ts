@@ -1,0 +1,570 @@
+/**
+ * Forecaster: a recurrent forecaster that is never allowed to be worse than a linear model.
+ *
+ * Structure (per output horizon h): forecast = base_h + dscale · (linear(z) + rnn(window)), where
+ * base_h is the naive or seasonal-naive value, z the scale-free lag regressors of design.ts and
+ * the linear map a ridge regression solved in closed form. The ridge penalty and the base are
+ * chosen by rolling-origin cross-validation on the training rows (an infinite penalty is "predict
+ * the base", zero penalty is the ordinary linear AR), so the linear path alone already sits
+ * between the baselines. The recurrent path (LSTM/GRU from @seqcast/core's SequenceRegressor,
+ * head initialised at zero) then learns the residual with the linear path frozen, stops early on
+ * the validation rows, and is kept only if it improves the validation MAE; otherwise its head is
+ * zeroed and the model is the linear path refitted on all training rows.
+ */
+import { initBackend, SeqcastError, SequenceRegressor, type ModelMetadata } from '@seqcast/core';
+import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from './baselines.js';
+import {
+  baseIndex,
+  buildInputs,
+  buildTargets,
+  contextFor,
+  fitStats,
+  skipSize,
+  stepSize,
+  targetLagsFor,
+  type Base,
+  type ColumnStats,
+  type DesignSpec,
+} from './design.js';
+import { gram, linearPredict, ridgeSolve } from './linear.js';
+import { allMetrics, maseScale, type Metrics } from './metrics.js';
+import { column, type SeriesLike } from './series.js';
+
+/** Options of {@link Forecaster.fit}. Only `target` is required. */
+export interface ForecastOptions {
+  /** Column to forecast. */
+  target: string;
+  /** Input columns; default `[target]`. The target is always an input (added when missing). */
+  features?: string[];
+  /** Rows per input window. Default 8, or season + 1 when season > 1. */
+  window?: number;
+  /** Values predicted at once (direct multi-step). Default 1. */
+  horizon?: number;
+  /** Season length m (1 = none). Default 1. */
+  season?: number;
+  /** Maximum training epochs of the recurrent path (0 = linear path only). Default 100. */
+  epochs?: number;
+  /** Seed for weights and batch order. Default 0. */
+  seed?: number;
+  /** Recurrent units. Default 32. */
+  units?: number;
+  /** Recurrent cell. Default 'lstm'. */
+  cell?: 'lstm' | 'gru';
+  /** Adam learning rate. Default 0.003. */
+  learningRate?: number;
+  /** Mini-batch size. Default 32. */
+  batchSize?: number;
+  /** Early-stopping patience in epochs. Default 10. */
+  patience?: number;
+  /** Fraction of rows that train (the rest test). Default 0.8. */
+  split?: number;
+  /** Fraction of the training rows (the last ones) that validate. Default 0.2. */
+  validation?: number;
+  /** Minimum relative validation-MAE gain for the recurrent path to be kept. Default 0.02. */
+  minGain?: number;
+}
+
+export interface FitCallbacks {
+  onEpoch?(p: { epoch: number; epochs: number; loss: number; valLoss?: number; elapsedMs: number }): void;
+  signal?: AbortSignal;
+}
+
+/** Metrics of the model and the baselines on the same rows. */
+export interface MetricTable {
+  model: Metrics;
+  naive: Metrics;
+  seasonalNaive?: Metrics;
+  linear: Metrics;
+}
+
+/** What is stored in seqcast.json's `config` (besides `regressor`). */
+export interface ForecastConfig extends DesignSpec {
+  split: number;
+  validation: number;
+  seed: number;
+  /** Base forecast per horizon step. */
+  bases: Base[];
+  /** Chosen ridge penalty per horizon step (null = base only). */
+  lambdas: (number | null)[];
+  /** Whether the recurrent path contributes. */
+  rnnUsed: boolean;
+  /** Linear path in float64: kernel [K, horizon] row-major and bias [horizon], normalised units. */
+  linearKernel: number[];
+  linearBias: number[];
+}
+
+/** Public description of a trained model (what /v1/models shows). */
+export interface ForecastInfo {
+  kind: 'forecast';
+  target: string;
+  features: string[];
+  window: number;
+  horizon: number;
+  season: number;
+  /** Rows of history a forecast needs (the window, or season + 1 when larger). */
+  context: number;
+  split: number;
+  validation: number;
+  seed: number;
+  trainRows: number;
+  rows: number;
+  source: string | null;
+  linear: { bases: Base[]; lambdas: (number | null)[] };
+  rnn: { cell: 'lstm' | 'gru'; units: number; used: boolean; epochs: number; bestEpoch: number; valMaeLinear: number; valMaeWithRnn: number };
+  metrics: { validation: MetricTable & { rows: number }; test?: MetricTable & { rows: number } };
+  trainedMs: number;
+  created: string;
+}
+
+const LAMBDAS = [0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, Infinity];
+
+function intOpt(v: number | undefined, def: number, name: string, min: number): number {
+  const x = v ?? def;
+  if (!Number.isInteger(x) || x < min) {
+    throw new SeqcastError('BAD_ARGUMENT', `${name} must be an integer >= ${min} (received ${String(v)})`, { where: name });
+  }
+  return x;
+}
+
+function fracOpt(v: number | undefined, def: number, name: string): number {
+  const x = v ?? def;
+  if (!(x > 0 && x < 1)) throw new SeqcastError('BAD_ARGUMENT', `${name} must be between 0 and 1 (received ${String(v)})`, { where: name });
+  return x;
+}
+
+function range(a: number, b: number): number[] {
+  const out: number[] = [];
+  for (let i = a; i < b; i++) out.push(i);
+  return out;
+}
+
+/** Design with an intercept column appended (for ridge). */
+function withIntercept(skip: Float64Array, n: number, K: number): Float64Array {
+  const x = new Float64Array(n * (K + 1));
+  for (let r = 0; r < n; r++) {
+    x.set(skip.subarray(r * K, (r + 1) * K), r * (K + 1));
+    x[r * (K + 1) + K] = 1;
+  }
+  return x;
+}
+
+interface Candidate {
+  base: Base;
+  lambda: number | null;
+}
+
+/**
+ * Choose (base, ridge penalty) for one horizon column by rolling-origin cross-validation: three
+ * consecutive validation blocks over the last 30% of the training origins, each scored by a fit on
+ * the origins before it. Score = mean absolute error (the protocol's metrics are MAE-based).
+ */
+function selectLinear(
+  x: Float64Array,
+  K1: number,
+  targets: Record<Base, Float64Array>,
+  H: number,
+  h: number,
+  nO: number,
+  bases: Base[],
+): Candidate {
+  const blocks = 5;
+  const valStart = Math.max(Math.floor(nO * 0.5), 1);
+  const blockLen = Math.max(1, Math.floor((nO - valStart) / blocks));
+  const scores = new Map<string, { c: Candidate; err: number; n: number }>();
+  const add = (c: Candidate, e: number) => {
+    const key = `${c.base}:${String(c.lambda)}`;
+    const s = scores.get(key) ?? { c, err: 0, n: 0 };
+    s.err += e;
+    s.n++;
+    scores.set(key, s);
+  };
+  for (let b = 0; b < blocks; b++) {
+    const vs = valStart + b * blockLen;
+    const ve = b === blocks - 1 ? nO : Math.min(nO, vs + blockLen);
+    if (vs >= ve) continue;
+    // Training origins whose targets are all observed before the first validation origin.
+    const trainRows = range(0, Math.max(0, vs - H + 1));
+    const valRows = range(vs, ve);
+    if (trainRows.length < 2) continue;
+    for (const base of bases) {
+      const y = targets[base];
+      const yh = Float64Array.from(range(0, nO), (r) => y[r * H + h]!);
+      for (const r of valRows) add({ base, lambda: null }, Math.abs(yh[r]!));
+      const g = gram(x, yh, K1, 1, trainRows);
+      for (const lambda of LAMBDAS) {
+        // The same total penalty in every fold and in the final fit (a fixed prior), so the
+        // penalty chosen here is the one the final model uses.
+        const beta = ridgeSolve(g, lambda, [K1 - 1], nO);
+        const p = linearPredict(x, K1, beta, 1, valRows);
+        for (let i = 0; i < valRows.length; i++) add({ base, lambda }, Math.abs(p[i]! - yh[valRows[i]!]!));
+      }
+    }
+  }
+  let best: { c: Candidate; score: number } | undefined;
+  for (const s of scores.values()) {
+    const score = s.err / s.n;
+    if (!best || score < best.score - 1e-12) best = { c: s.c, score };
+  }
+  const margin = 0.02;
+  const ols = scores.get('naive:0');
+  if (best && ols && ols.err / ols.n <= best.score * (1 + margin)) return ols.c;
+  return best?.c ?? { base: 'naive', lambda: null };
+}
+
+/** Solve the chosen linear path on `rows`: kernel [K, H] and bias [H] in normalised units. */
+function solveLinear(x: Float64Array, K1: number, targets: Record<Base, Float64Array>, H: number, chosen: Candidate[], rows: number[], nO: number) {
+  const K = K1 - 1;
+  const kernel = new Float64Array(K * H);
+  const bias = new Float64Array(H);
+  for (let h = 0; h < H; h++) {
+    const c = chosen[h]!;
+    if (c.lambda === null) continue;
+    const y = targets[c.base];
+    const yh = new Float64Array(rows.length ? Math.max(...rows) + 1 : 0);
+    for (const r of rows) yh[r] = y[r * H + h]!;
+    const beta = ridgeSolve(gram(x, yh, K1, 1, rows), c.lambda, [K], nO);
+    for (let a = 0; a < K; a++) kernel[a * H + h] = beta[a]!;
+    bias[h] = beta[K]!;
+  }
+  return { kernel, bias };
+}
+
+/**
+ * A trained forecaster. Create with {@link Forecaster.fit} or {@link Forecaster.load}.
+ *
+ * @example
+ * const series = await readCsv({ path: 'monthly-car-sales.csv' });
+ * const model = await Forecaster.fit(series, { target: 'Sales', season: 12, seed: 1 });
+ * model.forecast(lastRows, 3);                 // next 3 values, original units
+ * const report = evaluate(model, series);      // model vs naive / seasonal naive / linear AR
+ * await model.save('models/cars');
+ */
+export class Forecaster {
+  private constructor(
+    readonly config: ForecastConfig,
+    private readonly regressor: SequenceRegressor,
+    readonly info: ForecastInfo,
+  ) {}
+
+  /** Train on the first `split` of `series` (the rest is left for {@link evaluate}). */
+  static async fit(series: SeriesLike, options: ForecastOptions, callbacks: FitCallbacks = {}): Promise<Forecaster> {
+    await initBackend();
+    const started = Date.now();
+    if (!options || typeof options.target !== 'string' || options.target === '') {
+      throw new SeqcastError('BAD_ARGUMENT', 'target must name a numeric column', { where: 'target' });
+    }
+    const target = options.target;
+    const season = intOpt(options.season, 1, 'season', 1);
+    const window = intOpt(options.window, season > 1 ? season + 1 : 8, 'window', 1);
+    const horizon = intOpt(options.horizon, 1, 'horizon', 1);
+    const epochs = intOpt(options.epochs, 100, 'epochs', 0);
+    const seed = intOpt(options.seed, 0, 'seed', 0);
+    const units = intOpt(options.units, 32, 'units', 1);
+    const cell = options.cell ?? 'lstm';
+    const split = fracOpt(options.split, 0.8, 'split');
+    const validation = fracOpt(options.validation, 0.2, 'validation');
+    const minGain = options.minGain ?? 0.02;
+    const features = [...(options.features?.length ? options.features : [target])];
+    if (new Set(features).size !== features.length) {
+      throw new SeqcastError('BAD_ARGUMENT', `features lists a column twice (${features.join(',')})`, { where: 'features' });
+    }
+    if (!features.includes(target)) features.push(target);
+    const cols = features.map((f) => column(series, f, series.source ?? 'series'));
+    const y = cols[features.indexOf(target)]!;
+    const n = series.rows;
+    const trainEnd = Math.floor(split * n);
+    const context = contextFor(window, season);
+    const firstOrigin = context - 1;
+    const nO = trainEnd - horizon - firstOrigin; // origins t with t + horizon <= trainEnd - 1
+    const minOrigins = 20;
+    if (nO < minOrigins) {
+      const need = Math.ceil((minOrigins + horizon + firstOrigin) / split);
+      throw new SeqcastError(
+        'BAD_INPUT',
+        `${series.source ?? 'series'}: ${n} rows are too few for window ${window}, season ${season}, horizon ${horizon} (need at least ${need})`,
+        { where: series.source ?? 'series' },
+      );
+    }
+    const stats: Record<string, ColumnStats> = {};
+    features.forEach((f, i) => (stats[f] = fitStats(cols[i]!, trainEnd)));
+    const spec: DesignSpec = { features, target, window, horizon, season, targetLags: targetLagsFor(window, season), context, stats };
+    const K = skipSize(spec);
+    const K1 = K + 1;
+    const origins = range(firstOrigin, firstOrigin + nO);
+    const { skip, window: win } = buildInputs(spec, cols, origins);
+    const x = withIntercept(skip, nO, K);
+    const bases: Base[] = season > 1 ? ['naive', 'seasonal'] : ['naive'];
+    const targets = {} as Record<Base, Float64Array>;
+    for (const b of bases) targets[b] = buildTargets(spec, y, origins, Array(horizon).fill(b));
+
+    // 1. Linear path: base + ridge penalty per horizon step, chosen by rolling-origin CV.
+    const chosen = range(0, horizon).map((h) => selectLinear(x, K1, targets, horizon, h, nO, bases));
+    const chosenBases = chosen.map((c) => c.base);
+    const chosenTargets = buildTargets(spec, y, origins, chosenBases);
+    const targetsByChoice = {} as Record<Base, Float64Array>;
+    for (const b of bases) targetsByChoice[b] = targets[b];
+
+    // 2. Validation split of the training origins: the last `validation` share validates.
+    const nVal = Math.max(1, Math.round(nO * validation));
+    const valFirst = nO - nVal;
+    const innerRows = range(0, Math.max(1, valFirst - horizon + 1));
+    const valRows = range(valFirst, nO);
+    const inner = solveLinear(x, K1, targetsByChoice, horizon, chosen, innerRows, nO);
+
+    const regressor = SequenceRegressor.create(
+      { window, features: stepSize(spec), horizon, cell, units, skipInputs: K },
+      seed,
+    );
+    regressor.setSkip(inner.kernel, inner.bias);
+    const pick = (rows: number[], src: Float32Array | Float64Array, per: number) => {
+      const out = new Float32Array(rows.length * per);
+      rows.forEach((r, i) => out.set(src.subarray(r * per, (r + 1) * per), i * per));
+      return out;
+    };
+    const W2 = window * stepSize(spec);
+    const data = (rows: number[]) => ({ n: rows.length, x: pick(rows, win, W2), skip: pick(rows, skip, K), y: pick(rows, chosenTargets, horizon) });
+    const valData = data(valRows);
+    const valMae = () => {
+      const p = regressor.predict(valData);
+      let e = 0;
+      for (let i = 0; i < valData.n; i++) e += Math.abs(p[i * horizon]! - valData.y[i * horizon]!);
+      return e / valData.n;
+    };
+    const valMaeLinear = valMae();
+    let rnnEpochs = 0;
+    let bestEpoch = 0;
+    let valMaeWithRnn = valMaeLinear;
+    let rnnUsed = false;
+    let linear = inner;
+    try {
+      if (epochs > 0) {
+        // 3. Recurrent path on the residual, linear path frozen, early stopping on validation.
+        const r = await regressor.fit(
+          data(innerRows),
+          {
+            epochs,
+            seed,
+            learningRate: options.learningRate ?? 0.003,
+            batchSize: options.batchSize ?? 32,
+            patience: options.patience ?? 10,
+            validation: valData,
+            freezeSkip: true,
+          },
+          callbacks,
+        );
+        rnnEpochs = r.epochs;
+        bestEpoch = r.bestEpoch;
+        valMaeWithRnn = valMae();
+        rnnUsed = bestEpoch > 0 && valMaeWithRnn < valMaeLinear * (1 - minGain);
+      }
+      if (!rnnUsed) {
+        // The recurrent path did not earn its place: the model is the linear path, refitted on
+        // every training origin.
+        regressor.zeroHead();
+        linear = solveLinear(x, K1, targetsByChoice, horizon, chosen, range(0, nO), nO);
+        regressor.setSkip(linear.kernel, linear.bias);
+      }
+    } catch (e) {
+      regressor.dispose();
+      throw e;
+    }
+
+    const config: ForecastConfig = {
+      ...spec,
+      split,
+      validation,
+      seed,
+      bases: chosenBases,
+      lambdas: chosen.map((c) => c.lambda),
+      rnnUsed,
+      linearKernel: Array.from(linear.kernel),
+      linearBias: Array.from(linear.bias),
+    };
+    // Validation metrics (one step ahead over the validation rows) of the inner-train model
+    // against baselines fitted on the same inner rows, in original units.
+    const valOrigins = valRows.map((r) => origins[r]!);
+    const valActual = Float64Array.from(valOrigins, (t) => y[t + 1]!);
+    const firstValRow = valOrigins[0]! + 1;
+    const valScale = safeScale(y, firstValRow, season);
+    // Out-of-sample on the validation rows: the inner-train linear path (plus the recurrent path
+    // when it is kept, which was trained on the inner rows only).
+    const innerLin = linearPredict(x, K1, innerBeta(inner.kernel, inner.bias, K, horizon), horizon, valRows);
+    const rec = rnnUsed ? regressor.predictRecurrent(valData) : undefined;
+    const valModel = Float64Array.from(
+      valOrigins,
+      (t, i) => y[baseIndex(chosenBases[0]!, t, 1, season)]! + stats[target]!.dscale * (innerLin[i * horizon]! + (rec ? rec[i * horizon]! : 0)),
+    );
+    const ar = fitLinearAR(y, window, firstValRow);
+    const valTable: MetricTable & { rows: number } = {
+      model: allMetrics(valActual, valModel, valScale),
+      naive: allMetrics(valActual, naiveForecasts(y, valOrigins), valScale),
+      ...(season > 1 ? { seasonalNaive: allMetrics(valActual, seasonalNaiveForecasts(y, valOrigins, season), valScale) } : {}),
+      linear: allMetrics(valActual, linearARForecasts(ar, y, valOrigins), valScale),
+      rows: valOrigins.length,
+    };
+    const info: ForecastInfo = {
+      kind: 'forecast',
+      target,
+      features,
+      window,
+      horizon,
+      season,
+      context,
+      split,
+      validation,
+      seed,
+      trainRows: trainEnd,
+      rows: n,
+      source: series.source ?? null,
+      linear: { bases: chosenBases, lambdas: config.lambdas },
+      rnn: { cell, units, used: rnnUsed, epochs: rnnEpochs, bestEpoch, valMaeLinear, valMaeWithRnn },
+      metrics: { validation: valTable },
+      trainedMs: Date.now() - started,
+      created: new Date().toISOString(),
+    };
+    const model = new Forecaster(config, regressor, info);
+    if (n - Math.max(trainEnd, context) >= 1) {
+      const { evaluate } = await import('./evaluate.js');
+      const rep = evaluate(model, series);
+      info.metrics.test = { ...rep.metrics, rows: rep.rows };
+    }
+    return model;
+  }
+
+  /**
+   * One-step-ahead (and up to `horizon`-step) forecasts in original units from origins `origins`
+   * of `series` columns; returns [origins.length, horizon] row-major.
+   */
+  predictOrigins(cols: Float64Array[], origins: ArrayLike<number>): Float64Array {
+    const c = this.config;
+    const H = c.horizon;
+    const { skip, window } = buildInputs(c, cols, origins);
+    const K = skipSize(c);
+    const out = new Float64Array(origins.length * H);
+    // Chunks keep tensor sizes bounded for long series.
+    const chunk = 4096;
+    const W2 = c.window * stepSize(c);
+    const y = cols[c.features.indexOf(c.target)]!;
+    const ds = c.stats[c.target]!.dscale;
+    const beta = innerBeta(Float64Array.from(c.linearKernel), Float64Array.from(c.linearBias), K, H);
+    const lin = linearPredict(withIntercept(skip, origins.length, K), K + 1, beta, H, range(0, origins.length));
+    for (let a = 0; a < origins.length; a += chunk) {
+      const b = Math.min(origins.length, a + chunk);
+      const rec = c.rnnUsed ? this.regressor.predictRecurrent({ n: b - a, x: window.subarray(a * W2, b * W2) }) : undefined;
+      for (let i = a; i < b; i++) {
+        const t = origins[i]!;
+        for (let h = 1; h <= H; h++) {
+          const j = i * H + h - 1;
+          out[j] = y[baseIndex(c.bases[h - 1]!, t, h, c.season)]! + ds * (lin[j]! + (rec ? rec[(i - a) * H + h - 1]! : 0));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The model's input columns from a series (validated). */
+  columnsOf(series: SeriesLike): Float64Array[] {
+    return this.config.features.map((f) => column(series, f, series.source ?? 'series'));
+  }
+
+  /**
+   * The next `steps` values of the target after the last row, in original units. `rows` are
+   * oldest first with every feature column, at least `info.context` of them. Steps beyond the
+   * horizon are recursive: predictions are appended as new rows (other features carried
+   * forward at their last value) and forecasting continues from there.
+   *
+   * @example model.forecast(rows.slice(-model.info.context), 5)
+   */
+  forecast(rows: Record<string, number>[], steps: number): number[] {
+    const c = this.config;
+    if (!Number.isInteger(steps) || steps < 1) {
+      throw new SeqcastError('BAD_ARGUMENT', `steps must be a positive integer (received ${String(steps)})`, { where: 'steps' });
+    }
+    if (!Array.isArray(rows) || rows.length < c.context) {
+      throw new SeqcastError('BAD_INPUT', `forecast needs at least ${c.context} rows of history (received ${Array.isArray(rows) ? rows.length : 0})`, {
+        where: 'rows',
+      });
+    }
+    const used = rows.slice(-c.context);
+    const cols = c.features.map((f) =>
+      Float64Array.from(used, (r, i) => {
+        const v = r?.[f];
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          throw new SeqcastError('BAD_INPUT', `rows[${rows.length - used.length + i}].${f} must be a finite number`, {
+            where: `rows[${rows.length - used.length + i}].${f}`,
+          });
+        }
+        return v;
+      }),
+    );
+    const out: number[] = [];
+    let hist = cols.map((a) => Array.from(a));
+    const ti = c.features.indexOf(c.target);
+    while (out.length < steps) {
+      const cur = hist.map((a) => Float64Array.from(a.slice(-c.context)));
+      const p = this.predictOrigins(cur, [c.context - 1]);
+      const take = Math.min(c.horizon, steps - out.length);
+      for (let h = 0; h < take; h++) {
+        out.push(p[h]!);
+        hist = hist.map((a, i) => [...a, i === ti ? p[h]! : a[a.length - 1]!]);
+      }
+    }
+    return out;
+  }
+
+  /** Save into a model directory (kind "forecast"), atomically. */
+  async save(dir: string): Promise<void> {
+    await this.regressor.save(dir, { kind: 'forecast', config: this.config, extra: { info: this.info } });
+  }
+
+  /** Load a directory written by {@link save}. */
+  static async load(dir: string): Promise<Forecaster> {
+    await initBackend();
+    const { regressor, metadata } = await SequenceRegressor.load<ForecastConfig, { info: ForecastInfo }>(dir, 'forecast');
+    try {
+      checkConfig(metadata, dir);
+    } catch (e) {
+      regressor.dispose();
+      throw e;
+    }
+    return new Forecaster(metadata.config, regressor, metadata.extra.info);
+  }
+
+  dispose(): void {
+    this.regressor.dispose();
+  }
+}
+
+function innerBeta(kernel: Float64Array, bias: Float64Array, K: number, H: number): Float64Array {
+  const beta = new Float64Array((K + 1) * H);
+  beta.set(kernel, 0);
+  beta.set(bias, K * H);
+  return beta;
+}
+
+/** MASE scale from rows [0, end), falling back to a positive unit for a constant series. */
+export function safeScale(y: Float64Array, end: number, season: number): number {
+  const m = end > season ? season : 1;
+  const s = maseScale(y.subarray(0, end), m);
+  if (s > 0) return s;
+  const n = maseScale(y.subarray(0, end), 1);
+  return n > 0 ? n : 1;
+}
+
+function checkConfig(meta: ModelMetadata<ForecastConfig, { info: ForecastInfo }>, dir: string): void {
+  const c = meta.config;
+  const where = `${dir}/seqcast.json#config`;
+  const bad = (field: string) => new SeqcastError('BAD_MODEL', `${dir}: field "config.${field}" is missing or invalid`, { where: `${where}.${field}` });
+  if (typeof c.target !== 'string') throw bad('target');
+  if (!Array.isArray(c.features) || !c.features.includes(c.target)) throw bad('features');
+  for (const k of ['window', 'horizon', 'season', 'context'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) throw bad(k);
+  if (!Array.isArray(c.bases) || c.bases.length !== c.horizon) throw bad('bases');
+  if (!Array.isArray(c.targetLags)) throw bad('targetLags');
+  const K = c.targetLags.length + 1 + (c.features.length - 1) * c.window;
+  if (!Array.isArray(c.linearKernel) || c.linearKernel.length !== K * c.horizon) throw bad('linearKernel');
+  if (!Array.isArray(c.linearBias) || c.linearBias.length !== c.horizon) throw bad('linearBias');
+  for (const f of c.features) if (!c.stats?.[f]) throw bad(`stats.${f}`);
+  if (!meta.extra || typeof meta.extra.info !== 'object') {
+    throw new SeqcastError('BAD_MODEL', `${dir}: field "extra.info" is missing`, { where: `${dir}/seqcast.json#extra.info` });
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Closed-form (ridge) least squares, used by the linear baseline and by the model's linear skip
+ * path. Small dense problems (tens of regressors), so a Cholesky solve of the normal equations
+ * is exact enough and fast.
+ */
+
+/** Normal equations of a design: X'X (k x k) and X'Y (k x q), row-major. */
+export interface Gram {
+  k: number;
+  q: number;
+  n: number;
+  xtx: Float64Array;
+  xty: Float64Array;
+}
+
+/** Accumulate X'X and X'Y for rows `rows` of X [*, k] and Y [*, q]. */
+export function gram(x: Float64Array, y: Float64Array, k: number, q: number, rows: ArrayLike<number>): Gram {
+  const xtx = new Float64Array(k * k);
+  const xty = new Float64Array(k * q);
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r]!;
+    const xo = i * k;
+    const yo = i * q;
+    for (let a = 0; a < k; a++) {
+      const xa = x[xo + a]!;
+      if (xa === 0) continue;
+      for (let b = a; b < k; b++) xtx[a * k + b]! += xa * x[xo + b]!;
+      for (let c = 0; c < q; c++) xty[a * q + c]! += xa * y[yo + c]!;
+    }
+  }
+  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) xtx[a * k + b] = xtx[b * k + a]!;
+  return { k, q, n: rows.length, xtx, xty };
+}
+
+/** Solve A B = C for symmetric positive definite A (k x k) by Cholesky; returns B (k x q). */
+function choleskySolve(a: Float64Array, c: Float64Array, k: number, q: number): Float64Array {
+  const l = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * k + j]!;
+      for (let p = 0; p < j; p++) s -= l[i * k + p]! * l[j * k + p]!;
+      if (i === j) l[i * k + i] = Math.sqrt(Math.max(s, 1e-12));
+      else l[i * k + j] = s / l[j * k + j]!;
+    }
+  }
+  const out = new Float64Array(k * q);
+  const z = new Float64Array(k);
+  for (let col = 0; col < q; col++) {
+    for (let i = 0; i < k; i++) {
+      let s = c[i * q + col]!;
+      for (let p = 0; p < i; p++) s -= l[i * k + p]! * z[p]!;
+      z[i] = s / l[i * k + i]!;
+    }
+    for (let i = k - 1; i >= 0; i--) {
+      let s = z[i]!;
+      for (let p = i + 1; p < k; p++) s -= l[p * k + i]! * out[p * q + col]!;
+      out[i * q + col] = s / l[i * k + i]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * Ridge coefficients (k x q) for a total penalty `lambda · penaltyRows` (default: per row of
+ * this fit). Columns listed in `free` (e.g. the intercept) are not penalised. `lambda = Infinity`
+ * fits the free columns alone.
+ *
+ * @example
+ * const g = gram(x, y, k, 1, rows);
+ * const beta = ridgeSolve(g, 0.1, [k - 1]);
+ */
+export function ridgeSolve(g: Gram, lambda: number, free: number[] = [], penaltyRows = g.n): Float64Array {
+  const { k, q } = g;
+  const a = Float64Array.from(g.xtx);
+  const c = Float64Array.from(g.xty);
+  const isFree = new Uint8Array(k);
+  for (const f of free) isFree[f] = 1;
+  if (lambda === Infinity) {
+    // Only the free columns: zero the others out of the system, keep their diagonals at 1.
+    for (let i = 0; i < k; i++) {
+      if (isFree[i]) continue;
+      for (let j = 0; j < k; j++) {
+        a[i * k + j] = 0;
+        a[j * k + i] = 0;
+      }
+      a[i * k + i] = 1;
+      for (let col = 0; col < q; col++) c[i * q + col] = 0;
+    }
+  } else {
+    // A tiny ridge on every column keeps collinear designs (e.g. constant features) solvable.
+    let trace = 0;
+    for (let i = 0; i < k; i++) trace += a[i * k + i]!;
+    const jitter = 1e-10 * (trace / k + 1);
+    for (let i = 0; i < k; i++) a[i * k + i]! += (isFree[i] ? 0 : lambda * penaltyRows) + jitter;
+  }
+  return choleskySolve(a, c, k, q);
+}
+
+/** Predictions X[rows] · beta, (rows.length x q). */
+export function linearPredict(x: Float64Array, k: number, beta: Float64Array, q: number, rows: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(rows.length * q);
+  for (let r = 0; r < rows.length; r++) {
+    const xo = rows[r]! * k;
+    for (let c = 0; c < q; c++) {
+      let s = 0;
+      for (let a = 0; a < k; a++) s += x[xo + a]! * beta[a * q + c]!;
+      out[r * q + c] = s;
+    }
+  }
+  return out;
+}

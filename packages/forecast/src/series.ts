@@ -1,0 +1,55 @@
+/**
+ * The series shape the forecaster reads. It is the `Series` of @seqcast/data (readCsv's result)
+ * reduced to the fields forecasting needs, so in-memory series (tests, synthetic data, server
+ * uploads) need not carry file bookkeeping.
+ */
+import { SeqcastError } from '@seqcast/core';
+
+/** Oldest-first numeric columns, optionally with dates. `Series` from @seqcast/data fits this. */
+export interface SeriesLike {
+  columns: string[];
+  values: Record<string, ArrayLike<number>>;
+  dates?: string[] | null;
+  dateColumn?: string | null;
+  rows: number;
+  source?: string;
+}
+
+/** The full series shape (the @seqcast/data contract), produced by the synthetic generators. */
+export interface Series extends SeriesLike {
+  values: Record<string, Float64Array>;
+  dateColumn: string | null;
+  dates: string[] | null;
+  order: 'oldest-first' | 'newest-first' | 'unknown';
+  lines: Int32Array;
+  missing: { column: string; line: number }[];
+  source: string;
+}
+
+/** A column as Float64Array, or a BAD_INPUT error naming the column and what exists. */
+export function column(series: SeriesLike, name: string, where = 'series'): Float64Array {
+  const v = series.values[name];
+  if (!v) {
+    throw new SeqcastError('BAD_INPUT', `${where}: no numeric column "${name}" (columns: ${series.columns.join(', ') || 'none'})`, {
+      where: name,
+    });
+  }
+  const out = Float64Array.from(v);
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i]!)) {
+      throw new SeqcastError('BAD_INPUT', `${where}: column "${name}" row ${i + 1} is not a finite number`, { where: `${name}[${i}]` });
+    }
+  }
+  return out;
+}
+
+/** Build a Series from plain columns (oldest first). */
+export function makeSeries(values: Record<string, ArrayLike<number>>, dates: string[] | null = null, source = '<memory>'): Series {
+  const columns = Object.keys(values);
+  const rows = columns.length ? values[columns[0]!]!.length : 0;
+  const vals: Record<string, Float64Array> = {};
+  for (const c of columns) vals[c] = Float64Array.from(values[c]!);
+  const lines = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) lines[i] = i + 2;
+  return { columns, values: vals, dateColumn: dates ? 'Date' : null, dates, order: 'oldest-first', lines, missing: [], rows, source };
+}
