@@ -1,0 +1,272 @@
+// N-API entry points of @seqcast/kernels. JavaScript owns every buffer (typed arrays); these
+// functions only validate argument kinds and sizes, then run the kernels in rnn.h on one thread.
+#include <node_api.h>
+
+#include <cstdint>
+#include <string>
+
+#include "rnn.h"
+
+namespace {
+
+struct Call {
+  napi_env env;
+  napi_value argv[24];
+  size_t argc = 24;
+  bool failed = false;
+  std::string fn;
+
+  Call(napi_env e, napi_callback_info info, const char* name) : env(e), fn(name) {
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  }
+  void fail(const std::string& msg) {
+    if (!failed) napi_throw_range_error(env, nullptr, (fn + ": " + msg).c_str());
+    failed = true;
+  }
+  bool is_nullish(size_t i) {
+    if (i >= argc) return true;
+    napi_valuetype t;
+    napi_typeof(env, argv[i], &t);
+    return t == napi_null || t == napi_undefined;
+  }
+  int64_t int_(size_t i) {
+    int64_t v = 0;
+    if (i >= argc || napi_get_value_int64(env, argv[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " must be an integer");
+    return v;
+  }
+  double num(size_t i) {
+    double v = 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
+    return v;
+  }
+  // typed array of the given kind with at least `need` elements (or null when optional).
+  void* arr(size_t i, napi_typedarray_type want, size_t need, bool optional) {
+    if (failed) return nullptr;
+    if (is_nullish(i)) {
+      if (!optional) fail("argument " + std::to_string(i) + " is required");
+      return nullptr;
+    }
+    bool is_ta = false;
+    napi_is_typedarray(env, argv[i], &is_ta);
+    if (!is_ta) {
+      fail("argument " + std::to_string(i) + " must be a typed array");
+      return nullptr;
+    }
+    napi_typedarray_type type;
+    size_t len;
+    void* data;
+    napi_get_typedarray_info(env, argv[i], &type, &len, &data, nullptr, nullptr);
+    if (type != want) {
+      fail("argument " + std::to_string(i) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
+      return nullptr;
+    }
+    if (len < need) {
+      fail("argument " + std::to_string(i) + " has " + std::to_string(len) + " elements, needs " + std::to_string(need));
+      return nullptr;
+    }
+    return data;
+  }
+  float* f32(size_t i, size_t need, bool optional = false) { return static_cast<float*>(arr(i, napi_float32_array, need, optional)); }
+  int32_t* i32(size_t i, size_t need, bool optional = false) { return static_cast<int32_t*>(arr(i, napi_int32_array, need, optional)); }
+  napi_value undefined() {
+    napi_value u;
+    napi_get_undefined(env, &u);
+    return u;
+  }
+};
+
+bool dims_ok(Call& c, const sk::SeqDims& d) {
+  if (d.B < 1 || d.T < 1 || d.I < 1 || d.H < 1 || (int64_t)d.B * d.T > (1LL << 30)) {
+    c.fail("dimensions must be positive");
+    return false;
+  }
+  return true;
+}
+
+// lstmForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, c0|null, out, gates, hs, cs)
+napi_value LstmForward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "lstmForward");
+  sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
+  if (c.failed || !dims_ok(c, d)) return nullptr;
+  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 4 * H;
+  const float* x = c.f32(4, B * T * I, true);
+  const int32_t* ids = c.i32(5, B * T, true);
+  if (!c.failed && !x == !ids) c.fail("exactly one of x and ids must be given");
+  const float* W = c.f32(6, I * G);
+  const float* U = c.f32(7, H * G);
+  const float* bias = c.f32(8, G);
+  const float* mask = c.f32(9, B * T, true);
+  const float* h0 = c.f32(10, B * H, true);
+  const float* c0 = c.f32(11, B * H, true);
+  float* out = c.f32(12, B * (T + 2) * H);
+  float* gates = c.f32(13, B * T * G);
+  float* hs = c.f32(14, B * (T + 1) * H);
+  float* cs = c.f32(15, B * (T + 1) * H);
+  if (c.failed) return nullptr;
+  const long bad = sk::lstm_forward(d, x, ids, W, U, bias, mask, h0, c0, out, gates, hs, cs);
+  if (bad >= 0) c.fail("id " + std::to_string(ids[bad]) + " at [" + std::to_string(bad / d.T) + "," + std::to_string(bad % d.T) + "] is outside the vocabulary 0.." + std::to_string(d.I - 1));
+  return c.failed ? nullptr : c.undefined();
+}
+
+// lstmBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, gates, hs, cs, dout, dx|null, dW, dU, db, dh0|null, dc0|null)
+napi_value LstmBackward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "lstmBackward");
+  sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
+  if (c.failed || !dims_ok(c, d)) return nullptr;
+  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 4 * H;
+  const float* x = c.f32(4, B * T * I, true);
+  const int32_t* ids = c.i32(5, B * T, true);
+  if (!c.failed && !x == !ids) c.fail("exactly one of x and ids must be given");
+  const float* W = c.f32(6, I * G);
+  const float* U = c.f32(7, H * G);
+  const float* mask = c.f32(8, B * T, true);
+  const float* gates = c.f32(9, B * T * G);
+  const float* hs = c.f32(10, B * (T + 1) * H);
+  const float* cs = c.f32(11, B * (T + 1) * H);
+  const float* dout = c.f32(12, B * (T + 2) * H);
+  float* dx = c.f32(13, B * T * I, true);
+  float* dW = c.f32(14, I * G);
+  float* dU = c.f32(15, H * G);
+  float* db = c.f32(16, G);
+  float* dh0 = c.f32(17, B * H, true);
+  float* dc0 = c.f32(18, B * H, true);
+  if (c.failed) return nullptr;
+  sk::lstm_backward(d, x, ids, W, U, mask, gates, hs, cs, dout, dx, dW, dU, db, dh0, dc0);
+  return c.undefined();
+}
+
+// gruForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, out, gates, hs)
+napi_value GruForward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "gruForward");
+  sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
+  if (c.failed || !dims_ok(c, d)) return nullptr;
+  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 3 * H;
+  const float* x = c.f32(4, B * T * I, true);
+  const int32_t* ids = c.i32(5, B * T, true);
+  if (!c.failed && !x == !ids) c.fail("exactly one of x and ids must be given");
+  const float* W = c.f32(6, I * G);
+  const float* U = c.f32(7, H * G);
+  const float* bias = c.f32(8, G);
+  const float* mask = c.f32(9, B * T, true);
+  const float* h0 = c.f32(10, B * H, true);
+  float* out = c.f32(11, B * (T + 1) * H);
+  float* gates = c.f32(12, B * T * 4 * H);
+  float* hs = c.f32(13, B * (T + 1) * H);
+  if (c.failed) return nullptr;
+  const long bad = sk::gru_forward(d, x, ids, W, U, bias, mask, h0, out, gates, hs);
+  if (bad >= 0) c.fail("id " + std::to_string(ids[bad]) + " at [" + std::to_string(bad / d.T) + "," + std::to_string(bad % d.T) + "] is outside the vocabulary 0.." + std::to_string(d.I - 1));
+  return c.failed ? nullptr : c.undefined();
+}
+
+// gruBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, gates, hs, dout, dx|null, dW, dU, db, dh0|null)
+napi_value GruBackward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "gruBackward");
+  sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
+  if (c.failed || !dims_ok(c, d)) return nullptr;
+  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 3 * H;
+  const float* x = c.f32(4, B * T * I, true);
+  const int32_t* ids = c.i32(5, B * T, true);
+  if (!c.failed && !x == !ids) c.fail("exactly one of x and ids must be given");
+  const float* W = c.f32(6, I * G);
+  const float* U = c.f32(7, H * G);
+  const float* mask = c.f32(8, B * T, true);
+  const float* gates = c.f32(9, B * T * 4 * H);
+  const float* hs = c.f32(10, B * (T + 1) * H);
+  const float* dout = c.f32(11, B * (T + 1) * H);
+  float* dx = c.f32(12, B * T * I, true);
+  float* dW = c.f32(13, I * G);
+  float* dU = c.f32(14, H * G);
+  float* db = c.f32(15, G);
+  float* dh0 = c.f32(16, B * H, true);
+  if (c.failed) return nullptr;
+  sk::gru_backward(d, x, ids, W, U, mask, gates, hs, dout, dx, dW, dU, db, dh0);
+  return c.undefined();
+}
+
+// denseSoftmaxCeForward(N,H,V, h, W, bias, labels, weights|null, probs) -> loss
+napi_value DenseCeForward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "denseSoftmaxCeForward");
+  const int64_t N = c.int_(0), H = c.int_(1), V = c.int_(2);
+  if (c.failed) return nullptr;
+  if (N < 1 || H < 1 || V < 1) {
+    c.fail("dimensions must be positive");
+    return nullptr;
+  }
+  const float* h = c.f32(3, N * H);
+  const float* W = c.f32(4, H * V);
+  const float* bias = c.f32(5, V);
+  const int32_t* labels = c.i32(6, N);
+  const float* w = c.f32(7, N, true);
+  float* probs = c.f32(8, N * V);
+  if (c.failed) return nullptr;
+  long bad;
+  const double loss = sk::dense_softmax_ce_forward((int)N, (int)H, (int)V, h, W, bias, labels, w, probs, &bad);
+  if (bad >= 0) {
+    c.fail("label " + std::to_string(labels[bad]) + " at row " + std::to_string(bad) + " is outside 0.." + std::to_string(V - 1));
+    return nullptr;
+  }
+  napi_value r;
+  napi_create_double(env, loss, &r);
+  return r;
+}
+
+// denseSoftmaxCeBackward(N,H,V, h, W, probs, labels, weights|null, scale, dh, dW, db)
+napi_value DenseCeBackward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "denseSoftmaxCeBackward");
+  const int64_t N = c.int_(0), H = c.int_(1), V = c.int_(2);
+  if (c.failed) return nullptr;
+  const float* h = c.f32(3, N * H);
+  const float* W = c.f32(4, H * V);
+  const float* probs = c.f32(5, N * V);
+  const int32_t* labels = c.i32(6, N);
+  const float* w = c.f32(7, N, true);
+  const double scale = c.num(8);
+  float* dh = c.f32(9, N * H);
+  float* dW = c.f32(10, H * V);
+  float* db = c.f32(11, V);
+  if (c.failed) return nullptr;
+  sk::dense_softmax_ce_backward((int)N, (int)H, (int)V, h, W, probs, labels, w, (float)scale, dh, dW, db);
+  return c.undefined();
+}
+
+// adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, 1-beta1^t, 1-beta2^t): in place on param, m, v.
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  Call c(env, info, "adamUpdate");
+  size_t n = 0;
+  if (!c.is_nullish(0)) {
+    napi_typedarray_type t;
+    void* data;
+    napi_get_typedarray_info(env, c.argv[0], &t, &n, &data, nullptr, nullptr);
+  }
+  float* p = c.f32(0, n);
+  const float* g = c.f32(1, n);
+  float* m = c.f32(2, n);
+  float* v = c.f32(3, n);
+  const double lr = c.num(4), b1 = c.num(5), b2 = c.num(6), eps = c.num(7), c1 = c.num(8), c2 = c.num(9);
+  if (c.failed) return nullptr;
+  sk::adam_update((long)n, p, g, m, v, (float)lr, (float)b1, (float)b2, (float)eps, (float)c1, (float)c2);
+  return c.undefined();
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {{"lstmForward", LstmForward},     {"lstmBackward", LstmBackward},
+             {"gruForward", GruForward},       {"gruBackward", GruBackward},
+             {"denseSoftmaxCeForward", DenseCeForward}, {"denseSoftmaxCeBackward", DenseCeBackward},
+             {"adamUpdate", AdamUpdate}};
+  for (const auto& f : fns) {
+    napi_value v;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
+    napi_set_named_property(env, exports, f.name, v);
+  }
+  napi_value isa;
+  napi_create_string_utf8(env, SK_ISA, NAPI_AUTO_LENGTH, &isa);
+  napi_set_named_property(env, exports, "isa", isa);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

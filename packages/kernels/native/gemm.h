@@ -1,0 +1,170 @@
+// Cache-blocked single-precision GEMM for the recurrent kernels: C (+)= A · B with A row-major
+// (any row stride) and B pre-packed into column panels. No external BLAS: the micro-kernel is
+// written with GCC/Clang vector extensions, so -march=native turns it into AVX-512, AVX2 or SSE.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#if defined(__AVX512F__)
+#define SK_VL 16
+#define SK_MR 8
+#define SK_ISA "avx512"
+#elif defined(__AVX__)
+#define SK_VL 8
+#define SK_MR 6
+#if defined(__FMA__)
+#define SK_ISA "avx2-fma"
+#else
+#define SK_ISA "avx"
+#endif
+#else
+#define SK_VL 4
+#define SK_MR 4
+#define SK_ISA "generic"
+#endif
+#define SK_NR (2 * SK_VL)
+// K block: one packed panel (KC x NR floats) stays in L1 while the row blocks stream past it.
+#define SK_KC 128
+// M block: the rows of A reused across all panels of one K block stay in L2.
+#define SK_MC 192
+
+namespace sk {
+
+typedef float vf __attribute__((vector_size(SK_VL * 4)));
+
+static inline vf loadu(const float* p) {
+  vf v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void storeu(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+
+// B (K x N) packed as [kblock][panel][kk][NR], columns past N zero-filled.
+struct Packed {
+  int K = 0, N = 0, nkb = 0, np = 0;
+  std::vector<float> d;
+  const float* panel(int kb, int p) const { return d.data() + ((size_t)kb * np + p) * (size_t)SK_KC * SK_NR; }
+};
+
+// element (k, n) of B is src[k*ld + n] (trans=false) or src[n*ld + k] (trans=true).
+static inline void pack(Packed& P, const float* src, long ld, int K, int N, bool trans) {
+  P.K = K;
+  P.N = N;
+  P.nkb = (K + SK_KC - 1) / SK_KC;
+  P.np = (N + SK_NR - 1) / SK_NR;
+  P.d.assign((size_t)P.nkb * P.np * SK_KC * SK_NR, 0.f);
+  for (int kb = 0; kb < P.nkb; kb++) {
+    int k0 = kb * SK_KC, kc = std::min(SK_KC, K - k0);
+    for (int p = 0; p < P.np; p++) {
+      int n0 = p * SK_NR, nc = std::min(SK_NR, N - n0);
+      float* dst = P.d.data() + ((size_t)kb * P.np + p) * (size_t)SK_KC * SK_NR;
+      for (int kk = 0; kk < kc; kk++) {
+        float* row = dst + (size_t)kk * SK_NR;
+        if (!trans) {
+          std::memcpy(row, src + (size_t)(k0 + kk) * ld + n0, sizeof(float) * nc);
+        } else {
+          for (int j = 0; j < nc; j++) row[j] = src[(size_t)(n0 + j) * ld + k0 + kk];
+        }
+      }
+    }
+  }
+}
+
+template <int M>
+static inline void micro(int kc, const float* __restrict A, long lda, const float* __restrict Bp, float* C, long ldc,
+                         bool acc, int nc) {
+  vf c0[M], c1[M];
+  for (int r = 0; r < M; r++) {
+    c0[r] = vf{};
+    c1[r] = vf{};
+  }
+  for (int k = 0; k < kc; k++) {
+    const vf b0 = loadu(Bp + (size_t)k * SK_NR), b1 = loadu(Bp + (size_t)k * SK_NR + SK_VL);
+    for (int r = 0; r < M; r++) {
+      const float a = A[r * lda + k];
+      c0[r] += a * b0;
+      c1[r] += a * b1;
+    }
+  }
+  if (nc == SK_NR) {
+    for (int r = 0; r < M; r++) {
+      float* cp = C + r * ldc;
+      if (acc) {
+        c0[r] += loadu(cp);
+        c1[r] += loadu(cp + SK_VL);
+      }
+      storeu(cp, c0[r]);
+      storeu(cp + SK_VL, c1[r]);
+    }
+  } else {
+    float tmp[SK_NR];
+    for (int r = 0; r < M; r++) {
+      float* cp = C + r * ldc;
+      storeu(tmp, c0[r]);
+      storeu(tmp + SK_VL, c1[r]);
+      if (acc)
+        for (int j = 0; j < nc; j++) cp[j] += tmp[j];
+      else
+        for (int j = 0; j < nc; j++) cp[j] = tmp[j];
+    }
+  }
+}
+
+static inline void micro_rows(int rows, int kc, const float* A, long lda, const float* Bp, float* C, long ldc, bool acc,
+                              int nc) {
+  switch (rows) {
+#if SK_MR >= 8
+    case 8: micro<8>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 7: micro<7>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+#endif
+#if SK_MR >= 6
+    case 6: micro<6>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 5: micro<5>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+#endif
+    case 4: micro<4>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 3: micro<3>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 2: micro<2>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    default: micro<1>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+  }
+}
+
+// C[M x N] (+)= A[M x K] · B, with B packed. acc=false overwrites C.
+static inline void gemm(int M, const float* A, long lda, const Packed& P, float* C, long ldc, bool acc) {
+  if (M <= 0 || P.N <= 0) return;
+  if (P.K == 0) {
+    if (!acc)
+      for (int r = 0; r < M; r++) std::memset(C + (size_t)r * ldc, 0, sizeof(float) * P.N);
+    return;
+  }
+  for (int kb = 0; kb < P.nkb; kb++) {
+    const int k0 = kb * SK_KC, kc = std::min(SK_KC, P.K - k0);
+    const bool a = acc || kb > 0;
+    for (int m0 = 0; m0 < M; m0 += SK_MC) {
+      const int mc = std::min(SK_MC, M - m0);
+      for (int p = 0; p < P.np; p++) {
+        const int n0 = p * SK_NR, nc = std::min(SK_NR, P.N - n0);
+        const float* bp = P.panel(kb, p);
+        int r = 0;
+        for (; r + SK_MR <= mc; r += SK_MR)
+          micro<SK_MR>(kc, A + (size_t)(m0 + r) * lda + k0, lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc);
+        if (r < mc)
+          micro_rows(mc - r, kc, A + (size_t)(m0 + r) * lda + k0, lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc);
+      }
+    }
+  }
+}
+
+// out[c * ldo + r] = in[r * ldi + c] for a rows x cols block.
+static inline void transpose(const float* in, long ldi, int rows, int cols, float* out, long ldo) {
+  const int BS = 32;
+  for (int r0 = 0; r0 < rows; r0 += BS)
+    for (int c0 = 0; c0 < cols; c0 += BS) {
+      const int r1 = std::min(rows, r0 + BS), c1 = std::min(cols, c0 + BS);
+      for (int r = r0; r < r1; r++)
+        for (int c = c0; c < c1; c++) out[(size_t)c * ldo + r] = in[(size_t)r * ldi + c];
+    }
+}
+
+}  // namespace sk

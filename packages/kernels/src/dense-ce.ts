@@ -1,0 +1,68 @@
+/**
+ * The output head of a sequence classifier / char LM — dense layer, softmax and (masked) mean
+ * cross-entropy over every step — as ONE tfjs op with a native forward and a native gradient.
+ * It takes the weights of a standard tf.layers.dense layer, so models keep their saved format;
+ * the logits are never materialised as tensors during training.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { requireAddon } from './native.js';
+
+function f32(t: tf.Tensor): Float32Array {
+  const d = t.dataSync();
+  return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+}
+
+/** Options for {@link denseSoftmaxCrossEntropy}. */
+export interface DenseCrossEntropyOptions {
+  /** Same shape as `labels`; 1 = counts, 0 = ignored (padding). Default: every position counts. */
+  mask?: tf.Tensor;
+}
+
+/**
+ * mean over valid positions of −log softmax(h·kernel + bias)[label]: the loss of a dense softmax
+ * head at every step (tfjs `sequenceCrossEntropy(..., { reduction: 'mean' })` semantics: the sum
+ * over valid positions divided by max(count, 1)). Differentiable w.r.t. `h`, `kernel`, `bias`.
+ *
+ * @param h       float [..., H] features (e.g. LSTM outputs [B,T,H])
+ * @param kernel  [H,V] dense kernel; `bias` [V]
+ * @param labels  int32 [...] target class per position (the shape of `h` without its last axis)
+ *
+ * @example
+ * const [k, b] = denseLayer.getWeights();
+ * const loss = denseSoftmaxCrossEntropy(outputs, k, b, targets);   // scalar
+ */
+export function denseSoftmaxCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, labels: tf.Tensor, opts: DenseCrossEntropyOptions = {}): tf.Scalar {
+  const fn = 'denseSoftmaxCrossEntropy';
+  const addon = requireAddon(fn);
+  const H = h.shape[h.rank - 1]!;
+  const [kh, V] = kernel.shape;
+  if (kh !== H || bias.rank !== 1 || bias.shape[0] !== V) {
+    throw new Error(`${fn}: kernel must be [${H},V] and bias [V] (got kernel [${kernel.shape}], bias [${bias.shape}])`);
+  }
+  const N = h.size / H;
+  const rows = h.shape.slice(0, -1);
+  if (labels.shape.join(',') !== rows.join(',')) throw new Error(`${fn}: labels must be [${rows}] (got [${labels.shape}])`);
+  if (opts.mask && opts.mask.shape.join(',') !== rows.join(',')) throw new Error(`${fn}: mask must be [${rows}] (got [${opts.mask.shape}])`);
+  const inputs: tf.Tensor[] = [h, kernel, bias, labels, ...(opts.mask ? [opts.mask] : [])];
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [ht, kt, bt, lt, mt] = args as tf.Tensor[];
+    const hd = f32(ht!);
+    const W = f32(kt!);
+    const ld = lt!.dtype === 'int32' ? (lt!.dataSync() as Int32Array) : Int32Array.from(lt!.dataSync() as ArrayLike<number>);
+    const w = opts.mask ? f32(mt!) : null;
+    const probs = new Float32Array(N * V);
+    const loss = addon.denseSoftmaxCeForward(N, H, V, hd, W, f32(bt!), ld, w, probs);
+    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
+      const scale = dy.dataSync()[0]!;
+      const dh = new Float32Array(N * H);
+      const dW = new Float32Array(H * V);
+      const db = new Float32Array(V);
+      addon.denseSoftmaxCeBackward(N, H, V, hd, W, probs, ld, w, scale, dh, dW, db);
+      const grads = [tf.tensor(dh, ht!.shape), tf.tensor2d(dW, [H, V]), tf.tensor1d(db), tf.zeros(lt!.shape)];
+      if (opts.mask) grads.push(tf.zeros(mt!.shape));
+      return grads;
+    };
+    return { value: tf.scalar(loss), gradFunc };
+  });
+  return op(...inputs) as tf.Scalar;
+}

@@ -1,0 +1,98 @@
+/**
+ * Loads the compiled addon (build/Release/seqcast_kernels.node, built from source at install by
+ * scripts/build-native.mjs) and explains why when it cannot: the build was skipped or failed (the
+ * reason is in build/status.json), or the binary does not load on this platform.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type F32 = Float32Array;
+type I32 = Int32Array;
+type Opt<T> = T | null;
+
+/** The functions the addon exports (see native/addon.cc for the argument order). */
+export interface NativeAddon {
+  isa: string;
+  lstmForward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, bias: F32,
+    mask: Opt<F32>, h0: Opt<F32>, c0: Opt<F32>, out: F32, gates: F32, hs: F32, cs: F32): void;
+  lstmBackward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, mask: Opt<F32>,
+    gates: F32, hs: F32, cs: F32, dout: F32, dx: Opt<F32>, dW: F32, dU: F32, db: F32, dh0: Opt<F32>, dc0: Opt<F32>): void;
+  gruForward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, bias: F32,
+    mask: Opt<F32>, h0: Opt<F32>, out: F32, gates: F32, hs: F32): void;
+  gruBackward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, mask: Opt<F32>,
+    gates: F32, hs: F32, dout: F32, dx: Opt<F32>, dW: F32, dU: F32, db: F32, dh0: Opt<F32>): void;
+  denseSoftmaxCeForward(N: number, H: number, V: number, h: F32, W: F32, bias: F32, labels: I32, weights: Opt<F32>,
+    probs: F32): number;
+  denseSoftmaxCeBackward(N: number, H: number, V: number, h: F32, W: F32, probs: F32, labels: I32, weights: Opt<F32>,
+    scale: number, dh: F32, dW: F32, db: F32): void;
+  adamUpdate(param: F32, grad: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number,
+    corr1: number, corr2: number): void;
+}
+
+/** Whether the fused kernels can run here, and why not when they cannot. */
+export interface KernelsInfo {
+  available: boolean;
+  /** Why the kernels are unavailable (or how they were built). */
+  reason?: string;
+  /** Instruction set the addon was compiled for (avx512, avx2-fma, avx, generic). */
+  isa?: string;
+  /** Path of the addon binary that was tried. */
+  addonPath?: string;
+}
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Default location of the addon; `SEQCAST_KERNELS_ADDON` overrides it (used to test the fallback). */
+export function defaultAddonPath(): string {
+  return process.env.SEQCAST_KERNELS_ADDON ?? path.join(packageRoot, 'build', 'Release', 'seqcast_kernels.node');
+}
+
+function buildStatus(): string | undefined {
+  try {
+    const s = JSON.parse(readFileSync(path.join(packageRoot, 'build', 'status.json'), 'utf8')) as { ok?: boolean; reason?: string };
+    return s.ok ? undefined : s.reason;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Try to load the addon at `file`. Never throws: failures come back as `info.available = false`.
+ *
+ * @example
+ * const { addon, info } = loadAddon();
+ * if (!info.available) console.log(info.reason);
+ */
+export function loadAddon(file: string = defaultAddonPath()): { addon?: NativeAddon; info: KernelsInfo } {
+  if (!existsSync(file)) {
+    const why = file === path.join(packageRoot, 'build', 'Release', 'seqcast_kernels.node') ? buildStatus() : undefined;
+    return { info: { available: false, reason: why ? `native build: ${why}` : `addon not found at ${file}`, addonPath: file } };
+  }
+  try {
+    const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    if (typeof addon.lstmForward !== 'function' || typeof addon.isa !== 'string') {
+      return { info: { available: false, reason: `${file} is not the seqcast kernels addon`, addonPath: file } };
+    }
+    return { addon, info: { available: true, reason: 'native addon loaded', isa: addon.isa, addonPath: file } };
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+    return { info: { available: false, reason: `addon failed to load (${msg})`, addonPath: file } };
+  }
+}
+
+let loaded: { addon?: NativeAddon; info: KernelsInfo } | undefined;
+
+/** The process-wide addon (loaded on first use). */
+export function nativeAddon(): { addon?: NativeAddon; info: KernelsInfo } {
+  loaded ??= loadAddon();
+  return loaded;
+}
+
+/** The addon, or an Error naming the operation when it is unavailable. */
+export function requireAddon(op: string): NativeAddon {
+  const { addon, info } = nativeAddon();
+  if (!addon) throw new Error(`${op}: the fused kernels are unavailable here (${info.reason}); use the tfjs path`);
+  return addon;
+}

@@ -1,0 +1,246 @@
+// Fused LSTM/GRU vs tfjs-layers' own LSTM/GRU: forward outputs, final states and gradients
+// (x, kernel, recurrentKernel, bias, h0, c0) on random shapes, with and without masks, ids input.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { denseSoftmaxCrossEntropy, FusedAdamOptimizer, gruSequence, kernelsInfo, lstmSequence } from './index.js';
+
+const info = kernelsInfo();
+const TOL = 1e-4;
+
+/** Deterministic pseudo-random numbers in [-scale, scale). */
+function rand(n: number, seed: number, scale = 0.5): Float32Array {
+  let s = (Math.imul(seed + 1, 2654435761) ^ 0x5bd1e995) >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * scale;
+  }
+  return out;
+}
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
+  return m;
+}
+
+interface Case {
+  kind: 'lstm' | 'gru';
+  B: number;
+  T: number;
+  I: number;
+  H: number;
+  ids: boolean;
+  mask: boolean;
+  h0: boolean;
+  seed: number;
+}
+
+/** Runs one case both ways; returns named max-abs differences. */
+function compare(c: Case): Record<string, number> {
+  const { kind, B, T, I, H, seed } = c;
+  const g = kind === 'lstm' ? 4 : 3;
+  return tf.tidy(() => {
+    const idsArr = Int32Array.from(rand(B * T, seed + 1), (v) => Math.min(I - 1, Math.floor((v + 0.5) * I)));
+    const ids = tf.tensor2d(idsArr, [B, T], 'int32');
+    const xFloat = c.ids ? tf.oneHot(ids, I).toFloat() : tf.tensor3d(rand(B * T * I, seed + 2, 1), [B, T, I]);
+    const kernel = tf.tensor2d(rand(I * g * H, seed + 3), [I, g * H]);
+    const rk = tf.tensor2d(rand(H * g * H, seed + 4), [H, g * H]);
+    const bias = tf.tensor1d(rand(g * H, seed + 5));
+    const h0 = tf.tensor2d(rand(B * H, seed + 6), [B, H]);
+    const c0 = tf.tensor2d(rand(B * H, seed + 7), [B, H]);
+    // Random lengths 0..T per row, post-padded (a zero-length row keeps its initial state).
+    const lens = Array.from(rand(B, seed + 8), (v) => Math.floor((v + 0.5) * (T + 1)));
+    const maskArr = new Float32Array(B * T);
+    lens.forEach((l, b) => maskArr.fill(1, b * T, b * T + l));
+    const mask = tf.tensor2d(maskArr, [B, T]);
+    const rOut = tf.tensor3d(rand(B * T * H, seed + 9, 1), [B, T, H]);
+    const rH = tf.tensor2d(rand(B * H, seed + 10, 1), [B, H]);
+    const rC = tf.tensor2d(rand(B * H, seed + 11, 1), [B, H]);
+    const m3 = mask.expandDims(2);
+
+    const loss = (outputs: tf.Tensor, h: tf.Tensor, cc: tf.Tensor | undefined): tf.Scalar =>
+      tf.addN([tf.sum(tf.mul(outputs, rOut)), tf.sum(tf.mul(h, rH)), ...(cc ? [tf.sum(tf.mul(cc, rC))] : [])]) as tf.Scalar;
+
+    // Reference: tfjs-layers with the same weights (outputs at masked steps zeroed, per the seam).
+    const layerArgs = { units: H, returnSequences: true, returnState: true, recurrentActivation: 'sigmoid' } as const;
+    const layer = kind === 'lstm' ? tf.layers.lstm(layerArgs) : tf.layers.gru(layerArgs);
+    const xV = tf.variable(xFloat);
+    const h0V = tf.variable(h0);
+    const c0V = tf.variable(c0);
+    const states = kind === 'lstm' ? [h0V, c0V] : [h0V];
+    // tfjs's own gradient of a 1-step sequence fails (Unpack of one slice), so for T = 1 the
+    // reference runs 2 steps with a masked (state-preserving) dummy step in front.
+    const pad = T === 1;
+    const refRun = (): { out: tf.Tensor; h: tf.Tensor; cc?: tf.Tensor } => {
+      const kwargs: Record<string, unknown> = {};
+      if (c.h0) kwargs.initialState = states;
+      const xin = pad ? tf.concat([tf.zerosLike(xV), xV], 1) : xV;
+      if (pad) kwargs.mask = tf.concat([tf.zeros([B, 1]), c.mask ? mask : tf.ones([B, 1])], 1);
+      else if (c.mask) kwargs.mask = mask;
+      const res = layer.apply(xin, kwargs) as tf.Tensor[];
+      const seq = pad ? tf.slice(res[0]!, [0, 1, 0], [B, 1, H]) : res[0]!;
+      const out = c.mask ? tf.mul(seq, m3) : seq;
+      return { out, h: res[1]!, cc: kind === 'lstm' ? res[2] : undefined };
+    };
+    refRun(); // builds the layer (with its initial-state inputs) before the weights are set
+    layer.setWeights([kernel, rk, bias]);
+    const lw = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    const ref = refRun();
+    const refVars = [xV, ...lw, ...(c.h0 ? states : [])];
+    const refGrads = tf.variableGrads(() => {
+      const r = refRun();
+      return loss(r.out, r.h, r.cc);
+    }, refVars).grads;
+
+    // Fused.
+    const kV = tf.variable(kernel);
+    const rkV = tf.variable(rk);
+    const bV = tf.variable(bias);
+    const fx = c.ids ? ids : xV;
+    const opts = {
+      ...(c.mask ? { mask } : {}),
+      ...(c.h0 ? { h0: h0V, ...(kind === 'lstm' ? { c0: c0V } : {}) } : {}),
+    };
+    const fn = kind === 'lstm' ? lstmSequence : gruSequence;
+    const fused = fn(fx, kV, rkV, bV, opts);
+    const fusedVars = [...(c.ids ? [] : [xV]), kV, rkV, bV, ...(c.h0 ? states : [])];
+    const fusedGrads = tf.variableGrads(() => loss(...(Object.values(fn(fx, kV, rkV, bV, opts)) as [tf.Tensor, tf.Tensor, tf.Tensor?])), fusedVars).grads;
+
+    const d: Record<string, number> = {
+      outputs: maxDiff(fused.outputs, ref.out),
+      h: maxDiff(fused.h, ref.h),
+    };
+    if (kind === 'lstm') d.c = maxDiff(fused.c!, ref.cc!);
+    const names = ['kernel', 'recurrentKernel', 'bias'];
+    lw.forEach((v, i) => (d[`d${names[i]}`] = maxDiff(fusedGrads[[kV, rkV, bV][i]!.name]!, refGrads[v.name]!)));
+    if (!c.ids) d.dx = maxDiff(fusedGrads[xV.name]!, refGrads[xV.name]!);
+    if (c.h0) {
+      d.dh0 = maxDiff(fusedGrads[h0V.name]!, refGrads[h0V.name]!);
+      if (kind === 'lstm') d.dc0 = maxDiff(fusedGrads[c0V.name]!, refGrads[c0V.name]!);
+    }
+    for (const v of [xV, h0V, c0V, kV, rkV, bV]) v.dispose();
+    layer.dispose();
+    return d;
+  });
+}
+
+const cases: Case[] = [];
+for (const kind of ['lstm', 'gru'] as const) {
+  for (let k = 0; k < 6; k++) {
+    const r = rand(4, 100 + k * 7 + (kind === 'gru' ? 50 : 0));
+    const pick = (v: number, lo: number, hi: number): number => lo + Math.floor((v + 0.5) * (hi - lo + 1));
+    cases.push({
+      kind,
+      B: pick(r[0]!, 1, 11),
+      T: k === 2 ? 1 : pick(r[1]!, 2, 8),
+      I: pick(r[2]!, 2, 9),
+      H: pick(r[3]!, 1, 13),
+      ids: k % 3 === 1,
+      mask: k % 2 === 1,
+      h0: k % 3 !== 0,
+      seed: 1000 + k * 31,
+    });
+  }
+  // A larger one: several column panels and row blocks, masks and ids together.
+  cases.push({ kind, B: 19, T: 6, I: 21, H: 37, ids: true, mask: true, h0: true, seed: 77 });
+  cases.push({ kind, B: 9, T: 5, I: 7, H: 40, ids: false, mask: true, h0: true, seed: 78 });
+}
+
+describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ? ` (${info.isa})` : ` — SKIPPED: ${info.reason}`}`, () => {
+  it.each(cases.map((c) => [`${c.kind} B${c.B} T${c.T} I${c.I} H${c.H}${c.ids ? ' ids' : ''}${c.mask ? ' mask' : ''}${c.h0 ? ' h0' : ''}`, c] as const))(
+    '%s: outputs, states and gradients within 1e-4',
+    (_name, c) => {
+      const d = compare(c);
+      for (const [k, v] of Object.entries(d)) expect(v, k).toBeLessThan(TOL);
+    },
+  );
+
+  it('dense+softmax+cross-entropy matches tfjs ops (loss and gradients, with a mask)', () => {
+    tf.tidy(() => {
+      const [B, T, H, V] = [5, 4, 9, 11];
+      const h = tf.variable(tf.tensor3d(rand(B * T * H, 3, 1), [B, T, H]));
+      const k = tf.variable(tf.tensor2d(rand(H * V, 4), [H, V]));
+      const b = tf.variable(tf.tensor1d(rand(V, 5)));
+      const labels = tf.tensor2d(Int32Array.from(rand(B * T, 6), (v) => Math.floor((v + 0.5) * V)), [B, T], 'int32');
+      const mask = tf.tensor2d(Float32Array.from(rand(B * T, 7), (v) => (v > -0.2 ? 1 : 0)), [B, T]);
+      const ref = (): tf.Scalar => {
+        const logits = tf.add(tf.matMul(h.reshape([B * T, H]), k), b);
+        const ce = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(labels.reshape([-1]), V)), 1));
+        const w = mask.reshape([-1]);
+        return tf.div(tf.sum(tf.mul(ce, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
+      };
+      const fused = (): tf.Scalar => denseSoftmaxCrossEntropy(h, k, b, labels, { mask });
+      const r = tf.variableGrads(ref, [h, k, b]);
+      const f = tf.variableGrads(fused, [h, k, b]);
+      expect(Math.abs(r.value.dataSync()[0]! - f.value.dataSync()[0]!)).toBeLessThan(TOL);
+      for (const v of [h, k, b]) expect(maxDiff(f.grads[v.name]!, r.grads[v.name]!), v.name).toBeLessThan(TOL);
+      for (const v of [h, k, b]) v.dispose();
+    });
+  });
+
+  it('FusedAdamOptimizer follows tf.train.adam step for step', () => {
+    const a = tf.variable(tf.tensor1d(rand(37, 9, 1)));
+    const b = tf.variable(a.clone());
+    const target = tf.tensor1d(rand(37, 10, 1));
+    const ref = tf.train.adam(0.05);
+    const fused = new FusedAdamOptimizer({ learningRate: 0.05 });
+    for (let i = 0; i < 20; i++) {
+      ref.minimize(() => tf.sum(tf.square(tf.sub(a, target))), false, [a]);
+      fused.minimize(() => tf.sum(tf.square(tf.sub(b, target))), false, [b]);
+    }
+    expect(maxDiff(a, b)).toBeLessThan(TOL);
+    ref.dispose();
+    fused.dispose();
+    tf.dispose([a, b, target]);
+  });
+
+  it('repeated forward+backward calls leak no tensors', () => {
+    const [B, T, I, H] = [3, 4, 5, 6];
+    const x = tf.tensor3d(rand(B * T * I, 1), [B, T, I]);
+    const lstmW = [
+      tf.variable(tf.tensor2d(rand(I * 4 * H, 2), [I, 4 * H])),
+      tf.variable(tf.tensor2d(rand(H * 4 * H, 3), [H, 4 * H])),
+      tf.variable(tf.tensor1d(rand(4 * H, 4))),
+    ] as const;
+    const gruW = [
+      tf.variable(tf.tensor2d(rand(H * 3 * H, 5), [H, 3 * H])),
+      tf.variable(tf.tensor2d(rand(H * 3 * H, 6), [H, 3 * H])),
+      tf.variable(tf.tensor1d(rand(3 * H, 7))),
+    ] as const;
+    const ws = [lstmW, gruW] as const;
+    const mask = tf.ones([B, T]) as tf.Tensor2D;
+    const once = (): void => {
+      const [l, gr] = ws;
+      const { value, grads } = tf.variableGrads(() => {
+        const a = lstmSequence(x, l[0] as tf.Tensor2D, l[1] as tf.Tensor2D, l[2] as tf.Tensor1D, { mask });
+        const b = gruSequence(a.outputs, gr[0] as tf.Tensor2D, gr[1] as tf.Tensor2D, gr[2] as tf.Tensor1D);
+        return tf.add(tf.sum(b.outputs), tf.sum(a.c!)) as tf.Scalar;
+      });
+      tf.dispose([value, ...Object.values(grads)]);
+      const r = lstmSequence(x, l[0] as tf.Tensor2D, l[1] as tf.Tensor2D, l[2] as tf.Tensor1D);
+      tf.dispose([r.outputs, r.h, r.c!]);
+    };
+    once();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) once();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, mask, ...ws.flat()]);
+  });
+
+  it('rejects ids outside the vocabulary and mismatched shapes with one-line errors', () => {
+    const k = tf.zeros([3, 8]) as tf.Tensor2D;
+    const rk = tf.zeros([2, 8]) as tf.Tensor2D;
+    const b = tf.zeros([8]) as tf.Tensor1D;
+    const ids = tf.tensor2d([[0, 1, 3]], [1, 3], 'int32');
+    expect(() => lstmSequence(ids, k, rk, b)).toThrow(/id 3 at \[0,2\] is outside the vocabulary 0\.\.2/);
+    expect(() => lstmSequence(tf.zeros([1, 2, 4]), k, rk, b)).toThrow(/x has 4 features, kernel expects 3/);
+    expect(() => gruSequence(tf.zeros([1, 2, 3]), k, rk, b)).toThrow(/weight shapes do not match/);
+    expect(() => lstmSequence(tf.zeros([1, 2, 3]), k, rk, b, { mask: tf.ones([2, 2]) as tf.Tensor2D })).toThrow(/mask must be \[1,2\]/);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * `lstmSequence` / `gruSequence`: one recurrent layer over a whole sequence as ONE tfjs op whose
+ * forward pass is one native call and whose gradient (full BPTT) is one native call, instead of
+ * dozens of small tfjs ops per time step. They implement @seqcast/core's recurrent seam
+ * (LstmSequenceFn / GruSequenceFn) with the Keras/tfjs-layers weight layout, so the weights are
+ * those of standard tf.layers.lstm / tf.layers.gru layers (tanh activation, sigmoid recurrent
+ * activation).
+ *
+ * The op is a tf.customGrad whose single output packs [outputs | h_T | c_T] along time; the
+ * activations the backward pass needs live in typed arrays captured by the gradient closure,
+ * not in tensors, so nothing extra has to be disposed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { requireAddon } from './native.js';
+import type { SequenceOptions, SequenceResult } from './types.js';
+
+type Kind = 'lstm' | 'gru';
+
+interface Dims {
+  B: number;
+  T: number;
+  I: number;
+  H: number;
+  ids: boolean;
+}
+
+function checkInputs(fn: string, kind: Kind, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D, opts: SequenceOptions): Dims {
+  const g = kind === 'lstm' ? 4 : 3;
+  if (rk.rank !== 2 || kernel.rank !== 2 || bias.rank !== 1) {
+    throw new Error(`${fn}: kernel and recurrentKernel must be 2-D and bias 1-D (got ranks ${kernel.rank}, ${rk.rank}, ${bias.rank})`);
+  }
+  const H = rk.shape[0];
+  if (rk.shape[1] !== g * H || kernel.shape[1] !== g * H || bias.shape[0] !== g * H) {
+    throw new Error(`${fn}: weight shapes do not match (kernel ${kernel.shape}, recurrentKernel ${rk.shape}, bias ${bias.shape})`);
+  }
+  const I = kernel.shape[0];
+  let B: number;
+  let T: number;
+  let ids = false;
+  if (x.rank === 2 && x.dtype === 'int32') {
+    [B, T] = x.shape as [number, number];
+    ids = true;
+  } else if (x.rank === 3) {
+    if (x.shape[2] !== I) throw new Error(`${fn}: x has ${x.shape[2]} features, kernel expects ${I}`);
+    [B, T] = x.shape as [number, number, number];
+  } else {
+    throw new Error(`${fn}: x must be float [B,T,I] or int32 ids [B,T] (got rank ${x.rank}, ${x.dtype})`);
+  }
+  if (B < 1 || T < 1) throw new Error(`${fn}: x must have at least one sequence and one step (shape ${x.shape})`);
+  const state = (name: string, s: tf.Tensor | undefined): void => {
+    if (s && (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H)) throw new Error(`${fn}: ${name} must be [${B},${H}] (got [${s.shape}])`);
+  };
+  state('h0', opts.h0);
+  state('c0', opts.c0);
+  if (opts.c0 && kind === 'gru') throw new Error(`${fn}: a GRU has no cell state (c0 given)`);
+  if (opts.mask && (opts.mask.rank !== 2 || opts.mask.shape[0] !== B || opts.mask.shape[1] !== T)) {
+    throw new Error(`${fn}: mask must be [${B},${T}] (got [${opts.mask.shape}])`);
+  }
+  return { B, T, I, H, ids };
+}
+
+function f32(t: tf.Tensor): Float32Array {
+  const d = t.dataSync();
+  return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+}
+
+function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D, opts: SequenceOptions = {}): SequenceResult {
+  const addon = requireAddon(fn);
+  const d = checkInputs(fn, kind, x, kernel, rk, bias, opts);
+  const { B, T, I, H } = d;
+  const G = kind === 'lstm' ? 4 * H : 3 * H;
+  const extra = kind === 'lstm' ? 2 : 1; // packed output rows after the T steps: h_T (and c_T)
+  // Optional inputs take part in the op only when given, so their gradients are exact.
+  const optional: { name: 'h0' | 'c0' | 'mask'; t: tf.Tensor }[] = [];
+  if (opts.h0) optional.push({ name: 'h0', t: opts.h0 });
+  if (opts.c0) optional.push({ name: 'c0', t: opts.c0 });
+  if (opts.mask) optional.push({ name: 'mask', t: opts.mask });
+
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xt, kt, rkt, bt] = args as tf.Tensor[];
+    const opt = new Map(optional.map((o, i) => [o.name, args[4 + i] as tf.Tensor]));
+    const xs = d.ids ? null : f32(xt!);
+    const ids = d.ids ? (xt!.dataSync() as Int32Array) : null;
+    const W = f32(kt!);
+    const U = f32(rkt!);
+    const maskT = opt.get('mask');
+    const mask = maskT ? f32(maskT) : null;
+    const h0T = opt.get('h0');
+    const c0T = opt.get('c0');
+    const h0 = h0T ? f32(h0T) : null;
+    const c0 = c0T ? f32(c0T) : null;
+    const out = new Float32Array(B * (T + extra) * H);
+    const gates = new Float32Array(B * T * 4 * H);
+    const hs = new Float32Array(B * (T + 1) * H);
+    const cs = kind === 'lstm' ? new Float32Array(B * (T + 1) * H) : null;
+    if (kind === 'lstm') addon.lstmForward(B, T, I, H, xs, ids, W, U, f32(bt!), mask, h0, c0, out, gates, hs, cs!);
+    else addon.gruForward(B, T, I, H, xs, ids, W, U, f32(bt!), mask, h0, out, gates, hs);
+    const value = tf.tensor3d(out, [B, T + extra, H]);
+    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
+      const dout = f32(dy);
+      const dx = d.ids ? null : new Float32Array(B * T * I);
+      const dW = new Float32Array(I * G);
+      const dU = new Float32Array(H * G);
+      const db = new Float32Array(G);
+      const dh0 = new Float32Array(B * H);
+      const dc0 = kind === 'lstm' ? new Float32Array(B * H) : null;
+      if (kind === 'lstm') addon.lstmBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, cs!, dout, dx, dW, dU, db, dh0, dc0);
+      else addon.gruBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, dout, dx, dW, dU, db, dh0);
+      const grads: tf.Tensor[] = [
+        dx ? tf.tensor3d(dx, [B, T, I]) : tf.zeros(xt!.shape),
+        tf.tensor2d(dW, [I, G]),
+        tf.tensor2d(dU, [H, G]),
+        tf.tensor1d(db),
+      ];
+      for (const o of optional) {
+        if (o.name === 'h0') grads.push(tf.tensor2d(dh0, [B, H]));
+        else if (o.name === 'c0') grads.push(tf.tensor2d(dc0!, [B, H]));
+        else grads.push(tf.zeros(o.t.shape)); // the mask is not differentiable
+      }
+      return grads;
+    };
+    return { value, gradFunc };
+  });
+
+  return tf.tidy(() => {
+    const packed = op(x, kernel, rk, bias, ...optional.map((o) => o.t)) as tf.Tensor3D;
+    const outputs = tf.slice(packed, [0, 0, 0], [B, T, H]) as tf.Tensor3D;
+    const h = tf.reshape(tf.slice(packed, [0, T, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
+    if (kind === 'gru') return { outputs, h };
+    const c = tf.reshape(tf.slice(packed, [0, T + 1, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
+    return { outputs, h, c };
+  });
+}
+
+/**
+ * One LSTM layer over a whole sequence in one native call (and its gradient in one more).
+ * `x`: float [B,T,I], or int32 ids [B,T] meaning one-hot input (row gather of `kernel`).
+ * `kernel` [I,4H], `recurrentKernel` [H,4H] (gates i,f,c,o), `bias` [4H]: tf.layers.lstm's weights.
+ *
+ * @example
+ * const [kernel, recurrentKernel, bias] = lstmLayer.getWeights();
+ * const { outputs, h, c } = lstmSequence(ids, kernel, recurrentKernel, bias, { mask });
+ */
+export function lstmSequence(x: tf.Tensor, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, opts?: SequenceOptions): SequenceResult {
+  return run('lstm', 'lstmSequence', x, kernel, recurrentKernel, bias, opts);
+}
+
+/**
+ * One GRU layer over a whole sequence in one native call, with tfjs-layers' GRU formula
+ * (z = σ(x_z + h U_z), r = σ(x_r + h U_r), hh = tanh(x_h + (r ⊙ h) U_h), h' = z ⊙ h + (1 − z) ⊙ hh).
+ * `kernel` [I,3H], `recurrentKernel` [H,3H] (gates z,r,h), `bias` [3H].
+ *
+ * @example
+ * const { outputs, h } = gruSequence(x, kernel, recurrentKernel, bias, { h0 });
+ */
+export function gruSequence(x: tf.Tensor, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, opts?: SequenceOptions): SequenceResult {
+  return run('gru', 'gruSequence', x, kernel, recurrentKernel, bias, opts);
+}
