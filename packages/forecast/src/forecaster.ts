@@ -62,6 +62,11 @@ export interface ForecastOptions {
   validation?: number;
   /** Minimum relative validation-MAE gain for the recurrent path to be kept. Default 0.02. */
   minGain?: number;
+  /**
+   * Recorded only: the training file was newest-first (no date column), so tools that re-read
+   * a CSV for this model (CLI eval/predict) read it the same way. Default false.
+   */
+  newestFirst?: boolean;
 }
 
 export interface FitCallbacks {
@@ -109,6 +114,8 @@ export interface ForecastInfo {
   trainRows: number;
   rows: number;
   source: string | null;
+  /** How the training CSV was read (see {@link ForecastOptions.newestFirst}). */
+  newestFirst: boolean;
   linear: { bases: Base[]; lambdas: (number | null)[] };
   rnn: { cell: 'lstm' | 'gru'; units: number; used: boolean; epochs: number; bestEpoch: number; valMaeLinear: number; valMaeWithRnn: number };
   metrics: { validation: MetricTable & { rows: number }; test?: MetricTable & { rows: number } };
@@ -416,6 +423,7 @@ export class Forecaster {
       trainRows: trainEnd,
       rows: n,
       source: series.source ?? null,
+      newestFirst: options.newestFirst === true,
       linear: { bases: chosenBases, lambdas: config.lambdas },
       rnn: { cell, units, used: rnnUsed, epochs: rnnEpochs, bestEpoch, valMaeLinear, valMaeWithRnn },
       metrics: { validation: valTable },
@@ -465,6 +473,24 @@ export class Forecaster {
   /** The model's input columns from a series (validated). */
   columnsOf(series: SeriesLike): Float64Array[] {
     return this.config.features.map((f) => column(series, f, series.source ?? 'series'));
+  }
+
+  /** The last `info.context` rows of `series` as records, ready for {@link forecast}. */
+  rowsOf(series: SeriesLike): Record<string, number>[] {
+    const cols = this.columnsOf(series);
+    const n = series.rows;
+    if (n < this.config.context) {
+      throw new SeqcastError('BAD_INPUT', `${series.source ?? 'series'}: ${n} rows, the model needs at least ${this.config.context}`, {
+        where: series.source ?? 'series',
+      });
+    }
+    const out: Record<string, number>[] = [];
+    for (let i = n - this.config.context; i < n; i++) {
+      const r: Record<string, number> = {};
+      this.config.features.forEach((f, c) => (r[f] = cols[c]![i]!));
+      out.push(r);
+    }
+    return out;
   }
 
   /**

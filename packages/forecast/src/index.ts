@@ -11,3 +11,4 @@ export * from './synthetic.js';
 export * from './forecaster.js';
 export * from './evaluate.js';
 export { type Base, type ColumnStats } from './design.js';
+export * from './plot.js';

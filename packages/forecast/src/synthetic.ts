@@ -123,3 +123,21 @@ export function syntheticStockSeries(rows: number, seed: number): Series {
   const s = makeSeries({ Open: open, High: high, Low: low, Volume: vol, Close: close }, isoDays(rows, '2020-01-02', true), 'synthetic:stock');
   return s;
 }
+
+/**
+ * A noisy chaotic logistic map, y[t+1] = r·y[t]·(1 − y[t]) + noise, column "value": nonlinear,
+ * so a linear AR cannot forecast it but a recurrent network can (shows the recurrent path earning
+ * its place).
+ * @example const s = syntheticLogisticMap(500, 5);
+ */
+export function syntheticLogisticMap(rows: number, seed: number, options: { r?: number; sigma?: number } = {}): Series {
+  const { r = 3.8, sigma = 0.01 } = options;
+  const g = gaussian(seed);
+  let v = 0.3;
+  const y = new Float64Array(rows);
+  for (let t = 0; t < rows; t++) {
+    v = Math.min(0.999, Math.max(0.001, r * v * (1 - v) + sigma * g()));
+    y[t] = v;
+  }
+  return makeSeries({ value: y }, null, 'synthetic:logistic-map');
+}

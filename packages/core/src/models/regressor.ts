@@ -162,7 +162,17 @@ export class SequenceRegressor {
   static create(config: Partial<RegressorConfig> & Pick<RegressorConfig, 'window' | 'features'>, seed = 0): SequenceRegressor {
     const c: RegressorConfig = { ...DEFAULTS, ...config };
     checkConfig(c);
-    return new SequenceRegressor(c, buildModel(c, seed));
+    // tfjs warns (console.warn) that its orthogonal initialiser is "slow" above 2000 elements;
+    // at these sizes it takes milliseconds, so the warning would only clutter CLI output.
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (!String(args[0]).startsWith('Orthogonal initializer')) warn(...args);
+    };
+    try {
+      return new SequenceRegressor(c, buildModel(c, seed));
+    } finally {
+      console.warn = warn;
+    }
   }
 
   /** Wrap an existing layers model (e.g. loaded from disk) built by this class. */

@@ -1,0 +1,243 @@
+/**
+ * `seqcast forecast train|eval|predict`: thin commands over @seqcast/forecast. Every result is
+ * shown next to the baselines (naive, seasonal naive, linear AR) under the one evaluation protocol.
+ */
+import { SeqcastError } from '@seqcast/core';
+import {
+  evaluate,
+  Forecaster,
+  writeEvaluationSvg,
+  type EvalReport,
+  type Metrics,
+  type MetricTable,
+  type SeriesLike,
+} from '@seqcast/forecast';
+import { optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
+import type { Command, CommandGroup, Io } from '../command.js';
+import { ProgressBar } from '../progress.js';
+
+type ReadCsv = (source: { path: string }, options?: { newestFirst?: boolean }) => Promise<SeriesLike & { dates: string[] | null }>;
+
+/** readCsv from @seqcast/data (loaded on first use). */
+async function readSeries(file: string, newestFirst: boolean): Promise<SeriesLike & { dates: string[] | null }> {
+  const data = (await import('@seqcast/data')) as unknown as { readCsv?: ReadCsv };
+  if (typeof data.readCsv !== 'function') throw new SeqcastError('INTERNAL', '@seqcast/data has no readCsv (build packages/data)');
+  return data.readCsv({ path: file }, newestFirst ? { newestFirst: true } : {});
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  const a = Math.abs(v);
+  return a >= 1000 ? v.toFixed(1) : a >= 1 ? v.toFixed(4) : v.toPrecision(4);
+}
+
+const METHODS = ['model', 'naive', 'seasonalNaive', 'linear'] as const;
+
+/** A metrics table, one row per method. */
+export function metricsTable(t: MetricTable): string[] {
+  const cols: (keyof Metrics)[] = ['rmse', 'mae', 'mape', 'smape', 'mase'];
+  const head = ['method'.padEnd(14), ...cols.map((c) => c.toUpperCase().padStart(12))].join('');
+  const lines = [head];
+  for (const m of METHODS) {
+    const r = t[m];
+    if (!r) continue;
+    lines.push([m.padEnd(14), ...cols.map((c) => fmt(r[c]).padStart(12))].join(''));
+  }
+  return lines;
+}
+
+/** One plain sentence: does the model beat the baselines? */
+export function verdict(t: MetricTable): string {
+  const base = (['naive', 'seasonalNaive', 'linear'] as const).filter((k) => t[k]);
+  const losers = base.filter((k) => t[k]!.mase < t.model.mase * (1 - 1e-6));
+  const best = base.reduce((a, b) => (t[b]!.mase < t[a]!.mase ? b : a));
+  if (losers.length) {
+    return `WARNING: the model loses to ${losers.join(' and ')} (MASE ${fmt(t.model.mase)} vs ${best} ${fmt(t[best]!.mase)}); use the baseline for this series.`;
+  }
+  return `model MASE ${fmt(t.model.mase)} <= best baseline ${best} ${fmt(t[best]!.mase)}`;
+}
+
+function list(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new SeqcastError('BAD_ARGUMENT', '--features must list column names separated by commas', { where: '--features' });
+  return items;
+}
+
+const train: Command = {
+  name: 'train',
+  summary: 'train a forecaster on a CSV series',
+  usage:
+    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] --out DIR',
+  async run(argv: string[], io: Io) {
+    const cmd = 'forecast train';
+    const flags = parseFlags(
+      argv,
+      {
+        csv: { type: 'string' },
+        target: { type: 'string' },
+        features: { type: 'string' },
+        window: { type: 'string' },
+        horizon: { type: 'string' },
+        season: { type: 'string' },
+        epochs: { type: 'string' },
+        seed: { type: 'string' },
+        'newest-first': { type: 'boolean' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      cmd,
+    );
+    const csv = requireString(flags, 'csv', cmd);
+    const target = requireString(flags, 'target', cmd);
+    const out = requireString(flags, 'out', cmd);
+    const features = list(optionalString(flags, 'features'));
+    const window = optionalNumber(flags, 'window', { integer: true, min: 1 });
+    const horizon = optionalNumber(flags, 'horizon', { integer: true, min: 1 });
+    const season = optionalNumber(flags, 'season', { integer: true, min: 1 });
+    const epochs = optionalNumber(flags, 'epochs', { integer: true, min: 0 });
+    const seed = optionalNumber(flags, 'seed', { integer: true, min: 0 });
+    const newestFirst = flags['newest-first'] === true;
+    const series = await readSeries(csv, newestFirst);
+    const bar = new ProgressBar('forecast');
+    const model = await Forecaster.fit(
+      series,
+      {
+        target,
+        ...(features ? { features } : {}),
+        ...(window !== undefined ? { window } : {}),
+        ...(horizon !== undefined ? { horizon } : {}),
+        ...(season !== undefined ? { season } : {}),
+        ...(epochs !== undefined ? { epochs } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        newestFirst,
+      },
+      { onEpoch: (p) => bar.update({ ...p, ...(p.valLoss !== undefined ? { extra: `val ${p.valLoss.toFixed(4)}` } : {}) }) },
+    );
+    try {
+      await model.save(out);
+      const i = model.info;
+      if (flags.json) {
+        io.out(JSON.stringify({ out, info: i }));
+        return;
+      }
+      io.out(`saved ${out} (target ${i.target}, features ${i.features.join(',')}, window ${i.window}, horizon ${i.horizon}, season ${i.season})`);
+      io.out(
+        `linear path: base ${i.linear.bases.join(',')}, ridge ${i.linear.lambdas.map((l) => (l === null ? 'none' : String(l))).join(',')}; ` +
+          `recurrent path (${i.rnn.cell} ${i.rnn.units}): ${i.rnn.used ? 'kept' : 'not kept (no validation gain)'} after ${i.rnn.epochs} epochs, best ${i.rnn.bestEpoch}`,
+      );
+      io.out(`validation metrics (one step ahead, ${i.metrics.validation.rows} rows, original units):`);
+      for (const l of metricsTable(i.metrics.validation)) io.out('  ' + l);
+      io.out(verdict(i.metrics.validation));
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+function printEval(r: EvalReport, io: Io): void {
+  io.out(`test rows ${r.rows} (rows ${r.firstRow + 1}..${r.firstRow + r.rows} of ${r.firstRow + r.rows}; trained on the first ${r.trainRows}), season ${r.season}, window ${r.window}`);
+  for (const l of metricsTable(r.metrics)) io.out(l);
+  io.out(verdict(r.metrics));
+}
+
+const evalCmd: Command = {
+  name: 'eval',
+  summary: 'score a forecaster against the baselines on a CSV series',
+  usage: 'seqcast forecast eval --model DIR --csv FILE [--json] [--plot FILE.svg]',
+  async run(argv: string[], io: Io) {
+    const cmd = 'forecast eval';
+    const flags = parseFlags(argv, { model: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' } }, cmd);
+    const dir = requireString(flags, 'model', cmd);
+    const csv = requireString(flags, 'csv', cmd);
+    const plot = optionalString(flags, 'plot');
+    if (plot !== undefined && !plot.toLowerCase().endsWith('.svg')) {
+      throw new SeqcastError('BAD_ARGUMENT', `--plot must name an .svg file (received "${plot}")`, { where: '--plot' });
+    }
+    const model = await Forecaster.load(dir);
+    try {
+      const series = await readSeries(csv, model.info.newestFirst === true);
+      const r = evaluate(model, series);
+      if (plot) await writeEvaluationSvg(plot, r, { target: model.info.target });
+      if (flags.json) {
+        io.out(JSON.stringify({ metrics: r.metrics, rows: r.rows }));
+        return;
+      }
+      printEval(r, io);
+      if (plot) io.out(`chart written to ${plot}`);
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+/** Dates after `dates` (oldest first) continuing their spacing, or null when they are not ISO dates. */
+export function nextDates(dates: string[] | null, steps: number): string[] | null {
+  if (!dates || dates.length < 2) return null;
+  const last = dates[dates.length - 1]!;
+  if (/^\d{4}-\d{2}$/.test(last)) {
+    const [y, m] = last.split('-').map(Number) as [number, number];
+    return Array.from({ length: steps }, (_, i) => {
+      const k = y * 12 + (m - 1) + i + 1;
+      return `${Math.floor(k / 12)}-${String((k % 12) + 1).padStart(2, '0')}`;
+    });
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(last)) return null;
+  const tail = dates.slice(-30).map((d) => Date.parse(`${d}T00:00:00Z`));
+  if (tail.some((t) => Number.isNaN(t))) return null;
+  const diffs = tail.slice(1).map((t, i) => Math.round((t - tail[i]!) / 86_400_000)).sort((a, b) => a - b);
+  const step = diffs[Math.floor(diffs.length / 2)]!;
+  const monthly = diffs.every((d) => d >= 28 && d <= 31);
+  const businessDays = step === 1 && tail.every((t) => ![0, 6].includes(new Date(t).getUTCDay()));
+  const out: string[] = [];
+  const d = new Date(tail[tail.length - 1]!);
+  const day = d.getUTCDate();
+  while (out.length < steps) {
+    if (monthly) {
+      d.setUTCDate(1);
+      d.setUTCMonth(d.getUTCMonth() + 1);
+      const dim = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+      d.setUTCDate(Math.min(day, dim));
+    } else {
+      d.setUTCDate(d.getUTCDate() + Math.max(1, step));
+      if (businessDays) while ([0, 6].includes(d.getUTCDay())) d.setUTCDate(d.getUTCDate() + 1);
+    }
+    out.push(d.toISOString().slice(0, 10));
+  }
+  return out;
+}
+
+const predict: Command = {
+  name: 'predict',
+  summary: 'forecast the next N values after the last row of a CSV series',
+  usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json]',
+  async run(argv: string[], io: Io) {
+    const cmd = 'forecast predict';
+    const flags = parseFlags(argv, { model: { type: 'string' }, csv: { type: 'string' }, steps: { type: 'string' }, json: { type: 'boolean' } }, cmd);
+    const dir = requireString(flags, 'model', cmd);
+    const csv = requireString(flags, 'csv', cmd);
+    if (flags.steps === undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --steps is required`, { where: '--steps' });
+    const steps = optionalNumber(flags, 'steps', { integer: true, min: 1, max: 10_000 })!;
+    const model = await Forecaster.load(dir);
+    try {
+      const series = await readSeries(csv, model.info.newestFirst === true);
+      const rows = model.rowsOf(series);
+      const values = model.forecast(rows, steps);
+      const dates = nextDates(series.dates, steps);
+      if (flags.json) {
+        io.out(JSON.stringify({ target: model.info.target, steps, values, dates }));
+        return;
+      }
+      io.out(`next ${steps} value(s) of ${model.info.target} after row ${series.rows}${series.dates ? ` (${series.dates[series.dates.length - 1]})` : ''}:`);
+      values.forEach((v, i) => io.out(`${String(i + 1).padStart(4)}  ${dates ? dates[i]!.padEnd(12) : ''}${fmt(v)}`));
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+export const forecast: CommandGroup = {
+  name: 'forecast',
+  summary: 'train, evaluate and forecast CSV time series',
+  commands: [train, evalCmd, predict],
+};
