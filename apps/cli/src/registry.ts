@@ -1,5 +1,6 @@
 /** Every CLI command, in help order. Each area owns one module under ./commands. */
 import type { Command, CommandGroup } from './command.js';
 import { info } from './commands/info.js';
+import { forecast } from './commands/forecast.js';
 
-export const commands: (Command | CommandGroup)[] = [info];
+export const commands: (Command | CommandGroup)[] = [info, forecast];
