@@ -1,0 +1,235 @@
+/**
+ * Training jobs: a FIFO queue running one job at a time (the machine's cores serve requests
+ * too), records persisted on every state change, progress pushed to subscribers (SSE), and the
+ * finished model published as a new version and hot-loaded by the registry.
+ *
+ * On start-up, a record left `queued` or `running` by a previous process is marked
+ * `interrupted`: its process is gone and its input was never kept on disk.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { isSeqcastError, SeqcastError } from '@seqcast/core';
+import type { JobRunner, RunHandle } from './runner.js';
+import type { JobStore } from './store.js';
+import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from './types.js';
+import type { ModelRegistry } from '../models/registry.js';
+import type { Logger } from '../logger.js';
+
+/** Progress is written to disk at most this often (state changes always are). */
+const PERSIST_EVERY_MS = 1000;
+
+export interface JobManagerOptions {
+  store: JobStore;
+  registry: ModelRegistry;
+  runner: JobRunner;
+  logger: Logger;
+  maxQueued: number;
+}
+
+interface Running {
+  id: string;
+  /** Undefined while the job is being set up. */
+  handle: RunHandle | undefined;
+  cancelled: boolean;
+}
+
+export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
+  private readonly records = new Map<string, JobRecord>();
+  private readonly specs = new Map<string, JobSpec>();
+  private readonly queue: string[] = [];
+  private running: Running | undefined;
+  private lastPersist = 0;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: JobManagerOptions) {
+    super();
+    this.setMaxListeners(0); // one listener per SSE subscriber
+  }
+
+  /** Load records; mark the ones a previous process left unfinished as interrupted. */
+  async init(): Promise<void> {
+    for (const rec of await this.opts.store.loadAll()) {
+      if (rec.state === 'queued' || rec.state === 'running') {
+        const was = rec.state;
+        rec.state = 'interrupted';
+        rec.finishedAt = new Date().toISOString();
+        rec.etaMs = null;
+        rec.error = { code: 'INTERRUPTED', message: `the server stopped while the job was ${was}` };
+        await this.opts.store.save(rec);
+        this.opts.logger.log('warn', 'job interrupted by restart', { job: rec.id });
+      }
+      this.records.set(rec.id, rec);
+    }
+  }
+
+  get(id: string): JobRecord | undefined {
+    return this.records.get(id);
+  }
+
+  list(): JobRecord[] {
+    return [...this.records.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** Number of jobs in each state (for /metrics). */
+  counts(): Record<JobState, number> {
+    const c = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+    for (const r of this.records.values()) c[r.state]++;
+    return c;
+  }
+
+  /** Queue a job; returns its record (state `queued`). */
+  async submit(spec: JobSpec, epochs: number): Promise<JobRecord> {
+    if (this.closed) throw new SeqcastError('DISABLED', 'the server is shutting down; job not accepted');
+    if (this.queue.length >= this.opts.maxQueued) {
+      throw new SeqcastError('CONFLICT', `${this.queue.length} jobs are already waiting (limit ${this.opts.maxQueued}); retry later`);
+    }
+    const rec: JobRecord = {
+      id: randomUUID(),
+      name: spec.name,
+      kind: spec.kind,
+      state: 'queued',
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      epoch: 0,
+      epochs,
+      loss: null,
+      elapsedMs: 0,
+      etaMs: null,
+      options: spec.options,
+      model: null,
+      error: null,
+    };
+    this.records.set(rec.id, rec);
+    this.specs.set(rec.id, spec);
+    this.queue.push(rec.id);
+    await this.opts.store.save(rec);
+    this.emit('update', rec);
+    this.opts.logger.log('info', 'job queued', { job: rec.id, model: rec.name, kind: rec.kind });
+    this.pump();
+    return rec;
+  }
+
+  /** Cancel a queued or running job. Returns the record (already terminal ones unchanged). */
+  async cancel(id: string): Promise<JobRecord | undefined> {
+    const rec = this.records.get(id);
+    if (!rec) return undefined;
+    if (rec.state === 'queued') {
+      this.queue.splice(this.queue.indexOf(id), 1);
+      this.specs.delete(id);
+      await this.finish(rec, 'cancelled', null);
+    } else if (rec.state === 'running' && this.running?.id === id) {
+      this.running.cancelled = true;
+      const h = this.running.handle;
+      if (h) {
+        h.cancel();
+        // A training step can be long; do not wait for it to notice.
+        setTimeout(() => h.kill(), 5000).unref();
+      }
+    }
+    return rec;
+  }
+
+  /** Resolves when no job is running (queued ones still wait). */
+  whenIdle(): Promise<void> {
+    return this.idle;
+  }
+
+  /** Stop: kill the running job and mark it (and queued ones) interrupted. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const run = this.running;
+    if (run) {
+      this.running = undefined;
+      run.handle?.kill();
+      await run.handle?.done.catch(() => undefined);
+      const rec = this.records.get(run.id);
+      if (rec && rec.state === 'running') {
+        await this.finish(rec, 'interrupted', { code: 'INTERRUPTED', message: 'the server stopped while the job was running' });
+      }
+    }
+    for (const id of this.queue.splice(0)) {
+      const rec = this.records.get(id);
+      if (rec) await this.finish(rec, 'interrupted', { code: 'INTERRUPTED', message: 'the server stopped before the job started' });
+    }
+    await this.opts.store.flush();
+  }
+
+  private async finish(rec: JobRecord, state: JobState, error: JobRecord['error']): Promise<void> {
+    rec.state = state;
+    rec.finishedAt = new Date().toISOString();
+    rec.etaMs = state === 'succeeded' ? 0 : null;
+    rec.error = error;
+    this.emit('update', rec);
+    await this.opts.store.save(rec);
+    this.opts.logger.log(state === 'succeeded' ? 'info' : 'warn', `job ${state}`, {
+      job: rec.id,
+      model: rec.name,
+      ...(error ? { error: error.message } : {}),
+    });
+  }
+
+  private pump(): void {
+    if (this.running || this.closed) return;
+    const id = this.queue.shift();
+    if (id === undefined) return;
+    this.idle = this.runOne(id).catch((e: unknown) => {
+      this.opts.logger.log('error', 'job manager error', { job: id, error: e instanceof Error ? e.message : String(e) });
+    });
+  }
+
+  private async runOne(id: string): Promise<void> {
+    const rec = this.records.get(id)!;
+    const spec = this.specs.get(id)!;
+    this.specs.delete(id); // the input is not kept once handed over
+    rec.state = 'running';
+    rec.startedAt = new Date().toISOString();
+    await this.opts.store.save(rec);
+    this.emit('update', rec);
+    const started = Date.now();
+    const run: Running = { id, handle: undefined, cancelled: false };
+    this.running = run;
+    try {
+      const { version, dir } = await this.opts.registry.nextVersion(spec.name);
+      run.handle = this.opts.runner({ kind: spec.kind, content: spec.content, csvOptions: spec.csvOptions, options: spec.options }, dir, (p) => {
+        rec.epoch = p.epoch;
+        rec.epochs = p.epochs;
+        rec.loss = p.loss;
+        rec.elapsedMs = Date.now() - started;
+        rec.etaMs = p.epoch > 0 ? Math.round((p.elapsedMs / p.epoch) * (p.epochs - p.epoch)) : null;
+        this.emit('update', rec);
+        if (Date.now() - this.lastPersist >= PERSIST_EVERY_MS) {
+          this.lastPersist = Date.now();
+          void this.opts.store.save(rec);
+        }
+      });
+      if (run.cancelled) run.handle.cancel();
+      await run.handle.done;
+      rec.elapsedMs = Date.now() - started;
+      // Publish: the worker saved the new version atomically; serve it now.
+      const served = await this.opts.registry.refresh(spec.name);
+      if (!served || served.version !== version) {
+        throw new SeqcastError('BAD_MODEL', `the trained model ${spec.name} version ${version} could not be loaded`);
+      }
+      rec.model = { name: spec.name, version };
+      if (this.running === run) await this.finish(rec, 'succeeded', null);
+    } catch (e) {
+      rec.elapsedMs = Date.now() - started;
+      if (this.running !== run) return; // close() took over and marks it interrupted
+      if (run.cancelled) await this.finish(rec, 'cancelled', null);
+      else {
+        const err = isSeqcastError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) };
+        await this.finish(rec, 'failed', err);
+      }
+    } finally {
+      if (this.running === run) this.running = undefined;
+      this.pump();
+    }
+  }
+
+  /** True for a state a job never leaves. */
+  static isTerminal(state: JobState): boolean {
+    return TERMINAL_STATES.includes(state);
+  }
+}

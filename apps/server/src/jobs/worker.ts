@@ -1,0 +1,71 @@
+/**
+ * The training process (forked by the server per job): receives one `start` message, trains
+ * with the library (Forecaster.fit on CSV text parsed by readCsv, or CharLM.train on text),
+ * saves the model atomically into the given version directory, reports progress per epoch and
+ * exits. A `cancel` message aborts training at the next batch boundary.
+ */
+import { CharLM, initBackend, isSeqcastError, type CharLMOptions } from '@seqcast/core';
+import { Forecaster } from '@seqcast/forecast';
+import { parseCsvText } from '../csv.js';
+import type { FromWorker, ToWorker } from './types.js';
+
+const abort = new AbortController();
+
+function send(m: FromWorker): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(m, undefined, {}, () => resolve());
+  });
+}
+
+async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  await initBackend();
+  const callbacks = {
+    onEpoch: (p: { epoch: number; epochs: number; loss: number; elapsedMs: number }) => {
+      void send({ type: 'progress', epoch: p.epoch, epochs: p.epochs, loss: p.loss, elapsedMs: p.elapsedMs });
+    },
+    signal: abort.signal,
+  };
+  const { spec, outDir } = m;
+  if (spec.kind === 'forecast') {
+    // CONTENT only: never opened as a path or fetched as a URL.
+    const series = await parseCsvText(spec.content, spec.csvOptions ?? {});
+    const model = await Forecaster.fit(series, spec.options as unknown as Parameters<typeof Forecaster.fit>[1], callbacks);
+    try {
+      await model.save(outDir);
+    } finally {
+      model.dispose();
+    }
+  } else {
+    const lm = await CharLM.train(spec.content, spec.options as unknown as CharLMOptions, callbacks);
+    try {
+      await lm.save(outDir);
+    } finally {
+      lm.dispose();
+    }
+  }
+}
+
+process.on('message', (m: ToWorker) => {
+  if (m.type === 'cancel') {
+    abort.abort(new Error('cancelled'));
+    return;
+  }
+  if (m.type !== 'start') return;
+  train(m).then(
+    async () => {
+      await send({ type: 'done' });
+      process.exit(0);
+    },
+    async (e: unknown) => {
+      const msg = isSeqcastError(e)
+        ? { type: 'error' as const, code: e.code, message: e.message }
+        : { type: 'error' as const, code: 'INTERNAL', message: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
+      await send(msg);
+      process.exit(1);
+    },
+  );
+});
+
+// The server going away takes its training with it.
+process.on('disconnect', () => process.exit(1));

@@ -1,0 +1,69 @@
+/**
+ * The model adapter seam: what the HTTP layer may ask of a loaded model.
+ *
+ * Route handlers only see these plain-data interfaces (strings, numbers, arrays); all tensor
+ * work happens behind them in the library classes (CharLM, Forecaster), which dispose what
+ * they allocate. A loader turns a model directory into an adapter, chosen by the `kind` in
+ * the directory's seqcast.json.
+ */
+
+/** One candidate next character. */
+export interface NextChar {
+  char: string;
+  p: number;
+}
+
+export interface GenerateOptions {
+  temperature?: number;
+  topK?: number;
+  seed?: number;
+}
+
+/** What `/v1/models/{name}` shows about a model's inputs. */
+export type InputContract =
+  | { kind: 'chars'; vocabulary: string[] }
+  | {
+      kind: 'forecast';
+      features: string[];
+      target: string;
+      window: number;
+      horizon: number;
+      season: number;
+      /** Rows of history a forecast request needs (the window, or season + 1 when larger). */
+      context: number;
+    };
+
+interface AdapterBase {
+  /** Training metrics and settings recorded with the model (JSON). */
+  readonly metrics: Record<string, unknown>;
+  /** The model's input contract. */
+  readonly input: InputContract;
+  /** Free the model's tensors. Called once, when it stops being served. */
+  dispose(): void;
+}
+
+/** A character language model. */
+export interface CharsAdapter extends AdapterBase {
+  readonly kind: 'chars';
+  /** The `top` most likely next characters after `text`, most likely first. */
+  next(text: string, top: number): NextChar[];
+  /** `length` characters continuing `prefix` (the continuation only). */
+  generate(prefix: string, length: number, options: GenerateOptions): string;
+}
+
+/** A many-to-one series forecaster. */
+export interface ForecastAdapter extends AdapterBase {
+  readonly kind: 'forecast';
+  /** Feature columns each row must carry. */
+  readonly features: string[];
+  /** Rows of history the model reads (the last `context` of those given). */
+  readonly context: number;
+  /** `steps` next values of the target, in original units. */
+  forecast(rows: Record<string, number>[], steps: number): number[];
+}
+
+export type ModelAdapter = CharsAdapter | ForecastAdapter;
+export type ModelKind = ModelAdapter['kind'];
+
+/** Loads the model stored in `dir` (whose seqcast.json has the loader's kind). */
+export type ModelLoader = (dir: string) => Promise<ModelAdapter>;

@@ -1,0 +1,65 @@
+/**
+ * Adapters over the library model classes: CharLM (kind "chars") and Forecaster (kind
+ * "forecast"). They only translate between plain request data and the library calls; the
+ * library does the tensor work and frees its tensors.
+ */
+import { CharLM } from '@seqcast/core';
+import { Forecaster } from '@seqcast/forecast';
+import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar } from './adapter.js';
+
+function plain(x: unknown): Record<string, unknown> {
+  return x && typeof x === 'object' ? (JSON.parse(JSON.stringify(x)) as Record<string, unknown>) : {};
+}
+
+/**
+ * Serve a CharLM.
+ *
+ * @example
+ * const adapter = charsAdapter(await CharLM.load('models/hihello'));
+ * adapter.next('hihel', 2);
+ */
+export function charsAdapter(lm: CharLM): CharsAdapter {
+  return {
+    kind: 'chars',
+    input: { kind: 'chars', vocabulary: [...lm.vocabulary.chars] },
+    metrics: { ...plain(lm.info), config: plain(lm.config) },
+    next: (text: string, top: number): NextChar[] => lm.next(text, top),
+    generate: (prefix: string, length: number, options: GenerateOptions): string => lm.generate(prefix, length, options),
+    dispose: () => lm.dispose(),
+  };
+}
+
+/**
+ * Serve a Forecaster.
+ *
+ * @example
+ * const adapter = forecastAdapter(await Forecaster.load('models/stock'));
+ * adapter.forecast(lastRows, 5);
+ */
+export function forecastAdapter(f: Forecaster): ForecastAdapter {
+  const info = f.info;
+  const features = [...info.features];
+  return {
+    kind: 'forecast',
+    features,
+    context: info.context,
+    input: {
+      kind: 'forecast',
+      features,
+      target: info.target,
+      window: info.window,
+      horizon: info.horizon,
+      season: info.season,
+      context: info.context,
+    },
+    metrics: plain(info),
+    forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
+    dispose: () => f.dispose(),
+  };
+}
+
+/** The loaders used unless an app is given others. */
+export const defaultLoaders: Record<string, ModelLoader> = {
+  chars: async (dir) => charsAdapter(await CharLM.load(dir)),
+  forecast: async (dir) => forecastAdapter(await Forecaster.load(dir)),
+};

@@ -1,0 +1,226 @@
+/**
+ * The set of served models, read from one models directory.
+ *
+ * Layout (a model is any directory written by core's `saveModelDir`):
+ *   models/<name>/seqcast.json       -> version 1 of <name>
+ *   models/<name>/<N>/seqcast.json   -> version N of <name> (N = 1, 2, …; training jobs write these)
+ * The highest version is served. Versions appear atomically (saveModelDir renames a complete
+ * temp directory into place), and the registry swaps the served adapter in one assignment, so a
+ * request sees either the old model or the new one, never a half-loaded one.
+ *
+ * Only names matching MODEL_NAME_PATTERN are ever turned into paths, so nothing outside the
+ * models directory is read.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isSeqcastError, readModelMetadata, SeqcastError, METADATA_JSON } from '@seqcast/core';
+import type { ModelAdapter, ModelLoader } from './adapter.js';
+import { isValidModelName, modelNotFound } from './names.js';
+import type { Logger } from '../logger.js';
+
+/** A model as served: the adapter plus where it came from. */
+export interface ServedModel {
+  name: string;
+  version: number;
+  /** Every version found on disk, ascending. */
+  versions: number[];
+  /** ISO time the served version was saved. */
+  created: string;
+  adapter: ModelAdapter;
+}
+
+/** Public description of a model (the `/v1/models` item). */
+export interface ModelDescription {
+  name: string;
+  kind: ModelAdapter['kind'];
+  version: number;
+  versions: number[];
+  created: string;
+  metrics: Record<string, unknown>;
+  input: ModelAdapter['input'];
+}
+
+export function describeModel(m: ServedModel): ModelDescription {
+  return {
+    name: m.name,
+    kind: m.adapter.kind,
+    version: m.version,
+    versions: m.versions,
+    created: m.created,
+    metrics: m.adapter.metrics,
+    input: m.adapter.input,
+  };
+}
+
+const VERSION_RE = /^[1-9][0-9]{0,8}$/;
+/** A miss is re-checked on disk at most this often per name, so 404 floods stay cheap. */
+const MISS_RECHECK_MS = 1000;
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export interface ModelRegistryOptions {
+  modelsDir: string;
+  loaders: Record<string, ModelLoader>;
+  logger: Logger;
+}
+
+export class ModelRegistry {
+  private readonly models = new Map<string, ServedModel>();
+  private readonly loading = new Map<string, Promise<ServedModel | undefined>>();
+  private readonly misses = new Map<string, number>();
+
+  constructor(private readonly opts: ModelRegistryOptions) {}
+
+  get modelsDir(): string {
+    return this.opts.modelsDir;
+  }
+
+  /** Versions of `name` on disk, ascending (empty when none). */
+  async versionsOnDisk(name: string): Promise<number[]> {
+    if (!isValidModelName(name)) return [];
+    const dir = path.join(this.opts.modelsDir, name);
+    const versions: number[] = [];
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+    if (await isFile(path.join(dir, METADATA_JSON))) versions.push(1);
+    for (const e of entries) {
+      if (!e.isDirectory() || !VERSION_RE.test(e.name)) continue;
+      const v = Number(e.name);
+      if (v === 1 && versions.includes(1)) continue; // flat layout already counts as 1
+      if (await isFile(path.join(dir, e.name, METADATA_JSON))) versions.push(v);
+    }
+    return versions.sort((a, b) => a - b);
+  }
+
+  /** Directory of `name` at `version` (flat layout for version 1 when that is how it is stored). */
+  async versionDir(name: string, version: number): Promise<string> {
+    const base = path.join(this.opts.modelsDir, name);
+    if (version === 1 && (await isFile(path.join(base, METADATA_JSON)))) return base;
+    return path.join(base, String(version));
+  }
+
+  /** Where the next version of `name` should be saved, and its number. */
+  async nextVersion(name: string): Promise<{ version: number; dir: string }> {
+    if (!isValidModelName(name)) throw new SeqcastError('BAD_ARGUMENT', `invalid model name ${JSON.stringify(name)}`, { where: 'name' });
+    const versions = await this.versionsOnDisk(name);
+    const version = (versions.at(-1) ?? 0) + 1;
+    return { version, dir: path.join(this.opts.modelsDir, name, String(version)) };
+  }
+
+  /** Load every model in the directory (models that fail to load are logged and skipped). */
+  async scan(): Promise<void> {
+    await fs.mkdir(this.opts.modelsDir, { recursive: true });
+    const entries = await fs.readdir(this.opts.modelsDir, { withFileTypes: true });
+    for (const e of entries) {
+      if (e.isDirectory() && isValidModelName(e.name)) await this.refresh(e.name);
+    }
+  }
+
+  /** Served models, by name. */
+  list(): ServedModel[] {
+    return [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get size(): number {
+    return this.models.size;
+  }
+
+  /**
+   * The served model called `name`. A name not yet loaded is looked up on disk (so models
+   * copied into the directory become servable without a restart); invalid names are 404.
+   */
+  async get(name: string): Promise<ServedModel> {
+    const m = this.models.get(name);
+    if (m) return m;
+    if (!isValidModelName(name)) throw modelNotFound(name);
+    const last = this.misses.get(name);
+    if (last === undefined || Date.now() - last > MISS_RECHECK_MS) {
+      const loaded = await this.refresh(name);
+      if (loaded) return loaded;
+      this.misses.set(name, Date.now());
+      if (this.misses.size > 10_000) this.misses.clear(); // bound memory under name probes
+    }
+    throw modelNotFound(name);
+  }
+
+  /**
+   * (Re)load the newest version of `name` from disk and serve it; returns undefined when there
+   * is none. The previous adapter is disposed after the swap.
+   */
+  refresh(name: string): Promise<ServedModel | undefined> {
+    const pending = this.loading.get(name);
+    if (pending) return pending.then(() => this.refresh(name));
+    const p = this.load(name).finally(() => this.loading.delete(name));
+    this.loading.set(name, p);
+    return p;
+  }
+
+  private async load(name: string): Promise<ServedModel | undefined> {
+    const versions = await this.versionsOnDisk(name);
+    const current = this.models.get(name);
+    // Newest first: a broken newest version falls back to the previous one.
+    for (const version of [...versions].reverse()) {
+      if (current && current.version === version) {
+        current.versions = versions;
+        return current;
+      }
+      const dir = await this.versionDir(name, version);
+      try {
+        const meta = await readModelMetadata(dir);
+        const loader = this.opts.loaders[meta.kind];
+        if (!loader) throw new SeqcastError('BAD_MODEL', `${dir}: no loader for model kind "${meta.kind}"`, { where: dir });
+        const adapter = await loader(dir);
+        const served: ServedModel = { name, version, versions, created: meta.created, adapter };
+        this.models.set(name, served);
+        this.misses.delete(name);
+        current?.adapter.dispose();
+        this.opts.logger.log('info', 'model loaded', { model: name, version, kind: adapter.kind });
+        return served;
+      } catch (e) {
+        const detail = isSeqcastError(e) ? e.message : e instanceof Error ? e.message.split('\n')[0] : String(e);
+        this.opts.logger.log('warn', 'model skipped', { model: name, version, error: detail });
+      }
+    }
+    if (current && versions.length === 0) {
+      this.models.delete(name);
+      current.adapter.dispose();
+    }
+    return this.models.get(name);
+  }
+
+  /**
+   * Stop serving `name` and delete its directory (renamed aside first, so a concurrent reader
+   * never sees half a model).
+   */
+  async remove(name: string): Promise<void> {
+    if (!isValidModelName(name)) throw modelNotFound(name);
+    const versions = await this.versionsOnDisk(name);
+    const served = this.models.get(name);
+    if (!served && versions.length === 0) throw modelNotFound(name);
+    const dir = path.join(this.opts.modelsDir, name);
+    const aside = path.join(this.opts.modelsDir, `.deleted-${name}-${randomBytes(4).toString('hex')}`);
+    await fs.rename(dir, aside).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    this.models.delete(name);
+    served?.adapter.dispose();
+    await fs.rm(aside, { recursive: true, force: true });
+  }
+
+  /** Dispose every served model. */
+  close(): void {
+    for (const m of this.models.values()) m.adapter.dispose();
+    this.models.clear();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Server configuration: one options object with documented defaults, resolved once so every
+ * other module reads plain, validated values.
+ */
+import * as path from 'node:path';
+import { SeqcastError } from '@seqcast/core';
+import { jsonLogger, silentLogger, type Logger } from './logger.js';
+
+/** Per-request limits; a request over any of them is a 400 naming the field. */
+export interface ServerLimits {
+  /** Most characters `generate` may produce per request. Default 2000. */
+  maxLength?: number;
+  /** Most values `forecast` may produce per request. Default 1000. */
+  maxSteps?: number;
+  /** Most characters accepted in `text` / `prefix`. Default 10000. */
+  maxTextLength?: number;
+  /** Most rows accepted by `forecast`. Default 10000. */
+  maxRows?: number;
+  /** Most epochs a training job may ask for. Default 1000. */
+  maxEpochs?: number;
+  /** Most jobs waiting to run (queued, not counting the running one). Default 8. */
+  maxQueuedJobs?: number;
+}
+
+/** Options of {@link createApp} / {@link startServer}. Every field is optional. */
+export interface ServerOptions {
+  /** Directory holding one sub-directory per model (and `.jobs/` for job records). Default `./models`. */
+  modelsDir?: string;
+  /** Interface to listen on. Default `127.0.0.1` (loopback only). */
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 3000. */
+  port?: number;
+  /** Largest accepted request body, in bytes or an express size string. Default `1mb`. */
+  bodyLimit?: number | string;
+  /**
+   * Bearer token for the endpoints that train or delete. Default `process.env.SEQCAST_TOKEN`;
+   * when neither is set those endpoints answer 403 (switched off).
+   */
+  token?: string;
+  /** Request limits (see {@link ServerLimits}). */
+  limits?: ServerLimits;
+  /**
+   * Where structured logs go. Default: JSON lines on stdout, or silent when running under a
+   * test runner (`VITEST` / `NODE_ENV=test`). Pass `false` for silence.
+   */
+  logger?: Logger | false;
+  /** Path of the training worker script (for tests and bundlers). Default: the built `jobs/worker.js`. */
+  workerScript?: string;
+  /** How long SIGTERM / close() waits for in-flight requests before cutting them, ms. Default 10000. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface ResolvedOptions {
+  modelsDir: string;
+  host: string;
+  port: number;
+  bodyLimit: number | string;
+  token: string | undefined;
+  limits: Required<ServerLimits>;
+  logger: Logger;
+  workerScript: string | undefined;
+  shutdownTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Required<ServerLimits> = {
+  maxLength: 2000,
+  maxSteps: 1000,
+  maxTextLength: 10_000,
+  maxRows: 10_000,
+  maxEpochs: 1000,
+  maxQueuedJobs: 8,
+};
+
+function positiveInt(value: number, where: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new SeqcastError('BAD_ARGUMENT', `${where} must be a positive integer (received ${value})`, { where });
+  }
+  return value;
+}
+
+/** Fill in defaults and check values. */
+export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
+  const port = options.port ?? 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SeqcastError('BAD_ARGUMENT', `port must be an integer in 0..65535 (received ${port})`, { where: 'port' });
+  }
+  const limits = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
+  for (const [k, v] of Object.entries(limits)) positiveInt(v, `limits.${k}`);
+  const underTest = Boolean(process.env.VITEST) || process.env.NODE_ENV === 'test';
+  const envToken = process.env.SEQCAST_TOKEN;
+  const token = options.token ?? (envToken && envToken.length > 0 ? envToken : undefined);
+  return {
+    modelsDir: path.resolve(options.modelsDir ?? 'models'),
+    host: options.host ?? '127.0.0.1',
+    port,
+    bodyLimit: options.bodyLimit ?? '1mb',
+    token: token === '' ? undefined : token,
+    limits,
+    logger: options.logger === false ? silentLogger : (options.logger ?? (underTest ? silentLogger : jsonLogger())),
+    workerScript: options.workerScript,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+  };
+}

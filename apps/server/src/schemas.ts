@@ -1,0 +1,284 @@
+/**
+ * Request and response schemas (zod), the single source for validation AND for the OpenAPI
+ * document. Request schemas depend on the configured limits, so they are built per app.
+ *
+ * Validation failures become one-line 400s naming the JSON field, e.g.
+ * `rows[3].close must be a number (received "abc")`.
+ */
+import { z } from 'zod';
+import { SeqcastError } from '@seqcast/core';
+import { MODEL_NAME_PATTERN } from './models/names.js';
+import { JOB_STATES } from './jobs/types.js';
+import type { ResolvedOptions } from './options.js';
+
+/** `rows[3].close` for the path ['rows', 3, 'close']. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') {
+    const s = v.length > 40 ? `${v.slice(0, 40)}…` : v;
+    return JSON.stringify(s);
+  }
+  return String(v);
+}
+
+const ARTICLE: Record<string, string> = {
+  int: 'an integer',
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  object: 'an object',
+  array: 'an array',
+  boolean: 'a boolean',
+};
+
+/** An integer whose type error says "integer" (zod reports a plain "number" otherwise). */
+const INT_MSG = 'expected an integer';
+function int() {
+  return z.int({ error: (iss) => (iss.code === 'invalid_type' ? INT_MSG : undefined) });
+}
+
+/** One line for the first zod issue, naming the field. */
+export function formatIssue(issue: z.core.$ZodIssue, root = 'body'): { message: string; where: string } {
+  const where = issue.path.length ? fieldPath(issue.path) : root;
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (input === undefined) return { message: `${where} is required`, where };
+      const want = issue.message === INT_MSG ? 'an integer' : (ARTICLE[issue.expected] ?? issue.expected);
+      return { message: `${where} must be ${want} (received ${describeValue(input)})`, where };
+    }
+    case 'too_big': {
+      const max = Number(issue.maximum);
+      const what =
+        issue.origin === 'string' ? `at most ${max} characters` : issue.origin === 'array' ? `at most ${max} items` : `<= ${max}`;
+      // A custom message (the server limits) already names the field and the limit.
+      if (!issue.message.startsWith('Too big')) return { message: issue.message, where };
+      return { message: `${where} must be ${what}`, where };
+    }
+    case 'too_small': {
+      const min = Number(issue.minimum);
+      const strict = issue.inclusive === false;
+      const what =
+        issue.origin === 'string'
+          ? min <= 1
+            ? 'non-empty'
+            : `at least ${min} characters`
+          : issue.origin === 'array'
+            ? `at least ${min} item${min === 1 ? '' : 's'}`
+            : `${strict ? '>' : '>='} ${min}`;
+      return { message: `${where} must be ${what}`, where };
+    }
+    case 'unrecognized_keys':
+      return { message: `${where === 'body' ? '' : `${where}: `}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`, where };
+    case 'invalid_value':
+      return { message: `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`, where };
+    case 'invalid_format':
+      return { message: `${where} has an invalid format`, where };
+    case 'invalid_union': {
+      // A discriminated union with a bad discriminator.
+      return { message: `${where}: ${issue.message}`, where };
+    }
+    default:
+      return { message: `${where}: ${issue.message}`, where };
+  }
+}
+
+/**
+ * Parse `value` with `schema` or throw a 400 naming the first bad field.
+ *
+ * @example
+ * const body = parseBody(schemas.next, req.body);   // throws SeqcastError('BAD_ARGUMENT', 'top must be an integer …')
+ */
+export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  if (value === undefined) {
+    throw new SeqcastError('BAD_ARGUMENT', 'request body must be a JSON object (send Content-Type: application/json)', { where: 'body' });
+  }
+  const r = schema.safeParse(value, { reportInput: true });
+  if (r.success) return r.data;
+  const first = r.error.issues[0]!;
+  const { message, where } = formatIssue(first);
+  throw new SeqcastError('BAD_ARGUMENT', message, { where });
+}
+
+const problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    code: z.string(),
+    where: z.string().optional(),
+    requestId: z.string().optional(),
+  })
+  .meta({ description: 'RFC 9457 problem details' });
+
+const inputContract = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('chars'), vocabulary: z.array(z.string()) }),
+    z.object({
+      kind: z.literal('forecast'),
+      features: z.array(z.string()),
+      target: z.string(),
+      window: z.int(),
+      horizon: z.int(),
+      season: z.int(),
+      context: z.int().meta({ description: 'Rows of history a forecast request needs' }),
+    }),
+  ]);
+
+const modelDescription = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['chars', 'forecast']),
+    version: z.int().min(1),
+    versions: z.array(z.int()),
+    created: z.string(),
+    metrics: z.record(z.string(), z.unknown()),
+    input: inputContract,
+  });
+
+const jobRecord = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(['chars', 'forecast']),
+    state: z.enum(JOB_STATES),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    epoch: z.int(),
+    epochs: z.int(),
+    loss: z.number().nullable(),
+    elapsedMs: z.number(),
+    etaMs: z.number().nullable(),
+    options: z.record(z.string(), z.unknown()),
+    model: z.object({ name: z.string(), version: z.int() }).nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  });
+
+/** Response schemas (fixed). */
+export const responses = {
+  problem,
+  health: z
+    .object({
+      status: z.literal('ok'),
+      backend: z.string(),
+      models: z.int().min(0),
+      jobs: z.object({ running: z.int(), queued: z.int() }),
+      uptimeSeconds: z.number(),
+    }),
+  model: modelDescription,
+  models: z.object({ models: z.array(modelDescription) }),
+  next: z
+    .object({ next: z.array(z.object({ char: z.string(), p: z.number().min(0).max(1) })) }),
+  generate: z.object({ text: z.string() }),
+  forecast: z.object({ forecast: z.array(z.number()) }),
+  job: jobRecord,
+  jobs: z.object({ jobs: z.array(jobRecord) }),
+};
+
+/** Request schemas, built from the server's limits. */
+export function requestSchemas(limits: ResolvedOptions['limits']) {
+  const text = (field: string) =>
+    z.string().max(limits.maxTextLength, { error: `${field} must be at most ${limits.maxTextLength} characters (server limit)` });
+  const next = z
+    .strictObject({
+      text: text('text').min(1),
+      top: int().min(1).max(1000).optional().meta({ description: 'How many candidates (default 5; at most the vocabulary size)' }),
+    });
+  const generate = z
+    .strictObject({
+      prefix: text('prefix').min(1),
+      length: z
+        .int()
+        .min(1)
+        .max(limits.maxLength, { error: `length must be <= ${limits.maxLength} (server limit)` }),
+      temperature: z.number().min(0).max(100).optional().meta({ description: '0 = always the most likely character; default 1' }),
+      topK: int().min(1).optional(),
+      seed: int().min(0).max(2 ** 32 - 1).optional().meta({ description: 'Same seed, same text' }),
+    });
+  const forecast = z
+    .strictObject({
+      rows: z
+        .array(z.record(z.string(), z.number()))
+        .min(1)
+        .max(limits.maxRows, { error: `rows must have at most ${limits.maxRows} items (server limit)` })
+        .meta({ description: 'Oldest first; each row has a number for every feature of the model' }),
+      steps: z
+        .int()
+        .min(1)
+        .max(limits.maxSteps, { error: `steps must be <= ${limits.maxSteps} (server limit)` })
+        .optional()
+        .meta({ description: "Values to forecast (default: the model's horizon)" }),
+    });
+  const name = z.string().regex(new RegExp(MODEL_NAME_PATTERN), {
+    error: `name must be 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
+  });
+  const epochs = int().min(1).max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` });
+  const csvOptions = z
+    .strictObject({
+      delimiter: z.enum([',', ';', '\t']).optional(),
+      newestFirst: z.boolean().optional(),
+      dateColumn: z.string().nullable().optional(),
+      missing: z.enum(['error', 'drop', 'ffill']).optional(),
+    });
+  const forecastJob = z.strictObject({
+    kind: z.literal('forecast'),
+    name,
+    csv: z.string().min(1).meta({ description: 'CSV content (never a path or URL)' }),
+    csvOptions: csvOptions.optional(),
+    options: z
+      .strictObject({
+        target: z.string().min(1),
+        features: z.array(z.string().min(1)).max(64).optional(),
+        window: int().min(1).max(1000).optional(),
+        horizon: int().min(1).max(1000).optional(),
+        season: int().min(1).max(1000).optional(),
+        epochs: int().min(0).max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` }).optional(),
+        seed: int().min(0).optional(),
+        units: int().min(1).max(1024).optional(),
+        cell: z.enum(['lstm', 'gru']).optional(),
+        learningRate: z.number().gt(0).max(10).optional(),
+        batchSize: int().min(1).max(100_000).optional(),
+        patience: int().min(1).optional(),
+        split: z.number().gt(0).lt(1).optional(),
+        validation: z.number().gt(0).lt(1).optional(),
+        minGain: z.number().min(0).optional(),
+      })
+      .meta({ description: 'Forecaster.fit options (see @seqcast/forecast)' }),
+  });
+  const charsJob = z.strictObject({
+    kind: z.literal('chars'),
+    name,
+    text: z.string().min(2).meta({ description: 'Training text (content, never a path or URL)' }),
+    options: z
+      .strictObject({
+        seqLength: int().min(1).max(1000),
+        cell: z.enum(['lstm', 'gru']).optional(),
+        layers: int().min(1).max(4).optional(),
+        hidden: int().min(1).max(1024).optional(),
+        dense: z.boolean().optional(),
+        epochs: epochs.optional(),
+        learningRate: z.number().gt(0).max(10).optional(),
+        batchSize: int().min(1).max(100_000).optional(),
+        seed: int().min(0).optional(),
+      })
+      .meta({ description: 'CharLM.train options (see @seqcast/core)' }),
+  });
+  const job = z.discriminatedUnion('kind', [forecastJob, charsJob]);
+  return { next, generate, forecast, job };
+}
+
+export type RequestSchemas = ReturnType<typeof requestSchemas>;
