@@ -2,5 +2,6 @@
 import type { Command, CommandGroup } from './command.js';
 import { info } from './commands/info.js';
 import { forecast } from './commands/forecast.js';
+import { data } from './commands/data.js';
 
-export const commands: (Command | CommandGroup)[] = [info, forecast];
+export const commands: (Command | CommandGroup)[] = [info, forecast, data];

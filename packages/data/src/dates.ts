@@ -1,0 +1,101 @@
+/**
+ * Date cells of time-series CSVs: recognising a date/month column and turning its cells into
+ * sortable UTC milliseconds. Only unambiguous, widespread layouts are accepted (ISO-like
+ * `1959-01-01`, `1960-01`, `2020-01-02 09:30[:00][Z|+01:00]`, `2020/01/02`, `02.01.2020`,
+ * `1/2/2020`) so that a number column is never mistaken for dates.
+ */
+
+const ISO =
+  /^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
+const DMY = /^(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
+const COMPACT = /^(\d{4})(\d{2})(\d{2})$/;
+const YEAR = /^(\d{4})$/;
+
+/** Header names that announce a date column. */
+const DATE_NAME = /^(date|time|datetime|timestamp|day|month|period|ds|week|year|quarter)$|date|time/i;
+
+function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+function build(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 60) return NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+}
+
+function offsetMs(tz: string | undefined): number {
+  if (!tz || /^(z|utc)$/i.test(tz)) return 0;
+  const sign = tz[0] === '-' ? -1 : 1;
+  const digits = tz.slice(1).replace(':', '');
+  const hh = Number(digits.slice(0, 2));
+  const mm = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+  return sign * (hh * 60 + mm) * 60_000;
+}
+
+/** Options for {@link parseDate}. */
+export interface DateParseOptions {
+  /** For `a/b/yyyy` and `a.b.yyyy`: true = day first. Default: true for `.`, false for `/`. */
+  dayFirst?: boolean;
+  /** Accept bare years (`1959`) and compact `19590101`; only for columns whose name says date. */
+  loose?: boolean;
+}
+
+/**
+ * Parse one date cell into UTC milliseconds, or NaN when it is not a date this module accepts.
+ *
+ * @example
+ * parseDate('1960-01');          // Date.UTC(1960, 0, 1)
+ * parseDate('"1959-01-02"'.slice(1, -1)); // quoted cells arrive unquoted from the reader
+ */
+export function parseDate(text: string, opts: DateParseOptions = {}): number {
+  const s = text.trim();
+  let m = ISO.exec(s);
+  if (m) {
+    const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
+    const t = build(Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : 1, m[4] ? Number(m[4]) : 0, m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, ms);
+    return t - offsetMs(m[8]);
+  }
+  m = DMY.exec(s);
+  if (m) {
+    const a = Number(m[1]);
+    const b = Number(m[3]);
+    const dayFirst = opts.dayFirst ?? m[2] !== '/';
+    const [d, mo] = dayFirst ? [a, b] : [b, a];
+    return build(Number(m[4]), mo, d, m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, m[7] ? Number(m[7]) : 0, 0);
+  }
+  if (opts.loose) {
+    m = COMPACT.exec(s);
+    if (m) return build(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0, 0, 0);
+    m = YEAR.exec(s);
+    if (m) return Date.UTC(Number(m[1]), 0, 1);
+  }
+  return NaN;
+}
+
+/** True when a header name suggests a date/time column. */
+export function isDateName(name: string): boolean {
+  return DATE_NAME.test(name.trim());
+}
+
+/**
+ * Decide day-first vs month-first for a whole column of `a/b/yyyy` cells: a first part above 12
+ * proves day-first, a second part above 12 proves month-first. Returns undefined when the column
+ * does not use that layout (or gives no evidence), an Error message when it proves both.
+ */
+export function detectDayFirst(values: readonly string[]): boolean | undefined | string {
+  let dayFirst = false;
+  let monthFirst = false;
+  let seen = false;
+  for (const v of values) {
+    const m = DMY.exec(v.trim());
+    if (!m) continue;
+    seen = true;
+    if (Number(m[1]) > 12) dayFirst = true;
+    if (Number(m[3]) > 12) monthFirst = true;
+  }
+  if (!seen) return undefined;
+  if (dayFirst && monthFirst) return 'dates mix day-first and month-first layouts';
+  if (dayFirst) return true;
+  if (monthFirst) return false;
+  return undefined;
+}
