@@ -11,4 +11,5 @@ export * from './nn/reference.js';
 export * from './nn/kernels.js';
 export * from './nn/sequence.js';
 export * from './models/char-lm.js';
+export * from './models/lecture-sentence.js';
 export * from './models/regressor.js';

@@ -192,8 +192,16 @@ function buildLayers(config: CharLMConfig, seed: number): tf.LayersModel {
       recurrentInitializer: tf.initializers.orthogonal({ seed: nextSeed() }),
       name: `${config.cell}_${l + 1}`,
     };
-    const layer = config.cell === 'lstm' ? tf.layers.lstm({ ...args, unitForgetBias: true }) : tf.layers.gru(args);
+    const layer = config.cell === 'lstm' ? tf.layers.lstm(args) : tf.layers.gru(args);
     x = layer.apply(x) as tf.SymbolicTensor;
+    if (config.cell === 'lstm') {
+      // Forget-gate bias starts at 1 (as the lecture's BasicLSTMCell's forget_bias=1.0), so early
+      // training keeps memory. Set by hand: tfjs's unitForgetBias initialiser leaks 4 tensors.
+      const [k, rk] = layer.getWeights();
+      const bias = tf.tidy(() => tf.concat([tf.zeros([H]), tf.ones([H]), tf.zeros([2 * H])]));
+      layer.setWeights([k!, rk!, bias]);
+      bias.dispose();
+    }
   }
   const head = config.dense
     ? tf.layers.dense({ units: V, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: 'softmax' })
