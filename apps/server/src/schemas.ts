@@ -84,6 +84,8 @@ export function formatIssue(issue: z.core.$ZodIssue, root = 'body'): { message: 
     case 'invalid_value':
       return { message: `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`, where };
     case 'invalid_format':
+      // Patterns carry their own message (e.g. the model-name rule).
+      if (!issue.message.startsWith('Invalid')) return { message: issue.message, where };
       return { message: `${where} has an invalid format`, where };
     case 'invalid_union': {
       // A discriminated union with a bad discriminator.

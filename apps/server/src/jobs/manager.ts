@@ -107,8 +107,9 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
     await this.opts.store.save(rec);
     this.emit('update', rec);
     this.opts.logger.log('info', 'job queued', { job: rec.id, model: rec.name, kind: rec.kind });
+    const accepted = structuredClone(rec); // the state at acceptance, before the queue moves on
     this.pump();
-    return rec;
+    return accepted;
   }
 
   /** Cancel a queued or running job. Returns the record (already terminal ones unchanged). */
