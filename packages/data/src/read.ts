@@ -208,9 +208,16 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
   let headerKind: Layout['headerKind'];
   let headerLine = 0;
   const dataStart = hasHeaderRow ? 1 : 0;
-  const width = Math.max(...records.slice(dataStart, dataStart + 20).map((r) => r.fields.length), hasHeaderRow ? first.fields.length : 0);
+  // Trailing empty cells (`1,2,3,`) do not make a column.
+  const used = (f: string[]): number => {
+    let k = f.length;
+    while (k > 1 && f[k - 1]!.trim() === '') k--;
+    return k;
+  };
+  const headerCells = hasHeaderRow ? first.fields.slice(0, used(first.fields)) : [];
+  const width = hasHeaderRow ? headerCells.length : Math.max(...records.slice(0, 50).map((r) => used(r.fields)));
   if (hasHeaderRow) {
-    header = uniqueNames(first.fields);
+    header = uniqueNames(headerCells);
     headerKind = 'row';
     headerLine = first.line;
   } else {
@@ -247,7 +254,7 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
       const dayFirst = typeof df === 'boolean' ? df : undefined;
       const dates = cells.filter((c) => !Number.isNaN(parseDate(c, { loose: named, dayFirst }))).length;
       const numbers = cells.filter((c) => isNumeric(c, decimalComma)).length;
-      if (named ? dates >= 0.8 * cells.length : dates === cells.length && numbers === 0) dateIndex = i;
+      if (named ? dates >= 0.5 * cells.length : dates === cells.length && numbers === 0) dateIndex = i;
     }
   }
   return { delimiter, newline, header, headerKind, headerLine, dateIndex };
