@@ -203,7 +203,10 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
     return c.trim() === '' || isNumeric(c, decimalComma) || !Number.isNaN(parseDate(c));
   };
   // A header row has a text cell where the next row has a value (or there is no next row).
-  const hasHeaderRow = first.fields.some((c, i) => isText(c) && secondIsValue(i));
+  // (A sample with no value at all — every cell text — also takes its first row as names, so
+  // the "no numeric column" error can name them.)
+  const anyValue = records.some((r) => r.fields.some((c) => c.trim() !== '' && !isText(c)));
+  const hasHeaderRow = first.fields.some((c, i) => isText(c) && secondIsValue(i)) || !anyValue;
   let header: string[];
   let headerKind: Layout['headerKind'];
   let headerLine = 0;
