@@ -5,5 +5,7 @@ import { chars } from './commands/chars.js';
 import { demo } from './commands/demo.js';
 import { forecast } from './commands/forecast.js';
 import { data } from './commands/data.js';
+import { serve } from './commands/serve.js';
+import { start } from './commands/start.js';
 
-export const commands: (Command | CommandGroup)[] = [info, chars, demo, forecast, data];
+export const commands: (Command | CommandGroup)[] = [info, chars, demo, forecast, data, serve, start];

@@ -38,6 +38,11 @@ interface AdapterBase {
   readonly metrics: Record<string, unknown>;
   /** The model's input contract. */
   readonly input: InputContract;
+  /**
+   * Run one tiny prediction so the backend's one-time setup (kernel lookup, buffers) happens at
+   * load time instead of inside the first user's request.
+   */
+  warmUp?(): void;
   /** Free the model's tensors. Called once, when it stops being served. */
   dispose(): void;
 }

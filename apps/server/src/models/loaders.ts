@@ -25,6 +25,11 @@ export function charsAdapter(lm: CharLM): CharsAdapter {
     metrics: { ...plain(lm.info), config: plain(lm.config) },
     next: (text: string, top: number): NextChar[] => lm.next(text, top),
     generate: (prefix: string, length: number, options: GenerateOptions): string => lm.generate(prefix, length, options),
+    warmUp: () => {
+      const c = lm.vocabulary.chars[0]!;
+      lm.next(c, 1);
+      lm.generate(c, 2, { seed: 0 });
+    },
     dispose: () => lm.dispose(),
   };
 }
@@ -54,6 +59,10 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
     },
     metrics: plain(info),
     forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
+    warmUp: () => {
+      const row = Object.fromEntries(features.map((k) => [k, 1]));
+      f.forecast(Array.from({ length: info.context }, () => row), 1);
+    },
     dispose: () => f.dispose(),
   };
 }

@@ -181,6 +181,12 @@ export class ModelRegistry {
         const loader = this.opts.loaders[meta.kind];
         if (!loader) throw new SeqcastError('BAD_MODEL', `${dir}: no loader for model kind "${meta.kind}"`, { where: dir });
         const adapter = await loader(dir);
+        try {
+          adapter.warmUp?.();
+        } catch (e) {
+          adapter.dispose();
+          throw e;
+        }
         const served: ServedModel = { name, version, versions, created: meta.created, adapter };
         this.models.set(name, served);
         this.misses.delete(name);
