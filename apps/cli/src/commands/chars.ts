@@ -37,7 +37,8 @@ async function withFlagNames<T>(fn: () => Promise<T> | T): Promise<T> {
     const field = where.replace(/\[\d+\]$/, '');
     const flag = FLAG_OF[field];
     if (!flag) throw e;
-    const message = e.message.startsWith(`${field} `) ? `${flag}${e.message.slice(field.length)}` : e.message.replace(` of ${field} `, ` of ${flag} `);
+    // The option's name is a whole word in the message ("seqLength 7 needs ...", "position 2 of text").
+    const message = e.message.replace(new RegExp(`(^|[ ;])${field}(?=[ ,;])`), `$1${flag}`);
     throw new SeqcastError(e.code, message, { ...e.details, where: where.replace(field, flag) });
   }
 }

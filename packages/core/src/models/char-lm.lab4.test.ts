@@ -1,6 +1,7 @@
 // Lab 12-4 (500 epochs, as in the lecture): two stacked LSTM layers + a dense softmax layer read the
 // long sentence back: >= 0.99 next-character accuracy, where lab 12-3 stays lower (char-lm.lab3.test.ts).
 import { describe, expect, it } from 'vitest';
+import { kernelStatus } from '../nn/kernels.js';
 import { CharLM } from './char-lm.js';
 import { LECTURE_SENTENCE } from './lecture-sentence.js';
 
@@ -20,7 +21,7 @@ describe('lab 12-4: stacked LSTM + softmax', () => {
     const correct = Array.from(readBack).filter((c, i) => c === LECTURE_SENTENCE[i + 1]).length;
     expect(readBack).toHaveLength(LECTURE_SENTENCE.length - 1);
     expect(correct / readBack.length).toBeCloseTo(e.accuracy, 10);
-    console.log(`lab 12-4: accuracy ${e.accuracy.toFixed(3)}, training loss ${lm.info!.loss.toFixed(3)}, ${lm.info!.elapsedMs} ms\n${readBack}`);
+    console.log(`lab 12-4: accuracy ${e.accuracy.toFixed(3)}, training loss ${lm.info!.loss.toFixed(3)}, ${lm.info!.elapsedMs} ms (${lm.info!.backend}, kernels ${kernelStatus().path})\n${readBack}`);
     lm.dispose();
   });
 });
