@@ -69,12 +69,21 @@ function choleskySolve(a: Float64Array, c: Float64Array, k: number, q: number): 
  * const g = gram(x, y, k, 1, rows);
  * const beta = ridgeSolve(g, 0.1, [k - 1]);
  */
-export function ridgeSolve(g: Gram, lambda: number, free: number[] = [], penaltyRows = g.n): Float64Array {
+export function ridgeSolve(g: Gram, lambda: number, free: number[] = [], penaltyRows = g.n, excluded: number[] = []): Float64Array {
   const { k, q } = g;
   const a = Float64Array.from(g.xtx);
   const c = Float64Array.from(g.xty);
   const isFree = new Uint8Array(k);
   for (const f of free) isFree[f] = 1;
+  // Excluded columns get coefficient 0 (the fit uses the other columns only).
+  for (const e of excluded) {
+    for (let j = 0; j < k; j++) {
+      a[e * k + j] = 0;
+      a[j * k + e] = 0;
+    }
+    a[e * k + e] = 1;
+    for (let col = 0; col < q; col++) c[e * q + col] = 0;
+  }
   if (lambda === Infinity) {
     // Only the free columns: zero the others out of the system, keep their diagonals at 1.
     for (let i = 0; i < k; i++) {
@@ -87,13 +96,21 @@ export function ridgeSolve(g: Gram, lambda: number, free: number[] = [], penalty
       for (let col = 0; col < q; col++) c[i * q + col] = 0;
     }
   } else {
-    // A tiny ridge on every column keeps collinear designs (e.g. constant features) solvable.
-    let trace = 0;
-    for (let i = 0; i < k; i++) trace += a[i * k + i]!;
-    const jitter = 1e-10 * (trace / k + 1);
-    for (let i = 0; i < k; i++) a[i * k + i]! += (isFree[i] ? 0 : lambda * penaltyRows) + jitter;
+    for (let i = 0; i < k; i++) if (!isFree[i]) a[i * k + i]! += lambda * penaltyRows;
   }
-  return choleskySolve(a, c, k, q);
+  // Jacobi scaling (unit diagonal) before Cholesky: columns of very different magnitude (levels
+  // in the thousands next to an intercept of 1) would otherwise lose digits; the solution is the
+  // same least-squares fit. A tiny relative ridge keeps collinear designs solvable.
+  const d = new Float64Array(k);
+  for (let i = 0; i < k; i++) d[i] = a[i * k + i]! > 0 ? 1 / Math.sqrt(a[i * k + i]!) : 1;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) a[i * k + j] = a[i * k + j]! * d[i]! * d[j]!;
+    a[i * k + i]! += 1e-12;
+    for (let col = 0; col < q; col++) c[i * q + col] = c[i * q + col]! * d[i]!;
+  }
+  const z = choleskySolve(a, c, k, q);
+  for (let i = 0; i < k; i++) for (let col = 0; col < q; col++) z[i * q + col] = z[i * q + col]! * d[i]!;
+  return z;
 }
 
 /** Predictions X[rows] · beta, (rows.length x q). */
