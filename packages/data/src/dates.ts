@@ -14,8 +14,48 @@ const YEAR = /^(\d{4})$/;
 /** Header names that announce a date column. */
 const DATE_NAME = /^(date|time|datetime|timestamp|day|month|period|ds|week|year|quarter)$|date|time/i;
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  if (m === 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0)) return 29;
+  return DAYS[m - 1] ?? 0;
+}
+
+/** Two/four ASCII digits at `i`, or -1. */
+function digits(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(i + k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * Fast path for the fixed-width layouts that make up most files (`1960-01`, `1959-01-01`,
+ * `2020-01-02 09:30`, `2020-01-02T09:30:00`): no regex, ~10x cheaper on a million rows.
+ * Returns undefined when `s` is not one of them (the general parser then decides).
+ */
+function fastIso(s: string): number | undefined {
+  const n = s.length;
+  if ((n !== 7 && n !== 10 && n !== 16 && n !== 19) || s.charCodeAt(4) !== 45) return undefined;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  if (y < 0 || mo < 0) return undefined;
+  if (n === 7) return build(y, mo, 1, 0, 0, 0, 0);
+  if (s.charCodeAt(7) !== 45) return undefined;
+  const d = digits(s, 8, 2);
+  if (d < 0) return undefined;
+  if (n === 10) return build(y, mo, d, 0, 0, 0, 0);
+  const sep = s.charCodeAt(10);
+  if ((sep !== 32 && sep !== 84) || s.charCodeAt(13) !== 58) return undefined;
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  if (h < 0 || mi < 0) return undefined;
+  if (n === 16) return build(y, mo, d, h, mi, 0, 0);
+  if (s.charCodeAt(16) !== 58) return undefined;
+  const sec = digits(s, 17, 2);
+  return sec < 0 ? undefined : build(y, mo, d, h, mi, sec, 0);
 }
 
 function build(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
@@ -48,6 +88,8 @@ export interface DateParseOptions {
  * parseDate('"1959-01-02"'.slice(1, -1)); // quoted cells arrive unquoted from the reader
  */
 export function parseDate(text: string, opts: DateParseOptions = {}): number {
+  const fast = fastIso(text);
+  if (fast !== undefined) return fast;
   const s = text.trim();
   let m = ISO.exec(s);
   if (m) {
@@ -87,6 +129,10 @@ export function detectDayFirst(values: readonly string[]): boolean | undefined |
   let monthFirst = false;
   let seen = false;
   for (const v of values) {
+    // `a/b/yyyy` has its separator at index 1 or 2; ISO dates (the common case) have a digit there.
+    const c1 = v.charCodeAt(1);
+    const c2 = v.charCodeAt(2);
+    if (c1 >= 48 && c1 <= 57 && c2 >= 48 && c2 <= 57 && v.charCodeAt(0) !== 32) continue;
     const m = DMY.exec(v.trim());
     if (!m) continue;
     seen = true;

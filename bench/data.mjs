@@ -1,0 +1,177 @@
+// pnpm bench data [--rows N] [--runs N] [--window N] [--compare-danfo N]
+//
+// Generates a newest-first CSV of N rows (default 1,000,000) and 6 columns (Date + OHLC + Volume)
+// in a temp dir, then — in a fresh child process per run, so peak memory is that of the pipeline
+// alone — reads it with @seqcast/data, fits the scaler on the training part, scales every row and
+// cuts the windows (prepareWindows), and copies one training batch. Reports the median over runs
+// of each phase's wall time and the child's peak RSS (process.resourceUsage().maxRSS).
+// --compare-danfo N also times danfojs-node's own readCSV + sortValues on an N-row file for a
+// side-by-side ratio (its DataFrame is what the package avoids on the large path).
+// Prints a table, then one JSON line.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const self = fileURLToPath(import.meta.url);
+
+/** Write `rows` rows, newest first, with a timestamp per minute and a random walk. */
+async function generate(file, rows) {
+  const out = createWriteStream(file);
+  out.write('Date,Open,High,Low,Close,Volume\n');
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  // Walk backwards from the newest row so the file is newest-first like broker downloads.
+  const t0 = Date.UTC(2020, 0, 1);
+  let price = 500;
+  let buf = '';
+  for (let i = rows - 1; i >= 0; i--) {
+    price = Math.max(1, price * (1 + (rand() - 0.5) * 0.01));
+    const o = price;
+    const c = price * (1 + (rand() - 0.5) * 0.004);
+    const h = Math.max(o, c) * (1 + rand() * 0.002);
+    const l = Math.min(o, c) * (1 - rand() * 0.002);
+    const d = new Date(t0 + i * 60_000).toISOString().slice(0, 19).replace('T', ' ');
+    buf += `${d},${o.toFixed(4)},${h.toFixed(4)},${l.toFixed(4)},${c.toFixed(4)},${Math.floor(rand() * 1e6)}\n`;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+}
+
+/** Child mode: one measured run of the seqcast pipeline (or of danfo) on `file`. */
+async function child(file, window, mode) {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let peakHeap = 0;
+  const sample = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
+  const result = {};
+  if (mode === 'danfo') {
+    const { loadDanfo } = await import('@seqcast/data'); // the package's own danfojs-node
+    const dfd = await loadDanfo();
+    const tImport = performance.now();
+    const df = await dfd.readCSV(file);
+    const tRead = performance.now();
+    const sorted = df.sortValues('Date');
+    const tSort = performance.now();
+    Object.assign(result, { rows: sorted.shape[0], importMs: tImport - t0, readMs: tRead - tImport, sortMs: tSort - tRead });
+  } else {
+    const { readCsv, prepareWindows } = await import('@seqcast/data');
+    const tImport = performance.now();
+    const series = await readCsv({ path: file });
+    const tRead = performance.now();
+    const p = prepareWindows(series, { target: 'Close', window, horizon: 1, train: 0.7, validation: 0.15 });
+    const tPrep = performance.now();
+    const batch = p.train.batch(0, Math.min(256, p.train.count)); // what one training step copies
+    const tBatch = performance.now();
+    Object.assign(result, {
+      rows: series.rows,
+      order: series.order,
+      windows: p.train.count + (p.validation?.count ?? 0) + p.test.count,
+      batchValues: batch.length,
+      importMs: tImport - t0,
+      readMs: tRead - tImport,
+      prepareMs: tPrep - tRead,
+      batchMs: tBatch - tPrep,
+    });
+  }
+  clearInterval(sample);
+  result.totalMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  result.cpuMs = (cpu.user + cpu.system) / 1000; // less noisy than wall time on a shared machine
+  result.maxRssMB = process.resourceUsage().maxRSS / 1024;
+  result.peakHeapMB = peakHeap / 2 ** 20;
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function measure(file, window, mode, runs) {
+  const results = [];
+  for (let r = 0; r < runs; r++) {
+    const c = spawnSync(process.execPath, [self, '--child', file, '--window', String(window), '--mode', mode], {
+      encoding: 'utf8',
+      cwd: path.dirname(self), // resolves @seqcast/data through the bench package
+      maxBuffer: 1 << 20,
+    });
+    if (c.status !== 0) throw new Error(`bench child failed (${mode}): ${(c.stderr || c.stdout).trim().split('\n').pop()}`);
+    results.push(JSON.parse(c.stdout.trim().split('\n').pop()));
+  }
+  const keys = Object.keys(results[0]).filter((k) => typeof results[0][k] === 'number');
+  const med = { ...results[0] };
+  for (const k of keys) med[k] = median(results.map((x) => x[k]));
+  return med;
+}
+
+export async function run(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      runs: { type: 'string', default: '3' },
+      window: { type: 'string', default: '60' },
+      'compare-danfo': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const rows = Number(values.rows);
+  const runs = Number(values.runs);
+  const window = Number(values.window);
+  const dir = mkdtempSync(path.join(tmpdir(), 'seqcast-bench-data-'));
+  try {
+    const file = path.join(dir, 'series.csv');
+    const tg = performance.now();
+    await generate(file, rows);
+    const genMs = performance.now() - tg;
+    const sizeMB = statSync(file).size / 2 ** 20;
+    const seq = measure(file, window, 'seqcast', runs);
+    const out = { suite: 'data', rows, columns: 6, fileMB: +sizeMB.toFixed(1), window, runs, node: process.version, generateMs: Math.round(genMs), seqcast: seq };
+    if (values['compare-danfo']) {
+      const n = Number(values['compare-danfo']);
+      const small = path.join(dir, 'small.csv');
+      await generate(small, n);
+      const seqSmall = measure(small, window, 'seqcast', runs);
+      const danfo = measure(small, window, 'danfo', runs);
+      out.compare = { rows: n, seqcast: seqSmall, danfo };
+    }
+    const f = (x) => (x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+    const line = (label, r) =>
+      `${label.padEnd(28)} ${f(r.readMs).padStart(9)} ${f(r.prepareMs ?? r.sortMs).padStart(12)} ${f(r.totalMs).padStart(9)} ${f(r.cpuMs).padStart(9)} ${f(r.maxRssMB).padStart(10)} ${f(r.peakHeapMB).padStart(8)}`;
+    if (!values.json) {
+      console.log(`data bench: ${rows.toLocaleString('en')} rows x 6 columns (${sizeMB.toFixed(1)} MB, newest-first, dates), window ${window}, median of ${runs} fresh processes`);
+      console.log(`${'pipeline'.padEnd(28)} ${'read ms'.padStart(9)} ${'scale+win ms'.padStart(12)} ${'total ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'maxRSS MB'.padStart(10)} ${'heap MB'.padStart(8)}`);
+      console.log(line('seqcast readCsv+prepare', seq));
+      console.log(`  -> ${seq.rows} rows (${seq.order}), ${seq.windows} windows; total includes module import (${f(seq.importMs)} ms)`);
+      if (out.compare) {
+        const c = out.compare;
+        console.log(`side by side at ${c.rows.toLocaleString('en')} rows (danfo column: readCSV, then sortValues('Date') under scale+win):`);
+        console.log(line('seqcast readCsv+prepare', c.seqcast));
+        console.log(line('danfojs-node readCSV+sort', c.danfo));
+        const work = (r) => r.totalMs - r.importMs;
+        console.log(`  danfo/seqcast: work time (excl. import) x${(work(c.danfo) / work(c.seqcast)).toFixed(1)}, maxRSS x${(c.danfo.maxRssMB / c.seqcast.maxRssMB).toFixed(1)}`);
+      }
+    }
+    console.log(JSON.stringify(out));
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Child mode when executed directly by measure().
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url && process.argv[2] === '--child') {
+  const { values } = parseArgs({ args: process.argv.slice(3), options: { window: { type: 'string' }, mode: { type: 'string' } }, allowPositionals: true, strict: false });
+  const file = process.argv[3];
+  await child(file, Number(values.window), values.mode);
+}
