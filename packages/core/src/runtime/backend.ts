@@ -51,6 +51,15 @@ async function tryLoad(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(TFJS_NAMES[name]);
   if (!ok) throw new Error(`tf.setBackend('${TFJS_NAMES[name]}') returned false`);
   await tf.ready();
+  if (name === 'cpu') {
+    // The cpu backend prints a multi-line "install tfjs-node" banner to stderr on its first tensor,
+    // which would break one-line CLI errors; seqcast reports the backend itself. Make that first
+    // write with tfjs logging muted, then restore it.
+    const prod = tf.env().getBool('PROD');
+    tf.env().set('PROD', true);
+    tf.tensor1d([0]).dispose();
+    tf.env().set('PROD', prod);
+  }
 }
 
 function firstLine(e: unknown): string {
