@@ -1,12 +1,16 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isSeqcastError } from '@seqcast/core';
 import { readCsv, type Series } from './read.js';
 import { makeWindows, prepareWindows, splitChronological } from './windows.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const STOCK = path.resolve(REPO, '../shared/data/stock_daily.csv');
+const tmp = mkdtempSync(path.join(tmpdir(), 'seqcast-windows-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function errorOf(f: () => unknown): string {
   try {
@@ -123,5 +127,33 @@ describe('prepareWindows', () => {
     expect(p.train.xShape).toEqual([505, 7, 5]);
     const last = p.scaler!.inverseValue('Close', p.test.y[p.test.count - 1]!);
     expect(last).toBeCloseTo(series.values.Close![series.rows - 1]!, 3);
+  });
+});
+
+describe('small files end to end', () => {
+  it('fewer rows than one window: a one-line error saying how many rows a window needs', async () => {
+    const p = path.join(tmp, 'short.csv');
+    writeFileSync(p, 'Date,Close\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n2020-01-04,4\n');
+    const s = await readCsv({ path: p });
+    expect(errorOf(() => prepareWindows(s, { target: 'Close', window: 7 }))).toBe(
+      'BAD_INPUT: the series has 4 rows, fewer than one window needs (window 7 + horizon 1 = 8)',
+    );
+    expect(errorOf(() => makeWindows(s, { target: 'Close', window: 4 }))).toBe(
+      'BAD_INPUT: the series has 4 rows, fewer than one window needs (window 4 + horizon 1 = 5)',
+    );
+  });
+
+  it('a constant column scales to a constant, never NaN/Infinity', async () => {
+    const p = path.join(tmp, 'flat.csv');
+    const lines = ['x,flat'];
+    for (let i = 0; i < 40; i++) lines.push(`${i},5`);
+    writeFileSync(p, lines.join('\r\n'));
+    const s = await readCsv({ path: p });
+    for (const scaler of ['minmax', 'standard'] as const) {
+      const prep = prepareWindows(s, { target: 'x', window: 3, scaler });
+      expect(prep.scaled.flat!.every((v) => v === 0)).toBe(true);
+      expect(prep.train.batch(0, prep.train.count).every(Number.isFinite)).toBe(true);
+      expect(prep.scaler!.inverseValue('flat', 0)).toBe(5);
+    }
   });
 });
