@@ -374,8 +374,8 @@ export class CharLM {
     );
     const lm = new CharLM(buildContainer(config, seed), vocabulary, config, null, 'model');
     try {
-      const lossValue = await lm.fit(ids, { epochs, lr, batchSize, seed }, callbacks);
-      const started = Date.now() - lossValue.elapsedMs;
+      const fitted = await lm.fit(ids, { epochs, lr, batchSize, seed }, callbacks);
+      const started = Date.now() - fitted.elapsedMs;
       const evaluation = lm.evaluate(text);
       lm.trainingInfo = {
         epochs,
@@ -383,9 +383,9 @@ export class CharLM {
         batchSize,
         seed,
         windows,
-        loss: lossValue.loss,
+        loss: fitted.loss,
         accuracy: evaluation.accuracy,
-        elapsedMs: lossValue.elapsedMs,
+        elapsedMs: fitted.elapsedMs,
         backend: backendInfo()?.name ?? tf.getBackend(),
         kernels: kernelStatus().path,
         trainedAt: new Date(started).toISOString(),

@@ -42,14 +42,25 @@ let logger: ((line: string) => void) | null = (line) => {
   if (process.env.SEQCAST_QUIET !== '1') process.stderr.write(line + '\n');
 };
 
-/** Parse a kernels request (from `SEQCAST_KERNELS` or an option). */
+/**
+ * Parse a kernels request (from `SEQCAST_KERNELS` or an option).
+ *
+ * @example
+ * parseKernelRequest(process.env.SEQCAST_KERNELS);   // 'auto' when unset
+ */
 export function parseKernelRequest(value: string | undefined, where = 'SEQCAST_KERNELS'): KernelRequest {
   const v = (value ?? 'auto').trim().toLowerCase() || 'auto';
   if (v === 'auto' || v === 'fused' || v === 'tfjs') return v;
   throw new SeqcastError('BAD_ARGUMENT', `${where} must be one of fused, tfjs, auto (received "${value}")`, { where });
 }
 
-/** Where the one-time "recurrent kernels ..." line goes (default stderr unless SEQCAST_QUIET=1); `null` silences it. */
+/**
+ * Where the one-time "recurrent kernels ..." line goes (default stderr unless SEQCAST_QUIET=1);
+ * `null` silences it.
+ *
+ * @example
+ * setKernelLogger((line) => logger.info(line));
+ */
 export function setKernelLogger(fn: ((line: string) => void) | null): void {
   logger = fn;
 }
@@ -116,19 +127,39 @@ export async function initKernels(request?: KernelRequest): Promise<KernelStatus
   return pending;
 }
 
-/** The active recurrent implementation (reference "tfjs" until initKernels() has run). */
+/**
+ * The active recurrent implementation (reference "tfjs" until initKernels() has run).
+ *
+ * @example
+ * if (kernelStatus().path === 'tfjs') console.log(`no fused kernels: ${kernelStatus().reason}`);
+ */
 export function kernelStatus(): KernelStatus {
   return status;
 }
 
-/** One human line describing the kernel choice. */
+/**
+ * One human line describing the kernel choice.
+ *
+ * @example
+ * describeKernels(await initKernels());   // "seqcast: recurrent kernels fused avx2 (available)"
+ */
 export function describeKernels(s: KernelStatus): string {
   const isa = s.isa ? ` ${s.isa}` : '';
   return `seqcast: recurrent kernels ${s.path}${isa} (${s.reason})`;
 }
 
-/** LSTM over a whole sequence through the active implementation. */
+/**
+ * LSTM over a whole sequence through the active implementation (see LstmSequenceFn).
+ *
+ * @example
+ * const { outputs, h, c } = tf.tidy(() => lstmSequence(ids, kernel, recurrentKernel, bias, { mask }));
+ */
 export const lstmSequence: LstmSequenceFn = (x, kernel, recurrentKernel, bias, opts) => impl.lstm(x, kernel, recurrentKernel, bias, opts);
 
-/** GRU over a whole sequence through the active implementation. */
+/**
+ * GRU over a whole sequence through the active implementation (see GruSequenceFn).
+ *
+ * @example
+ * const { outputs, h } = gruSequence(x, kernel, recurrentKernel, bias);
+ */
 export const gruSequence: GruSequenceFn = (x, kernel, recurrentKernel, bias, opts) => impl.gru(x, kernel, recurrentKernel, bias, opts);
