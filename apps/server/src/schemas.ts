@@ -88,7 +88,9 @@ export function formatIssue(issue: z.core.$ZodIssue, root = 'body'): { message: 
       if (!issue.message.startsWith('Invalid')) return { message: issue.message, where };
       return { message: `${where} has an invalid format`, where };
     case 'invalid_union': {
-      // A discriminated union with a bad discriminator.
+      // A discriminated union with a bad discriminator ("Invalid discriminator value. Expected 'a' | 'b'").
+      const m = /Expected (.*)$/.exec(issue.message);
+      if (m) return { message: `${where} must be one of ${m[1]!.replace(/'/g, '"').split(' | ').join(', ')}`, where };
       return { message: `${where}: ${issue.message}`, where };
     }
     default:

@@ -1,0 +1,244 @@
+// pnpm bench server [--duration S] [--connections N] [--models DIR] [--json]
+//
+// Load test of the HTTP server with autocannon, all on 127.0.0.1:
+//   1. trains (or reuses, with --models) three real models into a temp dir: the lecture's
+//      `sentence` char model (2-layer LSTM, `seqcast demo --out`), `hihello`, and a `stock`
+//      forecaster on a seeded synthetic series;
+//   2. starts `seqcast serve` on them in its own process (so the load generator does not share
+//      the server's event loop) with a token, so training jobs can be submitted;
+//   3. measures, each for --duration seconds (default 10):
+//        next@N, forecast@N         N (default 32) concurrent keep-alive clients
+//        next@1, forecast@1         one client, one request at a time: single-request latency
+//        next@N, forecast@N + train the same while a training job runs in the server
+//      Requests cycle through 64 different bodies (different texts / windows), so nothing is
+//      answered from a repeat.
+// Goals (issue 5): p99 <= 50 ms at N clients, <= 100 ms while training. Prints a table, then
+// one JSON line.
+import { spawn, spawnSync } from 'node:child_process';
+import * as http from 'node:http';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const CLI = path.join(root, 'apps/cli/dist/main.js');
+// autocannon is the server package's dev dependency; resolve it from there.
+const requireFromServer = createRequire(path.join(root, 'apps/server/package.json'));
+const autocannon = requireFromServer('autocannon');
+
+const TOKEN = `bench-${process.pid}`;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function trainModels(dir) {
+  // The lecture models through the CLI (the same code path as `pnpm start`).
+  const r = spawnSync(process.execPath, [CLI, 'demo', '--out', dir, '--json'], { encoding: 'utf8', env: { ...process.env, SEQCAST_QUIET: '1' } });
+  if (r.status !== 0) throw new Error(`seqcast demo failed: ${r.stderr}`);
+  const { initBackend } = await import('@seqcast/core');
+  const { Forecaster, syntheticStockSeries } = await import('@seqcast/forecast');
+  await initBackend();
+  const series = syntheticStockSeries(1000, 42);
+  const model = await Forecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 20, horizon: 5, epochs: 30, seed: 1 });
+  await model.save(path.join(dir, 'stock'));
+  model.dispose();
+  return series;
+}
+
+function startServer(modelsDir) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--models', modelsDir, '--port', '0', '--quiet'], {
+    env: { ...process.env, SEQCAST_TOKEN: TOKEN, SEQCAST_QUIET: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = / at (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+}
+
+async function json(url, init) {
+  const res = await fetch(url, init);
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** 64 request bodies per endpoint, all different. */
+function bodies(sentence, series, context) {
+  const next = [];
+  for (let i = 0; i < 64; i++) {
+    const start = (i * 7) % (sentence.length - 20);
+    next.push({ method: 'POST', path: '/v1/models/sentence/next', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: sentence.slice(start, start + 10 + (i % 10)), top: 3 }) });
+  }
+  const forecast = [];
+  for (let i = 0; i < 64; i++) {
+    const end = 100 + i * 13;
+    const rows = [];
+    for (let t = end - context; t < end; t++) rows.push({ Close: series.values.Close[t], Volume: series.values.Volume[t] });
+    forecast.push({ method: 'POST', path: '/v1/models/stock/forecast', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows, steps: 5 }) });
+  }
+  return { next, forecast };
+}
+
+async function load(url, requests, connections, duration) {
+  const r = await autocannon({ url, connections, duration, requests, pipelining: 1 });
+  return {
+    connections,
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    requests: r.requests.total,
+    errors: r.errors + r.timeouts + r.non2xx,
+  };
+}
+
+/**
+ * Single-request latency: one keep-alive client, one request at a time, timed with
+ * performance.now() (autocannon's histogram has 1 ms resolution, too coarse here).
+ */
+async function sequential(url, requests, seconds) {
+  const u = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const one = (r) =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: u.hostname, port: u.port, method: r.method, path: r.path, agent, headers: { ...r.headers, 'content-length': Buffer.byteLength(r.body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        },
+      );
+      req.on('error', reject);
+      req.end(r.body);
+    });
+  const times = [];
+  let errors = 0;
+  const t0 = performance.now();
+  for (let i = 0; performance.now() - t0 < seconds * 1000; i++) {
+    const t = performance.now();
+    const status = await one(requests[i % requests.length]);
+    times.push(performance.now() - t);
+    if (status !== 200) errors++;
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  const q = (p) => Math.round(times[Math.min(times.length - 1, Math.floor(p * times.length))] * 100) / 100;
+  return { connections: 1, rps: Math.round(times.length / elapsed), p50: q(0.5), p99: q(0.99), max: q(1), requests: times.length, errors };
+}
+
+async function startTraining(url, sentence) {
+  const body = { kind: 'chars', name: 'bench-train', text: sentence, options: { seqLength: 10, layers: 2, epochs: 1000, learningRate: 0.05, seed: 1 } };
+  const job = await json(`${url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  for (const t0 = Date.now(); ; ) {
+    const r = await json(`${url}/v1/jobs/${job.id}`);
+    if (r.state === 'running' && r.epoch >= 1) return job.id;
+    if (r.state !== 'queued' && r.state !== 'running') throw new Error(`training job ${r.state}: ${r.error?.message}`);
+    if (Date.now() - t0 > 60_000) throw new Error('training job did not start');
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+export async function run(argv) {
+  const { values: flags } = parseArgs({
+    args: argv,
+    options: { duration: { type: 'string' }, connections: { type: 'string' }, models: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const duration = Number(flags.duration ?? 10);
+  const connections = Number(flags.connections ?? 32);
+  if (!(duration > 0 && duration <= 120)) throw new Error('--duration must be in (0, 120] seconds');
+  if (!existsSync(CLI)) throw new Error('build first: pnpm build');
+  const { LECTURE_SENTENCE } = await import('@seqcast/core');
+  const { syntheticStockSeries } = await import('@seqcast/forecast');
+
+  let tmp;
+  let modelsDir = flags.models;
+  let series = syntheticStockSeries(1000, 42);
+  if (!modelsDir) {
+    tmp = mkdtempSync(path.join(tmpdir(), 'seqcast-bench-server-'));
+    modelsDir = tmp;
+    console.error('training the benchmark models (sentence, hihello, stock) ...');
+    series = await trainModels(modelsDir);
+  }
+  const { child, url } = await startServer(modelsDir);
+  const results = [];
+  let training = null;
+  try {
+    const stock = await json(`${url}/v1/models/stock`);
+    const info = await json(`${url}/health`);
+    const { next, forecast } = bodies(LECTURE_SENTENCE, series, stock.input.context);
+    const scenarios = [
+      ['next', next, connections, false],
+      ['forecast', forecast, connections, false],
+      ['next', next, 1, false],
+      ['forecast', forecast, 1, false],
+      ['next', next, connections, true],
+      ['forecast', forecast, connections, true],
+    ];
+    // Warm-up (JIT, sockets), not measured.
+    await load(url, next, connections, 2);
+    await load(url, forecast, connections, 2);
+    for (const [endpoint, requests, conns, duringTraining] of scenarios) {
+      if (duringTraining && !training) training = await startTraining(url, LECTURE_SENTENCE);
+      console.error(`  ${endpoint} @${conns}${duringTraining ? ' during training' : ''} for ${duration}s ...`);
+      const r = conns === 1 ? await sequential(url, requests, duration) : await load(url, requests, conns, duration);
+      let trainingState = null;
+      if (duringTraining) {
+        const j = await json(`${url}/v1/jobs/${training}`);
+        trainingState = j.state;
+        r.trainingEpoch = j.epoch;
+      }
+      const goal = conns === 1 ? null : duringTraining ? 100 : 50;
+      results.push({ endpoint, ...r, training: duringTraining, trainingState, goalP99: goal, ok: goal === null ? null : r.p99 <= goal && r.errors === 0 });
+    }
+    if (training) {
+      await fetch(`${url}/v1/jobs/${training}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+    }
+    const header = ['scenario', 'clients', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'goal p99', 'ok'];
+    const rows = results.map((r) => [
+      `${r.endpoint}${r.training ? ' + training' : ''}`,
+      String(r.connections),
+      String(r.rps),
+      String(r.p50),
+      String(r.p99),
+      String(r.max),
+      String(r.errors),
+      r.goalP99 === null ? '-' : `<= ${r.goalP99}`,
+      r.ok === null ? '-' : r.ok ? 'yes' : 'NO',
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    if (!flags.json) {
+      console.log(`seqcast server on ${url} (backend ${info.backend}), ${duration}s per scenario, autocannon`);
+      console.log(line(header));
+      for (const r of rows) console.log(line(r));
+    }
+    console.log(
+      JSON.stringify({
+        suite: 'server',
+        backend: info.backend,
+        durationS: duration,
+        medianP99: median(results.filter((r) => r.connections > 1 && !r.training).map((r) => r.p99)),
+        results,
+      }),
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((res) => child.once('exit', res));
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
