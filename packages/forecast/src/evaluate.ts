@@ -70,17 +70,15 @@ export function evaluate(model: Forecaster, series: SeriesLike): EvalReport {
   const naive = Array.from(naiveForecasts(y, origins));
   const linear = Array.from(linearARForecasts(fitLinearAR(y, c.window, trainEnd), y, origins));
   const scale = safeScale(y, trainEnd, c.season);
+  const sn = c.season > 1 ? Array.from(seasonalNaiveForecasts(y, origins, c.season)) : undefined;
+  // Key order is the report's order: model, naive, seasonalNaive (m > 1), linear.
   const metrics: MetricTable = {
     model: allMetrics(actual, model1, scale),
     naive: allMetrics(actual, naive, scale),
+    ...(sn ? { seasonalNaive: allMetrics(actual, sn, scale) } : {}),
     linear: allMetrics(actual, linear, scale),
   };
-  const predictions: EvalReport['predictions'] = { model: model1, naive, linear };
-  if (c.season > 1) {
-    const sn = Array.from(seasonalNaiveForecasts(y, origins, c.season));
-    metrics.seasonalNaive = allMetrics(actual, sn, scale);
-    predictions.seasonalNaive = sn;
-  }
+  const predictions: EvalReport['predictions'] = { model: model1, naive, ...(sn ? { seasonalNaive: sn } : {}), linear };
   const baselines = (['naive', 'seasonalNaive', 'linear'] as const).filter((k) => metrics[k] !== undefined);
   const bestBaseline = baselines.reduce((a, b) => (metrics[b]!.mase < metrics[a]!.mase ? b : a));
   // Differences below 1e-6 relative are floating-point rounding of the same fit, not a loss.

@@ -95,6 +95,11 @@ export interface ForecastConfig extends DesignSpec {
   arOnly: boolean[];
   /** Whether the recurrent path contributes. */
   rnnUsed: boolean;
+  /**
+   * When the one-step forecast IS a baseline (the recurrent path dropped), the baseline itself:
+   * forecasts then equal the protocol's baseline bit for bit, not merely up to rounding.
+   */
+  exact: { kind: 'naive' } | { kind: 'seasonal' } | { kind: 'ar'; window: number; center: number; coef: number[] } | null;
   /** Linear path in float64: kernel [K, horizon] row-major and bias [horizon], normalised units. */
   linearKernel: number[];
   linearBias: number[];
@@ -454,6 +459,7 @@ export class Forecaster {
       lambdas: chosen.map((c) => c.lambda),
       arOnly: chosen.map((c) => c.ar === true),
       rnnUsed,
+      exact: rnnUsed ? null : exactPath(chosen[0]!, y, window, trainEnd),
       linearKernel: Array.from(linear.kernel),
       linearBias: Array.from(linear.bias),
     };
@@ -526,6 +532,15 @@ export class Forecaster {
     const ds = c.stats[c.target]!.dscale;
     const beta = innerBeta(Float64Array.from(c.linearKernel), Float64Array.from(c.linearBias), K, H);
     const lin = linearPredict(withIntercept(skip, origins.length, K), K + 1, beta, H, range(0, origins.length));
+    const ex = c.exact;
+    const exact =
+      ex === null || ex === undefined
+        ? undefined
+        : ex.kind === 'naive'
+          ? naiveForecasts(y, origins)
+          : ex.kind === 'seasonal'
+            ? seasonalNaiveForecasts(y, origins, c.season)
+            : linearARForecasts({ window: ex.window, center: ex.center, coef: Float64Array.from(ex.coef) }, y, origins);
     for (let a = 0; a < origins.length; a += chunk) {
       const b = Math.min(origins.length, a + chunk);
       const rec = c.rnnUsed ? this.regressor.predictRecurrent({ n: b - a, x: window.subarray(a * W2, b * W2) }) : undefined;
@@ -535,6 +550,7 @@ export class Forecaster {
           const j = i * H + h - 1;
           out[j] = y[baseIndex(c.bases[h - 1]!, t, h, c.season)]! + ds * (lin[j]! + (rec ? rec[(i - a) * H + h - 1]! : 0));
         }
+        if (exact) out[i * H] = exact[i]!;
       }
     }
     return out;
@@ -631,6 +647,16 @@ export class Forecaster {
   }
 }
 
+/** The baseline a chosen one-step candidate is, if it is one (see ForecastConfig.exact). */
+function exactPath(c: Candidate, y: Float64Array, window: number, trainEnd: number): ForecastConfig['exact'] {
+  if (c.lambda === null) return c.base === 'naive' ? { kind: 'naive' } : { kind: 'seasonal' };
+  if (c.ar && c.lambda === 0) {
+    const ar = fitLinearAR(y, window, trainEnd);
+    return { kind: 'ar', window, center: ar.center, coef: Array.from(ar.coef) };
+  }
+  return null;
+}
+
 function innerBeta(kernel: Float64Array, bias: Float64Array, K: number, H: number): Float64Array {
   const beta = new Float64Array((K + 1) * H);
   beta.set(kernel, 0);
@@ -659,6 +685,10 @@ function checkConfig(meta: ModelMetadata<ForecastConfig, { info: ForecastInfo }>
   const K = c.targetLags.length + 1 + (c.features.length - 1) * c.window;
   if (!Array.isArray(c.linearKernel) || c.linearKernel.length !== K * c.horizon) throw bad('linearKernel');
   if (!Array.isArray(c.linearBias) || c.linearBias.length !== c.horizon) throw bad('linearBias');
+  const ex = c.exact;
+  if (ex !== null && !(ex?.kind === 'naive' || ex?.kind === 'seasonal' || (ex?.kind === 'ar' && Array.isArray(ex.coef) && ex.coef.length === ex.window + 1))) {
+    throw bad('exact');
+  }
   for (const f of c.features) if (!c.stats?.[f]) throw bad(`stats.${f}`);
   if (!meta.extra || typeof meta.extra.info !== 'object') {
     throw new SeqcastError('BAD_MODEL', `${dir}: field "extra.info" is missing`, { where: `${dir}/seqcast.json#extra.info` });

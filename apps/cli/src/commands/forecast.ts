@@ -3,6 +3,7 @@
  * shown next to the baselines (naive, seasonal naive, linear AR) under the one evaluation protocol.
  */
 import { SeqcastError } from '@seqcast/core';
+import { readCsv, type Series } from '@seqcast/data';
 import {
   evaluate,
   Forecaster,
@@ -10,19 +11,14 @@ import {
   type EvalReport,
   type Metrics,
   type MetricTable,
-  type SeriesLike,
 } from '@seqcast/forecast';
 import { optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 
-type ReadCsv = (source: { path: string }, options?: { newestFirst?: boolean }) => Promise<SeriesLike & { dates: string[] | null }>;
-
-/** readCsv from @seqcast/data (loaded on first use). */
-async function readSeries(file: string, newestFirst: boolean): Promise<SeriesLike & { dates: string[] | null }> {
-  const data = (await import('@seqcast/data')) as unknown as { readCsv?: ReadCsv };
-  if (typeof data.readCsv !== 'function') throw new SeqcastError('INTERNAL', '@seqcast/data has no readCsv (build packages/data)');
-  return data.readCsv({ path: file }, newestFirst ? { newestFirst: true } : {});
+/** Read a CSV series (oldest first); `newestFirst` as recorded by the model or given at train. */
+function readSeries(file: string, newestFirst: boolean): Promise<Series> {
+  return readCsv({ path: file }, newestFirst ? { newestFirst: true } : {});
 }
 
 function fmt(v: number): string {
@@ -47,14 +43,14 @@ export function metricsTable(t: MetricTable): string[] {
 }
 
 /** One plain sentence: does the model beat the baselines? */
-export function verdict(t: MetricTable): string {
+export function verdict(t: MetricTable, rows = 'test rows'): string {
   const base = (['naive', 'seasonalNaive', 'linear'] as const).filter((k) => t[k]);
   const losers = base.filter((k) => t[k]!.mase < t.model.mase * (1 - 1e-6));
   const best = base.reduce((a, b) => (t[b]!.mase < t[a]!.mase ? b : a));
   if (losers.length) {
-    return `WARNING: the model loses to ${losers.join(' and ')} (MASE ${fmt(t.model.mase)} vs ${best} ${fmt(t[best]!.mase)}); use the baseline for this series.`;
+    return `WARNING: on the ${rows} the model LOSES to ${losers.join(' and ')} (MASE ${fmt(t.model.mase)} vs ${best} ${fmt(t[best]!.mase)}).`;
   }
-  return `model MASE ${fmt(t.model.mase)} <= best baseline ${best} ${fmt(t[best]!.mase)}`;
+  return `on the ${rows} the model matches or beats every baseline (MASE ${fmt(t.model.mase)} vs best baseline ${best} ${fmt(t[best]!.mase)}).`;
 }
 
 function list(v: string | undefined): string[] | undefined {
@@ -123,17 +119,25 @@ const train: Command = {
       }
       io.out(`saved ${out} (target ${i.target}, features ${i.features.join(',')}, window ${i.window}, horizon ${i.horizon}, season ${i.season})`);
       io.out(
-        `linear path: base ${i.linear.bases.join(',')}, ridge ${i.linear.lambdas.map((l) => (l === null ? 'none' : String(l))).join(',')}; ` +
+        `linear path: ${i.linear.bases.map((b, h) => describeLinear(b, i.linear.lambdas[h]!, i.linear.arOnly[h]!, i.window)).join('; ')}; ` +
           `recurrent path (${i.rnn.cell} ${i.rnn.units}): ${i.rnn.used ? 'kept' : 'not kept (no validation gain)'} after ${i.rnn.epochs} epochs, best ${i.rnn.bestEpoch}`,
       );
       io.out(`validation metrics (one step ahead, ${i.metrics.validation.rows} rows, original units):`);
       for (const l of metricsTable(i.metrics.validation)) io.out('  ' + l);
-      io.out(verdict(i.metrics.validation));
+      io.out(verdict(i.metrics.validation, 'validation rows'));
     } finally {
       model.dispose();
     }
   },
 };
+
+/** Human name of a chosen linear path. */
+function describeLinear(base: string, lambda: number | null, arOnly: boolean, window: number): string {
+  const b = base === 'seasonal' ? 'seasonal naive' : 'naive';
+  if (lambda === null) return `${b} (no correction)`;
+  if (arOnly) return `linear AR on the ${window}-row window`;
+  return `${b} + ridge regression on all lags/features (penalty ${lambda})`;
+}
 
 function printEval(r: EvalReport, io: Io): void {
   io.out(`test rows ${r.rows} (rows ${r.firstRow + 1}..${r.firstRow + r.rows} of ${r.firstRow + r.rows}; trained on the first ${r.trainRows}), season ${r.season}, window ${r.window}`);
