@@ -83,7 +83,7 @@ bool dims_ok(Call& c, const sk::SeqDims& d) {
   return true;
 }
 
-// lstmForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, c0|null, out, gates, hs, cs)
+// lstmForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, c0|null, out[B*T*H], gates, hs, cs)
 napi_value LstmForward(napi_env env, napi_callback_info info) {
   Call c(env, info, "lstmForward");
   sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
@@ -98,7 +98,7 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
   const float* mask = c.f32(9, B * T, true);
   const float* h0 = c.f32(10, B * H, true);
   const float* c0 = c.f32(11, B * H, true);
-  float* out = c.f32(12, B * (T + 2) * H);
+  float* out = c.f32(12, B * T * H);
   float* gates = c.f32(13, B * T * G);
   float* hs = c.f32(14, B * (T + 1) * H);
   float* cs = c.f32(15, B * (T + 1) * H);
@@ -108,7 +108,8 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
   return c.failed ? nullptr : c.undefined();
 }
 
-// lstmBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, gates, hs, cs, dout, dx|null, dW, dU, db, dh0|null, dc0|null)
+// lstmBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, gates, hs, cs, dout|null, dhT|null, dcT|null,
+//              dx|null, dW, dU, db, dh0|null, dc0|null)
 napi_value LstmBackward(napi_env env, napi_callback_info info) {
   Call c(env, info, "lstmBackward");
   sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
@@ -123,19 +124,21 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
   const float* gates = c.f32(9, B * T * G);
   const float* hs = c.f32(10, B * (T + 1) * H);
   const float* cs = c.f32(11, B * (T + 1) * H);
-  const float* dout = c.f32(12, B * (T + 2) * H);
-  float* dx = c.f32(13, B * T * I, true);
-  float* dW = c.f32(14, I * G);
-  float* dU = c.f32(15, H * G);
-  float* db = c.f32(16, G);
-  float* dh0 = c.f32(17, B * H, true);
-  float* dc0 = c.f32(18, B * H, true);
+  const float* dout = c.f32(12, B * T * H, true);
+  const float* dhT = c.f32(13, B * H, true);
+  const float* dcT = c.f32(14, B * H, true);
+  float* dx = c.f32(15, B * T * I, true);
+  float* dW = c.f32(16, I * G);
+  float* dU = c.f32(17, H * G);
+  float* db = c.f32(18, G);
+  float* dh0 = c.f32(19, B * H, true);
+  float* dc0 = c.f32(20, B * H, true);
   if (c.failed) return nullptr;
-  sk::lstm_backward(d, x, ids, W, U, mask, gates, hs, cs, dout, dx, dW, dU, db, dh0, dc0);
+  sk::lstm_backward(d, x, ids, W, U, mask, gates, hs, cs, dout, dhT, dcT, dx, dW, dU, db, dh0, dc0);
   return c.undefined();
 }
 
-// gruForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, out, gates, hs)
+// gruForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, out[B*T*H], gates, hs)
 napi_value GruForward(napi_env env, napi_callback_info info) {
   Call c(env, info, "gruForward");
   sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
@@ -149,7 +152,7 @@ napi_value GruForward(napi_env env, napi_callback_info info) {
   const float* bias = c.f32(8, G);
   const float* mask = c.f32(9, B * T, true);
   const float* h0 = c.f32(10, B * H, true);
-  float* out = c.f32(11, B * (T + 1) * H);
+  float* out = c.f32(11, B * T * H);
   float* gates = c.f32(12, B * T * 4 * H);
   float* hs = c.f32(13, B * (T + 1) * H);
   if (c.failed) return nullptr;
@@ -158,7 +161,7 @@ napi_value GruForward(napi_env env, napi_callback_info info) {
   return c.failed ? nullptr : c.undefined();
 }
 
-// gruBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, gates, hs, dout, dx|null, dW, dU, db, dh0|null)
+// gruBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, gates, hs, dout|null, dhT|null, dx|null, dW, dU, db, dh0|null)
 napi_value GruBackward(napi_env env, napi_callback_info info) {
   Call c(env, info, "gruBackward");
   sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
@@ -172,14 +175,15 @@ napi_value GruBackward(napi_env env, napi_callback_info info) {
   const float* mask = c.f32(8, B * T, true);
   const float* gates = c.f32(9, B * T * 4 * H);
   const float* hs = c.f32(10, B * (T + 1) * H);
-  const float* dout = c.f32(11, B * (T + 1) * H);
-  float* dx = c.f32(12, B * T * I, true);
-  float* dW = c.f32(13, I * G);
-  float* dU = c.f32(14, H * G);
-  float* db = c.f32(15, G);
-  float* dh0 = c.f32(16, B * H, true);
+  const float* dout = c.f32(11, B * T * H, true);
+  const float* dhT = c.f32(12, B * H, true);
+  float* dx = c.f32(13, B * T * I, true);
+  float* dW = c.f32(14, I * G);
+  float* dU = c.f32(15, H * G);
+  float* db = c.f32(16, G);
+  float* dh0 = c.f32(17, B * H, true);
   if (c.failed) return nullptr;
-  sk::gru_backward(d, x, ids, W, U, mask, gates, hs, dout, dx, dW, dU, db, dh0);
+  sk::gru_backward(d, x, ids, W, U, mask, gates, hs, dout, dhT, dx, dW, dU, db, dh0);
   return c.undefined();
 }
 

@@ -33,66 +33,152 @@ static inline float fexp(float x) {
 static inline float fsigmoid(float x) { return 1.0f / (1.0f + fexp(-x)); }
 static inline float ftanh(float x) { return 1.0f - 2.0f / (1.0f + fexp(2.0f * x)); }
 
-static inline bool valid_at(const float* mask, long i) { return mask == nullptr || mask[i] != 0.0f; }
+// The same functions on whole vectors (explicit, so they vectorise with any compiler that has
+// GCC vector extensions). Rounding uses the 1.5*2^23 trick instead of rint.
+typedef int32_t vi __attribute__((vector_size(SK_VL * 4)));
+static inline vf vb(float s) { return vf{} + s; }
+static inline vf vexp(vf x) {
+  x = x > vb(88.3f) ? vb(88.3f) : x;
+  x = x < vb(-87.3f) ? vb(-87.3f) : x;
+  const vf n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  vf r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const vf z = r * r;
+  const vf y =
+      (((((1.9875691500E-4f * r + 1.3981999507E-3f) * r + 8.3334519073E-3f) * r + 4.1665795894E-2f) * r +
+        1.6666665459E-1f) * r + 5.0000001201E-1f) * z + r + 1.0f;
+  const vi e = (__builtin_convertvector(n, vi) + 127) << 23;
+  return y * (vf)e;
+}
+static inline vf vsigmoid(vf x) { return 1.0f / (1.0f + vexp(-x)); }
+static inline vf vtanh(vf x) { return 1.0f - 2.0f / (1.0f + vexp(2.0f * x)); }
+// Loads/stores of the last, partial vector of a block go through a zero-padded buffer.
+static inline vf loadn(const float* p, long cnt) {
+  if (cnt >= SK_VL) return loadu(p);
+  float t[SK_VL] = {0};
+  std::memcpy(t, p, sizeof(float) * cnt);
+  return loadu(t);
+}
+static inline void storen(float* p, vf v, long cnt) {
+  if (cnt >= SK_VL) return storeu(p, v);
+  float t[SK_VL];
+  storeu(t, v);
+  std::memcpy(p, t, sizeof(float) * cnt);
+}
 
-// Input projection for every step: Z[row, 0:G] = x[row]·W + bias (or W[id] + bias), rows b*T+t,
-// Z row stride ldz (>= G). Returns the first bad id index, or -1.
-static inline long input_projection(int B, int T, int I, int G, const float* x, const int32_t* ids, const float* W,
-                                    const float* bias, float* Z, long ldz) {
-  const long rows = (long)B * T;
+// Internal layout (time-major, gate-major) so that every element-wise loop runs over one
+// contiguous [B*H] block and vectorises fully whatever H is:
+//   gates [NG][T][B][H] (block g of step t at g*T*B*H + t*B*H), states hs/cs [T+1][B][H].
+// x, masks and outputs stay batch-major ([B,T,...]) at the interface.
+
+// Reusable scratch (grow-only), so repeated calls do not page-fault fresh allocations.
+struct Scratch {
+  std::vector<float> v;
+  float* get(size_t n) {
+    if (v.size() < n) v.resize(n);
+    return v.data();
+  }
+};
+static thread_local Scratch s_dz, s_a, s_b, s_c, s_d, s_e, s_f;
+static thread_local Packed s_pk[4], s_pk2;
+
+static inline bool row_valid(const float* mask, int T, int b, int t) { return mask == nullptr || mask[(long)b * T + t] != 0.0f; }
+
+// Z block g (< ng) = x·W_g + bias_g for every (t, b). Returns the first bad id's batch-major index, or -1.
+static inline long input_projection(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids,
+                                    const float* W, const float* bias, float* Z) {
+  const long TB = (long)T * B, TBH = TB * H, G = (long)ng * H;
   if (ids) {
-    for (long r = 0; r < rows; r++) {
-      const int32_t id = ids[r];
-      if (id < 0 || id >= I) return r;
-      const float* w = W + (size_t)id * G;
-      float* z = Z + (size_t)r * ldz;
-      for (int j = 0; j < G; j++) z[j] = w[j] + bias[j];
-    }
+    for (int b = 0; b < B; b++)
+      for (int t = 0; t < T; t++) {
+        const int32_t id = ids[(long)b * T + t];
+        if (id < 0 || id >= I) return (long)b * T + t;
+        for (int g = 0; g < ng; g++) {
+          const float* w = W + (size_t)id * G + g * H;
+          const float* bb = bias + g * H;
+          float* z = Z + g * TBH + ((long)t * B + b) * H;
+          for (int j = 0; j < H; j++) z[j] = w[j] + bb[j];
+        }
+      }
     return -1;
   }
-  for (long r = 0; r < rows; r++) std::memcpy(Z + (size_t)r * ldz, bias, sizeof(float) * G);
-  Packed PW;
-  pack(PW, W, G, I, G, false);
-  gemm((int)rows, x, I, PW, Z, ldz, true);
+  float* xtm = s_a.get((size_t)TB * I);
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < T; t++) std::memcpy(xtm + ((long)t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
+  for (int g = 0; g < ng; g++) {
+    float* z = Z + g * TBH;
+    for (long r = 0; r < TB; r++) std::memcpy(z + r * H, bias + g * H, sizeof(float) * H);
+    pack(s_pk2, W + g * H, G, I, H, false);
+    gemm((int)TB, xtm, I, s_pk2, z, H, true);
+  }
   return -1;
 }
 
-// Gradients w.r.t. the input projection's operands from dZ [B*T, G] (row stride ldz).
-static inline void input_grads(int B, int T, int I, int G, const float* x, const int32_t* ids, const float* W,
-                               const float* dZ, long ldz, float* dx, float* dW, float* db) {
-  const long rows = (long)B * T;
-  std::memset(db, 0, sizeof(float) * G);
-  for (long r = 0; r < rows; r++) {
-    const float* d = dZ + (size_t)r * ldz;
-    for (int j = 0; j < G; j++) db[j] += d[j];
+// Gradients of the input projection from dZ (ng blocks [T][B][H]).
+static inline void input_grads(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids, const float* W,
+                               const float* dZ, float* dx, float* dW, float* db) {
+  const long TB = (long)T * B, TBH = TB * H, G = (long)ng * H;
+  for (int g = 0; g < ng; g++) {
+    float* d = db + g * H;
+    std::memset(d, 0, sizeof(float) * H);
+    const float* z = dZ + g * TBH;
+    for (long r = 0; r < TB; r++)
+      for (int j = 0; j < H; j++) d[j] += z[r * H + j];
   }
   if (ids) {
     std::memset(dW, 0, sizeof(float) * (size_t)I * G);
-    for (long r = 0; r < rows; r++) {
-      float* w = dW + (size_t)ids[r] * G;
-      const float* d = dZ + (size_t)r * ldz;
-      for (int j = 0; j < G; j++) w[j] += d[j];
-    }
+    for (int b = 0; b < B; b++)
+      for (int t = 0; t < T; t++) {
+        float* w = dW + (size_t)ids[(long)b * T + t] * G;
+        for (int g = 0; g < ng; g++) {
+          const float* z = dZ + g * TBH + ((long)t * B + b) * H;
+          for (int j = 0; j < H; j++) w[g * H + j] += z[j];
+        }
+      }
     return;
   }
-  // dW = x^T · dZ
-  std::vector<float> xT((size_t)I * rows);
-  transpose(x, I, (int)rows, I, xT.data(), rows);
-  Packed PdZ;
-  pack(PdZ, dZ, ldz, (int)rows, G, false);
-  gemm(I, xT.data(), rows, PdZ, dW, G, false);
+  // dW_g = x^T · dZ_g with x time-major
+  float* xtm = s_a.get((size_t)TB * I);
+  float* xT = s_b.get((size_t)TB * I);
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < T; t++) std::memcpy(xtm + ((long)t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
+  transpose(xtm, I, (int)TB, I, xT, TB);
+  for (int g = 0; g < ng; g++) {
+    pack(s_pk2, dZ + g * TBH, H, (int)TB, H, false);
+    gemm(I, xT, TB, s_pk2, dW + g * H, G, false);
+  }
   if (dx) {
-    // dx = dZ · W^T
-    Packed PWt;
-    pack(PWt, W, G, G, I, true);
-    gemm((int)rows, dZ, ldz, PWt, dx, I, false);
+    // dx = sum_g dZ_g · W_g^T (time-major), then back to batch-major
+    float* dxtm = s_a.get((size_t)TB * I);
+    for (int g = 0; g < ng; g++) {
+      pack(s_pk2, W + g * H, G, H, I, true);
+      gemm((int)TB, dZ + g * TBH, H, s_pk2, dxtm, I, g > 0);
+    }
+    for (int b = 0; b < B; b++)
+      for (int t = 0; t < T; t++) std::memcpy(dx + ((long)b * T + t) * I, dxtm + ((long)t * B + b) * I, sizeof(float) * I);
   }
 }
 
-// [H, B*T] transpose of the states entering each step: hs[b, t] for t < T (hs is [B, T+1, H]).
-static inline void prev_states_T(int B, int T, int H, const float* hs, float* out) {
-  const long rows = (long)B * T;
-  for (int b = 0; b < B; b++) transpose(hs + (size_t)b * (T + 1) * H, H, T, H, out + (size_t)b * T, rows);
+// dU block (H columns of a [H, G] matrix, row stride G) = A^T · D, with aT = A^T [H, TB] and D [TB, H].
+static inline void weight_grad_AtD(long TB, int H, const float* aT, const float* D, float* dU, long G) {
+  pack(s_pk2, D, H, (int)TB, H, false);
+  gemm(H, aT, TB, s_pk2, dU, G, false);
+}
+
+// aT [H, TB] = transpose of A [TB, H] (into scratch).
+static inline float* transposed(long TB, int H, const float* A) {
+  float* aT = s_b.get((size_t)TB * H);
+  transpose(A, H, (int)TB, H, aT, TB);
+  return aT;
+}
+
+// go [B,H] = dout[:, t, :] (zeros when there is no upstream gradient for the outputs).
+static inline void upstream(const float* dout, int B, int H, long ldo, int t, float* go) {
+  if (!dout) {
+    std::memset(go, 0, sizeof(float) * B * H);
+    return;
+  }
+  for (int b = 0; b < B; b++) std::memcpy(go + (long)b * H, dout + (size_t)b * ldo + (size_t)t * H, sizeof(float) * H);
 }
 
 struct SeqDims {
@@ -100,226 +186,221 @@ struct SeqDims {
 };
 
 // ---------------------------------------------------------------- LSTM
-// gates [B*T, 4H] (activated i,f,g,o), hs/cs [B, T+1, H]; out [B, T+2, H] = outputs, h_T, c_T.
+// gates [4][T][B][H] (activated i,f,g,o), hs/cs [T+1][B][H] (h_T, c_T = last blocks); out [B, T, H].
 static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, const float* W, const float* U,
                                 const float* bias, const float* mask, const float* h0, const float* c0, float* out,
                                 float* gates, float* hs, float* cs) {
   const int B = d.B, T = d.T, H = d.H, G = 4 * H;
-  const long bad = input_projection(B, T, d.I, G, x, ids, W, bias, gates, G);
+  const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
+  const long bad = input_projection(B, T, d.I, H, 4, x, ids, W, bias, gates);
   if (bad >= 0) return bad;
-  Packed PU;
-  pack(PU, U, G, H, G, false);
-  const long ldh = (long)(T + 1) * H, ldo = (long)(T + 2) * H, ldz = (long)T * G;
-  for (int b = 0; b < B; b++) {
-    float* h = hs + (size_t)b * ldh;
-    float* c = cs + (size_t)b * ldh;
-    if (h0) std::memcpy(h, h0 + (size_t)b * H, sizeof(float) * H); else std::memset(h, 0, sizeof(float) * H);
-    if (c0) std::memcpy(c, c0 + (size_t)b * H, sizeof(float) * H); else std::memset(c, 0, sizeof(float) * H);
-  }
+  for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, false);
+  if (h0) std::memcpy(hs, h0, sizeof(float) * BH); else std::memset(hs, 0, sizeof(float) * BH);
+  if (c0) std::memcpy(cs, c0, sizeof(float) * BH); else std::memset(cs, 0, sizeof(float) * BH);
   for (int t = 0; t < T; t++) {
-    gemm(B, hs + (size_t)t * H, ldh, PU, gates + (size_t)t * G, ldz, true);
+    const float* hp = hs + t * BH;
+    const float* cp = cs + t * BH;
+    float* hn = hs + (t + 1) * BH;
+    float* cn = cs + (t + 1) * BH;
+    float* zi = gates + t * BH;
+    float* zf = zi + TBH;
+    float* zg = zf + TBH;
+    float* zo = zg + TBH;
+    for (int g = 0; g < 4; g++) gemm(B, hp, H, s_pk[g], gates + g * TBH + t * BH, H, true);
+    for (long n = 0; n < BH; n += SK_VL) {
+      const long k = BH - n;
+      const vf i = vsigmoid(loadn(zi + n, k)), f = vsigmoid(loadn(zf + n, k)), gg = vtanh(loadn(zg + n, k)),
+               o = vsigmoid(loadn(zo + n, k));
+      storen(zi + n, i, k);
+      storen(zf + n, f, k);
+      storen(zg + n, gg, k);
+      storen(zo + n, o, k);
+      const vf c = f * loadn(cp + n, k) + i * gg;
+      storen(cn + n, c, k);
+      storen(hn + n, o * vtanh(c), k);
+    }
     for (int b = 0; b < B; b++) {
-      float* z = gates + ((size_t)b * T + t) * G;
-      const float* hp = hs + (size_t)b * ldh + (size_t)t * H;
-      const float* cp = cs + (size_t)b * ldh + (size_t)t * H;
-      float* hn = const_cast<float*>(hp) + H;
-      float* cn = const_cast<float*>(cp) + H;
       float* o = out + (size_t)b * ldo + (size_t)t * H;
-      for (int j = 0; j < 2 * H; j++) z[j] = fsigmoid(z[j]);
-      for (int j = 2 * H; j < 3 * H; j++) z[j] = ftanh(z[j]);
-      for (int j = 3 * H; j < 4 * H; j++) z[j] = fsigmoid(z[j]);
-      if (valid_at(mask, (long)b * T + t)) {
-        for (int j = 0; j < H; j++) {
-          const float c = z[H + j] * cp[j] + z[j] * z[2 * H + j];
-          cn[j] = c;
-          const float h = z[3 * H + j] * ftanh(c);
-          hn[j] = h;
-          o[j] = h;
-        }
+      if (row_valid(mask, T, b, t)) {
+        std::memcpy(o, hn + (long)b * H, sizeof(float) * H);
       } else {
-        std::memcpy(hn, hp, sizeof(float) * H);
-        std::memcpy(cn, cp, sizeof(float) * H);
+        std::memcpy(hn + (long)b * H, hp + (long)b * H, sizeof(float) * H);
+        std::memcpy(cn + (long)b * H, cp + (long)b * H, sizeof(float) * H);
         std::memset(o, 0, sizeof(float) * H);
       }
     }
   }
-  for (int b = 0; b < B; b++) {
-    std::memcpy(out + (size_t)b * ldo + (size_t)T * H, hs + (size_t)b * ldh + (size_t)T * H, sizeof(float) * H);
-    std::memcpy(out + (size_t)b * ldo + (size_t)(T + 1) * H, cs + (size_t)b * ldh + (size_t)T * H, sizeof(float) * H);
-  }
   return -1;
 }
 
-// dout [B, T+2, H]: gradients of outputs, h_T, c_T. Writes dx (float input only), dW, dU, db, dh0, dc0.
+// dout [B,T,H], dhT, dcT [B,H]: upstream gradients (null = zero). Writes dx (float input only), dW, dU, db, dh0, dc0.
 static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, const float* W, const float* U,
                                  const float* mask, const float* gates, const float* hs, const float* cs,
-                                 const float* dout, float* dx, float* dW, float* dU, float* db, float* dh0,
-                                 float* dc0) {
+                                 const float* dout, const float* dhT, const float* dcT, float* dx, float* dW, float* dU,
+                                 float* db, float* dh0, float* dc0) {
   const int B = d.B, T = d.T, H = d.H, G = 4 * H;
-  const long ldh = (long)(T + 1) * H, ldo = (long)(T + 2) * H, ldz = (long)T * G;
-  std::vector<float> dZ((size_t)B * T * G), dh((size_t)B * H), dc((size_t)B * H), dhn((size_t)B * H);
-  for (int b = 0; b < B; b++) {
-    std::memcpy(&dh[(size_t)b * H], dout + (size_t)b * ldo + (size_t)T * H, sizeof(float) * H);
-    std::memcpy(&dc[(size_t)b * H], dout + (size_t)b * ldo + (size_t)(T + 1) * H, sizeof(float) * H);
-  }
-  Packed PUt;
-  pack(PUt, U, G, G, H, true);
+  const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
+  float* dZ = s_dz.get((size_t)4 * TBH);
+  float* dh = s_c.get((size_t)BH);
+  float* dc = s_d.get((size_t)BH);
+  float* dhn = s_e.get((size_t)BH);
+  float* work = s_f.get((size_t)2 * BH);
+  float* dcn = work;
+  float* go = work + BH;
+  if (dhT) std::memcpy(dh, dhT, sizeof(float) * BH); else std::memset(dh, 0, sizeof(float) * BH);
+  if (dcT) std::memcpy(dc, dcT, sizeof(float) * BH); else std::memset(dc, 0, sizeof(float) * BH);
+  for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, true);
   for (int t = T - 1; t >= 0; t--) {
-    for (int b = 0; b < B; b++) {
-      float* dz = &dZ[((size_t)b * T + t) * G];
-      if (!valid_at(mask, (long)b * T + t)) {
-        std::memset(dz, 0, sizeof(float) * G);
-        continue;
-      }
-      const float* z = gates + ((size_t)b * T + t) * G;
-      const float* cp = cs + (size_t)b * ldh + (size_t)t * H;
-      const float* cn = cp + H;
-      const float* go = dout + (size_t)b * ldo + (size_t)t * H;
-      float* dhb = &dh[(size_t)b * H];
-      float* dcb = &dc[(size_t)b * H];
-      for (int j = 0; j < H; j++) {
-        const float i = z[j], f = z[H + j], g = z[2 * H + j], o = z[3 * H + j];
-        const float tc = ftanh(cn[j]);
-        const float dht = dhb[j] + go[j];
-        const float dcj = dcb[j] + dht * o * (1.0f - tc * tc);
-        dz[j] = dcj * g * i * (1.0f - i);
-        dz[H + j] = dcj * cp[j] * f * (1.0f - f);
-        dz[2 * H + j] = dcj * i * (1.0f - g * g);
-        dz[3 * H + j] = dht * tc * o * (1.0f - o);
-        dcb[j] = dcj * f;
-      }
+    upstream(dout, B, H, ldo, t, go);
+    const float* zi = gates + t * BH;
+    const float* zf = zi + TBH;
+    const float* zg = zf + TBH;
+    const float* zo = zg + TBH;
+    const float* cp = cs + t * BH;
+    const float* cn = cp + BH;
+    float* di = dZ + t * BH;
+    float* df = di + TBH;
+    float* dg = df + TBH;
+    float* dO = dg + TBH;
+    for (long n = 0; n < BH; n += SK_VL) {
+      const long k = BH - n;
+      const vf i = loadn(zi + n, k), f = loadn(zf + n, k), g = loadn(zg + n, k), o = loadn(zo + n, k);
+      const vf tc = vtanh(loadn(cn + n, k));
+      const vf dht = loadn(dh + n, k) + loadn(go + n, k);
+      const vf dcj = loadn(dc + n, k) + dht * o * (1.0f - tc * tc);
+      storen(di + n, dcj * g * i * (1.0f - i), k);
+      storen(df + n, dcj * loadn(cp + n, k) * f * (1.0f - f), k);
+      storen(dg + n, dcj * i * (1.0f - g * g), k);
+      storen(dO + n, dht * tc * o * (1.0f - o), k);
+      storen(dcn + n, dcj * f, k);
     }
-    gemm(B, &dZ[(size_t)t * G], ldz, PUt, dhn.data(), H, false);
-    for (int b = 0; b < B; b++)
-      if (valid_at(mask, (long)b * T + t)) std::memcpy(&dh[(size_t)b * H], &dhn[(size_t)b * H], sizeof(float) * H);
+    if (mask)
+      for (int b = 0; b < B; b++)
+        if (!row_valid(mask, T, b, t)) {
+          for (int g = 0; g < 4; g++) std::memset(dZ + g * TBH + t * BH + (long)b * H, 0, sizeof(float) * H);
+          std::memcpy(dcn + (long)b * H, dc + (long)b * H, sizeof(float) * H);
+        }
+    for (int g = 0; g < 4; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pk[g], dhn, H, g > 0);
+    if (mask)
+      for (int b = 0; b < B; b++)
+        if (!row_valid(mask, T, b, t)) std::memcpy(dhn + (long)b * H, dh + (long)b * H, sizeof(float) * H);
+    std::swap(dh, dhn);
+    std::memcpy(dc, dcn, sizeof(float) * BH);
   }
-  if (dh0) std::memcpy(dh0, dh.data(), sizeof(float) * B * H);
-  if (dc0) std::memcpy(dc0, dc.data(), sizeof(float) * B * H);
-  const long rows = (long)B * T;
-  {
-    std::vector<float> hT((size_t)H * rows);
-    prev_states_T(B, T, H, hs, hT.data());
-    Packed PdZ;
-    pack(PdZ, dZ.data(), G, (int)rows, G, false);
-    gemm(H, hT.data(), rows, PdZ, dU, G, false);
-  }
-  input_grads(B, T, d.I, G, x, ids, W, dZ.data(), G, dx, dW, db);
+  if (dh0) std::memcpy(dh0, dh, sizeof(float) * BH);
+  if (dc0) std::memcpy(dc0, dc, sizeof(float) * BH);
+  const long TB = (long)T * B;
+  const float* hsT = transposed(TB, H, hs);
+  for (int g = 0; g < 4; g++) weight_grad_AtD(TB, H, hsT, dZ + g * TBH, dU + g * H, G);
+  input_grads(B, T, d.I, H, 4, x, ids, W, dZ, dx, dW, db);
 }
 
 // ---------------------------------------------------------------- GRU
-// gates [B*T, 4H]: activated z, r, hh and r*h_prev; hs [B, T+1, H]; out [B, T+1, H] = outputs, h_T.
+// gates [4][T][B][H]: activated z, r, hh and r*h_prev; hs [T+1][B][H] (h_T = last block); out [B, T, H].
 static inline long gru_forward(SeqDims d, const float* x, const int32_t* ids, const float* W, const float* U,
                                const float* bias, const float* mask, const float* h0, float* out, float* gates,
                                float* hs) {
-  const int B = d.B, T = d.T, H = d.H, G = 3 * H, S = 4 * H;
-  const long bad = input_projection(B, T, d.I, G, x, ids, W, bias, gates, S);
+  const int B = d.B, T = d.T, H = d.H, G = 3 * H;
+  const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
+  const long bad = input_projection(B, T, d.I, H, 3, x, ids, W, bias, gates);
   if (bad >= 0) return bad;
-  Packed PUzr, PUh;
-  pack(PUzr, U, G, H, 2 * H, false);
-  pack(PUh, U + 2 * H, G, H, H, false);
-  const long ldh = (long)(T + 1) * H, ldo = (long)(T + 1) * H, lds = (long)T * S;
-  for (int b = 0; b < B; b++) {
-    float* h = hs + (size_t)b * ldh;
-    if (h0) std::memcpy(h, h0 + (size_t)b * H, sizeof(float) * H); else std::memset(h, 0, sizeof(float) * H);
-  }
+  for (int g = 0; g < 3; g++) pack(s_pk[g], U + g * H, G, H, H, false);
+  if (h0) std::memcpy(hs, h0, sizeof(float) * BH); else std::memset(hs, 0, sizeof(float) * BH);
   for (int t = 0; t < T; t++) {
-    float* gt = gates + (size_t)t * S;
-    gemm(B, hs + (size_t)t * H, ldh, PUzr, gt, lds, true);
-    for (int b = 0; b < B; b++) {
-      float* z = gates + ((size_t)b * T + t) * S;
-      const float* hp = hs + (size_t)b * ldh + (size_t)t * H;
-      for (int j = 0; j < 2 * H; j++) z[j] = fsigmoid(z[j]);
-      for (int j = 0; j < H; j++) z[3 * H + j] = z[H + j] * hp[j];
+    const float* hp = hs + t * BH;
+    float* hn = hs + (t + 1) * BH;
+    float* zz = gates + t * BH;
+    float* zr = zz + TBH;
+    float* zh = zr + TBH;
+    float* rh = zh + TBH;
+    gemm(B, hp, H, s_pk[0], zz, H, true);
+    gemm(B, hp, H, s_pk[1], zr, H, true);
+    for (long n = 0; n < BH; n += SK_VL) {
+      const long k = BH - n;
+      storen(zz + n, vsigmoid(loadn(zz + n, k)), k);
+      const vf r = vsigmoid(loadn(zr + n, k));
+      storen(zr + n, r, k);
+      storen(rh + n, r * loadn(hp + n, k), k);
     }
-    gemm(B, gt + 3 * H, lds, PUh, gt + 2 * H, lds, true);
+    gemm(B, rh, H, s_pk[2], zh, H, true);
+    for (long n = 0; n < BH; n += SK_VL) {
+      const long k = BH - n;
+      const vf hh = vtanh(loadn(zh + n, k)), z = loadn(zz + n, k);
+      storen(zh + n, hh, k);
+      storen(hn + n, z * loadn(hp + n, k) + (1.0f - z) * hh, k);
+    }
     for (int b = 0; b < B; b++) {
-      float* z = gates + ((size_t)b * T + t) * S;
-      const float* hp = hs + (size_t)b * ldh + (size_t)t * H;
-      float* hn = const_cast<float*>(hp) + H;
       float* o = out + (size_t)b * ldo + (size_t)t * H;
-      for (int j = 2 * H; j < 3 * H; j++) z[j] = ftanh(z[j]);
-      if (valid_at(mask, (long)b * T + t)) {
-        for (int j = 0; j < H; j++) {
-          const float zz = z[j];
-          const float h = zz * hp[j] + (1.0f - zz) * z[2 * H + j];
-          hn[j] = h;
-          o[j] = h;
-        }
+      if (row_valid(mask, T, b, t)) {
+        std::memcpy(o, hn + (long)b * H, sizeof(float) * H);
       } else {
-        std::memcpy(hn, hp, sizeof(float) * H);
+        std::memcpy(hn + (long)b * H, hp + (long)b * H, sizeof(float) * H);
         std::memset(o, 0, sizeof(float) * H);
       }
     }
   }
-  for (int b = 0; b < B; b++)
-    std::memcpy(out + (size_t)b * ldo + (size_t)T * H, hs + (size_t)b * ldh + (size_t)T * H, sizeof(float) * H);
   return -1;
 }
 
-// dout [B, T+1, H]: gradients of outputs and h_T.
+// dout [B,T,H], dhT [B,H]: upstream gradients (null = zero).
 static inline void gru_backward(SeqDims d, const float* x, const int32_t* ids, const float* W, const float* U,
-                                const float* mask, const float* gates, const float* hs, const float* dout, float* dx,
-                                float* dW, float* dU, float* db, float* dh0) {
-  const int B = d.B, T = d.T, H = d.H, G = 3 * H, S = 4 * H;
-  const long ldh = (long)(T + 1) * H, ldo = (long)(T + 1) * H, ldz = (long)T * G;
-  std::vector<float> dZ((size_t)B * T * G), dh((size_t)B * H), dhp((size_t)B * H), drh((size_t)B * H);
-  for (int b = 0; b < B; b++)
-    std::memcpy(&dh[(size_t)b * H], dout + (size_t)b * ldo + (size_t)T * H, sizeof(float) * H);
-  Packed PUzrT, PUhT;
-  pack(PUzrT, U, G, 2 * H, H, true);
-  pack(PUhT, U + 2 * H, G, H, H, true);
+                                const float* mask, const float* gates, const float* hs, const float* dout,
+                                const float* dhT, float* dx, float* dW, float* dU, float* db, float* dh0) {
+  const int B = d.B, T = d.T, H = d.H, G = 3 * H;
+  const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
+  float* dZ = s_dz.get((size_t)3 * TBH);
+  float* dh = s_c.get((size_t)BH);
+  float* dhp = s_d.get((size_t)BH);
+  float* drh = s_e.get((size_t)BH);
+  float* go = s_f.get((size_t)BH);
+  if (dhT) std::memcpy(dh, dhT, sizeof(float) * BH); else std::memset(dh, 0, sizeof(float) * BH);
+  for (int g = 0; g < 3; g++) pack(s_pk[g], U + g * H, G, H, H, true);
+  auto zero_masked = [&](float* blk, int t) {
+    if (mask)
+      for (int b = 0; b < B; b++)
+        if (!row_valid(mask, T, b, t)) std::memset(blk + (long)b * H, 0, sizeof(float) * H);
+  };
   for (int t = T - 1; t >= 0; t--) {
-    for (int b = 0; b < B; b++) {
-      float* dz = &dZ[((size_t)b * T + t) * G];
-      if (!valid_at(mask, (long)b * T + t)) {
-        std::memset(dz, 0, sizeof(float) * G);
-        continue;
-      }
-      const float* z = gates + ((size_t)b * T + t) * S;
-      const float* hp = hs + (size_t)b * ldh + (size_t)t * H;
-      const float* go = dout + (size_t)b * ldo + (size_t)t * H;
-      const float* dhb = &dh[(size_t)b * H];
-      float* dhpb = &dhp[(size_t)b * H];
-      for (int j = 0; j < H; j++) {
-        const float zz = z[j], hh = z[2 * H + j];
-        const float dht = dhb[j] + go[j];
-        dz[j] = dht * (hp[j] - hh);                       // d z (pre-derivative), finished below
-        dz[2 * H + j] = dht * (1.0f - zz) * (1.0f - hh * hh);
-        dhpb[j] = dht * zz;
-      }
+    upstream(dout, B, H, ldo, t, go);
+    const float* zz = gates + t * BH;
+    const float* zr = zz + TBH;
+    const float* zh = zr + TBH;
+    const float* hp = hs + t * BH;
+    float* dz = dZ + t * BH;
+    float* dr = dz + TBH;
+    float* dhh = dr + TBH;
+    for (long n = 0; n < BH; n += SK_VL) {
+      const long k = BH - n;
+      const vf z = loadn(zz + n, k), hh = loadn(zh + n, k);
+      const vf dht = loadn(dh + n, k) + loadn(go + n, k);
+      storen(dz + n, dht * (loadn(hp + n, k) - hh) * z * (1.0f - z), k);
+      storen(dhh + n, dht * (1.0f - z) * (1.0f - hh * hh), k);
+      storen(dhp + n, dht * z, k);
     }
-    gemm(B, &dZ[(size_t)t * G + 2 * H], ldz, PUhT, drh.data(), H, false);
-    for (int b = 0; b < B; b++) {
-      if (!valid_at(mask, (long)b * T + t)) continue;
-      float* dz = &dZ[((size_t)b * T + t) * G];
-      const float* z = gates + ((size_t)b * T + t) * S;
-      const float* hp = hs + (size_t)b * ldh + (size_t)t * H;
-      const float* drhb = &drh[(size_t)b * H];
-      float* dhpb = &dhp[(size_t)b * H];
-      for (int j = 0; j < H; j++) {
-        const float zz = z[j], r = z[H + j];
-        dz[j] = dz[j] * zz * (1.0f - zz);
-        dz[H + j] = drhb[j] * hp[j] * r * (1.0f - r);
-        dhpb[j] += drhb[j] * r;
-      }
+    zero_masked(dz, t);
+    zero_masked(dhh, t);
+    gemm(B, dhh, H, s_pk[2], drh, H, false);
+    for (long n = 0; n < BH; n += SK_VL) {
+      const long k = BH - n;
+      const vf r = loadn(zr + n, k), d = loadn(drh + n, k);
+      storen(dr + n, d * loadn(hp + n, k) * r * (1.0f - r), k);
+      storen(dhp + n, loadn(dhp + n, k) + d * r, k);
     }
-    gemm(B, &dZ[(size_t)t * G], ldz, PUzrT, dhp.data(), H, true);
-    for (int b = 0; b < B; b++)
-      if (valid_at(mask, (long)b * T + t)) std::memcpy(&dh[(size_t)b * H], &dhp[(size_t)b * H], sizeof(float) * H);
+    zero_masked(dr, t);
+    gemm(B, dz, H, s_pk[0], dhp, H, true);
+    gemm(B, dr, H, s_pk[1], dhp, H, true);
+    if (mask)
+      for (int b = 0; b < B; b++)
+        if (!row_valid(mask, T, b, t)) std::memcpy(dhp + (long)b * H, dh + (long)b * H, sizeof(float) * H);
+    std::swap(dh, dhp);
   }
-  if (dh0) std::memcpy(dh0, dh.data(), sizeof(float) * B * H);
-  const long rows = (long)B * T;
-  {
-    std::vector<float> aT((size_t)H * rows);
-    prev_states_T(B, T, H, hs, aT.data());
-    Packed P;
-    pack(P, dZ.data(), G, (int)rows, 2 * H, false);
-    gemm(H, aT.data(), rows, P, dU, G, false);
-    transpose(gates + 3 * H, S, (int)rows, H, aT.data(), rows);
-    pack(P, dZ.data() + 2 * H, G, (int)rows, H, false);
-    gemm(H, aT.data(), rows, P, dU + 2 * H, G, false);
-  }
-  input_grads(B, T, d.I, G, x, ids, W, dZ.data(), G, dx, dW, db);
+  if (dh0) std::memcpy(dh0, dh, sizeof(float) * BH);
+  const long TB = (long)T * B;
+  const float* hsT = transposed(TB, H, hs);
+  weight_grad_AtD(TB, H, hsT, dZ, dU, G);
+  weight_grad_AtD(TB, H, hsT, dZ + TBH, dU + H, G);
+  weight_grad_AtD(TB, H, transposed(TB, H, gates + 3 * TBH), dZ + 2 * TBH, dU + 2 * H, G);
+  input_grads(B, T, d.I, H, 3, x, ids, W, dZ, dx, dW, db);
 }
 
 // ---------------------------------------------------------------- dense + softmax + cross-entropy
@@ -336,9 +417,8 @@ static inline double dense_softmax_ce_forward(int N, int H, int V, const float* 
     }
     std::memcpy(probs + (size_t)n * V, bias, sizeof(float) * V);
   }
-  Packed PW;
-  pack(PW, W, V, H, V, false);
-  gemm(N, h, H, PW, probs, V, true);
+  pack(s_pk2, W, V, H, V, false);
+  gemm(N, h, H, s_pk2, probs, V, true);
   double total = 0, wsum = 0;
   for (int n = 0; n < N; n++) {
     float* p = probs + (size_t)n * V;
@@ -366,24 +446,23 @@ static inline void dense_softmax_ce_backward(int N, int H, int V, const float* h
   double wsum = 0;
   for (int n = 0; n < N; n++) wsum += w ? w[n] : 1.0;
   const float k = (float)(scale / std::max(wsum, 1.0));
-  std::vector<float> dl((size_t)N * V);
+  float* dl = s_dz.get((size_t)N * V);
   for (int n = 0; n < N; n++) {
     const float wn = (w ? w[n] : 1.0f) * k;
     const float* p = probs + (size_t)n * V;
-    float* g = &dl[(size_t)n * V];
+    float* g = dl + (size_t)n * V;
     for (int j = 0; j < V; j++) g[j] = p[j] * wn;
     g[labels[n]] -= wn;
   }
   std::memset(db, 0, sizeof(float) * V);
   for (int n = 0; n < N; n++)
     for (int j = 0; j < V; j++) db[j] += dl[(size_t)n * V + j];
-  std::vector<float> hT((size_t)H * N);
-  transpose(h, H, N, H, hT.data(), N);
-  Packed P;
-  pack(P, dl.data(), V, N, V, false);
-  gemm(H, hT.data(), N, P, dW, V, false);
-  pack(P, W, V, V, H, true);
-  gemm(N, dl.data(), V, P, dh, H, false);
+  float* hT = s_b.get((size_t)H * N);
+  transpose(h, H, N, H, hT, N);
+  pack(s_pk2, dl, V, N, V, false);
+  gemm(H, hT, N, s_pk2, dW, V, false);
+  pack(s_pk2, W, V, V, H, true);
+  gemm(N, dl, V, s_pk2, dh, H, false);
 }
 
 // ---------------------------------------------------------------- Adam (tfjs formula)

@@ -3,8 +3,13 @@
 // -march=native), using the Node headers already on disk: nothing is downloaded. It never fails
 // the install: when the build cannot run or fails, it prints one line, records the reason in
 // build/status.json (reported later by kernelsInfo()) and exits 0, and seqcast uses plain tfjs.
+//
+// Builds run in a temporary copy and the finished binary is renamed into build/Release, so a
+// process using the addon never sees it half-written or missing; an unchanged source tree (same
+// sources, Node version and platform) is not rebuilt.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,9 +19,26 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = path.join(root, 'build');
 const addon = path.join(buildDir, 'Release', 'seqcast_kernels.node');
 
-function finish(ok, reason) {
+const statusFile = path.join(buildDir, 'status.json');
+
+/** Identifies what the binary was built from. */
+function sourceStamp() {
+  const h = createHash('sha256');
+  h.update(`${process.version} ${process.platform} ${process.arch}\n`);
+  h.update(readFileSync(path.join(root, 'binding.gyp')));
+  for (const f of readdirSync(path.join(root, 'native')).sort()) h.update(f).update(readFileSync(path.join(root, 'native', f)));
+  return h.digest('hex').slice(0, 16);
+}
+
+function writeAtomic(file, text) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function finish(ok, reason, stamp = null) {
   mkdirSync(buildDir, { recursive: true });
-  writeFileSync(path.join(buildDir, 'status.json'), JSON.stringify({ ok, reason, built: new Date().toISOString() }) + '\n');
+  writeAtomic(statusFile, JSON.stringify({ ok, reason, stamp, built: new Date().toISOString() }) + '\n');
   if (!ok) console.log(`@seqcast/kernels: native kernels not built (${reason}); seqcast will use the plain tfjs path`);
   process.exit(0);
 }
@@ -52,14 +74,26 @@ if (!gyp) finish(false, 'node-gyp not found');
 const nodedir = findNodeDir();
 if (!nodedir) finish(false, `no local Node ${process.versions.node} headers (include/node/node_api.h)`);
 
-rmSync(addon, { force: true });
+const stamp = sourceStamp();
+try {
+  const prev = JSON.parse(readFileSync(statusFile, 'utf8'));
+  if (prev.ok && prev.stamp === stamp && existsSync(addon)) process.exit(0); // up to date
+} catch {
+  /* no previous build */
+}
+
+const stage = mkdtempSync(path.join(os.tmpdir(), 'seqcast-kernels-'));
+cpSync(path.join(root, 'binding.gyp'), path.join(stage, 'binding.gyp'));
+cpSync(path.join(root, 'native'), path.join(stage, 'native'), { recursive: true });
 const res = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`], {
-  cwd: root,
+  cwd: stage,
   encoding: 'utf8',
   env: { ...process.env, npm_config_nodedir: nodedir },
   timeout: 300_000,
 });
-if (res.error || res.status !== 0 || !existsSync(addon)) {
+const built = path.join(stage, 'build', 'Release', 'seqcast_kernels.node');
+if (res.error || res.status !== 0 || !existsSync(built)) {
+  rmSync(stage, { recursive: true, force: true });
   const out = `${res.stderr ?? ''}\n${res.stdout ?? ''}`;
   const line =
     out.split('\n').find((l) => /error/i.test(l) && !/^gyp (info|ERR! (stack|System|command|cwd|node|not ok))/.test(l)) ??
@@ -67,4 +101,9 @@ if (res.error || res.status !== 0 || !existsSync(addon)) {
     `node-gyp exited with ${res.status}`;
   finish(false, `compile failed: ${line.trim().slice(0, 200)}`);
 }
-finish(true, 'built');
+mkdirSync(path.dirname(addon), { recursive: true });
+const tmp = `${addon}.${process.pid}.tmp`;
+cpSync(built, tmp);
+renameSync(tmp, addon);
+rmSync(stage, { recursive: true, force: true });
+finish(true, 'built', stamp);

@@ -18,11 +18,12 @@ export interface NativeAddon {
   lstmForward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, bias: F32,
     mask: Opt<F32>, h0: Opt<F32>, c0: Opt<F32>, out: F32, gates: F32, hs: F32, cs: F32): void;
   lstmBackward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, mask: Opt<F32>,
-    gates: F32, hs: F32, cs: F32, dout: F32, dx: Opt<F32>, dW: F32, dU: F32, db: F32, dh0: Opt<F32>, dc0: Opt<F32>): void;
+    gates: F32, hs: F32, cs: F32, dout: Opt<F32>, dhT: Opt<F32>, dcT: Opt<F32>, dx: Opt<F32>, dW: F32, dU: F32, db: F32,
+    dh0: Opt<F32>, dc0: Opt<F32>): void;
   gruForward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, bias: F32,
     mask: Opt<F32>, h0: Opt<F32>, out: F32, gates: F32, hs: F32): void;
   gruBackward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, mask: Opt<F32>,
-    gates: F32, hs: F32, dout: F32, dx: Opt<F32>, dW: F32, dU: F32, db: F32, dh0: Opt<F32>): void;
+    gates: F32, hs: F32, dout: Opt<F32>, dhT: Opt<F32>, dx: Opt<F32>, dW: F32, dU: F32, db: F32, dh0: Opt<F32>): void;
   denseSoftmaxCeForward(N: number, H: number, V: number, h: F32, W: F32, bias: F32, labels: I32, weights: Opt<F32>,
     probs: F32): number;
   denseSoftmaxCeBackward(N: number, H: number, V: number, h: F32, W: F32, probs: F32, labels: I32, weights: Opt<F32>,

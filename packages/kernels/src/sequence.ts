@@ -6,9 +6,10 @@
  * those of standard tf.layers.lstm / tf.layers.gru layers (tanh activation, sigmoid recurrent
  * activation).
  *
- * The op is a tf.customGrad whose single output packs [outputs | h_T | c_T] along time; the
- * activations the backward pass needs live in typed arrays captured by the gradient closure,
- * not in tensors, so nothing extra has to be disposed.
+ * The forward pass runs once per call; each result (outputs, h_T, c_T) is a tf.customGrad op
+ * over the same inputs whose gradient runs the native BPTT. The activations the backward pass
+ * needs live in typed arrays captured by the gradient closures, not in tensors, so nothing extra
+ * has to be disposed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { requireAddon } from './native.js';
@@ -64,72 +65,85 @@ function f32(t: tf.Tensor): Float32Array {
   return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
 }
 
+// Weights read back from the backend, keyed by their immutable data buffer (a tfjs `dataId`;
+// assigning a variable gives it a new one), so generation — one step per call with the same
+// weights — does not copy every weight matrix out of the backend for each character.
+const weightCache = new WeakMap<object, Float32Array>();
+function weights(t: tf.Tensor): Float32Array {
+  const key = (t as unknown as { dataId: object }).dataId;
+  let v = weightCache.get(key);
+  if (!v) {
+    v = f32(t);
+    weightCache.set(key, v);
+  }
+  return v;
+}
+
 function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D, opts: SequenceOptions = {}): SequenceResult {
   const addon = requireAddon(fn);
   const d = checkInputs(fn, kind, x, kernel, rk, bias, opts);
   const { B, T, I, H } = d;
   const G = kind === 'lstm' ? 4 * H : 3 * H;
-  const extra = kind === 'lstm' ? 2 : 1; // packed output rows after the T steps: h_T (and c_T)
-  // Optional inputs take part in the op only when given, so their gradients are exact.
+  const BH = B * H;
+  // Optional inputs take part in the ops only when given, so their gradients are exact.
   const optional: { name: 'h0' | 'c0' | 'mask'; t: tf.Tensor }[] = [];
   if (opts.h0) optional.push({ name: 'h0', t: opts.h0 });
   if (opts.c0) optional.push({ name: 'c0', t: opts.c0 });
   if (opts.mask) optional.push({ name: 'mask', t: opts.mask });
+  const inputs = [x, kernel, rk, bias, ...optional.map((o) => o.t)];
 
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xt, kt, rkt, bt] = args as tf.Tensor[];
-    const opt = new Map(optional.map((o, i) => [o.name, args[4 + i] as tf.Tensor]));
-    const xs = d.ids ? null : f32(xt!);
-    const ids = d.ids ? (xt!.dataSync() as Int32Array) : null;
-    const W = f32(kt!);
-    const U = f32(rkt!);
-    const maskT = opt.get('mask');
-    const mask = maskT ? f32(maskT) : null;
-    const h0T = opt.get('h0');
-    const c0T = opt.get('c0');
-    const h0 = h0T ? f32(h0T) : null;
-    const c0 = c0T ? f32(c0T) : null;
-    const out = new Float32Array(B * (T + extra) * H);
-    const gates = new Float32Array(B * T * 4 * H);
-    const hs = new Float32Array(B * (T + 1) * H);
-    const cs = kind === 'lstm' ? new Float32Array(B * (T + 1) * H) : null;
-    if (kind === 'lstm') addon.lstmForward(B, T, I, H, xs, ids, W, U, f32(bt!), mask, h0, c0, out, gates, hs, cs!);
-    else addon.gruForward(B, T, I, H, xs, ids, W, U, f32(bt!), mask, h0, out, gates, hs);
-    const value = tf.tensor3d(out, [B, T + extra, H]);
-    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      const dout = f32(dy);
-      const dx = d.ids ? null : new Float32Array(B * T * I);
-      const dW = new Float32Array(I * G);
-      const dU = new Float32Array(H * G);
-      const db = new Float32Array(G);
-      const dh0 = new Float32Array(B * H);
-      const dc0 = kind === 'lstm' ? new Float32Array(B * H) : null;
-      if (kind === 'lstm') addon.lstmBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, cs!, dout, dx, dW, dU, db, dh0, dc0);
-      else addon.gruBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, dout, dx, dW, dU, db, dh0);
-      const grads: tf.Tensor[] = [
-        dx ? tf.tensor3d(dx, [B, T, I]) : tf.zeros(xt!.shape),
-        tf.tensor2d(dW, [I, G]),
-        tf.tensor2d(dU, [H, G]),
-        tf.tensor1d(db),
-      ];
-      for (const o of optional) {
-        if (o.name === 'h0') grads.push(tf.tensor2d(dh0, [B, H]));
-        else if (o.name === 'c0') grads.push(tf.tensor2d(dc0!, [B, H]));
-        else grads.push(tf.zeros(o.t.shape)); // the mask is not differentiable
-      }
-      return grads;
-    };
-    return { value, gradFunc };
-  });
+  // The whole forward pass, once.
+  const xs = d.ids ? null : f32(x);
+  const ids = d.ids ? (x.dataSync() as Int32Array) : null;
+  const W = weights(kernel);
+  const U = weights(rk);
+  const bv = weights(bias);
+  const mask = opts.mask ? f32(opts.mask) : null;
+  const out = new Float32Array(B * T * H);
+  const gates = new Float32Array(4 * B * T * H);
+  const hs = new Float32Array((T + 1) * BH);
+  const cs = kind === 'lstm' ? new Float32Array((T + 1) * BH) : null;
+  if (kind === 'lstm') {
+    addon.lstmForward(B, T, I, H, xs, ids, W, U, bv, mask, opts.h0 ? f32(opts.h0) : null, opts.c0 ? f32(opts.c0) : null, out, gates, hs, cs!);
+  } else {
+    addon.gruForward(B, T, I, H, xs, ids, W, U, bv, mask, opts.h0 ? f32(opts.h0) : null, out, gates, hs);
+  }
 
-  return tf.tidy(() => {
-    const packed = op(x, kernel, rk, bias, ...optional.map((o) => o.t)) as tf.Tensor3D;
-    const outputs = tf.slice(packed, [0, 0, 0], [B, T, H]) as tf.Tensor3D;
-    const h = tf.reshape(tf.slice(packed, [0, T, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-    if (kind === 'gru') return { outputs, h };
-    const c = tf.reshape(tf.slice(packed, [0, T + 1, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-    return { outputs, h, c };
-  });
+  // The whole BPTT for upstream gradients of the outputs, h_T or c_T (absent ones are zero).
+  const backward = (dOut: Float32Array | null, dhT: Float32Array | null, dcT: Float32Array | null): tf.Tensor[] => {
+    const dx = d.ids ? null : new Float32Array(B * T * I);
+    const dW = new Float32Array(I * G);
+    const dU = new Float32Array(H * G);
+    const db = new Float32Array(G);
+    const dh0 = new Float32Array(BH);
+    const dc0 = kind === 'lstm' ? new Float32Array(BH) : null;
+    if (kind === 'lstm') addon.lstmBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, cs!, dOut, dhT, dcT, dx, dW, dU, db, dh0, dc0);
+    else addon.gruBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, dOut, dhT, dx, dW, dU, db, dh0);
+    const grads: tf.Tensor[] = [dx ? tf.tensor3d(dx, [B, T, I]) : tf.zeros(x.shape), tf.tensor2d(dW, [I, G]), tf.tensor2d(dU, [H, G]), tf.tensor1d(db)];
+    for (const o of optional) {
+      if (o.name === 'h0') grads.push(tf.tensor2d(dh0, [B, H]));
+      else if (o.name === 'c0') grads.push(tf.tensor2d(dc0!, [B, H]));
+      else grads.push(tf.zeros(o.t.shape)); // the mask is not differentiable
+    }
+    return grads;
+  };
+
+  // One tfjs op per result, all over the same inputs: no slicing of a packed tensor, and a
+  // result that does not reach the loss costs no backward pass. (When both the outputs and a
+  // final state reach the loss, BPTT runs once per result; it is linear, so the sum is exact.)
+  const op = (value: () => tf.Tensor, which: 'out' | 'h' | 'c') =>
+    tf.customGrad((..._args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+      value: value(),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = f32(dy);
+        return backward(which === 'out' ? g : null, which === 'h' ? g : null, which === 'c' ? g : null);
+      },
+    }))(...inputs);
+  const outputs = op(() => tf.tensor3d(out, [B, T, H]), 'out') as tf.Tensor3D;
+  const h = op(() => tf.tensor2d(hs.slice(T * BH), [B, H]), 'h') as tf.Tensor2D;
+  if (kind === 'gru') return { outputs, h };
+  const c = op(() => tf.tensor2d(cs!.slice(T * BH), [B, H]), 'c') as tf.Tensor2D;
+  return { outputs, h, c };
 }
 
 /**

@@ -1,0 +1,402 @@
+// pnpm bench [kernels] [--json] [--no-torch] [--quick] [--only=long-char,stock,charlm-h128,inference]
+//
+// Training speed of the lecture's recurrent models, one thread, three ways side by side in one
+// run (the machine may be shared, so ratios from one run are what to quote):
+//   * seqcast fused  — @seqcast/kernels: native whole-sequence LSTM forward/BPTT ops, the fused
+//                      dense+softmax+cross-entropy head and the native Adam, over tf.layers weights;
+//   * tfjs-layers    — the same model as plain tf.layers (LSTM/Dense) + tf.train.adam;
+//   * PyTorch        — the reference scripts in ../shared/anchors (when python3 + torch exist).
+// Workloads (issue 6): long-char (180-char sentence, 170 windows of 10, 2 LSTM x 25, softmax
+// each step, Adam 0.1), stock (505x7x5, LSTM 10, dense 1 on the last step, sum of squares,
+// Adam 0.01), charlm-h128 (64 x 100 steps, one-hot 82, 2 LSTM x 128, softmax each step, Adam 2e-3),
+// plus next-char latency and generation speed at the charlm-h128 shape. Figures are medians of
+// per-iteration times after warm-up. `--json` ends with one JSON line.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend, lstmSequenceReference, tf } from '@seqcast/core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shared = path.resolve(here, '..', '..', 'shared');
+
+const SENTENCE =
+  "if you want to build a ship, don't drum up people together to " +
+  "collect wood and don't assign them tasks and work, but rather " +
+  'teach them to long for the endless immensity of the sea.';
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Median ms of `fn` over `n` runs after `warm` warm-up runs (stops early past `budgetMs`). */
+function timeIt(fn, { warm = 2, n = 20, budgetMs = 20_000 } = {}) {
+  for (let i = 0; i < warm; i++) fn();
+  const times = [];
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+    if (performance.now() - start > budgetMs && times.length >= 2) break;
+  }
+  return { ms: median(times), runs: times.length };
+}
+
+function log(line) {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+/** xorshift PRNG for reproducible synthetic data. */
+function rng(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+/** Stacked LSTM (+ dense) as a standard tf.layers model, seeded. */
+function buildModel({ input, units, layers, outputs, returnSequences = true, seed = 1 }) {
+  const inp = tf.input({ shape: [null, input] });
+  let x = inp;
+  for (let l = 0; l < layers; l++) {
+    x = tf.layers
+      .lstm({
+        units,
+        returnSequences: l < layers - 1 || returnSequences,
+        recurrentActivation: 'sigmoid',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 * l }),
+        recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 2 * l + 1 }),
+      })
+      .apply(x);
+  }
+  const out = tf.layers.dense({ units: outputs, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 99 }) }).apply(x);
+  const model = tf.model({ inputs: inp, outputs: out });
+  const vars = model.trainableWeights.map((w) => w.read());
+  // [[kernel, recurrentKernel, bias] per LSTM], [dense kernel, dense bias]
+  const rec = [];
+  for (let l = 0; l < layers; l++) rec.push(vars.slice(3 * l, 3 * l + 3));
+  return { model, vars, rec, dense: vars.slice(3 * layers) };
+}
+
+// ------------------------------------------------------------------ workloads
+
+/** Sequence-classification training step (long-char, charlm): returns { fused, layers } step fns. */
+function charWorkload(K, { B, T, V, H, layers, lr, ids, targets }) {
+  const x = tf.tensor2d(ids, [B, T], 'int32');
+  const y = tf.tensor2d(targets, [B, T], 'int32');
+  const xOneHot = tf.oneHot(x, V).toFloat();
+  const yOneHot = tf.oneHot(y, V).toFloat();
+  const made = {};
+  if (K) {
+    const m = buildModel({ input: V, units: H, layers, outputs: V });
+    const opt = new K.FusedAdamOptimizer({ learningRate: lr });
+    made.fused = () => {
+      const loss = opt.minimize(
+        () => {
+          let h = x;
+          for (const [k, rk, b] of m.rec) h = K.lstmSequence(h, k, rk, b).outputs;
+          return K.denseSoftmaxCrossEntropy(h, m.dense[0], m.dense[1], y);
+        },
+        true,
+        m.vars,
+      );
+      const v = loss.dataSync()[0];
+      loss.dispose();
+      return v;
+    };
+    // Fused recurrence only; head and optimizer in plain tfjs ops (what limits what).
+    const m2 = buildModel({ input: V, units: H, layers, outputs: V });
+    const opt2 = tf.train.adam(lr);
+    made.fusedRnnOnly = () => {
+      const loss = opt2.minimize(
+        () => {
+          let h = x;
+          for (const [k, rk, b] of m2.rec) h = K.lstmSequence(h, k, rk, b).outputs;
+          const logits = tf.add(tf.matMul(h.reshape([B * T, H]), m2.dense[0]), m2.dense[1]);
+          return tf.losses.softmaxCrossEntropy(yOneHot.reshape([B * T, V]), logits);
+        },
+        true,
+        m2.vars,
+      );
+      const v = loss.dataSync()[0];
+      loss.dispose();
+      return v;
+    };
+  }
+  const ml = buildModel({ input: V, units: H, layers, outputs: V });
+  const optL = tf.train.adam(lr);
+  made.layers = () => {
+    const loss = optL.minimize(() => tf.losses.softmaxCrossEntropy(yOneHot, ml.model.apply(xOneHot, { training: true })), true, ml.vars);
+    const v = loss.dataSync()[0];
+    loss.dispose();
+    return v;
+  };
+  return made;
+}
+
+function longCharData() {
+  const chars = [...new Set(SENTENCE)].sort();
+  const dic = new Map(chars.map((c, i) => [c, i]));
+  const L = 10;
+  const n = SENTENCE.length - L;
+  const ids = new Int32Array(n * L);
+  const targets = new Int32Array(n * L);
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < L; t++) {
+      ids[i * L + t] = dic.get(SENTENCE[i + t]);
+      targets[i * L + t] = dic.get(SENTENCE[i + t + 1]);
+    }
+  return { B: n, T: L, V: chars.length, H: chars.length, layers: 2, lr: 0.1, ids, targets };
+}
+
+function charlmData() {
+  const [B, T, V] = [64, 100, 82];
+  const r = rng(7);
+  const stream = Int32Array.from({ length: B * (T + 1) }, () => Math.floor(r() * V));
+  const ids = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      ids[b * T + t] = stream[b * (T + 1) + t];
+      targets[b * T + t] = stream[b * (T + 1) + t + 1];
+    }
+  return { B, T, V, H: 128, layers: 2, lr: 2e-3, ids, targets };
+}
+
+function stockWorkload(K) {
+  const [N, L, F, H] = [505, 7, 5, 10];
+  const r = rng(11);
+  const x = tf.tensor3d(Float32Array.from({ length: N * L * F }, () => r()), [N, L, F]);
+  const y = tf.tensor2d(Float32Array.from({ length: N }, () => r()), [N, 1]);
+  const made = {};
+  if (K) {
+    const m = buildModel({ input: F, units: H, layers: 1, outputs: 1, returnSequences: false });
+    const opt = new K.FusedAdamOptimizer({ learningRate: 0.01 });
+    made.fused = () => {
+      const loss = opt.minimize(
+        () => {
+          const [k, rk, b] = m.rec[0];
+          const { h } = K.lstmSequence(x, k, rk, b);
+          return tf.sum(tf.square(tf.sub(tf.add(tf.matMul(h, m.dense[0]), m.dense[1]), y)));
+        },
+        true,
+        m.vars,
+      );
+      const v = loss.dataSync()[0];
+      loss.dispose();
+      return v;
+    };
+  }
+  const ml = buildModel({ input: F, units: H, layers: 1, outputs: 1, returnSequences: false });
+  const optL = tf.train.adam(0.01);
+  made.layers = () => {
+    const loss = optL.minimize(() => tf.sum(tf.square(tf.sub(ml.model.apply(x, { training: true }), y))), true, ml.vars);
+    const v = loss.dataSync()[0];
+    loss.dispose();
+    return v;
+  };
+  return made;
+}
+
+/** Next-char latency (100-char prefix) and generation with the state carried, charlm-h128 shape. */
+function inferenceWorkload(K) {
+  const [V, H, P] = [82, 128, 100];
+  const m = buildModel({ input: V, units: H, layers: 2, outputs: V, seed: 5 });
+  const r = rng(3);
+  const prefix = tf.tensor2d(Int32Array.from({ length: P }, () => Math.floor(r() * V)), [1, P], 'int32');
+  const prefixOneHot = tf.oneHot(prefix, V).toFloat();
+  const seqFns = { ...(K ? { fused: K.lstmSequence } : {}), tfjs: lstmSequenceReference };
+  const out = {};
+  for (const [name, seq] of Object.entries(seqFns)) {
+    const next = () => {
+      const p = tf.tidy(() => {
+        let h = prefix;
+        for (const [k, rk, b] of m.rec) h = seq(h, k, rk, b).outputs;
+        const last = tf.slice(h, [0, P - 1, 0], [1, 1, H]).reshape([1, H]);
+        return tf.softmax(tf.add(tf.matMul(last, m.dense[0]), m.dense[1]));
+      });
+      p.dataSync();
+      p.dispose();
+    };
+    // Generation: state carried across steps, one 1-step call per layer per character.
+    const generate = (n) => {
+      let state = null;
+      let input = tf.tensor2d([1], [1, 1], 'int32');
+      for (let i = 0; i < n; i++) {
+        const prev = state;
+        const res = tf.tidy(() => {
+          let h = input;
+          const st = [];
+          m.rec.forEach(([k, rk, b], l) => {
+            const o = seq(h, k, rk, b, prev ? { h0: prev[l].h, c0: prev[l].c } : {});
+            h = o.outputs;
+            st.push({ h: o.h, c: o.c });
+          });
+          const logits = tf.add(tf.matMul(h.reshape([1, H]), m.dense[0]), m.dense[1]);
+          return { logp: tf.logSoftmax(logits), st };
+        });
+        const lp = res.logp.dataSync();
+        res.logp.dispose();
+        if (prev) tf.dispose(prev.flatMap((s) => [s.h, s.c]));
+        state = res.st;
+        let best = 0;
+        for (let v = 1; v < V; v++) if (lp[v] > lp[best]) best = v;
+        input.dispose();
+        input = tf.tensor2d([best], [1, 1], 'int32');
+      }
+      input.dispose();
+      tf.dispose(state.flatMap((s) => [s.h, s.c]));
+    };
+    out[name] = { next, generate };
+  }
+  // tfjs-layers' own predict on the one-hot prefix (what a plain tfjs user would run per char).
+  out.layersPredict = () => {
+    const p = tf.tidy(() => tf.softmax(tf.slice(m.model.predict(prefixOneHot), [0, P - 1, 0], [1, 1, V])));
+    p.dataSync();
+    p.dispose();
+  };
+  return out;
+}
+
+// ------------------------------------------------------------------ PyTorch anchors
+
+/** The system python (where Debian's python3-torch lives), else whatever python3 is on PATH. */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+function torchAvailable() {
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], { env: anchorEnv(), encoding: 'utf8' });
+  return r.status === 0;
+}
+
+/** The anchors run without the OpenBLAS overrides (see DEVELOPERS.md): this child only. */
+function anchorEnv() {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+function runAnchor(script, args, pattern) {
+  const file = path.join(shared, 'anchors', script);
+  if (!existsSync(file)) return { error: `${file} not found` };
+  const r = spawnSync(PYTHON, [file, ...args], { env: anchorEnv(), encoding: 'utf8', timeout: 300_000 });
+  const m = (r.stdout ?? '').match(pattern);
+  if (r.status !== 0 || !m) return { error: (r.stderr || r.stdout || 'no output').trim().split('\n').pop() };
+  return { value: Number(m[1]) };
+}
+
+// ------------------------------------------------------------------ main
+
+function fmt(n, digits = 1) {
+  if (n == null || !Number.isFinite(n)) return '—';
+  return n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(digits);
+}
+
+export async function run(argv) {
+  const json = argv.includes('--json');
+  const quick = argv.includes('--quick');
+  const noTorch = argv.includes('--no-torch');
+  const onlyArg = argv.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null;
+  const want = (name) => !only || only.has(name);
+
+  const backend = await initBackend();
+  let K = null;
+  let info = { available: false, reason: '@seqcast/kernels not installed' };
+  try {
+    const mod = await import('@seqcast/kernels');
+    info = mod.kernelsInfo();
+    if (info.available) K = mod;
+  } catch (e) {
+    info = { available: false, reason: String(e?.message ?? e).split('\n')[0] };
+  }
+  log(`backend ${backend.name}; fused kernels ${info.available ? `available (${info.isa})` : `unavailable: ${info.reason}`}`);
+  const torch = !noTorch && torchAvailable();
+  if (!noTorch && !torch) log('PyTorch not found (python3 -c "import torch" failed): anchor columns left empty');
+  const scale = quick ? 0.25 : 1;
+  const rows = [];
+  const results = [];
+
+  if (want('long-char')) {
+    log('long-char ...');
+    const w = charWorkload(K, longCharData());
+    const fused = w.fused ? timeIt(w.fused, { warm: 5, n: Math.ceil(60 * scale) }) : null;
+    const rnnOnly = w.fusedRnnOnly ? timeIt(w.fusedRnnOnly, { warm: 3, n: Math.ceil(30 * scale) }) : null;
+    const layers = timeIt(w.layers, { warm: 2, n: Math.ceil(15 * scale), budgetMs: 8000 });
+    const t = torch ? runAnchor('torch_long_char.py', [String(quick ? 100 : 300)], /ms\/epoch=([\d.]+)/) : null;
+    const r = { name: 'long-char', msPerEpoch: fused?.ms ?? layers.ms, unit: 'ms/epoch', fusedMs: fused?.ms ?? null, fusedRnnOnlyMs: rnnOnly?.ms ?? null, tfjsLayersMs: layers.ms, torchMs: t?.value ?? null };
+    results.push(r);
+    rows.push(['long-char', 'ms/epoch', fused?.ms, layers.ms, t?.value, false, rnnOnly?.ms]);
+  }
+  if (want('stock')) {
+    log('stock ...');
+    const w = stockWorkload(K);
+    const fused = w.fused ? timeIt(w.fused, { warm: 5, n: Math.ceil(100 * scale) }) : null;
+    const layers = timeIt(w.layers, { warm: 2, n: Math.ceil(20 * scale), budgetMs: 8000 });
+    const csv = path.join(shared, 'data', 'stock_daily.csv');
+    const t = torch && existsSync(csv) ? runAnchor('torch_stock.py', [csv, String(quick ? 200 : 500)], /ms\/iter=([\d.]+)/) : null;
+    results.push({ name: 'stock', msPerIter: fused?.ms ?? layers.ms, unit: 'ms/iter', fusedMs: fused?.ms ?? null, tfjsLayersMs: layers.ms, torchMs: t?.value ?? null });
+    rows.push(['stock', 'ms/iter', fused?.ms, layers.ms, t?.value, false]);
+  }
+  if (want('charlm-h128')) {
+    log('charlm-h128 ...');
+    const d = charlmData();
+    const w = charWorkload(K, d);
+    const chars = d.B * d.T;
+    const fused = w.fused ? timeIt(w.fused, { warm: 2, n: Math.ceil(12 * scale), budgetMs: 15_000 }) : null;
+    const layers = timeIt(w.layers, { warm: 1, n: quick ? 1 : 2, budgetMs: 1 });
+    const txt = path.join(shared, 'data', 'republic_clean.txt');
+    const t = torch && existsSync(txt) ? runAnchor('torch_charlm.py', [txt, '128', String(quick ? 5 : 15), '1'], /chars\/s=([\d.]+)/) : null;
+    const cps = (ms) => (ms ? (chars * 1000) / ms : null);
+    results.push({ name: 'charlm-h128', charsPerSec: cps(fused?.ms ?? layers.ms), unit: 'chars/s', fusedCharsPerSec: cps(fused?.ms), tfjsLayersCharsPerSec: cps(layers.ms), torchCharsPerSec: t?.value ?? null });
+    rows.push(['charlm-h128', 'chars/s', cps(fused?.ms), cps(layers.ms), t?.value, true]);
+  }
+  const inference = {};
+  if (want('inference')) {
+    log('inference (charlm-h128 shape) ...');
+    const w = inferenceWorkload(K);
+    const gen = 100;
+    for (const name of Object.keys(w).filter((k) => k !== 'layersPredict')) {
+      inference[name] = {
+        nextCharMs: timeIt(w[name].next, { warm: 2, n: Math.ceil(20 * scale), budgetMs: 5000 }).ms,
+        generatedCharsPerSec: (gen * 1000) / timeIt(() => w[name].generate(gen), { warm: 1, n: quick ? 2 : 5, budgetMs: 6000 }).ms,
+      };
+    }
+    inference.layersPredictMs = timeIt(w.layersPredict, { warm: 1, n: Math.ceil(10 * scale), budgetMs: 5000 }).ms;
+    if (inference.fused) {
+      rows.push(['next-char (100-char prefix)', 'ms', inference.fused.nextCharMs, inference.layersPredictMs, null, false]);
+      rows.push(['generate (state carried)', 'chars/s', inference.fused.generatedCharsPerSec, inference.tfjs.generatedCharsPerSec, null, true]);
+    }
+  }
+
+  // Table: speedup > 1 means seqcast fused is faster.
+  const head = ['workload', 'unit', 'seqcast fused', 'tfjs-layers', 'PyTorch (1 thr)', 'vs tfjs', 'vs PyTorch'];
+  const lines = rows.map(([name, unit, f, l, t, higherBetter, extra]) => {
+    const ratio = (a, b) => (a && b ? `${(higherBetter ? a / b : b / a).toFixed(2)}x` : '—');
+    return [name, unit, fmt(f, 2) + (extra ? ` (${fmt(extra, 1)} rnn-only)` : ''), fmt(l, 1), fmt(t, 1), ratio(f, l), ratio(f, t)];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const pr = (cols) => console.log(`| ${cols.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`);
+  console.log(`\nseqcast kernels bench — backend ${backend.name}, fused ${info.available ? info.isa : `unavailable (${info.reason})`}, one thread, medians\n`);
+  pr(head);
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  lines.forEach(pr);
+  if (inference.tfjs) {
+    console.log(`\nnext-char with the tfjs seam (tfjs ops, same weights): ${fmt(inference.tfjs.nextCharMs, 1)} ms; tfjs-layers predict: ${fmt(inference.layersPredictMs, 1)} ms`);
+  }
+  if (!K) console.log(`\n(fused kernels unavailable: ${info.reason}; figures are plain tfjs)`);
+  if (json) {
+    console.log(JSON.stringify({ backend: backend.name, fused: info.available, isa: info.isa ?? null, results, inference }));
+  }
+}
+
+// Allow `node bench/kernels.mjs [flags]` directly.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await run(process.argv.slice(2));
+}
