@@ -13,6 +13,11 @@ export const DELIMITERS: readonly Delimiter[] = [',', ';', '\t'];
 
 /** Receives each record with the file line it starts on. */
 export type RecordSink = (fields: string[], line: number) => void;
+/**
+ * Optional fast sink for a record that has no quote character: the raw line, so a consumer can
+ * scan it without allocating one string per cell. When absent, such lines are split.
+ */
+export type LineSink = (line: string, lineNo: number) => void;
 /** Receives each comment line (text after `#`) with its file line. */
 export type CommentSink = (text: string, line: number) => void;
 
@@ -100,6 +105,7 @@ export class RecordSplitter {
     private readonly onRecord: RecordSink,
     private readonly onComment: CommentSink = () => {},
     private readonly newline: '\n' | '\r' = '\n',
+    private readonly onLine: LineSink | null = null,
   ) {}
 
   push(chunk: string): void {
@@ -162,7 +168,8 @@ export class RecordSplitter {
       return;
     }
     if (l.indexOf('"') < 0) {
-      this.onRecord(l.split(this.delim), lineNo);
+      if (this.onLine) this.onLine(l, lineNo);
+      else this.onRecord(l.split(this.delim), lineNo);
     } else if (countQuotes(l) % 2 === 1) {
       this.pending = l;
       this.pendingLine = lineNo;
@@ -210,6 +217,41 @@ export function parseCell(s: string, decimalComma: boolean, out: { kind: number 
   }
   out.kind = MISSING_MARKERS.has(s.trim().toLowerCase()) ? MISSING : TEXT;
   return NaN;
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * Parse `line[a, b)` as a plain decimal (`-12.345`) without allocating, or return undefined so
+ * the caller falls back to {@link parseCell} on the substring. Exact: with at most 15 significant
+ * digits the mantissa is an exact integer below 2^53 and 10^k (k <= 22) is exact, so one IEEE
+ * division gives the correctly rounded value — the same double `Number()` returns.
+ */
+export function parsePlainDecimal(line: string, a: number, b: number): number | undefined {
+  let i = a;
+  let neg = false;
+  let c = line.charCodeAt(i);
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < b; i++) {
+    c = line.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 || c !== 48) digits++;
+      m = m * 10 + (c - 48);
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) {
+      frac = 0;
+    } else return undefined;
+  }
+  const anyDigit = b - a - (neg || line.charCodeAt(a) === 43 ? 1 : 0) - (frac >= 0 ? 1 : 0) > 0;
+  if (!anyDigit || digits > 15 || frac > 22) return undefined;
+  const v = frac > 0 ? m / POW10[frac]! : m;
+  return neg ? -v : v;
 }
 
 /** True when a cell reads as a number (used by detection). */

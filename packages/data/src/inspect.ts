@@ -76,6 +76,15 @@ function fmt(v: number | null): string {
 
 const LIST_MAX = 20;
 
+function orderNote(r: Inspection): string {
+  if (r.dateColumn) {
+    const how = r.order === 'oldest-first' ? '' : r.order === 'newest-first' ? '; reversed to oldest-first' : '; sorted oldest-first';
+    return ` (by ${r.dateColumn}${how})`;
+  }
+  if (r.order === 'newest-first') return ' (as told by --newest-first; reversed to oldest-first)';
+  return ' (no date column; rows kept as given — pass --newest-first if the file lists newest first)';
+}
+
 /**
  * Human-readable lines for an {@link Inspection}.
  *
@@ -90,7 +99,7 @@ export function formatInspection(r: Inspection): string[] {
     `columns     ${r.columns.join(', ')}`,
     `header      ${r.headerKind === 'row' ? 'header row' : r.headerKind === 'comment' ? 'commented header' : 'none (named col0..)'}, delimiter ${delim}`,
     `date column ${r.dateColumn ?? 'none'}${r.firstDate !== null ? ` (${r.firstDate} .. ${r.lastDate})` : ''}`,
-    `order       ${r.order}${r.dateColumn ? ' (rows are sorted oldest-first)' : r.order === 'unknown' ? ' (no date column; kept as given — pass --newest-first if the file is newest-first)' : ' (reversed to oldest-first)'}`,
+    `order       ${r.order}${orderNote(r)}`,
   ];
   if (r.ignored.length) out.push(`ignored     ${r.ignored.join(', ')} (no numeric cell)`);
   out.push('');
