@@ -37,6 +37,25 @@ export async function evaluationSvg(report: EvalReport, options: PlotOptions = {
     values.push({ x, value: report.predictions.model[i]!, series: label('model') });
     values.push({ x, value: report.predictions.naive[i]!, series: label('naive') });
   });
+  const naiveLabel = label('naive');
+  const modelLabel = label('model');
+  const x = useDates
+    ? ({ field: 'x', type: 'temporal', title: 'date' } as const)
+    : ({ field: 'x', type: 'quantitative', title: 'row (1-based)', scale: { zero: false } } as const);
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: { domain: ['actual', modelLabel, naiveLabel], range: ['#222222', '#d62728', '#1f77b4'] },
+    legend: { orient: 'top-left', fillColor: 'white', padding: 6 },
+  } as const;
+  // One layer per series so the model is drawn on top of the (dashed) naive forecast: where the
+  // two coincide the model's line stays visible.
+  const layer = (name: string, dash: number[], width: number) => ({
+    transform: [{ filter: { field: 'series', equal: name } }],
+    mark: { type: 'line' as const, strokeWidth: width, strokeDash: dash },
+    encoding: { x, y: { field: 'value', type: 'quantitative' as const, title: target, scale: { zero: false } }, color },
+  });
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title ?? `${target}: actual vs model vs naive (one step ahead, ${report.rows} test rows)`,
@@ -44,20 +63,7 @@ export async function evaluationSvg(report: EvalReport, options: PlotOptions = {
     height: options.height ?? 320,
     background: 'white',
     data: { values },
-    mark: { type: 'line', strokeWidth: 1.6 },
-    encoding: {
-      x: useDates
-        ? { field: 'x', type: 'temporal', title: 'date' }
-        : { field: 'x', type: 'quantitative', title: 'row (1-based)', scale: { zero: false } },
-      y: { field: 'value', type: 'quantitative', title: target, scale: { zero: false } },
-      color: {
-        field: 'series',
-        type: 'nominal',
-        title: null,
-        scale: { range: ['#222222', '#d62728', '#1f77b4'] },
-        legend: { orient: 'top-left', fillColor: 'white' },
-      },
-    },
+    layer: [layer(naiveLabel, [5, 3], 1.4), layer('actual', [1, 0], 1.6), layer(modelLabel, [1, 0], 1.6)],
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {

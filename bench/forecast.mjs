@@ -1,0 +1,103 @@
+// pnpm bench forecast [--epochs N] [--seed N] [--data DIR] [--only a,b]
+//
+// Forecast quality under the evaluation protocol (chronological 80/20 split, one-step-ahead
+// rolling origin over every test row, original units, MASE scaled by the training MAE of the
+// seasonal naive): the model next to the naive, seasonal naive (m > 1) and linear AR baselines,
+// MASE and RMSE, on the three shared CSV files, an AR(2) with unit noise (best possible RMSE 1.0)
+// and a trending seasonal series; plus a nonlinear series (logistic map) where the recurrent
+// path has something to learn. Every model uses the library defaults except target/features/
+// season. Prints a table, then one JSON line.
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { initBackend, setKernelLogger } from '@seqcast/core';
+import { readCsv } from '@seqcast/data';
+import { evaluate, Forecaster, syntheticAR2, syntheticLogisticMap, syntheticTrendSeasonal } from '@seqcast/forecast';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function cases(dataDir) {
+  const file = (f) => path.join(dataDir, f);
+  return [
+    {
+      name: 'stock_daily (Close, 5 features)',
+      key: 'stock',
+      load: () => readCsv({ path: file('stock_daily.csv') }, { newestFirst: true }),
+      options: { target: 'Close', features: ['Open', 'High', 'Low', 'Volume', 'Close'], newestFirst: true },
+    },
+    { name: 'monthly-car-sales (m=12)', key: 'cars', load: () => readCsv({ path: file('monthly-car-sales.csv') }), options: { target: 'Sales', season: 12 } },
+    { name: 'daily-total-female-births', key: 'births', load: () => readCsv({ path: file('daily-total-female-births.csv') }), options: { target: 'Births' } },
+    { name: 'AR(2), unit noise (2000 rows)', key: 'ar2', load: async () => syntheticAR2(2000, 1), options: { target: 'value' } },
+    { name: 'trend + season (m=12, 240 rows)', key: 'trendSeasonal', load: async () => syntheticTrendSeasonal(240, 1), options: { target: 'value', season: 12 } },
+    { name: 'logistic map (nonlinear, extra)', key: 'logisticMap', load: async () => syntheticLogisticMap(500, 5), options: { target: 'value', window: 4 }, extra: true },
+  ];
+}
+
+const f4 = (v) => (v === undefined ? '-' : v.toFixed(4));
+const fr = (v) => (v === undefined ? '-' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
+
+export async function run(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: { epochs: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, only: { type: 'string' } },
+    strict: true,
+  });
+  const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  const dataDir = path.resolve(values.data ?? path.join(here, '../../shared/data'));
+  const only = values.only ? new Set(values.only.split(',')) : null;
+  setKernelLogger(null);
+  const backend = await initBackend();
+
+  const results = [];
+  for (const c of cases(dataDir)) {
+    if (only && !only.has(c.key)) continue;
+    const series = await c.load();
+    const t0 = Date.now();
+    const model = await Forecaster.fit(series, { ...c.options, seed, ...(epochs !== undefined ? { epochs } : {}) });
+    const fitMs = Date.now() - t0;
+    const r = evaluate(model, series);
+    const m = r.metrics;
+    const baselines = ['naive', 'seasonalNaive', 'linear'].filter((k) => m[k]);
+    const best = baselines.reduce((a, b) => (m[b].mase < m[a].mase ? b : a));
+    results.push({
+      series: c.key,
+      name: c.name,
+      extra: c.extra === true,
+      rows: r.rows,
+      window: model.info.window,
+      season: model.info.season,
+      rnnUsed: model.info.rnn.used,
+      linearPath: model.info.linear,
+      fitMs,
+      mase: Object.fromEntries(['model', ...baselines].map((k) => [k, m[k].mase])),
+      rmse: Object.fromEntries(['model', ...baselines].map((k) => [k, m[k].rmse])),
+      bestBaseline: best,
+      modelAtMostBest: r.beatenBy.length === 0,
+    });
+    model.dispose();
+  }
+
+  const cols = ['model', 'naive', 'seasonalNaive', 'linear'];
+  console.log(`forecast quality (backend ${backend.name}; seed ${seed}; one-step-ahead over the last 20% of rows)`);
+  console.log(
+    ['series'.padEnd(34), 'rows'.padStart(5), ...cols.map((c) => `MASE ${c}`.padStart(19)), ...cols.map((c) => `RMSE ${c}`.padStart(19)), '  ok', ' rnn'].join(''),
+  );
+  for (const r of results) {
+    console.log(
+      [
+        r.name.padEnd(34),
+        String(r.rows).padStart(5),
+        ...cols.map((c) => f4(r.mase[c]).padStart(19)),
+        ...cols.map((c) => fr(r.rmse[c]).padStart(19)),
+        (r.modelAtMostBest ? 'yes' : 'NO').padStart(4),
+        (r.rnnUsed ? 'yes' : 'no').padStart(4),
+      ].join(''),
+    );
+  }
+  const ar2 = results.find((r) => r.series === 'ar2');
+  if (ar2) console.log(`AR(2): model RMSE ${ar2.rmse.model.toFixed(4)} vs noise level 1.0 (${((ar2.rmse.model - 1) * 100).toFixed(1)}%)`);
+  const bar = results.filter((r) => !r.extra);
+  console.log(`model MASE <= best baseline on ${bar.filter((r) => r.modelAtMostBest).length}/${bar.length} bar series`);
+  console.log(JSON.stringify({ suite: 'forecast', backend: backend.name, seed, results }));
+}
