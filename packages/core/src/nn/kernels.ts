@@ -7,6 +7,7 @@
  * core works without it; asking for `fused` where it cannot load is a BACKEND_UNAVAILABLE error.
  * The choice is made once per process and logged once (stderr).
  */
+import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
 import { gruSequenceReference, lstmSequenceReference } from './reference.js';
 import type { GruSequenceFn, LstmSequenceFn } from './types.js';
@@ -33,9 +34,36 @@ export interface KernelsModule {
   lstmSequence: LstmSequenceFn;
   gruSequence: GruSequenceFn;
   kernelsInfo(): { available: boolean; reason?: string; isa?: string };
+  /** Fused dense + softmax + masked mean cross-entropy (optional; see {@link denseSoftmaxCrossEntropy}). */
+  denseSoftmaxCrossEntropy?: DenseCrossEntropyFn;
+  /** Native Adam with tf.train.adam's update rule (optional; see {@link adamOptimizer}). */
+  FusedAdamOptimizer?: new (opts: { learningRate: number }) => tf.Optimizer;
 }
 
+/** Mean cross-entropy of a dense softmax head over every (unmasked) step: h [B,T,H] -> scalar. */
+export type DenseCrossEntropyFn = (
+  h: tf.Tensor,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  targets: tf.Tensor,
+  opts?: { mask?: tf.Tensor },
+) => tf.Scalar;
+
+/** The same loss in plain tfjs ops (sum over valid steps / max(count, 1)). */
+const denseCrossEntropyReference: DenseCrossEntropyFn = (h, kernel, bias, targets, opts = {}) =>
+  tf.tidy(() => {
+    const [hd, v] = kernel.shape;
+    const logits = tf.add(tf.matMul(h.reshape([-1, hd]) as tf.Tensor2D, kernel), bias);
+    const ce = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(targets.reshape([-1]).toInt() as tf.Tensor1D, v)), 1));
+    const w = opts.mask ? opts.mask.reshape([-1]).toFloat() : tf.onesLike(ce);
+    return tf.div(tf.sum(tf.mul(ce, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
+  });
+
 let impl: { lstm: LstmSequenceFn; gru: GruSequenceFn } = { lstm: lstmSequenceReference, gru: gruSequenceReference };
+let head: { ce: DenseCrossEntropyFn; adam: (learningRate: number) => tf.Optimizer } = {
+  ce: denseCrossEntropyReference,
+  adam: (lr) => tf.train.adam(lr),
+};
 let status: KernelStatus = { path: 'tfjs', requested: 'auto', reason: 'not initialised yet', initialised: false };
 let pending: Promise<KernelStatus> | undefined;
 let logger: ((line: string) => void) | null = (line) => {
@@ -102,6 +130,11 @@ export async function initKernels(request?: KernelRequest): Promise<KernelStatus
           const info = mod.kernelsInfo();
           if (info.available) {
             impl = { lstm: mod.lstmSequence, gru: mod.gruSequence };
+            const Adam = mod.FusedAdamOptimizer;
+            head = {
+              ce: mod.denseSoftmaxCrossEntropy ?? denseCrossEntropyReference,
+              adam: Adam ? (lr) => new Adam({ learningRate: lr }) : (lr) => tf.train.adam(lr),
+            };
             next = { path: 'fused', requested: want, reason: want === 'fused' ? 'requested' : 'available', initialised: true };
             if (info.isa) next.isa = info.isa;
           }
@@ -163,3 +196,25 @@ export const lstmSequence: LstmSequenceFn = (x, kernel, recurrentKernel, bias, o
  * const { outputs, h } = gruSequence(x, kernel, recurrentKernel, bias);
  */
 export const gruSequence: GruSequenceFn = (x, kernel, recurrentKernel, bias, opts) => impl.gru(x, kernel, recurrentKernel, bias, opts);
+
+/**
+ * Mean cross-entropy of a dense softmax head (standard Dense kernel [H,V] and bias [V]) at every
+ * step, masked steps weighing 0, through the active implementation: one native op (forward and
+ * gradient) when fused, tfjs ops otherwise. Same value either way.
+ *
+ * @example
+ * const loss = denseSoftmaxCrossEntropy(outputs, denseKernel, denseBias, targets);   // scalar
+ */
+export const denseSoftmaxCrossEntropy: DenseCrossEntropyFn = (h, kernel, bias, targets, opts) => head.ce(h, kernel, bias, targets, opts);
+
+/**
+ * An Adam optimizer for training on the active path: the native update (tf.train.adam's exact
+ * formula and epsilon) when fused, `tf.train.adam` otherwise.
+ *
+ * @example
+ * const optimizer = adamOptimizer(0.1);
+ * optimizer.minimize(() => loss(), false, vars);
+ */
+export function adamOptimizer(learningRate: number): tf.Optimizer {
+  return head.adam(learningRate);
+}
