@@ -8,7 +8,10 @@ import { jsonLogger, silentLogger, type Logger } from './logger.js';
 
 /** Per-request limits; a request over any of them is a 400 naming the field. */
 export interface ServerLimits {
-  /** Most characters `generate` may produce per request. Default 2000. */
+  /**
+   * Most characters `generate` may produce per request. Default 500: every character is one
+   * model step on the request thread, so very long generations would delay other requests.
+   */
   maxLength?: number;
   /** Most values `forecast` may produce per request. Default 1000. */
   maxSteps?: number;
@@ -63,7 +66,7 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
-  maxLength: 2000,
+  maxLength: 500,
   maxSteps: 1000,
   maxTextLength: 10_000,
   maxRows: 10_000,
