@@ -91,6 +91,24 @@ describe('layout', () => {
     expect(Array.from(s.values.a!)).toEqual([1, 3]);
   });
 
+  it('UTF-16 files (Excel "Unicode text": BOM, tabs, CRLF) are decoded', async () => {
+    const p = file(Buffer.from('\ufeffDate\tClose\r\n2020-01-01\t1.5\r\n2020-01-02\t2\r\n', 'utf16le'));
+    const s = await readCsv({ path: p });
+    expect(s.delimiter).toBe('\t');
+    expect(Array.from(s.values.Close!)).toEqual([1.5, 2]);
+    expect(Array.from(s.lines)).toEqual([2, 3]);
+  });
+
+  it('a failing stream is a one-line BAD_INPUT', async () => {
+    const broken = new Readable({
+      read() {
+        this.destroy(new Error('socket hang up'));
+      },
+    });
+    const e = await fails(readCsv({ stream: broken }));
+    expect(e.message).toBe('<stream>: read failed (socket hang up)');
+  });
+
   it('no header names columns col0..', async () => {
     const s = await readCsv({ text: '1,2,3\n4,5,6\n' });
     expect(s.columns).toEqual(['col0', 'col1', 'col2']);

@@ -11,6 +11,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { TextDecoder } from 'node:util';
 import { SeqcastError } from '@seqcast/core';
 import {
   DELIMITERS,
@@ -420,12 +421,24 @@ async function* chunksOf(source: CsvSource): AsyncGenerator<string> {
   } else {
     throw new SeqcastError('BAD_ARGUMENT', 'source must be {path}, {text} or {stream}', { where: 'source' });
   }
-  const decoder = new TextDecoder('utf-8');
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-    const s = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    if (s.length) yield s;
+  let decoder: TextDecoder | null = null;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      if (typeof chunk === 'string') {
+        if (chunk.length) yield chunk;
+        continue;
+      }
+      // UTF-8 unless the file starts with a UTF-16 BOM (Excel's "Unicode text" export).
+      decoder ??= new TextDecoder(chunk[0] === 0xff && chunk[1] === 0xfe ? 'utf-16le' : chunk[0] === 0xfe && chunk[1] === 0xff ? 'utf-16be' : 'utf-8');
+      const s = decoder.decode(chunk, { stream: true });
+      if (s.length) yield s;
+    }
+  } catch (e) {
+    if (e instanceof SeqcastError) throw e;
+    const name = 'path' in source ? source.path : '<stream>';
+    throw bad(name, null, `read failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
   }
-  const tail = decoder.decode();
+  const tail = decoder?.decode() ?? '';
   if (tail.length) yield tail;
 }
 
