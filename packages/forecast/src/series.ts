@@ -4,6 +4,7 @@
  * uploads) need not carry file bookkeeping.
  */
 import { SeqcastError } from '@seqcast/core';
+import type { Series } from '@seqcast/data';
 
 /** Oldest-first numeric columns, optionally with dates. `Series` from @seqcast/data fits this. */
 export interface SeriesLike {
@@ -15,16 +16,8 @@ export interface SeriesLike {
   source?: string;
 }
 
-/** The full series shape (the @seqcast/data contract), produced by the synthetic generators. */
-export interface Series extends SeriesLike {
-  values: Record<string, Float64Array>;
-  dateColumn: string | null;
-  dates: string[] | null;
-  order: 'oldest-first' | 'newest-first' | 'unknown';
-  lines: Int32Array;
-  missing: { column: string; line: number }[];
-  source: string;
-}
+/** The full series shape: readCsv's result (@seqcast/data), also produced by the synthetic generators. */
+export type { Series };
 
 /** A column as Float64Array, or a BAD_INPUT error naming the column and what exists. */
 export function column(series: SeriesLike, name: string, where = 'series'): Float64Array {
@@ -43,13 +36,37 @@ export function column(series: SeriesLike, name: string, where = 'series'): Floa
   return out;
 }
 
-/** Build a Series from plain columns (oldest first). */
+/**
+ * Build a Series (as if read from a CSV with a header row and, when `dates` are given, a leading
+ * "Date" column) from plain columns, oldest first.
+ * @example const s = makeSeries({ value: [1, 2, 3] });
+ */
 export function makeSeries(values: Record<string, ArrayLike<number>>, dates: string[] | null = null, source = '<memory>'): Series {
   const columns = Object.keys(values);
   const rows = columns.length ? values[columns[0]!]!.length : 0;
+  for (const c of columns) {
+    if (values[c]!.length !== rows) throw new SeqcastError('BAD_INPUT', `column "${c}" has ${values[c]!.length} values, expected ${rows}`, { where: c });
+  }
+  if (dates && dates.length !== rows) throw new SeqcastError('BAD_INPUT', `dates has ${dates.length} values, expected ${rows}`, { where: 'dates' });
   const vals: Record<string, Float64Array> = {};
   for (const c of columns) vals[c] = Float64Array.from(values[c]!);
   const lines = new Int32Array(rows);
   for (let i = 0; i < rows; i++) lines[i] = i + 2;
-  return { columns, values: vals, dateColumn: dates ? 'Date' : null, dates, order: 'oldest-first', lines, missing: [], rows, source };
+  return {
+    columns,
+    values: vals,
+    dateColumn: dates ? 'Date' : null,
+    dates,
+    order: 'oldest-first',
+    lines,
+    missing: [],
+    rows,
+    source,
+    header: dates ? ['Date', ...columns] : [...columns],
+    headerKind: 'row',
+    delimiter: ',',
+    ignored: [],
+    dateIssues: [],
+    droppedRows: 0,
+  };
 }
