@@ -114,7 +114,13 @@ export function parseDate(text: string, opts: DateParseOptions = {}): number {
   return NaN;
 }
 
-/** True when a header name suggests a date/time column. */
+/**
+ * True when a header name suggests a date/time column.
+ *
+ * @example
+ * isDateName('Month'); // true
+ * isDateName('Close'); // false
+ */
 export function isDateName(name: string): boolean {
   return DATE_NAME.test(name.trim());
 }

@@ -29,7 +29,13 @@ export interface DescribeOptions {
 
 type Danfo = typeof import('danfojs-node');
 let danfo: Promise<Danfo> | null = null;
-/** The danfojs-node module, imported once on first use. */
+/**
+ * The danfojs-node module, imported once on first use.
+ *
+ * @example
+ * const dfd = await loadDanfo();
+ * new dfd.DataFrame({ a: [1, 2] }).print();
+ */
 export function loadDanfo(): Promise<Danfo> {
   danfo ??= import('danfojs-node');
   return danfo;

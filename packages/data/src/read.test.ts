@@ -193,10 +193,11 @@ describe('time order', () => {
     expect(Array.from(s.lines)).toEqual([3, 4, 2]);
   });
 
-  it('newest-first dates are reported as such and reversed', async () => {
-    const s = await readCsv({ text: 'month,v\n1960-03,3\n1960-02,2\n1960-01,1\n' });
+  it('newest-first dates are reported as such and reversed; duplicates cite both lines', async () => {
+    const s = await readCsv({ text: 'month,v\n1960-03,3\n1960-02,2\n1960-02,2.5\n1960-01,1\n' });
     expect(s.order).toBe('newest-first');
-    expect(Array.from(s.values.v!)).toEqual([1, 2, 3]);
+    expect(Array.from(s.values.v!)).toEqual([1, 2.5, 2, 3]);
+    expect(s.dateIssues).toEqual([{ kind: 'duplicate-date', line: 4, value: '1960-02', firstLine: 3 }]);
   });
 
   it('day-first dates are recognised from the column', async () => {

@@ -58,7 +58,7 @@ export interface DateIssue {
   kind: 'duplicate-date' | 'bad-date';
   line: number;
   value: string;
-  /** For a duplicate: the line of the first row with that date. */
+  /** For a duplicate: the earliest file line with that date (`line` is the later one). */
   firstLine?: number;
 }
 
@@ -616,7 +616,8 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
       const i = perm[k]!;
       if (Number.isNaN(ts[i]!)) continue;
       if (last >= 0 && ts[i] === ts[last]) {
-        dateIssues.push({ kind: 'duplicate-date', line: lines[i]!, value: c.dates[i]!, firstLine: lines[last]! });
+        const [a, b] = lines[i]! > lines[last]! ? [lines[i]!, lines[last]!] : [lines[last]!, lines[i]!];
+        dateIssues.push({ kind: 'duplicate-date', line: a, value: c.dates[i]!, firstLine: b });
       }
       last = i;
     }

@@ -70,7 +70,12 @@ function col(table: ColumnTable, name: string, what: string): ArrayLike<number> 
   return c;
 }
 
-/** Pack columns into a row-major float32 matrix `[rows, names.length]`. */
+/**
+ * Pack columns into a row-major float32 matrix `[rows, names.length]`.
+ *
+ * @example
+ * featureMatrix({ values: { a: [1, 2], b: [3, 4] } }, ['a', 'b']); // Float32Array [1, 3, 2, 4]
+ */
 export function featureMatrix(table: ColumnTable, names: string[]): Float32Array {
   const cols = names.map((n) => col(table, n, 'feature'));
   const rows = cols[0]?.length ?? 0;
