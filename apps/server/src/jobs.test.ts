@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { CharLM } from '@seqcast/core';
 import { syntheticStockSeries } from '@seqcast/forecast';
 import { startServer, type RunningServer } from './server.js';
-import { seriesCsv, tmpDir } from './testing/fixtures.js';
+import { openApiChecker, seriesCsv, tmpDir } from './testing/fixtures.js';
 import type { JobRecord } from './jobs/types.js';
 
 const TOKEN = 'open-sesame';
@@ -139,6 +139,8 @@ describe('lifecycle', () => {
     const rec = (await res.json()) as JobRecord;
     expect(res.headers.get('location')).toBe(`/v1/jobs/${rec.id}`);
     expect(rec).toMatchObject({ name: 'hi2', kind: 'chars', state: 'queued', epochs: 40, model: null });
+    const openapi = await openApiChecker(url);
+    expect(openapi.check('/v1/jobs', 'post', 202, res.headers.get('content-type')!, rec)).toBeNull();
 
     const evs = await events(rec.id);
     expect(evs.at(-1)!.event).toBe('end');
@@ -160,6 +162,12 @@ describe('lifecycle', () => {
     ).json()) as { next: unknown };
     expect(next.next).toEqual(direct.next('hihel', 2));
     direct.dispose();
+
+    // Real job records conform to the OpenAPI document.
+    const got = await fetch(`${url}/v1/jobs/${rec.id}`);
+    expect(openapi.check('/v1/jobs/{id}', 'get', got.status, got.headers.get('content-type')!, await got.json())).toBeNull();
+    const list = await fetch(`${url}/v1/jobs`);
+    expect(openapi.check('/v1/jobs', 'get', list.status, list.headers.get('content-type')!, await list.json())).toBeNull();
 
     // The record on disk says the same.
     const onDisk = JSON.parse(await fs.readFile(path.join(tmp.dir, '.jobs', `${rec.id}.json`), 'utf8')) as JobRecord;

@@ -29,7 +29,14 @@ export function jsonLogger(stream: NodeJS.WritableStream = process.stdout): Logg
   };
 }
 
-/** Keeps entries in memory (tests assert on them). */
+/**
+ * Keeps entries in memory (tests assert on them).
+ *
+ * @example
+ * const logger = memoryLogger();
+ * await startServer({ logger, port: 0 });
+ * logger.entries.filter((e) => e.msg === 'request');
+ */
 export function memoryLogger(): Logger & { entries: ({ level: LogLevel; msg: string } & Record<string, unknown>)[] } {
   const entries: ({ level: LogLevel; msg: string } & Record<string, unknown>)[] = [];
   return {

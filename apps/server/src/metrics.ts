@@ -12,6 +12,12 @@ export interface MetricsSources {
   jobs(): Record<JobState, number>;
 }
 
+/**
+ * @example
+ * const metrics = new Metrics({ models: () => 2, jobs: () => jobs.counts() });
+ * metrics.observe('POST', '/v1/models/:name/next', 200, 0.004);
+ * await metrics.text();   // Prometheus exposition
+ */
 export class Metrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'method' | 'route' | 'status'>;

@@ -81,7 +81,13 @@ function positiveInt(value: number, where: string): number {
   return value;
 }
 
-/** Fill in defaults and check values. */
+/**
+ * Fill in defaults and check values.
+ *
+ * @example
+ * resolveOptions({ port: 0 }).host;            // '127.0.0.1'
+ * resolveOptions({ limits: { maxSteps: 0 } }); // throws BAD_ARGUMENT: limits.maxSteps must be a positive integer
+ */
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const port = options.port ?? 3000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

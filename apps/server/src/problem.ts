@@ -46,7 +46,12 @@ const TITLES: Record<ErrorCode, string> = {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** `urn:seqcast:problem:unknown-char` for `UNKNOWN_CHAR`. */
+/**
+ * The problem `type` URI of a code.
+ *
+ * @example
+ * problemType('UNKNOWN_CHAR');   // 'urn:seqcast:problem:unknown-char'
+ */
 export function problemType(code: ErrorCode): string {
   return `urn:seqcast:problem:${code.toLowerCase().replace(/_/g, '-')}`;
 }

@@ -33,6 +33,13 @@ interface Running {
   cancelled: boolean;
 }
 
+/**
+ * @example
+ * const jobs = new JobManager({ store, registry, runner: childProcessRunner(resolveWorkerScript()), logger, maxQueued: 8 });
+ * await jobs.init();
+ * const rec = await jobs.submit({ name: 'hi', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 100);
+ * jobs.on('update', (r) => console.log(r.state, r.epoch));
+ */
 export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
   private readonly records = new Map<string, JobRecord>();
   private readonly specs = new Map<string, JobSpec>();

@@ -29,6 +29,12 @@ function looksLikeRecord(x: unknown): x is JobRecord {
   );
 }
 
+/**
+ * @example
+ * const store = new JobStore('models', logger);
+ * await store.save(record);            // models/.jobs/<id>.json, atomically
+ * const all = await store.loadAll();
+ */
 export class JobStore {
   readonly dir: string;
   private readonly chains = new Map<string, Promise<void>>();

@@ -10,7 +10,13 @@ import { SeqcastError } from '@seqcast/core';
 export const MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 const NAME_RE = new RegExp(MODEL_NAME_PATTERN);
 
-/** True when `name` is a valid model name. */
+/**
+ * True when `name` is a valid model name.
+ *
+ * @example
+ * isValidModelName('stock-2');   // true
+ * isValidModelName('../etc');    // false
+ */
 export function isValidModelName(name: string): boolean {
   return NAME_RE.test(name);
 }

@@ -41,6 +41,12 @@ export interface ModelDescription {
   input: ModelAdapter['input'];
 }
 
+/**
+ * The JSON shown for a served model.
+ *
+ * @example
+ * describeModel(await registry.get('stock')).input;   // { kind: 'forecast', features: ['Close'], … }
+ */
 export function describeModel(m: ServedModel): ModelDescription {
   return {
     name: m.name,
@@ -71,6 +77,14 @@ export interface ModelRegistryOptions {
   logger: Logger;
 }
 
+/**
+ * Loads, serves, hot-swaps and deletes the models of one directory.
+ *
+ * @example
+ * const registry = new ModelRegistry({ modelsDir: 'models', loaders: defaultLoaders, logger: silentLogger });
+ * await registry.scan();
+ * (await registry.get('hihello')).adapter.kind;   // 'chars'
+ */
 export class ModelRegistry {
   private readonly models = new Map<string, ServedModel>();
   private readonly loading = new Map<string, Promise<ServedModel | undefined>>();

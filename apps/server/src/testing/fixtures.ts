@@ -77,3 +77,34 @@ export function raw(
     req.end();
   });
 }
+
+type OpenApiDoc = {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+};
+
+/**
+ * Validates response bodies against the server's own /openapi.json (ajv, JSON Schema 2020-12).
+ * `check` fails when the status / content type is undocumented or the body does not match.
+ */
+export async function openApiChecker(url: string): Promise<{
+  doc: OpenApiDoc & { openapi: string };
+  check(tpl: string, method: string, status: number, contentType: string, body: unknown): string | null;
+}> {
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const doc = (await (await fetch(`${url}/openapi.json`)).json()) as OpenApiDoc & { openapi: string };
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addSchema({ ...doc, $id: 'openapi' });
+  const seg = (s: string) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'));
+  return {
+    doc,
+    check(tpl, method, status, contentType, body) {
+      const ctype = contentType.split(';')[0]!.trim();
+      const res = doc.paths[tpl]?.[method]?.responses[String(status)];
+      if (!res) return `${method} ${tpl} ${status} is not documented`;
+      if (!res.content?.[ctype]) return `${method} ${tpl} ${status} ${ctype} is not documented`;
+      const validate = ajv.getSchema(`openapi#/paths/${seg(tpl)}/${method}/responses/${status}/content/${seg(ctype)}/schema`);
+      if (!validate) return `no schema for ${method} ${tpl} ${status}`;
+      return validate(body) ? null : `${method} ${tpl} ${status}: ${ajv.errorsText(validate.errors)}`;
+    },
+  };
+}
