@@ -72,6 +72,22 @@ describe('RecordSplitter', () => {
     expect(cr).toEqual([1, 2, 3]);
   });
 
+  it('a long line arriving in many chunks is joined once', () => {
+    const got: [number, number][] = [];
+    const sp = new RecordSplitter(',', (f, l) => got.push([f.length, l]));
+    sp.push('a,b\n');
+    const t0 = performance.now();
+    for (let i = 0; i < 500; i++) sp.push('1,'.repeat(5000));
+    sp.push('1\n2,3');
+    sp.end();
+    expect(got).toEqual([
+      [2, 1],
+      [2_500_001, 2],
+      [2, 3],
+    ]);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+
   it('splits quoted records per RFC 4180', () => {
     expect(splitQuoted('"a ""b""",  "c,d" ,e,', ',')).toEqual(['a "b"', 'c,d', 'e', '']);
   });

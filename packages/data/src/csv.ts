@@ -95,6 +95,7 @@ function isComment(s: string): boolean {
  */
 export class RecordSplitter {
   private rest = '';
+  private parts: string[] = [];
   private line = 1;
   private pending: string | null = null;
   private pendingLine = 0;
@@ -113,11 +114,24 @@ export class RecordSplitter {
       this.started = true;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
-    const buf = this.rest.length ? this.rest + chunk : chunk;
     const nlChar = this.newline;
+    // A chunk without a newline only extends the current line: park it, so a very long line
+    // arriving in many chunks is joined and scanned once instead of once per chunk.
+    if (chunk.indexOf(nlChar) < 0) {
+      this.parts.push(chunk);
+      return;
+    }
+    if (this.parts.length) {
+      this.rest += this.parts.join('');
+      this.parts = [];
+    }
+    // The carried-over rest holds no newline: resume the search after it.
+    let from = this.rest.length;
+    const buf = from ? this.rest + chunk : chunk;
     let pos = 0;
     for (;;) {
-      const nl = buf.indexOf(nlChar, pos);
+      const nl = buf.indexOf(nlChar, from);
+      from = nl + 1;
       if (nl < 0) break;
       let end = nl;
       if (nlChar === '\n' && end > pos && buf.charCodeAt(end - 1) === 13) end--;
@@ -129,6 +143,10 @@ export class RecordSplitter {
 
   /** Flush the last line. Returns the line of an unterminated quoted field, or 0. */
   end(): number {
+    if (this.parts.length) {
+      this.rest += this.parts.join('');
+      this.parts = [];
+    }
     if (this.rest.length) {
       let l = this.rest;
       if (l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
