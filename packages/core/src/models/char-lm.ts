@@ -327,7 +327,7 @@ export class CharLM {
    *
    * @example
    * const lm = CharLM.fromConfig({ cell: 'gru', layers: 2, hidden: 16, seqLength: 8, dense: true, vocabSize: 5 },
-   *                              Vocabulary.fromText('hello'));
+   *                              Vocabulary.fromText('hihello'));
    */
   static fromConfig(config: CharLMConfig, vocabulary: Vocabulary, seed = 777): CharLM {
     const c = validateConfig(config, 'config.', 'BAD_ARGUMENT');
