@@ -16,6 +16,11 @@ export const SERVE_FLAGS = {
   quiet: { type: 'boolean' },
 } as const;
 
+/** `npm start -- --port 8080` passes a literal `--` first; accept it. */
+export function dropSeparator(argv: string[]): string[] {
+  return argv[0] === '--' ? argv.slice(1) : argv;
+}
+
 /** Start the server from parsed flags and print its URL. */
 export async function serveFromFlags(flags: Flags, modelsDir: string, io: Io): Promise<RunningServer> {
   const port = optionalNumber(flags, 'port', { integer: true, min: 0, max: 65535 });
@@ -39,7 +44,7 @@ export const serve: Command = {
   summary: 'serve a models directory over HTTP',
   usage: 'seqcast serve --models DIR [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--quiet]',
   async run(argv, io) {
-    const flags = parseFlags(argv, SERVE_FLAGS, 'serve');
+    const flags = parseFlags(dropSeparator(argv), SERVE_FLAGS, 'serve');
     await serveFromFlags(flags, requireString(flags, 'models', 'serve'), io);
     // The listening server keeps the process alive until SIGTERM / SIGINT.
   },

@@ -13,7 +13,7 @@ import { optionalString, parseFlags } from '../args.js';
 import type { Command, Io } from '../command.js';
 import { trainLectureDemo } from '../demo/lecture.js';
 import { ProgressBar } from '../progress.js';
-import { SERVE_FLAGS, serveFromFlags } from './serve.js';
+import { dropSeparator, SERVE_FLAGS, serveFromFlags } from './serve.js';
 
 /** The demo forecaster: daily closes of a seeded synthetic stock, 5 days ahead from 20. */
 export const STOCK_DEMO = {
@@ -66,7 +66,7 @@ export const start: Command = {
   summary: 'serve ./models, training the demo models first when it is empty',
   usage: 'seqcast start [--models ./models] [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--quiet]',
   async run(argv, io) {
-    const flags = parseFlags(argv, SERVE_FLAGS, 'start');
+    const flags = parseFlags(dropSeparator(argv), SERVE_FLAGS, 'start');
     const modelsDir = optionalString(flags, 'models') ?? 'models';
     if (await hasNoModels(modelsDir)) {
       io.out(`seqcast: ${modelsDir} has no models yet; training the demo models (hihello, sentence, stock) first`);
