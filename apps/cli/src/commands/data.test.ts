@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from '../testing/run-cli.js';
+import { CLI, REPO_ROOT, runCli, type CliResult } from '../testing/run-cli.js';
 
 const SHARED = path.resolve(REPO_ROOT, '../shared/data');
 const tmp = mkdtempSync(path.join(tmpdir(), 'seqcast-cli-data-'));
@@ -12,6 +13,21 @@ function file(name: string, content: string): string {
   const p = path.join(tmp, name);
   writeFileSync(p, content);
   return p;
+}
+
+/** Several CLI runs at once (each start-up costs ~1-2 s; they are independent). */
+function runAll(argvs: string[][]): Promise<CliResult[]> {
+  return Promise.all(
+    argvs.map(
+      (args) =>
+        new Promise<CliResult>((resolve) => {
+          execFile(process.execPath, [CLI, ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
+            const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+            resolve({ code, stdout, stderr });
+          });
+        }),
+    ),
+  );
 }
 
 interface InspectJson {
@@ -38,10 +54,13 @@ describe('seqcast data inspect', () => {
     expect(j.stats.Volume!.max).toBe(11164900);
   });
 
-  it('--newest-first, and human output for a dated file', () => {
-    const nf = JSON.parse(runCli(['data', 'inspect', '--csv', path.join(SHARED, 'stock_daily.csv'), '--json', '--newest-first']).stdout) as InspectJson;
-    expect(nf.order).toBe('newest-first');
-    const r = runCli(['data', 'inspect', '--csv', path.join(SHARED, 'daily-total-female-births.csv')]);
+  it('--newest-first, and human output for a dated file', async () => {
+    const [n, r] = await runAll([
+      ['data', 'inspect', '--csv', path.join(SHARED, 'stock_daily.csv'), '--json', '--newest-first'],
+      ['data', 'inspect', '--csv', path.join(SHARED, 'daily-total-female-births.csv')],
+    ]);
+    expect((JSON.parse(n!.stdout) as InspectJson).order).toBe('newest-first');
+    if (!r) throw new Error('no result');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('rows        365');
     expect(r.stdout).toContain('date column Date (1959-01-01 .. 1959-12-31)');
@@ -49,9 +68,13 @@ describe('seqcast data inspect', () => {
     expect(r.stdout).toMatch(/Births\s+23\s+73\s+41\.98/);
   });
 
-  it('lists missing cells with file lines (exit 0), or fails on them with --missing error', () => {
+  it('lists missing cells with file lines (exit 0), or fails on them with --missing error', async () => {
     const p = file('gaps.csv', 'Month,Sales,Cost\r\n"1960-02",,5\r\n"1960-01",3,\r\n"1960-03",4,6\r\n');
-    const r = runCli(['data', 'inspect', '--csv', p, '--json']);
+    const [r, strict] = await runAll([
+      ['data', 'inspect', '--csv', p, '--json'],
+      ['data', 'inspect', '--csv', p, '--missing', 'error'],
+    ]);
+    if (!r || !strict) throw new Error('no result');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as InspectJson;
     expect(j.dateColumn).toBe('Month');
@@ -60,36 +83,36 @@ describe('seqcast data inspect', () => {
       { column: 'Sales', line: 2 },
       { column: 'Cost', line: 3 },
     ]);
-    const strict = runCli(['data', 'inspect', '--csv', p, '--missing', 'error']);
     expect(strict.code).toBe(3);
     expect(strict.stderr).toBe(`seqcast: error: ${p}:2: column "Sales" has a missing cell (2 missing in all; choose missing: drop or ffill)\n`);
   });
 
-  it('an unusable file exits non-zero with one line naming the problem and its line', () => {
+  it('an unusable file exits non-zero with one line naming the problem and its line', async () => {
     const cases: [string, string, string][] = [
       ['text.csv', 'Open,Close\n1,2\n3,abc\n', ':3: column "Close": "abc" is not a number'],
       ['empty.csv', '', ': empty input (no rows)'],
       ['words.csv', 'name,city\nann,rome\nbob,oslo\n', ': no numeric column (columns: name, city)'],
     ];
-    for (const [name, content, problem] of cases) {
-      const p = file(name, content);
-      const r = runCli(['data', 'inspect', '--csv', p]);
+    const paths = cases.map(([name, content]) => file(name, content));
+    const results = await runAll(paths.map((p) => ['data', 'inspect', '--csv', p]));
+    results.forEach((r, i) => {
       expect(r.code).toBe(3);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toBe(`seqcast: error: ${p}${problem}\n`);
-    }
+      expect(r.stderr).toBe(`seqcast: error: ${paths[i]}${cases[i]![2]}\n`);
+    });
   });
 
-  it('flag mistakes and a missing file are one-line errors', () => {
-    const bad = runCli(['data', 'inspect', '--csv', path.join(SHARED, 'stock_daily.csv'), '--delimiter', '|']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('seqcast: error: --delimiter must be one of , ; tab (received "|")\n');
-    const none = runCli(['data', 'inspect', '--csv', path.join(tmp, 'absent.csv')]);
-    expect(none.code).toBe(4);
-    expect(none.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(none.stderr).toContain('absent.csv: no such file');
-    const noCsv = runCli(['data', 'inspect']);
-    expect(noCsv.code).toBe(2);
-    expect(noCsv.stderr).toBe('seqcast: error: data inspect: --csv is required\n');
+  it('flag mistakes and a missing file are one-line errors', async () => {
+    const [bad, none, noCsv] = await runAll([
+      ['data', 'inspect', '--csv', path.join(SHARED, 'stock_daily.csv'), '--delimiter', '|'],
+      ['data', 'inspect', '--csv', path.join(tmp, 'absent.csv')],
+      ['data', 'inspect'],
+    ]);
+    expect(bad!.code).toBe(2);
+    expect(bad!.stderr).toBe('seqcast: error: --delimiter must be one of , ; tab (received "|")\n');
+    expect(none!.code).toBe(4);
+    expect(none!.stderr).toBe(`seqcast: error: ${path.join(tmp, 'absent.csv')}: no such file\n`);
+    expect(noCsv!.code).toBe(2);
+    expect(noCsv!.stderr).toBe('seqcast: error: data inspect: --csv is required\n');
   });
 });
