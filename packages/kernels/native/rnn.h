@@ -80,38 +80,39 @@ struct Scratch {
   }
 };
 static thread_local Scratch s_dz, s_a, s_b, s_c, s_d, s_e, s_f;
-static thread_local Packed s_pk[4], s_pk2;
+static thread_local Packed s_pk[4], s_pkW[4], s_pk2;
 
 static inline bool row_valid(const float* mask, int T, int b, int t) { return mask == nullptr || mask[(long)b * T + t] != 0.0f; }
 
-// Z block g (< ng) = x·W_g + bias_g for every (t, b). Returns the first bad id's batch-major index, or -1.
-static inline long input_projection(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids,
-                                    const float* W, const float* bias, float* Z) {
-  const long TB = (long)T * B, TBH = TB * H, G = (long)ng * H;
+// Per-step input projection (keeps each step's gate block hot in cache instead of streaming a
+// [T*B, G] matrix through memory): prepare once, then Z_g[t] = bias_g + x[:, t]·W_g per step.
+static inline long input_prepare(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids,
+                                 const float* W) {
   if (ids) {
-    for (int b = 0; b < B; b++)
-      for (int t = 0; t < T; t++) {
-        const int32_t id = ids[(long)b * T + t];
-        if (id < 0 || id >= I) return (long)b * T + t;
-        for (int g = 0; g < ng; g++) {
-          const float* w = W + (size_t)id * G + g * H;
-          const float* bb = bias + g * H;
-          float* z = Z + g * TBH + ((long)t * B + b) * H;
-          for (int j = 0; j < H; j++) z[j] = w[j] + bb[j];
-        }
-      }
+    for (long r = 0; r < (long)B * T; r++)
+      if (ids[r] < 0 || ids[r] >= I) return r;
     return -1;
   }
-  float* xtm = s_a.get((size_t)TB * I);
-  for (int b = 0; b < B; b++)
-    for (int t = 0; t < T; t++) std::memcpy(xtm + ((long)t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
-  for (int g = 0; g < ng; g++) {
-    float* z = Z + g * TBH;
-    for (long r = 0; r < TB; r++) std::memcpy(z + r * H, bias + g * H, sizeof(float) * H);
-    pack(s_pk2, W + g * H, G, I, H, false);
-    gemm((int)TB, xtm, I, s_pk2, z, H, true);
-  }
+  for (int g = 0; g < ng; g++) pack(s_pkW[g], W + g * H, (long)ng * H, I, H, false);
   return -1;
+}
+static inline void input_step(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids, const float* W,
+                              const float* bias, int t, float* Z, long TBH) {
+  const long G = (long)ng * H;
+  for (int g = 0; g < ng; g++) {
+    float* z = Z + g * TBH + (long)t * B * H;
+    if (ids) {
+      for (int b = 0; b < B; b++) {
+        const float* w = W + (size_t)ids[(long)b * T + t] * G + g * H;
+        const float* bb = bias + g * H;
+        float* zr = z + (long)b * H;
+        for (int j = 0; j < H; j++) zr[j] = w[j] + bb[j];
+      }
+    } else {
+      for (int b = 0; b < B; b++) std::memcpy(z + (long)b * H, bias + g * H, sizeof(float) * H);
+      gemm(B, x + (long)t * I, (long)T * I, s_pkW[g], z, H, true);
+    }
+  }
 }
 
 // Gradients of the input projection from dZ (ng blocks [T][B][H]).
@@ -192,7 +193,7 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
                                 float* gates, float* hs, float* cs) {
   const int B = d.B, T = d.T, H = d.H, G = 4 * H;
   const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
-  const long bad = input_projection(B, T, d.I, H, 4, x, ids, W, bias, gates);
+  const long bad = input_prepare(B, T, d.I, H, 4, x, ids, W);
   if (bad >= 0) return bad;
   for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, false);
   if (h0) std::memcpy(hs, h0, sizeof(float) * BH); else std::memset(hs, 0, sizeof(float) * BH);
@@ -206,6 +207,7 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
     float* zf = zi + TBH;
     float* zg = zf + TBH;
     float* zo = zg + TBH;
+    input_step(B, T, d.I, H, 4, x, ids, W, bias, t, gates, TBH);
     for (int g = 0; g < 4; g++) gemm(B, hp, H, s_pk[g], gates + g * TBH + t * BH, H, true);
     for (long n = 0; n < BH; n += SK_VL) {
       const long k = BH - n;
@@ -250,6 +252,8 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
   if (dhT) std::memcpy(dh, dhT, sizeof(float) * BH); else std::memset(dh, 0, sizeof(float) * BH);
   if (dcT) std::memcpy(dc, dcT, sizeof(float) * BH); else std::memset(dc, 0, sizeof(float) * BH);
   for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, true);
+  if (dx)
+    for (int g = 0; g < 4; g++) pack(s_pkW[g], W + g * H, G, H, d.I, true);
   for (int t = T - 1; t >= 0; t--) {
     upstream(dout, B, H, ldo, t, go);
     const float* zi = gates + t * BH;
@@ -281,6 +285,8 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
           std::memcpy(dcn + (long)b * H, dc + (long)b * H, sizeof(float) * H);
         }
     for (int g = 0; g < 4; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pk[g], dhn, H, g > 0);
+    if (dx)
+      for (int g = 0; g < 4; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pkW[g], dx + (long)t * d.I, (long)T * d.I, g > 0);
     if (mask)
       for (int b = 0; b < B; b++)
         if (!row_valid(mask, T, b, t)) std::memcpy(dhn + (long)b * H, dh + (long)b * H, sizeof(float) * H);
@@ -292,7 +298,7 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
   const long TB = (long)T * B;
   const float* hsT = transposed(TB, H, hs);
   for (int g = 0; g < 4; g++) weight_grad_AtD(TB, H, hsT, dZ + g * TBH, dU + g * H, G);
-  input_grads(B, T, d.I, H, 4, x, ids, W, dZ, dx, dW, db);
+  input_grads(B, T, d.I, H, 4, x, ids, W, dZ, nullptr, dW, db);
 }
 
 // ---------------------------------------------------------------- GRU
@@ -302,7 +308,7 @@ static inline long gru_forward(SeqDims d, const float* x, const int32_t* ids, co
                                float* hs) {
   const int B = d.B, T = d.T, H = d.H, G = 3 * H;
   const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
-  const long bad = input_projection(B, T, d.I, H, 3, x, ids, W, bias, gates);
+  const long bad = input_prepare(B, T, d.I, H, 3, x, ids, W);
   if (bad >= 0) return bad;
   for (int g = 0; g < 3; g++) pack(s_pk[g], U + g * H, G, H, H, false);
   if (h0) std::memcpy(hs, h0, sizeof(float) * BH); else std::memset(hs, 0, sizeof(float) * BH);
@@ -313,6 +319,7 @@ static inline long gru_forward(SeqDims d, const float* x, const int32_t* ids, co
     float* zr = zz + TBH;
     float* zh = zr + TBH;
     float* rh = zh + TBH;
+    input_step(B, T, d.I, H, 3, x, ids, W, bias, t, gates, TBH);
     gemm(B, hp, H, s_pk[0], zz, H, true);
     gemm(B, hp, H, s_pk[1], zr, H, true);
     for (long n = 0; n < BH; n += SK_VL) {
@@ -355,6 +362,8 @@ static inline void gru_backward(SeqDims d, const float* x, const int32_t* ids, c
   float* go = s_f.get((size_t)BH);
   if (dhT) std::memcpy(dh, dhT, sizeof(float) * BH); else std::memset(dh, 0, sizeof(float) * BH);
   for (int g = 0; g < 3; g++) pack(s_pk[g], U + g * H, G, H, H, true);
+  if (dx)
+    for (int g = 0; g < 3; g++) pack(s_pkW[g], W + g * H, G, H, d.I, true);
   auto zero_masked = [&](float* blk, int t) {
     if (mask)
       for (int b = 0; b < B; b++)
@@ -389,6 +398,8 @@ static inline void gru_backward(SeqDims d, const float* x, const int32_t* ids, c
     zero_masked(dr, t);
     gemm(B, dz, H, s_pk[0], dhp, H, true);
     gemm(B, dr, H, s_pk[1], dhp, H, true);
+    if (dx)
+      for (int g = 0; g < 3; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pkW[g], dx + (long)t * d.I, (long)T * d.I, g > 0);
     if (mask)
       for (int b = 0; b < B; b++)
         if (!row_valid(mask, T, b, t)) std::memcpy(dhp + (long)b * H, dh + (long)b * H, sizeof(float) * H);
@@ -400,7 +411,7 @@ static inline void gru_backward(SeqDims d, const float* x, const int32_t* ids, c
   weight_grad_AtD(TB, H, hsT, dZ, dU, G);
   weight_grad_AtD(TB, H, hsT, dZ + TBH, dU + H, G);
   weight_grad_AtD(TB, H, transposed(TB, H, gates + 3 * TBH), dZ + 2 * TBH, dU + 2 * H, G);
-  input_grads(B, T, d.I, H, 3, x, ids, W, dZ, dx, dW, db);
+  input_grads(B, T, d.I, H, 3, x, ids, W, dZ, nullptr, dW, db);
 }
 
 // ---------------------------------------------------------------- dense + softmax + cross-entropy

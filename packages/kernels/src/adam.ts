@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 
 /** A named tensor as tf.Optimizer passes it (tfjs-core's NamedTensor, not re-exported by tfjs). */
 type NamedTensor = { name: string; tensor: tf.Tensor };
+import { fromF32, readF32 } from './data.js';
 import { requireAddon } from './native.js';
 
 /** Options for {@link FusedAdamOptimizer}; defaults are tf.train.adam's. */
@@ -72,12 +73,10 @@ export class FusedAdamOptimizer extends tf.Optimizer {
           slot = { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
           this.slots.set(name, slot);
         }
-        // A copy: on the cpu backend dataSync() returns the variable's own storage.
-        const p = Float32Array.from(variable.dataSync() as Float32Array);
-        const g = grad.dataSync();
-        addon.adamUpdate(p, g instanceof Float32Array ? g : Float32Array.from(g as ArrayLike<number>), slot.m, slot.v,
-          this.learningRate, this.beta1, this.beta2, this.epsilon, corr1, corr2);
-        variable.assign(tf.tensor(p, variable.shape, 'float32'));
+        // A copy: the current values may be a tensor's storage (cpu backend) or a cached read.
+        const p = readF32(variable).slice();
+        addon.adamUpdate(p, readF32(grad), slot.m, slot.v, this.learningRate, this.beta1, this.beta2, this.epsilon, corr1, corr2);
+        variable.assign(fromF32(p, variable.shape));
       }
     });
     this.incrementIterations();

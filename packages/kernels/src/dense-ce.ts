@@ -5,12 +5,8 @@
  * the logits are never materialised as tensors during training.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fromF32, readF32, readI32 } from './data.js';
 import { requireAddon } from './native.js';
-
-function f32(t: tf.Tensor): Float32Array {
-  const d = t.dataSync();
-  return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
-}
 
 /** Options for {@link denseSoftmaxCrossEntropy}. */
 export interface DenseCrossEntropyOptions {
@@ -46,19 +42,19 @@ export function denseSoftmaxCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias
   const inputs: tf.Tensor[] = [h, kernel, bias, labels, ...(opts.mask ? [opts.mask] : [])];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [ht, kt, bt, lt, mt] = args as tf.Tensor[];
-    const hd = f32(ht!);
-    const W = f32(kt!);
-    const ld = lt!.dtype === 'int32' ? (lt!.dataSync() as Int32Array) : Int32Array.from(lt!.dataSync() as ArrayLike<number>);
-    const w = opts.mask ? f32(mt!) : null;
+    const hd = readF32(ht!);
+    const W = readF32(kt!);
+    const ld = readI32(lt!);
+    const w = opts.mask ? readF32(mt!) : null;
     const probs = new Float32Array(N * V);
-    const loss = addon.denseSoftmaxCeForward(N, H, V, hd, W, f32(bt!), ld, w, probs);
+    const loss = addon.denseSoftmaxCeForward(N, H, V, hd, W, readF32(bt!), ld, w, probs);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const scale = dy.dataSync()[0]!;
       const dh = new Float32Array(N * H);
       const dW = new Float32Array(H * V);
       const db = new Float32Array(V);
       addon.denseSoftmaxCeBackward(N, H, V, hd, W, probs, ld, w, scale, dh, dW, db);
-      const grads = [tf.tensor(dh, ht!.shape), tf.tensor2d(dW, [H, V]), tf.tensor1d(db), tf.zeros(lt!.shape)];
+      const grads = [fromF32(dh, ht!.shape), fromF32(dW, [H, V]), fromF32(db, [V]), tf.zeros(lt!.shape)];
       if (opts.mask) grads.push(tf.zeros(mt!.shape));
       return grads;
     };

@@ -12,6 +12,7 @@
  * has to be disposed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fromF32, readF32, readI32 } from './data.js';
 import { requireAddon } from './native.js';
 import type { SequenceOptions, SequenceResult } from './types.js';
 
@@ -60,25 +61,6 @@ function checkInputs(fn: string, kind: Kind, x: tf.Tensor, kernel: tf.Tensor2D, 
   return { B, T, I, H, ids };
 }
 
-function f32(t: tf.Tensor): Float32Array {
-  const d = t.dataSync();
-  return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
-}
-
-// Weights read back from the backend, keyed by their immutable data buffer (a tfjs `dataId`;
-// assigning a variable gives it a new one), so generation — one step per call with the same
-// weights — does not copy every weight matrix out of the backend for each character.
-const weightCache = new WeakMap<object, Float32Array>();
-function weights(t: tf.Tensor): Float32Array {
-  const key = (t as unknown as { dataId: object }).dataId;
-  let v = weightCache.get(key);
-  if (!v) {
-    v = f32(t);
-    weightCache.set(key, v);
-  }
-  return v;
-}
-
 function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D, opts: SequenceOptions = {}): SequenceResult {
   const addon = requireAddon(fn);
   const d = checkInputs(fn, kind, x, kernel, rk, bias, opts);
@@ -93,20 +75,20 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   const inputs = [x, kernel, rk, bias, ...optional.map((o) => o.t)];
 
   // The whole forward pass, once.
-  const xs = d.ids ? null : f32(x);
-  const ids = d.ids ? (x.dataSync() as Int32Array) : null;
-  const W = weights(kernel);
-  const U = weights(rk);
-  const bv = weights(bias);
-  const mask = opts.mask ? f32(opts.mask) : null;
+  const xs = d.ids ? null : readF32(x);
+  const ids = d.ids ? readI32(x) : null;
+  const W = readF32(kernel);
+  const U = readF32(rk);
+  const bv = readF32(bias);
+  const mask = opts.mask ? readF32(opts.mask) : null;
   const out = new Float32Array(B * T * H);
   const gates = new Float32Array(4 * B * T * H);
   const hs = new Float32Array((T + 1) * BH);
   const cs = kind === 'lstm' ? new Float32Array((T + 1) * BH) : null;
   if (kind === 'lstm') {
-    addon.lstmForward(B, T, I, H, xs, ids, W, U, bv, mask, opts.h0 ? f32(opts.h0) : null, opts.c0 ? f32(opts.c0) : null, out, gates, hs, cs!);
+    addon.lstmForward(B, T, I, H, xs, ids, W, U, bv, mask, opts.h0 ? readF32(opts.h0) : null, opts.c0 ? readF32(opts.c0) : null, out, gates, hs, cs!);
   } else {
-    addon.gruForward(B, T, I, H, xs, ids, W, U, bv, mask, opts.h0 ? f32(opts.h0) : null, out, gates, hs);
+    addon.gruForward(B, T, I, H, xs, ids, W, U, bv, mask, opts.h0 ? readF32(opts.h0) : null, out, gates, hs);
   }
 
   // The whole BPTT for upstream gradients of the outputs, h_T or c_T (absent ones are zero).
@@ -119,10 +101,10 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
     const dc0 = kind === 'lstm' ? new Float32Array(BH) : null;
     if (kind === 'lstm') addon.lstmBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, cs!, dOut, dhT, dcT, dx, dW, dU, db, dh0, dc0);
     else addon.gruBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, dOut, dhT, dx, dW, dU, db, dh0);
-    const grads: tf.Tensor[] = [dx ? tf.tensor3d(dx, [B, T, I]) : tf.zeros(x.shape), tf.tensor2d(dW, [I, G]), tf.tensor2d(dU, [H, G]), tf.tensor1d(db)];
+    const grads: tf.Tensor[] = [dx ? fromF32(dx, [B, T, I]) : tf.zeros(x.shape), fromF32(dW, [I, G]), fromF32(dU, [H, G]), fromF32(db, [G])];
     for (const o of optional) {
-      if (o.name === 'h0') grads.push(tf.tensor2d(dh0, [B, H]));
-      else if (o.name === 'c0') grads.push(tf.tensor2d(dc0!, [B, H]));
+      if (o.name === 'h0') grads.push(fromF32(dh0, [B, H]));
+      else if (o.name === 'c0') grads.push(fromF32(dc0!, [B, H]));
       else grads.push(tf.zeros(o.t.shape)); // the mask is not differentiable
     }
     return grads;
@@ -135,14 +117,14 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
     tf.customGrad((..._args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
       value: value(),
       gradFunc: (dy: tf.Tensor) => {
-        const g = f32(dy);
+        const g = readF32(dy);
         return backward(which === 'out' ? g : null, which === 'h' ? g : null, which === 'c' ? g : null);
       },
     }))(...inputs);
-  const outputs = op(() => tf.tensor3d(out, [B, T, H]), 'out') as tf.Tensor3D;
-  const h = op(() => tf.tensor2d(hs.slice(T * BH), [B, H]), 'h') as tf.Tensor2D;
+  const outputs = op(() => fromF32(out, [B, T, H]), 'out') as tf.Tensor3D;
+  const h = op(() => fromF32(hs.slice(T * BH), [B, H]), 'h') as tf.Tensor2D;
   if (kind === 'gru') return { outputs, h };
-  const c = op(() => tf.tensor2d(cs!.slice(T * BH), [B, H]), 'c') as tf.Tensor2D;
+  const c = op(() => fromF32(cs!.slice(T * BH), [B, H]), 'c') as tf.Tensor2D;
   return { outputs, h, c };
 }
 
