@@ -1,4 +1,4 @@
-// pnpm bench data [--rows N] [--runs N] [--window N] [--compare-danfo N]
+// pnpm bench data [--rows N] [--runs N] [--window N] [--heap MB] [--compare-danfo N]
 //
 // Generates a newest-first CSV of N rows (default 1,000,000) and 6 columns (Date + OHLC + Volume)
 // in a temp dir, then — in a fresh child process per run, so peak memory is that of the pipeline
@@ -96,10 +96,11 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-function measure(file, window, mode, runs) {
+function measure(file, window, mode, runs, heapMB) {
   const results = [];
+  const nodeFlags = heapMB ? [`--max-old-space-size=${heapMB}`] : [];
   for (let r = 0; r < runs; r++) {
-    const c = spawnSync(process.execPath, [self, '--child', file, '--window', String(window), '--mode', mode], {
+    const c = spawnSync(process.execPath, [...nodeFlags, self, '--child', file, '--window', String(window), '--mode', mode], {
       encoding: 'utf8',
       cwd: path.dirname(self), // resolves @seqcast/data through the bench package
       maxBuffer: 1 << 20,
@@ -121,6 +122,7 @@ export async function run(argv) {
       runs: { type: 'string', default: '3' },
       window: { type: 'string', default: '60' },
       'compare-danfo': { type: 'string' },
+      heap: { type: 'string' }, // cap the child's V8 heap (MB) to prove the pipeline fits
       json: { type: 'boolean' },
     },
     strict: true,
@@ -135,8 +137,9 @@ export async function run(argv) {
     await generate(file, rows);
     const genMs = performance.now() - tg;
     const sizeMB = statSync(file).size / 2 ** 20;
-    const seq = measure(file, window, 'seqcast', runs);
-    const out = { suite: 'data', rows, columns: 6, fileMB: +sizeMB.toFixed(1), window, runs, node: process.version, generateMs: Math.round(genMs), seqcast: seq };
+    const heapMB = values.heap ? Number(values.heap) : undefined;
+    const seq = measure(file, window, 'seqcast', runs, heapMB);
+    const out = { suite: 'data', rows, columns: 6, fileMB: +sizeMB.toFixed(1), window, runs, heapLimitMB: heapMB ?? null, node: process.version, generateMs: Math.round(genMs), seqcast: seq };
     if (values['compare-danfo']) {
       const n = Number(values['compare-danfo']);
       const small = path.join(dir, 'small.csv');
@@ -149,7 +152,7 @@ export async function run(argv) {
     const line = (label, r) =>
       `${label.padEnd(28)} ${f(r.readMs).padStart(9)} ${f(r.prepareMs ?? r.sortMs).padStart(12)} ${f(r.totalMs).padStart(9)} ${f(r.cpuMs).padStart(9)} ${f(r.maxRssMB).padStart(10)} ${f(r.peakHeapMB).padStart(8)}`;
     if (!values.json) {
-      console.log(`data bench: ${rows.toLocaleString('en')} rows x 6 columns (${sizeMB.toFixed(1)} MB, newest-first, dates), window ${window}, median of ${runs} fresh processes`);
+      console.log(`data bench: ${rows.toLocaleString('en')} rows x 6 columns (${sizeMB.toFixed(1)} MB, newest-first, dates), window ${window}, median of ${runs} fresh processes${heapMB ? `, V8 heap capped at ${heapMB} MB` : ''}`);
       console.log(`${'pipeline'.padEnd(28)} ${'read ms'.padStart(9)} ${'scale+win ms'.padStart(12)} ${'total ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'maxRSS MB'.padStart(10)} ${'heap MB'.padStart(8)}`);
       console.log(line('seqcast readCsv+prepare', seq));
       console.log(`  -> ${seq.rows} rows (${seq.order}), ${seq.windows} windows; total includes module import (${f(seq.importMs)} ms)`);
