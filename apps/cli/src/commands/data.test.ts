@@ -55,11 +55,15 @@ describe('seqcast data inspect', () => {
   });
 
   it('--newest-first, and human output for a dated file', async () => {
-    const [n, r] = await runAll([
+    const tabbed = file('tabbed.tsv', 'when\tsym\ta\tb\n2020-01-02\tX\t1\t2\n2020-01-01\tX\t3\t4\n');
+    const [n, r, t] = await runAll([
       ['data', 'inspect', '--csv', path.join(SHARED, 'stock_daily.csv'), '--json', '--newest-first'],
       ['data', 'inspect', '--csv', path.join(SHARED, 'daily-total-female-births.csv')],
+      ['data', 'inspect', '--csv', tabbed, '--json', '--delimiter', 'tab', '--date-column', 'none', '--columns', 'b'],
     ]);
     expect((JSON.parse(n!.stdout) as InspectJson).order).toBe('newest-first');
+    const tj = JSON.parse(t!.stdout) as InspectJson & { delimiter: string };
+    expect([tj.columns, tj.dateColumn, tj.order, tj.delimiter, tj.stats.b]).toEqual([['b'], null, 'unknown', '\t', { min: 2, max: 4, mean: 3 }]);
     if (!r) throw new Error('no result');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('rows        365');
