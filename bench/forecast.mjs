@@ -1,4 +1,5 @@
 // pnpm bench forecast [--epochs N] [--seed N] [--data DIR] [--only a,b]
+// pnpm bench forecast --robust [--seeds N] [--epochs N]   (many synthetic series, see robust())
 //
 // Forecast quality under the evaluation protocol (chronological 80/20 split, one-step-ahead
 // rolling origin over every test row, original units, MASE scaled by the training MAE of the
@@ -12,7 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend, setKernelLogger } from '@seqcast/core';
 import { readCsv } from '@seqcast/data';
-import { evaluate, Forecaster, syntheticAR2, syntheticLogisticMap, syntheticTrendSeasonal } from '@seqcast/forecast';
+import {
+  evaluate,
+  Forecaster,
+  gaussian,
+  makeSeries,
+  syntheticAR2,
+  syntheticLogisticMap,
+  syntheticTrendSeasonal,
+} from '@seqcast/forecast';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -36,12 +45,76 @@ function cases(dataDir) {
 const f4 = (v) => (v === undefined ? '-' : v.toFixed(4));
 const fr = (v) => (v === undefined ? '-' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
 
+/** Synthetic families for the robustness run: (rows, normal draws) -> values. */
+const FAMILIES = {
+  randomWalk: (n, g) => { let v = 50; return Array.from({ length: n }, () => (v += g())); },
+  randomWalkDrift: (n, g) => { let v = 50; return Array.from({ length: n }, () => (v += 0.3 + g())); },
+  ar1: (n, g) => { let v = 0; return Array.from({ length: n }, () => (v = 0.8 * v + g()) + 20); },
+  ar1Negative: (n, g) => { let v = 0; return Array.from({ length: n }, () => (v = -0.5 * v + g()) + 20); },
+  whiteNoise: (n, g) => Array.from({ length: n }, () => 5 + g()),
+  ar2: (n, g) => Array.from(syntheticAR2(n, Math.floor((g() + 10) * 1e5)).values.value),
+  trendSeasonal: (n, g) => Array.from(syntheticTrendSeasonal(n, Math.floor((g() + 10) * 1e5)).values.value),
+  seasonalRandomWalk: (n, g) => { let l = 100; return Array.from({ length: n }, (_, t) => (l += g()) + 8 * Math.sin((2 * Math.PI * t) / 12) + 0.5 * g()); },
+  multiplicativeSeason: (n, g) => { let l = 100; return Array.from({ length: n }, (_, t) => (l *= 1.01) * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 12)) * (1 + 0.02 * g())); },
+  arma11: (n, g) => { let v = 0, e = 0; return Array.from({ length: n }, () => { const ne = g(); v = 0.7 * v + ne + 0.5 * e; e = ne; return v + 10; }); },
+  setar: (n, g) => { let v = 0; return Array.from({ length: n }, () => (v = (v > 0 ? 0.9 * v - 0.6 : 0.5 * v + 0.8) + 0.5 * g())); },
+};
+const SEASONAL = new Set(['trendSeasonal', 'seasonalRandomWalk', 'multiplicativeSeason']);
+
+/**
+ * Robustness: every family x lengths 90/150/400/1000 x seeds; for each series the ratio of the
+ * model's MASE to the best baseline's (<= 1 passes the bar). Series the model never saw in design.
+ */
+async function robust(seeds, epochs) {
+  const lengths = [90, 150, 400, 1000];
+  const rows = [];
+  let pass = 0;
+  let total = 0;
+  const ratios = [];
+  for (const [name, gen] of Object.entries(FAMILIES)) {
+    const cells = [];
+    for (const n of lengths) {
+      for (let s = 0; s < seeds; s++) {
+        const series = makeSeries({ value: gen(n, gaussian(1000 * s + n + name.length * 7)) });
+        const m = await Forecaster.fit(series, { target: 'value', season: SEASONAL.has(name) ? 12 : 1, epochs, seed: s });
+        const r = evaluate(m, series);
+        const best = Math.min(...['naive', 'seasonalNaive', 'linear'].filter((k) => r.metrics[k]).map((k) => r.metrics[k].mase));
+        const ratio = r.metrics.model.mase / best;
+        ratios.push(ratio);
+        total++;
+        if (r.beatenBy.length === 0) pass++;
+        cells.push({ rows: n, seed: s, ratio, rnn: m.info.rnn.used });
+        m.dispose();
+      }
+    }
+    rows.push({ family: name, cells });
+    console.log(`${name.padEnd(22)} ${cells.map((c) => c.ratio.toFixed(3) + (c.rnn ? '*' : ' ')).join(' ')}`);
+  }
+  ratios.sort((a, b) => a - b);
+  const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  console.log(`(columns: rows ${lengths.join('/')} x ${seeds} seeds; value = model MASE / best baseline MASE; * = recurrent path kept)`);
+  console.log(`model MASE <= best baseline on ${pass}/${total} series (${((100 * pass) / total).toFixed(1)}%); mean ratio ${mean.toFixed(4)}; median ${ratios[Math.floor(ratios.length / 2)].toFixed(4)}; worst ${ratios[ratios.length - 1].toFixed(3)}`);
+  console.log(JSON.stringify({ suite: 'forecast', mode: 'robust', seeds, epochs, pass, total, meanRatio: mean, worstRatio: ratios[ratios.length - 1], rows }));
+}
+
 export async function run(argv) {
   const { values } = parseArgs({
     args: argv,
-    options: { epochs: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, only: { type: 'string' } },
+    options: {
+      epochs: { type: 'string' },
+      seed: { type: 'string' },
+      data: { type: 'string' },
+      only: { type: 'string' },
+      robust: { type: 'boolean' },
+      seeds: { type: 'string' },
+    },
     strict: true,
   });
+  if (values.robust) {
+    setKernelLogger(null);
+    await initBackend();
+    return robust(Number(values.seeds ?? 4), values.epochs === undefined ? 30 : Number(values.epochs));
+  }
   const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   const dataDir = path.resolve(values.data ?? path.join(here, '../../shared/data'));

@@ -182,6 +182,8 @@ const key = (c: Candidate) => `${c.base}:${String(c.lambda)}${c.ar ? ':ar' : ''}
  * more often, and losing is what the protocol forbids.
  */
 const MARGIN = 0.2;
+/** Fewest validation rows that may decide to keep the recurrent path (fewer cannot tell). */
+const MIN_GATE_ROWS = 20;
 
 /**
  * Choose (base, ridge penalty) for one horizon column by rolling-origin cross-validation: three
@@ -258,7 +260,7 @@ function selectLinear(
     if (isBaseline(s.c) && (!bestBase || score < bestBase.score - 1e-12)) bestBase = { c: s.c, p: s.p, score };
   }
   if (!best || !bestBase) return { base: 'naive', lambda: null };
-  if (isBaseline(best.c)) return best.c;
+  if (isBaseline(best.c)) return bestBase.c;
   // The candidates that ARE the baselines (naive, seasonal naive, linear AR) win unless another
   // candidate beats the best of them clearly: by MARGIN, and, in a paired comparison on the
   // same validation rows, by more than one standard error. A gain within the noise would only
@@ -431,12 +433,12 @@ export class Forecaster {
         bestEpoch = r.bestEpoch;
         const errRnn = valErrors();
         valMaeWithRnn = meanOf(errRnn);
-        // Kept only for a clear gain on the gate rows: at least minGain relative, and more than
-        // one standard error in a paired comparison.
+        // Kept only for a clear gain on enough gate rows: at least minGain relative, and more
+        // than one standard error in a paired comparison.
         const d = errRnn.map((e, i) => errLinear[i]! - e);
         const md = meanOf(d);
         const se = Math.sqrt(d.reduce((a, b) => a + (b - md) ** 2, 0) / Math.max(1, d.length - 1) / d.length);
-        rnnUsed = bestEpoch > 0 && valMaeWithRnn < valMaeLinear * (1 - minGain) && md > se;
+        rnnUsed = gateData.n >= MIN_GATE_ROWS && bestEpoch > 0 && valMaeWithRnn < valMaeLinear * (1 - minGain) && md > se;
       }
       if (!rnnUsed) {
         // The recurrent path did not earn its place: the model is the linear path, refitted on

@@ -96,6 +96,7 @@ const train: Command = {
     const newestFirst = flags['newest-first'] === true;
     const series = await readSeries(csv, newestFirst);
     const bar = new ProgressBar('forecast');
+    let last: { epoch: number; epochs: number } | undefined;
     const model = await Forecaster.fit(
       series,
       {
@@ -108,8 +109,15 @@ const train: Command = {
         ...(seed !== undefined ? { seed } : {}),
         newestFirst,
       },
-      { onEpoch: (p) => bar.update({ ...p, ...(p.valLoss !== undefined ? { extra: `val ${p.valLoss.toFixed(4)}` } : {}) }) },
+      {
+        onEpoch: (p) => {
+          last = p;
+          bar.update({ ...p, ...(p.valLoss !== undefined ? { extra: `val ${p.valLoss.toFixed(4)}` } : {}) });
+        },
+      },
     );
+    // Early stopping ends before the last epoch: close the redrawn TTY bar's line.
+    if (last && last.epoch < last.epochs && process.stderr.isTTY) process.stderr.write('\n');
     try {
       await model.save(out);
       const i = model.info;
