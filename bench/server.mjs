@@ -10,6 +10,7 @@
 //        next@N, forecast@N         N (default 32) concurrent keep-alive clients
 //        next@1, forecast@1         one client, one request at a time: single-request latency
 //        next@N, forecast@N + train the same while a training job runs in the server
+//        next@N without batching    a second server with --no-batching, for the ratio
 //      Requests cycle through 64 different bodies (different texts / windows), so nothing is
 //      answered from a repeat.
 // Goals (issue 5): p99 <= 50 ms at N clients, <= 100 ms while training. Prints a table, then
@@ -32,11 +33,6 @@ const autocannon = requireFromServer('autocannon');
 
 const TOKEN = `bench-${process.pid}`;
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 async function trainModels(dir) {
   // The lecture models through the CLI (the same code path as `pnpm start`).
   const r = spawnSync(process.execPath, [CLI, 'demo', '--out', dir, '--json'], { encoding: 'utf8', env: { ...process.env, SEQCAST_QUIET: '1' } });
@@ -51,8 +47,8 @@ async function trainModels(dir) {
   return series;
 }
 
-function startServer(modelsDir) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--models', modelsDir, '--port', '0', '--quiet'], {
+function startServer(modelsDir, extra = []) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--models', modelsDir, '--port', '0', '--quiet', ...extra], {
     env: { ...process.env, SEQCAST_TOKEN: TOKEN, SEQCAST_QUIET: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -207,6 +203,23 @@ export async function run(argv) {
     }
     if (training) {
       await fetch(`${url}/v1/jobs/${training}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+      for (const t0 = Date.now(); Date.now() - t0 < 10_000; ) {
+        if ((await json(`${url}/v1/jobs/${training}`)).state !== 'running') break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+    // Side by side: the same next load against a server with request batching switched off.
+    {
+      const plain = await startServer(modelsDir, ['--no-batching']);
+      try {
+        await load(plain.url, next, connections, 2);
+        console.error(`  next @${connections} without batching for ${duration}s ...`);
+        const r = await load(plain.url, next, connections, duration);
+        results.push({ endpoint: 'next (no batching)', ...r, training: false, trainingState: null, goalP99: 50, ok: r.p99 <= 50 && r.errors === 0 });
+      } finally {
+        plain.child.kill('SIGTERM');
+        await new Promise((res) => plain.child.once('exit', res));
+      }
     }
     const header = ['scenario', 'clients', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'goal p99', 'ok'];
     const rows = results.map((r) => [
@@ -232,7 +245,7 @@ export async function run(argv) {
         suite: 'server',
         backend: info.backend,
         durationS: duration,
-        medianP99: median(results.filter((r) => r.connections > 1 && !r.training).map((r) => r.p99)),
+        batchingSpeedup: Math.round((results[0].rps / results.at(-1).rps) * 10) / 10,
         results,
       }),
     );

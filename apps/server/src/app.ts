@@ -85,7 +85,7 @@ function tokenDigest(t: string): Buffer {
 export async function createApp(options: ServerOptions = {}, internals: AppInternals = {}): Promise<SeqcastApp> {
   const opts = resolveOptions(options);
   const { logger, limits } = opts;
-  const registry = new ModelRegistry({ modelsDir: opts.modelsDir, loaders: internals.loaders ?? defaultLoaders, logger });
+  const registry = new ModelRegistry({ modelsDir: opts.modelsDir, loaders: internals.loaders ?? defaultLoaders({ batchNext: opts.batchNext }), logger });
   await registry.scan();
   const store = new JobStore(opts.modelsDir, logger);
   // The worker script is looked up when the first job starts (serving needs no build of it).

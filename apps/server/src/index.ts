@@ -14,7 +14,8 @@ export { jsonLogger, silentLogger, memoryLogger, type Logger, type LogLevel } fr
 export { toProblem, problemType, PROBLEM_CONTENT_TYPE, type Problem } from './problem.js';
 export type { ModelAdapter, CharsAdapter, ForecastAdapter, ModelLoader, InputContract, NextChar } from './models/adapter.js';
 export { ModelRegistry, describeModel, type ServedModel, type ModelDescription } from './models/registry.js';
-export { charsAdapter, forecastAdapter, defaultLoaders } from './models/loaders.js';
+export { charsAdapter, forecastAdapter, defaultLoaders, type LoaderOptions } from './models/loaders.js';
+export { NextBatcher, batchedNextForward } from './models/batch.js';
 export { MODEL_NAME_PATTERN, isValidModelName } from './models/names.js';
 export type { JobRecord, JobState, JobKind } from './jobs/types.js';
 export { JOBS_DIR } from './jobs/store.js';

@@ -51,6 +51,11 @@ export interface ServerOptions {
   workerScript?: string;
   /** How long SIGTERM / close() waits for in-flight requests before cutting them, ms. Default 10000. */
   shutdownTimeoutMs?: number;
+  /**
+   * Answer concurrent `next` requests for a model with one batched forward pass. Same results,
+   * much higher throughput under load. Default true.
+   */
+  batchNext?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -63,6 +68,7 @@ export interface ResolvedOptions {
   logger: Logger;
   workerScript: string | undefined;
   shutdownTimeoutMs: number;
+  batchNext: boolean;
 }
 
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
@@ -108,5 +114,6 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     logger: options.logger === false ? silentLogger : (options.logger ?? (underTest ? silentLogger : jsonLogger())),
     workerScript: options.workerScript,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+    batchNext: options.batchNext ?? true,
   };
 }

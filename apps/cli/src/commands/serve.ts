@@ -14,6 +14,7 @@ export const SERVE_FLAGS = {
   host: { type: 'string' },
   'body-limit': { type: 'string' },
   quiet: { type: 'boolean' },
+  'no-batching': { type: 'boolean' },
 } as const;
 
 /** `npm start -- --port 8080` passes a literal `--` first; accept it. */
@@ -32,6 +33,7 @@ export async function serveFromFlags(flags: Flags, modelsDir: string, io: Io): P
     ...(host !== undefined ? { host } : {}),
     ...(bodyLimit !== undefined ? { bodyLimit } : {}),
     logger: flags.quiet ? false : jsonLogger(process.stderr),
+    batchNext: !flags['no-batching'],
     handleSignals: true,
   });
   const n = server.registry.size;
@@ -42,7 +44,7 @@ export async function serveFromFlags(flags: Flags, modelsDir: string, io: Io): P
 export const serve: Command = {
   name: 'serve',
   summary: 'serve a models directory over HTTP',
-  usage: 'seqcast serve --models DIR [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--quiet]',
+  usage: 'seqcast serve --models DIR [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--quiet] [--no-batching]',
   async run(argv, io) {
     const flags = parseFlags(dropSeparator(argv), SERVE_FLAGS, 'serve');
     await serveFromFlags(flags, requireString(flags, 'models', 'serve'), io);

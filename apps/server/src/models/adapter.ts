@@ -50,8 +50,11 @@ interface AdapterBase {
 /** A character language model. */
 export interface CharsAdapter extends AdapterBase {
   readonly kind: 'chars';
-  /** The `top` most likely next characters after `text`, most likely first. */
-  next(text: string, top: number): NextChar[];
+  /**
+   * The `top` most likely next characters after `text`, most likely first (a promise when
+   * concurrent requests are batched).
+   */
+  next(text: string, top: number): NextChar[] | Promise<NextChar[]>;
   /** `length` characters continuing `prefix` (the continuation only). */
   generate(prefix: string, length: number, options: GenerateOptions): string;
 }

@@ -6,6 +6,12 @@
 import { CharLM } from '@seqcast/core';
 import { Forecaster } from '@seqcast/forecast';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar } from './adapter.js';
+import { NextBatcher } from './batch.js';
+
+export interface LoaderOptions {
+  /** Batch concurrent `next` requests per model (see batch.ts). Default true. */
+  batchNext?: boolean;
+}
 
 function plain(x: unknown): Record<string, unknown> {
   return x && typeof x === 'object' ? (JSON.parse(JSON.stringify(x)) as Record<string, unknown>) : {};
@@ -16,18 +22,20 @@ function plain(x: unknown): Record<string, unknown> {
  *
  * @example
  * const adapter = charsAdapter(await CharLM.load('models/hihello'));
- * adapter.next('hihel', 2);
+ * await adapter.next('hihel', 2);
  */
-export function charsAdapter(lm: CharLM): CharsAdapter {
+export function charsAdapter(lm: CharLM, options: LoaderOptions = {}): CharsAdapter {
+  const batcher = options.batchNext === false ? undefined : new NextBatcher(lm);
   return {
     kind: 'chars',
     input: { kind: 'chars', vocabulary: [...lm.vocabulary.chars] },
     metrics: { ...plain(lm.info), config: plain(lm.config) },
-    next: (text: string, top: number): NextChar[] => lm.next(text, top),
+    next: (text: string, top: number): NextChar[] | Promise<NextChar[]> => (batcher ? batcher.next(text, top) : lm.next(text, top)),
     generate: (prefix: string, length: number, options: GenerateOptions): string => lm.generate(prefix, length, options),
     warmUp: () => {
       const c = lm.vocabulary.chars[0]!;
       lm.next(c, 1);
+      void batcher?.next(c, 1);
       lm.generate(c, 2, { seed: 0 });
     },
     dispose: () => lm.dispose(),
@@ -67,8 +75,15 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
   };
 }
 
-/** The loaders used unless an app is given others. */
-export const defaultLoaders: Record<string, ModelLoader> = {
-  chars: async (dir) => charsAdapter(await CharLM.load(dir)),
-  forecast: async (dir) => forecastAdapter(await Forecaster.load(dir)),
-};
+/**
+ * The loaders used unless an app is given others.
+ *
+ * @example
+ * const registry = new ModelRegistry({ modelsDir: 'models', loaders: defaultLoaders(), logger });
+ */
+export function defaultLoaders(options: LoaderOptions = {}): Record<string, ModelLoader> {
+  return {
+    chars: async (dir) => charsAdapter(await CharLM.load(dir), options),
+    forecast: async (dir) => forecastAdapter(await Forecaster.load(dir)),
+  };
+}

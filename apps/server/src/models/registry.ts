@@ -81,7 +81,7 @@ export interface ModelRegistryOptions {
  * Loads, serves, hot-swaps and deletes the models of one directory.
  *
  * @example
- * const registry = new ModelRegistry({ modelsDir: 'models', loaders: defaultLoaders, logger: silentLogger });
+ * const registry = new ModelRegistry({ modelsDir: 'models', loaders: defaultLoaders(), logger: silentLogger });
  * await registry.scan();
  * (await registry.get('hihello')).adapter.kind;   // 'chars'
  */
