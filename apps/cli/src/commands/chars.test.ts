@@ -80,7 +80,9 @@ describe('seqcast chars (hihello)', () => {
     const a = runCli(args);
     expect(a.code).toBe(0);
     expect(lastLine(a.stdout)).toMatch(/^[ehilo]{10}$/);
-    expect(runCli(args).stdout).toBe(a.stdout);
+    const b = runCli(args);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
   });
 });
 
