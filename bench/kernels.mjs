@@ -31,18 +31,26 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Median ms of `fn` over `n` runs after `warm` warm-up runs (stops early past `budgetMs`). */
+/**
+ * Median wall ms of `fn` over `n` runs after `warm` warm-up runs (stops early past `budgetMs`),
+ * and the median process CPU ms of the same runs (on a shared machine, CPU time is the steadier
+ * measure of the work done; wall time is what the PyTorch scripts report).
+ */
 function timeIt(fn, { warm = 2, n = 20, budgetMs = 20_000 } = {}) {
   for (let i = 0; i < warm; i++) fn();
   const times = [];
+  const cpu = [];
   const start = performance.now();
   for (let i = 0; i < n; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     if (performance.now() - start > budgetMs && times.length >= 2) break;
   }
-  return { ms: median(times), runs: times.length };
+  return { ms: median(times), cpuMs: median(cpu), runs: times.length };
 }
 
 function log(line) {
@@ -330,7 +338,7 @@ export async function run(argv) {
     const rnnOnly = w.fusedRnnOnly ? timeIt(w.fusedRnnOnly, { warm: 3, n: Math.ceil(30 * scale) }) : null;
     const layers = timeIt(w.layers, { warm: 2, n: Math.ceil(15 * scale), budgetMs: 8000 });
     const t = torch ? runAnchor('torch_long_char.py', [String(quick ? 100 : 300)], /ms\/epoch=([\d.]+)/) : null;
-    const r = { name: 'long-char', msPerEpoch: fused?.ms ?? layers.ms, unit: 'ms/epoch', fusedMs: fused?.ms ?? null, fusedRnnOnlyMs: rnnOnly?.ms ?? null, tfjsLayersMs: layers.ms, torchMs: t?.value ?? null };
+    const r = { name: 'long-char', msPerEpoch: fused?.ms ?? layers.ms, unit: 'ms/epoch', fusedMs: fused?.ms ?? null, fusedCpuMs: fused?.cpuMs ?? null, fusedRnnOnlyMs: rnnOnly?.ms ?? null, tfjsLayersMs: layers.ms, torchMs: t?.value ?? null };
     results.push(r);
     rows.push(['long-char', 'ms/epoch', fused?.ms, layers.ms, t?.value, false, rnnOnly?.ms]);
   }
@@ -341,7 +349,7 @@ export async function run(argv) {
     const layers = timeIt(w.layers, { warm: 2, n: Math.ceil(20 * scale), budgetMs: 8000 });
     const csv = path.join(shared, 'data', 'stock_daily.csv');
     const t = torch && existsSync(csv) ? runAnchor('torch_stock.py', [csv, String(quick ? 200 : 500)], /ms\/iter=([\d.]+)/) : null;
-    results.push({ name: 'stock', msPerIter: fused?.ms ?? layers.ms, unit: 'ms/iter', fusedMs: fused?.ms ?? null, tfjsLayersMs: layers.ms, torchMs: t?.value ?? null });
+    results.push({ name: 'stock', msPerIter: fused?.ms ?? layers.ms, unit: 'ms/iter', fusedMs: fused?.ms ?? null, fusedCpuMs: fused?.cpuMs ?? null, tfjsLayersMs: layers.ms, torchMs: t?.value ?? null });
     rows.push(['stock', 'ms/iter', fused?.ms, layers.ms, t?.value, false]);
   }
   if (want('charlm-h128')) {
@@ -354,7 +362,7 @@ export async function run(argv) {
     const txt = path.join(shared, 'data', 'republic_clean.txt');
     const t = torch && existsSync(txt) ? runAnchor('torch_charlm.py', [txt, '128', String(quick ? 5 : 15), '1'], /chars\/s=([\d.]+)/) : null;
     const cps = (ms) => (ms ? (chars * 1000) / ms : null);
-    results.push({ name: 'charlm-h128', charsPerSec: cps(fused?.ms ?? layers.ms), unit: 'chars/s', fusedCharsPerSec: cps(fused?.ms), tfjsLayersCharsPerSec: cps(layers.ms), torchCharsPerSec: t?.value ?? null });
+    results.push({ name: 'charlm-h128', charsPerSec: cps(fused?.ms ?? layers.ms), unit: 'chars/s', fusedCharsPerSec: cps(fused?.ms), fusedCpuCharsPerSec: cps(fused?.cpuMs), tfjsLayersCharsPerSec: cps(layers.ms), torchCharsPerSec: t?.value ?? null });
     rows.push(['charlm-h128', 'chars/s', cps(fused?.ms), cps(layers.ms), t?.value, true]);
   }
   const inference = {};
@@ -387,6 +395,9 @@ export async function run(argv) {
   pr(head);
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   lines.forEach(pr);
+  const cpuNotes = results.filter((r) => r.fusedCpuMs != null || r.fusedCpuCharsPerSec != null).map((r) =>
+    r.name === 'charlm-h128' ? `${r.name} ${fmt(r.fusedCpuCharsPerSec, 0)} chars/s` : `${r.name} ${fmt(r.fusedCpuMs, 2)} ${r.unit}`);
+  if (cpuNotes.length) console.log(`\nseqcast fused by process CPU time (steadier on a shared machine): ${cpuNotes.join(', ')}`);
   if (inference.tfjs) {
     console.log(`\nnext-char with the tfjs seam (tfjs ops, same weights): ${fmt(inference.tfjs.nextCharMs, 1)} ms; tfjs-layers predict: ${fmt(inference.layersPredictMs, 1)} ms`);
   }

@@ -6,6 +6,9 @@
 #include <cstddef>
 #include <cstring>
 #include <vector>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #if defined(__AVX512F__)
 #define SK_VL 16
@@ -99,6 +102,21 @@ static inline void micro(int kc, const float* __restrict A, long lda, const floa
       storeu(cp + SK_VL, c1[r]);
     }
   } else {
+#if defined(__AVX512F__)
+    // Partial panel: masked loads/stores instead of a scalar tail.
+    const __mmask16 m0 = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
+    const __mmask16 m1 = nc > 16 ? (__mmask16)((1u << (nc - 16)) - 1) : (__mmask16)0;
+    for (int r = 0; r < M; r++) {
+      float* cp = C + r * ldc;
+      __m512 a0 = (__m512)c0[r], a1 = (__m512)c1[r];
+      if (acc) {
+        a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m0, cp));
+        a1 = _mm512_add_ps(a1, _mm512_maskz_loadu_ps(m1, cp + 16));
+      }
+      _mm512_mask_storeu_ps(cp, m0, a0);
+      _mm512_mask_storeu_ps(cp + 16, m1, a1);
+    }
+#else
     float tmp[SK_NR];
     for (int r = 0; r < M; r++) {
       float* cp = C + r * ldc;
@@ -109,6 +127,7 @@ static inline void micro(int kc, const float* __restrict A, long lda, const floa
       else
         for (int j = 0; j < nc; j++) cp[j] = tmp[j];
     }
+#endif
   }
 }
 

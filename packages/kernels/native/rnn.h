@@ -55,15 +55,27 @@ static inline vf vtanh(vf x) { return 1.0f - 2.0f / (1.0f + vexp(2.0f * x)); }
 // Loads/stores of the last, partial vector of a block go through a zero-padded buffer.
 static inline vf loadn(const float* p, long cnt) {
   if (cnt >= SK_VL) return loadu(p);
+#if defined(__AVX512F__)
+  return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << cnt) - 1), p);
+#else
   float t[SK_VL] = {0};
   std::memcpy(t, p, sizeof(float) * cnt);
   return loadu(t);
+#endif
 }
 static inline void storen(float* p, vf v, long cnt) {
   if (cnt >= SK_VL) return storeu(p, v);
+#if defined(__AVX512F__)
+  _mm512_mask_storeu_ps(p, (__mmask16)((1u << cnt) - 1), (__m512)v);
+#else
   float t[SK_VL];
   storeu(t, v);
   std::memcpy(p, t, sizeof(float) * cnt);
+#endif
+}
+// Short row copies (H floats) without a libc call per row.
+static inline void copy_row(float* __restrict dst, const float* __restrict src, long n) {
+  for (long k = 0; k < n; k += SK_VL) storen(dst + k, loadn(src + k, n - k), n - k);
 }
 
 // Internal layout (time-major, gate-major) so that every element-wise loop runs over one
@@ -109,9 +121,37 @@ static inline void input_step(int B, int T, int I, int H, int ng, const float* x
         for (int j = 0; j < H; j++) zr[j] = w[j] + bb[j];
       }
     } else {
-      for (int b = 0; b < B; b++) std::memcpy(z + (long)b * H, bias + g * H, sizeof(float) * H);
-      gemm(B, x + (long)t * I, (long)T * I, s_pkW[g], z, H, true);
+      for (int b = 0; b < B; b++) copy_row(z + (long)b * H, bias + g * H, H);
+      if (x) gemm(B, x + (long)t * I, (long)T * I, s_pkW[g], z, H, true);  // x == null: bias only
     }
+  }
+}
+
+// Narrow layers (H not a multiple of the panel width) run all gates as ONE matrix product per
+// step into a row-major [B, G] buffer, then spread it into the gate blocks: a quarter of the
+// kernel calls and far less panel padding than one product per gate.
+static inline bool combined_gates(int H) { return H % SK_NR != 0; }
+static thread_local Packed s_pkU, s_pkX;
+static thread_local Scratch s_row;
+
+// Z_g[t][b] += row[b, g*H : (g+1)*H] for all gates.
+static inline void spread_add(int B, int H, int ng, const float* row, float* Z, long TBH, int t) {
+  const long G = (long)ng * H;
+  for (int g = 0; g < ng; g++) {
+    float* z = Z + g * TBH + (long)t * B * H;
+    for (int b = 0; b < B; b++) {
+      const float* r = row + b * G + g * H;
+      float* zr = z + (long)b * H;
+      for (int j = 0; j < H; j++) zr[j] += r[j];
+    }
+  }
+}
+// row[b, g*H : (g+1)*H] = Z_g[t][b] for all gates.
+static inline void gather_rows(int B, int H, int ng, const float* Z, long TBH, int t, float* row) {
+  const long G = (long)ng * H;
+  for (int g = 0; g < ng; g++) {
+    const float* z = Z + g * TBH + (long)t * B * H;
+    for (int b = 0; b < B; b++) copy_row(row + b * G + g * H, z + (long)b * H, H);
   }
 }
 
@@ -179,7 +219,7 @@ static inline void upstream(const float* dout, int B, int H, long ldo, int t, fl
     std::memset(go, 0, sizeof(float) * B * H);
     return;
   }
-  for (int b = 0; b < B; b++) std::memcpy(go + (long)b * H, dout + (size_t)b * ldo + (size_t)t * H, sizeof(float) * H);
+  for (int b = 0; b < B; b++) copy_row(go + (long)b * H, dout + (size_t)b * ldo + (size_t)t * H, H);
 }
 
 struct SeqDims {
@@ -193,9 +233,16 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
                                 float* gates, float* hs, float* cs) {
   const int B = d.B, T = d.T, H = d.H, G = 4 * H;
   const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
-  const long bad = input_prepare(B, T, d.I, H, 4, x, ids, W);
+  const bool comb = combined_gates(H);
+  const long bad = comb ? input_prepare(B, T, d.I, H, 4, nullptr, ids, W) : input_prepare(B, T, d.I, H, 4, x, ids, W);
   if (bad >= 0) return bad;
-  for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, false);
+  float* row = comb ? s_row.get((size_t)B * G) : nullptr;
+  if (comb) {
+    pack(s_pkU, U, G, H, G, false);
+    if (x) pack(s_pkX, W, G, d.I, G, false);
+  } else {
+    for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, false);
+  }
   if (h0) std::memcpy(hs, h0, sizeof(float) * BH); else std::memset(hs, 0, sizeof(float) * BH);
   if (c0) std::memcpy(cs, c0, sizeof(float) * BH); else std::memset(cs, 0, sizeof(float) * BH);
   for (int t = 0; t < T; t++) {
@@ -207,8 +254,16 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
     float* zf = zi + TBH;
     float* zg = zf + TBH;
     float* zo = zg + TBH;
-    input_step(B, T, d.I, H, 4, x, ids, W, bias, t, gates, TBH);
-    for (int g = 0; g < 4; g++) gemm(B, hp, H, s_pk[g], gates + g * TBH + t * BH, H, true);
+    if (comb) {
+      // bias (+ gathered kernel rows for ids) into the gate blocks; x·W + h·U as one product.
+      input_step(B, T, d.I, H, 4, nullptr, ids, W, bias, t, gates, TBH);
+      if (x) gemm(B, x + (long)t * d.I, (long)T * d.I, s_pkX, row, G, false);
+      gemm(B, hp, H, s_pkU, row, G, x != nullptr);
+      spread_add(B, H, 4, row, gates, TBH, t);
+    } else {
+      input_step(B, T, d.I, H, 4, x, ids, W, bias, t, gates, TBH);
+      for (int g = 0; g < 4; g++) gemm(B, hp, H, s_pk[g], gates + g * TBH + t * BH, H, true);
+    }
     for (long n = 0; n < BH; n += SK_VL) {
       const long k = BH - n;
       const vf i = vsigmoid(loadn(zi + n, k)), f = vsigmoid(loadn(zf + n, k)), gg = vtanh(loadn(zg + n, k)),
@@ -224,7 +279,7 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
     for (int b = 0; b < B; b++) {
       float* o = out + (size_t)b * ldo + (size_t)t * H;
       if (row_valid(mask, T, b, t)) {
-        std::memcpy(o, hn + (long)b * H, sizeof(float) * H);
+        copy_row(o, hn + (long)b * H, H);
       } else {
         std::memcpy(hn + (long)b * H, hp + (long)b * H, sizeof(float) * H);
         std::memcpy(cn + (long)b * H, cp + (long)b * H, sizeof(float) * H);
@@ -251,9 +306,16 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
   float* go = work + BH;
   if (dhT) std::memcpy(dh, dhT, sizeof(float) * BH); else std::memset(dh, 0, sizeof(float) * BH);
   if (dcT) std::memcpy(dc, dcT, sizeof(float) * BH); else std::memset(dc, 0, sizeof(float) * BH);
-  for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, true);
-  if (dx)
-    for (int g = 0; g < 4; g++) pack(s_pkW[g], W + g * H, G, H, d.I, true);
+  const bool comb = combined_gates(H);
+  float* row = comb ? s_row.get((size_t)B * G) : nullptr;
+  if (comb) {
+    pack(s_pkU, U, G, G, H, true);
+    if (dx) pack(s_pkX, W, G, G, d.I, true);
+  } else {
+    for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, true);
+    if (dx)
+      for (int g = 0; g < 4; g++) pack(s_pkW[g], W + g * H, G, H, d.I, true);
+  }
   for (int t = T - 1; t >= 0; t--) {
     upstream(dout, B, H, ldo, t, go);
     const float* zi = gates + t * BH;
@@ -284,9 +346,15 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
           for (int g = 0; g < 4; g++) std::memset(dZ + g * TBH + t * BH + (long)b * H, 0, sizeof(float) * H);
           std::memcpy(dcn + (long)b * H, dc + (long)b * H, sizeof(float) * H);
         }
-    for (int g = 0; g < 4; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pk[g], dhn, H, g > 0);
-    if (dx)
-      for (int g = 0; g < 4; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pkW[g], dx + (long)t * d.I, (long)T * d.I, g > 0);
+    if (comb) {
+      gather_rows(B, H, 4, dZ, TBH, t, row);
+      gemm(B, row, G, s_pkU, dhn, H, false);
+      if (dx) gemm(B, row, G, s_pkX, dx + (long)t * d.I, (long)T * d.I, false);
+    } else {
+      for (int g = 0; g < 4; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pk[g], dhn, H, g > 0);
+      if (dx)
+        for (int g = 0; g < 4; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pkW[g], dx + (long)t * d.I, (long)T * d.I, g > 0);
+    }
     if (mask)
       for (int b = 0; b < B; b++)
         if (!row_valid(mask, T, b, t)) std::memcpy(dhn + (long)b * H, dh + (long)b * H, sizeof(float) * H);
@@ -339,7 +407,7 @@ static inline long gru_forward(SeqDims d, const float* x, const int32_t* ids, co
     for (int b = 0; b < B; b++) {
       float* o = out + (size_t)b * ldo + (size_t)t * H;
       if (row_valid(mask, T, b, t)) {
-        std::memcpy(o, hn + (long)b * H, sizeof(float) * H);
+        copy_row(o, hn + (long)b * H, H);
       } else {
         std::memcpy(hn + (long)b * H, hp + (long)b * H, sizeof(float) * H);
         std::memset(o, 0, sizeof(float) * H);

@@ -150,6 +150,9 @@ for (const kind of ['lstm', 'gru'] as const) {
   // A larger one: several column panels and row blocks, masks and ids together.
   cases.push({ kind, B: 19, T: 6, I: 21, H: 37, ids: true, mask: true, h0: true, seed: 77 });
   cases.push({ kind, B: 9, T: 5, I: 7, H: 40, ids: false, mask: true, h0: true, seed: 78 });
+  // H a multiple of the panel width: the one-product-per-gate path (narrower layers use one product for all gates).
+  cases.push({ kind, B: 10, T: 4, I: 33, H: 32, ids: false, mask: true, h0: true, seed: 79 });
+  cases.push({ kind, B: 3, T: 3, I: 12, H: 64, ids: true, mask: false, h0: false, seed: 80 });
 }
 
 describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ? ` (${info.isa})` : ` — SKIPPED: ${info.reason}`}`, () => {
