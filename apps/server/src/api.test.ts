@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import { CharLM, tf } from '@seqcast/core';
 import { Forecaster, type Series } from '@seqcast/forecast';
 import { startServer, type RunningServer } from './server.js';
@@ -78,6 +79,17 @@ describe('read endpoints', () => {
       input: { kind: 'forecast', features: FEATURES, target: 'Close', window: fc.info.window, horizon: 2, context: fc.info.context },
     });
     expect(stock!.metrics.metrics).toBeDefined();
+  });
+
+  it('a model directory copied in while running is served on its first request', async () => {
+    await fs.cp(path.join(tmp.dir, 'hihello'), path.join(tmp.dir, 'copied'), { recursive: true });
+    const res = await fetch(`${url}/v1/models/copied`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ name: 'copied', kind: 'chars', version: 1 });
+    const next = (await (await post('/v1/models/copied/next', { text: 'hihel', top: 1 })).json()) as { next: { char: string }[] };
+    expect(next.next[0]!.char).toBe('l');
+    await server.registry.remove('copied');
+    expect((await fetch(`${url}/v1/models/copied`)).status).toBe(404);
   });
 
   it('GET /v1/models/{name} describes one model', async () => {

@@ -181,6 +181,15 @@ describe('lifecycle', () => {
     expect((await fetch(`${url}/health`)).status).toBe(200);
   });
 
+  it('DELETE /v1/models/{name} (with the token) stops serving every version and removes it', async () => {
+    expect((await fetch(`${url}/v1/models/hi2`)).status).toBe(200);
+    const res = await fetch(`${url}/v1/models/hi2`, { method: 'DELETE', headers: auth });
+    expect(res.status).toBe(204);
+    expect((await fetch(`${url}/v1/models/hi2`)).status).toBe(404);
+    expect((await fs.readdir(tmp.dir)).filter((n) => !n.startsWith('.'))).not.toContain('hi2');
+    expect((await fetch(`${url}/v1/models/hi2`, { method: 'DELETE', headers: auth })).status).toBe(404);
+  });
+
   it('a forecast job trains on CSV content and serves forecasts', async () => {
     const series = syntheticStockSeries(300, 3);
     const body = { kind: 'forecast', name: 'stock2', csv: seriesCsv(series), options: { target: 'Close', window: 8, epochs: 3, seed: 1 } };
