@@ -5,12 +5,18 @@
  */
 import { gram, linearPredict, ridgeSolve } from './linear.js';
 
-/** One-step forecasts of y[t + 1] from origins `t` by the last value. */
+/**
+ * One-step forecasts of y[t + 1] from origins `t` by the last value.
+ * @example naiveForecasts(Float64Array.of(1, 2, 3), [1, 2]) // [2, 3]
+ */
 export function naiveForecasts(y: Float64Array, origins: ArrayLike<number>): Float64Array {
   return Float64Array.from(origins, (t) => y[t]!);
 }
 
-/** One-step forecasts of y[t + 1] by the value one season earlier, y[t + 1 - m]. */
+/**
+ * One-step forecasts of y[t + 1] by the value one season earlier, y[t + 1 - m].
+ * @example seasonalNaiveForecasts(Float64Array.of(1, 2, 3, 4), [2, 3], 2) // [2, 3]
+ */
 export function seasonalNaiveForecasts(y: Float64Array, origins: ArrayLike<number>, m: number): Float64Array {
   return Float64Array.from(origins, (t) => y[t + 1 - m]!);
 }
@@ -53,7 +59,10 @@ function design(y: Float64Array, window: number, origins: ArrayLike<number>, cen
   return x;
 }
 
-/** One-step forecasts of y[t + 1] from origins `t` (each needs `window` values up to t). */
+/**
+ * One-step forecasts of y[t + 1] from origins `t` (each needs `window` values up to t).
+ * @example linearARForecasts(fitLinearAR(y, 8, 400), y, [450])
+ */
 export function linearARForecasts(ar: LinearAR, y: Float64Array, origins: ArrayLike<number>): Float64Array {
   const x = design(y, ar.window, origins, ar.center);
   const p = linearPredict(x, ar.window + 1, ar.coef, 1, Array.from({ length: origins.length }, (_, i) => i));

@@ -46,6 +46,7 @@ describe('Forecaster', () => {
         expect(evaluate(again, s).predictions.model).toEqual(r.predictions.model);
         expect(again.info.metrics.validation).toEqual(m.info.metrics.validation);
         expect(await leakedTensors(() => again.forecast(rows, 3))).toBe(0);
+        expect(await leakedTensors(() => evaluate(again, s))).toBe(0);
       } finally {
         again.dispose();
       }

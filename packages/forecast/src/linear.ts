@@ -13,7 +13,10 @@ export interface Gram {
   xty: Float64Array;
 }
 
-/** Accumulate X'X and X'Y for rows `rows` of X [*, k] and Y [*, q]. */
+/**
+ * Accumulate X'X and X'Y for rows `rows` of X [*, k] and Y [*, q] (row-major).
+ * @example const g = gram(x, y, 3, 1, [0, 1, 2, 3]);
+ */
 export function gram(x: Float64Array, y: Float64Array, k: number, q: number, rows: ArrayLike<number>): Gram {
   const xtx = new Float64Array(k * k);
   const xty = new Float64Array(k * q);
@@ -113,7 +116,10 @@ export function ridgeSolve(g: Gram, lambda: number, free: number[] = [], penalty
   return z;
 }
 
-/** Predictions X[rows] · beta, (rows.length x q). */
+/**
+ * Predictions X[rows] · beta, (rows.length x q).
+ * @example linearPredict(x, k, ridgeSolve(gram(x, y, k, 1, rows), 0.1, [k - 1]), 1, rows)
+ */
 export function linearPredict(x: Float64Array, k: number, beta: Float64Array, q: number, rows: ArrayLike<number>): Float64Array {
   const out = new Float64Array(rows.length * q);
   for (let r = 0; r < rows.length; r++) {

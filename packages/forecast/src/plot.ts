@@ -73,7 +73,10 @@ export async function evaluationSvg(report: EvalReport, options: PlotOptions = {
   }
 }
 
-/** Write {@link evaluationSvg} to `file` atomically (temp file + rename). */
+/**
+ * Write {@link evaluationSvg} to `file` atomically (temp file + rename).
+ * @example await writeEvaluationSvg('docs/forecast-cars.svg', evaluate(model, series), { target: 'Sales' });
+ */
 export async function writeEvaluationSvg(file: string, report: EvalReport, options: PlotOptions = {}): Promise<void> {
   const svg = await evaluationSvg(report, options);
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });

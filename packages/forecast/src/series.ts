@@ -19,7 +19,10 @@ export interface SeriesLike {
 /** The full series shape: readCsv's result (@seqcast/data), also produced by the synthetic generators. */
 export type { Series };
 
-/** A column as Float64Array, or a BAD_INPUT error naming the column and what exists. */
+/**
+ * A column as Float64Array, or a BAD_INPUT error naming the column and what exists.
+ * @example column(series, 'Close') // Float64Array, oldest first
+ */
 export function column(series: SeriesLike, name: string, where = 'series'): Float64Array {
   const v = series.values[name];
   if (!v) {

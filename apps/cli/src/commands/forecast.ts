@@ -200,7 +200,8 @@ export function nextDates(dates: string[] | null, steps: number): string[] | nul
   const diffs = tail.slice(1).map((t, i) => Math.round((t - tail[i]!) / 86_400_000)).sort((a, b) => a - b);
   const step = diffs[Math.floor(diffs.length / 2)]!;
   const monthly = diffs.every((d) => d >= 28 && d <= 31);
-  const businessDays = step === 1 && tail.every((t) => ![0, 6].includes(new Date(t).getUTCDay()));
+  // Business days: daily steps, weekend gaps (Friday -> Monday) seen, and no weekend dates.
+  const businessDays = step === 1 && diffs.includes(3) && tail.every((t) => ![0, 6].includes(new Date(t).getUTCDay()));
   const out: string[] = [];
   const d = new Date(tail[tail.length - 1]!);
   const day = d.getUTCDate();
