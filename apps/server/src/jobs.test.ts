@@ -274,6 +274,10 @@ describe('restart', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       await a.close();
+      // What a training process killed mid-save and an interrupted delete leave behind.
+      await fs.mkdir(path.join(dir.dir, 'cut', '.1.tmp-abc123'), { recursive: true });
+      await fs.writeFile(path.join(dir.dir, 'cut', '.1.tmp-abc123', 'weights.bin'), 'partial');
+      await fs.mkdir(path.join(dir.dir, '.deleted-old-1a2b'), { recursive: true });
 
       const b = await startServer({ modelsDir: dir.dir, port: 0, token: TOKEN, logger: false });
       try {
@@ -283,6 +287,8 @@ describe('restart', () => {
         expect(cut).toMatchObject({ state: 'interrupted', name: 'cut', error: { code: 'INTERRUPTED' } });
         expect(cut.epoch).toBeGreaterThanOrEqual(1);
         expect((await fetch(`${b.url}/v1/models/cut`)).status).toBe(404);
+        expect(await fs.readdir(path.join(dir.dir, 'cut'))).toEqual([]);
+        expect(await fs.readdir(dir.dir)).not.toContain('.deleted-old-1a2b');
         // Records are complete JSON files; no temp files are left behind.
         expect((await fs.readdir(path.join(dir.dir, '.jobs'))).sort()).toEqual([`${crashed.id}.json`, `${rec.id}.json`].sort());
       } finally {

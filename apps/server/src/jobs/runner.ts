@@ -62,7 +62,8 @@ export function childProcessRunner(workerScript: string): JobRunner {
     const child: ChildProcess = fork(workerScript, [], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
-      env: process.env,
+      // The training needs no credentials.
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SEQCAST_TOKEN')),
     });
     try {
       if (child.pid !== undefined) os.setPriority(child.pid, TRAINING_NICENESS);

@@ -132,12 +132,29 @@ export class ModelRegistry {
     return { version, dir: path.join(this.opts.modelsDir, name, String(version)) };
   }
 
-  /** Load every model in the directory (models that fail to load are logged and skipped). */
+  /**
+   * Load every model in the directory (models that fail to load are logged and skipped), after
+   * removing what a crash can leave behind: half-written versions (`<name>/.<N>.tmp-*`, from a
+   * training process killed while saving) and half-deleted models (`.deleted-*`).
+   */
   async scan(): Promise<void> {
     await fs.mkdir(this.opts.modelsDir, { recursive: true });
     const entries = await fs.readdir(this.opts.modelsDir, { withFileTypes: true });
     for (const e of entries) {
-      if (e.isDirectory() && isValidModelName(e.name)) await this.refresh(e.name);
+      if (e.isDirectory() && e.name.startsWith('.deleted-')) {
+        await fs.rm(path.join(this.opts.modelsDir, e.name), { recursive: true, force: true });
+      }
+    }
+    for (const e of entries) {
+      if (!e.isDirectory() || !isValidModelName(e.name)) continue;
+      const dir = path.join(this.opts.modelsDir, e.name);
+      for (const sub of await fs.readdir(dir, { withFileTypes: true })) {
+        if (sub.isDirectory() && /^\.[1-9][0-9]*\.tmp-/.test(sub.name)) {
+          this.opts.logger.log('warn', 'removed an unfinished model version', { model: e.name, dir: sub.name });
+          await fs.rm(path.join(dir, sub.name), { recursive: true, force: true });
+        }
+      }
+      await this.refresh(e.name);
     }
   }
 
