@@ -200,6 +200,34 @@ static inline void input_grads(int B, int T, int I, int H, int ng, const float* 
   }
 }
 
+// Weight gradients from row-major dZ rows [T][B][G] (the narrow-layer path): dU = hs^T · dZ,
+// dW = x^T · dZ (or a row scatter for ids), db = column sums — one product each.
+static inline void grads_from_rows(int B, int T, int I, int H, int G, const float* x, const int32_t* ids,
+                                   const float* hsT, const float* rows, float* dU, float* dW, float* db) {
+  const long TB = (long)T * B;
+  pack(s_pk2, rows, G, (int)TB, G, false);
+  gemm(H, hsT, TB, s_pk2, dU, G, false);
+  std::memset(db, 0, sizeof(float) * G);
+  for (long r = 0; r < TB; r++)
+    for (int j = 0; j < G; j++) db[j] += rows[r * G + j];
+  if (ids) {
+    std::memset(dW, 0, sizeof(float) * (size_t)I * G);
+    for (int t = 0; t < T; t++)
+      for (int b = 0; b < B; b++) {
+        float* w = dW + (size_t)ids[(long)b * T + t] * G;
+        const float* r = rows + ((long)t * B + b) * G;
+        for (int j = 0; j < G; j++) w[j] += r[j];
+      }
+    return;
+  }
+  float* xtm = s_a.get((size_t)TB * I);
+  float* xT = s_e.get((size_t)TB * I);
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < T; t++) std::memcpy(xtm + ((long)t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
+  transpose(xtm, I, (int)TB, I, xT, TB);
+  gemm(I, xT, TB, s_pk2, dW, G, false);
+}
+
 // dU block (H columns of a [H, G] matrix, row stride G) = A^T · D, with aT = A^T [H, TB] and D [TB, H].
 static inline void weight_grad_AtD(long TB, int H, const float* aT, const float* D, float* dU, long G) {
   pack(s_pk2, D, H, (int)TB, H, false);
@@ -307,7 +335,7 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
   if (dhT) std::memcpy(dh, dhT, sizeof(float) * BH); else std::memset(dh, 0, sizeof(float) * BH);
   if (dcT) std::memcpy(dc, dcT, sizeof(float) * BH); else std::memset(dc, 0, sizeof(float) * BH);
   const bool comb = combined_gates(H);
-  float* row = comb ? s_row.get((size_t)B * G) : nullptr;
+  float* rows = comb ? s_row.get((size_t)T * B * G) : nullptr;
   if (comb) {
     pack(s_pkU, U, G, G, H, true);
     if (dx) pack(s_pkX, W, G, G, d.I, true);
@@ -347,6 +375,7 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
           std::memcpy(dcn + (long)b * H, dc + (long)b * H, sizeof(float) * H);
         }
     if (comb) {
+      float* row = rows + (long)t * B * G;
       gather_rows(B, H, 4, dZ, TBH, t, row);
       gemm(B, row, G, s_pkU, dhn, H, false);
       if (dx) gemm(B, row, G, s_pkX, dx + (long)t * d.I, (long)T * d.I, false);
@@ -365,6 +394,10 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
   if (dc0) std::memcpy(dc0, dc, sizeof(float) * BH);
   const long TB = (long)T * B;
   const float* hsT = transposed(TB, H, hs);
+  if (comb) {
+    grads_from_rows(B, T, d.I, H, G, x, ids, hsT, rows, dU, dW, db);
+    return;
+  }
   for (int g = 0; g < 4; g++) weight_grad_AtD(TB, H, hsT, dZ + g * TBH, dU + g * H, G);
   input_grads(B, T, d.I, H, 4, x, ids, W, dZ, nullptr, dW, db);
 }
