@@ -186,9 +186,10 @@ const MARGIN = 0.2;
 const MIN_GATE_ROWS = 20;
 
 /**
- * Choose (base, ridge penalty) for one horizon column by rolling-origin cross-validation: three
- * consecutive validation blocks over the last 30% of the training origins, each scored by a fit on
- * the origins before it. Score = mean absolute error (the protocol's metrics are MAE-based).
+ * Choose the linear path for one horizon column by rolling-origin cross-validation: five
+ * consecutive validation blocks over the last half of the training origins, each scored by a fit
+ * on the origins before it. Score = mean absolute error (the protocol's metrics are MAE-based).
+ * Candidates: each base alone, each base + ridge over every penalty, and the linear AR.
  */
 function selectLinear(
   x: Float64Array,
@@ -290,7 +291,7 @@ function solveLinear(
     const c = chosen[h]!;
     if (c.lambda === null) continue;
     const y = targets[c.base];
-    const yh = new Float64Array(rows.length ? Math.max(...rows) + 1 : 0);
+    const yh = new Float64Array(rows.length ? rows[rows.length - 1]! + 1 : 0); // rows ascend
     for (const r of rows) yh[r] = y[r * H + h]!;
     const beta = ridgeSolve(gram(x, yh, K1, 1, rows), c.lambda, [K], nO, c.ar ? arExcluded : []);
     for (let a = 0; a < K; a++) kernel[a * H + h] = beta[a]!;
@@ -373,15 +374,13 @@ export class Forecaster {
     const chosen = range(0, horizon).map((h) => selectLinear(x, K1, targets, horizon, h, nO, bases, arExcluded));
     const chosenBases = chosen.map((c) => c.base);
     const chosenTargets = buildTargets(spec, y, origins, chosenBases);
-    const targetsByChoice = {} as Record<Base, Float64Array>;
-    for (const b of bases) targetsByChoice[b] = targets[b];
 
     // 2. Validation split of the training origins: the last `validation` share validates.
     const nVal = Math.max(1, Math.round(nO * validation));
     const valFirst = nO - nVal;
     const innerRows = range(0, Math.max(1, valFirst - horizon + 1));
     const valRows = range(valFirst, nO);
-    const inner = solveLinear(x, K1, targetsByChoice, horizon, chosen, innerRows, nO, arExcluded);
+    const inner = solveLinear(x, K1, targets, horizon, chosen, innerRows, nO, arExcluded);
 
     const regressor = SequenceRegressor.create(
       { window, features: stepSize(spec), horizon, cell, units, skipInputs: K },
@@ -444,7 +443,7 @@ export class Forecaster {
         // The recurrent path did not earn its place: the model is the linear path, refitted on
         // every training origin.
         regressor.zeroHead();
-        linear = solveLinear(x, K1, targetsByChoice, horizon, chosen, range(0, nO), nO, arExcluded);
+        linear = solveLinear(x, K1, targets, horizon, chosen, range(0, nO), nO, arExcluded);
         regressor.setSkip(linear.kernel, linear.bias);
       }
     } catch (e) {
