@@ -42,6 +42,13 @@ function cases(dataDir) {
   ];
 }
 
+/** What the fitted one-step model is: a baseline, a ridge path, plus the recurrent path or not. */
+function describe(r) {
+  const l = r.linearPath;
+  const lin = l.lambdas[0] === null ? (l.bases[0] === 'seasonal' ? 'seasonal naive' : 'naive') : l.arOnly[0] ? 'linear AR' : `ridge(${l.lambdas[0]})`;
+  return r.rnnUsed ? `${lin} + LSTM residual` : lin;
+}
+
 const f4 = (v) => (v === undefined ? '-' : v.toFixed(4));
 const fr = (v) => (v === undefined ? '-' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
 
@@ -154,7 +161,7 @@ export async function run(argv) {
   const cols = ['model', 'naive', 'seasonalNaive', 'linear'];
   console.log(`forecast quality (backend ${backend.name}; seed ${seed}; one-step-ahead over the last 20% of rows)`);
   console.log(
-    ['series'.padEnd(34), 'rows'.padStart(5), ...cols.map((c) => `MASE ${c}`.padStart(19)), ...cols.map((c) => `RMSE ${c}`.padStart(19)), '  ok', ' rnn'].join(''),
+    ['series'.padEnd(34), 'rows'.padStart(5), ...cols.map((c) => `MASE ${c}`.padStart(19)), ...cols.map((c) => `RMSE ${c}`.padStart(19)), '  ok', '  model is'].join(''),
   );
   for (const r of results) {
     console.log(
@@ -164,7 +171,7 @@ export async function run(argv) {
         ...cols.map((c) => f4(r.mase[c]).padStart(19)),
         ...cols.map((c) => fr(r.rmse[c]).padStart(19)),
         (r.modelAtMostBest ? 'yes' : 'NO').padStart(4),
-        (r.rnnUsed ? 'yes' : 'no').padStart(4),
+        '  ' + describe(r),
       ].join(''),
     );
   }
