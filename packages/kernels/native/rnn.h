@@ -134,6 +134,23 @@ static inline bool combined_gates(int H) { return H % SK_NR != 0; }
 static thread_local Packed s_pkU, s_pkX;
 static thread_local Scratch s_row;
 
+// C[M x N] (+)= A · Bm with Bm row-major (row stride ldb), no packing: for a handful of rows
+// (generation: one sequence, one step per call) packing the weights would cost more than the product.
+static inline void gemm_direct(int M, const float* A, long lda, const float* Bm, long ldb, int K, int N, float* C,
+                               long ldc, bool acc) {
+  for (int r = 0; r < M; r++) {
+    float* c = C + (long)r * ldc;
+    if (!acc) std::memset(c, 0, sizeof(float) * N);
+    const float* a = A + (long)r * lda;
+    for (int k = 0; k < K; k++) {
+      const float ak = a[k];
+      const float* b = Bm + (long)k * ldb;
+      for (int n = 0; n < N; n += SK_VL) storen(c + n, loadn(c + n, N - n) + ak * loadn(b + n, N - n), N - n);
+    }
+  }
+}
+static inline bool direct_rows(int B) { return B <= 4; }
+
 // Z_g[t][b] += row[b, g*H : (g+1)*H] for all gates.
 static inline void spread_add(int B, int H, int ng, const float* row, float* Z, long TBH, int t) {
   const long G = (long)ng * H;
@@ -261,11 +278,14 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
                                 float* gates, float* hs, float* cs) {
   const int B = d.B, T = d.T, H = d.H, G = 4 * H;
   const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
-  const bool comb = combined_gates(H);
+  const bool direct = direct_rows(B);
+  const bool comb = combined_gates(H) || direct;
   const long bad = comb ? input_prepare(B, T, d.I, H, 4, nullptr, ids, W) : input_prepare(B, T, d.I, H, 4, x, ids, W);
   if (bad >= 0) return bad;
   float* row = comb ? s_row.get((size_t)B * G) : nullptr;
-  if (comb) {
+  if (direct) {
+    // weights used in place
+  } else if (comb) {
     pack(s_pkU, U, G, H, G, false);
     if (x) pack(s_pkX, W, G, d.I, G, false);
   } else {
@@ -285,8 +305,13 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
     if (comb) {
       // bias (+ gathered kernel rows for ids) into the gate blocks; x·W + h·U as one product.
       input_step(B, T, d.I, H, 4, nullptr, ids, W, bias, t, gates, TBH);
-      if (x) gemm(B, x + (long)t * d.I, (long)T * d.I, s_pkX, row, G, false);
-      gemm(B, hp, H, s_pkU, row, G, x != nullptr);
+      if (direct) {
+        if (x) gemm_direct(B, x + (long)t * d.I, (long)T * d.I, W, G, d.I, G, row, G, false);
+        gemm_direct(B, hp, H, U, G, H, G, row, G, x != nullptr);
+      } else {
+        if (x) gemm(B, x + (long)t * d.I, (long)T * d.I, s_pkX, row, G, false);
+        gemm(B, hp, H, s_pkU, row, G, x != nullptr);
+      }
       spread_add(B, H, 4, row, gates, TBH, t);
     } else {
       input_step(B, T, d.I, H, 4, x, ids, W, bias, t, gates, TBH);

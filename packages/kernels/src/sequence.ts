@@ -113,8 +113,10 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   // One tfjs op per result, all over the same inputs: no slicing of a packed tensor, and a
   // result that does not reach the loss costs no backward pass. (When both the outputs and a
   // final state reach the loss, BPTT runs once per result; it is linear, so the sum is exact.)
+  // Outside any gradient scope (inference: next, generate, forecast) plain tensors are enough.
+  const recording = (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
   const op = (value: () => tf.Tensor, which: 'out' | 'h' | 'c') =>
-    tf.customGrad((..._args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    !recording ? value() : tf.customGrad((..._args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
       value: value(),
       gradFunc: (dy: tf.Tensor) => {
         const g = readF32(dy);
