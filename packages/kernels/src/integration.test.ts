@@ -25,11 +25,20 @@ function child(code: string, env: Record<string, string>): { out: Record<string,
 }
 
 const HIHELLO = `
-import { initBackend, CharLM, kernelStatus } from '@seqcast/core';
+import { initBackend, CharLM, kernelStatus, denseSoftmaxCrossEntropy, adamOptimizer, tf } from '@seqcast/core';
 await initBackend({ log: false });
 const lm = await CharLM.train('hihello', { seqLength: 6, epochs: 100, learningRate: 0.1, seed: 777 });
 const next = lm.next('hihel', 5);
-const out = { path: kernelStatus().path, predicted: lm.predictString('hihell'), next, generated: lm.generate('h', 12, { temperature: 0 }) };
+// core's head and optimizer hooks follow the same path: one Adam step on a masked dense-softmax CE.
+const h = tf.variable(tf.randomUniform([3, 4, 5], -1, 1, 'float32', 1));
+const k = tf.variable(tf.randomUniform([5, 6], -1, 1, 'float32', 2));
+const b = tf.variable(tf.randomUniform([6], -1, 1, 'float32', 3));
+const y = tf.tensor2d([[0, 1, 2, 3], [4, 5, 0, 1], [2, 3, 4, 5]], [3, 4], 'int32');
+const mask = tf.tensor2d([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 1]], [3, 4]);
+const opt = adamOptimizer(0.05);
+const loss = opt.minimize(() => denseSoftmaxCrossEntropy(h, k, b, y, { mask }), true, [h, k, b]).dataSync()[0];
+const head = { loss, k: Array.from(k.dataSync()), b: Array.from(b.dataSync()) };
+const out = { path: kernelStatus().path, predicted: lm.predictString('hihell'), next, generated: lm.generate('h', 12, { temperature: 0 }), head };
 lm.dispose();
 console.log(JSON.stringify(out));
 `;
@@ -47,6 +56,11 @@ describe.skipIf(!info.available)(`hihello through @seqcast/core${info.available 
     const p = plain.next as { char: string; p: number }[];
     expect(f.map((x) => x.char)).toEqual(p.map((x) => x.char));
     f.forEach((x, i) => expect(Math.abs(x.p - p[i]!.p)).toBeLessThan(1e-3));
+    // core's denseSoftmaxCrossEntropy + adamOptimizer: same loss and same updated weights.
+    const fh = fused.head as { loss: number; k: number[]; b: number[] };
+    const ph = plain.head as { loss: number; k: number[]; b: number[] };
+    expect(Math.abs(fh.loss - ph.loss)).toBeLessThan(1e-5);
+    [...fh.k, ...fh.b].forEach((v, i) => expect(Math.abs(v - [...ph.k, ...ph.b][i]!)).toBeLessThan(1e-5));
   });
 });
 
