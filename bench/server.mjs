@@ -10,7 +10,8 @@
 //        next@N, forecast@N         N (default 32) concurrent keep-alive clients
 //        next@1, forecast@1         one client, one request at a time: single-request latency
 //        next@N, forecast@N + train the same while a training job runs in the server
-//        next@N without batching    a second server with --no-batching, for the ratio
+//        next@N batching on vs off  alternated with a second server started with --no-batching
+//                                   (3 rounds, medians), for the speed-up ratio
 //      Requests cycle through 64 different bodies (different texts / windows), so nothing is
 //      answered from a repeat.
 // Goals (issue 5): p99 <= 50 ms at N clients, <= 100 ms while training. Prints a table, then
@@ -219,18 +220,36 @@ export async function run(argv) {
       const valid = !duringTraining || trainingState === 'running';
       results.push({ endpoint, ...r, training: duringTraining, trainingState, goalP99: goal, ok: goal === null ? null : valid && r.p99 <= goal && r.errors === 0 });
     }
-    // Side by side: the same next load against a server with request batching switched off.
+    // Batching on vs off, side by side: the same next load alternated between this server and
+    // one started with --no-batching, 3 rounds, medians (machine noise hits both alike).
+    const abRounds = [];
     {
       const plain = await startServer(modelsDir, ['--no-batching']);
       try {
         await load(plain.url, next, connections, 2);
-        console.error(`  next @${connections} without batching for ${duration}s ...`);
-        const r = await load(plain.url, next, connections, duration);
-        results.push({ endpoint: 'next (no batching)', ...r, training: false, trainingState: null, goalP99: 50, ok: r.p99 <= 50 && r.errors === 0 });
+        const slice = Math.max(1, Math.round(duration / 2));
+        console.error(`  next @${connections}: batching on/off alternated, 3 x ${slice}s each ...`);
+        for (let round = 0; round < 3; round++) {
+          abRounds.push({ on: await load(url, next, connections, slice), off: await load(plain.url, next, connections, slice) });
+        }
       } finally {
         plain.child.kill('SIGTERM');
         await new Promise((res) => plain.child.once('exit', res));
       }
+    }
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    for (const side of ['on', 'off']) {
+      const rs = abRounds.map((r) => r[side]);
+      const r = {
+        connections,
+        rps: med(rs.map((x) => x.rps)),
+        p50: med(rs.map((x) => x.p50)),
+        p99: med(rs.map((x) => x.p99)),
+        max: Math.max(...rs.map((x) => x.max)),
+        requests: rs.reduce((n, x) => n + x.requests, 0),
+        errors: rs.reduce((n, x) => n + x.errors, 0),
+      };
+      results.push({ endpoint: `next (batching ${side}, A/B median)`, ...r, training: false, trainingState: null, goalP99: null, ok: null });
     }
     const header = ['scenario', 'clients', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'goal p99', 'ok'];
     const rows = results.map((r) => [
@@ -256,7 +275,8 @@ export async function run(argv) {
         suite: 'server',
         backend: info.backend,
         durationS: duration,
-        batchingSpeedup: Math.round((results[0].rps / results.at(-1).rps) * 10) / 10,
+        batchingSpeedup: Math.round((results.at(-2).rps / results.at(-1).rps) * 100) / 100,
+        abRounds,
         results,
       }),
     );

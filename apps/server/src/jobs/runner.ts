@@ -46,8 +46,8 @@ export function resolveWorkerScript(): string {
   throw new SeqcastError('INTERNAL', `training worker script not found (looked for ${sibling} and ${dist}; build @seqcast/server)`);
 }
 
-/** Niceness of the training process: above 0 so serving requests is scheduled first. */
-const TRAINING_NICENESS = 10;
+/** Niceness of the training process: the lowest priority, so serving requests is always scheduled first. */
+const TRAINING_NICENESS = 19;
 
 /**
  * A JobRunner backed by `fork(workerScript)`.
