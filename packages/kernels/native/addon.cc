@@ -3,11 +3,28 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "rnn.h"
 
 namespace {
+
+// A native float buffer owned by a JS external: the activations a forward pass saves for its
+// backward pass live here rather than in JS typed arrays, so training steps do not churn the JS
+// heap (and its garbage collector) with megabytes of short-lived ArrayBuffers. Freed explicitly
+// by release() once the backward pass has used it, or by the finalizer when the handle is collected.
+struct Buf {
+  float* p;
+  size_t n;
+};
+const napi_type_tag kBufTag = {0x5e9ca57c0ffee001ULL, 0x4b65726e656c7342ULL};
+void buf_finalize(napi_env, void* data, void*) {
+  Buf* b = static_cast<Buf*>(data);
+  std::free(b->p);
+  delete b;
+}
 
 struct Call {
   napi_env env;
@@ -66,6 +83,28 @@ struct Call {
     }
     return data;
   }
+  // A buffer handle from alloc() holding at least `need` floats.
+  Buf* buf(size_t i, size_t need) {
+    if (failed) return nullptr;
+    bool ok = false;
+    if (i < argc) napi_check_object_type_tag(env, argv[i], &kBufTag, &ok);
+    if (!ok) {
+      fail("argument " + std::to_string(i) + " must be a workspace from alloc()");
+      return nullptr;
+    }
+    void* data = nullptr;
+    napi_get_value_external(env, argv[i], &data);
+    Buf* b = static_cast<Buf*>(data);
+    if (!b->p) {
+      fail("workspace already released");
+      return nullptr;
+    }
+    if (b->n < need) {
+      fail("workspace has " + std::to_string(b->n) + " floats, needs " + std::to_string(need));
+      return nullptr;
+    }
+    return b;
+  }
   float* f32(size_t i, size_t need, bool optional = false) { return static_cast<float*>(arr(i, napi_float32_array, need, optional)); }
   int32_t* i32(size_t i, size_t need, bool optional = false) { return static_cast<int32_t*>(arr(i, napi_int32_array, need, optional)); }
   napi_value undefined() {
@@ -83,12 +122,13 @@ bool dims_ok(Call& c, const sk::SeqDims& d) {
   return true;
 }
 
-// lstmForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, c0|null, out[B*T*H], gates, hs, cs)
+// lstmForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, c0|null, out[B*T*H], ws, hT[B*H], cT[B*H])
+// ws: alloc(4*B*T*H + 2*(T+1)*B*H) — gates, hs, cs saved for lstmBackward.
 napi_value LstmForward(napi_env env, napi_callback_info info) {
   Call c(env, info, "lstmForward");
   sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
   if (c.failed || !dims_ok(c, d)) return nullptr;
-  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 4 * H;
+  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 4 * H, S = (T + 1) * B * H;
   const float* x = c.f32(4, B * T * I, true);
   const int32_t* ids = c.i32(5, B * T, true);
   if (!c.failed && !x == !ids) c.fail("exactly one of x and ids must be given");
@@ -99,51 +139,61 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
   const float* h0 = c.f32(10, B * H, true);
   const float* c0 = c.f32(11, B * H, true);
   float* out = c.f32(12, B * T * H);
-  float* gates = c.f32(13, B * T * G);
-  float* hs = c.f32(14, B * (T + 1) * H);
-  float* cs = c.f32(15, B * (T + 1) * H);
+  Buf* ws = c.buf(13, B * T * G + 2 * S);
+  float* hT = c.f32(14, B * H);
+  float* cT = c.f32(15, B * H);
   if (c.failed) return nullptr;
+  float* gates = ws->p;
+  float* hs = gates + B * T * G;
+  float* cs = hs + S;
   const long bad = sk::lstm_forward(d, x, ids, W, U, bias, mask, h0, c0, out, gates, hs, cs);
-  if (bad >= 0) c.fail("id " + std::to_string(ids[bad]) + " at [" + std::to_string(bad / d.T) + "," + std::to_string(bad % d.T) + "] is outside the vocabulary 0.." + std::to_string(d.I - 1));
-  return c.failed ? nullptr : c.undefined();
+  if (bad >= 0) {
+    c.fail("id " + std::to_string(ids[bad]) + " at [" + std::to_string(bad / d.T) + "," + std::to_string(bad % d.T) + "] is outside the vocabulary 0.." + std::to_string(d.I - 1));
+    return nullptr;
+  }
+  std::memcpy(hT, hs + T * B * H, sizeof(float) * B * H);
+  std::memcpy(cT, cs + T * B * H, sizeof(float) * B * H);
+  return c.undefined();
 }
 
-// lstmBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, gates, hs, cs, dout|null, dhT|null, dcT|null,
+// lstmBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, ws, dout|null, dhT|null, dcT|null,
 //              dx|null, dW, dU, db, dh0|null, dc0|null)
 napi_value LstmBackward(napi_env env, napi_callback_info info) {
   Call c(env, info, "lstmBackward");
   sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
   if (c.failed || !dims_ok(c, d)) return nullptr;
-  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 4 * H;
+  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 4 * H, S = (T + 1) * B * H;
   const float* x = c.f32(4, B * T * I, true);
   const int32_t* ids = c.i32(5, B * T, true);
   if (!c.failed && !x == !ids) c.fail("exactly one of x and ids must be given");
   const float* W = c.f32(6, I * G);
   const float* U = c.f32(7, H * G);
   const float* mask = c.f32(8, B * T, true);
-  const float* gates = c.f32(9, B * T * G);
-  const float* hs = c.f32(10, B * (T + 1) * H);
-  const float* cs = c.f32(11, B * (T + 1) * H);
-  const float* dout = c.f32(12, B * T * H, true);
-  const float* dhT = c.f32(13, B * H, true);
-  const float* dcT = c.f32(14, B * H, true);
-  float* dx = c.f32(15, B * T * I, true);
-  float* dW = c.f32(16, I * G);
-  float* dU = c.f32(17, H * G);
-  float* db = c.f32(18, G);
-  float* dh0 = c.f32(19, B * H, true);
-  float* dc0 = c.f32(20, B * H, true);
+  Buf* ws = c.buf(9, B * T * G + 2 * S);
+  const float* dout = c.f32(10, B * T * H, true);
+  const float* dhT = c.f32(11, B * H, true);
+  const float* dcT = c.f32(12, B * H, true);
+  float* dx = c.f32(13, B * T * I, true);
+  float* dW = c.f32(14, I * G);
+  float* dU = c.f32(15, H * G);
+  float* db = c.f32(16, G);
+  float* dh0 = c.f32(17, B * H, true);
+  float* dc0 = c.f32(18, B * H, true);
   if (c.failed) return nullptr;
+  const float* gates = ws->p;
+  const float* hs = gates + B * T * G;
+  const float* cs = hs + S;
   sk::lstm_backward(d, x, ids, W, U, mask, gates, hs, cs, dout, dhT, dcT, dx, dW, dU, db, dh0, dc0);
   return c.undefined();
 }
 
-// gruForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, out[B*T*H], gates, hs)
+// gruForward(B,T,I,H, x|null, ids|null, W, U, bias, mask|null, h0|null, out[B*T*H], ws, hT[B*H])
+// ws: alloc(4*B*T*H + (T+1)*B*H) — gates (z, r, hh, r*h), hs saved for gruBackward.
 napi_value GruForward(napi_env env, napi_callback_info info) {
   Call c(env, info, "gruForward");
   sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
   if (c.failed || !dims_ok(c, d)) return nullptr;
-  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 3 * H;
+  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 3 * H, S = (T + 1) * B * H;
   const float* x = c.f32(4, B * T * I, true);
   const int32_t* ids = c.i32(5, B * T, true);
   if (!c.failed && !x == !ids) c.fail("exactly one of x and ids must be given");
@@ -153,41 +203,48 @@ napi_value GruForward(napi_env env, napi_callback_info info) {
   const float* mask = c.f32(9, B * T, true);
   const float* h0 = c.f32(10, B * H, true);
   float* out = c.f32(11, B * T * H);
-  float* gates = c.f32(12, B * T * 4 * H);
-  float* hs = c.f32(13, B * (T + 1) * H);
+  Buf* ws = c.buf(12, B * T * 4 * H + S);
+  float* hT = c.f32(13, B * H);
   if (c.failed) return nullptr;
+  float* gates = ws->p;
+  float* hs = gates + B * T * 4 * H;
   const long bad = sk::gru_forward(d, x, ids, W, U, bias, mask, h0, out, gates, hs);
-  if (bad >= 0) c.fail("id " + std::to_string(ids[bad]) + " at [" + std::to_string(bad / d.T) + "," + std::to_string(bad % d.T) + "] is outside the vocabulary 0.." + std::to_string(d.I - 1));
-  return c.failed ? nullptr : c.undefined();
+  if (bad >= 0) {
+    c.fail("id " + std::to_string(ids[bad]) + " at [" + std::to_string(bad / d.T) + "," + std::to_string(bad % d.T) + "] is outside the vocabulary 0.." + std::to_string(d.I - 1));
+    return nullptr;
+  }
+  std::memcpy(hT, hs + T * B * H, sizeof(float) * B * H);
+  return c.undefined();
 }
 
-// gruBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, gates, hs, dout|null, dhT|null, dx|null, dW, dU, db, dh0|null)
+// gruBackward(B,T,I,H, x|null, ids|null, W, U, mask|null, ws, dout|null, dhT|null, dx|null, dW, dU, db, dh0|null)
 napi_value GruBackward(napi_env env, napi_callback_info info) {
   Call c(env, info, "gruBackward");
   sk::SeqDims d{(int)c.int_(0), (int)c.int_(1), (int)c.int_(2), (int)c.int_(3)};
   if (c.failed || !dims_ok(c, d)) return nullptr;
-  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 3 * H;
+  const size_t B = d.B, T = d.T, I = d.I, H = d.H, G = 3 * H, S = (T + 1) * B * H;
   const float* x = c.f32(4, B * T * I, true);
   const int32_t* ids = c.i32(5, B * T, true);
   if (!c.failed && !x == !ids) c.fail("exactly one of x and ids must be given");
   const float* W = c.f32(6, I * G);
   const float* U = c.f32(7, H * G);
   const float* mask = c.f32(8, B * T, true);
-  const float* gates = c.f32(9, B * T * 4 * H);
-  const float* hs = c.f32(10, B * (T + 1) * H);
-  const float* dout = c.f32(11, B * T * H, true);
-  const float* dhT = c.f32(12, B * H, true);
-  float* dx = c.f32(13, B * T * I, true);
-  float* dW = c.f32(14, I * G);
-  float* dU = c.f32(15, H * G);
-  float* db = c.f32(16, G);
-  float* dh0 = c.f32(17, B * H, true);
+  Buf* ws = c.buf(9, B * T * 4 * H + S);
+  const float* dout = c.f32(10, B * T * H, true);
+  const float* dhT = c.f32(11, B * H, true);
+  float* dx = c.f32(12, B * T * I, true);
+  float* dW = c.f32(13, I * G);
+  float* dU = c.f32(14, H * G);
+  float* db = c.f32(15, G);
+  float* dh0 = c.f32(16, B * H, true);
   if (c.failed) return nullptr;
+  const float* gates = ws->p;
+  const float* hs = gates + B * T * 4 * H;
   sk::gru_backward(d, x, ids, W, U, mask, gates, hs, dout, dhT, dx, dW, dU, db, dh0);
   return c.undefined();
 }
 
-// denseSoftmaxCeForward(N,H,V, h, W, bias, labels, weights|null, probs) -> loss
+// denseSoftmaxCeForward(N,H,V, h, W, bias, labels, weights|null, ws[N*V] (probs)) -> loss
 napi_value DenseCeForward(napi_env env, napi_callback_info info) {
   Call c(env, info, "denseSoftmaxCeForward");
   const int64_t N = c.int_(0), H = c.int_(1), V = c.int_(2);
@@ -201,8 +258,9 @@ napi_value DenseCeForward(napi_env env, napi_callback_info info) {
   const float* bias = c.f32(5, V);
   const int32_t* labels = c.i32(6, N);
   const float* w = c.f32(7, N, true);
-  float* probs = c.f32(8, N * V);
+  Buf* ws = c.buf(8, N * V);
   if (c.failed) return nullptr;
+  float* probs = ws->p;
   long bad;
   const double loss = sk::dense_softmax_ce_forward((int)N, (int)H, (int)V, h, W, bias, labels, w, probs, &bad);
   if (bad >= 0) {
@@ -214,14 +272,14 @@ napi_value DenseCeForward(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// denseSoftmaxCeBackward(N,H,V, h, W, probs, labels, weights|null, scale, dh, dW, db)
+// denseSoftmaxCeBackward(N,H,V, h, W, ws (probs), labels, weights|null, scale, dh, dW, db)
 napi_value DenseCeBackward(napi_env env, napi_callback_info info) {
   Call c(env, info, "denseSoftmaxCeBackward");
   const int64_t N = c.int_(0), H = c.int_(1), V = c.int_(2);
   if (c.failed) return nullptr;
   const float* h = c.f32(3, N * H);
   const float* W = c.f32(4, H * V);
-  const float* probs = c.f32(5, N * V);
+  Buf* ws = c.buf(5, N * V);
   const int32_t* labels = c.i32(6, N);
   const float* w = c.f32(7, N, true);
   const double scale = c.num(8);
@@ -229,7 +287,7 @@ napi_value DenseCeBackward(napi_env env, napi_callback_info info) {
   float* dW = c.f32(10, H * V);
   float* db = c.f32(11, V);
   if (c.failed) return nullptr;
-  sk::dense_softmax_ce_backward((int)N, (int)H, (int)V, h, W, probs, labels, w, (float)scale, dh, dW, db);
+  sk::dense_softmax_ce_backward((int)N, (int)H, (int)V, h, W, ws->p, labels, w, (float)scale, dh, dW, db);
   return c.undefined();
 }
 
@@ -252,6 +310,61 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   return c.undefined();
 }
 
+// alloc(nFloats) -> workspace handle (uninitialised native memory)
+napi_value Alloc(napi_env env, napi_callback_info info) {
+  Call c(env, info, "alloc");
+  const int64_t n = c.int_(0);
+  if (c.failed) return nullptr;
+  if (n < 1 || n > (1LL << 34)) {
+    c.fail("size must be 1..2^34 floats");
+    return nullptr;
+  }
+  float* p = static_cast<float*>(std::malloc(sizeof(float) * (size_t)n));
+  if (!p) {
+    napi_throw_error(env, nullptr, "alloc: out of memory");
+    return nullptr;
+  }
+  Buf* b = new Buf{p, (size_t)n};
+  napi_value v;
+  if (napi_create_external(env, b, buf_finalize, nullptr, &v) != napi_ok) {
+    buf_finalize(env, b, nullptr);
+    napi_throw_error(env, nullptr, "alloc: cannot create handle");
+    return nullptr;
+  }
+  napi_type_tag_object(env, v, &kBufTag);
+  return v;
+}
+
+// release(ws): free the memory now (the handle stays, reporting alive(ws) === false).
+napi_value Release(napi_env env, napi_callback_info info) {
+  Call c(env, info, "release");
+  bool ok = false;
+  if (c.argc > 0) napi_check_object_type_tag(env, c.argv[0], &kBufTag, &ok);
+  if (!ok) {
+    c.fail("argument 0 must be a workspace from alloc()");
+    return nullptr;
+  }
+  void* data = nullptr;
+  napi_get_value_external(env, c.argv[0], &data);
+  Buf* b = static_cast<Buf*>(data);
+  std::free(b->p);
+  b->p = nullptr;
+  b->n = 0;
+  return c.undefined();
+}
+
+// alive(ws): whether the workspace still holds its memory.
+napi_value Alive(napi_env env, napi_callback_info info) {
+  Call c(env, info, "alive");
+  bool ok = false;
+  if (c.argc > 0) napi_check_object_type_tag(env, c.argv[0], &kBufTag, &ok);
+  void* data = nullptr;
+  if (ok) napi_get_value_external(env, c.argv[0], &data);
+  napi_value r;
+  napi_get_boolean(env, ok && static_cast<Buf*>(data)->p != nullptr, &r);
+  return r;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
@@ -259,7 +372,8 @@ napi_value Init(napi_env env, napi_value exports) {
   } fns[] = {{"lstmForward", LstmForward},     {"lstmBackward", LstmBackward},
              {"gruForward", GruForward},       {"gruBackward", GruBackward},
              {"denseSoftmaxCeForward", DenseCeForward}, {"denseSoftmaxCeBackward", DenseCeBackward},
-             {"adamUpdate", AdamUpdate}};
+             {"adamUpdate", AdamUpdate},       {"alloc", Alloc},
+             {"release", Release},             {"alive", Alive}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fromF32, readF32, readI32 } from './data.js';
 import { requireAddon } from './native.js';
+import type { Workspace } from './native.js';
 
 /** Options for {@link denseSoftmaxCrossEntropy}. */
 export interface DenseCrossEntropyOptions {
@@ -40,25 +41,40 @@ export function denseSoftmaxCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias
   if (labels.shape.join(',') !== rows.join(',')) throw new Error(`${fn}: labels must be [${rows}] (got [${labels.shape}])`);
   if (opts.mask && opts.mask.shape.join(',') !== rows.join(',')) throw new Error(`${fn}: mask must be [${rows}] (got [${opts.mask.shape}])`);
   const inputs: tf.Tensor[] = [h, kernel, bias, labels, ...(opts.mask ? [opts.mask] : [])];
+  // Read outside the op: inside a kernel the engine reports the tape as off.
+  const recording = (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [ht, kt, bt, lt, mt] = args as tf.Tensor[];
     const hd = readF32(ht!);
     const W = readF32(kt!);
     const ld = readI32(lt!);
     const w = opts.mask ? readF32(mt!) : null;
-    const probs = new Float32Array(N * V);
-    const loss = addon.denseSoftmaxCeForward(N, H, V, hd, W, readF32(bt!), ld, w, probs);
+    // The softmax probabilities stay in native memory until the backward pass (recomputed if it
+    // runs twice; released at once outside gradient scopes).
+    const bv = readF32(bt!);
+    const forward = (): { ws: Workspace; loss: number } => {
+      const ws = addon.alloc(N * V);
+      return { ws, loss: addon.denseSoftmaxCeForward(N, H, V, hd, W, bv, ld, w, ws) };
+    };
+    const first = forward();
+    let ws = first.ws;
+    if (!recording) addon.release(ws);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const scale = dy.dataSync()[0]!;
       const dh = new Float32Array(N * H);
       const dW = new Float32Array(H * V);
       const db = new Float32Array(V);
-      addon.denseSoftmaxCeBackward(N, H, V, hd, W, probs, ld, w, scale, dh, dW, db);
+      if (!addon.alive(ws)) ws = forward().ws;
+      try {
+        addon.denseSoftmaxCeBackward(N, H, V, hd, W, ws, ld, w, scale, dh, dW, db);
+      } finally {
+        addon.release(ws);
+      }
       const grads = [fromF32(dh, ht!.shape), fromF32(dW, [H, V]), fromF32(db, [V]), tf.zeros(lt!.shape)];
       if (opts.mask) grads.push(tf.zeros(mt!.shape));
       return grads;
     };
-    return { value: tf.scalar(loss), gradFunc };
+    return { value: tf.scalar(first.loss), gradFunc };
   });
   return op(...inputs) as tf.Scalar;
 }

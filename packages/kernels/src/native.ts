@@ -12,21 +12,28 @@ type F32 = Float32Array;
 type I32 = Int32Array;
 type Opt<T> = T | null;
 
+/** Native memory owned by a JS handle (see alloc/release in native/addon.cc). */
+export type Workspace = { readonly __workspace: unique symbol };
+
 /** The functions the addon exports (see native/addon.cc for the argument order). */
 export interface NativeAddon {
   isa: string;
+  /** Uninitialised native buffer of `n` floats; freed by release() or when the handle is collected. */
+  alloc(n: number): Workspace;
+  release(ws: Workspace): void;
+  alive(ws: Workspace): boolean;
   lstmForward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, bias: F32,
-    mask: Opt<F32>, h0: Opt<F32>, c0: Opt<F32>, out: F32, gates: F32, hs: F32, cs: F32): void;
+    mask: Opt<F32>, h0: Opt<F32>, c0: Opt<F32>, out: F32, ws: Workspace, hT: F32, cT: F32): void;
   lstmBackward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, mask: Opt<F32>,
-    gates: F32, hs: F32, cs: F32, dout: Opt<F32>, dhT: Opt<F32>, dcT: Opt<F32>, dx: Opt<F32>, dW: F32, dU: F32, db: F32,
+    ws: Workspace, dout: Opt<F32>, dhT: Opt<F32>, dcT: Opt<F32>, dx: Opt<F32>, dW: F32, dU: F32, db: F32,
     dh0: Opt<F32>, dc0: Opt<F32>): void;
   gruForward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, bias: F32,
-    mask: Opt<F32>, h0: Opt<F32>, out: F32, gates: F32, hs: F32): void;
+    mask: Opt<F32>, h0: Opt<F32>, out: F32, ws: Workspace, hT: F32): void;
   gruBackward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, mask: Opt<F32>,
-    gates: F32, hs: F32, dout: Opt<F32>, dhT: Opt<F32>, dx: Opt<F32>, dW: F32, dU: F32, db: F32, dh0: Opt<F32>): void;
+    ws: Workspace, dout: Opt<F32>, dhT: Opt<F32>, dx: Opt<F32>, dW: F32, dU: F32, db: F32, dh0: Opt<F32>): void;
   denseSoftmaxCeForward(N: number, H: number, V: number, h: F32, W: F32, bias: F32, labels: I32, weights: Opt<F32>,
-    probs: F32): number;
-  denseSoftmaxCeBackward(N: number, H: number, V: number, h: F32, W: F32, probs: F32, labels: I32, weights: Opt<F32>,
+    ws: Workspace): number;
+  denseSoftmaxCeBackward(N: number, H: number, V: number, h: F32, W: F32, ws: Workspace, labels: I32, weights: Opt<F32>,
     scale: number, dh: F32, dW: F32, db: F32): void;
   adamUpdate(param: F32, grad: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number,
     corr1: number, corr2: number): void;

@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fromF32, readF32, readI32 } from './data.js';
 import { requireAddon } from './native.js';
+import type { Workspace } from './native.js';
 import type { SequenceOptions, SequenceResult } from './types.js';
 
 type Kind = 'lstm' | 'gru';
@@ -81,29 +82,44 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   const U = readF32(rk);
   const bv = readF32(bias);
   const mask = opts.mask ? readF32(opts.mask) : null;
+  const h0 = opts.h0 ? readF32(opts.h0) : null;
+  const c0 = opts.c0 ? readF32(opts.c0) : null;
   const out = new Float32Array(B * T * H);
-  const gates = new Float32Array(4 * B * T * H);
-  const hs = new Float32Array((T + 1) * BH);
-  const cs = kind === 'lstm' ? new Float32Array((T + 1) * BH) : null;
-  if (kind === 'lstm') {
-    addon.lstmForward(B, T, I, H, xs, ids, W, U, bv, mask, opts.h0 ? readF32(opts.h0) : null, opts.c0 ? readF32(opts.c0) : null, out, gates, hs, cs!);
-  } else {
-    addon.gruForward(B, T, I, H, xs, ids, W, U, bv, mask, opts.h0 ? readF32(opts.h0) : null, out, gates, hs);
-  }
+  const hT = new Float32Array(BH);
+  const cT = kind === 'lstm' ? new Float32Array(BH) : null;
+  // Saved activations (gates and states) live in native memory: the backward pass releases them;
+  // a second backward pass over the same call (both the outputs and a final state in the loss)
+  // recomputes them first.
+  const wsSize = kind === 'lstm' ? 4 * B * T * H + 2 * (T + 1) * BH : 4 * B * T * H + (T + 1) * BH;
+  const forward = (o: Float32Array, h: Float32Array, c: Float32Array | null): Workspace => {
+    const ws = addon.alloc(wsSize);
+    if (kind === 'lstm') addon.lstmForward(B, T, I, H, xs, ids, W, U, bv, mask, h0, c0, o, ws, h, c!);
+    else addon.gruForward(B, T, I, H, xs, ids, W, U, bv, mask, h0, o, ws, h);
+    return ws;
+  };
+  let ws = forward(out, hT, cT);
+  // Outside any gradient scope (inference: next, generate, forecast) nothing will need them.
+  const recording = (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+  if (!recording) addon.release(ws);
 
   // The whole BPTT for upstream gradients of the outputs, h_T or c_T (absent ones are zero).
   const backward = (dOut: Float32Array | null, dhT: Float32Array | null, dcT: Float32Array | null): tf.Tensor[] => {
+    if (!addon.alive(ws)) ws = forward(new Float32Array(B * T * H), new Float32Array(BH), cT ? new Float32Array(BH) : null);
     const dx = d.ids ? null : new Float32Array(B * T * I);
     const dW = new Float32Array(I * G);
     const dU = new Float32Array(H * G);
     const db = new Float32Array(G);
-    const dh0 = new Float32Array(BH);
-    const dc0 = kind === 'lstm' ? new Float32Array(BH) : null;
-    if (kind === 'lstm') addon.lstmBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, cs!, dOut, dhT, dcT, dx, dW, dU, db, dh0, dc0);
-    else addon.gruBackward(B, T, I, H, xs, ids, W, U, mask, gates, hs, dOut, dhT, dx, dW, dU, db, dh0);
+    const dh0 = opts.h0 ? new Float32Array(BH) : null;
+    const dc0 = opts.c0 ? new Float32Array(BH) : null;
+    try {
+      if (kind === 'lstm') addon.lstmBackward(B, T, I, H, xs, ids, W, U, mask, ws, dOut, dhT, dcT, dx, dW, dU, db, dh0, dc0);
+      else addon.gruBackward(B, T, I, H, xs, ids, W, U, mask, ws, dOut, dhT, dx, dW, dU, db, dh0);
+    } finally {
+      addon.release(ws);
+    }
     const grads: tf.Tensor[] = [dx ? fromF32(dx, [B, T, I]) : tf.zeros(x.shape), fromF32(dW, [I, G]), fromF32(dU, [H, G]), fromF32(db, [G])];
     for (const o of optional) {
-      if (o.name === 'h0') grads.push(fromF32(dh0, [B, H]));
+      if (o.name === 'h0') grads.push(fromF32(dh0!, [B, H]));
       else if (o.name === 'c0') grads.push(fromF32(dc0!, [B, H]));
       else grads.push(tf.zeros(o.t.shape)); // the mask is not differentiable
     }
@@ -113,8 +129,7 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   // One tfjs op per result, all over the same inputs: no slicing of a packed tensor, and a
   // result that does not reach the loss costs no backward pass. (When both the outputs and a
   // final state reach the loss, BPTT runs once per result; it is linear, so the sum is exact.)
-  // Outside any gradient scope (inference: next, generate, forecast) plain tensors are enough.
-  const recording = (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+  // Outside any gradient scope plain tensors are enough.
   const op = (value: () => tf.Tensor, which: 'out' | 'h' | 'c') =>
     !recording ? value() : tf.customGrad((..._args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
       value: value(),
@@ -124,9 +139,9 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
       },
     }))(...inputs);
   const outputs = op(() => fromF32(out, [B, T, H]), 'out') as tf.Tensor3D;
-  const h = op(() => fromF32(hs.slice(T * BH), [B, H]), 'h') as tf.Tensor2D;
+  const h = op(() => fromF32(hT, [B, H]), 'h') as tf.Tensor2D;
   if (kind === 'gru') return { outputs, h };
-  const c = op(() => fromF32(cs!.slice(T * BH), [B, H]), 'c') as tf.Tensor2D;
+  const c = op(() => fromF32(cT!, [B, H]), 'c') as tf.Tensor2D;
   return { outputs, h, c };
 }
 
