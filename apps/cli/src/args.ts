@@ -3,7 +3,7 @@
  * (unknown flag, missing value, not a number) into a one-line SeqcastError naming the flag.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SeqcastError } from '@seqcast/core';
+import { SeqcastError } from '@seqcast/core/errors';
 
 export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
 export type Flags = Record<string, string | boolean | undefined>;

@@ -3,8 +3,13 @@
  * seqcast CLI entry: dispatches to commands and turns every failure into one line on stderr
  * with an exit code from the error's code (a stack only with --debug).
  */
-import { isSeqcastError, SeqcastError } from '@seqcast/core';
+import { isSeqcastError, SeqcastError } from '@seqcast/core/errors';
 import type { Command, CommandGroup, Io } from './command.js';
+
+/** Thrown by resolve() when the user asked a group for help: printed, exit 0. */
+class HelpRequest {
+  constructor(readonly text: string) {}
+}
 import { commands } from './registry.js';
 
 const io: Io = {
@@ -13,20 +18,22 @@ const io: Io = {
 };
 
 function help(): string {
-  const lines = ['usage: seqcast <command> [flags]', '', 'commands:'];
-  for (const c of commands) {
-    if ('commands' in c) for (const s of c.commands) lines.push(`  ${c.name} ${s.name.padEnd(10)} ${s.summary}`);
-    else lines.push(`  ${c.name.padEnd(16)} ${c.summary}`);
-  }
+  const lines = ['usage: seqcast <command> [flags]   (seqcast <command> --help for its flags)', '', 'commands:'];
+  for (const c of commands) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
   return lines.join('\n');
 }
 
-function resolve(argv: string[]): { cmd: Command; rest: string[] } {
+async function resolve(argv: string[]): Promise<{ cmd: Command; rest: string[] }> {
   const [first, second, ...rest] = argv;
-  const entry = commands.find((c) => c.name === first);
-  if (!entry) throw new SeqcastError('BAD_ARGUMENT', `unknown command "${first}" (try: seqcast --help)`);
+  const found = commands.find((c) => c.name === first);
+  if (!found) throw new SeqcastError('BAD_ARGUMENT', `unknown command "${first}" (try: seqcast --help)`);
+  const entry = await found.load();
   if (!('commands' in entry)) return { cmd: entry, rest: argv.slice(1) };
   const group = entry as CommandGroup;
+  if (second === undefined || second === '--help' || second === '-h') {
+    const lines = group.commands.map((c) => `  ${c.usage}\n      ${c.summary}`);
+    throw new HelpRequest([`${group.name}: ${group.summary}`, ...lines].join('\n'));
+  }
   const sub = group.commands.find((c) => c.name === second);
   if (!sub) {
     const names = group.commands.map((c) => c.name).join(', ');
@@ -42,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const { cmd, rest } = resolve(argv);
+    const { cmd, rest } = await resolve(argv);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(`usage: ${cmd.usage}`);
       return 0;
@@ -50,6 +57,10 @@ async function main(argv: string[]): Promise<number> {
     await cmd.run(rest, io);
     return 0;
   } catch (e) {
+    if (e instanceof HelpRequest) {
+      io.out(e.text);
+      return 0;
+    }
     if (isSeqcastError(e)) {
       io.err(`seqcast: error: ${e.message}`);
       if (debug) io.err(String(e.stack));

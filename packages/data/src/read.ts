@@ -12,7 +12,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
-import { SeqcastError } from '@seqcast/core';
+import { SeqcastError } from '@seqcast/core/errors';
 import {
   DELIMITERS,
   MISSING,

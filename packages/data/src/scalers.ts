@@ -3,7 +3,7 @@
  * applied to every row, invertible, and serialisable to JSON. A constant column maps to the
  * bottom of the range (min-max) or to 0 (standard) instead of dividing by zero.
  */
-import { SeqcastError } from '@seqcast/core';
+import { SeqcastError } from '@seqcast/core/errors';
 
 /** Row range `[start, end)`; the training part of a chronological split. */
 export interface RowRange {

@@ -11,7 +11,7 @@
  * their part only, training windows' targets lie in the training rows only, and the scaler in
  * {@link prepareWindows} is fitted on the training rows alone.
  */
-import { SeqcastError } from '@seqcast/core';
+import { SeqcastError } from '@seqcast/core/errors';
 import type { Series } from './read.js';
 import { MinMaxScaler, StandardScaler, type ColumnTable, type RowRange, type Scaler } from './scalers.js';
 

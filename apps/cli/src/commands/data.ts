@@ -3,7 +3,7 @@
  * columns, date column, order, per-column min/max/mean, missing and questionable cells with
  * their file lines. An unusable file exits non-zero with one line naming the problem and line.
  */
-import { SeqcastError } from '@seqcast/core';
+import { SeqcastError } from '@seqcast/core/errors';
 import { formatInspection, inspectCsv, type Delimiter, type MissingPolicy } from '@seqcast/data';
 import { optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup } from '../command.js';
