@@ -20,9 +20,19 @@ struct Buf {
   size_t n;
 };
 const napi_type_tag kBufTag = {0x5e9ca57c0ffee001ULL, 0x4b65726e656c7342ULL};
-void buf_finalize(napi_env, void* data, void*) {
-  Buf* b = static_cast<Buf*>(data);
+// Outstanding workspaces are reported to V8 as external memory (and un-reported when released),
+// so forgotten ones still drive garbage collection while released ones cost it nothing.
+void buf_free(napi_env env, Buf* b) {
+  if (!b->p) return;
   std::free(b->p);
+  int64_t adjusted;
+  napi_adjust_external_memory(env, -(int64_t)(sizeof(float) * b->n), &adjusted);
+  b->p = nullptr;
+  b->n = 0;
+}
+void buf_finalize(napi_env env, void* data, void*) {
+  Buf* b = static_cast<Buf*>(data);
+  buf_free(env, b);
   delete b;
 }
 
@@ -332,6 +342,8 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   napi_type_tag_object(env, v, &kBufTag);
+  int64_t adjusted;
+  napi_adjust_external_memory(env, (int64_t)(sizeof(float) * (size_t)n), &adjusted);
   return v;
 }
 
@@ -346,10 +358,7 @@ napi_value Release(napi_env env, napi_callback_info info) {
   }
   void* data = nullptr;
   napi_get_value_external(env, c.argv[0], &data);
-  Buf* b = static_cast<Buf*>(data);
-  std::free(b->p);
-  b->p = nullptr;
-  b->n = 0;
+  buf_free(env, static_cast<Buf*>(data));
   return c.undefined();
 }
 

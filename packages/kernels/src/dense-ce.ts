@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fromF32, readF32, readI32 } from './data.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
+import { trackWorkspace } from './workspaces.js';
 
 /** Options for {@link denseSoftmaxCrossEntropy}. */
 export interface DenseCrossEntropyOptions {
@@ -59,6 +60,7 @@ export function denseSoftmaxCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias
     const first = forward();
     let ws = first.ws;
     if (!recording) addon.release(ws);
+    else trackWorkspace(addon, ws, N * V);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const scale = dy.dataSync()[0]!;
       const dh = new Float32Array(N * H);

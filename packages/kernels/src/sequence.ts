@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fromF32, readF32, readI32 } from './data.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
+import { trackWorkspace } from './workspaces.js';
 import type { SequenceOptions, SequenceResult } from './types.js';
 
 type Kind = 'lstm' | 'gru';
@@ -101,6 +102,7 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   // Outside any gradient scope (inference: next, generate, forecast) nothing will need them.
   const recording = (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
   if (!recording) addon.release(ws);
+  else trackWorkspace(addon, ws, wsSize);
 
   // The whole BPTT for upstream gradients of the outputs, h_T or c_T (absent ones are zero).
   const backward = (dOut: Float32Array | null, dhT: Float32Array | null, dcT: Float32Array | null): tf.Tensor[] => {
