@@ -282,9 +282,13 @@ function torchAvailable() {
   return r.status === 0;
 }
 
-/** The anchors run without the OpenBLAS overrides (see DEVELOPERS.md): this child only. */
+/**
+ * The anchors run without the OpenBLAS overrides (see DEVELOPERS.md): this child only. They call
+ * torch.set_num_threads(1), which does not bound Debian's pthread OpenBLAS (it still runs each
+ * product on every core), so OPENBLAS_NUM_THREADS=1 makes the column really one thread.
+ */
 function anchorEnv() {
-  const env = { ...process.env };
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   return env;
