@@ -8,8 +8,8 @@
  *
  * The forward pass runs once per call; each result (outputs, h_T, c_T) is a tf.customGrad op
  * over the same inputs whose gradient runs the native BPTT. The activations the backward pass
- * needs live in typed arrays captured by the gradient closures, not in tensors, so nothing extra
- * has to be disposed.
+ * needs live in a native workspace (not in tensors, so nothing extra has to be disposed) that the
+ * backward pass releases; see workspaces.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fromF32, readF32, readI32 } from './data.js';
