@@ -266,6 +266,7 @@ describe('observability', () => {
     expect(Number(live?.[1])).toBe(tf.memory().numTensors);
     expect(text).toMatch(/seqcast_jobs\{state="running"\} 0/);
     expect(text).toMatch(/seqcast_models_served 2/);
+    expect(Number(/seqcast_next_batch_rows_count (\d+)/.exec(text)?.[1])).toBeGreaterThan(0);
   });
 });
 

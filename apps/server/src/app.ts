@@ -85,7 +85,15 @@ function tokenDigest(t: string): Buffer {
 export async function createApp(options: ServerOptions = {}, internals: AppInternals = {}): Promise<SeqcastApp> {
   const opts = resolveOptions(options);
   const { logger, limits } = opts;
-  const registry = new ModelRegistry({ modelsDir: opts.modelsDir, loaders: internals.loaders ?? defaultLoaders({ batchNext: opts.batchNext }), logger });
+  // Metric sources are read lazily (at scrape time), after everything below exists.
+  let registry: ModelRegistry | undefined;
+  let jobs: JobManager | undefined;
+  const metrics = new Metrics({
+    models: () => registry?.size ?? 0,
+    jobs: () => jobs!.counts(),
+  });
+  const loaders = internals.loaders ?? defaultLoaders({ batchNext: opts.batchNext, onNextBatch: (n) => metrics.observeBatch(n) });
+  registry = new ModelRegistry({ modelsDir: opts.modelsDir, loaders, logger });
   await registry.scan();
   const store = new JobStore(opts.modelsDir, logger);
   // The worker script is looked up when the first job starts (serving needs no build of it).
@@ -96,10 +104,9 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
       processRunner ??= childProcessRunner(opts.workerScript ?? resolveWorkerScript());
       return processRunner(spec, dir, onProgress);
     });
-  const jobs = new JobManager({ store, registry, runner, logger, maxQueued: limits.maxQueuedJobs });
+  jobs = new JobManager({ store, registry, runner, logger, maxQueued: limits.maxQueuedJobs });
   await jobs.init();
   const service = new Service(registry, jobs);
-  const metrics = new Metrics({ models: () => registry.size, jobs: () => jobs.counts() });
   const schemas = requestSchemas(limits);
   const openapi = buildOpenApi(schemas, opts);
   const streams = new Set<Response>();

@@ -22,6 +22,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly latency: Histogram<'method' | 'route' | 'status'>;
+  private readonly batchRows: Histogram;
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'seqcast_process_' });
@@ -36,6 +37,12 @@ export class Metrics {
       help: 'HTTP request latency (first byte in to last byte out), by method, route template and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.batchRows = new Histogram({
+      name: 'seqcast_next_batch_rows',
+      help: 'Requests answered by one batched next forward pass',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
       registers: [this.registry],
     });
     new Gauge({
@@ -71,6 +78,11 @@ export class Metrics {
     const labels = { method, route, status: String(status) };
     this.requests.inc(labels);
     this.latency.observe(labels, seconds);
+  }
+
+  /** Record the size of one batched `next` forward pass. */
+  observeBatch(rows: number): void {
+    this.batchRows.observe(rows);
   }
 
   /** Prometheus text exposition. */

@@ -107,7 +107,11 @@ export class NextBatcher {
   readonly stats = { batches: 0, rows: 0 };
   private readonly forward: (rows: Int32Array[]) => Float32Array[];
 
-  constructor(private readonly lm: CharLM) {
+  /** `onBatch(rows)` is told the size of every forward pass (for metrics). */
+  constructor(
+    private readonly lm: CharLM,
+    private readonly onBatch?: (rows: number) => void,
+  ) {
     this.forward = batchedNextForward(lm);
   }
 
@@ -147,6 +151,7 @@ export class NextBatcher {
           const probs = this.forward(batch.map((p) => p.ids));
           this.stats.batches++;
           this.stats.rows += batch.length;
+          this.onBatch?.(batch.length);
           batch.forEach((p, b) => {
             const dist = probs[b]!;
             p.resolve(topIndices(dist, p.top).map((j) => ({ char: this.lm.vocabulary.chars[j]!, p: dist[j]! })));

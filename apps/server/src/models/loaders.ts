@@ -11,6 +11,8 @@ import { NextBatcher } from './batch.js';
 export interface LoaderOptions {
   /** Batch concurrent `next` requests per model (see batch.ts). Default true. */
   batchNext?: boolean;
+  /** Told the number of rows of every batched forward pass. */
+  onNextBatch?: (rows: number) => void;
 }
 
 function plain(x: unknown): Record<string, unknown> {
@@ -25,7 +27,7 @@ function plain(x: unknown): Record<string, unknown> {
  * await adapter.next('hihel', 2);
  */
 export function charsAdapter(lm: CharLM, options: LoaderOptions = {}): CharsAdapter {
-  const batcher = options.batchNext === false ? undefined : new NextBatcher(lm);
+  const batcher = options.batchNext === false ? undefined : new NextBatcher(lm, options.onNextBatch);
   return {
     kind: 'chars',
     input: { kind: 'chars', vocabulary: [...lm.vocabulary.chars] },
