@@ -434,9 +434,12 @@ static inline long gru_forward(SeqDims d, const float* x, const int32_t* ids, co
                                float* hs) {
   const int B = d.B, T = d.T, H = d.H, G = 3 * H;
   const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
-  const long bad = input_prepare(B, T, d.I, H, 3, x, ids, W);
+  // A handful of rows (generation): use the weights in place instead of packing them.
+  const bool direct = direct_rows(B);
+  const long bad = input_prepare(B, T, d.I, H, 3, direct ? nullptr : x, ids, W);
   if (bad >= 0) return bad;
-  for (int g = 0; g < 3; g++) pack(s_pk[g], U + g * H, G, H, H, false);
+  if (!direct)
+    for (int g = 0; g < 3; g++) pack(s_pk[g], U + g * H, G, H, H, false);
   if (h0) std::memcpy(hs, h0, sizeof(float) * BH); else std::memset(hs, 0, sizeof(float) * BH);
   for (int t = 0; t < T; t++) {
     const float* hp = hs + t * BH;
@@ -445,9 +448,18 @@ static inline long gru_forward(SeqDims d, const float* x, const int32_t* ids, co
     float* zr = zz + TBH;
     float* zh = zr + TBH;
     float* rh = zh + TBH;
-    input_step(B, T, d.I, H, 3, x, ids, W, bias, t, gates, TBH);
-    gemm(B, hp, H, s_pk[0], zz, H, true);
-    gemm(B, hp, H, s_pk[1], zr, H, true);
+    if (direct) {
+      input_step(B, T, d.I, H, 3, nullptr, ids, W, bias, t, gates, TBH);
+      if (x)
+        for (int g = 0; g < 3; g++)
+          gemm_direct(B, x + (long)t * d.I, (long)T * d.I, W + g * H, G, d.I, H, gates + g * TBH + t * BH, H, true);
+      gemm_direct(B, hp, H, U, G, H, H, zz, H, true);
+      gemm_direct(B, hp, H, U + H, G, H, H, zr, H, true);
+    } else {
+      input_step(B, T, d.I, H, 3, x, ids, W, bias, t, gates, TBH);
+      gemm(B, hp, H, s_pk[0], zz, H, true);
+      gemm(B, hp, H, s_pk[1], zr, H, true);
+    }
     for (long n = 0; n < BH; n += SK_VL) {
       const long k = BH - n;
       storen(zz + n, vsigmoid(loadn(zz + n, k)), k);
@@ -455,7 +467,8 @@ static inline long gru_forward(SeqDims d, const float* x, const int32_t* ids, co
       storen(zr + n, r, k);
       storen(rh + n, r * loadn(hp + n, k), k);
     }
-    gemm(B, rh, H, s_pk[2], zh, H, true);
+    if (direct) gemm_direct(B, rh, H, U + 2 * H, G, H, H, zh, H, true);
+    else gemm(B, rh, H, s_pk[2], zh, H, true);
     for (long n = 0; n < BH; n += SK_VL) {
       const long k = BH - n;
       const vf hh = vtanh(loadn(zh + n, k)), z = loadn(zz + n, k);

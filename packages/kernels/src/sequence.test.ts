@@ -153,6 +153,8 @@ for (const kind of ['lstm', 'gru'] as const) {
   // H a multiple of the panel width: the one-product-per-gate path (narrower layers use one product for all gates).
   cases.push({ kind, B: 10, T: 4, I: 33, H: 32, ids: false, mask: true, h0: true, seed: 79 });
   cases.push({ kind, B: 3, T: 3, I: 12, H: 64, ids: true, mask: false, h0: false, seed: 80 });
+  // A few rows (the generation path: weights used unpacked), float input.
+  cases.push({ kind, B: 2, T: 5, I: 6, H: 9, ids: false, mask: true, h0: true, seed: 81 });
 }
 
 describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ? ` (${info.isa})` : ` — SKIPPED: ${info.reason}`}`, () => {
