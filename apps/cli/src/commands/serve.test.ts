@@ -100,13 +100,19 @@ describe('seqcast serve', () => {
       setTimeout(() => {
         child.kill('SIGTERM');
         setTimeout(async () => {
+          // No longer accepting (polled: a loaded machine may take a moment to deliver the signal).
+          let closed = false;
+          for (const t0 = Date.now(); !closed && Date.now() - t0 < 3000; ) {
+            closed = await refused(url);
+            if (!closed) await new Promise((r) => setTimeout(r, 50));
+          }
           try {
-            expect(await refused(url)).toBe(true); // no longer accepting
+            expect(closed).toBe(true);
           } catch (e) {
             reject(e);
           }
           req.end(body.slice(8));
-        }, 300);
+        }, 200);
       }, 100);
     });
     const res = await inflight;
