@@ -575,11 +575,25 @@ static inline double dense_softmax_ce_forward(int N, int H, int V, const float* 
     float mx = p[0];
     for (int j = 1; j < V; j++) mx = std::max(mx, p[j]);
     const float target = p[labels[n]];
-    float s = 0;
-    for (int j = 0; j < V; j++) {
-      p[j] = fexp(p[j] - mx);
-      s += p[j];
+    // exp and its sum a vector at a time (padding lanes of the last vector are masked out).
+    vf acc = vf{};
+    for (int j = 0; j < V; j += SK_VL) {
+      const long k = V - j;
+      const vf e = vexp(loadn(p + j, k) - mx);
+      storen(p + j, e, k);
+      float lanes[SK_VL];
+      storeu(lanes, e);
+      if (k < SK_VL) {
+        for (long l = k; l < SK_VL; l++) lanes[l] = 0.0f;
+        acc += loadu(lanes);
+      } else {
+        acc += e;
+      }
     }
+    float lanes[SK_VL];
+    storeu(lanes, acc);
+    float s = 0;
+    for (int l = 0; l < SK_VL; l++) s += lanes[l];
     const float inv = 1.0f / s;
     for (int j = 0; j < V; j++) p[j] *= inv;
     const double wn = w ? w[n] : 1.0;
