@@ -5,7 +5,8 @@ import { leakedTensors } from '@seqcast/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate } from './evaluate.js';
 import { Forecaster } from './forecaster.js';
-import { syntheticAR2, syntheticLogisticMap, syntheticStockSeries, syntheticTrendSeasonal } from './synthetic.js';
+import { makeSeries } from './series.js';
+import { gaussian, syntheticAR2, syntheticLogisticMap, syntheticStockSeries, syntheticTrendSeasonal } from './synthetic.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -21,6 +22,23 @@ describe('Forecaster', () => {
       expect(r.metrics.model.rmse).toBeLessThan(1.1);
       expect(r.metrics.model.mase).toBeLessThanOrEqual(r.metrics.naive.mase);
       expect(r.metrics.model.mase).toBeLessThanOrEqual(r.metrics.linear.mase * 1.01);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('one-step linear path chosen by leave-one-out CV: white noise around a level -> the linear AR, reported in info', async () => {
+    // Naive chases the noise (its MAE is ~1.41x the AR's here), so leave-one-out on the
+    // training rows must find the AR, and the model must then BE the linear AR baseline.
+    const g = gaussian(7);
+    const s = makeSeries({ value: Array.from({ length: 300 }, () => 5 + g()) });
+    const m = await Forecaster.fit(s, { target: 'value', epochs: 0 });
+    try {
+      expect(m.info.linear.paths).toEqual(['linear AR']);
+      expect(m.info.linear.arOnly).toEqual([true]);
+      const r = evaluate(m, s);
+      expect(r.predictions.model).toEqual(r.predictions.linear);
+      expect(r.beatenBy).toEqual([]);
     } finally {
       m.dispose();
     }

@@ -73,6 +73,68 @@ function choleskySolve(a: Float64Array, c: Float64Array, k: number, q: number): 
  * const beta = ridgeSolve(g, 0.1, [k - 1]);
  */
 export function ridgeSolve(g: Gram, lambda: number, free: number[] = [], penaltyRows = g.n, excluded: number[] = []): Float64Array {
+  const { a, c, d, k, q } = ridgeSystem(g, lambda, free, penaltyRows, excluded);
+  const z = choleskySolve(a, c, k, q);
+  for (let i = 0; i < k; i++) for (let col = 0; col < q; col++) z[i * q + col] = z[i * q + col]! * d[i]!;
+  return z;
+}
+
+/**
+ * Leave-one-out predictions of a ridge fit (single target), exact and in closed form: for each
+ * row i, the fit without row i predicts y_i - e_i / (1 - h_ii), where e_i is the full fit's
+ * residual and h_ii its leverage. Arguments as {@link gram} and {@link ridgeSolve}; the penalty
+ * is held fixed (it does not shrink with the one row left out).
+ *
+ * @example const loo = ridgeLooPredict(x, y, k, rows, 0.1, [k - 1]);
+ */
+export function ridgeLooPredict(
+  x: Float64Array,
+  y: Float64Array,
+  k: number,
+  rows: ArrayLike<number>,
+  lambda: number,
+  free: number[] = [],
+  penaltyRows = rows.length,
+  excluded: number[] = [],
+): Float64Array {
+  const g = gram(x, y, k, 1, rows);
+  const sys = ridgeSystem(g, lambda, free, penaltyRows, excluded);
+  const eye = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) eye[i * k + i] = 1;
+  // (scaled system)^-1, then back to the original columns: A^-1 = D S^-1 D.
+  const inv = choleskySolve(sys.a, eye, k, k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) inv[i * k + j] = inv[i * k + j]! * sys.d[i]! * sys.d[j]!;
+  const beta = new Float64Array(k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) beta[i]! += inv[i * k + j]! * sys.c[j]! / sys.d[j]!;
+  // Columns dropped from the system (excluded, or penalised away by lambda = Infinity) do not count.
+  const used = new Uint8Array(k).fill(1);
+  for (const e of excluded) used[e] = 0;
+  if (lambda === Infinity) {
+    const isFree = new Set(free);
+    for (let i = 0; i < k; i++) if (!isFree.has(i)) used[i] = 0;
+  }
+  const out = new Float64Array(rows.length);
+  const xi = new Float64Array(k);
+  for (let r = 0; r < rows.length; r++) {
+    const o = rows[r]! * k;
+    for (let a = 0; a < k; a++) xi[a] = used[a] ? x[o + a]! : 0;
+    let p = 0;
+    let h = 0;
+    for (let a = 0; a < k; a++) {
+      if (xi[a] === 0) continue;
+      p += xi[a]! * beta[a]!;
+      let s = 0;
+      for (let b = 0; b < k; b++) s += inv[a * k + b]! * xi[b]!;
+      h += xi[a]! * s;
+    }
+    const yi = y[rows[r]!]!;
+    out[r] = yi - (yi - p) / Math.max(1 - h, 1e-6);
+  }
+  return out;
+}
+
+/** The (Jacobi-scaled) normal equations of a ridge fit: S = D A D, rhs D c; see {@link ridgeSolve}. */
+function ridgeSystem(g: Gram, lambda: number, free: number[], penaltyRows: number, excluded: number[]) {
   const { k, q } = g;
   const a = Float64Array.from(g.xtx);
   const c = Float64Array.from(g.xty);
@@ -111,9 +173,7 @@ export function ridgeSolve(g: Gram, lambda: number, free: number[] = [], penalty
     a[i * k + i]! += 1e-12;
     for (let col = 0; col < q; col++) c[i * q + col] = c[i * q + col]! * d[i]!;
   }
-  const z = choleskySolve(a, c, k, q);
-  for (let i = 0; i < k; i++) for (let col = 0; col < q; col++) z[i * q + col] = z[i * q + col]! * d[i]!;
-  return z;
+  return { a, c, d, k, q };
 }
 
 /**

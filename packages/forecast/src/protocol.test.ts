@@ -12,7 +12,7 @@ describe('evaluation protocol', () => {
     const s = syntheticTrendSeasonal(120, 4, { period: 6 });
     const model = await Forecaster.fit(s, { target: 'value', season: 6, window: 7, epochs: 0 });
     try {
-      const y = s.values.value;
+      const y = s.values.value!;
       const r = evaluate(model, s);
       const trainEnd = Math.floor(0.8 * 120);
       expect(r.trainRows).toBe(trainEnd);
