@@ -15,7 +15,7 @@ export { toProblem, problemType, PROBLEM_CONTENT_TYPE, type Problem } from './pr
 export type { ModelAdapter, CharsAdapter, ForecastAdapter, ModelLoader, InputContract, NextChar } from './models/adapter.js';
 export { ModelRegistry, describeModel, type ServedModel, type ModelDescription } from './models/registry.js';
 export { charsAdapter, forecastAdapter, defaultLoaders, type LoaderOptions } from './models/loaders.js';
-export { NextBatcher, batchedNextForward } from './models/batch.js';
+export { NextBatcher } from './models/batch.js';
 export { MODEL_NAME_PATTERN, isValidModelName } from './models/names.js';
 export type { JobRecord, JobState, JobKind } from './jobs/types.js';
 export { JOBS_DIR } from './jobs/store.js';

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir } from '../io/model-dir.js';
 import { gruSequence, initKernels, kernelStatus, lstmSequence } from '../nn/kernels.js';
-import { sequenceCrossEntropy } from '../nn/sequence.js';
+import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
 import { Vocabulary, type VocabularyJSON } from '../vocab.js';
@@ -116,6 +116,18 @@ export interface CharEvaluation {
   /** Characters predicted (text length - 1). */
   predictions: number;
 }
+
+/** One candidate next character and its probability (what {@link CharLM.next} returns a list of). */
+export interface NextChar {
+  char: string;
+  p: number;
+}
+
+/**
+ * One text's answer from {@link CharLM.nextBatch}: the same list `next` returns, or the
+ * SeqcastError `next` would have thrown for that text alone.
+ */
+export type NextBatchResult = { ok: true; next: NextChar[] } | { ok: false; error: SeqcastError };
 
 /** seqcast.json "extra" of a chars model. */
 interface CharLMExtra {
@@ -457,20 +469,39 @@ export class CharLM {
 
   /** ids [B,T] -> logits [B,T,V] and each layer's final state. Call inside tf.tidy. */
   private forward(ids: tf.Tensor2D, state?: LayerState[]): { logits: tf.Tensor3D; states: LayerState[] } {
+    const { outputs, states } = this.recur(ids, { state });
+    if (!this.dense) return { logits: outputs, states };
+    const [b, t, h] = outputs.shape;
+    const logits = this.head(outputs.reshape([b * t, h]) as tf.Tensor2D);
+    return { logits: logits.reshape([b, t, this.config.vocabSize]) as tf.Tensor3D, states };
+  }
+
+  /**
+   * The recurrent layers: ids [B,T] -> last layer's outputs [B,T,H] and each layer's final state.
+   * With a [B,T] `mask`, padded steps keep the state and output 0. Call inside tf.tidy.
+   */
+  private recur(ids: tf.Tensor2D, o: { state?: LayerState[]; mask?: tf.Tensor2D }): { outputs: tf.Tensor3D; states: LayerState[] } {
     this.assertUsable();
     let x: tf.Tensor = ids;
     const states: LayerState[] = [];
     this.recurrent.forEach((w, l) => {
-      const s = state?.[l];
-      const opts = s ? (s.c ? { h0: s.h, c0: s.c } : { h0: s.h }) : {};
+      const s = o.state?.[l];
+      const opts = { ...(s ? (s.c ? { h0: s.h, c0: s.c } : { h0: s.h }) : {}), ...(o.mask ? { mask: o.mask } : {}) };
       const r = this.config.cell === 'lstm' ? lstmSequence(x, w.kernel, w.recurrentKernel, w.bias, opts) : gruSequence(x, w.kernel, w.recurrentKernel, w.bias, opts);
       x = r.outputs;
       states.push(r.c ? { h: r.h, c: r.c } : { h: r.h });
     });
-    if (!this.dense) return { logits: x as tf.Tensor3D, states };
-    const [b, t, h] = x.shape as [number, number, number];
-    const logits = tf.add(tf.matMul(x.reshape([b * t, h]) as tf.Tensor2D, this.dense.kernel), this.dense.bias);
-    return { logits: logits.reshape([b, t, this.config.vocabSize]) as tf.Tensor3D, states };
+    return { outputs: x as tf.Tensor3D, states };
+  }
+
+  /** Recurrent outputs [N,H] -> logits [N,V] (the dense head, or the outputs themselves without one). */
+  private head(h: tf.Tensor2D): tf.Tensor2D {
+    return this.dense ? (tf.add(tf.matMul(h, this.dense.kernel), this.dense.bias) as tf.Tensor2D) : h;
+  }
+
+  /** The `k` most likely characters of a distribution over the vocabulary, most likely first. */
+  private topChars(p: ArrayLike<number>, k: number): NextChar[] {
+    return argTop(p, k).map((i) => ({ char: this.vocabulary.chars[i]!, p: p[i]! }));
   }
 
   private assertUsable(): void {
@@ -506,7 +537,7 @@ export class CharLM {
    * @example
    * lm.next('hihel', 2);   // [{ char: 'l', p: 0.97 }, { char: 'o', p: 0.01 }]
    */
-  next(text: string, top = 5): { char: string; p: number }[] {
+  next(text: string, top = 5): NextChar[] {
     const k = intIn(top, 'top', 1);
     const ids = this.encodeNonEmpty(text, 'text');
     const probs = tf.tidy(() => {
@@ -515,7 +546,56 @@ export class CharLM {
     });
     const p = probs.dataSync();
     probs.dispose();
-    return argTop(p, k).map((i) => ({ char: this.vocabulary.chars[i]!, p: p[i]! }));
+    return this.topChars(p, k);
+  }
+
+  /**
+   * {@link CharLM.next} for many texts in one forward pass (e.g. a server answering concurrent
+   * requests): the texts are post-padded to the longest, the recurrent layers run with the padding
+   * mask (padded steps leave the state untouched), and each text's distribution is read at its own
+   * last character — so every answer equals `next(text, top)`. A text `next` would reject (empty,
+   * not a string, unknown character) gets `{ ok: false, error }` with that same error (its `where`
+   * names `text`, as `next`'s does) and the others are still answered. A bad `top` or a disposed
+   * model throws for the whole call. One pass costs about as much as one `next` on small models,
+   * but every row pays for the longest text's steps, so group texts of similar length.
+   *
+   * @example
+   * const [a, b, c] = lm.nextBatch(['hihel', 'hi', 'hex'], 2);
+   * a;   // { ok: true, next: [{ char: 'l', p: 0.97 }, { char: 'o', p: 0.01 }] }   (= lm.next('hihel', 2))
+   * c;   // { ok: false, error: SeqcastError UNKNOWN_CHAR 'character "x" (U+0078) at position 2 of text …' }
+   */
+  nextBatch(texts: readonly string[], top = 5): NextBatchResult[] {
+    const k = intIn(top, 'top', 1);
+    if (!Array.isArray(texts)) throw badArg('texts', `must be an array of strings (received ${typeof texts})`);
+    this.assertUsable();
+    const results = new Array<NextBatchResult>(texts.length);
+    const rows: Int32Array[] = [];
+    const rowOf: number[] = []; // texts index of each encoded row
+    texts.forEach((text, i) => {
+      try {
+        rows.push(this.encodeNonEmpty(text, 'text'));
+        rowOf.push(i);
+      } catch (e) {
+        if (!(e instanceof SeqcastError)) throw e;
+        results[i] = { ok: false, error: e };
+      }
+    });
+    if (rows.length === 0) return results;
+    const padded = padSequences(rows);
+    const probs = tf.tidy(() => {
+      const ids = tf.tensor2d(Int32Array.from(padded.data), [padded.batch, padded.steps], 'int32');
+      const mask = tf.tensor2d(padded.mask, [padded.batch, padded.steps]);
+      const { outputs } = this.recur(ids, { mask });
+      // The head runs on each row's last valid output only ([B,H]), not on every padded step.
+      return tf.softmax(this.head(lastValidOutputs(outputs, padded.lengths)));
+    });
+    const flat = probs.dataSync();
+    probs.dispose();
+    const V = this.config.vocabSize;
+    rowOf.forEach((i, r) => {
+      results[i] = { ok: true, next: this.topChars(flat.subarray(r * V, (r + 1) * V), k) };
+    });
+    return results;
   }
 
   /**
