@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir } from '../io/model-dir.js';
-import { gruSequence, initKernels, kernelStatus, lstmSequence } from '../nn/kernels.js';
+import { adamOptimizer, denseSoftmaxCrossEntropy, gruSequence, initKernels, kernelStatus, lstmSequence } from '../nn/kernels.js';
 import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
@@ -418,7 +418,8 @@ export class CharLM {
     const L = this.config.seqLength;
     const windows = ids.length - L;
     const rand = seededRandom(o.seed);
-    const optimizer = tf.train.adam(o.lr);
+    // Through the seam: the native Adam and fused dense+softmax+CE head when the kernels are active.
+    const optimizer = adamOptimizer(o.lr);
     const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     const makeBatch = (rows: ArrayLike<number>) => {
       const x = new Int32Array(rows.length * L);
@@ -444,7 +445,7 @@ export class CharLM {
           const n = Math.min(o.batchSize, windows - start);
           const batch = full ?? makeBatch(order!.subarray(start, start + n));
           // minimize() runs the loss under tfjs's gradient tape, which frees every intermediate.
-          const cost = optimizer.minimize(() => sequenceCrossEntropy(this.forward(batch.x).logits, batch.y) as tf.Scalar, true, vars)!;
+          const cost = optimizer.minimize(() => this.trainingLoss(batch.x, batch.y), true, vars)!;
           if (!full) tf.dispose([batch.x, batch.y]);
           total += cost.dataSync()[0]! * n;
           cost.dispose();
@@ -465,6 +466,13 @@ export class CharLM {
       optimizer.dispose();
     }
     return { loss, elapsedMs: Date.now() - t0 };
+  }
+
+  /** Mean sequence cross-entropy of a batch; the dense head's loss goes through the seam (fused when active). */
+  private trainingLoss(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+    if (!this.dense) return sequenceCrossEntropy(this.forward(x).logits, y) as tf.Scalar;
+    const { outputs } = this.recur(x, {});
+    return denseSoftmaxCrossEntropy(outputs, this.dense.kernel, this.dense.bias, y);
   }
 
   /** ids [B,T] -> logits [B,T,V] and each layer's final state. Call inside tf.tidy. */
