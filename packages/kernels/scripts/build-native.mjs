@@ -25,7 +25,6 @@ const statusFile = path.join(buildDir, 'status.json');
 function sourceStamp() {
   const h = createHash('sha256');
   h.update(`${process.version} ${process.platform} ${process.arch}\n`);
-  h.update(readFileSync(path.join(root, 'binding.gyp')));
   for (const f of readdirSync(path.join(root, 'native')).sort()) h.update(f).update(readFileSync(path.join(root, 'native', f)));
   return h.digest('hex').slice(0, 16);
 }
@@ -83,7 +82,9 @@ try {
 }
 
 const stage = mkdtempSync(path.join(os.tmpdir(), 'seqcast-kernels-'));
-cpSync(path.join(root, 'binding.gyp'), path.join(stage, 'binding.gyp'));
+// binding.gyp lives in native/, not the package root: a root binding.gyp would make pnpm/npm run
+// their implicit `node-gyp rebuild` at install, which fails the install where no compiler exists.
+cpSync(path.join(root, 'native', 'binding.gyp'), path.join(stage, 'binding.gyp'));
 cpSync(path.join(root, 'native'), path.join(stage, 'native'), { recursive: true });
 const res = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`], {
   cwd: stage,
