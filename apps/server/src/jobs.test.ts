@@ -215,11 +215,11 @@ describe('lifecycle', () => {
   });
 
   it('a running job can be cancelled; a queued one waits for it', async () => {
-    // Big enough that it is still running when cancelled, even with the fused kernels (~seconds per epoch).
+    // Long enough to still be running when cancelled, even with the fused kernels.
     const long = {
       ...charsJob('slow', 1000),
-      text: 'if you want to build a ship, '.repeat(60),
-      options: { seqLength: 30, layers: 2, hidden: 128, epochs: 1000, learningRate: 0.01, seed: 1 },
+      text: 'if you want to build a ship, '.repeat(20),
+      options: { seqLength: 20, layers: 2, hidden: 64, epochs: 1000, learningRate: 0.01, seed: 1 },
     };
     const first = (await (await submit(long)).json()) as JobRecord;
     const second = (await (await submit(charsJob('after', 5))).json()) as JobRecord;

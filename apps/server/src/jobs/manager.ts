@@ -191,14 +191,16 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
     const rec = this.records.get(id)!;
     const spec = this.specs.get(id)!;
     this.specs.delete(id); // the input is not kept once handed over
-    rec.state = 'running';
-    rec.startedAt = new Date().toISOString();
-    await this.opts.store.save(rec);
-    this.emit('update', rec);
-    const started = Date.now();
+    // Claim the slot before the first await: a submit() arriving during the save below would
+    // otherwise see no running job and start a second one at the same time.
     const run: Running = { id, handle: undefined, cancelled: false };
     this.running = run;
+    rec.state = 'running';
+    rec.startedAt = new Date().toISOString();
+    const started = Date.now();
     try {
+      await this.opts.store.save(rec);
+      this.emit('update', rec);
       const { version, dir } = await this.opts.registry.nextVersion(spec.name);
       run.handle = this.opts.runner({ kind: spec.kind, content: spec.content, csvOptions: spec.csvOptions, options: spec.options }, dir, (p) => {
         rec.epoch = p.epoch;
