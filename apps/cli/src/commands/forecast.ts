@@ -127,7 +127,7 @@ const train: Command = {
       }
       io.out(`saved ${out} (target ${i.target}, features ${i.features.join(',')}, window ${i.window}, horizon ${i.horizon}, season ${i.season})`);
       io.out(
-        `linear path: ${i.linear.bases.map((b, h) => describeLinear(b, i.linear.lambdas[h]!, i.linear.arOnly[h]!, i.window)).join('; ')}; ` +
+        `linear path: ${i.linear.paths.join('; ')} (window ${i.window}); ` +
           `recurrent path (${i.rnn.cell} ${i.rnn.units}): ${i.rnn.used ? 'kept' : 'not kept (no validation gain)'} after ${i.rnn.epochs} epochs, best ${i.rnn.bestEpoch}`,
       );
       io.out(`validation metrics (one step ahead, ${i.metrics.validation.rows} rows, original units):`);
@@ -138,14 +138,6 @@ const train: Command = {
     }
   },
 };
-
-/** Human name of a chosen linear path. */
-function describeLinear(base: string, lambda: number | null, arOnly: boolean, window: number): string {
-  const b = base === 'seasonal' ? 'seasonal naive' : 'naive';
-  if (lambda === null) return `${b} (no correction)`;
-  if (arOnly) return `linear AR on the ${window}-row window`;
-  return `${b} + ridge regression on all lags/features (penalty ${lambda})`;
-}
 
 function printEval(r: EvalReport, io: Io): void {
   io.out(`test rows ${r.rows} (rows ${r.firstRow + 1}..${r.firstRow + r.rows} of ${r.firstRow + r.rows}; trained on the first ${r.trainRows}), season ${r.season}, window ${r.window}`);
