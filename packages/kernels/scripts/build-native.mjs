@@ -38,7 +38,11 @@ function writeAtomic(file, text) {
 function finish(ok, reason, stamp = null) {
   mkdirSync(buildDir, { recursive: true });
   writeAtomic(statusFile, JSON.stringify({ ok, reason, stamp, built: new Date().toISOString() }) + '\n');
-  if (!ok) console.log(`@seqcast/kernels: native kernels not built (${reason}); seqcast will use the plain tfjs path`);
+  if (!ok) {
+    // No binary from an earlier build may outlive a build that did not happen: status and addon agree.
+    rmSync(addon, { force: true });
+    console.log(`@seqcast/kernels: native kernels not built (${reason}); seqcast will use the plain tfjs path`);
+  }
   process.exit(0);
 }
 
