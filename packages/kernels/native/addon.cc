@@ -124,6 +124,12 @@ struct Call {
   }
 };
 
+// One message for an id outside the vocabulary, naming its [sequence, step].
+void fail_bad_id(Call& c, const sk::SeqDims& d, const int32_t* ids, long bad) {
+  c.fail("id " + std::to_string(ids[bad]) + " at [" + std::to_string(bad / d.T) + "," + std::to_string(bad % d.T) +
+         "] is outside the vocabulary 0.." + std::to_string(d.I - 1));
+}
+
 bool dims_ok(Call& c, const sk::SeqDims& d) {
   if (d.B < 1 || d.T < 1 || d.I < 1 || d.H < 1 || (int64_t)d.B * d.T > (1LL << 30)) {
     c.fail("dimensions must be positive");
@@ -158,7 +164,7 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
   float* cs = hs + S;
   const long bad = sk::lstm_forward(d, x, ids, W, U, bias, mask, h0, c0, out, gates, hs, cs);
   if (bad >= 0) {
-    c.fail("id " + std::to_string(ids[bad]) + " at [" + std::to_string(bad / d.T) + "," + std::to_string(bad % d.T) + "] is outside the vocabulary 0.." + std::to_string(d.I - 1));
+    fail_bad_id(c, d, ids, bad);
     return nullptr;
   }
   std::memcpy(hT, hs + T * B * H, sizeof(float) * B * H);
@@ -220,7 +226,7 @@ napi_value GruForward(napi_env env, napi_callback_info info) {
   float* hs = gates + B * T * 4 * H;
   const long bad = sk::gru_forward(d, x, ids, W, U, bias, mask, h0, out, gates, hs);
   if (bad >= 0) {
-    c.fail("id " + std::to_string(ids[bad]) + " at [" + std::to_string(bad / d.T) + "," + std::to_string(bad % d.T) + "] is outside the vocabulary 0.." + std::to_string(d.I - 1));
+    fail_bad_id(c, d, ids, bad);
     return nullptr;
   }
   std::memcpy(hT, hs + T * B * H, sizeof(float) * B * H);
