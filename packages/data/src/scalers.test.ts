@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSeqcastError } from '@seqcast/core';
+import { errorOf } from '@seqcast/core/testing';
 import { MinMaxScaler, StandardScaler, scalerFromJSON, type ScalerJSON } from './scalers.js';
 
 const table = {
@@ -67,21 +67,12 @@ describe('JSON round trip', () => {
 });
 
 describe('mistakes', () => {
-  const code = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      if (isSeqcastError(e)) return `${e.code}: ${e.message}`;
-      throw e;
-    }
-    return 'no error';
-  };
   it('unknown columns, empty ranges, unfitted use and foreign JSON are one-line errors', () => {
-    expect(code(() => new MinMaxScaler().fit(table, { columns: ['zz'] }))).toBe('BAD_ARGUMENT: unknown column "zz" (available: a, flat, gap)');
-    expect(code(() => new MinMaxScaler().fit(table, { range: { start: 3, end: 3 } }))).toBe('BAD_ARGUMENT: fit range [3, 3) is not a non-empty range of the 5 rows');
-    expect(code(() => new StandardScaler().transform('a', [1]))).toBe('NOT_TRAINED: scaler used before fit()');
-    expect(code(() => new MinMaxScaler().fit(table, { columns: ['a'] }).transform('flat', [1]))).toBe('BAD_ARGUMENT: scaler was not fitted on column "flat" (fitted: a)');
-    expect(code(() => scalerFromJSON({ kind: 'robust' } as unknown as ScalerJSON))).toBe('BAD_MODEL: unknown scaler kind "robust"');
-    expect(code(() => new MinMaxScaler().fit({ values: { x: Float64Array.from([NaN, NaN]) } }))).toBe('BAD_INPUT: column "x" has no numeric value in rows [0, 2) to fit on');
+    expect(errorOf(() => new MinMaxScaler().fit(table, { columns: ['zz'] }))).toBe('BAD_ARGUMENT: unknown column "zz" (available: a, flat, gap)');
+    expect(errorOf(() => new MinMaxScaler().fit(table, { range: { start: 3, end: 3 } }))).toBe('BAD_ARGUMENT: fit range [3, 3) is not a non-empty range of the 5 rows');
+    expect(errorOf(() => new StandardScaler().transform('a', [1]))).toBe('NOT_TRAINED: scaler used before fit()');
+    expect(errorOf(() => new MinMaxScaler().fit(table, { columns: ['a'] }).transform('flat', [1]))).toBe('BAD_ARGUMENT: scaler was not fitted on column "flat" (fitted: a)');
+    expect(errorOf(() => scalerFromJSON({ kind: 'robust' } as unknown as ScalerJSON))).toBe('BAD_MODEL: unknown scaler kind "robust"');
+    expect(errorOf(() => new MinMaxScaler().fit({ values: { x: Float64Array.from([NaN, NaN]) } }))).toBe('BAD_INPUT: column "x" has no numeric value in rows [0, 2) to fit on');
   });
 });

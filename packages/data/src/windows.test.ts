@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isSeqcastError } from '@seqcast/core';
+import { errorOf } from '@seqcast/core/testing';
 import { readCsv, type Series } from './read.js';
 import { makeWindows, prepareWindows, splitChronological } from './windows.js';
 
@@ -12,15 +12,6 @@ const STOCK = path.resolve(REPO, '../shared/data/stock_daily.csv');
 const tmp = mkdtempSync(path.join(tmpdir(), 'seqcast-windows-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isSeqcastError(e)) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-  return 'no error';
-}
 
 /** rows 0..n-1: a = i, b = 100 + i. */
 function ramp(n: number): { values: Record<string, Float64Array> } {
