@@ -1,4 +1,7 @@
-// pnpm bench forecast [--epochs N] [--seed N] [--data DIR] [--only a,b]
+// pnpm bench forecast [--epochs N] [--seed N] [--data DIR] [--only a,b] [--cases FILE.json]
+//   (--cases: score your own CSV files instead of the built-in set; FILE.json is an array of
+//    {"path", "target", "season"?, "features"?, "window"?, "newestFirst"?, "name"?}, paths
+//    relative to FILE.json)
 // pnpm bench forecast --robust [--seeds N] [--first-seed N] [--epochs N] [--heldout]
 //   (many synthetic series, see robust(); --heldout: four more families kept out of the design)
 //
@@ -9,6 +12,7 @@
 // and a trending seasonal series; plus a nonlinear series (logistic map) where the recurrent
 // path has something to learn. Every model uses the library defaults except target/features/
 // season. Prints a table, then one JSON line.
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -41,6 +45,37 @@ function cases(dataDir) {
     { name: 'trend + season (m=12, 240 rows)', key: 'trendSeasonal', load: async () => syntheticTrendSeasonal(240, 1), options: { target: 'value', season: 12 } },
     { name: 'logistic map (nonlinear, extra)', key: 'logisticMap', load: async () => syntheticLogisticMap(500, 5), options: { target: 'value', window: 4 }, extra: true },
   ];
+}
+
+/** Cases from a JSON file (see the header); every problem is one line naming the entry and field. */
+function casesFromFile(file) {
+  let list;
+  try {
+    list = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no such file' : `not valid JSON (${e.message})`}`);
+  }
+  if (!Array.isArray(list)) throw new Error(`${file}: expected a JSON array of cases`);
+  return list.map((c, i) => {
+    const where = `${file}[${i}]`;
+    if (typeof c?.path !== 'string') throw new Error(`${where}.path must be a string`);
+    if (typeof c.target !== 'string') throw new Error(`${where}.target must be a string`);
+    for (const k of ['season', 'window']) {
+      if (c[k] !== undefined && !(Number.isInteger(c[k]) && c[k] >= 1)) throw new Error(`${where}.${k} must be a positive integer`);
+    }
+    if (c.features !== undefined && !(Array.isArray(c.features) && c.features.every((f) => typeof f === 'string'))) {
+      throw new Error(`${where}.features must be an array of column names`);
+    }
+    const csv = path.resolve(path.dirname(file), c.path);
+    const newestFirst = c.newestFirst === true;
+    const options = { target: c.target, season: c.season ?? 1, ...(c.window ? { window: c.window } : {}), ...(c.features ? { features: c.features } : {}), newestFirst };
+    return {
+      name: c.name ?? `${path.basename(csv)} (${c.target}${c.season > 1 ? `, m=${c.season}` : ''})`,
+      key: `case${i}`,
+      load: () => readCsv({ path: csv }, { newestFirst }),
+      options,
+    };
+  });
 }
 
 /** What the fitted one-step model is: a baseline, a ridge path, plus the recurrent path or not. */
@@ -126,6 +161,7 @@ export async function run(argv) {
       seeds: { type: 'string' },
       'first-seed': { type: 'string' },
       heldout: { type: 'boolean' },
+      cases: { type: 'string' },
     },
     strict: true,
   });
@@ -142,9 +178,24 @@ export async function run(argv) {
   const backend = await initBackend();
 
   const results = [];
-  for (const c of cases(dataDir)) {
+  let list;
+  try {
+    list = values.cases ? casesFromFile(path.resolve(values.cases)) : cases(dataDir);
+  } catch (e) {
+    console.error(`seqcast bench forecast: ${e.message}`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const c of list) {
     if (only && !only.has(c.key)) continue;
-    const series = await c.load();
+    let series;
+    try {
+      series = await c.load();
+    } catch (e) {
+      console.error(`seqcast bench forecast: ${e.message}`);
+      process.exitCode = 2;
+      return;
+    }
     const t0 = Date.now();
     const model = await Forecaster.fit(series, { ...c.options, seed, ...(epochs !== undefined ? { epochs } : {}) });
     const fitMs = Date.now() - t0;
@@ -171,14 +222,15 @@ export async function run(argv) {
   }
 
   const cols = ['model', 'naive', 'seasonalNaive', 'linear'];
+  const nameWidth = Math.max(34, ...results.map((r) => r.name.length + 2));
   console.log(`forecast quality (backend ${backend.name}; seed ${seed}; one-step-ahead over the last 20% of rows)`);
   console.log(
-    ['series'.padEnd(34), 'rows'.padStart(5), ...cols.map((c) => `MASE ${c}`.padStart(19)), ...cols.map((c) => `RMSE ${c}`.padStart(19)), '  ok', '  model is'].join(''),
+    ['series'.padEnd(nameWidth), 'rows'.padStart(5), ...cols.map((c) => `MASE ${c}`.padStart(19)), ...cols.map((c) => `RMSE ${c}`.padStart(19)), '  ok', '  model is'].join(''),
   );
   for (const r of results) {
     console.log(
       [
-        r.name.padEnd(34),
+        r.name.padEnd(nameWidth),
         String(r.rows).padStart(5),
         ...cols.map((c) => f4(r.mase[c]).padStart(19)),
         ...cols.map((c) => fr(r.rmse[c]).padStart(19)),
@@ -190,6 +242,6 @@ export async function run(argv) {
   const ar2 = results.find((r) => r.series === 'ar2');
   if (ar2) console.log(`AR(2): model RMSE ${ar2.rmse.model.toFixed(4)} vs noise level 1.0 (${((ar2.rmse.model - 1) * 100).toFixed(1)}%)`);
   const bar = results.filter((r) => !r.extra);
-  console.log(`model MASE <= best baseline on ${bar.filter((r) => r.modelAtMostBest).length}/${bar.length} bar series`);
+  console.log(`model MASE <= best baseline on ${bar.filter((r) => r.modelAtMostBest).length}/${bar.length} ${values.cases ? 'series' : 'bar series'}`);
   console.log(JSON.stringify({ suite: 'forecast', backend: backend.name, seed, results }));
 }
