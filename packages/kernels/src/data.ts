@@ -7,31 +7,29 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-const known = new WeakMap<object, Float32Array | Int32Array>();
+type Typed = Float32Array | Int32Array;
+
+const known = new WeakMap<object, Typed>();
 
 function key(t: tf.Tensor): object {
   return (t as unknown as { dataId: object }).dataId;
 }
 
-/** The tensor's values as a Float32Array (cached; never mutate the result). */
-export function readF32(t: tf.Tensor): Float32Array {
+/** The tensor's values as `Kind` (cached per tensor data; never mutate the result). */
+function read<A extends Typed>(t: tf.Tensor, Kind: { new (n: number): A; from(v: ArrayLike<number>): A }): A {
   const hit = known.get(key(t));
-  if (hit instanceof Float32Array) return hit;
+  if (hit instanceof Kind) return hit;
   const d = t.dataSync();
-  const v = d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+  const v = d instanceof Kind ? d : Kind.from(d as ArrayLike<number>);
   known.set(key(t), v);
   return v;
 }
 
+/** The tensor's values as a Float32Array (cached; never mutate the result). */
+export const readF32 = (t: tf.Tensor): Float32Array => read(t, Float32Array);
+
 /** The tensor's values as an Int32Array (cached; never mutate the result). */
-export function readI32(t: tf.Tensor): Int32Array {
-  const hit = known.get(key(t));
-  if (hit instanceof Int32Array) return hit;
-  const d = t.dataSync();
-  const v = d instanceof Int32Array ? d : Int32Array.from(d as ArrayLike<number>);
-  known.set(key(t), v);
-  return v;
-}
+export const readI32 = (t: tf.Tensor): Int32Array => read(t, Int32Array);
 
 /** A float32 tensor made from `values`, remembered as its contents (do not mutate `values` after). */
 export function fromF32<R extends tf.Rank>(values: Float32Array, shape: number[]): tf.Tensor<R> {

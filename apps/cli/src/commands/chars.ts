@@ -80,9 +80,16 @@ async function textOrInline(flags: Flags, command: string): Promise<string> {
   return readTextFile(file!, '--text');
 }
 
-async function loadModel(flags: Flags, command: string): Promise<CharLM> {
+/** Load --model quietly, run `use` on it, and dispose it whatever happens. */
+async function withModel<T>(flags: Flags, command: string, use: (lm: CharLM) => Promise<T>): Promise<T> {
   const dir = requireString(flags, 'model', command);
-  return CharLM.load(dir);
+  await quietRuntime();
+  const lm = await CharLM.load(dir);
+  try {
+    return await use(lm);
+  } finally {
+    lm.dispose();
+  }
 }
 
 function parseCell(flags: Flags): CellType | undefined {
@@ -170,13 +177,7 @@ const predict: Command = {
   async run(argv, io) {
     const flags = parseFlags(argv, { model: { type: 'string' }, text: { type: 'string' } }, 'chars predict');
     const text = requireString(flags, 'text', 'chars predict');
-    await quietRuntime();
-    const lm = await loadModel(flags, 'chars predict');
-    try {
-      io.out(await withFlagNames(() => lm.predictString(text)));
-    } finally {
-      lm.dispose();
-    }
+    await withModel(flags, 'chars predict', async (lm) => io.out(await withFlagNames(() => lm.predictString(text))));
   },
 };
 
@@ -192,9 +193,7 @@ const evaluate: Command = {
     );
     requireString(flags, 'model', 'chars eval');
     const text = await textOrInline(flags, 'chars eval');
-    await quietRuntime();
-    const lm = await loadModel(flags, 'chars eval');
-    try {
+    await withModel(flags, 'chars eval', async (lm) => {
       const where = optionalString(flags, 'text') !== undefined ? '--text' : '--inline';
       const r = await withFlagNames(() => {
         try {
@@ -207,9 +206,7 @@ const evaluate: Command = {
       });
       if (flags.json) return io.out(JSON.stringify(r));
       io.out(`accuracy ${r.accuracy.toFixed(4)} (${Math.round(r.accuracy * r.predictions)}/${r.predictions})  loss ${r.loss.toFixed(4)}  windows ${r.windows}`);
-    } finally {
-      lm.dispose();
-    }
+    });
   },
 };
 
@@ -221,15 +218,11 @@ const next: Command = {
     const flags = parseFlags(argv, { model: { type: 'string' }, text: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' } }, 'chars next');
     const text = requireString(flags, 'text', 'chars next');
     const top = optionalNumber(flags, 'top', { integer: true, min: 1 }) ?? 5;
-    await quietRuntime();
-    const lm = await loadModel(flags, 'chars next');
-    try {
+    await withModel(flags, 'chars next', async (lm) => {
       const r = await withFlagNames(() => lm.next(text, top));
       if (flags.json) return io.out(JSON.stringify({ text, next: r }));
       for (const { char, p } of r) io.out(`${JSON.stringify(char).padEnd(6)} ${p.toFixed(4)}`);
-    } finally {
-      lm.dispose();
-    }
+    });
   },
 };
 
@@ -258,13 +251,7 @@ const generate: Command = {
       topK: optionalNumber(flags, 'top-k', { integer: true, min: 1 }),
       seed: optionalNumber(flags, 'seed', { integer: true, min: 0 }),
     };
-    await quietRuntime();
-    const lm = await loadModel(flags, 'chars generate');
-    try {
-      io.out(await withFlagNames(() => lm.generate(prefix, length, opts)));
-    } finally {
-      lm.dispose();
-    }
+    await withModel(flags, 'chars generate', async (lm) => io.out(await withFlagNames(() => lm.generate(prefix, length, opts))));
   },
 };
 

@@ -28,13 +28,8 @@ export interface SequenceResult {
   c?: tf.Tensor2D;
 }
 
-/**
- * One LSTM layer over a whole sequence.
- * `x`: float [B,T,I], or int32 ids [B,T] meaning one-hot input (the input projection is then a row
- * gather of `kernel`). `kernel` [I,4H] and `recurrentKernel` [H,4H] hold gates in the order i,f,c,o;
- * `bias` is [4H].
- */
-export type LstmSequenceFn = (
+/** One recurrent layer over a whole sequence; the LSTM and GRU share this signature. */
+type RecurrentSequenceFn = (
   x: tf.Tensor,
   kernel: tf.Tensor2D,
   recurrentKernel: tf.Tensor2D,
@@ -43,13 +38,15 @@ export type LstmSequenceFn = (
 ) => SequenceResult;
 
 /**
+ * One LSTM layer over a whole sequence.
+ * `x`: float [B,T,I], or int32 ids [B,T] meaning one-hot input (the input projection is then a row
+ * gather of `kernel`). `kernel` [I,4H] and `recurrentKernel` [H,4H] hold gates in the order i,f,c,o;
+ * `bias` is [4H].
+ */
+export type LstmSequenceFn = RecurrentSequenceFn;
+
+/**
  * One GRU layer over a whole sequence, following tfjs-layers' GRU exactly (gates z,r,h; the reset
  * gate is applied to the previous state before the recurrent matmul; h = z*h_prev + (1-z)*hh).
  */
-export type GruSequenceFn = (
-  x: tf.Tensor,
-  kernel: tf.Tensor2D,
-  recurrentKernel: tf.Tensor2D,
-  bias: tf.Tensor1D,
-  opts?: SequenceOptions,
-) => SequenceResult;
+export type GruSequenceFn = RecurrentSequenceFn;
