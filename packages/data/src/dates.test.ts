@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectDayFirst, isDateName, parseDate } from './dates.js';
+import { detectDayFirst, isDateName, nextDates, parseDate } from './dates.js';
 
 describe('parseDate', () => {
   it('accepts the ISO-like layouts, fast path and regex path alike', () => {
@@ -37,5 +37,20 @@ describe('parseDate', () => {
   it('recognises date-like header names', () => {
     expect(['Date', 'Month', 'timestamp', 'trade_date', 'Year'].every(isDateName)).toBe(true);
     expect(['Close', 'Sales', 'Births'].some(isDateName)).toBe(false);
+  });
+});
+
+describe('nextDates', () => {
+  it('continues daily, business-day and monthly spacing; null without ISO dates', () => {
+    expect(nextDates(['1959-12-30', '1959-12-31'], 2)).toEqual(['1960-01-01', '1960-01-02']);
+    // Business days (a Friday -> Monday gap, no weekend dates): Thursday, Friday -> Monday, Tuesday
+    expect(nextDates(['2020-01-02', '2020-01-03', '2020-01-06', '2020-01-07', '2020-01-08', '2020-01-09', '2020-01-10'], 2)).toEqual([
+      '2020-01-13',
+      '2020-01-14',
+    ]);
+    expect(nextDates(['2020-01-31', '2020-02-29', '2020-03-31'], 2)).toEqual(['2020-04-30', '2020-05-31']);
+    expect(nextDates(['1968-11', '1968-12'], 2)).toEqual(['1969-01', '1969-02']);
+    expect(nextDates(['a', 'b'], 2)).toBeNull();
+    expect(nextDates(null, 2)).toBeNull();
   });
 });

@@ -151,3 +151,44 @@ export function detectDayFirst(values: readonly string[]): boolean | undefined |
   if (monthFirst) return false;
   return undefined;
 }
+
+/**
+ * The `steps` dates after `dates` (oldest first), continuing their spacing: `YYYY-MM` months,
+ * or ISO days (daily, business days, monthly). Null when they are not ISO dates.
+ * @example nextDates(['1968-11', '1968-12'], 2) // ['1969-01', '1969-02']
+ */
+export function nextDates(dates: string[] | null, steps: number): string[] | null {
+  if (!dates || dates.length < 2) return null;
+  const last = dates[dates.length - 1]!;
+  if (/^\d{4}-\d{2}$/.test(last)) {
+    const [y, m] = last.split('-').map(Number) as [number, number];
+    return Array.from({ length: steps }, (_, i) => {
+      const k = y * 12 + (m - 1) + i + 1;
+      return `${Math.floor(k / 12)}-${String((k % 12) + 1).padStart(2, '0')}`;
+    });
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(last)) return null;
+  const tail = dates.slice(-30).map((d) => Date.parse(`${d}T00:00:00Z`));
+  if (tail.some((t) => Number.isNaN(t))) return null;
+  const diffs = tail.slice(1).map((t, i) => Math.round((t - tail[i]!) / 86_400_000)).sort((a, b) => a - b);
+  const step = diffs[Math.floor(diffs.length / 2)]!;
+  const monthly = diffs.every((d) => d >= 28 && d <= 31);
+  // Business days: daily steps, weekend gaps (Friday -> Monday) seen, and no weekend dates.
+  const businessDays = step === 1 && diffs.includes(3) && tail.every((t) => ![0, 6].includes(new Date(t).getUTCDay()));
+  const out: string[] = [];
+  const d = new Date(tail[tail.length - 1]!);
+  const day = d.getUTCDate();
+  while (out.length < steps) {
+    if (monthly) {
+      d.setUTCDate(1);
+      d.setUTCMonth(d.getUTCMonth() + 1);
+      const dim = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+      d.setUTCDate(Math.min(day, dim));
+    } else {
+      d.setUTCDate(d.getUTCDate() + Math.max(1, step));
+      if (businessDays) while ([0, 6].includes(d.getUTCDay())) d.setUTCDate(d.getUTCDate() + 1);
+    }
+    out.push(d.toISOString().slice(0, 10));
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
  * to danfojs-node.
  */
 export { readCsv, type CsvSource, type ReadCsvOptions, type Series, type MissingPolicy, type DateIssue } from './read.js';
-export { parseDate, isDateName } from './dates.js';
+export { parseDate, isDateName, nextDates } from './dates.js';
 export type { Delimiter } from './csv.js';
 export {
   MinMaxScaler,

@@ -80,19 +80,3 @@ describe('seqcast forecast (built CLI)', () => {
     expect(noModel.stderr).not.toMatch(/\n\s+at /);
   });
 });
-
-describe('nextDates', () => {
-  it('continues daily, business-day and monthly spacing; null without ISO dates', async () => {
-    const { nextDates } = await import('./forecast.js');
-    expect(nextDates(['1959-12-30', '1959-12-31'], 2)).toEqual(['1960-01-01', '1960-01-02']);
-    // Business days (a Friday -> Monday gap, no weekend dates): Thursday, Friday -> Monday, Tuesday
-    expect(nextDates(['2020-01-02', '2020-01-03', '2020-01-06', '2020-01-07', '2020-01-08', '2020-01-09', '2020-01-10'], 2)).toEqual([
-      '2020-01-13',
-      '2020-01-14',
-    ]);
-    expect(nextDates(['2020-01-31', '2020-02-29', '2020-03-31'], 2)).toEqual(['2020-04-30', '2020-05-31']);
-    expect(nextDates(['1968-11', '1968-12'], 2)).toEqual(['1969-01', '1969-02']);
-    expect(nextDates(['a', 'b'], 2)).toBeNull();
-    expect(nextDates(null, 2)).toBeNull();
-  });
-});
