@@ -30,4 +30,5 @@ export {
   type PreparedWindows,
 } from './windows.js';
 export { describeSeries, toDataFrame, loadDanfo, DANFO_MAX_ROWS, type ColumnStats, type DescribeOptions } from './describe.js';
+export type { Panel, PanelSeries } from './panel-types.js';
 export { inspectCsv, formatInspection, type Inspection, type InspectOptions } from './inspect.js';
