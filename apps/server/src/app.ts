@@ -21,6 +21,8 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { parseBody, requestSchemas } from './schemas.js';
 import { buildOpenApi } from './openapi.js';
 import { Service } from './service.js';
+import { parseCsvForDisplay } from './csv.js';
+import { webPage } from './web.js';
 
 /** Extra wiring for tests and embedders (not needed for normal use). */
 export interface AppInternals {
@@ -199,6 +201,11 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     res.json({ forecast: await service.forecast(param(req, 'name'), body.rows, body.steps) });
   });
 
+  app.post('/v1/csv', json, async (req, res) => {
+    const body = parseBody(schemas.csv, req.body);
+    res.json(await parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn));
+  });
+
   app.get('/v1/jobs', (_req, res) => {
     res.json({ jobs: jobs.list() });
   });
@@ -273,6 +280,9 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+
+  // The browser app (apps/web) at `/`, after every API route so it can never shadow one.
+  app.use(webPage(opts.webDir));
 
   app.use((req, _res, next) => {
     next(new SeqcastError('NOT_FOUND', `no endpoint ${req.method} ${req.path}`, { where: 'path' }));

@@ -1,9 +1,11 @@
 /**
- * CSV content -> Series for training jobs, through @seqcast/data's readCsv with a `{ text }`
- * source: the submitted body is always parsed as CSV text, never opened as a path or fetched
- * as a URL.
+ * CSV content -> Series, through @seqcast/data's readCsv with a `{ text }` source: the submitted
+ * body is always parsed as CSV text, never opened as a path or fetched as a URL. Training jobs
+ * and the web page's `POST /v1/csv` both go through here, so the page shows exactly the errors
+ * (with their file line) that a job would get.
  */
 import { readCsv, type ReadCsvOptions, type Series } from '@seqcast/data';
+import { SeqcastError } from '@seqcast/core';
 
 /** The readCsv options a job may set (validated by the job schema). */
 export type CsvTextOptions = Pick<ReadCsvOptions, 'delimiter' | 'newestFirst' | 'dateColumn' | 'missing'>;
@@ -16,4 +18,73 @@ export type CsvTextOptions = Pick<ReadCsvOptions, 'delimiter' | 'newestFirst' | 
  */
 export function parseCsvText(text: string, options: CsvTextOptions = {}): Promise<Series> {
   return readCsv({ text }, options);
+}
+
+/** One series of a parsed file, as JSON. */
+export interface ParsedSeries {
+  /** The id column's value, or null for a file of one series. */
+  id: string | null;
+  rows: number;
+  dates: string[] | null;
+  /** 1-based file line of each row. */
+  lines: number[];
+  values: Record<string, number[]>;
+}
+
+/** What `POST /v1/csv` answers. */
+export interface ParsedCsv {
+  columns: string[];
+  dateColumn: string | null;
+  idColumn: string | null;
+  /** Text columns (no numeric cell): candidates for the id column. */
+  ignored: string[];
+  delimiter: string;
+  droppedRows: number;
+  series: ParsedSeries[];
+}
+
+/** The id cell of the record starting on `line` (ids sit on a record's first line; quotes stripped). */
+function idCells(text: string, lines: Int32Array, index: number, delimiter: string): string[] {
+  const all = text.split(/\r\n|\n|\r/);
+  return Array.from(lines, (l) => {
+    const raw = (all[l - 1] ?? '').split(delimiter)[index] ?? '';
+    return raw.trim().replace(/^"(.*)"$/, '$1');
+  });
+}
+
+/**
+ * Parse CSV content for display: every numeric column, oldest first, with file lines; a file with
+ * an id column (`idColumn`, default the first text column) is split into its series, in order of
+ * first appearance. `idColumn: null` keeps one series.
+ *
+ * @example
+ * const p = await parseCsvForDisplay('id,t,y\na,1,5\nb,1,7\na,2,6\n', {}, undefined);
+ * p.series.map((s) => s.id);   // ['a', 'b']
+ */
+export async function parseCsvForDisplay(text: string, options: CsvTextOptions = {}, idColumn?: string | null): Promise<ParsedCsv> {
+  const s = await parseCsvText(text, options);
+  const idName = idColumn === undefined ? (s.ignored[0] ?? null) : idColumn;
+  const toJson = (id: string | null, rows: number[]): ParsedSeries => ({
+    id,
+    rows: rows.length,
+    dates: s.dates ? rows.map((r) => s.dates![r]!) : null,
+    lines: rows.map((r) => s.lines[r]!),
+    values: Object.fromEntries(s.columns.map((c) => [c, rows.map((r) => s.values[c]![r]!)])),
+  });
+  const base = { columns: s.columns, dateColumn: s.dateColumn, ignored: s.ignored, delimiter: s.delimiter, droppedRows: s.droppedRows };
+  if (idName === null) return { ...base, idColumn: null, series: [toJson(null, Array.from({ length: s.rows }, (_, r) => r))] };
+  const index = s.header.indexOf(idName);
+  if (index < 0 || !s.ignored.includes(idName)) {
+    throw new SeqcastError('BAD_ARGUMENT', `idColumn "${idName}" is not a text column of the CSV (text columns: ${s.ignored.join(', ') || 'none'})`, {
+      where: 'idColumn',
+    });
+  }
+  const ids = idCells(text, s.lines, index, s.delimiter);
+  const groups = new Map<string, number[]>();
+  ids.forEach((id, r) => {
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = []));
+    g.push(r);
+  });
+  return { ...base, idColumn: idName, series: [...groups].map(([id, rows]) => toJson(id, rows)) };
 }

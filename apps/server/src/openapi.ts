@@ -44,6 +44,8 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
     JobRequest: requests.job,
     Job: responses.job,
     JobList: responses.jobs,
+    CsvRequest: requests.csv,
+    CsvResponse: responses.csv,
   };
   for (const [id, schema] of Object.entries(named)) reg.add(schema, { id });
   const out = z.toJSONSchema(reg, {
@@ -140,6 +142,14 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
           summary: 'Next `steps` values of the target from the last `window` rows (forecast models)',
           requestBody: { required: true, content: json(ref('ForecastRequest')) },
           responses: { '200': { description: 'Forecast in original units', content: json(ref('ForecastResponse')) }, ...common, '404': notFound },
+        },
+      },
+      '/v1/csv': {
+        post: {
+          operationId: 'parseCsv',
+          summary: 'Parse CSV content exactly as a training job does (numeric columns oldest first, file lines; a panel split by its id column)',
+          requestBody: { required: true, content: json(ref('CsvRequest')) },
+          responses: { '200': { description: 'The series of the file', content: json(ref('CsvResponse')) }, ...common },
         },
       },
       '/v1/jobs': {

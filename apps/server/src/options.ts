@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { SeqcastError } from '@seqcast/core';
 import { jsonLogger, silentLogger, type Logger } from './logger.js';
+import { defaultWebDir } from './web.js';
 
 /** Per-request limits; a request over any of them is a 400 naming the field. */
 export interface ServerLimits {
@@ -56,6 +57,11 @@ export interface ServerOptions {
    * much higher throughput under load. Default true.
    */
   batchNext?: boolean;
+  /**
+   * Directory of the built web page served at `/`. Default: the `dist` of `@seqcast/web` when it
+   * is installed; `false` serves no page. Without a build, `/` answers 404 with a one-line hint.
+   */
+  webDir?: string | false;
 }
 
 export interface ResolvedOptions {
@@ -69,6 +75,7 @@ export interface ResolvedOptions {
   workerScript: string | undefined;
   shutdownTimeoutMs: number;
   batchNext: boolean;
+  webDir: string | false;
 }
 
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
@@ -115,5 +122,6 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     workerScript: options.workerScript,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
     batchNext: options.batchNext ?? true,
+    webDir: options.webDir ?? defaultWebDir(),
   };
 }

@@ -191,6 +191,23 @@ export const responses = {
   forecast: z.object({ forecast: z.array(z.number()) }),
   job: jobRecord,
   jobs: z.object({ jobs: z.array(jobRecord) }),
+  csv: z.object({
+    columns: z.array(z.string()),
+    dateColumn: z.string().nullable(),
+    idColumn: z.string().nullable(),
+    ignored: z.array(z.string()),
+    delimiter: z.string(),
+    droppedRows: z.int(),
+    series: z.array(
+      z.object({
+        id: z.string().nullable(),
+        rows: z.int(),
+        dates: z.array(z.string()).nullable(),
+        lines: z.array(z.int()).meta({ description: '1-based file line of each row' }),
+        values: z.record(z.string(), z.array(z.number())),
+      }),
+    ),
+  }),
 };
 
 /** Request schemas, built from the server's limits. */
@@ -282,7 +299,17 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .meta({ description: 'CharLM.train options (see @seqcast/core)' }),
   });
   const job = z.discriminatedUnion('kind', [forecastJob, charsJob]);
-  return { next, generate, forecast, job };
+  const csv = z.strictObject({
+    csv: z.string().min(1).meta({ description: 'CSV content (never a path or URL)' }),
+    csvOptions: csvOptions.optional(),
+    idColumn: z
+      .string()
+      .min(1)
+      .nullable()
+      .optional()
+      .meta({ description: 'Text column that names the series of a panel (default: the first text column; null: one series)' }),
+  });
+  return { next, generate, forecast, job, csv };
 }
 
 export type RequestSchemas = ReturnType<typeof requestSchemas>;

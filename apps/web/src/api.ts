@@ -1,0 +1,166 @@
+/**
+ * The server's HTTP API as typed calls. Every non-2xx answer becomes an ApiError carrying the
+ * problem+json `detail` and `where` (JSON field, CSV line), so pages can show the error next to
+ * the input it is about. The bearer token is read from page memory (token.ts) per call.
+ */
+import { getToken } from './token.js';
+
+export interface ModelDescription {
+  name: string;
+  kind: 'chars' | 'forecast' | string;
+  version: number;
+  versions: number[];
+  created: string;
+  metrics: Record<string, unknown>;
+  input:
+    | { kind: 'chars'; vocabulary: string[] }
+    | { kind: 'forecast'; features: string[]; target: string; window: number; horizon: number; season: number; context: number }
+    | { kind: string; [k: string]: unknown };
+}
+
+export interface JobRecord {
+  id: string;
+  name: string;
+  kind: 'chars' | 'forecast';
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  epoch: number;
+  epochs: number;
+  loss: number | null;
+  elapsedMs: number;
+  etaMs: number | null;
+  options: Record<string, unknown>;
+  model: { name: string; version: number } | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface ParsedSeries {
+  id: string | null;
+  rows: number;
+  dates: string[] | null;
+  lines: number[];
+  values: Record<string, number[]>;
+}
+
+export interface ParsedCsv {
+  columns: string[];
+  dateColumn: string | null;
+  idColumn: string | null;
+  ignored: string[];
+  delimiter: string;
+  droppedRows: number;
+  series: ParsedSeries[];
+}
+
+export interface Interval {
+  lower: number[];
+  upper: number[];
+}
+
+/** A forecast in one shape whichever endpoint answered (per-series model or panel model). */
+export interface ForecastResult {
+  values: number[];
+  intervals: Record<string, Interval> | null;
+}
+
+/** A failed call: the problem's one-line detail and where it points (field, `<text>:7`, …). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly where: string | undefined,
+    readonly code: string | undefined,
+  ) {
+    super(detail);
+    this.name = 'ApiError';
+  }
+
+  /** The 1-based file line a CSV error points at (`<text>:7` → 7), if any. */
+  get line(): number | undefined {
+    const m = /:(\d+)$/.exec(this.where ?? '') ?? /^<text>:(\d+)/.exec(this.detail);
+    return m ? Number(m[1]) : undefined;
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown, auth = false): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const token = getToken();
+  if (auth && token) headers.authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'the server cannot be reached', undefined, 'NETWORK');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const p = (json ?? {}) as { detail?: string; where?: string; code?: string };
+    throw new ApiError(res.status, p.detail ?? `${res.status} ${res.statusText}`, p.where, p.code);
+  }
+  return json as T;
+}
+
+export const api = {
+  models: () => call<{ models: ModelDescription[] }>('GET', '/v1/models').then((r) => r.models),
+  deleteModel: (name: string) => call<void>('DELETE', `/v1/models/${encodeURIComponent(name)}`, undefined, true),
+  next: (name: string, text: string, top: number) =>
+    call<{ next: { char: string; p: number }[] }>('POST', `/v1/models/${encodeURIComponent(name)}/next`, { text, top }).then((r) => r.next),
+  generate: (name: string, body: { prefix: string; length: number; temperature?: number; topK?: number; seed?: number }) =>
+    call<{ text: string }>('POST', `/v1/models/${encodeURIComponent(name)}/generate`, body).then((r) => r.text),
+  parseCsv: (csv: string, idColumn?: string | null) => call<ParsedCsv>('POST', '/v1/csv', idColumn === undefined ? { csv } : { csv, idColumn }),
+  /**
+   * Forecast `steps` after `rows`. A per-series model answers `{forecast}`; a panel model takes
+   * `{series:[{id,rows}]}` and answers `{forecasts:[{id,values,intervals}]}`. Both map to ForecastResult.
+   */
+  async forecast(model: ModelDescription, id: string, rows: Record<string, number>[], steps: number): Promise<ForecastResult> {
+    const path = `/v1/models/${encodeURIComponent(model.name)}/forecast`;
+    const r = isPanelModel(model)
+      ? await call<PanelForecastResponse>('POST', path, { series: [{ id, rows }], steps })
+      : await call<SeriesForecastResponse>('POST', path, { rows, steps });
+    return toForecastResult(r);
+  },
+  jobs: () => call<{ jobs: JobRecord[] }>('GET', '/v1/jobs').then((r) => r.jobs),
+  submitJob: (body: unknown) => call<JobRecord>('POST', '/v1/jobs', body, true),
+  cancelJob: (id: string) => call<JobRecord>('DELETE', `/v1/jobs/${encodeURIComponent(id)}`, undefined, true),
+};
+
+interface SeriesForecastResponse {
+  forecast: number[];
+  intervals?: Record<string, Interval>;
+}
+interface PanelForecastResponse {
+  forecasts: { id: string; values: number[]; intervals?: Record<string, Interval> }[];
+}
+
+/**
+ * Panel models (any kind besides `chars` and the per-series `forecast`, or an input contract that
+ * names a panel) take the `{series:[{id,rows}]}` body.
+ */
+export function isPanelModel(m: ModelDescription): boolean {
+  if (m.kind === 'chars') return false;
+  return m.kind !== 'forecast' || m.input.kind === 'panel' || 'idColumn' in m.input;
+}
+
+/** Every model a forecast can be asked of. */
+export function isForecastModel(m: ModelDescription): boolean {
+  return m.kind !== 'chars';
+}
+
+export function toForecastResult(r: SeriesForecastResponse | PanelForecastResponse): ForecastResult {
+  if ('forecasts' in r) {
+    const f = r.forecasts[0];
+    if (!f) throw new ApiError(200, 'the server answered no forecast', undefined, undefined);
+    return { values: f.values, intervals: f.intervals ?? null };
+  }
+  return { values: r.forecast, intervals: r.intervals ?? null };
+}

@@ -1,0 +1,263 @@
+/**
+ * Forecast page: pick a forecast model, upload or paste a CSV (one series, or a panel and a series
+ * of it), and see history, forecast, its 80%/95% intervals (when the model gives them) and the
+ * naive / seasonal-naive baselines in one zoomable chart, plus a table of the numbers.
+ *
+ * The CSV is validated by the server with the same reader training jobs use (`POST /v1/csv`), so
+ * an error names the same file line; the page shows it under the CSV with that line's text.
+ */
+import type { View } from 'vega';
+import { baselinePaths, forecastChartSpec } from '@seqcast/forecast/charts';
+import { api, ApiError, isForecastModel, isPanelModel, type ForecastResult, type ModelDescription, type ParsedCsv } from '../api.js';
+import { renderChart } from '../chart.js';
+import { field, fmt, h, showError } from '../dom.js';
+
+interface ForecastInput {
+  target: string;
+  features: string[];
+  horizon: number;
+  season: number;
+  context: number | null;
+}
+
+function inputOf(m: ModelDescription): ForecastInput {
+  const i = m.input as Record<string, unknown>;
+  const target = typeof i.target === 'string' ? i.target : '';
+  return {
+    target,
+    features: Array.isArray(i.features) ? (i.features as string[]) : [target],
+    horizon: typeof i.horizon === 'number' ? i.horizon : 1,
+    season: typeof i.season === 'number' ? i.season : 1,
+    context: typeof i.context === 'number' ? i.context : null,
+  };
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/**
+ * Dates of the `steps` rows after `dates`: months for `YYYY-MM` (or month-ends / same day of
+ * month), else the last gap in days. Null when the dates are not ISO dates.
+ */
+export function extendDates(dates: readonly string[] | null, steps: number): string[] | null {
+  if (!dates || dates.length < 2) return null;
+  const a = dates[dates.length - 2]!;
+  const b = dates[dates.length - 1]!;
+  const month = /^(\d{4})-(\d{2})$/.exec(b);
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(b);
+  const dayA = /^(\d{4})-(\d{2})-(\d{2})$/.exec(a);
+  if (month) {
+    let y = Number(month[1]);
+    let mo = Number(month[2]);
+    return Array.from({ length: steps }, () => {
+      mo++;
+      if (mo > 12) {
+        mo = 1;
+        y++;
+      }
+      return `${y}-${pad(mo)}`;
+    });
+  }
+  if (!day || !dayA) return null;
+  const tb = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
+  const ta = Date.UTC(Number(dayA[1]), Number(dayA[2]) - 1, Number(dayA[3]));
+  const gap = tb - ta;
+  if (!(gap > 0)) return null;
+  const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
+  if (gap >= 28 * 864e5 && gap <= 31 * 864e5 && day[3] === dayA[3]) {
+    return Array.from({ length: steps }, (_, h) => iso(Date.UTC(Number(day[1]), Number(day[2]) - 1 + h + 1, Number(day[3]))));
+  }
+  return Array.from({ length: steps }, (_, h) => iso(tb + gap * (h + 1)));
+}
+
+export function forecastPage(root: HTMLElement): () => void {
+  const modelSel = h('select', { id: 'forecast-model' });
+  const contractEl = h('p', { class: 'hint', id: 'forecast-contract' });
+  const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,.tsv,.txt,text/csv' });
+  const text = h('textarea', { id: 'csv-text', rows: 8, spellcheck: 'false', placeholder: 'Month,Sales\n1960-01,6550\n1960-02,8728\n…', 'aria-describedby': 'csv-error' });
+  const csvError = h('div', { class: 'error', role: 'alert', id: 'csv-error', hidden: true });
+  const seriesSel = h('select', { id: 'forecast-series' });
+  const seriesField = field('Series', seriesSel, 'this file is a panel: pick one of its series');
+  seriesField.hidden = true;
+  const steps = h('input', { id: 'forecast-steps', type: 'number', min: 1, max: 1000, value: 12 });
+  const go = h('button', { type: 'submit', id: 'forecast-go' }, 'Forecast');
+  const runError = h('p', { class: 'error', role: 'alert', id: 'forecast-error', hidden: true });
+  const status = h('p', { class: 'muted', role: 'status', id: 'forecast-status' });
+  const chartEl = h('div', { class: 'chart', id: 'forecast-chart' });
+  chartEl.hidden = true;
+  const tableEl = h('div', { id: 'forecast-table' });
+
+  const form = h(
+    'form',
+    {},
+    h('div', { class: 'row' }, field('Forecast model', modelSel), field('Steps', steps)),
+    contractEl,
+    field('CSV file', file, 'or paste the CSV below'),
+    field('CSV', text),
+    csvError,
+    seriesField,
+    go,
+    runError,
+  );
+  root.append(h('h1', {}, 'Forecast'), form, status, chartEl, tableEl);
+
+  let models: ModelDescription[] = [];
+  let parsed: ParsedCsv | null = null;
+  let parsedText = '';
+  let view: View | null = null;
+  let alive = true;
+  const current = () => models.find((m) => m.name === modelSel.value);
+
+  modelSel.addEventListener('change', () => {
+    const m = current();
+    if (!m) return;
+    const i = inputOf(m);
+    steps.value = String(i.horizon > 1 ? i.horizon : 12);
+    contractEl.textContent =
+      `${isPanelModel(m) ? 'Panel model' : 'Model'} of ${i.target}` +
+      (i.features.length > 1 || i.features[0] !== i.target ? ` from ${i.features.join(', ')}` : '') +
+      (i.context ? `; needs at least ${i.context} rows` : '') +
+      (i.season > 1 ? `; season ${i.season}` : '');
+  });
+
+  file.addEventListener('change', async () => {
+    const f = file.files?.[0];
+    if (!f) return;
+    text.value = await f.text();
+    parsed = null;
+    await parse();
+  });
+  text.addEventListener('change', () => {
+    parsed = null;
+    void parse();
+  });
+
+  /** The CSV error with the text of the line it names. */
+  function csvProblem(e: ApiError): void {
+    const line = e.line;
+    csvError.replaceChildren(h('span', {}, e.detail));
+    if (line !== undefined) {
+      const src = text.value.split(/\r\n|\n|\r/)[line - 1];
+      if (src !== undefined) csvError.append(h('br'), h('span', {}, `line ${line}: `), h('code', { class: 'badline', id: 'csv-error-line', 'data-line': line }, src || '(empty)'));
+    }
+    csvError.hidden = false;
+    text.setAttribute('aria-invalid', 'true');
+  }
+
+  async function parse(): Promise<ParsedCsv | null> {
+    showError(csvError, undefined);
+    text.removeAttribute('aria-invalid');
+    if (!text.value.trim()) {
+      showError(csvError, 'Upload or paste a CSV first.');
+      return null;
+    }
+    if (parsed && parsedText === text.value) return parsed;
+    try {
+      parsed = await api.parseCsv(text.value);
+      parsedText = text.value;
+    } catch (e) {
+      parsed = null;
+      if (e instanceof ApiError) csvProblem(e);
+      else showError(csvError, String(e));
+      return null;
+    }
+    seriesField.hidden = parsed.series.length < 2;
+    seriesSel.replaceChildren(...parsed.series.map((s, k) => h('option', { value: k }, `${s.id ?? 'series'} (${s.rows} rows)`)));
+    status.textContent =
+      `${parsed.series.length > 1 ? `${parsed.series.length} series (id column ${parsed.idColumn})` : `${parsed.series[0]!.rows} rows`}` +
+      `; numeric columns ${parsed.columns.join(', ')}${parsed.dateColumn ? `; dates in ${parsed.dateColumn}` : ''}`;
+    return parsed;
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError(runError, undefined);
+    const m = current();
+    if (!m) return showError(runError, 'No forecast model is served — train one on the Training page.');
+    const p = await parse();
+    if (!p) return;
+    const i = inputOf(m);
+    const missing = i.features.filter((f) => !p.columns.includes(f));
+    if (missing.length) {
+      csvError.textContent = `The CSV has no column ${missing.map((c) => JSON.stringify(c)).join(', ')} that model "${m.name}" needs (numeric columns: ${p.columns.join(', ') || 'none'})`;
+      csvError.hidden = false;
+      return;
+    }
+    const s = p.series[Number(seriesSel.value) || 0]!;
+    const n = Number(steps.value);
+    const rows = Array.from({ length: s.rows }, (_, r) => Object.fromEntries(i.features.map((f) => [f, s.values[f]![r]!])));
+    go.disabled = true;
+    try {
+      const result = await api.forecast(m, s.id ?? 'series', rows, n);
+      if (!alive) return;
+      await draw(m, i, s.values[i.target]!, s.dates, result);
+    } catch (e) {
+      showError(runError, e instanceof ApiError ? e.detail : String(e));
+    } finally {
+      go.disabled = false;
+    }
+  });
+
+  async function draw(m: ModelDescription, i: ForecastInput, history: number[], dates: string[] | null, r: ForecastResult): Promise<void> {
+    const steps = r.values.length;
+    const future = extendDates(dates, steps);
+    const baselines = baselinePaths(history, steps, i.season);
+    const intervals = r.intervals ?? undefined;
+    const spec = forecastChartSpec(
+      { target: i.target, history, forecast: r.values, dates: future && dates ? [...dates, ...future] : null, intervals, baselines },
+      { interactive: true, width: 900, height: 340, title: `${m.name}: ${i.target}, ${steps}-step forecast${intervals ? ' with intervals' : ''}` },
+    );
+    view?.finalize();
+    chartEl.replaceChildren();
+    chartEl.hidden = false;
+    view = await renderChart(chartEl, spec, `Chart of ${history.length} observed values of ${i.target} and the ${steps}-step forecast`);
+    chartEl.append(h('p', { class: 'hint' }, 'Drag to pan, scroll to zoom the time axis, double-click to reset; hover a forecast point for its numbers.'));
+
+    const levels = Object.keys(intervals ?? {}).sort((a, b) => Number(a) - Number(b));
+    const names = Object.keys(baselines);
+    const head = ['step', ...(future ? ['date'] : []), 'forecast', ...levels.flatMap((l) => [`${l}% lower`, `${l}% upper`]), ...names];
+    const num = (v: number, key: string) => h('td', { class: 'num', 'data-key': key, 'data-value': v }, fmt(v, 6));
+    tableEl.replaceChildren(
+      h(
+        'table',
+        { id: 'forecast-values', 'aria-label': 'Forecast values' },
+        h('thead', {}, h('tr', {}, ...head.map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'tbody',
+          {},
+          ...r.values.map((v, k) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'num' }, String(k + 1)),
+              future ? h('td', {}, future[k]!) : null,
+              num(v, 'forecast'),
+              ...levels.flatMap((l) => [num(intervals![l]!.lower[k]!, `${l}-lower`), num(intervals![l]!.upper[k]!, `${l}-upper`)]),
+              ...names.map((b) => num(baselines[b]![k]!, b)),
+            ),
+          ),
+        ),
+      ),
+      intervals ? h('span') : h('p', { class: 'hint', id: 'no-intervals' }, 'This model gives no intervals; only its point forecast is drawn.'),
+    );
+  }
+
+  void (async () => {
+    try {
+      models = (await api.models()).filter(isForecastModel);
+    } catch (e) {
+      status.textContent = (e as Error).message;
+      return;
+    }
+    if (!alive) return;
+    if (!models.length) status.textContent = 'No forecast models yet — train one on the Training page.';
+    modelSel.replaceChildren(...models.map((m) => h('option', { value: m.name }, `${m.name} (${m.kind}, v${m.version})`)));
+    modelSel.dispatchEvent(new Event('change'));
+  })();
+
+  return () => {
+    alive = false;
+    view?.finalize();
+  };
+}

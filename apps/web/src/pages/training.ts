@@ -1,0 +1,232 @@
+/**
+ * Training page: submit a job (CSV for a forecaster, text for a char model), follow it live from
+ * the server-sent events (epoch, loss curve, ETA), cancel it, and see the published model.
+ */
+import type { View } from 'vega';
+import { lossChartSpec, type LossPoint } from '@seqcast/forecast/charts';
+import { api, ApiError, type JobRecord } from '../api.js';
+import { renderChart } from '../chart.js';
+import { duration, field, fmt, h, showError } from '../dom.js';
+import { getToken } from '../token.js';
+
+const TERMINAL = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+/** Number inputs: `[id, label, default, hint]`; an empty field is left to the server's default. */
+const FORECAST_OPTIONS: [string, string, string, string?][] = [
+  ['season', 'Season', '', 'e.g. 12 for monthly'],
+  ['window', 'Window', ''],
+  ['horizon', 'Horizon', ''],
+  ['epochs', 'Epochs', '30'],
+  ['seed', 'Seed', '1'],
+];
+const CHARS_OPTIONS: [string, string, string, string?][] = [
+  ['seqLength', 'Sequence length', '6'],
+  ['layers', 'Layers', '1'],
+  ['hidden', 'Hidden units', '', 'default: vocabulary size'],
+  ['epochs', 'Epochs', '100'],
+  ['learningRate', 'Learning rate', '0.1'],
+  ['seed', 'Seed', '777'],
+];
+
+export function trainingPage(root: HTMLElement): () => void {
+  const kind = h('select', { id: 'job-kind' }, h('option', { value: 'chars' }, 'char model (text)'), h('option', { value: 'forecast' }, 'forecaster (CSV)'));
+  const name = h('input', { id: 'job-name', type: 'text', autocomplete: 'off', value: 'my-model', pattern: '[A-Za-z0-9][A-Za-z0-9_-]{0,63}' });
+  const file = h('input', { id: 'job-file', type: 'file', accept: '.csv,.txt,text/*' });
+  const content = h('textarea', { id: 'job-content', rows: 6, spellcheck: 'false' });
+  const target = h('input', { id: 'job-target', type: 'text', autocomplete: 'off', placeholder: 'column to forecast' });
+  const targetField = field('Target column', target);
+  const optionsBox = h('div', { class: 'row', id: 'job-options' });
+  const submit = h('button', { type: 'submit', id: 'job-submit' }, 'Train');
+  const formError = h('p', { class: 'error', role: 'alert', id: 'job-error', hidden: true });
+  const form = h(
+    'form',
+    {},
+    h('div', { class: 'row' }, field('Kind', kind), field('Model name', name, 'a new version if it exists')),
+    field('Training file', file, 'or paste below'),
+    field('Training content', content),
+    targetField,
+    optionsBox,
+    submit,
+    formError,
+  );
+
+  const stateEl = h('span', { class: 'state', id: 'job-state' });
+  const progress = h('progress', { id: 'job-progress', max: 1, value: 0, 'aria-label': 'Training progress' });
+  const epochEl = h('span', { id: 'job-epoch' });
+  const lossEl = h('span', { id: 'job-loss' });
+  const etaEl = h('span', { id: 'job-eta' });
+  const resultEl = h('p', { id: 'job-result', role: 'status' });
+  const cancel = h('button', { type: 'button', class: 'danger', id: 'job-cancel' }, 'Cancel');
+  const cancelError = h('p', { class: 'error', role: 'alert', hidden: true });
+  const chartEl = h('div', { class: 'chart', id: 'loss-chart' });
+  const jobBox = h(
+    'section',
+    { id: 'job', 'aria-label': 'Current job' },
+    h('h2', {}, 'Progress'),
+    h('div', { class: 'kv' }, h('span', {}, 'state'), stateEl, h('span', {}, 'epoch'), epochEl, h('span', {}, 'loss'), lossEl, h('span', {}, 'ETA'), etaEl),
+    progress,
+    ' ',
+    cancel,
+    cancelError,
+    resultEl,
+    chartEl,
+  );
+  jobBox.hidden = true;
+  const jobsBody = h('tbody');
+  const jobsTable = h(
+    'table',
+    { 'aria-label': 'Recent jobs' },
+    h('thead', {}, h('tr', {}, ...['name', 'kind', 'state', 'epochs', 'loss', 'created'].map((t) => h('th', { scope: 'col' }, t)))),
+    jobsBody,
+  );
+
+  root.append(
+    h('h1', {}, 'Training'),
+    h('p', { class: 'muted' }, 'Training runs on the server, one job at a time; it needs the token (top right).'),
+    form,
+    jobBox,
+    h('h2', {}, 'Recent jobs'),
+    jobsTable,
+  );
+
+  const showOptions = () => {
+    const isForecast = kind.value === 'forecast';
+    targetField.hidden = !isForecast;
+    content.placeholder = isForecast ? 'Month,Sales\n1960-01,6550\n…' : 'hihello';
+    optionsBox.replaceChildren(
+      ...(isForecast ? FORECAST_OPTIONS : CHARS_OPTIONS).map(([id, label, value, hint]) =>
+        field(label, h('input', { id: `opt-${id}`, 'data-option': id, type: 'number', step: 'any', min: 0, value }), hint),
+      ),
+    );
+  };
+  kind.addEventListener('change', showOptions);
+  showOptions();
+  file.addEventListener('change', async () => {
+    const f = file.files?.[0];
+    if (f) content.value = await f.text();
+  });
+
+  let events: EventSource | null = null;
+  let view: View | null = null;
+  let points: LossPoint[] = [];
+  let job: JobRecord | null = null;
+  let drawing = false;
+  let alive = true;
+
+  async function loadJobs(): Promise<void> {
+    try {
+      const jobs = await api.jobs();
+      if (!alive) return;
+      jobsBody.replaceChildren(
+        ...jobs.slice(0, 10).map((j) =>
+          h('tr', {}, h('td', {}, j.name), h('td', {}, j.kind), h('td', {}, j.state), h('td', { class: 'num' }, `${j.epoch}/${j.epochs}`), h('td', { class: 'num' }, j.loss === null ? '–' : fmt(j.loss)), h('td', {}, new Date(j.createdAt).toLocaleString())),
+        ),
+      );
+    } catch {
+      /* the list is informational; the form still works */
+    }
+  }
+
+  async function drawLoss(): Promise<void> {
+    if (drawing || points.length < 1) return;
+    drawing = true;
+    try {
+      view?.finalize();
+      chartEl.replaceChildren();
+      view = await renderChart(chartEl, lossChartSpec(points, { width: 520, height: 200 }), `Loss curve over ${points.length} epochs, last loss ${fmt(points[points.length - 1]!.loss)}`);
+    } finally {
+      drawing = false;
+    }
+  }
+
+  function update(j: JobRecord): void {
+    job = j;
+    stateEl.textContent = j.state;
+    epochEl.textContent = `${j.epoch} / ${j.epochs}`;
+    lossEl.textContent = j.loss === null ? '–' : fmt(j.loss);
+    etaEl.textContent = j.state === 'running' ? duration(j.etaMs) : '–';
+    progress.value = j.epochs ? j.epoch / j.epochs : 0;
+    if (j.loss !== null && j.epoch > 0 && points[points.length - 1]?.epoch !== j.epoch) {
+      points.push({ epoch: j.epoch, loss: j.loss });
+      void drawLoss();
+    }
+    const done = TERMINAL.includes(j.state);
+    cancel.disabled = done;
+    if (j.state === 'succeeded' && j.model) {
+      resultEl.replaceChildren(
+        h('span', {}, `Published ${j.model.name} version ${j.model.version} after ${j.epoch} epochs (${duration(j.elapsedMs)}). `),
+        h('a', { href: '#/models' }, 'See it on the Models page'),
+      );
+    } else if (j.state === 'failed') {
+      resultEl.textContent = `Failed: ${j.error?.message ?? 'unknown error'}`;
+    } else if (done) {
+      resultEl.textContent = `Job ${j.state}.`;
+    } else {
+      resultEl.textContent = '';
+    }
+  }
+
+  function follow(id: string): void {
+    events?.close();
+    events = new EventSource(`/v1/jobs/${encodeURIComponent(id)}/events`);
+    const onRecord = (ev: MessageEvent<string>) => update(JSON.parse(ev.data) as JobRecord);
+    events.addEventListener('progress', onRecord);
+    events.addEventListener('end', (ev) => {
+      onRecord(ev as MessageEvent<string>);
+      events?.close();
+      events = null;
+      void drawLoss();
+      void loadJobs();
+    });
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError(formError, undefined);
+    if (!getToken()) return showError(formError, 'Enter the token (top right): training needs it.');
+    const options: Record<string, unknown> = {};
+    for (const input of optionsBox.querySelectorAll<HTMLInputElement>('input[data-option]')) {
+      if (input.value !== '') options[input.dataset.option!] = Number(input.value);
+    }
+    let body: Record<string, unknown>;
+    if (kind.value === 'forecast') {
+      options.target = target.value.trim();
+      body = { kind: 'forecast', name: name.value.trim(), csv: content.value, options };
+    } else {
+      body = { kind: 'chars', name: name.value.trim(), text: content.value, options };
+    }
+    submit.disabled = true;
+    try {
+      const j = await api.submitJob(body);
+      points = [];
+      view?.finalize();
+      view = null;
+      chartEl.replaceChildren();
+      jobBox.hidden = false;
+      update(j);
+      follow(j.id);
+      void loadJobs();
+    } catch (e) {
+      showError(formError, e instanceof ApiError ? e.detail : String(e));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  cancel.addEventListener('click', async () => {
+    if (!job) return;
+    showError(cancelError, undefined);
+    try {
+      update(await api.cancelJob(job.id));
+    } catch (e) {
+      showError(cancelError, e instanceof ApiError ? e.detail : String(e));
+    }
+  });
+
+  void loadJobs();
+  return () => {
+    alive = false;
+    events?.close();
+    view?.finalize();
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * A forecast chart as SVG text in Node: the spec the browser shows, compiled by Vega-Lite and
+ * drawn by Vega's SVG string renderer (no browser, no canvas).
+ */
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import { forecastChartSpec, type ForecastChartData, type ForecastChartOptions } from './forecast-chart.js';
+
+/**
+ * SVG of {@link forecastChartSpec} (static: no zoom or hover).
+ * @example const svg = await forecastSvg({ target: 'Sales', history, forecast, baselines: baselinePaths(history, 12, 12) });
+ */
+export async function forecastSvg(data: ForecastChartData, options: Omit<ForecastChartOptions, 'interactive'> = {}): Promise<string> {
+  const spec = forecastChartSpec(data, { ...options, interactive: false });
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
