@@ -275,7 +275,7 @@ describe('OpenAPI 3.1', () => {
     const { doc, check: validate } = await openApiChecker(url);
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/health', '/metrics', '/openapi.json', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/forecast', '/v1/models/{name}/generate', '/v1/models/{name}/next'].sort(),
+      ['/health', '/metrics', '/openapi.json', '/v1/csv', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/forecast', '/v1/models/{name}/generate', '/v1/models/{name}/next'].sort(),
     );
     const check = async (tpl: string, method: string, res: Response) => {
       expect(validate(tpl, method, res.status, res.headers.get('content-type') ?? '', await res.json())).toBeNull();
