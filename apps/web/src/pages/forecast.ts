@@ -103,8 +103,6 @@ export function forecastPage(root: HTMLElement): () => void {
   root.append(h('h1', {}, 'Forecast'), form, status, chartEl, tableEl);
 
   let models: ModelDescription[] = [];
-  let parsed: ParsedCsv | null = null;
-  let parsedText = '';
   let view: View | null = null;
   let alive = true;
   const current = () => models.find((m) => m.name === modelSel.value);
@@ -125,13 +123,9 @@ export function forecastPage(root: HTMLElement): () => void {
     const f = file.files?.[0];
     if (!f) return;
     text.value = await f.text();
-    parsed = null;
     await parse();
   });
-  text.addEventListener('change', () => {
-    parsed = null;
-    void parse();
-  });
+  text.addEventListener('change', () => void parse());
 
   /** The CSV error with the text of the line it names. */
   function csvProblem(e: ApiError): void {
@@ -145,6 +139,10 @@ export function forecastPage(root: HTMLElement): () => void {
     text.setAttribute('aria-invalid', 'true');
   }
 
+  /** One server check per distinct text (a change event and a click may both ask at once). */
+  let checking: { text: string; answer: Promise<ParsedCsv | ApiError> } | null = null;
+  let seriesFor: ParsedCsv | null = null; // the parse the series list was built from
+
   async function parse(): Promise<ParsedCsv | null> {
     showError(csvError, undefined);
     text.removeAttribute('aria-invalid');
@@ -152,22 +150,24 @@ export function forecastPage(root: HTMLElement): () => void {
       showError(csvError, 'Upload or paste a CSV first.');
       return null;
     }
-    if (parsed && parsedText === text.value) return parsed;
-    try {
-      parsed = await api.parseCsv(text.value);
-      parsedText = text.value;
-    } catch (e) {
-      parsed = null;
-      if (e instanceof ApiError) csvProblem(e);
-      else showError(csvError, String(e));
+    if (checking?.text !== text.value) {
+      checking = { text: text.value, answer: api.parseCsv(text.value).catch((e: unknown) => (e instanceof ApiError ? e : new ApiError(0, String(e), undefined, undefined))) };
+    }
+    const answer = await checking.answer;
+    if (answer instanceof ApiError) {
+      csvProblem(answer);
       return null;
     }
-    seriesField.hidden = parsed.series.length < 2;
-    seriesSel.replaceChildren(...parsed.series.map((s, k) => h('option', { value: k }, `${s.id ?? 'series'} (${s.rows} rows)`)));
+    const p = answer;
+    seriesField.hidden = p.series.length < 2;
+    if (seriesFor !== p) {
+      seriesSel.replaceChildren(...p.series.map((s, k) => h('option', { value: k }, `${s.id ?? 'series'} (${s.rows} rows)`)));
+      seriesFor = p;
+    }
     status.textContent =
-      `${parsed.series.length > 1 ? `${parsed.series.length} series (id column ${parsed.idColumn})` : `${parsed.series[0]!.rows} rows`}` +
-      `; numeric columns ${parsed.columns.join(', ')}${parsed.dateColumn ? `; dates in ${parsed.dateColumn}` : ''}`;
-    return parsed;
+      `${p.series.length > 1 ? `${p.series.length} series (id column ${p.idColumn})` : `${p.series[0]!.rows} rows`}` +
+      `; numeric columns ${p.columns.join(', ')}${p.dateColumn ? `; dates in ${p.dateColumn}` : ''}`;
+    return p;
   }
 
   form.addEventListener('submit', async (ev) => {

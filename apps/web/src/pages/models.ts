@@ -42,11 +42,12 @@ export function modelsPage(root: HTMLElement): () => void {
   );
 
   let alive = true;
-  const load = async () => {
+  const load = async (note = '') => {
     try {
       const models = await api.models();
       if (!alive) return;
-      status.textContent = models.length ? `${models.length} model${models.length === 1 ? '' : 's'}` : 'No models yet — train one on the Training page.';
+      status.textContent =
+        note + (models.length ? `${models.length} model${models.length === 1 ? '' : 's'}.` : 'No models yet — train one on the Training page.');
       body.replaceChildren(...models.map(row));
     } catch (e) {
       showError(error, (e as Error).message);
@@ -70,8 +71,7 @@ export function modelsPage(root: HTMLElement): () => void {
         yes.disabled = true;
         try {
           await api.deleteModel(m.name);
-          status.textContent = `Deleted ${m.name}.`;
-          await load();
+          await load(`Deleted ${m.name}. `);
         } catch (e) {
           showError(error, e instanceof ApiError ? `Could not delete ${m.name}: ${e.detail}` : String(e));
           cell.replaceChildren(del);

@@ -30,7 +30,7 @@ const CHARS_OPTIONS: [string, string, string, string?][] = [
 
 export function trainingPage(root: HTMLElement): () => void {
   const kind = h('select', { id: 'job-kind' }, h('option', { value: 'chars' }, 'char model (text)'), h('option', { value: 'forecast' }, 'forecaster (CSV)'));
-  const name = h('input', { id: 'job-name', type: 'text', autocomplete: 'off', value: 'my-model', pattern: '[A-Za-z0-9][A-Za-z0-9_-]{0,63}' });
+  const name = h('input', { id: 'job-name', type: 'text', autocomplete: 'off', value: 'my-model', pattern: '[A-Za-z0-9][A-Za-z0-9_\\-]{0,63}' });
   const file = h('input', { id: 'job-file', type: 'file', accept: '.csv,.txt,text/*' });
   const content = h('textarea', { id: 'job-content', rows: 6, spellcheck: 'false' });
   const target = h('input', { id: 'job-target', type: 'text', autocomplete: 'off', placeholder: 'column to forecast' });
