@@ -28,9 +28,10 @@ export function field(label: string, control: HTMLElement & { id: string }, hint
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('span', { class: 'hint' }, hint) : null);
 }
 
+/** `digits` significant digits, no trailing zeros: 12918.7109 -> "12918.71" (6), 0.0023317 -> "0.002332" (4). */
 export function fmt(x: number, digits = 4): string {
   if (!Number.isFinite(x)) return String(x);
-  return Math.abs(x) >= 1000 ? x.toFixed(Math.max(0, digits - 2)) : Number(x.toPrecision(digits)).toString();
+  return Number(x.toPrecision(digits)).toString();
 }
 
 export function duration(ms: number | null): string {

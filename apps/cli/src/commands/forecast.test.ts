@@ -66,6 +66,16 @@ describe('seqcast forecast (built CLI)', () => {
     expect(out.dates).toEqual(['2012-07', '2012-08', '2012-09']);
   });
 
+  it('predict --plot draws the web page\'s forecast chart (history, forecast, baselines) as SVG', async () => {
+    const svg = path.join(dir, 'predict.svg');
+    const r = runCli(['forecast', 'predict', '--model', path.join(dir, 'm'), '--csv', csv, '--steps', '3', '--plot', svg]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`chart written to ${svg}`);
+    const text = await readFile(svg, 'utf8');
+    expect(text.startsWith('<svg')).toBe(true);
+    for (const label of ['history', 'forecast', 'naive', 'Sales: history and 3-step forecast']) expect(text).toContain(label);
+  });
+
   it('mistakes are one line on stderr with a non-zero exit', () => {
     const noTarget = runCli(['forecast', 'train', '--csv', csv, '--out', path.join(dir, 'x')]);
     expect(noTarget.code).toBe(2);

@@ -2,11 +2,15 @@
  * `seqcast forecast train|eval|predict`: thin commands over @seqcast/forecast. Every result is
  * shown next to the baselines (naive, seasonal naive, linear AR) under the one evaluation protocol.
  */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { SeqcastError } from '@seqcast/core';
 import { nextDates, readCsv, type Series } from '@seqcast/data';
 import {
+  baselinePaths,
   evaluate,
   Forecaster,
+  forecastSvg,
   writeEvaluationSvg,
   type EvalReport,
   type Metrics,
@@ -175,13 +179,25 @@ const evalCmd: Command = {
   },
 };
 
+/** Write `text` to `file` via a temp file + rename, so a reader never sees half a chart. */
+async function writeFileAtomic(file: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
+}
+
 const predict: Command = {
   name: 'predict',
   summary: 'forecast the next N values after the last row of a CSV series',
-  usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json]',
+  usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json] [--plot FILE.svg]',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast predict';
-    const flags = parseFlags(argv, { model: { type: 'string' }, csv: { type: 'string' }, steps: { type: 'string' }, json: { type: 'boolean' } }, cmd);
+    const flags = parseFlags(argv, { model: { type: 'string' }, csv: { type: 'string' }, steps: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' } }, cmd);
+    const plot = optionalString(flags, 'plot');
+    if (plot !== undefined && !plot.toLowerCase().endsWith('.svg')) {
+      throw new SeqcastError('BAD_ARGUMENT', `--plot must name an .svg file (received "${plot}")`, { where: '--plot' });
+    }
     const dir = requireString(flags, 'model', cmd);
     const csv = requireString(flags, 'csv', cmd);
     if (flags.steps === undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --steps is required`, { where: '--steps' });
@@ -192,12 +208,25 @@ const predict: Command = {
       const rows = model.rowsOf(series);
       const values = model.forecast(rows, steps);
       const dates = nextDates(series.dates, steps);
+      if (plot) {
+        // The same chart definition the web page draws (history, forecast, naive baselines).
+        const history = Array.from(series.values[model.info.target]!);
+        const svg = await forecastSvg({
+          target: model.info.target,
+          history,
+          forecast: values,
+          dates: series.dates && dates ? [...series.dates, ...dates] : null,
+          baselines: baselinePaths(history, steps, model.info.season),
+        });
+        await writeFileAtomic(plot, svg);
+      }
       if (flags.json) {
         io.out(JSON.stringify({ target: model.info.target, steps, values, dates }));
         return;
       }
       io.out(`next ${steps} value(s) of ${model.info.target} after row ${series.rows}${series.dates ? ` (${series.dates[series.dates.length - 1]})` : ''}:`);
       values.forEach((v, i) => io.out(`${String(i + 1).padStart(4)}  ${dates ? dates[i]!.padEnd(12) : ''}${fmt(v)}`));
+      if (plot) io.out(`chart written to ${plot}`);
     } finally {
       model.dispose();
     }

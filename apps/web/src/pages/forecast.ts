@@ -217,7 +217,7 @@ export function forecastPage(root: HTMLElement): () => void {
     const levels = Object.keys(intervals ?? {}).sort((a, b) => Number(a) - Number(b));
     const names = Object.keys(baselines);
     const head = ['step', ...(future ? ['date'] : []), 'forecast', ...levels.flatMap((l) => [`${l}% lower`, `${l}% upper`]), ...names];
-    const num = (v: number, key: string) => h('td', { class: 'num', 'data-key': key, 'data-value': v }, fmt(v, 6));
+    const num = (v: number, key: string) => h('td', { class: 'num', 'data-key': key, 'data-value': v }, fmt(v, 7));
     tableEl.replaceChildren(
       h(
         'table',

@@ -211,7 +211,7 @@ export function lossChartSpec(points: readonly LossPoint[], options: { width?: n
     height: options.height ?? 200,
     background: 'white',
     data: { values: points.map((p) => ({ epoch: p.epoch, loss: p.loss })) },
-    mark: { type: 'line', point: true, color: '#c0392b' },
+    mark: { type: 'line', point: { color: '#c0392b' }, color: '#c0392b' },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { zero: false } },
       y: { field: 'loss', type: 'quantitative', title: 'loss', scale: log ? { type: 'log' } : { zero: false } },
