@@ -22,3 +22,5 @@ export * from './baselines/classical.js';
 export * from './baselines/panel.js';
 export * from './protocol/panel-metrics.js';
 export * from './protocol/backtest.js';
+export * from './panel/layout.js';
+export * from './panel/output.js';

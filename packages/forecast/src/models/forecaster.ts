@@ -68,6 +68,8 @@ export interface ForecastOptions {
    * a CSV for this model (CLI eval/predict) read it the same way. Default false.
    */
   newestFirst?: boolean;
+  /** Recorded only: the missing-cell policy the training CSV was read with (CLI eval/predict reuse it). */
+  missing?: 'drop' | 'ffill';
 }
 
 export interface FitCallbacks {
@@ -116,6 +118,8 @@ export interface ForecastInfo {
   source: string | null;
   /** How the training CSV was read (see {@link ForecastOptions.newestFirst}). */
   newestFirst: boolean;
+  /** Missing-cell policy of the training CSV, when one was chosen (see {@link ForecastOptions.missing}). */
+  missing?: 'drop' | 'ffill';
   /**
    * The linear path per horizon step: base, ridge penalty (null = the base alone), whether it is
    * the linear AR on the window, and a plain description ("naive", "seasonal naive", "linear AR",
@@ -520,6 +524,7 @@ export class Forecaster {
       rows: n,
       source: series.source ?? null,
       newestFirst: options.newestFirst === true,
+      ...(options.missing ? { missing: options.missing } : {}),
       linear: { bases: chosenBases, lambdas: config.lambdas, arOnly: config.arOnly, paths: chosen.map(describePath) },
       rnn: { cell, units, used: rnnUsed, epochs: rnnEpochs, bestEpoch, valMaeLinear, valMaeWithRnn },
       metrics: { validation: valTable },
