@@ -233,11 +233,15 @@ const backtestCmd: Command = {
     const cmd = 'forecast backtest';
     const flags = parseFlags(
       argv,
-      Object.fromEntries(
-        ['csv', 'id-column', 'target', 'horizon', 'season', 'windows', 'time-column', 'features', 'window', 'epochs', 'minutes', 'seed', 'missing', 'short']
-          .map((k) => [k, { type: 'string' as const }])
-          .concat([['json', { type: 'boolean' as const }]]),
-      ),
+      {
+        ...Object.fromEntries(
+          ['csv', 'id-column', 'target', 'horizon', 'season', 'windows', 'time-column', 'features', 'window', 'epochs', 'minutes', 'seed', 'missing', 'short'].map((k) => [
+            k,
+            { type: 'string' as const },
+          ]),
+        ),
+        json: { type: 'boolean' },
+      },
       cmd,
     );
     await backtestPanel(flags, io, cmd);
