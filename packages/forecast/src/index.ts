@@ -12,3 +12,5 @@ export * from './forecaster.js';
 export * from './evaluate.js';
 export { type Base, type ColumnStats } from './design.js';
 export * from './plot.js';
+export * from './models/global/index.js';
+export * from './synthetic-panel.js';
