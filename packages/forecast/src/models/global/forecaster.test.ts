@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Panel } from '@seqcast/data';
 import { leakedTensors } from '@seqcast/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { syntheticPanel } from '../../synthetic-panel.js';
+import { syntheticCollection } from '../../synthetic-collection.js';
 import { GlobalForecaster } from './forecaster.js';
 import { naive2 } from './validation.js';
 
@@ -29,7 +29,7 @@ function smape(a: ArrayLike<number>, f: ArrayLike<number>): number {
 describe('GlobalForecaster', () => {
   it('learns across an hourly-like panel: beats Naive2 on the held-out horizon, intervals nest, save/load gives the same forecasts', async () => {
     const H = 24;
-    const full = syntheticPanel(3, { series: 40, kind: 'hourly', length: [300, 400], intermittent: 0 });
+    const full = syntheticCollection(3, { series: 40, kind: 'hourly', length: [300, 400], intermittent: 0 });
     const train = cut(full, H);
     const model = new GlobalForecaster({ horizon: H, season: 24, steps: 250, units: 32, seed: 1 });
     const seen: number[] = [];
@@ -68,7 +68,7 @@ describe('GlobalForecaster', () => {
   });
 
   it('short series are padded and masked; training leaks no tensors', async () => {
-    const p = syntheticPanel(5, { series: 12, kind: 'weekly', length: [20, 200] });
+    const p = syntheticCollection(5, { series: 12, kind: 'weekly', length: [20, 200] });
     const model = new GlobalForecaster({ horizon: 6, steps: 5, units: 8, batchSize: 16 });
     expect(await leakedTensors(() => model.fit(p, { horizon: 6, season: 1 }), 2)).toBe(0);
     const f = await model.forecast(p, 6);
@@ -79,11 +79,11 @@ describe('GlobalForecaster', () => {
   it('rejects bad options, unusable panels, a longer horizon and a corrupt directory with one-line errors', async () => {
     expect(() => new GlobalForecaster({ horizon: 0 })).toThrow(/horizon must be a positive integer/);
     expect(() => new GlobalForecaster({ horizon: 4, cell: 'rnn' as 'lstm' })).toThrow(/cell must be "lstm" or "gru"/);
-    const tiny = syntheticPanel(1, { series: 3, length: 5 });
+    const tiny = syntheticCollection(1, { series: 3, length: 5 });
     const m = new GlobalForecaster({ horizon: 4, steps: 2 });
     await expect(m.fit(tiny, { horizon: 4, season: 1 })).rejects.toThrow(/no series of <memory> is long enough/);
     await expect(m.forecast(tiny, 4)).rejects.toThrow(/not been trained/);
-    const ok = syntheticPanel(2, { series: 4, kind: 'weekly', length: 60 });
+    const ok = syntheticCollection(2, { series: 4, kind: 'weekly', length: 60 });
     await m.fit(ok, { horizon: 4, season: 1 });
     await expect(m.forecast(ok, 5)).rejects.toThrow(/steps must be an integer in 1\.\.4/);
     const dir = await mkdtemp(path.join(tmpdir(), 'seqcast-global-'));

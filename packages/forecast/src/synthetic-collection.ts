@@ -1,6 +1,6 @@
 /**
- * Seeded synthetic panels for tests, benchmarks and the README: many series of different scales
- * and lengths with daily and weekly seasonality (additive or multiplicative), trends, level
+ * Seeded synthetic collections modelled on real hourly and weekly ones (for the global model's
+ * tests and the panel bench): many series of different scales and lengths with daily and weekly seasonality (additive or multiplicative), trends, level
  * shifts, random-walk levels and intermittent demand — the mix real hourly and weekly
  * collections have, generated in code so no data file is needed.
  */
@@ -8,8 +8,8 @@ import { seededRandom } from '@seqcast/core';
 import type { Panel, PanelSeries } from '@seqcast/data';
 import { gaussian } from './synthetic.js';
 
-/** Options of {@link syntheticPanel}. */
-export interface SyntheticPanelOptions {
+/** Options of {@link syntheticCollection}. */
+export interface SyntheticCollectionOptions {
   /** Number of series. Default 50. */
   series?: number;
   /** 'hourly': daily (24) and weekly (168) cycles; 'weekly': yearly (≈52) cycle, random walks. Default 'hourly'. */
@@ -74,10 +74,10 @@ function intermittent(n: number, rand: () => number): Float64Array {
  * A panel of seeded synthetic series (ids `s1`, `s2`, …, target "value").
  *
  * @example
- * const panel = syntheticPanel(7, { series: 100, kind: 'hourly' });
+ * const panel = syntheticCollection(7, { series: 100, kind: 'hourly' });
  * panel.series[0].values.length;   // between 700 and 960
  */
-export function syntheticPanel(seed: number, options: SyntheticPanelOptions = {}): Panel {
+export function syntheticCollection(seed: number, options: SyntheticCollectionOptions = {}): Panel {
   const kind = options.kind ?? 'hourly';
   const count = options.series ?? 50;
   const len = options.length ?? (kind === 'hourly' ? [700, 960] : [80, 1000]);
