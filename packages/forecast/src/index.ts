@@ -24,3 +24,5 @@ export * from './protocol/panel-metrics.js';
 export * from './protocol/backtest.js';
 export * from './panel/layout.js';
 export * from './panel/output.js';
+export * from './models/global/index.js';
+export * from './synthetic-collection.js';
