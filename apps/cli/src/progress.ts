@@ -7,6 +7,10 @@ export interface ProgressUpdate {
   epochs: number;
   loss: number;
   elapsedMs: number;
+  /** Remaining time when the caller knows it better than the average pace (e.g. a time budget). */
+  etaMs?: number;
+  /** What `epoch` counts. Default 'epoch'. */
+  unit?: string;
   extra?: string;
 }
 
@@ -20,6 +24,8 @@ function fmtDuration(ms: number): string {
 
 export class ProgressBar {
   private lastPlain = 0;
+  /** A redrawn TTY line is showing and has not been ended. */
+  private open = false;
   private readonly tty: boolean;
   constructor(
     private readonly label: string,
@@ -29,14 +35,15 @@ export class ProgressBar {
   }
 
   update(u: ProgressUpdate): void {
-    const eta = (u.elapsedMs / u.epoch) * (u.epochs - u.epoch);
-    const text = `epoch ${u.epoch}/${u.epochs} loss ${u.loss.toFixed(4)} ETA ${fmtDuration(eta)}${u.extra ? ' ' + u.extra : ''}`;
+    const eta = u.etaMs ?? (u.elapsedMs / u.epoch) * (u.epochs - u.epoch);
+    const text = `${u.unit ?? 'epoch'} ${u.epoch}/${u.epochs} loss ${u.loss.toFixed(4)} ETA ${fmtDuration(eta)}${u.extra ? ' ' + u.extra : ''}`;
     if (this.tty) {
       const width = 24;
       const filled = Math.round((u.epoch / u.epochs) * width);
       const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
       this.stream.write(`\r\x1b[2K${this.label} ${bar} ${text}`);
-      if (u.epoch === u.epochs) this.stream.write('\n');
+      this.open = u.epoch !== u.epochs;
+      if (!this.open) this.stream.write('\n');
       return;
     }
     // Plain mode: about ten lines per run, plus the last epoch.
@@ -45,5 +52,11 @@ export class ProgressBar {
       this.lastPlain = u.epoch;
       this.stream.write(`${this.label} ${text}\n`);
     }
+  }
+
+  /** End a redrawn line left open (training stopped before its last step, e.g. by a budget). */
+  done(): void {
+    if (this.open) this.stream.write('\n');
+    this.open = false;
   }
 }

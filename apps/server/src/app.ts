@@ -197,6 +197,12 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
   });
 
   app.post('/v1/models/:name/forecast', json, async (req, res) => {
+    // A "series" body is for panel models; anything else keeps the one-series contract and errors.
+    if (req.body && typeof req.body === 'object' && 'series' in req.body) {
+      const panel = parseBody(schemas.panelForecast, req.body);
+      res.json(await service.forecastPanel(param(req, 'name'), panel.series, panel.steps));
+      return;
+    }
     const body = parseBody(schemas.forecast, req.body);
     res.json({ forecast: await service.forecast(param(req, 'name'), body.rows, body.steps) });
   });

@@ -4,11 +4,25 @@
  * and the web page's `POST /v1/csv` both go through here, so the page shows exactly the errors
  * (with their file line) that a job would get.
  */
-import { readCsv, type ReadCsvOptions, type Series } from '@seqcast/data';
+import { readCsv, readPanelCsv, type PanelCsv, type ReadCsvOptions, type ReadPanelOptions, type Series } from '@seqcast/data';
 import { SeqcastError } from '@seqcast/core';
 
 /** The readCsv options a job may set (validated by the job schema). */
 export type CsvTextOptions = Pick<ReadCsvOptions, 'delimiter' | 'newestFirst' | 'dateColumn' | 'missing'>;
+
+/** The readPanelCsv options a panel job may set (validated by the job schema). */
+export type PanelCsvOptions = Pick<ReadPanelOptions, 'delimiter' | 'idColumn' | 'timeColumn' | 'missing' | 'short'>;
+
+/**
+ * Parse long-format panel CSV `text` (content only) for a model forecasting `target`
+ * `horizon` steps ahead: a series needs two inputs and the horizon to train.
+ */
+export function parsePanelText(text: string, csv: PanelCsvOptions, o: { target: string; features?: string[]; horizon: number }): Promise<PanelCsv> {
+  return readPanelCsv(
+    { text },
+    { ...csv, target: o.target, ...(o.features ? { features: o.features } : {}), minRows: o.horizon + 2, minRowsReason: `2 inputs + horizon ${o.horizon}` },
+  );
+}
 
 /**
  * Parse CSV `text` (content only).

@@ -140,12 +140,13 @@ const inputContract = z
       season: z.int(),
       context: z.int().meta({ description: 'Rows of history a forecast request needs' }),
     }),
+    z.object({ kind: z.literal('panel'), target: z.string(), horizon: z.int(), season: z.int() }),
   ]);
 
 const modelDescription = z
   .object({
     name: z.string(),
-    kind: z.enum(['chars', 'forecast']),
+    kind: z.enum(['chars', 'forecast', 'panel']),
     version: z.int().min(1),
     versions: z.array(z.int()),
     created: z.string(),
@@ -157,7 +158,7 @@ const jobRecord = z
   .object({
     id: z.string(),
     name: z.string(),
-    kind: z.enum(['chars', 'forecast']),
+    kind: z.enum(['chars', 'forecast', 'panel']),
     state: z.enum(JOB_STATES),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -171,6 +172,8 @@ const jobRecord = z
     model: z.object({ name: z.string(), version: z.int() }).nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
   });
+
+const interval = z.object({ lower: z.array(z.number()), upper: z.array(z.number()) });
 
 /** Response schemas (fixed). */
 export const responses = {
@@ -189,6 +192,17 @@ export const responses = {
     .object({ next: z.array(z.object({ char: z.string(), p: z.number().min(0).max(1) })) }),
   generate: z.object({ text: z.string() }),
   forecast: z.object({ forecast: z.array(z.number()) }),
+  panelForecast: z.object({
+    target: z.string(),
+    steps: z.int(),
+    forecasts: z.array(
+      z.object({
+        id: z.string(),
+        values: z.array(z.number()),
+        intervals: z.object({ '80': interval, '95': interval }).optional(),
+      }),
+    ),
+  }),
   job: jobRecord,
   jobs: z.object({ jobs: z.array(jobRecord) }),
   csv: z.object({
@@ -244,6 +258,29 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
         .optional()
         .meta({ description: "Values to forecast (default: the model's horizon)" }),
     });
+  const panelForecast = z
+    .strictObject({
+      series: z
+        .array(
+          z.strictObject({
+            id: z.string().min(1),
+            rows: z
+              .array(z.record(z.string(), z.number()))
+              .min(1)
+              .max(limits.maxRows, { error: `rows must have at most ${limits.maxRows} items (server limit)` })
+              .meta({ description: "Oldest first; each row has a number for the model's target" }),
+          }),
+        )
+        .min(1)
+        .max(10_000, { error: 'series must have at most 10000 items (server limit)' }),
+      steps: z
+        .int()
+        .min(1)
+        .max(limits.maxSteps, { error: `steps must be <= ${limits.maxSteps} (server limit)` })
+        .optional()
+        .meta({ description: "Values to forecast per series (default: the model's horizon)" }),
+    })
+    .meta({ description: 'Panel models: many series, one global model' });
   const name = z.string().regex(new RegExp(MODEL_NAME_PATTERN), {
     error: `name must be 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
   });
@@ -298,7 +335,33 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       })
       .meta({ description: 'CharLM.train options (see @seqcast/core)' }),
   });
-  const job = z.discriminatedUnion('kind', [forecastJob, charsJob]);
+  const panelJob = z.strictObject({
+    kind: z.literal('panel'),
+    name,
+    csv: z.string().min(1).meta({ description: 'Long-format CSV content (never a path or URL)' }),
+    csvOptions: z
+      .strictObject({
+        delimiter: z.enum([',', ';', '\t']).optional(),
+        idColumn: z.string().min(1).nullable().optional(),
+        timeColumn: z.string().min(1).nullable().optional(),
+        missing: z.enum(['error', 'drop', 'ffill']).optional(),
+        short: z.enum(['skip', 'error']).optional(),
+      })
+      .optional(),
+    options: z
+      .strictObject({
+        target: z.string().min(1),
+        features: z.array(z.string().min(1)).max(64).optional(),
+        horizon: int().min(1).max(1000),
+        season: int().min(1).max(1000).optional(),
+        window: int().min(1).max(10_000).optional(),
+        epochs: int().min(1).max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` }).optional(),
+        minutes: z.number().gt(0).max(120).optional(),
+        seed: int().min(0).optional(),
+      })
+      .meta({ description: 'GlobalForecaster options (see @seqcast/forecast); target and horizon are required' }),
+  });
+  const job = z.discriminatedUnion('kind', [forecastJob, panelJob, charsJob]);
   const csv = z.strictObject({
     csv: z.string().min(1).meta({ description: 'CSV content (never a path or URL)' }),
     csvOptions: csvOptions.optional(),
@@ -309,7 +372,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .optional()
       .meta({ description: 'Text column that names the series of a panel (default: the first text column; null: one series)' }),
   });
-  return { next, generate, forecast, job, csv };
+  return { next, generate, forecast, panelForecast, job, csv };
 }
 
 export type RequestSchemas = ReturnType<typeof requestSchemas>;

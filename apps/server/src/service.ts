@@ -4,8 +4,9 @@
  * tensors here; the route handlers parse bodies and serialise results, the adapters do the math.
  */
 import { SeqcastError } from '@seqcast/core';
-import { parseCsvText } from './csv.js';
-import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar } from './models/adapter.js';
+import { panelForecastJson, type PanelForecastJson } from '@seqcast/forecast';
+import { parseCsvText, parsePanelText } from './csv.js';
+import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
 import type { JobManager } from './jobs/manager.js';
 import type { JobRecord, JobSpec } from './jobs/types.js';
@@ -52,6 +53,37 @@ export class Service {
   async generate(name: string, prefix: string, length: number, options: GenerateOptions): Promise<string> {
     const model = await this.chars(name, 'generate');
     return model.generate(prefix, length, options);
+  }
+
+  private async panel(name: string): Promise<PanelAdapter> {
+    const m = await this.registry.get(name);
+    if (m.adapter.kind !== 'panel') {
+      throw new SeqcastError('BAD_ARGUMENT', `model "${m.name}" is a ${m.adapter.kind} model; a "series" body needs a panel model (send "rows" instead)`, { where: 'series' });
+    }
+    return m.adapter;
+  }
+
+  /** Panel models: `steps` values (and intervals) after each series' last row, the shape of `forecast predict --json`. */
+  async forecastPanel(name: string, series: { id: string; rows: Record<string, number>[] }[], steps?: number): Promise<PanelForecastJson> {
+    const model = await this.panel(name);
+    const target = model.target;
+    const seen = new Set<string>();
+    const input = series.map((s, i) => {
+      if (seen.has(s.id)) throw new SeqcastError('BAD_INPUT', `series[${i}].id "${s.id}" appears twice`, { where: `series[${i}].id` });
+      seen.add(s.id);
+      const values = Float64Array.from(s.rows, (row, j) => {
+        const v = row[target];
+        if (v === undefined) throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} is missing (model "${name}" forecasts ${target})`, { where: `series[${i}].rows[${j}].${target}` });
+        if (!Number.isFinite(v)) throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} must be a finite number`, { where: `series[${i}].rows[${j}].${target}` });
+        return v;
+      });
+      return { id: s.id, values };
+    });
+    const n = steps ?? model.horizon;
+    if (n > model.horizon) {
+      throw new SeqcastError('BAD_ARGUMENT', `steps must be <= ${model.horizon}, the horizon model "${name}" was trained for (received ${n})`, { where: 'steps' });
+    }
+    return panelForecastJson(target, n, await model.forecast(input, n));
   }
 
   async forecast(name: string, rows: Record<string, number>[], steps?: number): Promise<number[]> {
@@ -104,6 +136,10 @@ export class Service {
         }
       }
       spec = { name: req.name, kind: 'forecast', content: req.csv, csvOptions: req.csvOptions ?? {}, options: opts };
+    } else if (req.kind === 'panel') {
+      // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
+      await parsePanelText(req.csv, req.csvOptions ?? {}, req.options);
+      spec = { name: req.name, kind: 'panel', content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
     } else {
       spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
     }

@@ -10,6 +10,7 @@ export type * from './nn/types.js';
 export * from './nn/reference.js';
 export * from './nn/kernels.js';
 export * from './nn/sequence.js';
+export * from './train/loop.js';
 export * from './models/char-lm.js';
 export * from './models/lecture-sentence.js';
 export * from './models/regressor.js';

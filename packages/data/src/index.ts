@@ -31,4 +31,5 @@ export {
 } from './windows.js';
 export { describeSeries, toDataFrame, loadDanfo, DANFO_MAX_ROWS, type ColumnStats, type DescribeOptions } from './describe.js';
 export type { Panel, PanelSeries } from './panel-types.js';
+export { readPanelCsv, type ReadPanelOptions, type PanelCsv, type SkippedSeries } from './panel.js';
 export { inspectCsv, formatInspection, type Inspection, type InspectOptions } from './inspect.js';

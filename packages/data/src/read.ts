@@ -51,6 +51,11 @@ export interface ReadCsvOptions {
    * `Series.ignored`.
    */
   columns?: string[];
+  /**
+   * Columns returned as raw text cells (`Series.keys`), aligned with rows, e.g. a panel's id and
+   * time columns. They are not parsed as numbers. Default none.
+   */
+  keyColumns?: string[];
 }
 
 /** A problem with a row's date. */
@@ -90,6 +95,8 @@ export interface Series {
   dateIssues: DateIssue[];
   /** Rows removed by the missing policy or because of a bad date. */
   droppedRows: number;
+  /** Raw cells of `ReadCsvOptions.keyColumns`, aligned with rows (empty object without them). */
+  keys: Record<string, string[]>;
 }
 
 const SAMPLE_BYTES = 64 * 1024;
@@ -251,6 +258,7 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
   } else if (opts.dateColumn === undefined) {
     const body = records.slice(dataStart, dataStart + 100);
     for (let i = 0; i < header.length && dateIndex < 0; i++) {
+      if (opts.keyColumns?.includes(header[i]!)) continue;
       const cells = body.map((r) => (r.fields[i] ?? '').trim()).filter((c) => c !== '');
       if (cells.length === 0) continue;
       const named = isDateName(header[i]!);
@@ -266,6 +274,13 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
 
 const DATE_ROLE = -2;
 const UNUSED_ROLE = -1;
+/** Key column k has role KEY_ROLE - k. */
+const KEY_ROLE = -3;
+
+/** Copy a cell: a substring would keep its whole 1 MB input chunk alive (V8 sliced strings). */
+function ownCopy(s: string): string {
+  return (' ' + s.trim()).slice(1);
+}
 
 /** Collects parsed cells; one instance per read. */
 class Collector {
@@ -274,6 +289,7 @@ class Collector {
   readonly firstText: ({ line: number; value: string } | null)[];
   readonly lines = new I32();
   readonly dates: string[] | null;
+  readonly keys: string[][];
   /** (column slot, line) pairs of missing cells, file order. */
   readonly missing = new I32();
   private readonly cell = { kind: 0 };
@@ -287,7 +303,9 @@ class Collector {
     private readonly strict: boolean,
     private readonly source: string,
     private readonly names: string[],
+    private readonly keyIndices: number[] = [],
   ) {
+    this.keys = keyIndices.map(() => []);
     this.values = indices.map(() => new F64());
     this.numericCount = new Float64Array(indices.length);
     this.firstText = indices.map(() => null);
@@ -297,6 +315,7 @@ class Collector {
     this.roles = new Int32Array(layout.header.length).fill(UNUSED_ROLE);
     indices.forEach((c, j) => (this.roles[c] = j));
     if (layout.dateIndex >= 0) this.roles[layout.dateIndex] = DATE_ROLE;
+    keyIndices.forEach((c, k) => (this.roles[c] = KEY_ROLE - k));
   }
 
   /**
@@ -329,6 +348,8 @@ class Collector {
           // Copy the cell: a substring would keep its whole 1 MB input chunk alive (V8 sliced
           // strings), which at 1M rows holds the entire file in memory (~100 MB more heap).
           this.dates!.push((' ' + l.slice(pos, end).trim()).slice(1));
+        } else if (role <= KEY_ROLE) {
+          this.keys[KEY_ROLE - role]!.push(ownCopy(l.slice(pos, end)));
         }
       } else if (l.slice(pos, end).trim() !== '' && !this.extraFields) {
         // Trailing empty cells (`1,2,3,`) are harmless; real extra cells are an error.
@@ -346,6 +367,7 @@ class Collector {
           this.missing.push(line);
           this.values[role]!.push(NaN);
         } else if (role === DATE_ROLE) this.dates!.push('');
+        else if (role <= KEY_ROLE) this.keys[KEY_ROLE - role]!.push('');
       }
     }
   }
@@ -384,6 +406,7 @@ class Collector {
       // strings), which at 1M rows holds the entire file in memory (~100 MB more heap).
       this.dates.push((' ' + (fields[L.dateIndex] ?? '').trim()).slice(1));
     }
+    for (let k = 0; k < this.keyIndices.length; k++) this.keys[k]!.push(ownCopy(fields[this.keyIndices[k]!] ?? ''));
     const idx = this.indices;
     for (let j = 0; j < idx.length; j++) {
       const s = fields[idx[j]!];
@@ -487,8 +510,14 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
     } else {
       numericIdx = L.header.map((_, i) => i).filter((i) => i !== L.dateIndex);
     }
+    const keyIdx = (options.keyColumns ?? []).map((k) => {
+      const i = L.header.indexOf(k);
+      if (i < 0) throw new SeqcastError('BAD_ARGUMENT', `unknown column "${k}" in ${name} (available: ${L.header.join(', ')})`, { where: 'keyColumns' });
+      return i;
+    });
+    numericIdx = numericIdx.filter((i) => !keyIdx.includes(i));
     names = numericIdx.map((i) => L.header[i]!);
-    const c = new Collector(L, numericIdx, options.columns !== undefined, name, names);
+    const c = new Collector(L, numericIdx, options.columns !== undefined, name, names, keyIdx);
     collector = c;
     splitter = new RecordSplitter(L.delimiter, (f, line) => c.add(f, line), undefined, L.newline, (l, line) => c.addLine(l, line));
     splitter.push(sample);
@@ -659,6 +688,7 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
   const outLines = new Int32Array(outN);
   const outCols = cols.map(() => new Float64Array(outN));
   const outDates: string[] | null = dates ? new Array<string>(outN) : null;
+  const outKeys = c.keys.map(() => new Array<string>(outN));
   let w = 0;
   for (let k = 0; k < n; k++) {
     const i = at(k);
@@ -666,6 +696,7 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
     outLines[w] = lines[i]!;
     for (let j = 0; j < cols.length; j++) outCols[j]![w] = cols[j]![i]!;
     if (outDates) outDates[w] = dates![i]!;
+    for (let k = 0; k < outKeys.length; k++) outKeys[k]![w] = c.keys[k]![i]!;
     w++;
   }
   cols = [];
@@ -688,5 +719,6 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
     ignored,
     dateIssues,
     droppedRows: dropped,
+    keys: Object.fromEntries((options.keyColumns ?? []).map((k, j) => [k, outKeys[j]!])),
   };
 }

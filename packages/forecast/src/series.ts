@@ -71,5 +71,6 @@ export function makeSeries(values: Record<string, ArrayLike<number>>, dates: str
     ignored: [],
     dateIssues: [],
     droppedRows: 0,
+    keys: {},
   };
 }

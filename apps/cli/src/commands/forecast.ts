@@ -19,10 +19,17 @@ import {
 import { optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
+import { backtestPanel, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
 
-/** Read a CSV series (oldest first); `newestFirst` as recorded by the model or given at train. */
-function readSeries(file: string, newestFirst: boolean): Promise<Series> {
-  return readCsv({ path: file }, newestFirst ? { newestFirst: true } : {});
+/** Read a CSV series (oldest first); `newestFirst` and `missing` as recorded by the model or given at train. */
+function readSeries(file: string, newestFirst: boolean, missing?: 'drop' | 'ffill'): Promise<Series> {
+  return readCsv({ path: file }, { ...(newestFirst ? { newestFirst: true } : {}), ...(missing ? { missing } : {}) });
+}
+
+function missingPolicy(v: string | undefined): 'drop' | 'ffill' | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'drop' && v !== 'ffill') throw new SeqcastError('BAD_ARGUMENT', `--missing must be drop or ffill (received "${v}")`, { where: '--missing' });
+  return v;
 }
 
 function fmt(v: number): string {
@@ -66,9 +73,10 @@ function list(v: string | undefined): string[] | undefined {
 
 const train: Command = {
   name: 'train',
-  summary: 'train a forecaster on a CSV series',
+  summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
-    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] --out DIR',
+    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR\n' +
+    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast train';
     const flags = parseFlags(
@@ -85,9 +93,18 @@ const train: Command = {
         'newest-first': { type: 'boolean' },
         out: { type: 'string' },
         json: { type: 'boolean' },
+        missing: { type: 'string' },
+        'id-column': { type: 'string' },
+        'time-column': { type: 'string' },
+        minutes: { type: 'string' },
+        short: { type: 'string' },
       },
       cmd,
     );
+    if (flags['id-column'] !== undefined) return trainPanel(flags, io, cmd);
+    for (const f of ['time-column', 'minutes', 'short']) {
+      if (flags[f] !== undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --${f} is for panels; add --id-column COL`, { where: `--${f}` });
+    }
     const csv = requireString(flags, 'csv', cmd);
     const target = requireString(flags, 'target', cmd);
     const out = requireString(flags, 'out', cmd);
@@ -98,7 +115,8 @@ const train: Command = {
     const epochs = optionalNumber(flags, 'epochs', { integer: true, min: 0 });
     const seed = optionalNumber(flags, 'seed', { integer: true, min: 0 });
     const newestFirst = flags['newest-first'] === true;
-    const series = await readSeries(csv, newestFirst);
+    const missing = missingPolicy(optionalString(flags, 'missing'));
+    const series = await readSeries(csv, newestFirst, missing);
     const bar = new ProgressBar('forecast');
     let last: { epoch: number; epochs: number } | undefined;
     const model = await Forecaster.fit(
@@ -112,6 +130,7 @@ const train: Command = {
         ...(epochs !== undefined ? { epochs } : {}),
         ...(seed !== undefined ? { seed } : {}),
         newestFirst,
+        ...(missing ? { missing } : {}),
       },
       {
         onEpoch: (p) => {
@@ -164,7 +183,7 @@ const evalCmd: Command = {
     }
     const model = await Forecaster.load(dir);
     try {
-      const series = await readSeries(csv, model.info.newestFirst === true);
+      const series = await readSeries(csv, model.info.newestFirst === true, model.info.missing);
       const r = evaluate(model, series);
       if (plot) await writeEvaluationSvg(plot, r, { target: model.info.target });
       if (flags.json) {
@@ -189,7 +208,7 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
 
 const predict: Command = {
   name: 'predict',
-  summary: 'forecast the next N values after the last row of a CSV series',
+  summary: 'forecast the next N values after the last row of a CSV series (of every series, for a panel model)',
   usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json] [--plot FILE.svg]',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast predict';
@@ -202,9 +221,13 @@ const predict: Command = {
     const csv = requireString(flags, 'csv', cmd);
     if (flags.steps === undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --steps is required`, { where: '--steps' });
     const steps = optionalNumber(flags, 'steps', { integer: true, min: 1, max: 10_000 })!;
+    if (await isPanelModel(dir)) {
+      if (plot) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --plot draws one series; it is not available for panel models yet`, { where: '--plot' });
+      return predictPanel(dir, csv, steps, flags.json === true, io);
+    }
     const model = await Forecaster.load(dir);
     try {
-      const series = await readSeries(csv, model.info.newestFirst === true);
+      const series = await readSeries(csv, model.info.newestFirst === true, model.info.missing);
       const rows = model.rowsOf(series);
       const values = model.forecast(rows, steps);
       const dates = nextDates(series.dates, steps);
@@ -233,8 +256,32 @@ const predict: Command = {
   },
 };
 
+const backtestCmd: Command = {
+  name: 'backtest',
+  summary: 'score the global model and the panel baselines on the last K horizons of every series',
+  usage:
+    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
+  async run(argv: string[], io: Io) {
+    const cmd = 'forecast backtest';
+    const flags = parseFlags(
+      argv,
+      {
+        ...Object.fromEntries(
+          ['csv', 'id-column', 'target', 'horizon', 'season', 'windows', 'time-column', 'features', 'window', 'epochs', 'minutes', 'seed', 'missing', 'short'].map((k) => [
+            k,
+            { type: 'string' as const },
+          ]),
+        ),
+        json: { type: 'boolean' },
+      },
+      cmd,
+    );
+    await backtestPanel(flags, io, cmd);
+  },
+};
+
 export const forecast: CommandGroup = {
   name: 'forecast',
-  summary: 'train, evaluate and forecast CSV time series',
-  commands: [train, evalCmd, predict],
+  summary: 'train, evaluate, backtest and forecast CSV time series and panels',
+  commands: [train, evalCmd, predict, backtestCmd],
 };

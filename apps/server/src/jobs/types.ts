@@ -1,14 +1,14 @@
 /**
  * Training job records and the messages exchanged with the training process.
  */
-import type { CsvTextOptions } from '../csv.js';
+import type { CsvTextOptions, PanelCsvOptions } from '../csv.js';
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 /** States a job never leaves. */
 export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
 
-export type JobKind = 'chars' | 'forecast';
+export type JobKind = 'chars' | 'forecast' | 'panel';
 
 /** What a job is asked to do (validated by the route before it gets here). */
 export interface JobSpec {
@@ -17,8 +17,8 @@ export interface JobSpec {
   kind: JobKind;
   /** CSV content (forecast) or training text (chars): content, never a path or URL. */
   content: string;
-  /** Options for readCsv (forecast jobs only). */
-  csvOptions?: CsvTextOptions;
+  /** Options for readCsv (forecast jobs) or readPanelCsv (panel jobs: plus idColumn, timeColumn, short). */
+  csvOptions?: CsvTextOptions & PanelCsvOptions;
   /** Options for Forecaster.fit / CharLM.train. */
   options: Record<string, unknown>;
 }

@@ -5,8 +5,8 @@
  * exits. A `cancel` message aborts training at the next batch boundary.
  */
 import { CharLM, initBackend, isSeqcastError, type CharLMOptions } from '@seqcast/core';
-import { Forecaster } from '@seqcast/forecast';
-import { parseCsvText } from '../csv.js';
+import { Forecaster, GlobalForecaster, layoutOf, savePanelLayout, type GlobalForecasterOptions } from '@seqcast/forecast';
+import { parseCsvText, parsePanelText } from '../csv.js';
 import type { FromWorker, ToWorker } from './types.js';
 
 const abort = new AbortController();
@@ -33,6 +33,20 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const model = await Forecaster.fit(series, spec.options as unknown as Parameters<typeof Forecaster.fit>[1], callbacks);
     try {
       await model.save(outDir);
+    } finally {
+      model.dispose();
+    }
+  } else if (spec.kind === 'panel') {
+    const o = spec.options as unknown as GlobalForecasterOptions & { target: string; features?: string[] };
+    const { target: _t, features: _f, ...modelOptions } = o;
+    const panel = await parsePanelText(spec.content, spec.csvOptions ?? {}, o);
+    const model = new GlobalForecaster(modelOptions);
+    try {
+      await model.fit(panel, { horizon: o.horizon, season: o.season ?? 1 }, {
+        onProgress: (p) => void send({ type: 'progress', epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs }),
+      });
+      await model.save(outDir);
+      await savePanelLayout(outDir, layoutOf(panel, spec.csvOptions?.missing ?? 'error'));
     } finally {
       model.dispose();
     }

@@ -7,6 +7,8 @@
  * the directory's seqcast.json.
  */
 
+import type { SeriesForecast } from '@seqcast/forecast';
+
 /** One candidate next character. */
 export interface NextChar {
   char: string;
@@ -31,6 +33,13 @@ export type InputContract =
       season: number;
       /** Rows of history a forecast request needs (the window, or season + 1 when larger). */
       context: number;
+    }
+  | {
+      kind: 'panel';
+      target: string;
+      /** Steps the model forecasts directly (at most this many per request). */
+      horizon: number;
+      season: number;
     };
 
 interface AdapterBase {
@@ -70,7 +79,22 @@ export interface ForecastAdapter extends AdapterBase {
   forecast(rows: Record<string, number>[], steps: number): number[];
 }
 
-export type ModelAdapter = CharsAdapter | ForecastAdapter;
+/** One series of a panel request: its id and its target values, oldest first. */
+export interface PanelRequestSeries {
+  id: string;
+  values: Float64Array;
+}
+
+/** A global forecaster over many series (one model, any number of series per request). */
+export interface PanelAdapter extends AdapterBase {
+  readonly kind: 'panel';
+  readonly target: string;
+  readonly horizon: number;
+  /** `steps` values after each series, with 80%/95% intervals, in the request's order. */
+  forecast(series: PanelRequestSeries[], steps: number): Promise<SeriesForecast[]>;
+}
+
+export type ModelAdapter = CharsAdapter | ForecastAdapter | PanelAdapter;
 export type ModelKind = ModelAdapter['kind'];
 
 /** Loads the model stored in `dir` (whose seqcast.json has the loader's kind). */

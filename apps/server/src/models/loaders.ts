@@ -4,8 +4,8 @@
  * library does the tensor work and frees its tensors.
  */
 import { CharLM } from '@seqcast/core';
-import { Forecaster } from '@seqcast/forecast';
-import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar } from './adapter.js';
+import { Forecaster, GlobalForecaster, GLOBAL_KIND } from '@seqcast/forecast';
+import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
 import { NextBatcher } from './batch.js';
 
 export interface LoaderOptions {
@@ -78,6 +78,34 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
 }
 
 /**
+ * Serve a GlobalForecaster (kind "panel-forecast"): the request's series become an in-memory panel.
+ *
+ * @example
+ * const adapter = panelAdapter(await GlobalForecaster.load('models/stores'));
+ * await adapter.forecast([{ id: 'a', values: Float64Array.of(1, 2, 3) }], 2);
+ */
+export function panelAdapter(g: GlobalForecaster): PanelAdapter {
+  const info = g.info();
+  const asPanel = (series: PanelRequestSeries[]) => ({
+    target: info.target,
+    idColumn: 'id',
+    timeColumn: null,
+    features: [],
+    source: 'request',
+    series: series.map((s) => ({ id: s.id, values: s.values, times: null, features: {}, lines: null })),
+  });
+  return {
+    kind: 'panel',
+    target: info.target,
+    horizon: info.horizon,
+    input: { kind: 'panel', target: info.target, horizon: info.horizon, season: info.season },
+    metrics: plain(info),
+    forecast: (series, steps) => g.forecast(asPanel(series), steps),
+    dispose: () => g.dispose(),
+  };
+}
+
+/**
  * The loaders used unless an app is given others.
  *
  * @example
@@ -87,5 +115,6 @@ export function defaultLoaders(options: LoaderOptions = {}): Record<string, Mode
   return {
     chars: async (dir) => charsAdapter(await CharLM.load(dir), options),
     forecast: async (dir) => forecastAdapter(await Forecaster.load(dir)),
+    [GLOBAL_KIND]: async (dir) => panelAdapter(await GlobalForecaster.load(dir)),
   };
 }

@@ -7,10 +7,21 @@
  * on the training rows, all on exactly the same rows.
  */
 import { SeqcastError } from '@seqcast/core';
-import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from './baselines.js';
-import { safeScale, type Forecaster, type MetricTable } from './forecaster.js';
-import { allMetrics } from './metrics.js';
-import { column, type SeriesLike } from './series.js';
+import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from '../baselines/one-step.js';
+import { column, type SeriesLike } from '../series.js';
+import { allMetrics, safeScale, type MetricTable } from './metrics.js';
+
+/**
+ * What the one-series protocol needs of a model: its settings and its forecasts from given
+ * origins. The Forecaster implements it; the protocol never imports the Forecaster (no cycle).
+ */
+export interface OneStepModel {
+  readonly config: { readonly target: string; readonly split: number; readonly context: number; readonly window: number; readonly horizon: number; readonly season: number };
+  /** The model's input columns read from `series`, in its feature order. */
+  columnsOf(series: SeriesLike): Float64Array[];
+  /** Forecasts from each origin, [origins.length, horizon] row-major, original units. */
+  predictOrigins(cols: Float64Array[], origins: ArrayLike<number>): Float64Array;
+}
 
 export type MethodName = 'model' | 'naive' | 'seasonalNaive' | 'linear';
 
@@ -45,7 +56,7 @@ export interface EvalReport {
  * const r = evaluate(model, series);
  * console.log(r.metrics.model.mase, r.metrics.naive.mase, r.rows);
  */
-export function evaluate(model: Forecaster, series: SeriesLike): EvalReport {
+export function evaluate(model: OneStepModel, series: SeriesLike): EvalReport {
   const c = model.config;
   const cols = model.columnsOf(series);
   const y = column(series, c.target, series.source ?? 'series');

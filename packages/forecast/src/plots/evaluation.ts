@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { EvalReport } from './evaluate.js';
+import type { EvalReport } from '../protocol/evaluate.js';
 
 export interface PlotOptions {
   /** Chart title. Default "<target>: actual vs model vs naive (test rows)". */

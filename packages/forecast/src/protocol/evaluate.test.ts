@@ -1,11 +1,11 @@
 import { SeqcastError } from '@seqcast/core';
 import { describe, expect, it } from 'vitest';
-import { fitLinearAR, linearARForecasts } from './baselines.js';
+import { fitLinearAR, linearARForecasts } from '../baselines/one-step.js';
 import { evaluate } from './evaluate.js';
-import { Forecaster } from './forecaster.js';
+import { Forecaster } from '../models/forecaster.js';
 import { maseScale } from './metrics.js';
-import { makeSeries } from './series.js';
-import { syntheticTrendSeasonal } from './synthetic.js';
+import { makeSeries } from '../series.js';
+import { syntheticTrendSeasonal } from '../synthetic.js';
 
 describe('evaluation protocol', () => {
   it('scores every test row one step ahead; baselines on the same rows; MASE scale from training rows only', async () => {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { leakedTensors } from '@seqcast/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluate } from './evaluate.js';
+import { evaluate } from '../protocol/evaluate.js';
 import { Forecaster } from './forecaster.js';
-import { makeSeries } from './series.js';
-import { gaussian, syntheticAR2, syntheticLogisticMap, syntheticStockSeries, syntheticTrendSeasonal } from './synthetic.js';
+import { makeSeries } from '../series.js';
+import { gaussian, syntheticAR2, syntheticLogisticMap, syntheticStockSeries, syntheticTrendSeasonal } from '../synthetic.js';
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -12,7 +12,7 @@
  * zeroed and the model is the linear path refitted on all training rows.
  */
 import { initBackend, SeqcastError, SequenceRegressor, type ModelMetadata } from '@seqcast/core';
-import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from './baselines.js';
+import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from '../baselines/one-step.js';
 import {
   baseIndex,
   buildInputs,
@@ -26,9 +26,10 @@ import {
   type ColumnStats,
   type DesignSpec,
 } from './design.js';
-import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from './linear.js';
-import { allMetrics, maseScale, type Metrics } from './metrics.js';
-import { column, type SeriesLike } from './series.js';
+import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
+import { evaluate } from '../protocol/evaluate.js';
+import { allMetrics, safeScale, type MetricTable } from '../protocol/metrics.js';
+import { column, type SeriesLike } from '../series.js';
 
 /** Options of {@link Forecaster.fit}. Only `target` is required. */
 export interface ForecastOptions {
@@ -67,19 +68,13 @@ export interface ForecastOptions {
    * a CSV for this model (CLI eval/predict) read it the same way. Default false.
    */
   newestFirst?: boolean;
+  /** Recorded only: the missing-cell policy the training CSV was read with (CLI eval/predict reuse it). */
+  missing?: 'drop' | 'ffill';
 }
 
 export interface FitCallbacks {
   onEpoch?(p: { epoch: number; epochs: number; loss: number; valLoss?: number; elapsedMs: number }): void;
   signal?: AbortSignal;
-}
-
-/** Metrics of the model and the baselines on the same rows. */
-export interface MetricTable {
-  model: Metrics;
-  naive: Metrics;
-  seasonalNaive?: Metrics;
-  linear: Metrics;
 }
 
 /** What is stored in seqcast.json's `config` (besides `regressor`). */
@@ -123,6 +118,8 @@ export interface ForecastInfo {
   source: string | null;
   /** How the training CSV was read (see {@link ForecastOptions.newestFirst}). */
   newestFirst: boolean;
+  /** Missing-cell policy of the training CSV, when one was chosen (see {@link ForecastOptions.missing}). */
+  missing?: 'drop' | 'ffill';
   /**
    * The linear path per horizon step: base, ridge penalty (null = the base alone), whether it is
    * the linear AR on the window, and a plain description ("naive", "seasonal naive", "linear AR",
@@ -527,6 +524,7 @@ export class Forecaster {
       rows: n,
       source: series.source ?? null,
       newestFirst: options.newestFirst === true,
+      ...(options.missing ? { missing: options.missing } : {}),
       linear: { bases: chosenBases, lambdas: config.lambdas, arOnly: config.arOnly, paths: chosen.map(describePath) },
       rnn: { cell, units, used: rnnUsed, epochs: rnnEpochs, bestEpoch, valMaeLinear, valMaeWithRnn },
       metrics: { validation: valTable },
@@ -535,7 +533,6 @@ export class Forecaster {
     };
     const model = new Forecaster(config, regressor, info);
     if (n - Math.max(trainEnd, context) >= 1) {
-      const { evaluate } = await import('./evaluate.js');
       const rep = evaluate(model, series);
       info.metrics.test = { ...rep.metrics, rows: rep.rows };
     }
@@ -697,15 +694,6 @@ function innerBeta(kernel: Float64Array, bias: Float64Array, K: number, H: numbe
   beta.set(kernel, 0);
   beta.set(bias, K * H);
   return beta;
-}
-
-/** MASE scale from rows [0, end), falling back to a positive unit for a constant series. */
-export function safeScale(y: Float64Array, end: number, season: number): number {
-  const m = end > season ? season : 1;
-  const s = maseScale(y.subarray(0, end), m);
-  if (s > 0) return s;
-  const n = maseScale(y.subarray(0, end), 1);
-  return n > 0 ? n : 1;
 }
 
 function checkConfig(meta: ModelMetadata<ForecastConfig, { info: ForecastInfo }>, dir: string): void {

@@ -120,3 +120,20 @@ export function allMetrics(actual: ArrayLike<number>, predicted: ArrayLike<numbe
     mase: mase(actual, predicted, { scale }),
   };
 }
+
+/** Metrics of the model and the baselines on the same rows. */
+export interface MetricTable {
+  model: Metrics;
+  naive: Metrics;
+  seasonalNaive?: Metrics;
+  linear: Metrics;
+}
+
+/** MASE scale from rows [0, end), falling back to a positive unit for a constant series. */
+export function safeScale(y: Float64Array, end: number, season: number): number {
+  const m = end > season ? season : 1;
+  const s = maseScale(y.subarray(0, end), m);
+  if (s > 0) return s;
+  const n = maseScale(y.subarray(0, end), 1);
+  return n > 0 ? n : 1;
+}

@@ -3,7 +3,7 @@
  * value), seasonal naive (value m steps back) and a linear autoregression on the same window
  * fitted by ordinary least squares on the training rows.
  */
-import { gram, linearPredict, ridgeSolve } from './linear.js';
+import { gram, linearPredict, ridgeSolve } from '../linear.js';
 
 /**
  * One-step forecasts of y[t + 1] from origins `t` by the last value.

@@ -1,0 +1,238 @@
+/**
+ * The panel side of `seqcast forecast`: train the global recurrent model on a long-format CSV
+ * (`--id-column`), predict every series of a file, and backtest the model against the panel
+ * baselines. forecast.ts dispatches here; the one-series commands stay there unchanged.
+ */
+import { readModelMetadata, SeqcastError } from '@seqcast/core';
+import { readPanelCsv, type PanelCsv, type ReadPanelOptions } from '@seqcast/data';
+import {
+  backtest,
+  GlobalForecaster,
+  GLOBAL_KIND,
+  layoutOf,
+  loadPanelLayout,
+  savePanelLayout,
+  PANEL_BASELINES,
+  panelForecastJson,
+  type BacktestReport,
+  type GlobalForecasterOptions,
+  type PanelMetrics,
+  type PanelModel,
+} from '@seqcast/forecast';
+import { optionalNumber, optionalString, requireString, type Flags } from '../args.js';
+import type { Io } from '../command.js';
+import { ProgressBar } from '../progress.js';
+
+/** True when `dir` holds a panel (global) model rather than a one-series forecaster. */
+export async function isPanelModel(dir: string): Promise<boolean> {
+  const meta = await readModelMetadata(dir);
+  return meta.kind === GLOBAL_KIND;
+}
+
+function missingFlag(flags: Flags): 'error' | 'drop' | 'ffill' {
+  const v = optionalString(flags, 'missing') ?? 'error';
+  if (v !== 'error' && v !== 'drop' && v !== 'ffill') {
+    throw new SeqcastError('BAD_ARGUMENT', `--missing must be drop or ffill (received "${v}")`, { where: '--missing' });
+  }
+  return v;
+}
+
+function shortFlag(flags: Flags): 'skip' | 'error' {
+  const v = optionalString(flags, 'short') ?? 'skip';
+  if (v !== 'skip' && v !== 'error') throw new SeqcastError('BAD_ARGUMENT', `--short must be skip or error (received "${v}")`, { where: '--short' });
+  return v;
+}
+
+function list(v: string | undefined, flag: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new SeqcastError('BAD_ARGUMENT', `${flag} must list column names separated by commas`, { where: flag });
+  return items;
+}
+
+/** The reading options shared by train and backtest. */
+function panelReadOptions(flags: Flags, cmd: string, minRows: number, reason: string): ReadPanelOptions {
+  const features = list(optionalString(flags, 'features'), '--features');
+  const time = optionalString(flags, 'time-column');
+  return {
+    target: requireString(flags, 'target', cmd),
+    idColumn: optionalString(flags, 'id-column') ?? null,
+    ...(time !== undefined ? { timeColumn: time } : {}),
+    ...(features ? { features } : {}),
+    missing: missingFlag(flags),
+    minRows,
+    minRowsReason: reason,
+    short: shortFlag(flags),
+  };
+}
+
+async function readPanel(file: string, options: ReadPanelOptions, io: Io): Promise<PanelCsv> {
+  const panel = await readPanelCsv({ path: file }, options);
+  for (const w of panel.warnings) io.err(`warning: ${w}`);
+  return panel;
+}
+
+/** Model options from the flags (undefined ones left to the model's defaults). */
+function modelOptions(flags: Flags, horizon: number, season: number): GlobalForecasterOptions {
+  const window = optionalNumber(flags, 'window', { integer: true, min: 1 });
+  const epochs = optionalNumber(flags, 'epochs', { integer: true, min: 1 });
+  const minutes = optionalNumber(flags, 'minutes', { min: 0.01 });
+  const seed = optionalNumber(flags, 'seed', { integer: true, min: 0 });
+  return {
+    horizon,
+    season,
+    ...(window !== undefined ? { window } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(minutes !== undefined ? { minutes } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  };
+}
+
+function horizonAndSeason(flags: Flags, cmd: string): { horizon: number; season: number } {
+  if (flags.horizon === undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --horizon is required for a panel`, { where: '--horizon' });
+  const horizon = optionalNumber(flags, 'horizon', { integer: true, min: 1, max: 1000 })!;
+  const season = optionalNumber(flags, 'season', { integer: true, min: 1 }) ?? 1;
+  return { horizon, season };
+}
+
+/** Rows a series needs to train: an input stretch and a horizon after it. */
+function minRowsFor(flags: Flags, horizon: number): { minRows: number; reason: string } {
+  const window = optionalNumber(flags, 'window', { integer: true, min: 1 });
+  return window !== undefined
+    ? { minRows: window + horizon, reason: `window ${window} + horizon ${horizon}` }
+    : { minRows: horizon + 2, reason: `2 inputs + horizon ${horizon}` };
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return '—';
+  if (!Number.isFinite(v)) return 'n/a';
+  return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3);
+}
+
+/** `forecast train --id-column …`: fit the global model on every series and save it. */
+export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<void> {
+  const csv = requireString(flags, 'csv', cmd);
+  const out = requireString(flags, 'out', cmd);
+  const { horizon, season } = horizonAndSeason(flags, cmd);
+  const options = modelOptions(flags, horizon, season);
+  // Validates every model option before the file is read.
+  const model = new GlobalForecaster(options);
+  const { minRows, reason } = minRowsFor(flags, horizon);
+  const read = panelReadOptions(flags, cmd, minRows, reason);
+  const panel = await readPanel(csv, read, io);
+  const bar = new ProgressBar('forecast');
+  try {
+    await model.fit(panel, { horizon, season }, { onProgress: (p) => bar.update({ epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs, etaMs: p.etaMs, unit: 'step' }) });
+    bar.done();
+    await model.save(out);
+    await savePanelLayout(out, layoutOf(panel, read.missing));
+    const i = model.info();
+    if (flags.json) {
+      io.out(JSON.stringify({ out, series: panel.series.length, skipped: panel.skipped.length, info: i }));
+      if (i.validation?.worseThanNaive2) io.err(worseLine(i.validation.owa, 'on the last horizon of the training series'));
+      return;
+    }
+    io.out(`saved ${out} (target ${i.target}, ${panel.series.length} series${panel.skipped.length ? `, ${panel.skipped.length} skipped` : ''}, horizon ${i.horizon}, season ${i.season}, window ${i.window})`);
+    io.out(`trained ${i.cell} ${i.units} × ${i.members} member(s): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})`);
+    const v = i.validation;
+    if (v) {
+      io.out(
+        `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage of the 80% interval ${pct(v.coverage80)}, of the 95% ${pct(v.coverage95)}`,
+      );
+      io.out(v.worseThanNaive2 ? worseLine(v.owa, 'on the last horizon of the training series') : `the model beats Naive2 on its validation stretch (OWA ${fmt(v.owa)} < 1).`);
+    } else {
+      io.out('no validation stretch (series too short to hold out a horizon): accuracy against Naive2 unknown; run `forecast backtest`.');
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+function pct(v: number): string {
+  return `${(100 * v).toFixed(1)}%`;
+}
+
+function worseLine(owa: number, where: string): string {
+  return `WARNING: the model is WORSE than Naive2 ${where} (OWA ${fmt(owa)} ≥ 1); prefer the naive2 forecast.`;
+}
+
+/** `forecast predict` on a panel model: H values (and intervals) after each series of the file. */
+export async function predictPanel(dir: string, csv: string, steps: number, json: boolean, io: Io): Promise<void> {
+  const layout = await loadPanelLayout(dir);
+  const model = await GlobalForecaster.load(dir);
+  try {
+    const panel = await readPanelCsv(
+      { path: csv },
+      { target: layout.target, idColumn: layout.idColumn, timeColumn: layout.timeColumn, features: layout.features, missing: layout.missing, short: 'error' },
+    );
+    const forecasts = await model.forecast(panel, steps);
+    if (json) {
+      io.out(JSON.stringify(panelForecastJson(layout.target, steps, forecasts)));
+      return;
+    }
+    io.out(`next ${steps} value(s) of ${layout.target} for ${forecasts.length} series (median, 80% interval):`);
+    for (const f of forecasts) {
+      const iv = f.intervals?.['80'];
+      io.out(`${f.id}: ${f.values.map((v, h) => (iv ? `${fmt(v)} [${fmt(iv.lower[h]!)}, ${fmt(iv.upper[h]!)}]` : fmt(v))).join('  ')}`);
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+const ORDER = ['model', 'naive2', 'snaive', 'naive', 'ses', 'theta', 'pooledLinear'] as const;
+
+/** The backtest's JSON: the issue's exact shape. */
+export function backtestJson(r: BacktestReport): { metrics: Record<string, PanelMetrics>; series: number; windows: number } {
+  const metrics: Record<string, PanelMetrics> = {};
+  for (const k of ORDER) if (r.metrics[k]) metrics[k] = r.metrics[k]!;
+  return { metrics, series: r.series, windows: r.windows };
+}
+
+/** `forecast backtest`: the global model and every panel baseline on the same K cutoffs. */
+export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<void> {
+  const csv = requireString(flags, 'csv', cmd);
+  const { horizon, season } = horizonAndSeason(flags, cmd);
+  const windows = optionalNumber(flags, 'windows', { integer: true, min: 1, max: 100 }) ?? 1;
+  const options = modelOptions(flags, horizon, season);
+  new GlobalForecaster(options).dispose(); // validates the options before the file is read
+  const { minRows, reason } = minRowsFor(flags, horizon);
+  const panel = await readPanel(csv, panelReadOptions(flags, cmd, minRows, reason), io);
+  // The recurrent model reports its steps to a progress bar; the baselines take seconds.
+  const recurrent = (): PanelModel & { dispose(): void } => {
+    const m = new GlobalForecaster(options);
+    const bar = new ProgressBar('model');
+    return {
+      name: m.name,
+      fit: async (train, spec) => {
+        await m.fit(train, spec, { onProgress: (p) => bar.update({ epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs, etaMs: p.etaMs, unit: 'step' }) });
+        bar.done();
+      },
+      forecast: (history, h) => m.forecast(history, h),
+      dispose: () => m.dispose(),
+    };
+  };
+  const r = await backtest(panel, [recurrent, ...Object.values(PANEL_BASELINES)], {
+    horizon,
+    season,
+    windows,
+    onProgress: (p) => {
+      if (!p.done && p.model === 'model') io.err(`backtest: window ${p.window}/${p.windows}: training the model…`);
+    },
+  });
+  const worse = r.metrics.model!.owa > 1;
+  if (flags.json) {
+    io.out(JSON.stringify(backtestJson(r)));
+    if (worse) io.err(worseLine(r.metrics.model!.owa, `over ${windows} backtest window(s)`));
+    return;
+  }
+  io.out(`backtest: ${r.series} series, ${r.windows} window(s) of ${horizon} steps, season ${season} (coverage as a fraction, MSIS of the 95% interval)`);
+  const cols = ['smape', 'mase', 'owa', 'coverage80', 'coverage95', 'msis'] as const;
+  io.out(['method'.padEnd(14), ...cols.map((c) => c.padStart(11)), 'seconds'.padStart(9)].join(''));
+  for (const k of ORDER) {
+    const m = r.metrics[k];
+    if (!m) continue;
+    io.out([k.padEnd(14), ...cols.map((c) => fmt(m[c]).padStart(11)), ((r.ms[k] ?? 0) / 1000).toFixed(1).padStart(9)].join(''));
+  }
+  io.out(worse ? worseLine(r.metrics.model!.owa, `over ${windows} backtest window(s)`) : `the model beats Naive2 (OWA ${fmt(r.metrics.model!.owa)} < 1).`);
+}

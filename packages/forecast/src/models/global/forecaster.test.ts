@@ -1,0 +1,98 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Panel } from '@seqcast/data';
+import { leakedTensors } from '@seqcast/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { syntheticCollection } from '../../synthetic-collection.js';
+import { GlobalForecaster } from './forecaster.js';
+import { naive2 } from './validation.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+function cut(p: Panel, h: number): Panel {
+  return { ...p, series: p.series.map((s) => ({ ...s, values: s.values.subarray(0, s.values.length - h) })) };
+}
+
+function smape(a: ArrayLike<number>, f: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]!) + Math.abs(f[i]!);
+    if (d > 0) s += (200 * Math.abs(a[i]! - f[i]!)) / d;
+  }
+  return s / a.length;
+}
+
+describe('GlobalForecaster', () => {
+  it('learns across an hourly-like panel: beats Naive2 on the held-out horizon, intervals nest, save/load gives the same forecasts', async () => {
+    const H = 24;
+    const full = syntheticCollection(3, { series: 40, kind: 'hourly', length: [300, 400], intermittent: 0 });
+    const train = cut(full, H);
+    const model = new GlobalForecaster({ horizon: H, season: 24, steps: 250, units: 32, seed: 1 });
+    const seen: number[] = [];
+    await model.fit(train, { horizon: H, season: 24 }, { onProgress: (p) => seen.push(p.step) });
+    expect(seen.at(-1)).toBe(250);
+    expect(model.info().validation?.series).toBe(40);
+    const f = await model.forecast(train, H);
+    expect(f).toHaveLength(40);
+    let ours = 0;
+    let bench = 0;
+    full.series.forEach((s, i) => {
+      const actual = s.values.subarray(s.values.length - H);
+      ours += smape(actual, f[i]!.values);
+      bench += smape(actual, naive2(train.series[i]!.values, H, 24));
+      const iv = f[i]!.intervals!;
+      for (let h = 0; h < H; h++) {
+        expect(iv['95'].lower[h]!).toBeLessThanOrEqual(iv['80'].lower[h]! + 1e-9);
+        expect(iv['80'].lower[h]!).toBeLessThanOrEqual(f[i]!.values[h]! + 1e-9);
+        expect(iv['80'].upper[h]!).toBeGreaterThanOrEqual(f[i]!.values[h]! - 1e-9);
+        expect(iv['95'].upper[h]!).toBeGreaterThanOrEqual(iv['80'].upper[h]! - 1e-9);
+      }
+    });
+    expect(ours).toBeLessThan(bench);
+
+    const dir = await mkdtemp(path.join(tmpdir(), 'seqcast-global-'));
+    dirs.push(dir);
+    await model.save(path.join(dir, 'm'));
+    const again = await GlobalForecaster.load(path.join(dir, 'm'));
+    const g = await again.forecast(train, 12);
+    expect(g[5]!.values).toEqual(f[5]!.values.slice(0, 12));
+    expect(again.info().window).toBe(model.info().window);
+    // Forecasting leaks no tensors.
+    expect(await leakedTensors(() => again.forecast(train, H), 3)).toBe(0);
+    again.dispose();
+    model.dispose();
+  });
+
+  it('short series are padded and masked; training leaks no tensors', async () => {
+    const p = syntheticCollection(5, { series: 12, kind: 'weekly', length: [20, 200] });
+    const model = new GlobalForecaster({ horizon: 6, steps: 5, units: 8, batchSize: 16 });
+    expect(await leakedTensors(() => model.fit(p, { horizon: 6, season: 1 }), 2)).toBe(0);
+    const f = await model.forecast(p, 6);
+    expect(f.every((s) => s.values.length === 6 && s.values.every(Number.isFinite))).toBe(true);
+    model.dispose();
+  });
+
+  it('rejects bad options, unusable panels, a longer horizon and a corrupt directory with one-line errors', async () => {
+    expect(() => new GlobalForecaster({ horizon: 0 })).toThrow(/horizon must be a positive integer/);
+    expect(() => new GlobalForecaster({ horizon: 4, cell: 'rnn' as 'lstm' })).toThrow(/cell must be "lstm" or "gru"/);
+    const tiny = syntheticCollection(1, { series: 3, length: 5 });
+    const m = new GlobalForecaster({ horizon: 4, steps: 2 });
+    await expect(m.fit(tiny, { horizon: 4, season: 1 })).rejects.toThrow(/no series of <memory> is long enough/);
+    await expect(m.forecast(tiny, 4)).rejects.toThrow(/not been trained/);
+    const ok = syntheticCollection(2, { series: 4, kind: 'weekly', length: 60 });
+    await m.fit(ok, { horizon: 4, season: 1 });
+    await expect(m.forecast(ok, 5)).rejects.toThrow(/steps must be an integer in 1\.\.4/);
+    const dir = await mkdtemp(path.join(tmpdir(), 'seqcast-global-'));
+    dirs.push(dir);
+    await m.save(dir);
+    const meta = JSON.parse(await readFile(path.join(dir, 'seqcast.json'), 'utf8'));
+    meta.config.network.units = 0;
+    await writeFile(path.join(dir, 'seqcast.json'), JSON.stringify(meta));
+    await expect(GlobalForecaster.load(dir)).rejects.toThrow(/config\.network\.units" is missing or invalid/);
+    m.dispose();
+  });
+});

@@ -1,0 +1,519 @@
+/**
+ * GlobalForecaster: one recurrent network trained on windows drawn from every series of a panel
+ * (the M4-winning recipe: learn across many series, normalise each window on its own), with
+ * direct multi-horizon quantile outputs giving the point forecast (median) and 80%/95% intervals.
+ *
+ * Training runs in two phases. Phase one keeps the last `horizon` points of every series out of
+ * the targets; the model then forecasts those points, which measures it against Naive2 (so
+ * `train` can say when it is no better) and calibrates the interval widths. Phase two trains on
+ * everything for the remaining steps.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  initBackend,
+  initKernels,
+  kernelStatus,
+  loadLayersModelDir,
+  readModelMetadata,
+  saveModelDir,
+  seededRandom,
+  SeqcastError,
+  trainLoop,
+} from '@seqcast/core';
+import type { Panel, PanelSeries } from '@seqcast/data';
+import type { ForecastSpec, PanelModel, SeriesForecast } from '../../panel/model.js';
+import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
+import { calibrateWidth, maseOf, naive2, naiveScale, smapeOf } from './validation.js';
+import { writeTargets, writeWindow, type WindowShape } from './windows.js';
+
+/** The saved directory's kind. */
+export const GLOBAL_KIND = 'panel-forecast';
+
+/** Options of {@link GlobalForecaster}; all but `horizon` have defaults that depend on H and m. */
+export interface GlobalForecasterOptions {
+  /** Steps ahead H the model forecasts directly. */
+  horizon: number;
+  /** Seasonal period m (1 = none). Default 1. */
+  season?: number;
+  /** Input values per window. Default: max(3.5·H, 4·m) rounded up to whole seasons, capped by the data. */
+  window?: number;
+  /** Passes over all training windows; default: as many steps as the budget allows, at most {@link GlobalForecasterOptions.steps}. */
+  epochs?: number;
+  /** Wall-clock budget for `fit`, minutes. Default 8. */
+  minutes?: number;
+  /** Seed of the initial weights and the window draws. Default 0. */
+  seed?: number;
+  /** Recurrent cell. Default 'lstm'. */
+  cell?: 'lstm' | 'gru';
+  /** Recurrent units. Default 64. */
+  units?: number;
+  /** Ensemble members (averaged). Default 1. */
+  members?: number;
+  /** Windows per optimizer step. Default 256. */
+  batchSize?: number;
+  /** Adam learning rate (decays over the last third of training). Default 0.003. */
+  learningRate?: number;
+  /** Step cap per member when `epochs` is not given. Default 4000. */
+  steps?: number;
+}
+
+/** Progress of `fit`, over all members and phases. */
+export interface GlobalProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  elapsedMs: number;
+  etaMs: number;
+}
+
+/** What the model measured on the held-out last horizon of its training series. */
+export interface GlobalValidation {
+  series: number;
+  smape: number;
+  mase: number;
+  naive2Smape: number;
+  naive2Mase: number;
+  /** OWA relative to Naive2 (< 1 is better). */
+  owa: number;
+  /** True when OWA ≥ 1: the model is no better than Naive2 on its own data. */
+  worseThanNaive2: boolean;
+  /** Coverage of the calibrated intervals on that stretch (in-sample for the widths). */
+  coverage80: number;
+  coverage95: number;
+}
+
+/** What the trained model is and how it was trained. */
+export interface GlobalInfo {
+  kind: typeof GLOBAL_KIND;
+  target: string;
+  horizon: number;
+  season: number;
+  window: number;
+  patch: number;
+  cell: 'lstm' | 'gru';
+  units: number;
+  members: number;
+  series: number;
+  steps: number;
+  trainMs: number;
+  stopped: 'steps' | 'budget';
+  kernels: string;
+  /** Interval widening factors from the held-out stretch. */
+  widths: { '80': number; '95': number };
+  validation: GlobalValidation | null;
+}
+
+interface SavedConfig {
+  network: NetworkConfig;
+  season: number;
+  target: string;
+}
+
+interface Resolved {
+  horizon: number;
+  season: number;
+  window: number;
+  patch: number;
+  minutes: number;
+  seed: number;
+  cell: 'lstm' | 'gru';
+  units: number;
+  members: number;
+  batchSize: number;
+  learningRate: number;
+  steps: number;
+  epochs: number | undefined;
+}
+
+function positiveInt(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new SeqcastError('BAD_ARGUMENT', `${name} must be a positive integer (received ${String(value)})`, { where: name });
+  }
+  return value;
+}
+
+/** The default window: several seasons and a few horizons, whole seasons, no longer than most series. */
+export function defaultWindow(horizon: number, season: number, lengths: number[]): number {
+  const patch = season > 1 ? season : 1;
+  let window = Math.ceil(Math.max(3.5 * horizon, 4 * season) / patch) * patch;
+  const sorted = [...lengths].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? window;
+  const room = median - horizon;
+  if (room < window) window = Math.max(patch, Math.floor(Math.max(room, patch) / patch) * patch);
+  return window;
+}
+
+function resolve(o: GlobalForecasterOptions, spec: ForecastSpec | null, lengths: number[] | null, explicit: Partial<GlobalForecasterOptions>): Resolved {
+  const horizon = positiveInt(spec?.horizon ?? o.horizon, 'horizon');
+  const season = positiveInt(spec?.season ?? o.season ?? 1, 'season');
+  if (spec && explicit.horizon !== undefined && explicit.horizon !== spec.horizon) {
+    throw new SeqcastError('BAD_ARGUMENT', `horizon ${spec.horizon} asked of fit differs from the model's horizon ${explicit.horizon}`, { where: 'horizon' });
+  }
+  const patch = season > 1 ? season : 1;
+  let window = o.window !== undefined ? positiveInt(o.window, 'window') : defaultWindow(horizon, season, lengths ?? []);
+  // Whole patches only: round a user's window up to whole seasons.
+  window = Math.ceil(window / patch) * patch;
+  const minutes = o.minutes ?? 8;
+  if (!(typeof minutes === 'number' && minutes > 0)) {
+    throw new SeqcastError('BAD_ARGUMENT', `minutes must be a positive number (received ${String(minutes)})`, { where: 'minutes' });
+  }
+  const cell = o.cell ?? 'lstm';
+  if (cell !== 'lstm' && cell !== 'gru') throw new SeqcastError('BAD_ARGUMENT', `cell must be "lstm" or "gru" (received "${String(cell)}")`, { where: 'cell' });
+  const learningRate = o.learningRate ?? 0.003;
+  if (!(learningRate > 0)) throw new SeqcastError('BAD_ARGUMENT', `learningRate must be > 0 (received ${learningRate})`, { where: 'learningRate' });
+  const seed = o.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new SeqcastError('BAD_ARGUMENT', `seed must be an integer (received ${seed})`, { where: 'seed' });
+  return {
+    horizon,
+    season,
+    window,
+    patch,
+    minutes,
+    seed,
+    cell,
+    units: positiveInt(o.units ?? 64, 'units'),
+    members: positiveInt(o.members ?? 1, 'members'),
+    batchSize: positiveInt(o.batchSize ?? 256, 'batchSize'),
+    learningRate,
+    steps: positiveInt(o.steps ?? 4000, 'steps'),
+    epochs: o.epochs !== undefined ? positiveInt(o.epochs, 'epochs') : undefined,
+  };
+}
+
+/** A series usable for training windows: cutoffs `end` in [lo, hi]. */
+interface Source {
+  values: Float64Array;
+  lo: number;
+  hi: number;
+}
+
+function sources(series: readonly PanelSeries[], horizon: number, window: number, holdout: number): Source[] {
+  // At least a quarter window (and two points) of history before a cutoff.
+  const minHistory = Math.max(2, Math.ceil(window / 4));
+  const out: Source[] = [];
+  for (const s of series) {
+    const hi = s.values.length - holdout - horizon;
+    if (hi >= minHistory) out.push({ values: s.values, lo: minHistory, hi });
+  }
+  return out;
+}
+
+/**
+ * A global recurrent forecaster over a panel: one network for all series.
+ *
+ * @example
+ * const model = new GlobalForecaster({ horizon: 48, season: 24 });
+ * await model.fit(panel, { horizon: 48, season: 24 });
+ * const forecasts = await model.forecast(panel, 48);   // [{ id, values, intervals: { '80', '95' } }]
+ * await model.save('models/hourly');
+ * const again = await GlobalForecaster.load('models/hourly');
+ */
+export class GlobalForecaster implements PanelModel {
+  readonly name = 'model';
+  private net: tf.LayersModel | null = null;
+  private config: SavedConfig | null = null;
+  private trained: GlobalInfo | null = null;
+
+  constructor(private readonly options: GlobalForecasterOptions) {
+    // Validate early so a bad option fails before any data is read.
+    resolve(options, null, null, options);
+  }
+
+  /** Train on every series of `train`. Replaces any earlier fit. */
+  async fit(train: Panel, spec: ForecastSpec, callbacks: { onProgress?(p: GlobalProgress): void } = {}): Promise<void> {
+    await initBackend();
+    await initKernels();
+    const start = Date.now();
+    const lengths = train.series.map((s) => s.values.length);
+    const r = resolve(this.options, spec, lengths, this.options);
+    const { horizon: H, window: L } = r;
+    const shape: WindowShape = { window: L, patch: r.patch, horizon: H, season: r.season };
+    let all = sources(train.series, H, L, 0);
+    if (all.length === 0) {
+      throw new SeqcastError(
+        'BAD_INPUT',
+        `no series of ${train.source} is long enough to train on: each needs at least ${Math.max(2, Math.ceil(L / 4)) + H} values (horizon ${H})`,
+        { where: train.source },
+      );
+    }
+    let early = sources(train.series, H, L, H);
+    // With too few series long enough to hold out a horizon, skip validation rather than fail.
+    const validate = early.length >= Math.max(1, Math.ceil(all.length / 2));
+    if (!validate) early = all;
+
+    const network: NetworkConfig = { window: L, patch: r.patch, horizon: H, cell: r.cell, units: r.units, members: r.members };
+    this.dispose();
+    this.net = buildNetwork(network, r.seed);
+    this.config = { network, season: r.season, target: train.target };
+
+    const windows = all.reduce((n, s) => n + s.hi - s.lo + 1, 0);
+    const perMember = r.epochs !== undefined ? Math.max(1, Math.ceil((r.epochs * windows) / r.batchSize)) : r.steps;
+    const phase1 = validate ? Math.max(1, Math.round(perMember * 0.8)) : perMember;
+    const phase2 = perMember - phase1;
+    const total = perMember * r.members;
+    const budgetMs = r.minutes * 60_000;
+    let done = 0;
+    let stopped: GlobalInfo['stopped'] = 'steps';
+    const x = new Float32Array(r.batchSize * L);
+    const mask = new Float32Array((r.batchSize * L) / r.patch);
+    const y = new Float32Array(r.batchSize * H);
+
+    const runPhase = async (k: number, from: Source[], steps: number, offset: number, share: number): Promise<void> => {
+      if (steps < 1) return;
+      const rand = seededRandom(r.seed * 7919 + k * 104_729 + offset + 1);
+      const vars = memberVariables(this.net!, k);
+      const res = await trainLoop({
+        variables: vars,
+        steps,
+        budgetMs: Math.max(1000, share * budgetMs),
+        // Constant rate, then a linear decay to a tenth over the last third of the member's steps.
+        learningRate: (s) => {
+          const at = (offset + s) / perMember;
+          return at < 2 / 3 ? r.learningRate : r.learningRate * (1 - 0.9 * ((at - 2 / 3) * 3));
+        },
+        loss: () => {
+          for (let b = 0; b < r.batchSize; b++) {
+            const src = from[Math.floor(rand() * from.length)]!;
+            const end = src.lo + Math.floor(rand() * (src.hi - src.lo + 1));
+            const norm = writeWindow(src.values, end, shape, b, x, mask);
+            writeTargets(src.values, end, norm, H, b, y);
+          }
+          const xt = tf.tensor2d(x, [r.batchSize, L]);
+          const mt = tf.tensor2d(mask, [r.batchSize, L / r.patch]);
+          const yt = tf.tensor2d(y, [r.batchSize, H]);
+          return pinballLoss(forwardMember(this.net!, network, k, xt, mt), yt);
+        },
+        onProgress: (p) => {
+          const step = done + p.step;
+          const elapsedMs = Date.now() - start;
+          const etaMs = Math.max(0, Math.min(((total - step) * elapsedMs) / Math.max(1, step), budgetMs - elapsedMs));
+          callbacks.onProgress?.({ step, steps: total, loss: p.loss, elapsedMs, etaMs });
+        },
+      });
+      done += res.steps;
+      if (res.stopped === 'budget') stopped = 'budget';
+    };
+
+    // Each phase of each member gets its share of the budget (validation and saving are cheap).
+    for (let k = 0; k < r.members; k++) await runPhase(k, early, phase1, 0, (phase1 / total) * 0.95);
+    let validation: GlobalValidation | null = null;
+    let widths = { '80': 1, '95': 1 };
+    if (validate) {
+      const v = this.validate(train.series, r);
+      validation = v.validation;
+      widths = v.widths;
+    }
+    for (let k = 0; k < r.members; k++) await runPhase(k, all, phase2, phase1, (phase2 / total) * 0.95);
+    all = [];
+    this.trained = {
+      kind: GLOBAL_KIND,
+      target: train.target,
+      horizon: H,
+      season: r.season,
+      window: L,
+      patch: r.patch,
+      cell: r.cell,
+      units: r.units,
+      members: r.members,
+      series: train.series.length,
+      steps: done,
+      trainMs: Date.now() - start,
+      stopped,
+      kernels: kernelStatus().path,
+      widths,
+      validation,
+    };
+  }
+
+  /** Forecast the held-out last horizon of each long-enough series; score it and calibrate widths. */
+  private validate(series: readonly PanelSeries[], r: Resolved): { validation: GlobalValidation; widths: { '80': number; '95': number } } {
+    const H = r.horizon;
+    const minHistory = Math.max(2, Math.ceil(r.window / 4));
+    const usable = series.filter((s) => s.values.length - H >= minHistory);
+    const cut = usable.map((s) => s.values.subarray(0, s.values.length - H));
+    const q = this.quantiles(cut);
+    let sm = 0;
+    let ms = 0;
+    let sn = 0;
+    let mn = 0;
+    const cases80: { actual: number; median: number; lower: number; upper: number }[] = [];
+    const cases95: typeof cases80 = [];
+    usable.forEach((s, i) => {
+      const actual = s.values.subarray(s.values.length - H);
+      const hist = cut[i]!;
+      const qs = q[i]!;
+      const med = qs.map((row) => row[MEDIAN]!);
+      const n2 = naive2(hist, H, r.season);
+      const scale = naiveScale(hist, r.season);
+      sm += smapeOf(actual, med);
+      ms += maseOf(actual, med, scale);
+      sn += smapeOf(actual, n2);
+      mn += maseOf(actual, n2, scale);
+      for (let h = 0; h < H; h++) {
+        const row = qs[h]!;
+        cases80.push({ actual: actual[h]!, median: row[MEDIAN]!, lower: row[1]!, upper: row[3]! });
+        cases95.push({ actual: actual[h]!, median: row[MEDIAN]!, lower: row[0]!, upper: row[4]! });
+      }
+    });
+    const widths = { '80': calibrateWidth(cases80, 0.8), '95': calibrateWidth(cases95, 0.95) };
+    const covered = (cases: typeof cases80, k: number) =>
+      cases.filter((c) => c.actual >= c.median - k * (c.median - c.lower) && c.actual <= c.median + k * (c.upper - c.median)).length / Math.max(1, cases.length);
+    const n = usable.length;
+    const owa = 0.5 * (sn > 0 ? sm / sn : 1) + 0.5 * (mn > 0 ? ms / mn : 1);
+    return {
+      widths,
+      validation: {
+        series: n,
+        smape: sm / n,
+        mase: ms / n,
+        naive2Smape: sn / n,
+        naive2Mase: mn / n,
+        owa,
+        worseThanNaive2: owa >= 1,
+        coverage80: covered(cases80, widths['80']),
+        coverage95: covered(cases95, widths['95']),
+      },
+    };
+  }
+
+  /** Sorted quantiles [series][h][q] in original units for windows ending at each series' end. */
+  private quantiles(histories: ArrayLike<number>[]): number[][][] {
+    const net = this.net!;
+    const c = this.config!.network;
+    const shape: WindowShape = { window: c.window, patch: c.patch, horizon: c.horizon, season: this.config!.season };
+    const Q = QUANTILES.length;
+    const out: number[][][] = [];
+    const chunk = 512;
+    for (let from = 0; from < histories.length; from += chunk) {
+      const rows = Math.min(chunk, histories.length - from);
+      const x = new Float32Array(rows * c.window);
+      const mask = new Float32Array((rows * c.window) / c.patch);
+      const norms = [];
+      for (let b = 0; b < rows; b++) {
+        const v = histories[from + b]!;
+        norms.push(writeWindow(v, v.length, shape, b, x, mask));
+      }
+      const pred = tf.tidy(() => {
+        const xt = tf.tensor2d(x, [rows, c.window]);
+        const mt = tf.tensor2d(mask, [rows, c.window / c.patch]);
+        let sum: tf.Tensor3D | null = null;
+        for (let k = 0; k < c.members; k++) {
+          const m = forwardMember(net, c, k, xt, mt);
+          sum = sum ? (tf.add(sum, m) as tf.Tensor3D) : m;
+        }
+        return tf.div(sum!, c.members);
+      });
+      const data = pred.dataSync();
+      pred.dispose();
+      for (let b = 0; b < rows; b++) {
+        const { level, scale } = norms[b]!;
+        const v = histories[from + b]!;
+        let nonNegative = true;
+        for (let t = 0; t < v.length; t++) if (v[t]! < 0) nonNegative = false;
+        const series: number[][] = [];
+        for (let h = 0; h < c.horizon; h++) {
+          const row: number[] = [];
+          for (let k = 0; k < Q; k++) {
+            const val = level + scale * data[(b * c.horizon + h) * Q + k]!;
+            row.push(nonNegative && val < 0 ? 0 : val);
+          }
+          // Quantile heads are trained separately and may cross; sorting restores their order.
+          row.sort((a, z) => a - z);
+          series.push(row);
+        }
+        out.push(series);
+      }
+    }
+    return out;
+  }
+
+  /** `horizon` values after the end of each series of `history`, with 80% and 95% intervals. */
+  async forecast(history: Panel, horizon: number): Promise<SeriesForecast[]> {
+    const info = this.requireTrained();
+    if (!Number.isInteger(horizon) || horizon < 1 || horizon > info.horizon) {
+      throw new SeqcastError('BAD_ARGUMENT', `steps must be an integer in 1..${info.horizon}, the horizon this model was trained for (received ${horizon})`, {
+        where: 'steps',
+      });
+    }
+    history.series.forEach((s, i) => {
+      if (s.values.length === 0) {
+        throw new SeqcastError('BAD_INPUT', `series "${s.id}" (number ${i + 1} of ${history.source}) has no values to forecast from`, { where: s.id });
+      }
+    });
+    const q = this.quantiles(history.series.map((s) => s.values));
+    const w = info.widths;
+    return history.series.map((s, i) => {
+      const rows = q[i]!.slice(0, horizon);
+      const med = rows.map((row) => row[MEDIAN]!);
+      const band = (lo: number, hi: number, k: number) => ({
+        lower: rows.map((row, h) => med[h]! - k * (med[h]! - row[lo]!)),
+        upper: rows.map((row, h) => med[h]! + k * (row[hi]! - med[h]!)),
+      });
+      return { id: s.id, values: med, intervals: { '80': band(1, 3, w['80']), '95': band(0, 4, w['95']) } };
+    });
+  }
+
+  private requireTrained(): GlobalInfo {
+    if (!this.net || !this.config || !this.trained) {
+      throw new SeqcastError('NOT_TRAINED', 'the global forecaster has not been trained or loaded yet');
+    }
+    return this.trained;
+  }
+
+  /** What the model is and what it measured on its held-out stretch. */
+  info(): GlobalInfo {
+    return this.requireTrained();
+  }
+
+  /** Save into a model directory (atomic; standard tfjs layers format plus seqcast.json). */
+  async save(dir: string): Promise<void> {
+    const info = this.requireTrained();
+    await saveModelDir<SavedConfig, { info: GlobalInfo; options: GlobalForecasterOptions }>(dir, this.net!, {
+      kind: GLOBAL_KIND,
+      config: this.config!,
+      extra: { info, options: this.options },
+    });
+  }
+
+  /** Load a directory written by {@link save}; initialises the backend and the fused kernels. */
+  static async load(dir: string): Promise<GlobalForecaster> {
+    await initBackend();
+    await initKernels();
+    const meta = await readModelMetadata<SavedConfig, { info: GlobalInfo; options: GlobalForecasterOptions }>(dir, GLOBAL_KIND);
+    const where = `${dir}/seqcast.json`;
+    const c = meta.config.network;
+    const bad = (field: string) => new SeqcastError('BAD_MODEL', `${where}: field "${field}" is missing or invalid`, { where: `${where}#${field}` });
+    if (typeof c !== 'object' || c === null) throw bad('config.network');
+    for (const k of ['window', 'patch', 'horizon', 'units', 'members'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) throw bad(`config.network.${k}`);
+    if (c.window % c.patch !== 0) throw bad('config.network.window');
+    if (c.cell !== 'lstm' && c.cell !== 'gru') throw bad('config.network.cell');
+    if (!Number.isInteger(meta.config.season) || meta.config.season < 1) throw bad('config.season');
+    const info = meta.extra?.info;
+    if (typeof info !== 'object' || info === null || typeof info.widths !== 'object') throw bad('extra.info');
+    const model = await loadLayersModelDir(dir);
+    const gates = c.cell === 'lstm' ? 4 : 3;
+    try {
+      for (let k = 0; k < c.members; k++) {
+        const shapes = model.getLayer(`rnn_${k}`).weights.map((w) => w.shape.join('x'));
+        const want = [`${c.patch}x${gates * c.units}`, `${c.units}x${gates * c.units}`, `${gates * c.units}`];
+        if (shapes.join() !== want.join()) throw new Error(`layer rnn_${k} weights [${shapes.join(' ')}] do not match the config [${want.join(' ')}]`);
+        for (const name of [`hidden_${k}`, `head_${k}`, `linear_${k}`]) model.getLayer(name);
+      }
+    } catch (e) {
+      model.dispose();
+      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      throw new SeqcastError('BAD_MODEL', `${dir}: ${msg}`, { where: `${dir}/model.json` });
+    }
+    const out = new GlobalForecaster({ ...meta.extra.options, horizon: c.horizon });
+    out.net = model;
+    out.config = meta.config;
+    out.trained = info;
+    return out;
+  }
+
+  /** Free the weights. */
+  dispose(): void {
+    this.net?.dispose();
+    this.net = null;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The global model's network: per ensemble member, one recurrent layer (LSTM or GRU through
+ * core's recurrent seam, so the fused kernels train it) over the patched window, a ReLU layer and
+ * a direct multi-horizon quantile head, plus a linear path from the flat window to the same
+ * outputs (the recurrent part learns what the linear map cannot). Outputs are [H, Q] quantiles
+ * of the normalised future per window.
+ *
+ * The weights live in one standard tf.LayersModel (layers `rnn_k`, `hidden_k`, `head_k`,
+ * `linear_k` for member k), so a saved directory loads with stock `tf.loadLayersModel`; the
+ * forward pass below reads those weights directly.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { gruSequence, lstmSequence } from '@seqcast/core';
+
+/** Quantile levels the head predicts: the 95% and 80% bounds and the median. */
+export const QUANTILES = [0.025, 0.1, 0.5, 0.9, 0.975] as const;
+export const MEDIAN = 2;
+
+/** Architecture of the network. */
+export interface NetworkConfig {
+  window: number;
+  patch: number;
+  horizon: number;
+  cell: 'lstm' | 'gru';
+  units: number;
+  members: number;
+}
+
+function quietOrthogonal<T>(fn: () => T): T {
+  // tfjs warns that its orthogonal initialiser is "slow" above 2000 elements; here it takes ms.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('Orthogonal initializer')) warn(...args);
+  };
+  try {
+    return fn();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** A fresh network with seeded initial weights. */
+export function buildNetwork(c: NetworkConfig, seed: number): tf.LayersModel {
+  return quietOrthogonal(() => {
+    const steps = c.window / c.patch;
+    const win = tf.input({ shape: [steps, c.patch], name: 'window' });
+    const flat = tf.input({ shape: [c.window], name: 'flat' });
+    const outputs: tf.SymbolicTensor[] = [];
+    const outs = c.horizon * QUANTILES.length;
+    for (let k = 0; k < c.members; k++) {
+      const s = seed + 101 * k;
+      const common = {
+        units: c.units,
+        name: `rnn_${k}`,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: s }),
+        recurrentInitializer: tf.initializers.orthogonal({ seed: s + 1, gain: 1 }),
+        activation: 'tanh' as const,
+        recurrentActivation: 'sigmoid' as const,
+      };
+      const rnn = (c.cell === 'lstm' ? tf.layers.lstm({ ...common, unitForgetBias: false }) : tf.layers.gru(common)).apply(win) as tf.SymbolicTensor;
+      const hidden = tf.layers
+        .dense({ units: c.units, activation: 'relu', name: `hidden_${k}`, kernelInitializer: tf.initializers.heNormal({ seed: s + 2 }) })
+        .apply(rnn) as tf.SymbolicTensor;
+      // Zero head: an untrained member is its linear path alone.
+      const head = tf.layers.dense({ units: outs, name: `head_${k}`, kernelInitializer: 'zeros' }).apply(hidden) as tf.SymbolicTensor;
+      const lin = tf.layers.dense({ units: outs, name: `linear_${k}`, kernelInitializer: 'zeros' }).apply(flat) as tf.SymbolicTensor;
+      outputs.push(tf.layers.add({ name: `sum_${k}` }).apply([head, lin]) as tf.SymbolicTensor);
+    }
+    const model = tf.model({ inputs: [win, flat], outputs, name: 'global_forecaster' });
+    if (c.cell === 'lstm') {
+      // Forget-gate bias 1 (tfjs's own unitForgetBias initialiser leaks four tensors per layer).
+      for (let k = 0; k < c.members; k++) {
+        const layer = model.getLayer(`rnn_${k}`);
+        const [kernel, recurrent] = layer.getWeights();
+        const b = new Float32Array(4 * c.units);
+        b.fill(1, c.units, 2 * c.units);
+        const bias = tf.tensor1d(b);
+        layer.setWeights([kernel!, recurrent!, bias]);
+        bias.dispose();
+      }
+    }
+    return model;
+  });
+}
+
+function weights(model: tf.LayersModel, name: string): tf.Tensor[] {
+  return model.getLayer(name).weights.map((v) => v.read());
+}
+
+/**
+ * Member `k`'s outputs for a batch: x [B, window] (normalised), mask [B, steps] -> [B, H, Q].
+ * Call inside tf.tidy.
+ */
+export function forwardMember(model: tf.LayersModel, c: NetworkConfig, k: number, x: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {
+  const [batch] = x.shape;
+  const steps = c.window / c.patch;
+  const [rk, rr, rb] = weights(model, `rnn_${k}`) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  const seq = c.cell === 'lstm' ? lstmSequence : gruSequence;
+  const r = seq(x.reshape([batch, steps, c.patch]), rk, rr, rb, { mask });
+  const [hk, hb] = weights(model, `hidden_${k}`) as [tf.Tensor2D, tf.Tensor1D];
+  const hidden = tf.relu(tf.add(tf.matMul(r.h, hk), hb));
+  const [ok, ob] = weights(model, `head_${k}`) as [tf.Tensor2D, tf.Tensor1D];
+  const [lk, lb] = weights(model, `linear_${k}`) as [tf.Tensor2D, tf.Tensor1D];
+  const out = tf.add(tf.add(tf.matMul(hidden, ok), ob), tf.add(tf.matMul(x, lk), lb));
+  return out.reshape([batch, c.horizon, QUANTILES.length]) as tf.Tensor3D;
+}
+
+/** Trainable variables of member `k`. */
+export function memberVariables(model: tf.LayersModel, k: number): tf.Variable[] {
+  const vars: tf.Variable[] = [];
+  for (const name of [`rnn_${k}`, `hidden_${k}`, `head_${k}`, `linear_${k}`]) {
+    for (const w of model.getLayer(name).trainableWeights) vars.push(w.read() as tf.Variable);
+  }
+  return vars;
+}
+
+/**
+ * Mean pinball (quantile) loss of `pred` [B,H,Q] against `y` [B,H]: minimised by the true
+ * quantiles, so the median output targets absolute error and the outer ones the interval bounds.
+ */
+export function pinballLoss(pred: tf.Tensor3D, y: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const q = tf.tensor1d(Float32Array.from(QUANTILES));
+    const e = tf.sub(y.expandDims(2), pred); // [B,H,Q]
+    const loss = tf.maximum(tf.mul(e, q), tf.mul(e, tf.sub(q, 1)));
+    return tf.mean(loss) as tf.Scalar;
+  });
+}

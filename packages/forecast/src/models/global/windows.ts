@@ -1,0 +1,90 @@
+/**
+ * Windows for the global model: every input window is normalised on its own (level and scale
+ * taken from the window itself, the M4 winners' habit), so series of any scale and level share
+ * one set of weights, and a forecast is mapped back to original units with the same two numbers.
+ *
+ * Inputs are cut into "patches" of one season each (m values per recurrent step), so the network
+ * sees the seasonal position of every value by its place in the patch, and an hourly window of a
+ * week is 7 recurrent steps, not 168. Windows shorter than the model's (short series, early
+ * cutoffs) are padded in front and masked (core's dynamic-length masking).
+ */
+
+/** Inputs above this many scales from the level are clipped (outliers, level shifts). */
+export const INPUT_CLIP = 20;
+
+/** Shapes shared by the window builder and the network. */
+export interface WindowShape {
+  /** Input values per window (a multiple of `patch`). */
+  window: number;
+  /** Values per recurrent step. */
+  patch: number;
+  horizon: number;
+  /** Season m used for the level (mean of the last m values). */
+  season: number;
+}
+
+/** Level and scale of the window ending just before `end`. */
+export interface WindowNorm {
+  level: number;
+  scale: number;
+}
+
+/**
+ * Level = mean of the last m values before `end` (the last value when m = 1); scale = mean
+ * absolute one-step change inside the window (so variation, not magnitude, is normalised),
+ * falling back to the mean absolute value and then to 1 for flat windows.
+ */
+export function windowNorm(values: ArrayLike<number>, end: number, shape: WindowShape): WindowNorm {
+  const start = Math.max(0, end - shape.window);
+  const m = Math.min(shape.season, end - start);
+  let level = 0;
+  for (let t = end - m; t < end; t++) level += values[t]!;
+  level /= m;
+  let diff = 0;
+  let abs = 0;
+  for (let t = start; t < end; t++) {
+    abs += Math.abs(values[t]!);
+    if (t > start) diff += Math.abs(values[t]! - values[t - 1]!);
+  }
+  const n = end - start;
+  abs /= n;
+  diff = n > 1 ? diff / (n - 1) : 0;
+  // A window with almost no movement relative to its size would blow small noise up.
+  let scale = diff > 1e-6 * abs ? diff : abs;
+  if (!(scale > 1e-12)) scale = 1;
+  return { level, scale };
+}
+
+/**
+ * Write the normalised window ending before `end` into `x` at row `row` ([rows, window], padded
+ * with 0 in front) and its step mask into `mask` ([rows, window / patch]); returns the norm.
+ */
+export function writeWindow(
+  values: ArrayLike<number>,
+  end: number,
+  shape: WindowShape,
+  row: number,
+  x: Float32Array,
+  mask: Float32Array,
+): WindowNorm {
+  const norm = windowNorm(values, end, shape);
+  const L = shape.window;
+  const steps = L / shape.patch;
+  const have = Math.min(L, end);
+  const xo = row * L;
+  x.fill(0, xo, xo + L - have);
+  for (let i = 0; i < have; i++) {
+    const v = (values[end - have + i]! - norm.level) / norm.scale;
+    x[xo + L - have + i] = v > INPUT_CLIP ? INPUT_CLIP : v < -INPUT_CLIP ? -INPUT_CLIP : v;
+  }
+  // A step is valid when any of its values is real (a partly filled first patch counts).
+  const firstStep = Math.floor((L - have) / shape.patch);
+  const mo = row * steps;
+  for (let s = 0; s < steps; s++) mask[mo + s] = s >= firstStep ? 1 : 0;
+  return norm;
+}
+
+/** Normalised targets values[end .. end + horizon) into `y` at row `row`. */
+export function writeTargets(values: ArrayLike<number>, end: number, norm: WindowNorm, horizon: number, row: number, y: Float32Array): void {
+  for (let h = 0; h < horizon; h++) y[row * horizon + h] = (values[end + h]! - norm.level) / norm.scale;
+}

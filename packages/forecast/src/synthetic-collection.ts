@@ -1,0 +1,94 @@
+/**
+ * Seeded synthetic collections modelled on real hourly and weekly ones (for the global model's
+ * tests and the panel bench): many series of different scales and lengths with daily and weekly seasonality (additive or multiplicative), trends, level
+ * shifts, random-walk levels and intermittent demand — the mix real hourly and weekly
+ * collections have, generated in code so no data file is needed.
+ */
+import { seededRandom } from '@seqcast/core';
+import type { Panel, PanelSeries } from '@seqcast/data';
+import { gaussian } from './synthetic.js';
+
+/** Options of {@link syntheticCollection}. */
+export interface SyntheticCollectionOptions {
+  /** Number of series. Default 50. */
+  series?: number;
+  /** 'hourly': daily (24) and weekly (168) cycles; 'weekly': yearly (≈52) cycle, random walks. Default 'hourly'. */
+  kind?: 'hourly' | 'weekly';
+  /** Length of each series: a fixed number or [min, max]. Default [700, 960] hourly, [80, 1000] weekly. */
+  length?: number | [number, number];
+  /** Share of intermittent (mostly zero) series. Default 0.05. */
+  intermittent?: number;
+}
+
+function hourly(n: number, rand: () => number, g: () => number): Float64Array {
+  const scale = Math.exp(2 + rand() * 8); // 7 .. 22,000
+  const multiplicative = rand() < 0.6;
+  const dailyAmp = 0.2 + rand() * 0.6;
+  const weeklyAmp = rand() < 0.6 ? rand() * 0.3 : 0;
+  const phase = Math.floor(rand() * 24);
+  const peak = 0.3 + rand() * 0.4; // shape of the daily curve: a second harmonic
+  const trend = (rand() - 0.5) * 0.6 / n;
+  const noise = 0.03 + rand() * 0.12;
+  const shiftAt = rand() < 0.3 ? Math.floor(n * (0.3 + rand() * 0.6)) : -1;
+  const shift = (rand() - 0.5) * 0.6;
+  const y = new Float64Array(n);
+  let ar = 0;
+  for (let t = 0; t < n; t++) {
+    const h = (t + phase) % 24;
+    const d = Math.floor((t + phase) / 24) % 7;
+    const daily = Math.sin((2 * Math.PI * h) / 24) + peak * Math.sin((4 * Math.PI * h) / 24 + 1);
+    const weekly = d >= 5 ? -1 : 0.4;
+    ar = 0.7 * ar + noise * g();
+    let level = 1 + trend * t + (shiftAt >= 0 && t >= shiftAt ? shift : 0);
+    level = Math.max(0.2, level);
+    const season = dailyAmp * daily + weeklyAmp * weekly;
+    y[t] = scale * (multiplicative ? level * (1 + 0.5 * season) * (1 + ar) : level + 0.5 * season + ar);
+  }
+  return y;
+}
+
+function weekly(n: number, rand: () => number, g: () => number): Float64Array {
+  const scale = Math.exp(3 + rand() * 7);
+  const amp = rand() < 0.5 ? rand() * 0.3 : 0;
+  const drift = (rand() - 0.5) * 0.004;
+  const vol = 0.01 + rand() * 0.05;
+  const phase = rand() * 2 * Math.PI;
+  const y = new Float64Array(n);
+  let logLevel = 0;
+  for (let t = 0; t < n; t++) {
+    logLevel += drift + vol * g();
+    y[t] = scale * Math.exp(logLevel) * (1 + amp * Math.sin((2 * Math.PI * t) / 52.18 + phase)) * (1 + 0.5 * vol * g());
+  }
+  return y;
+}
+
+function intermittent(n: number, rand: () => number): Float64Array {
+  const p = 0.1 + rand() * 0.4;
+  const size = 1 + rand() * 20;
+  const y = new Float64Array(n);
+  for (let t = 0; t < n; t++) y[t] = rand() < p ? Math.round(size * (0.5 + rand())) : 0;
+  return y;
+}
+
+/**
+ * A panel of seeded synthetic series (ids `s1`, `s2`, …, target "value").
+ *
+ * @example
+ * const panel = syntheticCollection(7, { series: 100, kind: 'hourly' });
+ * panel.series[0].values.length;   // between 700 and 960
+ */
+export function syntheticCollection(seed: number, options: SyntheticCollectionOptions = {}): Panel {
+  const kind = options.kind ?? 'hourly';
+  const count = options.series ?? 50;
+  const len = options.length ?? (kind === 'hourly' ? [700, 960] : [80, 1000]);
+  const share = options.intermittent ?? 0.05;
+  const rand = seededRandom(seed);
+  const g = gaussian(seed + 1);
+  const series: PanelSeries[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = typeof len === 'number' ? len : len[0] + Math.floor(rand() * (len[1] - len[0] + 1));
+    const values = rand() < share ? intermittent(n, rand) : kind === 'hourly' ? hourly(n, rand, g) : weekly(n, rand, g);
+    series.push({ id: `s${i + 1}`, values, times: null, features: {}, lines: null });
+  }
+  return { target: 'value', idColumn: 'id', timeColumn: null, features: [], series, source: '<memory>' };
+}
