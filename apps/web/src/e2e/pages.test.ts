@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CharLM } from '@seqcast/core';
-import { readCsv } from '@seqcast/data';
-import { Forecaster } from '@seqcast/forecast';
+import { readCsv, readPanelCsv } from '@seqcast/data';
+import { Forecaster, GlobalForecaster, layoutOf, panelToCsv, savePanelLayout, syntheticPanel } from '@seqcast/forecast';
 import { REPO, SHARED_DATA, launchBrowser, seriousViolations, serve, tmpModels, watchErrors, type ServedModels } from './harness.js';
 
 const CARS = path.join(SHARED_DATA, 'monthly-car-sales.csv');
@@ -35,6 +35,10 @@ beforeAll(async () => {
   const fc = await Forecaster.fit(cars, { target: 'Sales', season: 12, epochs: 5, seed: 1 });
   await fc.save(path.join(tmp.dir, 'cars'));
   fc.dispose();
+  // Panel models (one global network; forecasts with 80%/95% intervals): the car sales as a
+  // panel of one series, and a synthetic panel of three.
+  await trainPanel(await readPanelCsv({ path: CARS }, { target: 'Sales' }), 'cars-panel', 12, 12);
+  await trainPanel(await readPanelCsv({ text: PANEL_CSV }, { target: 'y', idColumn: 'id' }), 'shops', 6, 12);
   server = await serve(tmp.dir, TOKEN);
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -45,6 +49,23 @@ afterAll(async () => {
   await server?.stop();
   tmp.cleanup();
 });
+
+const PANEL_CSV = panelToCsv(syntheticPanel({ series: 3, length: 80, season: 12, seed: 3 }));
+
+async function trainPanel(panel: Awaited<ReturnType<typeof readPanelCsv>>, name: string, horizon: number, season: number): Promise<void> {
+  const g = new GlobalForecaster({ horizon, season, epochs: 3, seed: 1 });
+  await g.fit(panel, { horizon, season });
+  await g.save(path.join(tmp.dir, name));
+  await savePanelLayout(path.join(tmp.dir, name), layoutOf(panel, 'error'));
+  g.dispose();
+}
+
+type Intervals = Record<string, { lower: number[]; upper: number[] }>;
+
+/** A numeric column of the page's forecast table (the exact numbers, from data-value). */
+function column(key: string): Promise<number[]> {
+  return page.$$eval(`#forecast-values td[data-key="${key}"]`, (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
+}
 
 async function open(hash: string): Promise<void> {
   page = await context.newPage();
@@ -81,7 +102,7 @@ describe('web page in Chromium', () => {
     await page.screenshot({ path: path.join(DOCS, 'web-models.png') });
   });
 
-  it('Forecast: the car sales CSV gives a chart and a table whose numbers equal the API answer', async () => {
+  it('Forecast: the car sales CSV with the per-series model gives a chart and a table whose numbers equal the API answer', async () => {
     await open('#/forecast');
     await page.locator('#forecast-model option[value="cars"]').waitFor({ state: 'attached' });
     await page.selectOption('#forecast-model', 'cars');
@@ -95,25 +116,16 @@ describe('web page in Chromium', () => {
     const series = await readCsv({ path: CARS });
     const rows = Array.from(series.values.Sales!, (v) => ({ Sales: v }));
     const api = (await postJson('/v1/models/cars/forecast', { rows, steps: 12 })) as { forecast: number[]; intervals?: Record<string, { lower: number[]; upper: number[] }> };
-    const shown = await page.$$eval('#forecast-values td[data-key="forecast"]', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
-    expect(shown).toEqual(api.forecast);
+    expect(await column('forecast')).toEqual(api.forecast);
     // Baselines beside it: naive = the last value, seasonal naive = the same month a year before.
     const last = series.values.Sales![series.rows - 1]!;
-    const naive = await page.$$eval('#forecast-values td[data-key="naive"]', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
-    expect(naive).toEqual(Array(12).fill(last));
-    const seasonal = await page.$$eval('#forecast-values td[data-key="seasonal naive (m=12)"]', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
-    expect(seasonal).toEqual(Array.from(series.values.Sales!.slice(series.rows - 12)));
+    expect(await column('naive')).toEqual(Array(12).fill(last));
+    expect(await column('seasonal naive (m=12)')).toEqual(Array.from(series.values.Sales!.slice(series.rows - 12)));
     // Future dates continue the monthly history.
     await expect(page.locator('#forecast-values tbody tr').first().locator('td').nth(1).textContent()).resolves.toBe('1969-01');
-    if (api.intervals) {
-      for (const level of ['80', '95']) {
-        const lower = await page.$$eval(`#forecast-values td[data-key="${level}-lower"]`, (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
-        expect(lower).toEqual(api.intervals[level]!.lower);
-      }
-    } else {
-      // This server's per-series model answers values only; the page says so instead of inventing bands.
-      await page.locator('#no-intervals').waitFor();
-    }
+    // The per-series Forecaster answers values only; the page says so instead of inventing bands.
+    expect(api.intervals).toBeUndefined();
+    await page.locator('#no-intervals').waitFor();
     // The chart: one Vega SVG with history, forecast and both baselines in its legend, and a
     // forecast point per step carrying the API's number for the hover read-out.
     const svg = page.locator('#forecast-chart svg[role="img"]');
@@ -128,28 +140,62 @@ describe('web page in Chromium', () => {
     expect(tipText).toContain('step12');
     expect(tipText.replace(/,/g, '')).toContain(String(Number(api.forecast[11]!.toFixed(4))));
     await page.mouse.move(0, 0);
+  });
+
+  it('Forecast: a panel model on the car sales draws its 80%/95% intervals, numbers equal to the API answer', async () => {
+    await open('#/forecast');
+    await page.locator('#forecast-model option[value="cars-panel"]').waitFor({ state: 'attached' });
+    await page.selectOption('#forecast-model', 'cars-panel');
+    await expect(page.locator('#forecast-steps').inputValue()).resolves.toBe('12'); // the model's horizon
+    await page.setInputFiles('#csv-file', CARS);
+    await page.locator('#forecast-status').filter({ hasText: '108 rows' }).waitFor();
+    await page.click('#forecast-go');
+    await page.locator('#forecast-values').waitFor();
+
+    const series = await readCsv({ path: CARS });
+    const rows = Array.from(series.values.Sales!, (v) => ({ Sales: v }));
+    const api = (await postJson('/v1/models/cars-panel/forecast', { series: [{ id: 'series', rows }], steps: 12 })) as { forecasts: { values: number[]; intervals: Intervals }[] };
+    const f = api.forecasts[0]!;
+    expect(await column('forecast')).toEqual(f.values);
+    for (const level of ['80', '95']) {
+      expect(await column(`${level}-lower`)).toEqual(f.intervals[level]!.lower);
+      expect(await column(`${level}-upper`)).toEqual(f.intervals[level]!.upper);
+    }
+    // The 95% band contains the 80% band, which contains the forecast.
+    const lo80 = await column('80-lower');
+    const hi95 = await column('95-upper');
+    expect(f.values.every((v, k) => lo80[k]! <= v && v <= hi95[k]!)).toBe(true);
+    // Drawn: one band per level, named in the legend; no "no intervals" note.
+    expect(await page.locator('#forecast-chart g.mark-area.role-mark path').count()).toBe(2);
+    const legend = await page.locator('#forecast-chart .role-legend-label text').allTextContents();
+    expect(legend).toEqual(expect.arrayContaining(['80%', '95%', 'forecast', 'naive', 'seasonal naive (m=12)']));
+    expect(await page.locator('#no-intervals').count()).toBe(0);
+    // Hover a forecast point: its numbers, intervals included.
+    await page.locator('#forecast-chart g.mark-symbol.role-mark path').nth(0).hover();
+    const tip = page.locator('#vg-tooltip-element');
+    await tip.waitFor({ state: 'visible' });
+    expect(await tip.textContent()).toContain('80% lower');
     await page.screenshot({ path: path.join(DOCS, 'web-forecast.png'), fullPage: true });
   });
 
-  it('Forecast: intervals in the response are drawn as 80%/95% bands and listed (response stubbed: no model on this branch gives intervals)', async () => {
+  it('Forecast: a panel CSV offers its series; the one picked is forecast, numbers equal to the API answer', async () => {
     await open('#/forecast');
-    await page.locator('#forecast-model option[value="cars"]').waitFor({ state: 'attached' });
-    // A panel-shaped answer as the panel models give it, with hand-made bands around fixed values.
-    const values = [10, 11, 12];
-    const stub = { target: 'Sales', steps: 3, forecasts: [{ id: 'series', values, intervals: { '80': { lower: [9, 9.5, 10], upper: [11, 12.5, 14] }, '95': { lower: [8, 8, 8], upper: [12, 14, 16] } } }] };
-    await page.route('**/v1/models/cars/forecast', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(stub) }));
-    await page.fill('#forecast-steps', '3');
-    await page.fill('#csv-text', 'Month,Sales\n2020-01,5\n2020-02,6\n2020-03,7\n2020-04,8\n2020-05,9\n2020-06,9\n2020-07,8\n2020-08,9\n2020-09,10\n2020-10,9\n2020-11,10\n2020-12,11\n2021-01,10\n');
+    await page.locator('#forecast-model option[value="shops"]').waitFor({ state: 'attached' });
+    await page.selectOption('#forecast-model', 'shops');
+    await page.fill('#csv-text', PANEL_CSV);
+    await page.locator('#csv-text').blur();
+    await page.locator('#forecast-series').waitFor();
+    const options = await page.locator('#forecast-series option').allTextContents();
+    expect(options.map((o) => o.split(' ')[0])).toEqual(['s000', 's001', 's002']);
+    await page.selectOption('#forecast-series', { index: 1 });
     await page.click('#forecast-go');
     await page.locator('#forecast-values').waitFor();
-    const col = (key: string) => page.$$eval(`#forecast-values td[data-key="${key}"]`, (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
-    expect(await col('forecast')).toEqual(values);
-    expect(await col('80-lower')).toEqual(stub.forecasts[0]!.intervals['80'].lower);
-    expect(await col('95-upper')).toEqual(stub.forecasts[0]!.intervals['95'].upper);
-    expect(await page.locator('#forecast-chart g.mark-area.role-mark path').count()).toBe(2); // one band per level
-    const legend = await page.locator('#forecast-chart .role-legend-label text').allTextContents();
-    expect(legend).toEqual(expect.arrayContaining(['80%', '95%']));
-    expect(await page.locator('#no-intervals').count()).toBe(0);
+    const panel = await readPanelCsv({ text: PANEL_CSV }, { target: 'y', idColumn: 'id' });
+    const s1 = panel.series[1]!;
+    const api = (await postJson('/v1/models/shops/forecast', { series: [{ id: s1.id, rows: Array.from(s1.values, (y) => ({ y })) }], steps: 6 })) as { forecasts: { values: number[]; intervals: Intervals }[] };
+    expect(await column('forecast')).toEqual(api.forecasts[0]!.values);
+    expect(await column('95-upper')).toEqual(api.forecasts[0]!.intervals['95']!.upper);
+    expect(await column('naive')).toEqual(Array(6).fill(s1.values[s1.values.length - 1]));
   });
 
   it('Forecast: a bad CSV shows the server\'s line-exact error under the CSV, with that line', async () => {
