@@ -21,7 +21,7 @@ export interface ModelDescription {
 export interface JobRecord {
   id: string;
   name: string;
-  kind: 'chars' | 'forecast';
+  kind: 'chars' | 'forecast' | 'panel';
   state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
   createdAt: string;
   startedAt: string | null;

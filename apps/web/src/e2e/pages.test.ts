@@ -42,7 +42,7 @@ beforeAll(async () => {
   server = await serve(tmp.dir, TOKEN);
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-});
+}, 300_000); // four real models trained on a shared 2-core machine
 
 afterAll(async () => {
   await browser?.close();
@@ -272,8 +272,23 @@ describe('web page in Chromium', () => {
     await page.click('a[href="#/models"]');
     await page.locator('tr[data-model="hi2"]').waitFor();
 
-    // A long job, cancelled from the page.
+    // A global (panel) model from the car sales CSV, uploaded as a file.
     await page.click('a[href="#/training"]');
+    await page.selectOption('#job-kind', 'panel');
+    await page.fill('#job-name', 'cars2');
+    await page.setInputFiles('#job-file', CARS);
+    await page.waitForFunction(() => (document.getElementById('job-content') as HTMLTextAreaElement).value.startsWith('"Month","Sales"'));
+    await page.fill('#job-target', 'Sales');
+    await page.fill('#opt-season', '12');
+    await page.fill('#opt-epochs', '2');
+    await page.click('#job-submit');
+    await page.locator('#job-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
+    await expect(page.locator('#job-result').textContent()).resolves.toMatch(/^Published cars2 version 1 after \d+ steps/);
+    const cars2 = (await (await fetch(`${server.url}/v1/models/cars2`)).json()) as { kind: string };
+    expect(cars2.kind).toBe('panel');
+
+    // A long job, cancelled from the page.
+    await page.selectOption('#job-kind', 'chars');
     await page.fill('#job-name', 'long');
     await page.fill('#job-content', 'if you want to build a ship, teach them to long for the endless immensity of the sea.');
     await page.fill('#opt-seqLength', '10');
@@ -283,7 +298,7 @@ describe('web page in Chromium', () => {
     await page.click('#job-cancel');
     await page.locator('#job-state').filter({ hasText: 'cancelled' }).waitFor({ timeout: 30_000 });
     await expect(page.locator('#job-result').textContent()).resolves.toBe('Job cancelled.');
-  });
+  }, 300_000); // three real training jobs
 
   it('Models: deleting with the token removes the model', async () => {
     await open('#/models');

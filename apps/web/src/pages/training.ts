@@ -19,6 +19,14 @@ const FORECAST_OPTIONS: [string, string, string, string?][] = [
   ['epochs', 'Epochs', '30'],
   ['seed', 'Seed', '1'],
 ];
+const PANEL_OPTIONS: [string, string, string, string?][] = [
+  ['horizon', 'Horizon', '12', 'steps ahead (required)'],
+  ['season', 'Season', ''],
+  ['window', 'Window', ''],
+  ['epochs', 'Epochs', '3'],
+  ['minutes', 'Time budget (min)', '', 'default 8'],
+  ['seed', 'Seed', '1'],
+];
 const CHARS_OPTIONS: [string, string, string, string?][] = [
   ['seqLength', 'Sequence length', '6'],
   ['layers', 'Layers', '1'],
@@ -29,12 +37,20 @@ const CHARS_OPTIONS: [string, string, string, string?][] = [
 ];
 
 export function trainingPage(root: HTMLElement): () => void {
-  const kind = h('select', { id: 'job-kind' }, h('option', { value: 'chars' }, 'char model (text)'), h('option', { value: 'forecast' }, 'forecaster (CSV)'));
+  const kind = h(
+    'select',
+    { id: 'job-kind' },
+    h('option', { value: 'chars' }, 'char model (text)'),
+    h('option', { value: 'forecast' }, 'forecaster (CSV, one series)'),
+    h('option', { value: 'panel' }, 'global model (CSV panel, with intervals)'),
+  );
   const name = h('input', { id: 'job-name', type: 'text', autocomplete: 'off', value: 'my-model', pattern: '[A-Za-z0-9][A-Za-z0-9_\\-]{0,63}' });
   const file = h('input', { id: 'job-file', type: 'file', accept: '.csv,.txt,text/*' });
   const content = h('textarea', { id: 'job-content', rows: 6, spellcheck: 'false' });
   const target = h('input', { id: 'job-target', type: 'text', autocomplete: 'off', placeholder: 'column to forecast' });
   const targetField = field('Target column', target);
+  const idColumn = h('input', { id: 'job-id-column', type: 'text', autocomplete: 'off', placeholder: 'none: one series' });
+  const idField = field('Id column', idColumn, 'names the series of the panel');
   const optionsBox = h('div', { class: 'row', id: 'job-options' });
   const submit = h('button', { type: 'submit', id: 'job-submit' }, 'Train');
   const formError = h('p', { class: 'error', role: 'alert', id: 'job-error', hidden: true });
@@ -44,7 +60,7 @@ export function trainingPage(root: HTMLElement): () => void {
     h('div', { class: 'row' }, field('Kind', kind), field('Model name', name, 'a new version if it exists')),
     field('Training file', file, 'or paste below'),
     field('Training content', content),
-    targetField,
+    h('div', { class: 'row' }, targetField, idField),
     optionsBox,
     submit,
     formError,
@@ -63,7 +79,7 @@ export function trainingPage(root: HTMLElement): () => void {
     'section',
     { id: 'job', 'aria-label': 'Current job' },
     h('h2', {}, 'Progress'),
-    h('div', { class: 'kv' }, h('span', {}, 'state'), stateEl, h('span', {}, 'epoch'), epochEl, h('span', {}, 'loss'), lossEl, h('span', {}, 'ETA'), etaEl),
+    h('div', { class: 'kv' }, h('span', {}, 'state'), stateEl, h('span', {}, 'epoch / step'), epochEl, h('span', {}, 'loss'), lossEl, h('span', {}, 'ETA'), etaEl),
     progress,
     ' ',
     cancel,
@@ -90,11 +106,12 @@ export function trainingPage(root: HTMLElement): () => void {
   );
 
   const showOptions = () => {
-    const isForecast = kind.value === 'forecast';
-    targetField.hidden = !isForecast;
-    content.placeholder = isForecast ? 'Month,Sales\n1960-01,6550\n…' : 'hihello';
+    const isCsv = kind.value !== 'chars';
+    targetField.hidden = !isCsv;
+    idField.hidden = kind.value !== 'panel';
+    content.placeholder = kind.value === 'panel' ? 'id,Month,Sales\nshop1,1960-01,6550\n…' : isCsv ? 'Month,Sales\n1960-01,6550\n…' : 'hihello';
     optionsBox.replaceChildren(
-      ...(isForecast ? FORECAST_OPTIONS : CHARS_OPTIONS).map(([id, label, value, hint]) =>
+      ...(kind.value === 'panel' ? PANEL_OPTIONS : isCsv ? FORECAST_OPTIONS : CHARS_OPTIONS).map(([id, label, value, hint]) =>
         field(label, h('input', { id: `opt-${id}`, 'data-option': id, type: 'number', step: 'any', min: 0, value }), hint),
       ),
     );
@@ -133,7 +150,7 @@ export function trainingPage(root: HTMLElement): () => void {
     try {
       view?.finalize();
       chartEl.replaceChildren();
-      view = await renderChart(chartEl, lossChartSpec(points, { width: 520, height: 200 }), `Loss curve over ${points.length} epochs, last loss ${fmt(points[points.length - 1]!.loss)}`);
+      view = await renderChart(chartEl, lossChartSpec(points, { width: 520, height: 200, unit: job?.kind === 'panel' ? 'step' : 'epoch' }), `Loss curve over ${points.length} epochs, last loss ${fmt(points[points.length - 1]!.loss)}`);
     } finally {
       drawing = false;
     }
@@ -154,7 +171,7 @@ export function trainingPage(root: HTMLElement): () => void {
     cancel.disabled = done;
     if (j.state === 'succeeded' && j.model) {
       resultEl.replaceChildren(
-        h('span', {}, `Published ${j.model.name} version ${j.model.version} after ${j.epoch} epochs (${duration(j.elapsedMs)}). `),
+        h('span', {}, `Published ${j.model.name} version ${j.model.version} after ${j.epoch} ${j.kind === 'panel' ? 'steps' : 'epochs'} (${duration(j.elapsedMs)}). `),
         h('a', { href: '#/models' }, 'See it on the Models page'),
       );
     } else if (j.state === 'failed') {
@@ -192,6 +209,10 @@ export function trainingPage(root: HTMLElement): () => void {
     if (kind.value === 'forecast') {
       options.target = target.value.trim();
       body = { kind: 'forecast', name: name.value.trim(), csv: content.value, options };
+    } else if (kind.value === 'panel') {
+      options.target = target.value.trim();
+      const id = idColumn.value.trim();
+      body = { kind: 'panel', name: name.value.trim(), csv: content.value, ...(id ? { csvOptions: { idColumn: id } } : {}), options };
     } else {
       body = { kind: 'chars', name: name.value.trim(), text: content.value, options };
     }

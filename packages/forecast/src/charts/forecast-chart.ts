@@ -199,7 +199,10 @@ export function forecastChartSpec(data: ForecastChartData, options: ForecastChar
  * Vega-Lite spec of a loss curve (epoch vs loss), log-scaled when the loss spans a decade.
  * @example lossChartSpec([{ epoch: 1, loss: 0.9 }, { epoch: 2, loss: 0.5 }])
  */
-export function lossChartSpec(points: readonly LossPoint[], options: { width?: number; height?: number; title?: string } = {}): TopLevelSpec {
+export function lossChartSpec(
+  points: readonly LossPoint[],
+  options: { width?: number; height?: number; title?: string; /** x-axis title. Default "epoch". */ unit?: string } = {},
+): TopLevelSpec {
   const finite = points.filter((p) => Number.isFinite(p.loss) && p.loss > 0);
   const lo = Math.min(...finite.map((p) => p.loss));
   const hi = Math.max(...finite.map((p) => p.loss));
@@ -213,10 +216,10 @@ export function lossChartSpec(points: readonly LossPoint[], options: { width?: n
     data: { values: points.map((p) => ({ epoch: p.epoch, loss: p.loss })) },
     mark: { type: 'line', point: { color: '#c0392b' }, color: '#c0392b' },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { zero: false } },
+      x: { field: 'epoch', type: 'quantitative', title: options.unit ?? 'epoch', scale: { zero: false } },
       y: { field: 'loss', type: 'quantitative', title: 'loss', scale: log ? { type: 'log' } : { zero: false } },
       tooltip: [
-        { field: 'epoch', type: 'quantitative' },
+        { field: 'epoch', type: 'quantitative', title: options.unit ?? 'epoch' },
         { field: 'loss', type: 'quantitative', format: '.4~f' },
       ],
     },
