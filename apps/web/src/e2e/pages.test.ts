@@ -37,8 +37,8 @@ beforeAll(async () => {
   fc.dispose();
   // Panel models (one global network; forecasts with 80%/95% intervals): the car sales as a
   // panel of one series, and a synthetic panel of three.
-  await trainPanel(await readPanelCsv({ path: CARS }, { target: 'Sales' }), 'cars-panel', 12, 12);
-  await trainPanel(await readPanelCsv({ text: PANEL_CSV }, { target: 'y', idColumn: 'id' }), 'shops', 6, 12);
+  await trainPanel(await readPanelCsv({ path: CARS }, { target: 'Sales' }), 'cars-panel', 12, 12, 200); // ~5 s
+  await trainPanel(await readPanelCsv({ text: PANEL_CSV }, { target: 'y', idColumn: 'id' }), 'shops', 6, 12, 3);
   server = await serve(tmp.dir, TOKEN);
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -52,8 +52,8 @@ afterAll(async () => {
 
 const PANEL_CSV = panelToCsv(syntheticPanel({ series: 3, length: 80, season: 12, seed: 3 }));
 
-async function trainPanel(panel: Awaited<ReturnType<typeof readPanelCsv>>, name: string, horizon: number, season: number): Promise<void> {
-  const g = new GlobalForecaster({ horizon, season, epochs: 3, seed: 1 });
+async function trainPanel(panel: Awaited<ReturnType<typeof readPanelCsv>>, name: string, horizon: number, season: number, epochs: number): Promise<void> {
+  const g = new GlobalForecaster({ horizon, season, epochs, seed: 1 });
   await g.fit(panel, { horizon, season });
   await g.save(path.join(tmp.dir, name));
   await savePanelLayout(path.join(tmp.dir, name), layoutOf(panel, 'error'));
@@ -96,10 +96,10 @@ describe('web page in Chromium', () => {
     await expect(cars.locator('td').nth(1).textContent()).resolves.toBe('forecast');
     await expect(cars.textContent()).resolves.toContain('target Sales');
     await expect(page.locator('tr[data-model="hihello"] td').nth(1).textContent()).resolves.toBe('chars');
+    await page.screenshot({ path: path.join(DOCS, 'web-models.png') });
     // Deleting without the token says so and deletes nothing.
     await page.getByRole('button', { name: 'Delete hihello' }).click();
     await expect(page.getByRole('alert').first().textContent()).resolves.toBe('Enter the token (top right) to delete a model.');
-    await page.screenshot({ path: path.join(DOCS, 'web-models.png') });
   });
 
   it('Forecast: the car sales CSV with the per-series model gives a chart and a table whose numbers equal the API answer', async () => {
@@ -175,6 +175,8 @@ describe('web page in Chromium', () => {
     const tip = page.locator('#vg-tooltip-element');
     await tip.waitFor({ state: 'visible' });
     expect(await tip.textContent()).toContain('80% lower');
+    await page.mouse.move(0, 0);
+    await tip.waitFor({ state: 'hidden' });
     await page.screenshot({ path: path.join(DOCS, 'web-forecast.png'), fullPage: true });
   });
 

@@ -3,10 +3,14 @@ import { api, ApiError, type ModelDescription } from '../api.js';
 import { h, showError } from '../dom.js';
 import { getToken } from '../token.js';
 
-/** The few metrics worth a column (the rest are in the tooltip-free details row). */
+/** Bookkeeping, not training metrics (the created column and the contract already show them). */
+const NOT_METRICS = new Set(['kind', 'target', 'source', 'created', 'trainedAt', 'backend', 'kernels']);
+
+/** The numeric (and short text) training metrics, in the order the model lists them. */
 function metricsSummary(m: ModelDescription): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(m.metrics)) {
+    if (NOT_METRICS.has(k)) continue;
     if (typeof v === 'number') parts.push(`${k} ${Number.isInteger(v) ? v : Number(v.toPrecision(4))}`);
     else if (typeof v === 'string' && v.length < 40) parts.push(`${k} ${v}`);
   }

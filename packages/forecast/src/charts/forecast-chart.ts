@@ -144,7 +144,7 @@ export function forecastChartSpec(data: ForecastChartData, options: ForecastChar
           type: 'nominal',
           title: 'interval',
           scale: { domain: levels.map((l) => `${l}%`), range: levels.map((l) => BAND_COLORS[l] ?? '#f0d0cc') },
-          legend: { orient: 'top-right', fillColor: 'white', padding: 6 },
+          legend: { orient: 'right' },
         },
       },
     });
