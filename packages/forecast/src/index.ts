@@ -26,3 +26,4 @@ export * from './panel/layout.js';
 export * from './panel/output.js';
 export * from './models/global/index.js';
 export * from './synthetic-collection.js';
+export * from './plots/panel.js';
