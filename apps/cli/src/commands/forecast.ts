@@ -177,6 +177,9 @@ const evalCmd: Command = {
     if (plot !== undefined && !plot.toLowerCase().endsWith('.svg')) {
       throw new SeqcastError('BAD_ARGUMENT', `--plot must name an .svg file (received "${plot}")`, { where: '--plot' });
     }
+    if (await isPanelModel(dir)) {
+      throw new SeqcastError('BAD_ARGUMENT', `${cmd}: ${dir} is a panel model; score it with seqcast forecast backtest --csv FILE --id-column COL …`, { where: '--model' });
+    }
     const model = await Forecaster.load(dir);
     try {
       const series = await readSeries(csv, model.info.newestFirst === true, model.info.missing);
