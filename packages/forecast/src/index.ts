@@ -14,7 +14,7 @@ export * from './series.js';
 export * from './synthetic.js';
 export * from './models/forecaster.js';
 export * from './protocol/evaluate.js';
-export { type Base, type ColumnStats } from './models/design.js';
+export { type Base, type InputStats } from './models/design.js';
 export * from './plots/evaluation.js';
 export type { ForecastSpec, Interval, IntervalLevel, PanelModel, PanelModelFactory, SeriesForecast } from './panel/model.js';
 export { syntheticPanel, panelToCsv, type SyntheticPanelOptions } from './panel/synthetic.js';

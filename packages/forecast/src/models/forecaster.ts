@@ -23,7 +23,7 @@ import {
   stepSize,
   targetLagsFor,
   type Base,
-  type ColumnStats,
+  type InputStats,
   type DesignSpec,
 } from './design.js';
 import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
@@ -379,7 +379,7 @@ export class Forecaster {
         { where: series.source ?? 'series' },
       );
     }
-    const stats: Record<string, ColumnStats> = {};
+    const stats: Record<string, InputStats> = {};
     features.forEach((f, i) => (stats[f] = fitStats(cols[i]!, trainEnd)));
     const spec: DesignSpec = { features, target, window, horizon, season, targetLags: targetLagsFor(window, season), context, stats };
     const K = skipSize(spec);
