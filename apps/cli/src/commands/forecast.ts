@@ -10,7 +10,7 @@ import {
   baselinePaths,
   evaluate,
   Forecaster,
-  forecastSvg,
+  forecastChartSvg,
   writeEvaluationSvg,
   type EvalReport,
   type Metrics,
@@ -181,6 +181,9 @@ const evalCmd: Command = {
     if (plot !== undefined && !plot.toLowerCase().endsWith('.svg')) {
       throw new SeqcastError('BAD_ARGUMENT', `--plot must name an .svg file (received "${plot}")`, { where: '--plot' });
     }
+    if (await isPanelModel(dir)) {
+      throw new SeqcastError('BAD_ARGUMENT', `${cmd}: ${dir} is a panel model; score it with seqcast forecast backtest --csv FILE --id-column COL …`, { where: '--model' });
+    }
     const model = await Forecaster.load(dir);
     try {
       const series = await readSeries(csv, model.info.newestFirst === true, model.info.missing);
@@ -234,7 +237,7 @@ const predict: Command = {
       if (plot) {
         // The same chart definition the web page draws (history, forecast, naive baselines).
         const history = Array.from(series.values[model.info.target]!);
-        const svg = await forecastSvg({
+        const svg = await forecastChartSvg({
           target: model.info.target,
           history,
           forecast: values,

@@ -168,7 +168,7 @@ describe('web page in Chromium', () => {
     // Drawn: one band per level, named in the legend; no "no intervals" note.
     expect(await page.locator('#forecast-chart g.mark-area.role-mark path').count()).toBe(2);
     const legend = await page.locator('#forecast-chart .role-legend-label text').allTextContents();
-    expect(legend).toEqual(expect.arrayContaining(['80%', '95%', 'forecast', 'naive', 'seasonal naive (m=12)']));
+    expect(legend).toEqual(expect.arrayContaining(['80% interval', '95% interval', 'forecast', 'naive', 'seasonal naive (m=12)']));
     expect(await page.locator('#no-intervals').count()).toBe(0);
     // Hover a forecast point: its numbers, intervals included.
     await page.locator('#forecast-chart g.mark-symbol.role-mark path').nth(0).hover();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from 'vega-lite';
 import { baselinePaths, forecastChartSpec, lossChartSpec } from './forecast-chart.js';
-import { forecastSvg } from './svg.js';
+import { forecastChartSvg } from './svg.js';
 
 describe('baselinePaths', () => {
   it('naive repeats the last value; seasonal naive repeats the last season', () => {
@@ -25,7 +25,7 @@ describe('forecastChartSpec', () => {
     const spec = forecastChartSpec(data, { interactive: true }) as unknown as { layer: { data: { values: Record<string, unknown>[] }; params?: unknown[] }[] };
     expect(() => compile(spec as never)).not.toThrow();
     const [bands, lines, points] = spec.layer;
-    expect(bands!.data.values.map((v) => v.level)).toEqual(['95%', '95%', '80%', '80%']);
+    expect(bands!.data.values.map((v) => v.level)).toEqual(['95% interval', '95% interval', '80% interval', '80% interval']);
     expect(points!.data.values[1]).toEqual({ x: '2020-06-01', step: 2, forecast: 10, '95% lower': 7, '95% upper': 13, '80% lower': 8.5, '80% upper': 11.5, naive: 8 });
     // The forecast and baseline lines start at the last observed point.
     expect(lines!.data.values.filter((v) => v.series === 'forecast').map((v) => v.value)).toEqual([8, 9, 10]);
@@ -39,9 +39,9 @@ describe('forecastChartSpec', () => {
   });
 
   it('renders to SVG in Node with both bands and every series in the legend', async () => {
-    const svg = await forecastSvg(data);
+    const svg = await forecastChartSvg(data);
     expect(svg.startsWith('<svg')).toBe(true);
-    for (const label of ['history', 'forecast', 'naive', '80%', '95%', 'Sales: history and 2-step forecast']) expect(svg).toContain(label);
+    for (const label of ['history', 'forecast', 'naive', '80% interval', '95% interval', 'Sales: history and 2-step forecast']) expect(svg).toContain(label);
     expect(svg.match(/class="mark-area role-mark/g)).toHaveLength(2); // one band per level
   });
 });

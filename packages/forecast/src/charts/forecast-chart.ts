@@ -31,6 +31,10 @@ export interface ForecastChartData {
   intervals?: Readonly<Record<string, IntervalBand>>;
   /** Baseline forecasts over the same steps, by label (see {@link baselinePaths}). */
   baselines?: Readonly<Record<string, readonly number[]>>;
+  /** What actually followed the history (a backtest), drawn as "actual". */
+  actual?: readonly number[];
+  /** Row number of the first history value when there are no dates (a cut history). Default 1. */
+  firstRow?: number;
 }
 
 export interface ForecastChartOptions {
@@ -50,8 +54,9 @@ export interface LossPoint {
 
 const MODEL = 'forecast';
 const HISTORY = 'history';
-const COLORS: Record<string, string> = { [HISTORY]: '#222222', [MODEL]: '#c0392b' };
-const BASELINE_COLORS = ['#1f6fb4', '#2e8b57', '#8e44ad'];
+const ACTUAL = 'actual';
+const COLORS: Record<string, string> = { [HISTORY]: '#222222', [MODEL]: '#c0392b', [ACTUAL]: '#1f77b4' };
+const BASELINE_COLORS = ['#2b5c8a', '#2e8b57', '#8e44ad'];
 const BAND_COLORS: Record<string, string> = { '80': '#e67e73', '95': '#f5c6c0' };
 
 function isDate(s: string): boolean {
@@ -88,7 +93,8 @@ export function forecastChartSpec(data: ForecastChartData, options: ForecastChar
   const n = data.history.length;
   const steps = data.forecast.length;
   const dates = data.dates && data.dates.length === n + steps && data.dates.every(isDate) ? data.dates : null;
-  const xOf = (i: number): string | number => (dates ? (dates[i]!.length === 7 ? `${dates[i]}-01` : dates[i]!) : i + 1);
+  const first = data.firstRow ?? 1;
+  const xOf = (i: number): string | number => (dates ? (dates[i]!.length === 7 ? `${dates[i]}-01` : dates[i]!) : i + first);
   const baselineNames = Object.keys(data.baselines ?? {});
   const levels = levelsOf(data.intervals);
 
@@ -96,14 +102,15 @@ export function forecastChartSpec(data: ForecastChartData, options: ForecastChar
   const lines: { x: string | number; value: number; series: string }[] = [];
   data.history.forEach((v, i) => lines.push({ x: xOf(i), value: v, series: HISTORY }));
   const anchor = n > 0 ? { x: xOf(n - 1), value: data.history[n - 1]! } : null;
-  for (const [series, values] of [[MODEL, data.forecast] as const, ...Object.entries(data.baselines ?? {})]) {
+  const followers: [string, readonly number[]][] = [[MODEL, data.forecast], ...(data.actual ? [[ACTUAL, data.actual] as [string, readonly number[]]] : []), ...Object.entries(data.baselines ?? {})];
+  for (const [series, values] of followers) {
     if (anchor) lines.push({ ...anchor, series });
     values.forEach((v, h) => lines.push({ x: xOf(n + h), value: v, series }));
   }
   const bands: { x: string | number; lower: number; upper: number; level: string }[] = [];
   for (const level of levels) {
     const b = data.intervals![level]!;
-    for (let h = 0; h < steps; h++) bands.push({ x: xOf(n + h), lower: b.lower[h]!, upper: b.upper[h]!, level: `${level}%` });
+    for (let h = 0; h < steps; h++) bands.push({ x: xOf(n + h), lower: b.lower[h]!, upper: b.upper[h]!, level: `${level}% interval` });
   }
   // One row per forecast step with every number, for the hover read-out.
   const table = data.forecast.map((v, h) => {
@@ -112,6 +119,7 @@ export function forecastChartSpec(data: ForecastChartData, options: ForecastChar
       row[`${level}% lower`] = data.intervals![level]!.lower[h]!;
       row[`${level}% upper`] = data.intervals![level]!.upper[h]!;
     }
+    if (data.actual) row[ACTUAL] = data.actual[h]!;
     for (const b of baselineNames) row[b] = data.baselines![b]![h]!;
     return row;
   });
@@ -120,12 +128,12 @@ export function forecastChartSpec(data: ForecastChartData, options: ForecastChar
     ? ({ field: 'x', type: 'temporal', title: 'date' } as const)
     : ({ field: 'x', type: 'quantitative', title: 'row', scale: { zero: false } } as const);
   const y = { type: 'quantitative', title: data.target, scale: { zero: false } } as const;
-  const seriesDomain = [HISTORY, MODEL, ...baselineNames];
+  const seriesDomain = [HISTORY, MODEL, ...(data.actual ? [ACTUAL] : []), ...baselineNames];
   const color = {
     field: 'series',
     type: 'nominal',
     title: null,
-    scale: { domain: seriesDomain, range: seriesDomain.map((s, i) => COLORS[s] ?? BASELINE_COLORS[(i - 2) % BASELINE_COLORS.length]!) },
+    scale: { domain: seriesDomain, range: seriesDomain.map((s) => COLORS[s] ?? BASELINE_COLORS[baselineNames.indexOf(s) % BASELINE_COLORS.length]!) },
     legend: { orient: 'top-left', fillColor: 'white', padding: 6 },
   } as const;
   const interactive = options.interactive ?? false;
@@ -142,8 +150,8 @@ export function forecastChartSpec(data: ForecastChartData, options: ForecastChar
         fill: {
           field: 'level',
           type: 'nominal',
-          title: 'interval',
-          scale: { domain: levels.map((l) => `${l}%`), range: levels.map((l) => BAND_COLORS[l] ?? '#f0d0cc') },
+          title: null,
+          scale: { domain: levels.map((l) => `${l}% interval`), range: levels.map((l) => BAND_COLORS[l] ?? '#f0d0cc') },
           legend: { orient: 'right' },
         },
       },
@@ -160,7 +168,7 @@ export function forecastChartSpec(data: ForecastChartData, options: ForecastChar
         field: 'series',
         type: 'nominal',
         legend: null,
-        scale: { domain: seriesDomain, range: seriesDomain.map((s) => (s === HISTORY || s === MODEL ? [1, 0] : [5, 3])) },
+        scale: { domain: seriesDomain, range: seriesDomain.map((s) => (baselineNames.includes(s) ? [5, 3] : [1, 0])) },
       },
     },
     ...(interactive ? { params: [{ name: 'zoom', select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }] } : {}),

@@ -8,9 +8,9 @@ import { forecastChartSpec, type ForecastChartData, type ForecastChartOptions } 
 
 /**
  * SVG of {@link forecastChartSpec} (static: no zoom or hover).
- * @example const svg = await forecastSvg({ target: 'Sales', history, forecast, baselines: baselinePaths(history, 12, 12) });
+ * @example const svg = await forecastChartSvg({ target: 'Sales', history, forecast, baselines: baselinePaths(history, 12, 12) });
  */
-export async function forecastSvg(data: ForecastChartData, options: Omit<ForecastChartOptions, 'interactive'> = {}): Promise<string> {
+export async function forecastChartSvg(data: ForecastChartData, options: Omit<ForecastChartOptions, 'interactive'> = {}): Promise<string> {
   const spec = forecastChartSpec(data, { ...options, interactive: false });
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {

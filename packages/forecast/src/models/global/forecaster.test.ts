@@ -6,7 +6,7 @@ import { leakedTensors } from '@seqcast/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticCollection } from '../../synthetic-collection.js';
 import { GlobalForecaster } from './forecaster.js';
-import { naive2 } from './validation.js';
+import { partnerForecast } from './validation.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -43,7 +43,7 @@ describe('GlobalForecaster', () => {
     full.series.forEach((s, i) => {
       const actual = s.values.subarray(s.values.length - H);
       ours += smape(actual, f[i]!.values);
-      bench += smape(actual, naive2(train.series[i]!.values, H, 24));
+      bench += smape(actual, partnerForecast(train.series[i]!.values, H, 24, 'naive2'));
       const iv = f[i]!.intervals!;
       for (let h = 0; h < H; h++) {
         expect(iv['95'].lower[h]!).toBeLessThanOrEqual(iv['80'].lower[h]! + 1e-9);

@@ -23,7 +23,8 @@ import {
 import type { Panel, PanelSeries } from '@seqcast/data';
 import type { ForecastSpec, PanelModel, SeriesForecast } from '../../panel/model.js';
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
-import { calibrateWidth, maseOf, naive2, naiveScale, smapeOf } from './validation.js';
+import { calibrateWidth, partnerForecast, type Partner } from './validation.js';
+import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
 import { writeTargets, writeWindow, type WindowShape } from './windows.js';
 
 /** The saved directory's kind. */
@@ -73,8 +74,10 @@ export interface GlobalValidation {
   mase: number;
   naive2Smape: number;
   naive2Mase: number;
-  /** OWA relative to Naive2 (< 1 is better). */
+  /** OWA relative to Naive2 (< 1 is better), of the forecast as combined. */
   owa: number;
+  /** OWA of the network alone. */
+  modelOwa: number;
   /** True when OWA ≥ 1: the model is no better than Naive2 on its own data. */
   worseThanNaive2: boolean;
   /** Coverage of the calibrated intervals on that stretch (in-sample for the widths). */
@@ -100,7 +103,20 @@ export interface GlobalInfo {
   kernels: string;
   /** Interval widening factors from the held-out stretch. */
   widths: { '80': number; '95': number };
+  /** The combination with a statistical forecast chosen on the held-out stretch. */
+  combination: Combination;
   validation: GlobalValidation | null;
+}
+
+/** How the network's median is combined with a statistical forecast (weight 1 = network alone). */
+export interface Combination {
+  partner: Partner;
+  /** Weight of the network; the partner gets 1 − weight. */
+  weight: number;
+}
+
+function combine(a: number[][], b: number[][], weight: number): number[][] {
+  return a.map((row, i) => row.map((v, h) => weight * v + (1 - weight) * b[i]![h]!));
 }
 
 interface SavedConfig {
@@ -298,10 +314,12 @@ export class GlobalForecaster implements PanelModel {
     for (let k = 0; k < r.members; k++) await runPhase(k, early, phase1, 0, (phase1 / total) * 0.95);
     let validation: GlobalValidation | null = null;
     let widths = { '80': 1, '95': 1 };
+    let combination: Combination = { partner: 'naive2', weight: 1 };
     if (validate) {
       const v = this.validate(train.series, r);
       validation = v.validation;
       widths = v.widths;
+      combination = v.combination;
     }
     for (let k = 0; k < r.members; k++) await runPhase(k, all, phase2, phase1, (phase2 / total) * 0.95);
     all = [];
@@ -321,55 +339,78 @@ export class GlobalForecaster implements PanelModel {
       stopped,
       kernels: kernelStatus().path,
       widths,
+      combination,
       validation,
     };
   }
 
-  /** Forecast the held-out last horizon of each long-enough series; score it and calibrate widths. */
-  private validate(series: readonly PanelSeries[], r: Resolved): { validation: GlobalValidation; widths: { '80': number; '95': number } } {
+  /**
+   * Forecast the held-out last horizon of each long-enough series and score it against Naive2;
+   * choose the combination with a statistical forecast (none, or Naive2 / Theta at a weight) that
+   * scores best there, and calibrate the interval widths around the combined forecast.
+   */
+  private validate(series: readonly PanelSeries[], r: Resolved): { validation: GlobalValidation; widths: { '80': number; '95': number }; combination: Combination } {
     const H = r.horizon;
+    const m = r.season;
     const minHistory = Math.max(2, Math.ceil(r.window / 4));
     const usable = series.filter((s) => s.values.length - H >= minHistory);
     const cut = usable.map((s) => s.values.subarray(0, s.values.length - H));
+    const actual = usable.map((s) => s.values.subarray(s.values.length - H));
+    const scales = cut.map((x) => seasonalScale(x, m));
     const q = this.quantiles(cut);
-    let sm = 0;
-    let ms = 0;
-    let sn = 0;
-    let mn = 0;
+    const med = q.map((rows) => rows.map((row) => row[MEDIAN]!));
+    const score = (values: number[][]): MetricTotals => {
+      const t = new MetricTotals();
+      usable.forEach((s, i) => t.add(actual[i]!, { id: s.id, values: values[i]! }, scales[i]!));
+      return t;
+    };
+    const partners: Record<Partner, number[][]> = {
+      naive2: cut.map((x) => partnerForecast(x, H, m, 'naive2')),
+      theta: cut.map((x) => partnerForecast(x, H, m, 'theta')),
+    };
+    const naive2Totals = score(partners.naive2);
+    const modelOwa = score(med).result(naive2Totals).owa;
+    let combination: Combination = { partner: 'naive2', weight: 1 };
+    let best = modelOwa;
+    for (const partner of ['naive2', 'theta'] as const) {
+      for (const weight of [0.75, 0.5, 0.25]) {
+        const owa = score(combine(med, partners[partner], weight)).result(naive2Totals).owa;
+        // A combination must earn its place by a clear margin, not by noise.
+        if (owa < best - 0.005) {
+          best = owa;
+          combination = { partner, weight };
+        }
+      }
+    }
+    const center = combination.weight === 1 ? med : combine(med, partners[combination.partner], combination.weight);
+    const final = score(center).result(naive2Totals);
     const cases80: { actual: number; median: number; lower: number; upper: number }[] = [];
     const cases95: typeof cases80 = [];
-    usable.forEach((s, i) => {
-      const actual = s.values.subarray(s.values.length - H);
-      const hist = cut[i]!;
-      const qs = q[i]!;
-      const med = qs.map((row) => row[MEDIAN]!);
-      const n2 = naive2(hist, H, r.season);
-      const scale = naiveScale(hist, r.season);
-      sm += smapeOf(actual, med);
-      ms += maseOf(actual, med, scale);
-      sn += smapeOf(actual, n2);
-      mn += maseOf(actual, n2, scale);
+    usable.forEach((_, i) => {
       for (let h = 0; h < H; h++) {
-        const row = qs[h]!;
-        cases80.push({ actual: actual[h]!, median: row[MEDIAN]!, lower: row[1]!, upper: row[3]! });
-        cases95.push({ actual: actual[h]!, median: row[MEDIAN]!, lower: row[0]!, upper: row[4]! });
+        const row = q[i]![h]!;
+        const c = center[i]![h]!;
+        const shift = c - row[MEDIAN]!;
+        cases80.push({ actual: actual[i]![h]!, median: c, lower: row[1]! + shift, upper: row[3]! + shift });
+        cases95.push({ actual: actual[i]![h]!, median: c, lower: row[0]! + shift, upper: row[4]! + shift });
       }
     });
     const widths = { '80': calibrateWidth(cases80, 0.8), '95': calibrateWidth(cases95, 0.95) };
     const covered = (cases: typeof cases80, k: number) =>
       cases.filter((c) => c.actual >= c.median - k * (c.median - c.lower) && c.actual <= c.median + k * (c.upper - c.median)).length / Math.max(1, cases.length);
-    const n = usable.length;
-    const owa = 0.5 * (sn > 0 ? sm / sn : 1) + 0.5 * (mn > 0 ? ms / mn : 1);
+    const n2 = naive2Totals.result(naive2Totals);
     return {
       widths,
+      combination,
       validation: {
-        series: n,
-        smape: sm / n,
-        mase: ms / n,
-        naive2Smape: sn / n,
-        naive2Mase: mn / n,
-        owa,
-        worseThanNaive2: owa >= 1,
+        series: usable.length,
+        smape: final.smape,
+        mase: final.mase,
+        naive2Smape: n2.smape,
+        naive2Mase: n2.mase,
+        owa: final.owa,
+        modelOwa,
+        worseThanNaive2: final.owa >= 1,
         coverage80: covered(cases80, widths['80']),
         coverage95: covered(cases95, widths['95']),
       },
@@ -442,14 +483,19 @@ export class GlobalForecaster implements PanelModel {
     });
     const q = this.quantiles(history.series.map((s) => s.values));
     const w = info.widths;
+    const { partner, weight } = info.combination ?? { partner: 'naive2', weight: 1 };
+    const season = this.config!.season;
     return history.series.map((s, i) => {
       const rows = q[i]!.slice(0, horizon);
       const med = rows.map((row) => row[MEDIAN]!);
+      const other = weight < 1 ? partnerForecast(s.values, horizon, season, partner) : null;
+      const values = other ? med.map((v, h) => weight * v + (1 - weight) * other[h]!) : med;
+      // The intervals keep the network's widths around the combined forecast.
       const band = (lo: number, hi: number, k: number) => ({
-        lower: rows.map((row, h) => med[h]! - k * (med[h]! - row[lo]!)),
-        upper: rows.map((row, h) => med[h]! + k * (row[hi]! - med[h]!)),
+        lower: rows.map((row, h) => values[h]! - k * (row[MEDIAN]! - row[lo]!)),
+        upper: rows.map((row, h) => values[h]! + k * (row[hi]! - row[MEDIAN]!)),
       });
-      return { id: s.id, values: med, intervals: { '80': band(1, 3, w['80']), '95': band(0, 4, w['95']) } };
+      return { id: s.id, values, intervals: { '80': band(1, 3, w['80']), '95': band(0, 4, w['95']) } };
     });
   }
 

@@ -1,0 +1,211 @@
+// pnpm bench panel [--series 400] [--length 1000] [--horizon 48] [--season 24] [--json]
+//   Speed: the global model on a synthetic panel of 400 series × 1,000 points, H = 48, m = 24
+//   (library defaults otherwise): train + forecast wall time and the process's peak RSS, goal
+//   ≤ 10 min and ≤ 2 GB; then its holdout accuracy next to the panel baselines on that panel.
+// pnpm bench panel --quality [--panels a,b] [--options '{"steps":2000}'] [--vega DIR] [--json]
+//   Accuracy: the holdout (last H of every series) on the development panels, the model (default
+//   options apart from horizon/season unless --options) next to Naive2, sNaive, Naive, SES, Theta
+//   and the pooled linear model: sMAPE, MASE, OWA, 80/95% coverage, MSIS, seconds.
+//   Panels: synthetic collections modelled on real hourly (H 48, m 24, 700–960 points) and weekly
+//   (H 13, m 1, 80–2,600 points) ones, and real panels from the `vega-datasets` npm package
+//   (BSD-3-Clause; not a dependency, never copied into the repo): install it once outside the
+//   repo with `npm i --prefix /tmp/seqcast-panel-data vega-datasets@3.2.1`, or pass --vega DIR.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { setKernelLogger } from '@seqcast/core';
+import { GlobalForecaster, holdout, PANEL_BASELINES, syntheticCollection } from '@seqcast/forecast';
+
+function panelOf(source, groups) {
+  const series = Object.entries(groups).map(([id, values]) => ({ id, values: Float64Array.from(values), times: null, features: {}, lines: null }));
+  return { target: 'value', idColumn: 'id', timeColumn: null, features: [], series, source };
+}
+
+function csvRows(file) {
+  const [head, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
+  const cols = head.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
+}
+
+/** Real panels from vega-datasets; each entry is { name, horizon, season, load }. */
+function vegaPanels(dir) {
+  const data = path.join(dir, 'data');
+  return [
+    {
+      // 3 hourly variables of a year, each cut into 10 stretches of 876 hours: 30 hourly series.
+      name: 'seattle-hourly (30 × 876, real)',
+      key: 'seattle',
+      horizon: 48,
+      season: 24,
+      load: () => {
+        const rows = csvRows(path.join(data, 'seattle-weather-hourly-normals.csv'));
+        const groups = {};
+        for (const v of ['pressure', 'temperature', 'wind']) {
+          const all = rows.map((r) => Number(r[v]));
+          for (let k = 0; k < 10; k++) groups[`${v}-${k}`] = all.slice(k * 876, (k + 1) * 876);
+        }
+        return panelOf('seattle-weather-hourly-normals.csv', groups);
+      },
+    },
+    {
+      name: 'us-employment (24 × 120 months, real)',
+      key: 'employment',
+      horizon: 12,
+      season: 12,
+      load: () => {
+        const rows = csvRows(path.join(data, 'us-employment.csv'));
+        const cols = Object.keys(rows[0]).filter((c) => c !== 'month');
+        return panelOf('us-employment.csv', Object.fromEntries(cols.map((c) => [c, rows.map((r) => Number(r[c]))])));
+      },
+    },
+    {
+      name: 'unemployment by industry (14 × 122 months, real)',
+      key: 'unemployment',
+      horizon: 12,
+      season: 12,
+      load: () => {
+        const rows = JSON.parse(readFileSync(path.join(data, 'unemployment-across-industries.json'), 'utf8'));
+        const groups = {};
+        for (const r of rows) (groups[r.series] ??= []).push(r.count);
+        return panelOf('unemployment-across-industries.json', groups);
+      },
+    },
+    {
+      name: 'weather daily (2 cities × 3 variables × 1461 days, real, H 14 m 7)',
+      key: 'weather',
+      horizon: 14,
+      season: 7,
+      load: () => {
+        const rows = csvRows(path.join(data, 'weather.csv'));
+        const groups = {};
+        for (const r of rows) for (const v of ['temp_max', 'temp_min', 'wind']) (groups[`${r.location}-${v}`] ??= []).push(Number(r[v]));
+        return panelOf('weather.csv', groups);
+      },
+    },
+    {
+      name: 'stocks monthly (5 tickers, real, H 13 m 1)',
+      key: 'stocks',
+      horizon: 13,
+      season: 1,
+      load: () => {
+        const rows = csvRows(path.join(data, 'stocks.csv'));
+        const groups = {};
+        for (const r of rows) (groups[r.symbol] ??= []).push(Number(r.price));
+        return panelOf('stocks.csv', groups);
+      },
+    },
+  ];
+}
+
+function syntheticPanels() {
+  return [
+    {
+      name: 'synthetic hourly (300 × 700–960)',
+      key: 'hourly',
+      horizon: 48,
+      season: 24,
+      load: () => syntheticCollection(11, { series: 300, kind: 'hourly' }),
+    },
+    {
+      name: 'synthetic weekly (300 × 80–2600)',
+      key: 'weekly',
+      horizon: 13,
+      season: 1,
+      load: () => syntheticCollection(12, { series: 300, kind: 'weekly', length: [80, 2600] }),
+    },
+  ];
+}
+
+const f = (v, d = 3) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(d));
+
+function table(name, report) {
+  console.log(`\n${name}: ${report.series} series, holdout`);
+  console.log('model         sMAPE    MASE     OWA    cov80  cov95    MSIS      s');
+  for (const [m, r] of Object.entries(report.metrics)) {
+    console.log(
+      `${m.padEnd(12)} ${f(r.smape, 2).padStart(6)} ${f(r.mase).padStart(7)} ${f(r.owa).padStart(7)} ${f(r.coverage80, 1).padStart(6)} ${f(r.coverage95, 1).padStart(6)} ${f(r.msis, 2).padStart(7)} ${(report.ms[m] / 1000).toFixed(1).padStart(6)}`,
+    );
+  }
+}
+
+async function quality(values) {
+  const vegaDir = values.vega ?? '/tmp/seqcast-panel-data/node_modules/vega-datasets';
+  let panels = syntheticPanels();
+  if (existsSync(vegaDir)) panels = panels.concat(vegaPanels(vegaDir));
+  else console.error(`(real panels skipped: ${vegaDir} not found; npm i --prefix /tmp/seqcast-panel-data vega-datasets@3.2.1)`);
+  if (values.panels) {
+    const keep = values.panels.split(',');
+    panels = panels.filter((p) => keep.includes(p.key));
+  }
+  const extra = values.options ? JSON.parse(values.options) : {};
+  const out = {};
+  for (const p of panels) {
+    const panel = p.load();
+    const spec = { horizon: p.horizon, season: p.season };
+    const factories = [() => new GlobalForecaster({ ...spec, ...extra }), ...Object.values(PANEL_BASELINES)];
+    const report = await holdout(panel, factories, spec);
+    table(p.name, report);
+    out[p.key] = { series: report.series, metrics: report.metrics, ms: report.ms };
+  }
+  if (values.json) console.log(JSON.stringify({ suite: 'panel-quality', options: extra, panels: out }));
+}
+
+async function speed(values) {
+  const series = Number(values.series ?? 400);
+  const length = Number(values.length ?? 1000);
+  const H = Number(values.horizon ?? 48);
+  const m = Number(values.season ?? 24);
+  const extra = values.options ? JSON.parse(values.options) : {};
+  const panel = syntheticCollection(21, { series, kind: 'hourly', length });
+  const cut = { ...panel, series: panel.series.map((s) => ({ ...s, values: s.values.subarray(0, s.values.length - H) })) };
+  const t0 = Date.now();
+  const model = new GlobalForecaster({ horizon: H, season: m, ...extra });
+  let last = 0;
+  await model.fit(cut, { horizon: H, season: m }, {
+    onProgress: (p) => {
+      if (Date.now() - last > 30_000) {
+        last = Date.now();
+        console.error(`  step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${(p.elapsedMs / 1000).toFixed(0)} s, eta ${(p.etaMs / 1000).toFixed(0)} s`);
+      }
+    },
+  });
+  const fitMs = Date.now() - t0;
+  const forecasts = await model.forecast(cut, H);
+  const totalMs = Date.now() - t0;
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  const info = model.info();
+  model.dispose();
+  console.log(`panel ${series} series × ${length} points, H ${H}, m ${m}: ${info.steps} steps (${info.stopped}), kernels ${info.kernels}`);
+  console.log(`train ${(fitMs / 1000).toFixed(1)} s, forecast ${((totalMs - fitMs) / 1000).toFixed(1)} s, total ${(totalMs / 60000).toFixed(2)} min (goal ≤ 10), peak RSS ${rssMb.toFixed(0)} MB (goal ≤ 2048)`);
+  console.log(`validation (last H of the training series): OWA ${f(info.validation?.owa)} vs Naive2, coverage 80/95 ${f(info.validation?.coverage80, 3)}/${f(info.validation?.coverage95, 3)}`);
+  // Score the forecasts on the held-out last H next to the baselines (the model is not refitted).
+  const report = await holdout(panel, [() => ({ name: 'model', fit: async () => {}, forecast: async () => forecasts }), ...Object.values(PANEL_BASELINES)], {
+    horizon: H,
+    season: m,
+  });
+  table(`holdout of the bench panel`, report);
+  if (values.json) {
+    console.log(JSON.stringify({ suite: 'panel', series, length, horizon: H, season: m, steps: info.steps, trainMs: fitMs, totalMs, peakRssMb: Math.round(rssMb), owa: report.metrics.model.owa }));
+  }
+}
+
+export async function run(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quality: { type: 'boolean' },
+      json: { type: 'boolean' },
+      panels: { type: 'string' },
+      options: { type: 'string' },
+      vega: { type: 'string' },
+      series: { type: 'string' },
+      length: { type: 'string' },
+      horizon: { type: 'string' },
+      season: { type: 'string' },
+    },
+  });
+  setKernelLogger(null);
+  process.env.SEQCAST_QUIET = '1';
+  if (values.quality) await quality(values);
+  else await speed(values);
+}
