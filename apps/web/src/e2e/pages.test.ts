@@ -161,7 +161,7 @@ describe('web page in Chromium', () => {
       expect(await column(`${level}-lower`)).toEqual(f.intervals[level]!.lower);
       expect(await column(`${level}-upper`)).toEqual(f.intervals[level]!.upper);
     }
-    // The 95% band contains the 80% band, which contains the forecast.
+    // Each forecast lies inside its bands.
     const lo80 = await column('80-lower');
     const hi95 = await column('95-upper');
     expect(f.values.every((v, k) => lo80[k]! <= v && v <= hi95[k]!)).toBe(true);
