@@ -119,6 +119,18 @@ describe('packed packages in a fresh npm project', () => {
     expect(out.closed).toBe(true);
   });
 
+  it("every package README's example runs as written", () => {
+    copyFileSync(CARS, path.join(app, 'monthly-car-sales.csv'));
+    for (const dir of ['packages/core', 'packages/kernels', 'packages/data', 'packages/forecast', 'apps/server']) {
+      const code = /```js\n([\s\S]*?)```/.exec(readFileSync(path.join(REPO, dir, 'README.md'), 'utf8'))?.[1];
+      expect(code, `${dir}/README.md has a js example`).toBeTruthy();
+      const file = `readme-${path.basename(dir)}.mjs`;
+      writeFileSync(path.join(app, file), code!);
+      const r = run('node', [file]);
+      expect(r.code, `${dir}/README.md example: ${r.stderr.slice(-1500)}`).toBe(0);
+    }
+  });
+
   it('`npx seqcast info` reports the fused kernels; `data inspect` works without danfojs-node', () => {
     const info = run('npx', ['--no-install', 'seqcast', 'info', '--json']);
     expect(info.code, info.stderr).toBe(0);
