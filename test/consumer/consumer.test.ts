@@ -9,7 +9,7 @@
  * Slow by nature (an npm install and a native compile: about 1–3 minutes), so it runs once, in
  * its own vitest project, inside `pnpm test`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,24 +36,37 @@ let app: string;
 let tarballs: string[];
 let install: { code: number; ms: number; output: string };
 
-function run(cmd: string, args: string[], timeout = 600_000) {
+/** Run a command in the consumer project without blocking the worker (an npm install takes minutes). */
+function run(cmd: string, args: string[], cwd = app, timeout = 600_000): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { cwd: app, env: cleanEnv(), encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
-  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - t0, error: r.error };
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.on('error', (e) => (stderr += String(e)));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'seqcast-consumer-'));
   const dest = path.join(work, 'tarballs');
   mkdirSync(dest);
-  execFileSync('pnpm', ['-r', 'pack', '--pack-destination', dest], { cwd: REPO, env: cleanEnv(), stdio: 'pipe' });
+  const pack = await run('pnpm', ['-r', 'pack', '--pack-destination', dest], REPO);
+  if (pack.code !== 0) throw new Error(`pnpm -r pack failed: ${pack.stderr.slice(-1000)}`);
   tarballs = readdirSync(dest).filter((f) => f.endsWith('.tgz')).map((f) => path.join(dest, f));
   app = path.join(work, 'app');
   mkdirSync(app);
-  run('npm', ['init', '-y']);
+  await run('npm', ['init', '-y']);
   const pkg = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ ...pkg, type: 'module' }, null, 2));
-  const r = run('npm', ['i', ...tarballs]);
+  const r = await run('npm', ['i', ...tarballs]);
   install = { code: r.code, ms: r.ms, output: `${r.stdout}\n${r.stderr}`.trim() };
   for (const f of ['example.mjs', 'checks.mjs']) copyFileSync(path.join(HERE, f), path.join(app, f));
 }, 900_000);
@@ -90,13 +103,13 @@ describe('packed packages in a fresh npm project', () => {
     expect(existsSync(path.join(app, 'node_modules/danfojs-node'))).toBe(false);
   });
 
-  it("runs the README's example with the fused kernels and prints what the README shows", () => {
+  it("runs the README's example with the fused kernels and prints what the README shows", async () => {
     const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Use it in your project'));
     const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
     const shown = /```text\n\$ node example\.mjs\n([\s\S]*?)```/.exec(section)?.[1];
     expect(code, 'README: the example code block').toBe(readFileSync(path.join(HERE, 'example.mjs'), 'utf8'));
-    const r = run('node', ['example.mjs', CARS]);
+    const r = await run('node', ['example.mjs', CARS]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^backend (node|wasm|cpu), recurrent kernels fused$/);
     // The backend depends on the machine (tfjs-node where its download works); the rest must match.
@@ -104,8 +117,8 @@ describe('packed packages in a fresh npm project', () => {
     expect(r.stderr).toMatch(/^seqcast: recurrent kernels fused \w+/m);
   });
 
-  it('works from CommonJS, without danfojs-node, and serves the models it trained', () => {
-    const r = run('node', ['checks.mjs', CARS]);
+  it('works from CommonJS, without danfojs-node, and serves the models it trained', async () => {
+    const r = await run('node', ['checks.mjs', CARS]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, any>;
     expect(out.kernels).toBe('fused');
@@ -119,23 +132,23 @@ describe('packed packages in a fresh npm project', () => {
     expect(out.closed).toBe(true);
   });
 
-  it("every package README's example runs as written", () => {
+  it("every package README's example runs as written", async () => {
     copyFileSync(CARS, path.join(app, 'monthly-car-sales.csv'));
     for (const dir of ['packages/core', 'packages/kernels', 'packages/data', 'packages/forecast', 'apps/server']) {
       const code = /```js\n([\s\S]*?)```/.exec(readFileSync(path.join(REPO, dir, 'README.md'), 'utf8'))?.[1];
       expect(code, `${dir}/README.md has a js example`).toBeTruthy();
       const file = `readme-${path.basename(dir)}.mjs`;
       writeFileSync(path.join(app, file), code!);
-      const r = run('node', [file]);
+      const r = await run('node', [file]);
       expect(r.code, `${dir}/README.md example: ${r.stderr.slice(-1500)}`).toBe(0);
     }
   });
 
-  it('`npx seqcast info` reports the fused kernels; `data inspect` works without danfojs-node', () => {
-    const info = run('npx', ['--no-install', 'seqcast', 'info', '--json']);
+  it('`npx seqcast info` reports the fused kernels; `data inspect` works without danfojs-node', async () => {
+    const info = await run('npx', ['--no-install', 'seqcast', 'info', '--json']);
     expect(info.code, info.stderr).toBe(0);
     expect(JSON.parse(info.stdout).kernels).toMatchObject({ path: 'fused', reason: 'available' });
-    const inspect = run('npx', ['--no-install', 'seqcast', 'data', 'inspect', '--csv', CARS, '--json']);
+    const inspect = await run('npx', ['--no-install', 'seqcast', 'data', 'inspect', '--csv', CARS, '--json']);
     expect(inspect.code, inspect.stderr).toBe(0);
     expect(JSON.parse(inspect.stdout)).toMatchObject({ rows: 108, columns: ['Sales'] });
   });
