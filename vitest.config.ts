@@ -12,7 +12,8 @@ export default defineConfig({
     setupFiles: ['./vitest.setup.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'] } },
-      { extends: true, test: { name: 'consumer', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'consumer', include: ['test/consumer/*.test.ts'] } },
+      { extends: true, test: { name: 'docs', include: ['test/docs/*.test.ts'] } },
     ],
   },
 });
