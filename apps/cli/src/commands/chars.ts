@@ -162,7 +162,9 @@ const train: Command = {
         `trained ${lm.config.layers}x${lm.config.cell.toUpperCase()}(${lm.config.hidden}) on ${info.windows} windows of ${lm.config.seqLength} ` +
           `(vocabulary ${lm.vocabulary.size}) in ${(info.elapsedMs / 1000).toFixed(1)}s [${info.backend}, kernels ${info.kernels}]`,
       );
-      io.out(`loss ${info.loss.toFixed(4)}  accuracy ${info.accuracy.toFixed(4)}`);
+      // "training loss": the last epoch's mean over every step of every window, while the weights still
+      // moved; `chars eval` reports each character once from its longest context, after training.
+      io.out(`training loss ${info.loss.toFixed(4)}  accuracy ${info.accuracy.toFixed(4)}`);
       io.out(`saved ${out}`);
     } finally {
       lm.dispose();

@@ -11,6 +11,15 @@ describe('seqcast info', () => {
     expect(info.node).toBe(process.versions.node);
   });
 
+  it('reports the recurrent kernels and why they are (not) fused', () => {
+    const fused = JSON.parse(runCli(['info', '--json'], { SEQCAST_KERNELS: 'auto' }).stdout) as { kernels: { path: string; reason: string } };
+    expect(['fused', 'tfjs']).toContain(fused.kernels.path);
+    expect(fused.kernels.reason.length).toBeGreaterThan(0);
+    const missing = runCli(['info'], { SEQCAST_KERNELS: 'auto', SEQCAST_KERNELS_ADDON: '/nonexistent/seqcast_kernels.node' });
+    expect(missing.code).toBe(0);
+    expect(missing.stdout).toMatch(/^kernels tfjs \(addon not found at \/nonexistent\/seqcast_kernels\.node\)$/m);
+  });
+
   it('honours SEQCAST_BACKEND=cpu', () => {
     const r = runCli(['info', '--json'], { SEQCAST_BACKEND: 'cpu' });
     expect(r.code).toBe(0);

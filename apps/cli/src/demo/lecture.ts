@@ -74,7 +74,7 @@ export async function trainLectureDemo(opts: LectureDemoOptions): Promise<Lectur
       }
       const o = spec.options;
       io.out(
-        `${name}: ${o.layers}-layer LSTM, seq ${o.seqLength}, ${o.epochs} epochs -> loss ${r.loss.toFixed(4)}, ` +
+        `${name}: ${o.layers}-layer LSTM, seq ${o.seqLength}, ${o.epochs} epochs -> training loss ${r.loss.toFixed(4)}, ` +
           `accuracy ${r.accuracy.toFixed(3)}, ${(r.elapsedMs / 1000).toFixed(1)}s${r.dir ? `, saved ${r.dir}` : ''}`,
       );
       if (name === 'hihello') {

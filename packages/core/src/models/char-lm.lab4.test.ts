@@ -1,5 +1,6 @@
 // Lab 12-4 (500 epochs, as in the lecture): two stacked LSTM layers + a dense softmax layer read the
 // long sentence back: >= 0.99 next-character accuracy, where lab 12-3 stays lower (char-lm.lab3.test.ts).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { kernelStatus } from '../nn/kernels.js';
 import { CharLM } from './char-lm.js';
@@ -13,6 +14,11 @@ describe('lab 12-4: stacked LSTM + softmax', () => {
     expect(e.predictions).toBe(LECTURE_SENTENCE.length - 1);
     expect(e.accuracy).toBeGreaterThanOrEqual(0.99);
     expect(lm.info!.loss).toBeLessThan(0.5);
+    // evaluate()'s TSDoc example shows this run's figures (as do README.md and docs/core.md): keep it true.
+    const doc = /lm\.evaluate\(sentence\);\s+\/\/ \{ accuracy: ([\d.]+)…, loss: ([\d.]+)…/.exec(readFileSync(new URL('./char-lm.ts', import.meta.url), 'utf8'));
+    expect(doc, 'the evaluate() example in char-lm.ts').not.toBeNull();
+    expect(e.accuracy.toFixed(6)).toMatch(new RegExp(`^${doc![1]!.replace('.', '\\.')}`));
+    expect(e.loss.toFixed(6)).toMatch(new RegExp(`^${doc![2]!.replace('.', '\\.')}`));
     // evaluate() is the lecture's read-back: the first window's predictions, then the last
     // character predicted for each later window.
     const L = 10;

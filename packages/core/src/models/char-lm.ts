@@ -657,7 +657,7 @@ export class CharLM {
    * (how the lecture reads back the sentence).
    *
    * @example
-   * lm.evaluate(sentence);   // { accuracy: 0.994…, loss: 0.03…, windows: 170, predictions: 179 }
+   * lm.evaluate(sentence);   // { accuracy: 0.994…, loss: 0.010…, windows: 170, predictions: 179 }
    */
   evaluate(text: string): CharEvaluation {
     const ids = this.encodeNonEmpty(text, 'text');

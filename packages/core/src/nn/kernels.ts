@@ -140,7 +140,12 @@ export async function initKernels(request?: KernelRequest): Promise<KernelStatus
           }
           why = info.reason ?? 'reports itself unavailable';
         } catch (e) {
-          why = `@seqcast/kernels could not be loaded (${firstLine(e)})`;
+          // An optional dependency that is absent (installed without it, or its install was skipped) is
+          // said as such, with the command that adds it, rather than as a raw module-resolution error.
+          const absent = (e as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && firstLine(e).includes("'@seqcast/kernels'");
+          why = absent
+            ? '@seqcast/kernels is not installed; npm i @seqcast/kernels for the fused kernels'
+            : `@seqcast/kernels could not be loaded (${firstLine(e)})`;
         }
         next ??= { path: 'tfjs', requested: want, reason: why, initialised: true };
         if (next.path === 'tfjs' && want === 'fused') {

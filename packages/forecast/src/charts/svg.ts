@@ -1,9 +1,8 @@
 /**
  * A forecast chart as SVG text in Node: the spec the browser shows, compiled by Vega-Lite and
- * drawn by Vega's SVG string renderer (no browser, no canvas).
+ * drawn by Vega's SVG string renderer (no browser, no canvas). vega and vega-lite are imported on
+ * first use, as in plots/evaluation.ts (their top-level await would break require()).
  */
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import { forecastChartSpec, type ForecastChartData, type ForecastChartOptions } from './forecast-chart.js';
 
 /**
@@ -12,6 +11,7 @@ import { forecastChartSpec, type ForecastChartData, type ForecastChartOptions } 
  */
 export async function forecastChartSvg(data: ForecastChartData, options: Omit<ForecastChartOptions, 'interactive'> = {}): Promise<string> {
   const spec = forecastChartSpec(data, { ...options, interactive: false });
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

@@ -1,11 +1,14 @@
 /**
  * Charts of an evaluation: actual vs model vs naive over the test rows, as SVG, rendered headless
  * with Vega-Lite (compiled to Vega, rendered by Vega's SVG string renderer; no browser, no canvas).
+ *
+ * vega and vega-lite are imported on first use: both use top-level await, and a static import
+ * here would make every entry point that reaches this module fail under require()
+ * (ERR_REQUIRE_ASYNC_MODULE) and pay their load time without drawing anything.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { EvalReport } from '../protocol/evaluate.js';
 
 export interface PlotOptions {
@@ -65,6 +68,7 @@ export async function evaluationSvg(report: EvalReport, options: PlotOptions = {
     data: { values },
     layer: [layer(naiveLabel, [5, 3], 1.4), layer('actual', [1, 0], 1.6), layer(modelLabel, [1, 0], 1.6)],
   };
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
