@@ -97,7 +97,7 @@ describe('validation', () => {
     const cases: [unknown, string][] = [
       [{ ...charsJob('x'), name: undefined }, 'name is required'],
       [{ ...charsJob('x'), name: '../evil' }, 'name must be 1-64 letters, digits, "_" or "-", starting with a letter or digit'],
-      [{ ...charsJob('x'), kind: 'images' }, 'kind must be one of "forecast", "chars"'],
+      [{ ...charsJob('x'), kind: 'images' }, 'kind must be one of "forecast", "panel", "chars"'],
       [{ ...charsJob('x'), options: { epochs: 5 } }, 'options.seqLength is required'],
       [{ ...charsJob('x'), options: { seqLength: 6, epochs: 100_000 } }, 'options.epochs must be <= 1000 (server limit)'],
       [{ ...charsJob('x'), path: '/etc/passwd' }, 'unknown field "path"'],

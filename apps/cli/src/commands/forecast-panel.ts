@@ -137,7 +137,7 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
     const v = i.validation;
     if (v) {
       io.out(
-        `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage 80% ${fmt(v.coverage80)} 95% ${fmt(v.coverage95)}`,
+        `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage of the 80% interval ${pct(v.coverage80)}, of the 95% ${pct(v.coverage95)}`,
       );
       io.out(v.worseThanNaive2 ? worseLine(v.owa, 'on the last horizon of the training series') : `the model beats Naive2 on its validation stretch (OWA ${fmt(v.owa)} < 1).`);
     } else {
@@ -146,6 +146,10 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
   } finally {
     model.dispose();
   }
+}
+
+function pct(v: number): string {
+  return `${(100 * v).toFixed(1)}%`;
 }
 
 function worseLine(owa: number, where: string): string {
@@ -222,7 +226,7 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
     if (worse) io.err(worseLine(r.metrics.model!.owa, `over ${windows} backtest window(s)`));
     return;
   }
-  io.out(`backtest: ${r.series} series, ${r.windows} window(s) of ${horizon} steps, season ${season} (coverage in %, MSIS of the 95% interval)`);
+  io.out(`backtest: ${r.series} series, ${r.windows} window(s) of ${horizon} steps, season ${season} (coverage as a fraction, MSIS of the 95% interval)`);
   const cols = ['smape', 'mase', 'owa', 'coverage80', 'coverage95', 'msis'] as const;
   io.out(['method'.padEnd(14), ...cols.map((c) => c.padStart(11)), 'seconds'.padStart(9)].join(''));
   for (const k of ORDER) {

@@ -177,6 +177,9 @@ const evalCmd: Command = {
     if (plot !== undefined && !plot.toLowerCase().endsWith('.svg')) {
       throw new SeqcastError('BAD_ARGUMENT', `--plot must name an .svg file (received "${plot}")`, { where: '--plot' });
     }
+    if (await isPanelModel(dir)) {
+      throw new SeqcastError('BAD_ARGUMENT', `${cmd}: ${dir} is a panel model; score it with seqcast forecast backtest --csv FILE --id-column COL …`, { where: '--model' });
+    }
     const model = await Forecaster.load(dir);
     try {
       const series = await readSeries(csv, model.info.newestFirst === true, model.info.missing);
@@ -233,11 +236,15 @@ const backtestCmd: Command = {
     const cmd = 'forecast backtest';
     const flags = parseFlags(
       argv,
-      Object.fromEntries(
-        ['csv', 'id-column', 'target', 'horizon', 'season', 'windows', 'time-column', 'features', 'window', 'epochs', 'minutes', 'seed', 'missing', 'short']
-          .map((k) => [k, { type: 'string' as const }])
-          .concat([['json', { type: 'boolean' as const }]]),
-      ),
+      {
+        ...Object.fromEntries(
+          ['csv', 'id-column', 'target', 'horizon', 'season', 'windows', 'time-column', 'features', 'window', 'epochs', 'minutes', 'seed', 'missing', 'short'].map((k) => [
+            k,
+            { type: 'string' as const },
+          ]),
+        ),
+        json: { type: 'boolean' },
+      },
       cmd,
     );
     await backtestPanel(flags, io, cmd);

@@ -39,6 +39,8 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   } else if (spec.kind === 'panel') {
     const o = spec.options as unknown as GlobalForecasterOptions & { target: string; features?: string[] };
     const { target: _t, features: _f, ...modelOptions } = o;
+    // The global model's fit has no abort hook: a cancel ends this process (nothing is published).
+    abort.signal.addEventListener('abort', () => process.exit(1));
     const panel = await parsePanelText(spec.content, spec.csvOptions ?? {}, o);
     const model = new GlobalForecaster(modelOptions);
     try {

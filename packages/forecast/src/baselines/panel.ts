@@ -109,6 +109,15 @@ export interface PooledLinearOptions {
 }
 
 /**
+ * Normalised values are clipped to ±3 spreads: a nearly flat window (e.g. a series clipped at
+ * zero) divides by a tiny spread, and those few windows otherwise dominate the squares (on a
+ * 60-series synthetic panel, H = 24, m = 24: OWA of the trend series 25.5 unclipped, 0.66 at
+ * ±8, 0.65 at ±3; ±3 was best or tied on all six kinds of series).
+ */
+const CLIP = 3;
+const clip = (v: number): number => (v > CLIP ? CLIP : v < -CLIP ? -CLIP : v);
+
+/**
  * One ridge regression over every series' normalised windows, direct multi-horizon: each window
  * of the last `window` values is centred on its mean and divided by its mean absolute deviation
  * from it, and the H values after it are regressed on those window values (plus an intercept),
@@ -129,7 +138,7 @@ export class PooledLinearModel implements PanelModel {
     let scale = 0;
     for (let j = 0; j < L; j++) scale += Math.abs(x[Math.max(0, end - L + j)]! - level);
     scale = scale / L || Math.abs(level) || 1;
-    for (let j = 0; j < L; j++) out[off + j] = (x[Math.max(0, end - L + j)]! - level) / scale;
+    for (let j = 0; j < L; j++) out[off + j] = clip((x[Math.max(0, end - L + j)]! - level) / scale);
     out[off + L] = 1;
     return { level, scale };
   }
@@ -150,7 +159,7 @@ export class PooledLinearModel implements PanelModel {
       const Y = new Float64Array(ends.length * H);
       ends.forEach((end, r) => {
         const { level, scale } = PooledLinearModel.normalise(x, end, L, X, r * k);
-        for (let h = 0; h < H; h++) Y[r * H + h] = (x[end + h]! - level) / scale;
+        for (let h = 0; h < H; h++) Y[r * H + h] = clip((x[end + h]! - level) / scale);
       });
       const g = gram(X, Y, k, H, Array.from(ends, (_, r) => r));
       if (!total) total = g;

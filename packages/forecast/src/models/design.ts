@@ -9,8 +9,8 @@
  * naive) in the same units, so "predict nothing" means "predict the base".
  */
 
-/** Per-column normalisation fitted on training rows. */
-export interface ColumnStats {
+/** Per-column input normalisation fitted on training rows (not data's descriptive ColumnStats). */
+export interface InputStats {
   mean: number;
   sd: number;
   /** Mean |x[t] - x[t-1]| over training rows (the naive forecast's MAE). */
@@ -31,7 +31,7 @@ export interface DesignSpec {
   targetLags: number[];
   /** Rows of history one forecast needs. */
   context: number;
-  stats: Record<string, ColumnStats>;
+  stats: Record<string, InputStats>;
 }
 
 /** Target lags: the window's (1..window-1) plus, for a season m > 1, m-1 and m (the seasonal naive's value and the one before it). */
@@ -51,7 +51,7 @@ export function contextFor(window: number, season: number): number {
 }
 
 /** Fit column statistics on rows [0, end). */
-export function fitStats(col: Float64Array, end: number): ColumnStats {
+export function fitStats(col: Float64Array, end: number): InputStats {
   let mean = 0;
   for (let i = 0; i < end; i++) mean += col[i]!;
   mean /= end;

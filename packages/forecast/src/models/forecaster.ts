@@ -11,7 +11,7 @@
  * the validation rows, and is kept only if it improves the validation MAE; otherwise its head is
  * zeroed and the model is the linear path refitted on all training rows.
  */
-import { initBackend, SeqcastError, SequenceRegressor, type ModelMetadata } from '@seqcast/core';
+import { initBackend, initKernels, SeqcastError, SequenceRegressor, type ModelMetadata } from '@seqcast/core';
 import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from '../baselines/one-step.js';
 import {
   baseIndex,
@@ -23,7 +23,7 @@ import {
   stepSize,
   targetLagsFor,
   type Base,
-  type ColumnStats,
+  type InputStats,
   type DesignSpec,
 } from './design.js';
 import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
@@ -379,7 +379,7 @@ export class Forecaster {
         { where: series.source ?? 'series' },
       );
     }
-    const stats: Record<string, ColumnStats> = {};
+    const stats: Record<string, InputStats> = {};
     features.forEach((f, i) => (stats[f] = fitStats(cols[i]!, trainEnd)));
     const spec: DesignSpec = { features, target, window, horizon, season, targetLags: targetLagsFor(window, season), context, stats };
     const K = skipSize(spec);
@@ -656,6 +656,8 @@ export class Forecaster {
   /** Load a directory written by {@link save}. */
   static async load(dir: string): Promise<Forecaster> {
     await initBackend();
+    // Pick the fused kernels now: forecasts of a loaded model otherwise ran the reference path.
+    await initKernels();
     const { regressor, metadata } = await SequenceRegressor.load<ForecastConfig, { info: ForecastInfo }>(dir, 'forecast');
     try {
       checkConfig(metadata, dir);

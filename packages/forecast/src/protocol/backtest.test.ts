@@ -27,9 +27,9 @@ describe('panel metrics (hand-computed)', () => {
     expect(r.smape).toBeCloseTo(20, 12);
     expect(r.mase).toBeCloseTo(2.5, 12);
     expect(r.owa).toBeCloseTo(1, 12);
-    // 80%: 10 ∈ [9, 11], 20 ∉ [25, 35] → 50%. 95%: 10 ∈ [8, 12], 20 < 24 → 50%.
-    expect(r.coverage80).toBe(50);
-    expect(r.coverage95).toBe(50);
+    // 80%: 10 ∈ [9, 11], 20 ∉ [25, 35] → half. 95%: 10 ∈ [8, 12], 20 < 24 → half.
+    expect(r.coverage80).toBe(0.5);
+    expect(r.coverage95).toBe(0.5);
     // MSIS: ((12−8) + (36−24) + 40·(24−20)) / 2 / 2 points = (4 + 12 + 160) / 4 = 44.
     expect(r.msis).toBeCloseTo(44, 12);
   });

@@ -2,7 +2,8 @@
  * Panel accuracy as the forecasting competitions report it: sMAPE (×200 convention) and MASE
  * (in-sample seasonal-naive MAE with period m) averaged over every series × horizon, OWA as the
  * mean of the two ratios to Naive2's averages, and for models with intervals the empirical
- * coverage of the 80%/95% intervals (in percent, like sMAPE) and the MSIS of the 95% interval.
+ * coverage of the 80%/95% intervals (a fraction: 0.8 is nominal for the 80% interval) and the MSIS
+ * of the 95% interval.
  */
 import type { SeriesForecast } from '../panel/model.js';
 
@@ -86,8 +87,8 @@ export class MetricTotals {
       smape,
       mase,
       owa,
-      coverage80: full ? (100 * this.covered80) / this.points : null,
-      coverage95: full ? (100 * this.covered95) / this.points : null,
+      coverage80: full ? this.covered80 / this.points : null,
+      coverage95: full ? this.covered95 / this.points : null,
       msis: full ? this.msis / this.points : null,
     };
   }
