@@ -5,7 +5,7 @@ import type { Panel } from '@seqcast/data';
 import { leakedTensors } from '@seqcast/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticCollection } from '../../synthetic-collection.js';
-import { GlobalForecaster } from './forecaster.js';
+import { defaultWindow, GlobalForecaster } from './forecaster.js';
 import { partnerForecast } from './validation.js';
 
 const dirs: string[] = [];
@@ -73,6 +73,19 @@ describe('GlobalForecaster', () => {
     expect(await leakedTensors(() => model.fit(p, { horizon: 6, season: 1 }), 2)).toBe(0);
     const f = await model.forecast(p, 6);
     expect(f.every((s) => s.values.length === 6 && s.values.every(Number.isFinite))).toBe(true);
+    model.dispose();
+  });
+
+  it('forecasts 60 steps directly; the default window is whole seasons, several seasons and horizons long, within most series', async () => {
+    expect(defaultWindow(48, 24, [800, 900, 960])).toBe(168);
+    expect(defaultWindow(13, 1, [80, 500, 2600])).toBe(46);
+    expect(defaultWindow(48, 24, [100, 120, 130])).toBe(72);
+    const p = syntheticCollection(9, { series: 10, kind: 'weekly', length: [150, 300] });
+    const model = new GlobalForecaster({ horizon: 60, steps: 10, units: 8, batchSize: 32 });
+    await model.fit(p, { horizon: 60, season: 1 });
+    const f = await model.forecast(p, 60);
+    expect(f[3]!.values).toHaveLength(60);
+    expect(f[3]!.intervals!['95'].upper).toHaveLength(60);
     model.dispose();
   });
 

@@ -25,6 +25,7 @@ import type { ForecastSpec, PanelModel, SeriesForecast } from '../../panel/model
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
 import { calibrateWidth, partnerForecast, type Partner } from './validation.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
+import { linearStart, type WindowSource } from './linear-start.js';
 import { writeTargets, writeWindow, type WindowShape } from './windows.js';
 
 /** The saved directory's kind. */
@@ -56,6 +57,8 @@ export interface GlobalForecasterOptions {
   learningRate?: number;
   /** Step cap per member when `epochs` is not given. Default 4000. */
   steps?: number;
+  /** Start the linear path from the closed-form pooled ridge fit. Default true. */
+  linearStart?: boolean;
 }
 
 /** Progress of `fit`, over all members and phases. */
@@ -139,6 +142,7 @@ interface Resolved {
   learningRate: number;
   steps: number;
   epochs: number | undefined;
+  linearStart: boolean;
 }
 
 function positiveInt(value: unknown, name: string): number {
@@ -193,15 +197,12 @@ function resolve(o: GlobalForecasterOptions, spec: ForecastSpec | null, lengths:
     learningRate,
     steps: positiveInt(o.steps ?? 4000, 'steps'),
     epochs: o.epochs !== undefined ? positiveInt(o.epochs, 'epochs') : undefined,
+    linearStart: o.linearStart ?? true,
   };
 }
 
 /** A series usable for training windows: cutoffs `end` in [lo, hi]. */
-interface Source {
-  values: Float64Array;
-  lo: number;
-  hi: number;
-}
+type Source = WindowSource;
 
 function sources(series: readonly PanelSeries[], horizon: number, window: number, holdout: number): Source[] {
   // At least a quarter window (and two points) of history before a cutoff.
@@ -260,6 +261,15 @@ export class GlobalForecaster implements PanelModel {
     const network: NetworkConfig = { window: L, patch: r.patch, horizon: H, cell: r.cell, units: r.units, members: r.members };
     this.dispose();
     this.net = buildNetwork(network, r.seed);
+    if (r.linearStart) {
+      const start = linearStart(early, shape, seededRandom(r.seed + 17));
+      for (let k = 0; k < r.members; k++) {
+        const kernel = tf.tensor2d(start.kernel, [L, H * QUANTILES.length]);
+        const bias = tf.tensor1d(start.bias);
+        this.net.getLayer(`linear_${k}`).setWeights([kernel, bias]);
+        tf.dispose([kernel, bias]);
+      }
+    }
     this.config = { network, season: r.season, target: train.target };
 
     const windows = all.reduce((n, s) => n + s.hi - s.lo + 1, 0);
@@ -274,17 +284,22 @@ export class GlobalForecaster implements PanelModel {
     const mask = new Float32Array((r.batchSize * L) / r.patch);
     const y = new Float32Array(r.batchSize * H);
 
+    // Each member's share of the budget and the training time it has spent so far.
+    const memberBudget = (0.95 * budgetMs) / r.members;
+    const spent = new Array<number>(r.members).fill(0);
     const runPhase = async (k: number, from: Source[], steps: number, offset: number, share: number): Promise<void> => {
       if (steps < 1) return;
       const rand = seededRandom(r.seed * 7919 + k * 104_729 + offset + 1);
+      const phaseStart = Date.now();
       const vars = memberVariables(this.net!, k);
       const res = await trainLoop({
         variables: vars,
         steps,
         budgetMs: Math.max(1000, share * budgetMs),
-        // Constant rate, then a linear decay to a tenth over the last third of the member's steps.
+        // Constant rate, then a linear decay to a tenth over the last third of the member's steps
+        // or of its share of the budget, whichever runs out first.
         learningRate: (s) => {
-          const at = (offset + s) / perMember;
+          const at = Math.min(1, Math.max((offset + s) / perMember, (spent[k]! + Date.now() - phaseStart) / memberBudget));
           return at < 2 / 3 ? r.learningRate : r.learningRate * (1 - 0.9 * ((at - 2 / 3) * 3));
         },
         loss: () => {
@@ -307,6 +322,7 @@ export class GlobalForecaster implements PanelModel {
         },
       });
       done += res.steps;
+      spent[k] = spent[k]! + Date.now() - phaseStart;
       if (res.stopped === 'budget') stopped = 'budget';
     };
 
