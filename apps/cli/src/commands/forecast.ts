@@ -15,6 +15,7 @@ import {
 import { optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
+import { checkOut } from '../save-target.js';
 
 /** Read a CSV series (oldest first); `newestFirst` as recorded by the model or given at train. */
 function readSeries(file: string, newestFirst: boolean): Promise<Series> {
@@ -64,7 +65,7 @@ const train: Command = {
   name: 'train',
   summary: 'train a forecaster on a CSV series',
   usage:
-    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] --out DIR',
+    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] --out DIR [--force]',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast train';
     const flags = parseFlags(
@@ -80,6 +81,7 @@ const train: Command = {
         seed: { type: 'string' },
         'newest-first': { type: 'boolean' },
         out: { type: 'string' },
+        force: { type: 'boolean' },
         json: { type: 'boolean' },
       },
       cmd,
@@ -94,6 +96,8 @@ const train: Command = {
     const epochs = optionalNumber(flags, 'epochs', { integer: true, min: 0 });
     const seed = optionalNumber(flags, 'seed', { integer: true, min: 0 });
     const newestFirst = flags['newest-first'] === true;
+    const save = { overwrite: flags.force === true };
+    await checkOut(out, save); // before reading or training: never destroy what is at --out
     const series = await readSeries(csv, newestFirst);
     const bar = new ProgressBar('forecast');
     let last: { epoch: number; epochs: number } | undefined;
@@ -119,7 +123,7 @@ const train: Command = {
     // Early stopping ends before the last epoch: close the redrawn TTY bar's line.
     if (last && last.epoch < last.epochs && process.stderr.isTTY) process.stderr.write('\n');
     try {
-      await model.save(out);
+      await model.save(out, save);
       const i = model.info;
       if (flags.json) {
         io.out(JSON.stringify({ out, info: i }));

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
-import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir } from '../io/model-dir.js';
+import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
 import { adamOptimizer, denseSoftmaxCrossEntropy, gruSequence, initKernels, kernelStatus, lstmSequence } from '../nn/kernels.js';
 import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
 import { seededRandom, shuffledIndices } from '../random.js';
@@ -692,15 +692,17 @@ export class CharLM {
 
   /**
    * Write the model directory: standard model.json + weights.bin and seqcast.json (kind "chars",
-   * config, vocabulary, training info). Atomic.
+   * config, vocabulary, training info). Atomic; an existing model is replaced only with
+   * `overwrite`, and anything else at `dir` is refused (see checkSaveTarget).
    */
-  async save(dir: string): Promise<void> {
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
     this.assertUsable();
-    await saveModelDir<CharLMConfig, CharLMExtra>(dir, this.model, {
-      kind: 'chars',
-      config: this.config,
-      extra: { vocabulary: this.vocabulary.toJSON(), training: this.trainingInfo },
-    });
+    await saveModelDir<CharLMConfig, CharLMExtra>(
+      dir,
+      this.model,
+      { kind: 'chars', config: this.config, extra: { vocabulary: this.vocabulary.toJSON(), training: this.trainingInfo } },
+      options,
+    );
   }
 
   /**

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
-import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata } from '../io/model-dir.js';
+import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
 import { gruSequence, initKernels, lstmSequence } from '../nn/kernels.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
@@ -391,12 +391,13 @@ export class SequenceRegressor {
    * Save into a model directory. The regressor's config goes under `config.regressor`; callers
    * (e.g. the forecaster) add their own kind, config fields and extras.
    */
-  async save<C extends object, E>(dir: string, meta: { kind?: string; config?: C; extra?: E } = {}): Promise<void> {
-    await saveModelDir(dir, this.model, {
-      kind: meta.kind ?? 'regressor',
-      config: { ...(meta.config ?? {}), regressor: this.config },
-      extra: meta.extra ?? {},
-    });
+  async save<C extends object, E>(dir: string, meta: { kind?: string; config?: C; extra?: E } = {}, options: SaveOptions = {}): Promise<void> {
+    await saveModelDir(
+      dir,
+      this.model,
+      { kind: meta.kind ?? 'regressor', config: { ...(meta.config ?? {}), regressor: this.config }, extra: meta.extra ?? {} },
+      options,
+    );
   }
 
   /** Load a directory written by {@link save}; `kind` must match what was saved. */
