@@ -101,12 +101,15 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
   const runner: JobRunner =
     internals.runner ??
     ((spec, dir, onProgress) => {
-      processRunner ??= childProcessRunner(opts.workerScript ?? resolveWorkerScript());
+      processRunner ??= childProcessRunner(opts.workerScript ?? resolveWorkerScript(), {
+        memoryMb: limits.jobMemoryMb,
+        trainMemoryMb: limits.trainMemoryMb,
+      });
       return processRunner(spec, dir, onProgress);
     });
-  jobs = new JobManager({ store, registry, runner, logger, maxQueued: limits.maxQueuedJobs });
+  jobs = new JobManager({ store, registry, runner, logger, maxQueued: limits.maxQueuedJobs, maxJobMs: limits.maxJobSeconds * 1000 });
   await jobs.init();
-  const service = new Service(registry, jobs);
+  const service = new Service(registry, jobs, limits);
   const schemas = requestSchemas(limits);
   const openapi = buildOpenApi(schemas, opts);
   const streams = new Set<Response>();

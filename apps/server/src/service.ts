@@ -3,13 +3,14 @@
  * input contract (feature names, window, vocabulary size), call the adapter. No HTTP and no
  * tensors here; the route handlers parse bodies and serialise results, the adapters do the math.
  */
-import { SeqcastError } from '@seqcast/core';
+import { charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
 import { parseCsvText } from './csv.js';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
 import type { JobManager } from './jobs/manager.js';
 import type { JobRecord, JobSpec } from './jobs/types.js';
 import type { RequestSchemas } from './schemas.js';
+import type { ResolvedOptions } from './options.js';
 import type { z } from 'zod';
 
 type JobRequest = z.output<RequestSchemas['job']>;
@@ -22,10 +23,74 @@ function wrongKind(m: ServedModel, want: string, action: string): SeqcastError {
   );
 }
 
+/** Option names of a job request, for messages that say which field to change. */
+const JOB_OPTION_NAMES = { batchSize: 'options.batchSize', units: 'options.hidden', layers: 'options.layers', steps: 'options.seqLength' };
+
+/**
+ * Refuse (400) a chars job that cannot run: too short for its window, an impossible head, or a
+ * training step over the memory budget even at the smallest batch (the same estimate the
+ * training process sizes its batch with, so an accepted job is never refused later for it).
+ */
+function checkCharsJob(text: string, options: Record<string, unknown>, budgetBytes: number): void {
+  const vocabulary = Vocabulary.fromText(text);
+  const seqLength = options.seqLength as number;
+  const windows = vocabulary.encode(text).length - seqLength;
+  if (windows < 1) {
+    throw new SeqcastError('BAD_INPUT', `text has ${text.length} characters; options.seqLength ${seqLength} needs at least ${seqLength + 1}`, {
+      where: 'options.seqLength',
+    });
+  }
+  const hidden = (options.hidden as number | undefined) ?? vocabulary.size;
+  if (options.dense === false && hidden !== vocabulary.size) {
+    throw new SeqcastError('BAD_INPUT', `options.dense false needs options.hidden equal to the text's ${vocabulary.size} distinct characters (received ${hidden})`, {
+      where: 'options.hidden',
+    });
+  }
+  const shape = charLMTrainingShape({
+    cell: (options.cell as 'lstm' | 'gru' | undefined) ?? 'lstm',
+    layers: (options.layers as number | undefined) ?? 1,
+    hidden,
+    seqLength,
+    vocabSize: vocabulary.size,
+  });
+  const batchSize = options.batchSize as number | undefined;
+  planTrainingBatch(shape, { windows, budgetBytes, names: JOB_OPTION_NAMES, ...(batchSize !== undefined ? { batchSize } : {}) });
+}
+
+/** Refuse (400) a forecast job the library would reject after the 202: too few rows, a step over budget. */
+function checkForecastJob(rows: number, columns: number, o: Record<string, unknown>, budgetBytes: number): void {
+  const opts = o as { season?: number; window?: number; horizon?: number; split?: number; features?: string[]; units?: number; cell?: 'lstm' | 'gru'; batchSize?: number };
+  const season = opts.season ?? 1;
+  const window = opts.window ?? (season > 1 ? season + 1 : 8);
+  const horizon = opts.horizon ?? 1;
+  const split = opts.split ?? 0.8;
+  // As Forecaster.fit: at least 20 training origins after the context the model reads.
+  const context = Math.max(window, season > 1 ? season + 1 : 1);
+  const need = Math.ceil((20 + horizon + context - 1) / split);
+  if (rows < need) {
+    throw new SeqcastError('BAD_INPUT', `csv has ${rows} rows; options.window ${window}, season ${season}, horizon ${horizon} need at least ${need}`, {
+      where: 'options.window',
+    });
+  }
+  const features = opts.features ?? [];
+  if (new Set(features).size !== features.length) {
+    throw new SeqcastError('BAD_INPUT', `options.features lists a column twice (${features.join(',')})`, { where: 'options.features' });
+  }
+  const shape = { cell: opts.cell ?? 'lstm', layers: 1, units: opts.units ?? 32, steps: window, inputs: Math.max(1, features.length + 1), outputs: horizon, outputSteps: 1 } as const;
+  planTrainingBatch(shape, {
+    windows: rows,
+    budgetBytes,
+    residentBytes: 4 * rows * (window * shape.inputs + horizon),
+    names: { batchSize: 'options.batchSize', units: 'options.units', layers: 'layers', steps: 'options.window' },
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+  });
+}
+
 export class Service {
   constructor(
     readonly registry: ModelRegistry,
     readonly jobs: JobManager,
+    private readonly limits?: ResolvedOptions['limits'],
   ) {}
 
   private async chars(name: string, action: string): Promise<CharsAdapter> {
@@ -103,8 +168,10 @@ export class Service {
           );
         }
       }
+      checkForecastJob(series.rows, series.columns.length, opts, (this.limits?.trainMemoryMb ?? 512) * 2 ** 20);
       spec = { name: req.name, kind: 'forecast', content: req.csv, csvOptions: req.csvOptions ?? {}, options: opts };
     } else {
+      checkCharsJob(req.text, req.options, (this.limits?.trainMemoryMb ?? 512) * 2 ** 20);
       spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
     }
     // 100 is both libraries' default epoch count (the record is corrected by the first progress report).

@@ -121,3 +121,12 @@ describe('forecast train --out', () => {
     expect(await fs.readFile(f, 'utf8')).toBe('keep');
   });
 });
+
+describe('training memory from the CLI', () => {
+  it('a --batch over the memory budget is refused before training (exit 3, names --batch)', () => {
+    const r = run(['chars', 'train', '--inline', 'hihello world '.repeat(50), '--seq', '50', '--hidden', '256', '--layers', '2', '--batch', '600', '--out', path.join(tmp, 'mem')]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^seqcast: error: --batch 600 needs about \d+ MiB per training step, over the 512 MiB training memory budget; at most \d+ windows per batch fit/);
+  });
+});

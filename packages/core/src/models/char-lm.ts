@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
+import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
 import { adamOptimizer, denseSoftmaxCrossEntropy, gruSequence, initKernels, kernelStatus, lstmSequence } from '../nn/kernels.js';
 import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
@@ -54,10 +55,24 @@ export interface CharLMOptions {
   epochs?: number;
   /** Adam learning rate. Default 0.1 (the lecture's). */
   learningRate?: number;
-  /** Windows per batch. Default: all windows in one batch (as in the lecture). */
+  /**
+   * Windows per batch. Default: all windows in one batch (as in the lecture), capped so one
+   * training step stays within the memory budget (see planTrainingBatch); a larger explicit
+   * batch is refused.
+   */
   batchSize?: number;
   /** Seeds weight initialisers and the batch shuffle. Default 777 (the lecture's). */
   seed?: number;
+}
+
+/**
+ * The memory shape of a CharLM's training window (for {@link planTrainingBatch}).
+ *
+ * @example
+ * planTrainingBatch(charLMTrainingShape({ cell: 'lstm', layers: 2, hidden: 256, seqLength: 50, dense: true, vocabSize: 60 }), { windows: 60_000 });
+ */
+export function charLMTrainingShape(c: Pick<CharLMConfig, 'cell' | 'layers' | 'hidden' | 'seqLength' | 'vocabSize'>): TrainingShape {
+  return { cell: c.cell, layers: c.layers, units: c.hidden, steps: c.seqLength, inputs: c.vocabSize, outputs: c.vocabSize };
 }
 
 /** What training recorded (saved with the model). */
@@ -370,7 +385,7 @@ export class CharLM {
     const epochs = intIn(options.epochs ?? 100, 'epochs', 1);
     const lr = options.learningRate ?? 0.1;
     if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) throw badArg('learningRate', `must be a positive number (received ${lr})`);
-    const batchSize = Math.min(intIn(options.batchSize ?? windows, 'batchSize', 1), windows);
+    const asked = options.batchSize === undefined ? undefined : intIn(options.batchSize, 'batchSize', 1);
     const seed = intIn(options.seed ?? 777, 'seed', 0, 2 ** 31 - 1);
     const config = validateConfig(
       {
@@ -384,6 +399,9 @@ export class CharLM {
       '',
       'BAD_ARGUMENT',
     );
+    // Before any tensor exists: the default batch (every window) is capped to the memory budget,
+    // and a batch or model that cannot fit is refused naming the option.
+    const { batchSize } = planTrainingBatch(charLMTrainingShape(config), { windows, ...(asked !== undefined ? { batchSize: asked } : {}) });
     const lm = new CharLM(buildContainer(config, seed), vocabulary, config, null, 'model');
     try {
       const fitted = await lm.fit(ids, { epochs, lr, batchSize, seed }, callbacks);
