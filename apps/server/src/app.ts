@@ -9,7 +9,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { backendInfo, isSeqcastError, SeqcastError } from '@seqcast/core';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
-import { ModelRegistry, describeModel } from './models/registry.js';
+import { promises as fs } from 'node:fs';
+import { ModelRegistry, describeModel, ensureModelsDir } from './models/registry.js';
+import { lockModelsDir } from './models/lock.js';
 import { defaultLoaders } from './models/loaders.js';
 import type { ModelLoader } from './models/adapter.js';
 import { JobStore, isJobId } from './jobs/store.js';
@@ -93,9 +95,19 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     jobs: () => jobs!.counts(),
   });
   const loaders = internals.loaders ?? defaultLoaders({ batchNext: opts.batchNext, onNextBatch: (n) => metrics.observeBatch(n) });
-  registry = new ModelRegistry({ modelsDir: opts.modelsDir, loaders, logger });
-  await registry.scan();
-  const store = new JobStore(opts.modelsDir, logger);
+  // The real path, resolved once: everything below stays inside it (symlinks in it are not followed).
+  await ensureModelsDir(opts.modelsDir);
+  const modelsDir = await fs.realpath(opts.modelsDir);
+  // Before anything in the directory is read or changed: one server per models directory.
+  const lock = await lockModelsDir(modelsDir);
+  try {
+    registry = new ModelRegistry({ modelsDir, loaders, logger });
+    await registry.scan();
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+  const store = new JobStore(modelsDir, logger);
   // The worker script is looked up when the first job starts (serving needs no build of it).
   let processRunner: JobRunner | undefined;
   const runner: JobRunner =
@@ -315,6 +327,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
         for (const s of streams) s.end();
         streams.clear();
         registry.close();
+        await lock.release();
       })();
       return closing;
     },

@@ -174,6 +174,7 @@ export class Service {
       checkCharsJob(req.text, req.options, (this.limits?.trainMemoryMb ?? 512) * 2 ** 20);
       spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
     }
+    await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
     // 100 is both libraries' default epoch count (the record is corrected by the first progress report).
     const epochs = typeof spec.options.epochs === 'number' ? spec.options.epochs : 100;
     return this.jobs.submit(spec, epochs);

@@ -226,6 +226,12 @@ export async function saveModelDir<C, E>(
   }
 }
 
+/** A model's own files are regular files: a symlink would read whatever it points at. */
+async function refuseSymlink(file: string): Promise<void> {
+  const st = await fs.lstat(file).catch(() => undefined);
+  if (st?.isSymbolicLink()) throw new SeqcastError('BAD_MODEL', `${file} is a symbolic link; model files must be regular files`, { where: file });
+}
+
 /** Read and validate `seqcast.json` in `dir`; `kind` (when given) must match. */
 export async function readModelMetadata<C = unknown, E = unknown>(dir: string, kind?: string): Promise<ModelMetadata<C, E>> {
   const file = path.join(dir, METADATA_JSON);
@@ -233,6 +239,7 @@ export async function readModelMetadata<C = unknown, E = unknown>(dir: string, k
   try {
     const st = await fs.stat(dir);
     if (!st.isDirectory()) throw new SeqcastError('BAD_MODEL', `${dir} is not a model directory`, { where: dir });
+    await refuseSymlink(file);
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     if (e instanceof SeqcastError) throw e;
@@ -278,6 +285,7 @@ export function dirHandler(dir: string): tf.io.IOHandler {
     async load() {
       const jsonPath = path.join(dir, MODEL_JSON);
       let json: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+      await refuseSymlink(jsonPath);
       try {
         json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
       } catch {
@@ -295,6 +303,7 @@ export function dirHandler(dir: string): tf.io.IOHandler {
           if (path.relative(dir, wp).startsWith('..')) {
             throw new SeqcastError('BAD_MODEL', `${jsonPath} points outside its directory (${p})`, { where: jsonPath });
           }
+          await refuseSymlink(wp);
           try {
             chunks.push(await fs.readFile(wp));
           } catch {
