@@ -23,6 +23,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { parseBody, requestSchemas } from './schemas.js';
 import { buildOpenApi } from './openapi.js';
 import { Service } from './service.js';
+import { RETRY_AFTER_SECONDS } from './models/inference.js';
 
 /** Extra wiring for tests and embedders (not needed for normal use). */
 export interface AppInternals {
@@ -140,6 +141,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     const id = given && REQUEST_ID_RE.test(given) ? given : randomUUID();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const route = routeLabel(req);
@@ -206,7 +208,10 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
   app.post('/v1/models/:name/generate', json, async (req, res) => {
     const body = parseBody(schemas.generate, req.body);
     const { prefix, length, ...gen } = body;
-    res.json({ text: await service.generate(param(req, 'name'), prefix, length, gen) });
+    // A client that hangs up stops its generation (and frees its slot) at the next slice.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort(new SeqcastError('BAD_ARGUMENT', 'client closed the request')));
+    res.json({ text: await service.generate(param(req, 'name'), prefix, length, gen, gone.signal) });
   });
 
   app.post('/v1/models/:name/forecast', json, async (req, res) => {
@@ -242,6 +247,9 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
 
   app.get('/v1/jobs/:id/events', (req, res) => {
     const rec = job(req);
+    if (streams.size >= limits.maxEventStreams) {
+      throw new SeqcastError('OVERLOADED', `${streams.size} event streams are open (server limit maxEventStreams); poll GET /v1/jobs/{id} or retry later`);
+    }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',
@@ -310,6 +318,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     }
     const problem = toProblem(e, req.path, requestId);
     if (problem.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="seqcast"');
+    if (problem.code === 'OVERLOADED') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   });
 

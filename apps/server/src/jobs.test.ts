@@ -79,7 +79,8 @@ describe('auth', () => {
 
     const saved = process.env.SEQCAST_TOKEN;
     delete process.env.SEQCAST_TOKEN;
-    const off = await startServer({ modelsDir: tmp.dir, port: 0, logger: false });
+    const offDir = tmpDir(); // one server per models directory (the first one holds its lock)
+    const off = await startServer({ modelsDir: offDir.dir, port: 0, logger: false });
     try {
       const res = await fetch(`${off.url}/v1/jobs`, { method: 'POST', headers: auth, body: JSON.stringify(charsJob('x')) });
       expect(res.status).toBe(403);
@@ -87,6 +88,7 @@ describe('auth', () => {
       expect((await fetch(`${off.url}/v1/models/x`, { method: 'DELETE', headers: auth })).status).toBe(403);
     } finally {
       await off.close();
+      offDir.cleanup();
       if (saved !== undefined) process.env.SEQCAST_TOKEN = saved;
     }
   });

@@ -10,6 +10,7 @@ import type { ModelRegistry, ServedModel } from './models/registry.js';
 import type { JobManager } from './jobs/manager.js';
 import type { JobRecord, JobSpec } from './jobs/types.js';
 import type { RequestSchemas } from './schemas.js';
+import { checkWork, InferenceGate, sliced } from './models/inference.js';
 import type { ResolvedOptions } from './options.js';
 import type { z } from 'zod';
 
@@ -87,40 +88,58 @@ function checkForecastJob(rows: number, columns: number, o: Record<string, unkno
 }
 
 export class Service {
+  private readonly maxWork: number;
+
   constructor(
     readonly registry: ModelRegistry,
     readonly jobs: JobManager,
     private readonly limits?: ResolvedOptions['limits'],
-  ) {}
+  ) {
+    this.gate = new InferenceGate(limits?.maxConcurrentInference ?? 4, limits?.maxInferenceQueue ?? 64);
+    this.maxWork = limits?.maxRequestWork ?? 1e9;
+  }
 
-  private async chars(name: string, action: string): Promise<CharsAdapter> {
-    const m = await this.registry.get(name);
+  /** The gate every generation passes (a concurrency limit with a bounded queue). */
+  readonly gate: InferenceGate;
+
+  private charsOf(m: ServedModel, action: string): CharsAdapter {
     if (m.adapter.kind !== 'chars') throw wrongKind(m, 'chars', action);
     return m.adapter;
   }
 
-  private async forecaster(name: string): Promise<ForecastAdapter> {
-    const m = await this.registry.get(name);
+  private forecasterOf(m: ServedModel): ForecastAdapter {
     if (m.adapter.kind !== 'forecast') throw wrongKind(m, 'forecast', 'forecast');
     return m.adapter;
   }
 
   async next(name: string, text: string, top = 5): Promise<NextChar[]> {
-    const model = await this.chars(name, 'next');
-    if (model.input.kind === 'chars' && top > model.input.vocabulary.length) {
-      // More candidates than characters is a meaningless request, not a crash.
-      top = model.input.vocabulary.length;
-    }
-    return model.next(text, top);
+    // The model version stays alive (not disposed by a publish or delete) until this settles.
+    return this.registry.use(name, async (m) => {
+      const model = this.charsOf(m, 'next');
+      if (model.parameters !== undefined) checkWork(text.length, model.parameters, this.maxWork, 'text');
+      if (model.input.kind === 'chars' && top > model.input.vocabulary.length) {
+        // More candidates than characters is a meaningless request, not a crash.
+        top = model.input.vocabulary.length;
+      }
+      return await model.next(text, top);
+    });
   }
 
-  async generate(name: string, prefix: string, length: number, options: GenerateOptions): Promise<string> {
-    const model = await this.chars(name, 'generate');
-    return model.generate(prefix, length, options);
+  async generate(name: string, prefix: string, length: number, options: GenerateOptions, signal?: AbortSignal): Promise<string> {
+    return this.registry.use(name, async (m) => {
+      const model = this.charsOf(m, 'generate');
+      if (model.parameters !== undefined) checkWork(prefix.length + length, model.parameters, this.maxWork, 'length');
+      const steps = model.generateSteps;
+      if (!steps) return model.generate(prefix, length, options);
+      return this.gate.run(() => sliced(steps(prefix, length, options), signal));
+    });
   }
 
   async forecast(name: string, rows: Record<string, number>[], steps?: number): Promise<number[]> {
-    const model = await this.forecaster(name);
+    return this.registry.use(name, (m) => this.forecastWith(name, this.forecasterOf(m), rows, steps));
+  }
+
+  private forecastWith(name: string, model: ForecastAdapter, rows: Record<string, number>[], steps?: number): number[] {
     if (rows.length < model.context) {
       throw new SeqcastError(
         'BAD_INPUT',
@@ -145,7 +164,15 @@ export class Service {
       }
     }
     const horizon = model.input.kind === 'forecast' ? model.input.horizon : 1;
-    return model.forecast(rows.slice(start), steps ?? horizon);
+    const values = model.forecast(rows.slice(start), steps ?? horizon);
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      // JSON would turn these into nulls under a 200: say what happened instead.
+      throw new SeqcastError('BAD_INPUT', `forecast step ${bad + 1} overflowed (not a finite number); rows are far outside the range model "${name}" was trained on`, {
+        where: 'rows',
+      });
+    }
+    return values;
   }
 
   /**

@@ -632,6 +632,21 @@ export class CharLM {
    * lm.generate('if you', 20, { temperature: 0.5, topK: 3, seed: 1 });
    */
   generate(prefix: string, length: number, opts: GenerateOptions = {}): string {
+    let out = '';
+    for (const c of this.generateSteps(prefix, length, opts)) out += c;
+    return out;
+  }
+
+  /**
+   * {@link generate} one character at a time, so a caller can spread a long generation over
+   * several turns of an event loop (same seed, same characters). Arguments are checked on the
+   * first `next()`; stopping early (`return()`, or `break` in a for-of) frees every tensor.
+   *
+   * @example
+   * const it = lm.generateSteps('if you', 500, { seed: 1 });
+   * for (let r = it.next(); !r.done; r = it.next()) process.stdout.write(r.value);
+   */
+  *generateSteps(prefix: string, length: number, opts: GenerateOptions = {}): Generator<string, void, undefined> {
     const ids = this.encodeNonEmpty(prefix, 'prefix');
     const n = intIn(length, 'length', 0, 1_000_000);
     const temperature = opts.temperature ?? 1;
@@ -642,7 +657,6 @@ export class CharLM {
     const rand = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
     let state: LayerState[] | undefined;
     let input = tf.tensor2d(ids, [1, ids.length], 'int32');
-    const out: number[] = [];
     try {
       for (let step = 0; step < n; step++) {
         const prev = state;
@@ -657,15 +671,14 @@ export class CharLM {
         if (prev) tf.dispose(flattenStates(prev));
         state = unflattenStates(flatState as tf.Tensor2D[], this.config.cell === 'lstm');
         const next = sample(logp, temperature, topK, rand);
-        out.push(next);
         input.dispose();
         input = tf.tensor2d([next], [1, 1], 'int32');
+        yield this.vocabulary.decode([next]);
       }
     } finally {
       input.dispose();
       if (state) tf.dispose(flattenStates(state));
     }
-    return this.vocabulary.decode(out);
   }
 
   /**
