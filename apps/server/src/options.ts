@@ -32,7 +32,7 @@ export interface ServerLimits {
    * smallest step cannot fit is refused at submit (400). Default 512.
    */
   trainMemoryMb?: number;
-  /** `generate` requests worked on at once (interleaved in short slices). Default 4. */
+  /** `generate` requests worked on at once (interleaved in short slices). Default 2. */
   maxConcurrentInference?: number;
   /** `generate` requests waiting for a slot; more are answered 503 with Retry-After. Default 64. */
   maxInferenceQueue?: number;
@@ -101,7 +101,7 @@ export const DEFAULT_LIMITS: Required<ServerLimits> = {
   maxJobSeconds: 1800,
   jobMemoryMb: 1536,
   trainMemoryMb: 512,
-  maxConcurrentInference: 4,
+  maxConcurrentInference: 2,
   maxInferenceQueue: 64,
   maxRequestWork: 1e9,
   maxEventStreams: 64,

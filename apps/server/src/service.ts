@@ -95,7 +95,7 @@ export class Service {
     readonly jobs: JobManager,
     private readonly limits?: ResolvedOptions['limits'],
   ) {
-    this.gate = new InferenceGate(limits?.maxConcurrentInference ?? 4, limits?.maxInferenceQueue ?? 64);
+    this.gate = new InferenceGate(limits?.maxConcurrentInference ?? 2, limits?.maxInferenceQueue ?? 64);
     this.maxWork = limits?.maxRequestWork ?? 1e9;
   }
 

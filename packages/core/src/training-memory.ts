@@ -121,7 +121,7 @@ const mib = (b: number) => `${Math.ceil(b / 2 ** 20)} MiB`;
  * is every window, capped to what fits.
  *
  * @example
- * planTrainingBatch({ cell: 'lstm', layers: 2, units: 256, steps: 50, inputs: 60, outputs: 60 }, { windows: 60_000 }).batchSize;   // 243
+ * planTrainingBatch({ cell: 'lstm', layers: 2, units: 256, steps: 50, inputs: 78, outputs: 78 }, { windows: 60_000 }).batchSize;   // 204
  */
 export function planTrainingBatch(shape: TrainingShape, req: BatchPlanRequest): BatchPlan {
   const budgetBytes = req.budgetBytes ?? trainingMemoryBudget();

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../testing/run-cli.js';
+import { parseLimits } from './serve.js';
 
 let tmp: string;
 const STOCK = path.resolve(__dirname, '../../../../../shared/data/stock_daily.csv');
@@ -128,5 +129,13 @@ describe('training memory from the CLI', () => {
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^seqcast: error: --batch 600 needs about \d+ MiB per training step, over the 512 MiB training memory budget; at most \d+ windows per batch fit/);
+  });
+});
+
+describe('serve --limit', () => {
+  it('sets server limits by name; an unknown name or a non-number is one clear error', () => {
+    expect(parseLimits(['maxJobSeconds=600', 'trainMemoryMb=256'])).toEqual({ maxJobSeconds: 600, trainMemoryMb: 256 });
+    expect(() => parseLimits(['maxJobs=3'])).toThrow(/^--limit must be NAME=NUMBER with NAME one of maxLength, .*maxJobSeconds.* \(received "maxJobs=3"\)$/);
+    expect(() => parseLimits(['maxJobSeconds=soon'])).toThrow('--limit maxJobSeconds must be a number (received "soon")');
   });
 });

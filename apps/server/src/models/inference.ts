@@ -8,7 +8,7 @@
 import { SeqcastError } from '@seqcast/core';
 
 /** Longest stretch of model work between two turns of the event loop, ms. */
-export const SLICE_MS = 8;
+export const SLICE_MS = 5;
 
 /** Seconds a client is told to wait before retrying when the queue is full. */
 export const RETRY_AFTER_SECONDS = 1;
