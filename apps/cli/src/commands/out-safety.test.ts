@@ -139,3 +139,11 @@ describe('serve --limit', () => {
     expect(() => parseLimits(['maxJobSeconds=soon'])).toThrow('--limit maxJobSeconds must be a number (received "soon")');
   });
 });
+
+describe('negative numbers', () => {
+  it('--epochs -1 is a range error naming the flag, not "ambiguous"', () => {
+    const r = run(['chars', 'train', '--inline', 'hihello', '--seq', '3', '--epochs', '-1', '--out', path.join(tmp, 'neg')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('seqcast: error: --epochs must be >= 1 (received -1)');
+  });
+});
