@@ -14,8 +14,12 @@
 //                                   (3 rounds, medians), for the speed-up ratio
 //      Requests cycle through 64 different bodies (different texts / windows), so nothing is
 //      answered from a repeat.
-// Goals (issue 5): p99 <= 50 ms at N clients, <= 100 ms while training. Prints a table, then
-// one JSON line.
+//        /health while generate@N   N clients loop `generate` (length 500) on `sentence` while one
+//                                   client times /health, one request at a time (issue 12: the
+//                                   event loop stays responsive; busy generations may get 503)
+// Goals (issue 5): p99 <= 50 ms at N clients, <= 100 ms while training; /health p99 <= 100 ms
+// under the generate load (issue 12). `--scenario health` runs only that one. Prints a table,
+// then one JSON line.
 import { spawn, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -164,10 +168,23 @@ async function startTraining(url, sentence) {
   }
 }
 
+/** N clients looping `generate` (length 500) while one client times /health. */
+async function healthUnderGenerate(url, sentence, connections, duration) {
+  const gen = Array.from({ length: 64 }, (_, i) => ({
+    method: 'POST',
+    path: '/v1/models/sentence/generate',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prefix: sentence.slice(i % 40, (i % 40) + 5), length: 500, seed: i }),
+  }));
+  const health = [{ method: 'GET', path: '/health', headers: {}, body: '' }];
+  const [g, h] = await Promise.all([load(url, gen, connections, duration), sequential(url, health, duration)]);
+  return { generate: g, health: h };
+}
+
 export async function run(argv) {
   const { values: flags } = parseArgs({
     args: argv,
-    options: { duration: { type: 'string' }, connections: { type: 'string' }, models: { type: 'string' }, json: { type: 'boolean' } },
+    options: { duration: { type: 'string' }, connections: { type: 'string' }, models: { type: 'string' }, json: { type: 'boolean' }, scenario: { type: 'string' } },
   });
   const duration = Number(flags.duration ?? 10);
   const connections = Number(flags.connections ?? 32);
@@ -192,7 +209,13 @@ export async function run(argv) {
     const stock = await json(`${url}/v1/models/stock`);
     const info = await json(`${url}/health`);
     const { next, forecast } = bodies(LECTURE_SENTENCE, series, stock.input.context);
-    const scenarios = [
+    {
+      console.error(`  /health while generate @${connections} (length 500) for ${duration}s ...`);
+      const { generate: g, health: h } = await healthUnderGenerate(url, LECTURE_SENTENCE, connections, duration);
+      results.push({ endpoint: `generate (length 500)`, ...g, training: false, trainingState: null, goalP99: null, ok: null });
+      results.push({ endpoint: `/health while generate@${connections}`, ...h, training: false, trainingState: null, goalP99: 100, ok: h.p99 <= 100 && h.errors === 0 });
+    }
+    const scenarios = flags.scenario === 'health' ? [] : [
       ['next', next, connections, false],
       ['forecast', forecast, connections, false],
       ['next', next, 1, false],
@@ -223,7 +246,7 @@ export async function run(argv) {
     // Batching on vs off, side by side: the same next load alternated between this server and
     // one started with --no-batching, 3 rounds, medians (machine noise hits both alike).
     const abRounds = [];
-    {
+    if (flags.scenario !== 'health') {
       const plain = await startServer(modelsDir, ['--no-batching']);
       try {
         await load(plain.url, next, connections, 2);
@@ -238,7 +261,7 @@ export async function run(argv) {
       }
     }
     const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    for (const side of ['on', 'off']) {
+    for (const side of abRounds.length ? ['on', 'off'] : []) {
       const rs = abRounds.map((r) => r[side]);
       const r = {
         connections,
@@ -275,7 +298,7 @@ export async function run(argv) {
         suite: 'server',
         backend: info.backend,
         durationS: duration,
-        batchingSpeedup: Math.round((results.at(-2).rps / results.at(-1).rps) * 100) / 100,
+        batchingSpeedup: abRounds.length ? Math.round((results.at(-2).rps / results.at(-1).rps) * 100) / 100 : null,
         abRounds,
         results,
       }),

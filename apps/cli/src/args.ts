@@ -10,8 +10,20 @@ export type Flags = Record<string, string | boolean | undefined>;
 
 /** Parse `argv` against `spec`; unknown flags and stray positionals are errors. */
 export function parseFlags(argv: string[], spec: FlagSpec, command: string): Flags {
+  // `--epochs -1`: a negative number after a flag that takes a value is that value (parseArgs
+  // would call it ambiguous), so the range check can say what is wrong with it.
+  const args = argv.map((a, i) => {
+    const prev = argv[i - 1];
+    const name = prev?.startsWith('--') ? prev.slice(2) : undefined;
+    return name !== undefined && spec[name]?.type === 'string' && /^-\d/.test(a) ? `\u0000${a}` : a;
+  });
+  const joined: string[] = [];
+  for (const a of args) {
+    if (a.startsWith('\u0000')) joined[joined.length - 1] = `${joined[joined.length - 1]}=${a.slice(1)}`;
+    else joined.push(a);
+  }
   try {
-    const { values } = parseArgs({ args: argv, options: { ...spec, debug: { type: 'boolean' } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ args: joined, options: { ...spec, debug: { type: 'boolean' } }, strict: true, allowPositionals: false });
     return values as Flags;
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);

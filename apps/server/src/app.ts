@@ -9,7 +9,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { backendInfo, isSeqcastError, SeqcastError } from '@seqcast/core';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
-import { ModelRegistry, describeModel } from './models/registry.js';
+import { promises as fs } from 'node:fs';
+import { ModelRegistry, describeModel, ensureModelsDir } from './models/registry.js';
+import { lockModelsDir } from './models/lock.js';
 import { defaultLoaders } from './models/loaders.js';
 import type { ModelLoader } from './models/adapter.js';
 import { JobStore, isJobId } from './jobs/store.js';
@@ -23,6 +25,7 @@ import { buildOpenApi } from './openapi.js';
 import { Service } from './service.js';
 import { parseCsvForDisplay } from './csv.js';
 import { webPage } from './web.js';
+import { RETRY_AFTER_SECONDS } from './models/inference.js';
 
 /** Extra wiring for tests and embedders (not needed for normal use). */
 export interface AppInternals {
@@ -95,20 +98,33 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     jobs: () => jobs!.counts(),
   });
   const loaders = internals.loaders ?? defaultLoaders({ batchNext: opts.batchNext, onNextBatch: (n) => metrics.observeBatch(n) });
-  registry = new ModelRegistry({ modelsDir: opts.modelsDir, loaders, logger });
-  await registry.scan();
-  const store = new JobStore(opts.modelsDir, logger);
+  // The real path, resolved once: everything below stays inside it (symlinks in it are not followed).
+  await ensureModelsDir(opts.modelsDir);
+  const modelsDir = await fs.realpath(opts.modelsDir);
+  // Before anything in the directory is read or changed: one server per models directory.
+  const lock = await lockModelsDir(modelsDir);
+  try {
+    registry = new ModelRegistry({ modelsDir, loaders, logger });
+    await registry.scan();
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+  const store = new JobStore(modelsDir, logger);
   // The worker script is looked up when the first job starts (serving needs no build of it).
   let processRunner: JobRunner | undefined;
   const runner: JobRunner =
     internals.runner ??
     ((spec, dir, onProgress) => {
-      processRunner ??= childProcessRunner(opts.workerScript ?? resolveWorkerScript());
+      processRunner ??= childProcessRunner(opts.workerScript ?? resolveWorkerScript(), {
+        memoryMb: limits.jobMemoryMb,
+        trainMemoryMb: limits.trainMemoryMb,
+      });
       return processRunner(spec, dir, onProgress);
     });
-  jobs = new JobManager({ store, registry, runner, logger, maxQueued: limits.maxQueuedJobs });
+  jobs = new JobManager({ store, registry, runner, logger, maxQueued: limits.maxQueuedJobs, maxJobMs: limits.maxJobSeconds * 1000 });
   await jobs.init();
-  const service = new Service(registry, jobs);
+  const service = new Service(registry, jobs, limits);
   const schemas = requestSchemas(limits);
   const openapi = buildOpenApi(schemas, opts);
   const streams = new Set<Response>();
@@ -127,6 +143,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     const id = given && REQUEST_ID_RE.test(given) ? given : randomUUID();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const route = routeLabel(req);
@@ -193,7 +210,10 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
   app.post('/v1/models/:name/generate', json, async (req, res) => {
     const body = parseBody(schemas.generate, req.body);
     const { prefix, length, ...gen } = body;
-    res.json({ text: await service.generate(param(req, 'name'), prefix, length, gen) });
+    // A client that hangs up stops its generation (and frees its slot) at the next slice.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort(new SeqcastError('BAD_ARGUMENT', 'client closed the request')));
+    res.json({ text: await service.generate(param(req, 'name'), prefix, length, gen, gone.signal) });
   });
 
   app.post('/v1/models/:name/forecast', json, async (req, res) => {
@@ -240,6 +260,9 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
 
   app.get('/v1/jobs/:id/events', (req, res) => {
     const rec = job(req);
+    if (streams.size >= limits.maxEventStreams) {
+      throw new SeqcastError('OVERLOADED', `${streams.size} event streams are open (server limit maxEventStreams); poll GET /v1/jobs/{id} or retry later`);
+    }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',
@@ -311,6 +334,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     }
     const problem = toProblem(e, req.path, requestId);
     if (problem.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="seqcast"');
+    if (problem.code === 'OVERLOADED') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   });
 
@@ -328,6 +352,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
         for (const s of streams) s.end();
         streams.clear();
         registry.close();
+        await lock.release();
       })();
       return closing;
     },

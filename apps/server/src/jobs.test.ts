@@ -79,7 +79,8 @@ describe('auth', () => {
 
     const saved = process.env.SEQCAST_TOKEN;
     delete process.env.SEQCAST_TOKEN;
-    const off = await startServer({ modelsDir: tmp.dir, port: 0, logger: false });
+    const offDir = tmpDir(); // one server per models directory (the first one holds its lock)
+    const off = await startServer({ modelsDir: offDir.dir, port: 0, logger: false });
     try {
       const res = await fetch(`${off.url}/v1/jobs`, { method: 'POST', headers: auth, body: JSON.stringify(charsJob('x')) });
       expect(res.status).toBe(403);
@@ -87,6 +88,7 @@ describe('auth', () => {
       expect((await fetch(`${off.url}/v1/models/x`, { method: 'DELETE', headers: auth })).status).toBe(403);
     } finally {
       await off.close();
+      offDir.cleanup();
       if (saved !== undefined) process.env.SEQCAST_TOKEN = saved;
     }
   });
@@ -205,12 +207,14 @@ describe('lifecycle', () => {
     expect(Math.abs(f.forecast[0]! - rows.at(-1)!.Close) / rows.at(-1)!.Close).toBeLessThan(0.2);
   });
 
-  it('a job the library rejects ends failed with its one-line error; nothing is published', async () => {
-    const rec = (await (await submit({ ...charsJob('toolong'), options: { seqLength: 50 } })).json()) as JobRecord;
-    const done = await waitFor(rec.id, (r) => r.state !== 'queued' && r.state !== 'running');
-    expect(done.state).toBe('failed');
-    expect(done.error).toMatchObject({ code: 'BAD_INPUT' });
-    expect(done.error!.message).toMatch(/seqLength 50/);
+  it('a job the library would reject is refused at submit (400 naming the option); nothing is queued', async () => {
+    const before = (await (await fetch(`${url}/v1/jobs`)).json()) as { jobs: JobRecord[] };
+    const res = await submit({ ...charsJob('toolong'), options: { seqLength: 50 } });
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as { detail: string };
+    expect(problem.detail).toMatch(/options\.seqLength 50 needs at least 51/);
+    const after = (await (await fetch(`${url}/v1/jobs`)).json()) as { jobs: JobRecord[] };
+    expect(after.jobs).toHaveLength(before.jobs.length);
     expect((await fetch(`${url}/v1/models/toolong`)).status).toBe(404);
   });
 
@@ -226,13 +230,15 @@ describe('lifecycle', () => {
     await waitFor(first.id, (r) => r.state === 'running' && r.epoch > 0);
     expect((await job(second.id)).state).toBe('queued');
     expect((await fetch(`${url}/v1/jobs/${first.id}`, { method: 'DELETE' })).status).toBe(401);
-    expect((await fetch(`${url}/v1/jobs/${first.id}`, { method: 'DELETE', headers: auth })).status).toBe(200);
-    expect(await waitFor(first.id, (r) => r.state !== 'running')).toMatchObject({ state: 'cancelled' });
+    const cancelled = await fetch(`${url}/v1/jobs/${first.id}`, { method: 'DELETE', headers: auth });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ state: 'cancelled' }); // the new state, not "running"
+    expect(await job(first.id)).toMatchObject({ state: 'cancelled' });
     expect(await waitFor(second.id, (r) => r.state !== 'queued' && r.state !== 'running')).toMatchObject({ state: 'succeeded' });
     expect((await fetch(`${url}/v1/models/slow`)).status).toBe(404);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/seqcast_jobs\{state="cancelled"\} 1/);
-    expect(metrics).toMatch(/seqcast_jobs\{state="failed"\} 1/);
+    expect(metrics).toMatch(/seqcast_jobs\{state="failed"\} 0/);
   });
 
   it('unknown job ids are 404 (and never turned into paths)', async () => {

@@ -24,6 +24,26 @@ export interface ServerLimits {
   maxEpochs?: number;
   /** Most jobs waiting to run (queued, not counting the running one). Default 8. */
   maxQueuedJobs?: number;
+  /** Wall-clock limit of one training job, seconds; over it the job is stopped and fails. Default 1800. */
+  maxJobSeconds?: number;
+  /** Hard limit on the training process's resident memory, MiB; over it the process is killed. Default 1536. */
+  jobMemoryMb?: number;
+  /**
+   * Memory budget of one training step, MiB: the default batch is capped to it and a job whose
+   * smallest step cannot fit is refused at submit (400). Default 512.
+   */
+  trainMemoryMb?: number;
+  /** `generate` requests worked on at once (interleaved in short slices). Default 2. */
+  maxConcurrentInference?: number;
+  /** `generate` requests waiting for a slot; more are answered 503 with Retry-After. Default 64. */
+  maxInferenceQueue?: number;
+  /**
+   * Most work one `next` / `generate` request may ask for, in characters × model parameters
+   * (a 500-character generation on a 2×256 LSTM is about 4e8). Default 1e9.
+   */
+  maxRequestWork?: number;
+  /** Open job event streams (SSE) at once; more are answered 503. Default 64. */
+  maxEventStreams?: number;
 }
 
 /** Options of {@link createApp} / {@link startServer}. Every field is optional. */
@@ -85,6 +105,13 @@ export const DEFAULT_LIMITS: Required<ServerLimits> = {
   maxRows: 10_000,
   maxEpochs: 1000,
   maxQueuedJobs: 8,
+  maxJobSeconds: 1800,
+  jobMemoryMb: 1536,
+  trainMemoryMb: 512,
+  maxConcurrentInference: 2,
+  maxInferenceQueue: 64,
+  maxRequestWork: 1e9,
+  maxEventStreams: 64,
 };
 
 function positiveInt(value: number, where: string): number {

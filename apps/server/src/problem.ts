@@ -41,6 +41,7 @@ const TITLES: Record<ErrorCode, string> = {
   UNAUTHORIZED: 'Unauthorized',
   CONFLICT: 'Conflict',
   DISABLED: 'Switched off',
+  OVERLOADED: 'Server busy',
   INTERNAL: 'Internal error',
 };
 

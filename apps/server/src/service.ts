@@ -3,7 +3,7 @@
  * input contract (feature names, window, vocabulary size), call the adapter. No HTTP and no
  * tensors here; the route handlers parse bodies and serialise results, the adapters do the math.
  */
-import { SeqcastError } from '@seqcast/core';
+import { charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
 import { panelForecastJson, type PanelForecastJson } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText } from './csv.js';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
@@ -11,6 +11,8 @@ import type { ModelRegistry, ServedModel } from './models/registry.js';
 import type { JobManager } from './jobs/manager.js';
 import type { JobRecord, JobSpec } from './jobs/types.js';
 import type { RequestSchemas } from './schemas.js';
+import { checkWork, InferenceGate, sliced } from './models/inference.js';
+import type { ResolvedOptions } from './options.js';
 import type { z } from 'zod';
 
 type JobRequest = z.output<RequestSchemas['job']>;
@@ -23,40 +25,118 @@ function wrongKind(m: ServedModel, want: string, action: string): SeqcastError {
   );
 }
 
+/** Option names of a job request, for messages that say which field to change. */
+const JOB_OPTION_NAMES = { batchSize: 'options.batchSize', units: 'options.hidden', layers: 'options.layers', steps: 'options.seqLength' };
+
+/**
+ * Refuse (400) a chars job that cannot run: too short for its window, an impossible head, or a
+ * training step over the memory budget even at the smallest batch (the same estimate the
+ * training process sizes its batch with, so an accepted job is never refused later for it).
+ */
+function checkCharsJob(text: string, options: Record<string, unknown>, budgetBytes: number): void {
+  const vocabulary = Vocabulary.fromText(text);
+  const seqLength = options.seqLength as number;
+  const windows = vocabulary.encode(text).length - seqLength;
+  if (windows < 1) {
+    throw new SeqcastError('BAD_INPUT', `text has ${text.length} characters; options.seqLength ${seqLength} needs at least ${seqLength + 1}`, {
+      where: 'options.seqLength',
+    });
+  }
+  const hidden = (options.hidden as number | undefined) ?? vocabulary.size;
+  if (options.dense === false && hidden !== vocabulary.size) {
+    throw new SeqcastError('BAD_INPUT', `options.dense false needs options.hidden equal to the text's ${vocabulary.size} distinct characters (received ${hidden})`, {
+      where: 'options.hidden',
+    });
+  }
+  const shape = charLMTrainingShape({
+    cell: (options.cell as 'lstm' | 'gru' | undefined) ?? 'lstm',
+    layers: (options.layers as number | undefined) ?? 1,
+    hidden,
+    seqLength,
+    vocabSize: vocabulary.size,
+  });
+  const batchSize = options.batchSize as number | undefined;
+  planTrainingBatch(shape, { windows, budgetBytes, names: JOB_OPTION_NAMES, ...(batchSize !== undefined ? { batchSize } : {}) });
+}
+
+/** Refuse (400) a forecast job the library would reject after the 202: too few rows, a step over budget. */
+function checkForecastJob(rows: number, columns: number, o: Record<string, unknown>, budgetBytes: number): void {
+  const opts = o as { season?: number; window?: number; horizon?: number; split?: number; features?: string[]; units?: number; cell?: 'lstm' | 'gru'; batchSize?: number };
+  const season = opts.season ?? 1;
+  const window = opts.window ?? (season > 1 ? season + 1 : 8);
+  const horizon = opts.horizon ?? 1;
+  const split = opts.split ?? 0.8;
+  // As Forecaster.fit: at least 20 training origins after the context the model reads.
+  const context = Math.max(window, season > 1 ? season + 1 : 1);
+  const need = Math.ceil((20 + horizon + context - 1) / split);
+  if (rows < need) {
+    throw new SeqcastError('BAD_INPUT', `csv has ${rows} rows; options.window ${window}, season ${season}, horizon ${horizon} need at least ${need}`, {
+      where: 'options.window',
+    });
+  }
+  const features = opts.features ?? [];
+  if (new Set(features).size !== features.length) {
+    throw new SeqcastError('BAD_INPUT', `options.features lists a column twice (${features.join(',')})`, { where: 'options.features' });
+  }
+  const shape = { cell: opts.cell ?? 'lstm', layers: 1, units: opts.units ?? 32, steps: window, inputs: Math.max(1, features.length + 1), outputs: horizon, outputSteps: 1 } as const;
+  planTrainingBatch(shape, {
+    windows: rows,
+    budgetBytes,
+    residentBytes: 4 * rows * (window * shape.inputs + horizon),
+    names: { batchSize: 'options.batchSize', units: 'options.units', layers: 'layers', steps: 'options.window' },
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+  });
+}
+
 export class Service {
+  private readonly maxWork: number;
+
   constructor(
     readonly registry: ModelRegistry,
     readonly jobs: JobManager,
-  ) {}
+    private readonly limits?: ResolvedOptions['limits'],
+  ) {
+    this.gate = new InferenceGate(limits?.maxConcurrentInference ?? 2, limits?.maxInferenceQueue ?? 64);
+    this.maxWork = limits?.maxRequestWork ?? 1e9;
+  }
 
-  private async chars(name: string, action: string): Promise<CharsAdapter> {
-    const m = await this.registry.get(name);
+  /** The gate every generation passes (a concurrency limit with a bounded queue). */
+  readonly gate: InferenceGate;
+
+  private charsOf(m: ServedModel, action: string): CharsAdapter {
     if (m.adapter.kind !== 'chars') throw wrongKind(m, 'chars', action);
     return m.adapter;
   }
 
-  private async forecaster(name: string): Promise<ForecastAdapter> {
-    const m = await this.registry.get(name);
+  private forecasterOf(m: ServedModel): ForecastAdapter {
     if (m.adapter.kind !== 'forecast') throw wrongKind(m, 'forecast', 'forecast');
     return m.adapter;
   }
 
   async next(name: string, text: string, top = 5): Promise<NextChar[]> {
-    const model = await this.chars(name, 'next');
-    if (model.input.kind === 'chars' && top > model.input.vocabulary.length) {
-      // More candidates than characters is a meaningless request, not a crash.
-      top = model.input.vocabulary.length;
-    }
-    return model.next(text, top);
+    // The model version stays alive (not disposed by a publish or delete) until this settles.
+    return this.registry.use(name, async (m) => {
+      const model = this.charsOf(m, 'next');
+      if (model.parameters !== undefined) checkWork(text.length, model.parameters, this.maxWork, 'text');
+      if (model.input.kind === 'chars' && top > model.input.vocabulary.length) {
+        // More candidates than characters is a meaningless request, not a crash.
+        top = model.input.vocabulary.length;
+      }
+      return await model.next(text, top);
+    });
   }
 
-  async generate(name: string, prefix: string, length: number, options: GenerateOptions): Promise<string> {
-    const model = await this.chars(name, 'generate');
-    return model.generate(prefix, length, options);
+  async generate(name: string, prefix: string, length: number, options: GenerateOptions, signal?: AbortSignal): Promise<string> {
+    return this.registry.use(name, async (m) => {
+      const model = this.charsOf(m, 'generate');
+      if (model.parameters !== undefined) checkWork(prefix.length + length, model.parameters, this.maxWork, 'length');
+      const steps = model.generateSteps;
+      if (!steps) return model.generate(prefix, length, options);
+      return this.gate.run(() => sliced(steps(prefix, length, options), signal));
+    });
   }
 
-  private async panel(name: string): Promise<PanelAdapter> {
-    const m = await this.registry.get(name);
+  private panelOf(m: ServedModel): PanelAdapter {
     if (m.adapter.kind !== 'panel') {
       throw new SeqcastError('BAD_ARGUMENT', `model "${m.name}" is a ${m.adapter.kind} model; a "series" body needs a panel model (send "rows" instead)`, { where: 'series' });
     }
@@ -65,7 +145,10 @@ export class Service {
 
   /** Panel models: `steps` values (and intervals) after each series' last row, the shape of `forecast predict --json`. */
   async forecastPanel(name: string, series: { id: string; rows: Record<string, number>[] }[], steps?: number): Promise<PanelForecastJson> {
-    const model = await this.panel(name);
+    return this.registry.use(name, (m) => this.forecastPanelWith(name, this.panelOf(m), series, steps));
+  }
+
+  private async forecastPanelWith(name: string, model: PanelAdapter, series: { id: string; rows: Record<string, number>[] }[], steps?: number): Promise<PanelForecastJson> {
     const target = model.target;
     const seen = new Set<string>();
     const input = series.map((s, i) => {
@@ -87,7 +170,10 @@ export class Service {
   }
 
   async forecast(name: string, rows: Record<string, number>[], steps?: number): Promise<number[]> {
-    const model = await this.forecaster(name);
+    return this.registry.use(name, (m) => this.forecastWith(name, this.forecasterOf(m), rows, steps));
+  }
+
+  private forecastWith(name: string, model: ForecastAdapter, rows: Record<string, number>[], steps?: number): number[] {
     if (rows.length < model.context) {
       throw new SeqcastError(
         'BAD_INPUT',
@@ -112,7 +198,15 @@ export class Service {
       }
     }
     const horizon = model.input.kind === 'forecast' ? model.input.horizon : 1;
-    return model.forecast(rows.slice(start), steps ?? horizon);
+    const values = model.forecast(rows.slice(start), steps ?? horizon);
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      // JSON would turn these into nulls under a 200: say what happened instead.
+      throw new SeqcastError('BAD_INPUT', `forecast step ${bad + 1} overflowed (not a finite number); rows are far outside the range model "${name}" was trained on`, {
+        where: 'rows',
+      });
+    }
+    return values;
   }
 
   /**
@@ -135,14 +229,17 @@ export class Service {
           );
         }
       }
+      checkForecastJob(series.rows, series.columns.length, opts, (this.limits?.trainMemoryMb ?? 512) * 2 ** 20);
       spec = { name: req.name, kind: 'forecast', content: req.csv, csvOptions: req.csvOptions ?? {}, options: opts };
     } else if (req.kind === 'panel') {
       // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
       await parsePanelText(req.csv, req.csvOptions ?? {}, req.options);
       spec = { name: req.name, kind: 'panel', content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
     } else {
+      checkCharsJob(req.text, req.options, (this.limits?.trainMemoryMb ?? 512) * 2 ** 20);
       spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
     }
+    await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
     // 100 is both libraries' default epoch count (the record is corrected by the first progress report).
     const epochs = typeof spec.options.epochs === 'number' ? spec.options.epochs : 100;
     return this.jobs.submit(spec, epochs);

@@ -32,6 +32,8 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   /** A feature switched off by configuration. */
   DISABLED: 'DISABLED',
+  /** The server is at its work limit right now; retry after a moment (503 with Retry-After). */
+  OVERLOADED: 'OVERLOADED',
   /** Something seqcast itself got wrong; a bug. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -51,6 +53,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   CONFLICT: 409,
   DISABLED: 403,
+  OVERLOADED: 503,
   INTERNAL: 500,
 };
 
@@ -68,6 +71,7 @@ export const EXIT_CODE: Record<ErrorCode, number> = {
   UNAUTHORIZED: 7,
   CONFLICT: 8,
   DISABLED: 7,
+  OVERLOADED: 9,
   INTERNAL: 1,
 };
 

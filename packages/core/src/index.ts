@@ -4,6 +4,7 @@
 export * from './errors.js';
 export * from './runtime/backend.js';
 export * from './io/model-dir.js';
+export * from './training-memory.js';
 export * from './random.js';
 export * from './vocab.js';
 export type * from './nn/types.js';

@@ -8,6 +8,7 @@ import { CharLM, initBackend, isSeqcastError, SeqcastError, setKernelLogger, typ
 import { optionalNumber, optionalString, parseFlags, requireString, type Flags } from '../args.js';
 import type { Command, CommandGroup } from '../command.js';
 import { ProgressBar } from '../progress.js';
+import { checkOut } from '../save-target.js';
 
 /** Library option names -> the flags that set them, so library errors name the flag. */
 const FLAG_OF: Record<string, string> = {
@@ -106,7 +107,7 @@ const train: Command = {
   summary: 'train a character language model on a text',
   usage:
     'seqcast chars train (--text FILE | --inline STRING) --seq N [--layers N] [--hidden N] [--cell lstm|gru] ' +
-    '[--epochs N] [--lr X] [--batch N] [--seed N] --out DIR [--json]',
+    '[--epochs N] [--lr X] [--batch N] [--seed N] --out DIR [--force] [--json]',
   async run(argv, io) {
     const flags = parseFlags(
       argv,
@@ -122,6 +123,7 @@ const train: Command = {
         batch: { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
+        force: { type: 'boolean' },
         json: { type: 'boolean' },
       },
       'chars train',
@@ -139,12 +141,15 @@ const train: Command = {
       batchSize: optionalNumber(flags, 'batch', { integer: true, min: 1 }),
       seed: optionalNumber(flags, 'seed', { integer: true, min: 0 }),
     };
+    const save = { overwrite: flags.force === true };
+    // Before any training: a target that is not ours (or a model without --force) is refused.
+    await checkOut(out, save);
     const text = await textOrInline(flags, 'chars train');
     await initBackend();
     const bar = new ProgressBar('train');
     const lm = await withFlagNames(() => CharLM.train(text, options, { onEpoch: (p) => bar.update(p) }));
     try {
-      await lm.save(out);
+      await lm.save(out, save);
       const info = lm.info!;
       const summary = {
         model: out,

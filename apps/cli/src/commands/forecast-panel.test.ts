@@ -1,6 +1,6 @@
 // End to end through the built CLI: a panel CSV generated in code -> train -> predict --json ->
 // backtest --json, the exact JSON shapes, the Naive2 verdict, and one-line input errors.
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,9 @@ describe('seqcast forecast on a panel (built CLI)', () => {
     expect(r.stderr).toMatch(/forecast step \d+\/\d+ loss \d+\.\d+ ETA/);
     const owa = Number(/OWA (\d+\.\d+)/.exec(r.stdout)![1]);
     expect(r.stdout).toContain(owa >= 1 ? 'WARNING: the model is WORSE than Naive2' : 'the model beats Naive2');
-    await access(path.join(out, 'panel.json'));
+    // The read layout travels inside the model's own metadata (one directory, one unit).
+    const meta = JSON.parse(await readFile(path.join(out, 'seqcast.json'), 'utf8')) as { extra: { layout: unknown } };
+    expect(meta.extra.layout).toEqual({ target: 'y', idColumn: 'id', timeColumn: 't', features: [], missing: 'error' });
   });
 
   it('predict --json prints the issue’s exact shape: H values and nested intervals per series, file order', () => {

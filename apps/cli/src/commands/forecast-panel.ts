@@ -11,7 +11,6 @@ import {
   GLOBAL_KIND,
   layoutOf,
   loadPanelLayout,
-  savePanelLayout,
   PANEL_BASELINES,
   panelForecastJson,
   type BacktestReport,
@@ -22,6 +21,7 @@ import {
 import { optionalNumber, optionalString, requireString, type Flags } from '../args.js';
 import type { Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
+import { checkOut } from '../save-target.js';
 
 /** True when `dir` holds a panel (global) model rather than a one-series forecaster. */
 export async function isPanelModel(dir: string): Promise<boolean> {
@@ -119,13 +119,14 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
   const model = new GlobalForecaster(options);
   const { minRows, reason } = minRowsFor(flags, horizon);
   const read = panelReadOptions(flags, cmd, minRows, reason);
+  const save = { overwrite: flags.force === true };
+  await checkOut(out, save); // before reading or training: never destroy what is at --out
   const panel = await readPanel(csv, read, io);
   const bar = new ProgressBar('forecast');
   try {
     await model.fit(panel, { horizon, season }, { onProgress: (p) => bar.update({ epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs, etaMs: p.etaMs, unit: 'step' }) });
     bar.done();
-    await model.save(out);
-    await savePanelLayout(out, layoutOf(panel, read.missing));
+    await model.save(out, { ...save, layout: layoutOf(panel, read.missing) });
     const i = model.info();
     if (flags.json) {
       io.out(JSON.stringify({ out, series: panel.series.length, skipped: panel.skipped.length, info: i }));

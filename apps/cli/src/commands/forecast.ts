@@ -20,6 +20,7 @@ import { optionalNumber, optionalString, parseFlags, requireString } from '../ar
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { backtestPanel, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
+import { checkOut } from '../save-target.js';
 
 /** Read a CSV series (oldest first); `newestFirst` and `missing` as recorded by the model or given at train. */
 function readSeries(file: string, newestFirst: boolean, missing?: 'drop' | 'ffill'): Promise<Series> {
@@ -75,8 +76,8 @@ const train: Command = {
   name: 'train',
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
-    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR\n' +
-    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR',
+    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
+    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast train';
     const flags = parseFlags(
@@ -92,6 +93,7 @@ const train: Command = {
         seed: { type: 'string' },
         'newest-first': { type: 'boolean' },
         out: { type: 'string' },
+        force: { type: 'boolean' },
         json: { type: 'boolean' },
         missing: { type: 'string' },
         'id-column': { type: 'string' },
@@ -116,6 +118,8 @@ const train: Command = {
     const seed = optionalNumber(flags, 'seed', { integer: true, min: 0 });
     const newestFirst = flags['newest-first'] === true;
     const missing = missingPolicy(optionalString(flags, 'missing'));
+    const save = { overwrite: flags.force === true };
+    await checkOut(out, save); // before reading or training: never destroy what is at --out
     const series = await readSeries(csv, newestFirst, missing);
     const bar = new ProgressBar('forecast');
     let last: { epoch: number; epochs: number } | undefined;
@@ -142,7 +146,7 @@ const train: Command = {
     // Early stopping ends before the last epoch: close the redrawn TTY bar's line.
     if (last && last.epoch < last.epochs && process.stderr.isTTY) process.stderr.write('\n');
     try {
-      await model.save(out);
+      await model.save(out, save);
       const i = model.info;
       if (flags.json) {
         io.out(JSON.stringify({ out, info: i }));

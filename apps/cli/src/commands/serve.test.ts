@@ -132,11 +132,16 @@ describe('seqcast serve', () => {
     expect(port.stderr.trim()).toBe('seqcast: error: --port must be an integer (received "http")');
     const { child, url, exit } = await serve(['--models', path.join(dir, 'models'), '--port', '0', '--quiet']);
     try {
-      const busy = runCli(['serve', '--models', path.join(dir, 'models'), '--port', new URL(url).port, '--quiet']);
+      // Another models directory (this one is locked by the running server).
+      const busy = runCli(['serve', '--models', path.join(dir, 'other-models'), '--port', new URL(url).port, '--quiet']);
       expect(busy.code).toBe(8);
       // (stderr may start with the backend's one-line report)
       expect(lastLine(busy.stderr)).toBe(`seqcast: error: port ${new URL(url).port} on 127.0.0.1 is already in use`);
       expect(busy.stderr).not.toMatch(/\bat .*\.js:\d+/);
+      // The same models directory: refused before anything in it is touched.
+      const locked = runCli(['serve', '--models', path.join(dir, 'models'), '--port', '0', '--quiet']);
+      expect(locked.code).toBe(8);
+      expect(lastLine(locked.stderr)).toMatch(/^seqcast: error: models directory .*models is in use by another seqcast server \(pid \d+\)$/);
     } finally {
       child.kill('SIGTERM');
       await exit;

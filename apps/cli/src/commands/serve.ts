@@ -4,7 +4,8 @@
  * stdout gets one line with the URL (scripts can read it); structured JSON request logs go to
  * stderr. SIGTERM / Ctrl-C shut down gracefully and exit 0.
  */
-import { startServer, jsonLogger, type RunningServer } from '@seqcast/server';
+import { SeqcastError } from '@seqcast/core';
+import { DEFAULT_LIMITS, startServer, jsonLogger, type RunningServer, type ServerLimits } from '@seqcast/server';
 import { optionalNumber, optionalString, parseFlags, requireString, type Flags } from '../args.js';
 import type { Command, Io } from '../command.js';
 
@@ -15,7 +16,23 @@ export const SERVE_FLAGS = {
   'body-limit': { type: 'string' },
   quiet: { type: 'boolean' },
   'no-batching': { type: 'boolean' },
+  limit: { type: 'string', multiple: true },
 } as const;
+
+/** `--limit NAME=N` (repeatable) -> server limits; names and values are checked by the server. */
+export function parseLimits(values: unknown): ServerLimits {
+  const out: Record<string, number> = {};
+  for (const item of Array.isArray(values) ? (values as string[]) : []) {
+    const m = /^([A-Za-z]+)=(.+)$/.exec(item);
+    if (!m || !(m[1]! in DEFAULT_LIMITS)) {
+      throw new SeqcastError('BAD_ARGUMENT', `--limit must be NAME=NUMBER with NAME one of ${Object.keys(DEFAULT_LIMITS).join(', ')} (received "${item}")`, { where: '--limit' });
+    }
+    const n = Number(m[2]);
+    if (!Number.isFinite(n)) throw new SeqcastError('BAD_ARGUMENT', `--limit ${m[1]} must be a number (received "${m[2]}")`, { where: '--limit' });
+    out[m[1]!] = n;
+  }
+  return out;
+}
 
 /** `npm start -- --port 8080` passes a literal `--` first; accept it. */
 export function dropSeparator(argv: string[]): string[] {
@@ -32,6 +49,7 @@ export async function serveFromFlags(flags: Flags, modelsDir: string, io: Io): P
     ...(port !== undefined ? { port } : {}),
     ...(host !== undefined ? { host } : {}),
     ...(bodyLimit !== undefined ? { bodyLimit } : {}),
+    limits: parseLimits(flags.limit),
     logger: flags.quiet ? false : jsonLogger(process.stderr),
     batchNext: !flags['no-batching'],
     handleSignals: true,
@@ -44,7 +62,7 @@ export async function serveFromFlags(flags: Flags, modelsDir: string, io: Io): P
 export const serve: Command = {
   name: 'serve',
   summary: 'serve a models directory over HTTP',
-  usage: 'seqcast serve --models DIR [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--quiet] [--no-batching]',
+  usage: 'seqcast serve --models DIR [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--limit NAME=N]... [--quiet] [--no-batching]',
   async run(argv, io) {
     const flags = parseFlags(dropSeparator(argv), SERVE_FLAGS, 'serve');
     await serveFromFlags(flags, requireString(flags, 'models', 'serve'), io);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CharLM, LECTURE_SENTENCE, type CharLMOptions } from '@seqcast/core';
 import type { Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
+import { checkOut } from '../save-target.js';
 
 /** The two models: the lecture's settings (lab 12-1 and lab 12-4). */
 export const LECTURE_MODELS = {
@@ -23,6 +24,8 @@ export interface LectureDemoOptions {
   /** Show training progress on stderr (default true). */
   progress?: boolean;
   signal?: AbortSignal;
+  /** Replace models already saved at `<outDir>/<name>` (default false: refused before training). */
+  overwrite?: boolean;
 }
 
 export interface LectureDemoModel {
@@ -60,6 +63,10 @@ function readBack(lm: CharLM, text: string): string {
 export async function trainLectureDemo(opts: LectureDemoOptions): Promise<LectureDemoResult> {
   const { io } = opts;
   const result: Partial<LectureDemoResult> = {};
+  const save = { overwrite: opts.overwrite === true };
+  if (opts.outDir) {
+    for (const name of ['hihello', 'sentence']) await checkOut(path.join(opts.outDir, name), save);
+  }
   for (const name of ['hihello', 'sentence'] as const) {
     const spec = LECTURE_MODELS[name];
     const bar = opts.progress === false ? undefined : new ProgressBar(name);
@@ -70,7 +77,7 @@ export async function trainLectureDemo(opts: LectureDemoOptions): Promise<Lectur
       const r: LectureDemoModel = { prediction: lm.predictString(spec.input), accuracy: info.accuracy, loss: info.loss, elapsedMs: info.elapsedMs };
       if (opts.outDir) {
         r.dir = path.join(opts.outDir, name);
-        await lm.save(r.dir);
+        await lm.save(r.dir, save);
       }
       const o = spec.options;
       io.out(

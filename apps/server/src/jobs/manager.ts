@@ -24,6 +24,8 @@ export interface JobManagerOptions {
   runner: JobRunner;
   logger: Logger;
   maxQueued: number;
+  /** Wall-clock limit of one job, ms (default: none). */
+  maxJobMs?: number;
 }
 
 interface Running {
@@ -31,6 +33,7 @@ interface Running {
   /** Undefined while the job is being set up. */
   handle: RunHandle | undefined;
   cancelled: boolean;
+  timedOut: boolean;
 }
 
 /**
@@ -119,7 +122,10 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
     return accepted;
   }
 
-  /** Cancel a queued or running job. Returns the record (already terminal ones unchanged). */
+  /**
+   * Cancel a queued or running job. Resolves with the record once the job has reached its final
+   * state (`cancelled`, or whatever it ended as if it finished first); terminal ones unchanged.
+   */
   async cancel(id: string): Promise<JobRecord | undefined> {
     const rec = this.records.get(id);
     if (!rec) return undefined;
@@ -133,7 +139,10 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
       if (h) {
         h.cancel();
         // A training step can be long; do not wait for it to notice.
-        setTimeout(() => h.kill(), 5000).unref();
+        const timer = setTimeout(() => h.kill(), 5000);
+        timer.unref();
+        await this.idle;
+        clearTimeout(timer);
       }
     }
     return rec;
@@ -178,6 +187,20 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
     });
   }
 
+  /**
+   * The error a job record shows (records are readable without a token): a user's mistake as
+   * the library worded it, with server paths cut to the model's place in the models directory;
+   * anything else (our bug, a crashed process) only as "internal error", details in the log.
+   */
+  private publicError(e: unknown, id: string): NonNullable<JobRecord['error']> {
+    if (isSeqcastError(e) && e.code !== 'INTERNAL') {
+      const dir = this.opts.registry.modelsDir;
+      return { code: e.code, message: e.message.split(dir + '/').join('').split(dir).join('models directory') };
+    }
+    this.opts.logger.log('error', 'job failed', { job: id, error: e instanceof Error ? e.message : String(e) });
+    return { code: 'INTERNAL', message: `the training failed unexpectedly (job ${id}; details are in the server log)` };
+  }
+
   private pump(): void {
     if (this.running || this.closed) return;
     const id = this.queue.shift();
@@ -193,7 +216,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
     this.specs.delete(id); // the input is not kept once handed over
     // Claim the slot before the first await: a submit() arriving during the save below would
     // otherwise see no running job and start a second one at the same time.
-    const run: Running = { id, handle: undefined, cancelled: false };
+    const run: Running = { id, handle: undefined, cancelled: false, timedOut: false };
     this.running = run;
     rec.state = 'running';
     rec.startedAt = new Date().toISOString();
@@ -215,7 +238,19 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
         }
       });
       if (run.cancelled) run.handle.cancel();
-      await run.handle.done;
+      const limitMs = this.opts.maxJobMs;
+      const timer =
+        limitMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              run.timedOut = true;
+              run.handle?.kill();
+            }, limitMs);
+      try {
+        await run.handle.done;
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
       rec.elapsedMs = Date.now() - started;
       // Publish: the worker saved the new version atomically; serve it now.
       const served = await this.opts.registry.refresh(spec.name);
@@ -228,9 +263,11 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
       rec.elapsedMs = Date.now() - started;
       if (this.running !== run) return; // close() took over and marks it interrupted
       if (run.cancelled) await this.finish(rec, 'cancelled', null);
-      else {
-        const err = isSeqcastError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) };
-        await this.finish(rec, 'failed', err);
+      else if (run.timedOut) {
+        const seconds = Math.round((this.opts.maxJobMs ?? 0) / 1000);
+        await this.finish(rec, 'failed', { code: 'TIME_LIMIT', message: `the job ran longer than the server's ${seconds} s limit (limits.maxJobSeconds) and was stopped` });
+      } else {
+        await this.finish(rec, 'failed', this.publicError(e, rec.id));
       }
     } finally {
       if (this.running === run) this.running = undefined;

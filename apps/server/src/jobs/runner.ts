@@ -3,15 +3,14 @@
  *
  * Node has one event loop; training on it would freeze every request. A child process (rather
  * than a worker thread) keeps the training's memory and tfjs backend fully separate and can be
- * killed outright on shutdown. It runs at a lower CPU priority, so on a small machine request
- * latency wins over training speed.
+ * killed outright on shutdown. The training lowers its own CPU priority (see worker.ts), so on a
+ * small machine request latency wins over training speed.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SeqcastError } from '@seqcast/core';
+import { SeqcastError, TRAINING_MEMORY_ENV } from '@seqcast/core';
 import type { FromWorker, JobSpec, ToWorker } from './types.js';
 
 /** Progress of the running job. */
@@ -29,6 +28,8 @@ export interface RunHandle {
   cancel(): void;
   /** Stop the training process now. */
   kill(): void;
+  /** The training process's id, when it runs in one. */
+  pid?: number | undefined;
 }
 
 export type JobRunner = (spec: Omit<JobSpec, 'name'>, outDir: string, onProgress: (p: Progress) => void) => RunHandle;
@@ -46,34 +47,60 @@ export function resolveWorkerScript(): string {
   throw new SeqcastError('INTERNAL', `training worker script not found (looked for ${sibling} and ${dist}; build @seqcast/server)`);
 }
 
-/** Niceness of the training process: the lowest priority, so serving requests is always scheduled first. */
-const TRAINING_NICENESS = 19;
+
+/** Limits of one training process. */
+export interface TrainingLimits {
+  /** Hard cap on the process's resident memory, MiB: over it, the process is killed. */
+  memoryMb: number;
+  /** Budget of one training step, MiB (sizes the batch; passed as SEQCAST_TRAIN_MEMORY_MB). */
+  trainMemoryMb: number;
+}
+
+/** How often the training process's resident memory is read. */
+const RSS_POLL_MS = 200;
+
+/** Resident memory of `pid` in bytes (Linux /proc); undefined where that cannot be read. */
+function residentBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
- * A JobRunner backed by `fork(workerScript)`.
+ * A JobRunner backed by `fork(workerScript)`. The process gets a V8 heap cap and is killed when
+ * its resident memory (tensors live outside the V8 heap) goes over `limits.memoryMb`.
  *
  * @example
- * const run = childProcessRunner(resolveWorkerScript());
+ * const run = childProcessRunner(resolveWorkerScript(), { memoryMb: 1536, trainMemoryMb: 512 });
  * const h = run({ kind: 'chars', content: 'hihello', options: { epochs: 5 } }, 'models/hi/1', (p) => console.log(p));
  * await h.done;
  */
-export function childProcessRunner(workerScript: string): JobRunner {
+export function childProcessRunner(workerScript: string, limits: TrainingLimits = { memoryMb: 1536, trainMemoryMb: 512 }): JobRunner {
   return (spec, outDir, onProgress) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SEQCAST_TOKEN')); // no credentials
+    env[TRAINING_MEMORY_ENV] = String(limits.trainMemoryMb);
     const child: ChildProcess = fork(workerScript, [], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
-      // The training needs no credentials.
-      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SEQCAST_TOKEN')),
+      env,
+      execArgv: [`--max-old-space-size=${Math.max(64, Math.floor(limits.memoryMb / 2))}`],
     });
-    try {
-      if (child.pid !== undefined) os.setPriority(child.pid, TRAINING_NICENESS);
-    } catch {
-      // Not permitted on some systems; training then simply competes at equal priority.
-    }
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
     });
+    let overMemory = false;
+    const watch = setInterval(() => {
+      const rss = child.pid === undefined ? undefined : residentBytes(child.pid);
+      if (rss !== undefined && rss > limits.memoryMb * 2 ** 20) {
+        overMemory = true;
+        child.kill('SIGKILL');
+      }
+    }, RSS_POLL_MS);
+    watch.unref();
     let result: FromWorker | undefined;
     const done = new Promise<void>((resolve, reject) => {
       child.on('message', (m: FromWorker) => {
@@ -82,6 +109,15 @@ export function childProcessRunner(workerScript: string): JobRunner {
       });
       child.on('error', (e) => reject(new SeqcastError('INTERNAL', `training process failed to start: ${e.message}`)));
       child.on('exit', (code, signal) => {
+        clearInterval(watch);
+        if (overMemory) {
+          return reject(
+            new SeqcastError(
+              'TOO_LARGE',
+              `the training used more than its ${limits.memoryMb} MiB memory limit and was stopped; lower options.batchSize, options.hidden or options.seqLength`,
+            ),
+          );
+        }
         if (result?.type === 'done') return resolve();
         if (result?.type === 'error') {
           return reject(new SeqcastError(result.code as SeqcastError['code'], result.message));
@@ -97,6 +133,7 @@ export function childProcessRunner(workerScript: string): JobRunner {
     send({ type: 'start', spec, outDir });
     return {
       done,
+      pid: child.pid,
       cancel: () => send({ type: 'cancel' }),
       kill: () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

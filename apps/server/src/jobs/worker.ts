@@ -4,12 +4,16 @@
  * saves the model atomically into the given version directory, reports progress per epoch and
  * exits. A `cancel` message aborts training at the next batch boundary.
  */
+// First, before the seconds it takes to load tfjs: a training process must never outlive the server.
+import { watchdogReady } from './parent-watchdog.js';
+import * as os from 'node:os';
 import { CharLM, initBackend, isSeqcastError, type CharLMOptions } from '@seqcast/core';
-import { Forecaster, GlobalForecaster, layoutOf, savePanelLayout, type GlobalForecasterOptions } from '@seqcast/forecast';
+import { Forecaster, GlobalForecaster, layoutOf, type GlobalForecasterOptions } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText } from '../csv.js';
 import type { FromWorker, ToWorker } from './types.js';
 
 const abort = new AbortController();
+
 
 function send(m: FromWorker): Promise<void> {
   return new Promise((resolve) => {
@@ -18,7 +22,16 @@ function send(m: FromWorker): Promise<void> {
   });
 }
 
+/** Niceness of the training: the lowest priority, so serving requests is always scheduled first. */
+const TRAINING_NICENESS = 19;
+
 async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  await watchdogReady;
+  try {
+    os.setPriority(TRAINING_NICENESS); // this thread (and threads it starts) only, not the watchdog
+  } catch {
+    // Not permitted on some systems; training then simply competes at equal priority.
+  }
   await initBackend();
   const callbacks = {
     onEpoch: (p: { epoch: number; epochs: number; loss: number; elapsedMs: number }) => {
@@ -47,8 +60,7 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       await model.fit(panel, { horizon: o.horizon, season: o.season ?? 1 }, {
         onProgress: (p) => void send({ type: 'progress', epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs }),
       });
-      await model.save(outDir);
-      await savePanelLayout(outDir, layoutOf(panel, spec.csvOptions?.missing ?? 'error'));
+      await model.save(outDir, { layout: layoutOf(panel, spec.csvOptions?.missing ?? 'error') });
     } finally {
       model.dispose();
     }
@@ -83,5 +95,6 @@ process.on('message', (m: ToWorker) => {
   );
 });
 
-// The server going away takes its training with it.
+// The server going away takes its training with it: at once when the IPC channel closes between
+// batches; otherwise the watchdog thread (imported first) kills the process.
 process.on('disconnect', () => process.exit(1));

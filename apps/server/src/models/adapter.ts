@@ -66,6 +66,10 @@ export interface CharsAdapter extends AdapterBase {
   next(text: string, top: number): NextChar[] | Promise<NextChar[]>;
   /** `length` characters continuing `prefix` (the continuation only). */
   generate(prefix: string, length: number, options: GenerateOptions): string;
+  /** The same characters one at a time (so the server can interleave long generations). */
+  generateSteps?(prefix: string, length: number, options: GenerateOptions): Iterator<string, void>;
+  /** Trainable parameters: the per-character cost of `next` and `generate`. */
+  readonly parameters?: number;
 }
 
 /** A many-to-one series forecaster. */

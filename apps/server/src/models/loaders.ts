@@ -3,6 +3,7 @@
  * "forecast"). They only translate between plain request data and the library calls; the
  * library does the tensor work and frees its tensors.
  */
+import * as path from 'node:path';
 import { CharLM } from '@seqcast/core';
 import { Forecaster, GlobalForecaster, GLOBAL_KIND } from '@seqcast/forecast';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
@@ -34,6 +35,8 @@ export function charsAdapter(lm: CharLM, options: LoaderOptions = {}): CharsAdap
     metrics: { ...plain(lm.info), config: plain(lm.config) },
     next: (text: string, top: number): NextChar[] | Promise<NextChar[]> => (batcher ? batcher.next(text, top) : lm.next(text, top)),
     generate: (prefix: string, length: number, options: GenerateOptions): string => lm.generate(prefix, length, options),
+    generateSteps: (prefix: string, length: number, options: GenerateOptions) => lm.generateSteps(prefix, length, options),
+    parameters: lm.model.countParams(),
     warmUp: () => {
       const c = lm.vocabulary.chars[0]!;
       lm.next(c, 1);
@@ -67,7 +70,8 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
       season: info.season,
       context: info.context,
     },
-    metrics: plain(info),
+    // The training CSV's path is the server's business, not an anonymous reader's: its name only.
+    metrics: { ...plain(info), source: info.source === null ? null : path.basename(info.source) },
     forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
     warmUp: () => {
       const row = Object.fromEntries(features.map((k) => [k, 1]));

@@ -8,8 +8,9 @@
  * temp directory into place), and the registry swaps the served adapter in one assignment, so a
  * request sees either the old model or the new one, never a half-loaded one.
  *
- * Only names matching MODEL_NAME_PATTERN are ever turned into paths, so nothing outside the
- * models directory is read.
+ * Only names matching MODEL_NAME_PATTERN are ever turned into paths, and symbolic links inside
+ * the directory are never followed (a linked model or version is not listed, loaded, published
+ * into or deleted through), so nothing outside the models directory is read or written.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +19,40 @@ import { isSeqcastError, readModelMetadata, SeqcastError, METADATA_JSON } from '
 import type { ModelAdapter, ModelLoader } from './adapter.js';
 import { isValidModelName, modelNotFound } from './names.js';
 import type { Logger } from '../logger.js';
+
+/**
+ * Keeps a model's tensors alive while requests use it. A replaced or deleted version is retired,
+ * and disposed only when its last in-flight request has finished (reference counting), so no
+ * request ever meets a disposed model.
+ */
+export class ModelLifetime {
+  private users = 0;
+  private retired = false;
+  private disposed = false;
+  constructor(private readonly dispose: () => void) {}
+  /** Requests using the model now. */
+  get inFlight(): number {
+    return this.users;
+  }
+  enter(): void {
+    this.users++;
+  }
+  leave(): void {
+    this.users--;
+    this.check();
+  }
+  /** No new requests will get this model; dispose it once the current ones are done. */
+  retire(): void {
+    this.retired = true;
+    this.check();
+  }
+  private check(): void {
+    if (this.retired && this.users === 0 && !this.disposed) {
+      this.disposed = true;
+      this.dispose();
+    }
+  }
+}
 
 /** A model as served: the adapter plus where it came from. */
 export interface ServedModel {
@@ -28,6 +63,20 @@ export interface ServedModel {
   /** ISO time the served version was saved. */
   created: string;
   adapter: ModelAdapter;
+  /** In-flight requests holding the adapter (see {@link ModelRegistry.use}). */
+  lifetime: ModelLifetime;
+}
+
+/** Create the models directory if needed; a path that is not a directory is a one-line error. */
+export async function ensureModelsDir(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    if (!(await fs.stat(dir)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'is not a directory' : `cannot be used (${code ?? errText(e)})`;
+    throw new SeqcastError('BAD_ARGUMENT', `models directory ${dir} ${why}`, { where: 'modelsDir' });
+  }
 }
 
 /** Public description of a model (the `/v1/models` item). */
@@ -63,12 +112,26 @@ const VERSION_RE = /^[1-9][0-9]{0,8}$/;
 /** A miss is re-checked on disk at most this often per name, so 404 floods stay cheap. */
 const MISS_RECHECK_MS = 1000;
 
+/** A regular file (never a symlink, whatever it points at). */
 async function isFile(p: string): Promise<boolean> {
   try {
-    return (await fs.stat(p)).isFile();
+    return (await fs.lstat(p)).isFile();
   } catch {
     return false;
   }
+}
+
+/** A real directory (never a symlink to one). */
+async function isRealDir(p: string): Promise<boolean> {
+  try {
+    return (await fs.lstat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0]! : String(e);
 }
 
 export interface ModelRegistryOptions {
@@ -101,6 +164,7 @@ export class ModelRegistry {
     if (!isValidModelName(name)) return [];
     const dir = path.join(this.opts.modelsDir, name);
     const versions: number[] = [];
+    if (!(await isRealDir(dir))) return versions;
     let entries: import('node:fs').Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -109,7 +173,7 @@ export class ModelRegistry {
     }
     if (await isFile(path.join(dir, METADATA_JSON))) versions.push(1);
     for (const e of entries) {
-      if (!e.isDirectory() || !VERSION_RE.test(e.name)) continue;
+      if (!e.isDirectory() || !VERSION_RE.test(e.name)) continue; // a Dirent of a symlink is not a directory
       const v = Number(e.name);
       if (v === 1 && versions.includes(1)) continue; // flat layout already counts as 1
       if (await isFile(path.join(dir, e.name, METADATA_JSON))) versions.push(v);
@@ -127,9 +191,14 @@ export class ModelRegistry {
   /** Where the next version of `name` should be saved, and its number. */
   async nextVersion(name: string): Promise<{ version: number; dir: string }> {
     if (!isValidModelName(name)) throw new SeqcastError('BAD_ARGUMENT', `invalid model name ${JSON.stringify(name)}`, { where: 'name' });
+    const base = path.join(this.opts.modelsDir, name);
+    const st = await fs.lstat(base).catch(() => undefined);
+    if (st && !st.isDirectory()) {
+      throw new SeqcastError('CONFLICT', `model name ${JSON.stringify(name)} is taken by an entry that is not a model directory`, { where: 'name' });
+    }
     const versions = await this.versionsOnDisk(name);
     const version = (versions.at(-1) ?? 0) + 1;
-    return { version, dir: path.join(this.opts.modelsDir, name, String(version)) };
+    return { version, dir: path.join(base, String(version)) };
   }
 
   /**
@@ -138,20 +207,24 @@ export class ModelRegistry {
    * training process killed while saving) and half-deleted models (`.deleted-*`).
    */
   async scan(): Promise<void> {
-    await fs.mkdir(this.opts.modelsDir, { recursive: true });
+    await ensureModelsDir(this.opts.modelsDir);
     const entries = await fs.readdir(this.opts.modelsDir, { withFileTypes: true });
+    // Leftovers are cleaned up when possible and skipped otherwise: they never stop a start.
     for (const e of entries) {
       if (e.isDirectory() && e.name.startsWith('.deleted-')) {
-        await fs.rm(path.join(this.opts.modelsDir, e.name), { recursive: true, force: true });
+        await fs.rm(path.join(this.opts.modelsDir, e.name), { recursive: true, force: true }).catch((err: unknown) => {
+          this.opts.logger.log('warn', 'could not remove a deleted model; skipped', { dir: e.name, error: errText(err) });
+        });
       }
     }
     for (const e of entries) {
-      if (!e.isDirectory() || !isValidModelName(e.name)) continue;
+      if (!e.isDirectory() || !isValidModelName(e.name)) continue; // symlinked models are never served
       const dir = path.join(this.opts.modelsDir, e.name);
-      for (const sub of await fs.readdir(dir, { withFileTypes: true })) {
+      const subs = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const sub of subs) {
         if (sub.isDirectory() && /^\.[1-9][0-9]*\.tmp-/.test(sub.name)) {
           this.opts.logger.log('warn', 'removed an unfinished model version', { model: e.name, dir: sub.name });
-          await fs.rm(path.join(dir, sub.name), { recursive: true, force: true });
+          await fs.rm(path.join(dir, sub.name), { recursive: true, force: true }).catch(() => undefined);
         }
       }
       await this.refresh(e.name);
@@ -183,6 +256,23 @@ export class ModelRegistry {
       if (this.misses.size > 10_000) this.misses.clear(); // bound memory under name probes
     }
     throw modelNotFound(name);
+  }
+
+  /**
+   * Run `fn` on the served model `name`, keeping that version alive until `fn` settles even if a
+   * new version is published or the model is deleted meanwhile.
+   *
+   * @example
+   * const text = await registry.use('hihello', (m) => m.adapter.kind === 'chars' && m.adapter.generate('hi', 5, {}));
+   */
+  async use<T>(name: string, fn: (m: ServedModel) => T | Promise<T>): Promise<T> {
+    const m = await this.get(name);
+    m.lifetime.enter();
+    try {
+      return await fn(m);
+    } finally {
+      m.lifetime.leave();
+    }
   }
 
   /**
@@ -218,10 +308,10 @@ export class ModelRegistry {
           adapter.dispose();
           throw e;
         }
-        const served: ServedModel = { name, version, versions, created: meta.created, adapter };
+        const served: ServedModel = { name, version, versions, created: meta.created, adapter, lifetime: new ModelLifetime(() => adapter.dispose()) };
         this.models.set(name, served);
         this.misses.delete(name);
-        current?.adapter.dispose();
+        current?.lifetime.retire(); // disposed when its in-flight requests are done
         this.opts.logger.log('info', 'model loaded', { model: name, version, kind: adapter.kind });
         return served;
       } catch (e) {
@@ -231,7 +321,7 @@ export class ModelRegistry {
     }
     if (current && versions.length === 0) {
       this.models.delete(name);
-      current.adapter.dispose();
+      current.lifetime.retire();
     }
     return this.models.get(name);
   }
@@ -248,16 +338,20 @@ export class ModelRegistry {
     const dir = path.join(this.opts.modelsDir, name);
     const aside = path.join(this.opts.modelsDir, `.deleted-${name}-${randomBytes(4).toString('hex')}`);
     await fs.rename(dir, aside).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
+      if (e.code === 'ENOENT') return;
+      throw new SeqcastError('CONFLICT', `model ${JSON.stringify(name)} could not be deleted (${e.code ?? 'error'}); it is still served`, { where: 'name' });
     });
     this.models.delete(name);
-    served?.adapter.dispose();
-    await fs.rm(aside, { recursive: true, force: true });
+    served?.lifetime.retire();
+    // The model is gone from the API now; what cannot be removed is retried at the next start.
+    await fs.rm(aside, { recursive: true, force: true }).catch((e: unknown) => {
+      this.opts.logger.log('warn', 'deleted model left on disk', { dir: path.basename(aside), error: errText(e) });
+    });
   }
 
   /** Dispose every served model. */
   close(): void {
-    for (const m of this.models.values()) m.adapter.dispose();
+    for (const m of this.models.values()) m.lifetime.retire();
     this.models.clear();
   }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CharLM } from '@seqcast/core';
 import { readCsv, readPanelCsv } from '@seqcast/data';
-import { Forecaster, GlobalForecaster, layoutOf, panelToCsv, savePanelLayout, syntheticPanel } from '@seqcast/forecast';
+import { Forecaster, GlobalForecaster, layoutOf, panelToCsv, syntheticPanel } from '@seqcast/forecast';
 import { REPO, SHARED_DATA, launchBrowser, seriousViolations, serve, tmpModels, watchErrors, type ServedModels } from './harness.js';
 
 const CARS = path.join(SHARED_DATA, 'monthly-car-sales.csv');
@@ -55,8 +55,7 @@ const PANEL_CSV = panelToCsv(syntheticPanel({ series: 3, length: 80, season: 12,
 async function trainPanel(panel: Awaited<ReturnType<typeof readPanelCsv>>, name: string, horizon: number, season: number, epochs: number): Promise<void> {
   const g = new GlobalForecaster({ horizon, season, epochs, seed: 1 });
   await g.fit(panel, { horizon, season });
-  await g.save(path.join(tmp.dir, name));
-  await savePanelLayout(path.join(tmp.dir, name), layoutOf(panel, 'error'));
+  await g.save(path.join(tmp.dir, name), { layout: layoutOf(panel, 'error') });
   g.dispose();
 }
 

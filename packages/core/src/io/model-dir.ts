@@ -5,6 +5,12 @@
  * Writes are atomic: everything goes to a temporary sibling directory which is renamed over the
  * target, so a crash mid-save never leaves a half-written model and an existing model is only
  * replaced by a complete one. Reads validate the metadata and name the file that is wrong.
+ *
+ * Saving never removes anything it did not create. A target that exists must be an empty
+ * directory, or (with `overwrite`) a seqcast model directory holding only a model's own files;
+ * anything else (a file, a symlink, a directory with other files) is refused with a CONFLICT
+ * naming it. `checkSaveTarget` runs the same check up front, so callers can refuse before
+ * spending minutes on training.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -41,8 +47,113 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** Options of {@link saveModelDir} and the models' `save`. */
+export interface SaveOptions {
+  /**
+   * Replace an existing seqcast model directory at the target. Default false: an existing model
+   * is refused. Never applies to anything that is not a model (those are always refused).
+   */
+  overwrite?: boolean;
+}
+
+/** The only entries a replaceable model directory may hold (what saveModelDir writes). */
+const MODEL_FILES = new Set([MODEL_JSON, WEIGHTS_BIN, METADATA_JSON]);
+
+/** What is at a save target now. */
+export type SaveTarget =
+  | { state: 'absent' }
+  | { state: 'empty-dir' }
+  | { state: 'model' };
+
+function ioMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ENOTDIR') return 'a parent of it is not a directory';
+  if (err.code === 'EACCES' || err.code === 'EPERM') return `permission denied (${err.code})`;
+  return err.code ?? (e instanceof Error ? e.message.split('\n')[0]! : String(e));
+}
+
+/** The nearest ancestor of `p` that exists (the root at worst). */
+async function nearestExisting(p: string): Promise<string> {
+  let cur = p;
+  for (;;) {
+    try {
+      await fs.lstat(cur);
+      return cur;
+    } catch {
+      const up = path.dirname(cur);
+      if (up === cur) return cur;
+      cur = up;
+    }
+  }
+}
+
 /**
- * Save `model` and its metadata into `dir` atomically.
+ * Check that a model may be saved at `dir` without destroying anything, before any work is
+ * done. Refusals are one-line SeqcastErrors naming the path (`where` = `dir`):
+ * CONFLICT for a file, a symlink, a non-empty directory that is not a seqcast model, or a model
+ * without `overwrite`; BAD_ARGUMENT when the directory cannot be created or written.
+ *
+ * @example
+ * await checkSaveTarget('models/hihello');                      // { state: 'absent' }
+ * await checkSaveTarget('.');                                   // throws CONFLICT: . is not empty and not a seqcast model directory …
+ */
+export async function checkSaveTarget(dir: string, options: SaveOptions = {}): Promise<SaveTarget> {
+  const target = path.resolve(dir);
+  const refuse = (why: string) => new SeqcastError('CONFLICT', `${dir} ${why}; nothing was saved or removed`, { where: dir });
+  let st: import('node:fs').Stats | undefined;
+  try {
+    st = await fs.lstat(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir });
+    }
+  }
+  if (st === undefined) {
+    // The directory will be created: the nearest existing ancestor must be a writable directory.
+    const base = await nearestExisting(path.dirname(target));
+    const bst = await fs.stat(base).catch(() => undefined);
+    if (!bst?.isDirectory()) throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${base} is not a directory)`, { where: dir });
+    try {
+      await fs.rmdir(await fs.mkdtemp(path.join(base, '.seqcast-probe-')));
+    } catch (e) {
+      throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${base} is not writable: ${ioMessage(e)})`, { where: dir });
+    }
+    return { state: 'absent' };
+  }
+  if (st.isSymbolicLink()) throw refuse('is a symbolic link, not a seqcast model directory');
+  if (!st.isDirectory()) throw refuse('exists and is not a directory');
+  let entries: string[];
+  try {
+    entries = await fs.readdir(target);
+  } catch (e) {
+    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir });
+  }
+  if (entries.length === 0) return { state: 'empty-dir' };
+  if (!entries.includes(METADATA_JSON)) throw refuse('is not empty and is not a seqcast model directory');
+  try {
+    await readModelMetadata(target);
+  } catch {
+    throw refuse(`is not empty and its ${METADATA_JSON} is not seqcast metadata`);
+  }
+  const others = entries.filter((e) => !MODEL_FILES.has(e));
+  if (others.length > 0) {
+    throw refuse(`holds a seqcast model and other files (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); it is never replaced`);
+  }
+  if (!options.overwrite) throw refuse('already holds a seqcast model (replace it with --force / overwrite: true)');
+  return { state: 'model' };
+}
+
+/** Remove a directory holding only a model's own files (checked), entry by entry, never recursively. */
+async function removeModelFiles(dir: string): Promise<void> {
+  for (const f of await fs.readdir(dir)) {
+    if (MODEL_FILES.has(f)) await fs.unlink(path.join(dir, f));
+  }
+  await fs.rmdir(dir); // fails (and keeps everything) if anything else appeared meanwhile
+}
+
+/**
+ * Save `model` and its metadata into `dir` atomically. The target must be absent, an empty
+ * directory, or (with `overwrite`) a seqcast model directory (see {@link checkSaveTarget}).
  *
  * @example
  * await saveModelDir('models/hihello', model, { kind: 'chars', config, extra: { vocabulary } });
@@ -51,10 +162,16 @@ export async function saveModelDir<C, E>(
   dir: string,
   model: tf.LayersModel,
   meta: Pick<ModelMetadata<C, E>, 'kind' | 'config' | 'extra'>,
+  options: SaveOptions = {},
 ): Promise<ModelMetadata<C, E>> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
-  await fs.mkdir(parent, { recursive: true });
+  await checkSaveTarget(dir, options);
+  try {
+    await fs.mkdir(parent, { recursive: true });
+  } catch (e) {
+    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir });
+  }
   const tmp = await fs.mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-`));
   const full: ModelMetadata<C, E> = {
     format: 'seqcast',
@@ -83,19 +200,36 @@ export async function saveModelDir<C, E>(
       }),
     );
     await fs.writeFile(path.join(tmp, METADATA_JSON), JSON.stringify(full, null, 2) + '\n');
-    // rename() cannot replace a non-empty directory: move the old one aside first, then drop it.
+    // Checked again right before the swap (the target may have changed during the save).
+    const now = await checkSaveTarget(dir, options);
+    // rename() cannot replace a non-empty directory: move the old model aside first, then remove
+    // its (checked) model files one by one. An empty directory is replaced by rmdir.
     let old: string | undefined;
-    if (await exists(target)) {
+    if (now.state === 'model') {
       old = `${tmp}-old`;
       await fs.rename(target, old);
+    } else if (now.state === 'empty-dir') {
+      await fs.rmdir(target);
     }
-    await fs.rename(tmp, target);
-    if (old) await fs.rm(old, { recursive: true, force: true });
+    try {
+      await fs.rename(tmp, target);
+    } catch (e) {
+      if (old) await fs.rename(old, target).catch(() => undefined); // put the old model back
+      throw e;
+    }
+    if (old) await removeModelFiles(old).catch(() => undefined);
     return full;
   } catch (e) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw e;
+    await fs.rm(tmp, { recursive: true, force: true }); // our own temp directory only
+    if (e instanceof SeqcastError) throw e;
+    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir });
   }
+}
+
+/** A model's own files are regular files: a symlink would read whatever it points at. */
+async function refuseSymlink(file: string): Promise<void> {
+  const st = await fs.lstat(file).catch(() => undefined);
+  if (st?.isSymbolicLink()) throw new SeqcastError('BAD_MODEL', `${file} is a symbolic link; model files must be regular files`, { where: file });
 }
 
 /** Read and validate `seqcast.json` in `dir`; `kind` (when given) must match. */
@@ -105,6 +239,7 @@ export async function readModelMetadata<C = unknown, E = unknown>(dir: string, k
   try {
     const st = await fs.stat(dir);
     if (!st.isDirectory()) throw new SeqcastError('BAD_MODEL', `${dir} is not a model directory`, { where: dir });
+    await refuseSymlink(file);
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     if (e instanceof SeqcastError) throw e;
@@ -150,6 +285,7 @@ export function dirHandler(dir: string): tf.io.IOHandler {
     async load() {
       const jsonPath = path.join(dir, MODEL_JSON);
       let json: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+      await refuseSymlink(jsonPath);
       try {
         json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
       } catch {
@@ -167,6 +303,7 @@ export function dirHandler(dir: string): tf.io.IOHandler {
           if (path.relative(dir, wp).startsWith('..')) {
             throw new SeqcastError('BAD_MODEL', `${jsonPath} points outside its directory (${p})`, { where: jsonPath });
           }
+          await refuseSymlink(wp);
           try {
             chunks.push(await fs.readFile(wp));
           } catch {

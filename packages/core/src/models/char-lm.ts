@@ -11,7 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
-import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir } from '../io/model-dir.js';
+import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
+import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
 import { adamOptimizer, denseSoftmaxCrossEntropy, gruSequence, initKernels, kernelStatus, lstmSequence } from '../nn/kernels.js';
 import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
 import { seededRandom, shuffledIndices } from '../random.js';
@@ -54,10 +55,24 @@ export interface CharLMOptions {
   epochs?: number;
   /** Adam learning rate. Default 0.1 (the lecture's). */
   learningRate?: number;
-  /** Windows per batch. Default: all windows in one batch (as in the lecture). */
+  /**
+   * Windows per batch. Default: all windows in one batch (as in the lecture), capped so one
+   * training step stays within the memory budget (see planTrainingBatch); a larger explicit
+   * batch is refused.
+   */
   batchSize?: number;
   /** Seeds weight initialisers and the batch shuffle. Default 777 (the lecture's). */
   seed?: number;
+}
+
+/**
+ * The memory shape of a CharLM's training window (for {@link planTrainingBatch}).
+ *
+ * @example
+ * planTrainingBatch(charLMTrainingShape({ cell: 'lstm', layers: 2, hidden: 256, seqLength: 50, dense: true, vocabSize: 60 }), { windows: 60_000 });
+ */
+export function charLMTrainingShape(c: Pick<CharLMConfig, 'cell' | 'layers' | 'hidden' | 'seqLength' | 'vocabSize'>): TrainingShape {
+  return { cell: c.cell, layers: c.layers, units: c.hidden, steps: c.seqLength, inputs: c.vocabSize, outputs: c.vocabSize };
 }
 
 /** What training recorded (saved with the model). */
@@ -370,7 +385,7 @@ export class CharLM {
     const epochs = intIn(options.epochs ?? 100, 'epochs', 1);
     const lr = options.learningRate ?? 0.1;
     if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) throw badArg('learningRate', `must be a positive number (received ${lr})`);
-    const batchSize = Math.min(intIn(options.batchSize ?? windows, 'batchSize', 1), windows);
+    const asked = options.batchSize === undefined ? undefined : intIn(options.batchSize, 'batchSize', 1);
     const seed = intIn(options.seed ?? 777, 'seed', 0, 2 ** 31 - 1);
     const config = validateConfig(
       {
@@ -384,6 +399,9 @@ export class CharLM {
       '',
       'BAD_ARGUMENT',
     );
+    // Before any tensor exists: the default batch (every window) is capped to the memory budget,
+    // and a batch or model that cannot fit is refused naming the option.
+    const { batchSize } = planTrainingBatch(charLMTrainingShape(config), { windows, ...(asked !== undefined ? { batchSize: asked } : {}) });
     const lm = new CharLM(buildContainer(config, seed), vocabulary, config, null, 'model');
     try {
       const fitted = await lm.fit(ids, { epochs, lr, batchSize, seed }, callbacks);
@@ -614,6 +632,21 @@ export class CharLM {
    * lm.generate('if you', 20, { temperature: 0.5, topK: 3, seed: 1 });
    */
   generate(prefix: string, length: number, opts: GenerateOptions = {}): string {
+    let out = '';
+    for (const c of this.generateSteps(prefix, length, opts)) out += c;
+    return out;
+  }
+
+  /**
+   * {@link generate} one character at a time, so a caller can spread a long generation over
+   * several turns of an event loop (same seed, same characters). Arguments are checked on the
+   * first `next()`; stopping early (`return()`, or `break` in a for-of) frees every tensor.
+   *
+   * @example
+   * const it = lm.generateSteps('if you', 500, { seed: 1 });
+   * for (let r = it.next(); !r.done; r = it.next()) process.stdout.write(r.value);
+   */
+  *generateSteps(prefix: string, length: number, opts: GenerateOptions = {}): Generator<string, void, undefined> {
     const ids = this.encodeNonEmpty(prefix, 'prefix');
     const n = intIn(length, 'length', 0, 1_000_000);
     const temperature = opts.temperature ?? 1;
@@ -624,7 +657,6 @@ export class CharLM {
     const rand = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
     let state: LayerState[] | undefined;
     let input = tf.tensor2d(ids, [1, ids.length], 'int32');
-    const out: number[] = [];
     try {
       for (let step = 0; step < n; step++) {
         const prev = state;
@@ -639,15 +671,14 @@ export class CharLM {
         if (prev) tf.dispose(flattenStates(prev));
         state = unflattenStates(flatState as tf.Tensor2D[], this.config.cell === 'lstm');
         const next = sample(logp, temperature, topK, rand);
-        out.push(next);
         input.dispose();
         input = tf.tensor2d([next], [1, 1], 'int32');
+        yield this.vocabulary.decode([next]);
       }
     } finally {
       input.dispose();
       if (state) tf.dispose(flattenStates(state));
     }
-    return this.vocabulary.decode(out);
   }
 
   /**
@@ -692,15 +723,17 @@ export class CharLM {
 
   /**
    * Write the model directory: standard model.json + weights.bin and seqcast.json (kind "chars",
-   * config, vocabulary, training info). Atomic.
+   * config, vocabulary, training info). Atomic; an existing model is replaced only with
+   * `overwrite`, and anything else at `dir` is refused (see checkSaveTarget).
    */
-  async save(dir: string): Promise<void> {
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
     this.assertUsable();
-    await saveModelDir<CharLMConfig, CharLMExtra>(dir, this.model, {
-      kind: 'chars',
-      config: this.config,
-      extra: { vocabulary: this.vocabulary.toJSON(), training: this.trainingInfo },
-    });
+    await saveModelDir<CharLMConfig, CharLMExtra>(
+      dir,
+      this.model,
+      { kind: 'chars', config: this.config, extra: { vocabulary: this.vocabulary.toJSON(), training: this.trainingInfo } },
+      options,
+    );
   }
 
   /**

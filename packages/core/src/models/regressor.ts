@@ -11,7 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
-import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata } from '../io/model-dir.js';
+import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
+import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
 import { gruSequence, initKernels, lstmSequence } from '../nn/kernels.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
@@ -305,14 +306,24 @@ export class SequenceRegressor {
   async fit(train: RegressorData, options: RegressorFitOptions = {}, callbacks: RegressorCallbacks = {}): Promise<RegressorFitResult> {
     const c = this.config;
     const epochs = options.epochs ?? 100;
-    const batchSize = options.batchSize ?? 32;
+    const asked = options.batchSize;
     const lr = options.learningRate ?? 0.005;
     const patience = options.patience ?? 10;
     if (!Number.isInteger(epochs) || epochs < 1) throw new SeqcastError('BAD_ARGUMENT', `epochs must be a positive integer (received ${epochs})`, { where: 'epochs' });
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new SeqcastError('BAD_ARGUMENT', `batchSize must be a positive integer (received ${batchSize})`, { where: 'batchSize' });
+    if (asked !== undefined && (!Number.isInteger(asked) || asked < 1)) throw new SeqcastError('BAD_ARGUMENT', `batchSize must be a positive integer (received ${asked})`, { where: 'batchSize' });
     if (!(lr > 0)) throw new SeqcastError('BAD_ARGUMENT', `learningRate must be > 0 (received ${lr})`, { where: 'learningRate' });
     checkData(train, c, 'train');
     if (options.validation) checkData(options.validation, c, 'validation');
+    // Sized before any tensor exists: the data stays resident, a step must fit beside it.
+    const shape: TrainingShape = { cell: c.cell, layers: 1, units: c.units, steps: c.window, inputs: c.features, outputs: c.horizon, outputSteps: 1 };
+    const rows = train.n + (options.validation?.n ?? 0);
+    const plan = planTrainingBatch(shape, {
+      windows: train.n,
+      ...(asked !== undefined ? { batchSize: asked } : {}),
+      residentBytes: 4 * rows * (c.window * c.features + c.skipInputs + c.horizon),
+      names: { units: 'units', steps: 'window' },
+    });
+    const batchSize = asked ?? Math.min(32, plan.batchSize);
 
     await initKernels();
     const start = Date.now();
@@ -391,12 +402,13 @@ export class SequenceRegressor {
    * Save into a model directory. The regressor's config goes under `config.regressor`; callers
    * (e.g. the forecaster) add their own kind, config fields and extras.
    */
-  async save<C extends object, E>(dir: string, meta: { kind?: string; config?: C; extra?: E } = {}): Promise<void> {
-    await saveModelDir(dir, this.model, {
-      kind: meta.kind ?? 'regressor',
-      config: { ...(meta.config ?? {}), regressor: this.config },
-      extra: meta.extra ?? {},
-    });
+  async save<C extends object, E>(dir: string, meta: { kind?: string; config?: C; extra?: E } = {}, options: SaveOptions = {}): Promise<void> {
+    await saveModelDir(
+      dir,
+      this.model,
+      { kind: meta.kind ?? 'regressor', config: { ...(meta.config ?? {}), regressor: this.config }, extra: meta.extra ?? {} },
+      options,
+    );
   }
 
   /** Load a directory written by {@link save}; `kind` must match what was saved. */

@@ -11,7 +11,7 @@
  * the validation rows, and is kept only if it improves the validation MAE; otherwise its head is
  * zeroed and the model is the linear path refitted on all training rows.
  */
-import { initBackend, initKernels, SeqcastError, SequenceRegressor, type ModelMetadata } from '@seqcast/core';
+import { initBackend, initKernels, SeqcastError, SequenceRegressor, type ModelMetadata, type SaveOptions } from '@seqcast/core';
 import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from '../baselines/one-step.js';
 import {
   baseIndex,
@@ -648,9 +648,9 @@ export class Forecaster {
     return out;
   }
 
-  /** Save into a model directory (kind "forecast"), atomically. */
-  async save(dir: string): Promise<void> {
-    await this.regressor.save(dir, { kind: 'forecast', config: this.config, extra: { info: this.info } });
+  /** Save into a model directory (kind "forecast"), atomically; an existing model is replaced only with `overwrite`. */
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+    await this.regressor.save(dir, { kind: 'forecast', config: this.config, extra: { info: this.info } }, options);
   }
 
   /** Load a directory written by {@link save}. */

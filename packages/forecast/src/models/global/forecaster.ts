@@ -16,12 +16,14 @@ import {
   loadLayersModelDir,
   readModelMetadata,
   saveModelDir,
+  type SaveOptions,
   seededRandom,
   SeqcastError,
   trainLoop,
 } from '@seqcast/core';
 import type { Panel, PanelSeries } from '@seqcast/data';
 import type { ForecastSpec, PanelModel, SeriesForecast } from '../../panel/model.js';
+import type { PanelLayout } from '../../panel/layout.js';
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
 import { calibrateWidth, partnerForecast, type Partner } from './validation.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
@@ -527,14 +529,20 @@ export class GlobalForecaster implements PanelModel {
     return this.requireTrained();
   }
 
-  /** Save into a model directory (atomic; standard tfjs layers format plus seqcast.json). */
-  async save(dir: string): Promise<void> {
+  /**
+   * Save into a model directory (atomic; standard tfjs layers format plus seqcast.json). `layout`
+   * (how the training CSV was read) goes into seqcast.json, so the directory stays one unit that
+   * `--force` may replace; `overwrite` as in core's saveModelDir.
+   */
+  async save(dir: string, options: SaveOptions & { layout?: PanelLayout } = {}): Promise<void> {
     const info = this.requireTrained();
-    await saveModelDir<SavedConfig, { info: GlobalInfo; options: GlobalForecasterOptions }>(dir, this.net!, {
-      kind: GLOBAL_KIND,
-      config: this.config!,
-      extra: { info, options: this.options },
-    });
+    const { layout, ...save } = options;
+    await saveModelDir<SavedConfig, { info: GlobalInfo; options: GlobalForecasterOptions; layout?: PanelLayout }>(
+      dir,
+      this.net!,
+      { kind: GLOBAL_KIND, config: this.config!, extra: { info, options: this.options, ...(layout ? { layout } : {}) } },
+      save,
+    );
   }
 
   /** Load a directory written by {@link save}; initialises the backend and the fused kernels. */

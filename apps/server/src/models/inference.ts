@@ -1,0 +1,91 @@
+/**
+ * Inference bounded on the event loop. Model math is synchronous and runs on the one thread that
+ * also answers `/health` and every other request, so long work is (1) capped per request,
+ * (2) limited to a few requests at a time, with a bounded queue behind them (overload is a 503
+ * with Retry-After, never a stall), and (3) run in short slices with the event loop turning in
+ * between, so cheap requests wait for at most a slice or so, not for a whole generation.
+ */
+import { SeqcastError } from '@seqcast/core';
+
+/** Longest stretch of model work between two turns of the event loop, ms. */
+export const SLICE_MS = 5;
+
+/** Seconds a client is told to wait before retrying when the queue is full. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A concurrency limit with a bounded waiting line.
+ *
+ * @example
+ * const gate = new InferenceGate(4, 64);
+ * const text = await gate.run(() => sliced(lm.generateSteps('hi', 500, {})));
+ */
+export class InferenceGate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly maxQueue: number,
+  ) {}
+
+  /** Requests working / waiting now (for metrics and tests). */
+  get load(): { active: number; waiting: number } {
+    return { active: this.active, waiting: this.waiting.length };
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.concurrency) this.active++;
+    else {
+      if (this.waiting.length >= this.maxQueue) {
+        throw new SeqcastError('OVERLOADED', `the server is busy (${this.active} generations running, ${this.waiting.length} waiting); retry in ${RETRY_AFTER_SECONDS} s`, {
+          retryAfter: RETRY_AFTER_SECONDS,
+        });
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes on
+      else this.active--;
+    }
+  }
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Drain `steps` into one string, yielding to the event loop every {@link SLICE_MS} ms; `signal`
+ * (a client that went away) stops the work and frees its tensors.
+ */
+export async function sliced(steps: Iterator<string, void>, signal?: AbortSignal): Promise<string> {
+  let out = '';
+  try {
+    for (;;) {
+      const t0 = performance.now();
+      while (performance.now() - t0 < SLICE_MS) {
+        const r = steps.next();
+        if (r.done) return out;
+        out += r.value;
+      }
+      await turn();
+      signal?.throwIfAborted();
+    }
+  } finally {
+    steps.return?.();
+  }
+}
+
+/**
+ * Refuse (400) a request whose work — characters × model parameters — is over `limit`, naming
+ * the field and the most the model allows.
+ */
+export function checkWork(chars: number, parameters: number, limit: number, field: string): void {
+  if (chars * parameters <= limit) return;
+  const most = Math.max(1, Math.floor(limit / parameters));
+  throw new SeqcastError('BAD_ARGUMENT', `${field} of ${chars} characters is too much work for this model (${parameters} parameters); at most ${most} (server limit maxRequestWork)`, {
+    where: field,
+  });
+}
