@@ -51,6 +51,8 @@ export async function saveModelDir<C, E>(
   dir: string,
   model: tf.LayersModel,
   meta: Pick<ModelMetadata<C, E>, 'kind' | 'config' | 'extra'>,
+  /** More files written into the same directory, in the same atomic rename (e.g. a training checkpoint). */
+  files: Record<string, Uint8Array | string> = {},
 ): Promise<ModelMetadata<C, E>> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
@@ -83,6 +85,12 @@ export async function saveModelDir<C, E>(
       }),
     );
     await fs.writeFile(path.join(tmp, METADATA_JSON), JSON.stringify(full, null, 2) + '\n');
+    for (const [name, data] of Object.entries(files)) {
+      if (name !== path.basename(name) || [MODEL_JSON, WEIGHTS_BIN, METADATA_JSON].includes(name)) {
+        throw new SeqcastError('INTERNAL', `saveModelDir: extra file name "${name}" is not allowed`);
+      }
+      await fs.writeFile(path.join(tmp, name), data);
+    }
     // rename() cannot replace a non-empty directory: move the old one aside first, then drop it.
     let old: string | undefined;
     if (await exists(target)) {

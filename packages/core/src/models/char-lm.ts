@@ -17,6 +17,8 @@ import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequ
 import { seededRandom, shuffledIndices } from '../random.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
 import { Vocabulary, type VocabularyJSON } from '../vocab.js';
+import type { CorpusTrainingRecord } from './char-corpus-types.js';
+import { sampleLogits } from './sampling.js';
 
 /** The recurrent cell. */
 export type CellType = 'lstm' | 'gru';
@@ -76,6 +78,8 @@ export interface CharLMTrainingInfo {
   backend: string;
   kernels: string;
   trainedAt: string;
+  /** Present when the model was trained on a corpus in streams (see char-corpus.ts). */
+  corpus?: CorpusTrainingRecord;
 }
 
 /** Progress reported after every epoch. */
@@ -101,6 +105,8 @@ export interface GenerateOptions {
   temperature?: number;
   /** Sample only among the K most likely characters (default: all). */
   topK?: number;
+  /** Nucleus sampling: only the most likely characters whose probabilities sum to at least P (0 < P <= 1; default 1 = all). */
+  topP?: number;
   /** Sampling seed (default: random). The same seed always gives the same text. */
   seed?: number;
 }
@@ -488,11 +494,12 @@ export class CharLM {
    * The recurrent layers: ids [B,T] -> last layer's outputs [B,T,H] and each layer's final state.
    * With a [B,T] `mask`, padded steps keep the state and output 0. Call inside tf.tidy.
    */
-  private recur(ids: tf.Tensor2D, o: { state?: LayerState[]; mask?: tf.Tensor2D }): { outputs: tf.Tensor3D; states: LayerState[] } {
+  private recur(ids: tf.Tensor2D, o: { state?: LayerState[]; mask?: tf.Tensor2D; dropout?: number }): { outputs: tf.Tensor3D; states: LayerState[] } {
     this.assertUsable();
     let x: tf.Tensor = ids;
     const states: LayerState[] = [];
     this.recurrent.forEach((w, l) => {
+      if (l > 0 && o.dropout) x = tf.dropout(x, o.dropout);
       const s = o.state?.[l];
       const opts = { ...(s ? (s.c ? { h0: s.h, c0: s.c } : { h0: s.h }) : {}), ...(o.mask ? { mask: o.mask } : {}) };
       const r = this.config.cell === 'lstm' ? lstmSequence(x, w.kernel, w.recurrentKernel, w.bias, opts) : gruSequence(x, w.kernel, w.recurrentKernel, w.bias, opts);
@@ -519,6 +526,45 @@ export class CharLM {
   private encodeNonEmpty(text: string, where: string): Int32Array {
     if (typeof text !== 'string' || text.length === 0) throw badArg(where, 'must be a non-empty string');
     return this.vocabulary.encode(text, where);
+  }
+
+  /**
+   * The trainable variables, in the container's fixed order (each recurrent layer's kernel,
+   * recurrent kernel and bias, then the dense kernel and bias). For trainers in this package.
+   * @internal
+   */
+  trainableVariables(): tf.Variable[] {
+    this.assertUsable();
+    return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  /**
+   * Mean cross-entropy of one chunk ids `x` -> targets `y` ([B,T] int32) starting from `state`
+   * (flat: h,c per LSTM layer, h per GRU layer; zeros when absent), with dropout between layers,
+   * and the final state in the same flat layout. Call inside a gradient scope. For trainers.
+   * @internal
+   */
+  chunkLoss(x: tf.Tensor2D, y: tf.Tensor2D, state: tf.Tensor2D[] | undefined, dropout = 0): { loss: tf.Scalar; state: tf.Tensor2D[] } {
+    if (!this.dense) throw new SeqcastError('BAD_ARGUMENT', 'corpus training needs a model with a dense head', { where: 'dense' });
+    const prev = state ? unflattenStates(state, this.config.cell === 'lstm') : undefined;
+    const { outputs, states } = this.recur(x, { ...(prev ? { state: prev } : {}), dropout });
+    return { loss: denseSoftmaxCrossEntropy(outputs, this.dense.kernel, this.dense.bias, y), state: flattenStates(states) };
+  }
+
+  /**
+   * Logits [B,T,V] of one chunk ids [B,T] from a flat `state` (see chunkLoss), and the final
+   * state. Call inside tf.tidy. For streaming evaluation.
+   * @internal
+   */
+  chunkLogits(x: tf.Tensor2D, state: tf.Tensor2D[] | undefined): { logits: tf.Tensor3D; state: tf.Tensor2D[] } {
+    const prev = state ? unflattenStates(state, this.config.cell === 'lstm') : undefined;
+    const { logits, states } = this.forward(x, prev);
+    return { logits, state: flattenStates(states) };
+  }
+
+  /** Replace the training record (what save() writes). For trainers. @internal */
+  recordTraining(info: CharLMTrainingInfo): void {
+    this.trainingInfo = info;
   }
 
   /**
@@ -621,6 +667,8 @@ export class CharLM {
       throw badArg('temperature', `must be a number >= 0 (received ${temperature})`);
     }
     const topK = opts.topK === undefined ? this.vocabulary.size : intIn(opts.topK, 'topK', 1);
+    const topP = opts.topP ?? 1;
+    if (typeof topP !== 'number' || !(topP > 0 && topP <= 1)) throw badArg('topP', `must be a number in (0, 1] (received ${topP})`);
     const rand = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
     let state: LayerState[] | undefined;
     let input = tf.tensor2d(ids, [1, ids.length], 'int32');
@@ -638,7 +686,7 @@ export class CharLM {
         logpT!.dispose();
         if (prev) tf.dispose(flattenStates(prev));
         state = unflattenStates(flatState as tf.Tensor2D[], this.config.cell === 'lstm');
-        const next = sample(logp, temperature, topK, rand);
+        const next = sampleLogits(logp, { temperature, topK, topP }, rand);
         out.push(next);
         input.dispose();
         input = tf.tensor2d([next], [1, 1], 'int32');
@@ -692,15 +740,17 @@ export class CharLM {
 
   /**
    * Write the model directory: standard model.json + weights.bin and seqcast.json (kind "chars",
-   * config, vocabulary, training info). Atomic.
+   * config, vocabulary, training info), plus any `files` (a training checkpoint) in the same
+   * atomic rename.
    */
-  async save(dir: string): Promise<void> {
+  async save(dir: string, files: Record<string, Uint8Array | string> = {}): Promise<void> {
     this.assertUsable();
-    await saveModelDir<CharLMConfig, CharLMExtra>(dir, this.model, {
-      kind: 'chars',
-      config: this.config,
-      extra: { vocabulary: this.vocabulary.toJSON(), training: this.trainingInfo },
-    });
+    await saveModelDir<CharLMConfig, CharLMExtra>(
+      dir,
+      this.model,
+      { kind: 'chars', config: this.config, extra: { vocabulary: this.vocabulary.toJSON(), training: this.trainingInfo } },
+      files,
+    );
   }
 
   /**
@@ -735,19 +785,4 @@ export class CharLM {
     this.disposed = true;
     this.model.dispose();
   }
-}
-
-/** Draw an id from log-probabilities with temperature and top-k. */
-function sample(logp: ArrayLike<number>, temperature: number, topK: number, rand: () => number): number {
-  const candidates = argTop(logp, Math.min(topK, logp.length));
-  if (temperature === 0 || candidates.length === 1) return candidates[0]!;
-  const top = logp[candidates[0]!]!;
-  const weights = candidates.map((i) => Math.exp((logp[i]! - top) / temperature));
-  const sum = weights.reduce((a, b) => a + b, 0);
-  let u = rand() * sum;
-  for (let j = 0; j < candidates.length; j++) {
-    u -= weights[j]!;
-    if (u <= 0) return candidates[j]!;
-  }
-  return candidates[candidates.length - 1]!;
 }
