@@ -41,6 +41,7 @@ const TITLES: Record<ErrorCode, string> = {
   UNAUTHORIZED: 'Unauthorized',
   CONFLICT: 'Conflict',
   DISABLED: 'Switched off',
+  INTERRUPTED: 'Interrupted',
   INTERNAL: 'Internal error',
 };
 

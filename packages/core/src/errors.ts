@@ -32,6 +32,8 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   /** A feature switched off by configuration. */
   DISABLED: 'DISABLED',
+  /** Work stopped by the user (Ctrl-C) after saving what it could. */
+  INTERRUPTED: 'INTERRUPTED',
   /** Something seqcast itself got wrong; a bug. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -51,6 +53,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   CONFLICT: 409,
   DISABLED: 403,
+  INTERRUPTED: 499,
   INTERNAL: 500,
 };
 
@@ -68,6 +71,8 @@ export const EXIT_CODE: Record<ErrorCode, number> = {
   UNAUTHORIZED: 7,
   CONFLICT: 8,
   DISABLED: 7,
+  // 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C.
+  INTERRUPTED: 130,
   INTERNAL: 1,
 };
 
