@@ -397,6 +397,9 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_value isa;
   napi_create_string_utf8(env, SK_ISA, NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "isa", isa);
+  napi_value threads;
+  napi_create_int32(env, sk::Pool::get().size(), &threads);
+  napi_set_named_property(env, exports, "threads", threads);
   return exports;
 }
 
