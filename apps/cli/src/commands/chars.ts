@@ -47,6 +47,7 @@ const FLAG_OF: Record<string, string> = {
   dropout: '--dropout',
   clip: '--clip',
   lrDecay: '--lr-decay',
+  anneal: '--anneal',
   streams: '--streams',
 };
 
@@ -57,7 +58,7 @@ const FLAG_OF: Record<string, string> = {
 const STREAMS_FROM_CHARS = 20_000;
 
 /** Flags that only the streams scheme understands. */
-const STREAM_FLAGS = ['steps', 'minutes', 'val', 'val-every', 'checkpoint-every', 'resume', 'dropout', 'clip', 'lr-decay'] as const;
+const STREAM_FLAGS = ['steps', 'minutes', 'val', 'val-every', 'checkpoint-every', 'resume', 'dropout', 'clip', 'lr-decay', 'anneal'] as const;
 
 /** Re-word a library error so it names the CLI flag instead of the option field. */
 async function withFlagNames<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -140,7 +141,7 @@ const train: Command = {
     'seqcast chars train (--text FILE | --inline STRING) --seq N [--layers N] [--hidden N] [--cell lstm|gru] ' +
     '[--epochs N] [--lr X] [--batch N] [--seed N] --out DIR [--json]\n' +
     '      corpus (streams; the default from 20,000 characters or with any of these flags): [--scheme windows|streams] ' +
-    '[--steps N] [--minutes M] [--val FRACTION] [--val-every N] [--checkpoint-every N] [--dropout P] [--clip X] [--lr-decay F]\n' +
+    '[--steps N] [--minutes M] [--val FRACTION] [--val-every N] [--checkpoint-every N] [--dropout P] [--clip X] [--lr-decay F] [--anneal F]\n' +
     '      seqcast chars train --resume DIR --text FILE [--steps N] [--minutes M] [--epochs N] [--out DIR] [--json]',
   async run(argv, io) {
     const flags = parseFlags(
@@ -168,6 +169,7 @@ const train: Command = {
         dropout: { type: 'string' },
         clip: { type: 'string' },
         'lr-decay': { type: 'string' },
+        anneal: { type: 'string' },
       },
       'chars train',
     );
@@ -227,7 +229,7 @@ const train: Command = {
 };
 
 /** Flags an interrupted or finished corpus run keeps when resumed; these cannot change. */
-const FIXED_ON_RESUME = ['seq', 'layers', 'hidden', 'cell', 'batch', 'lr', 'seed', 'val', 'dropout', 'clip', 'lr-decay', 'inline', 'scheme'] as const;
+const FIXED_ON_RESUME = ['seq', 'layers', 'hidden', 'cell', 'batch', 'lr', 'seed', 'val', 'dropout', 'clip', 'lr-decay', 'anneal', 'inline', 'scheme'] as const;
 
 /**
  * Corpus training (streams × chunks, state carried) or its resumption, with a step progress bar,
@@ -265,6 +267,7 @@ async function trainStreams(flags: Flags, io: Io, text?: string): Promise<void> 
       dropout: optionalNumber(flags, 'dropout', { min: 0, max: 0.99 }),
       clip: optionalNumber(flags, 'clip', { min: 0 }),
       lrDecay: optionalNumber(flags, 'lr-decay', { min: Number.MIN_VALUE, max: 1 }),
+      anneal: optionalNumber(flags, 'anneal', { min: 0, max: 1 }),
       ...budgets,
       checkpointDir: out,
     };

@@ -20,6 +20,11 @@ export interface CorpusTrainOptions {
   learningRate?: number;
   /** Learning rate multiplied by this after every epoch (default 1: constant). */
   lrDecay?: number;
+  /**
+   * The last fraction of the budget over which the learning rate falls linearly to a tenth
+   * (default 0.2; 0 = off): a run that knows when it ends can settle into a minimum.
+   */
+  anneal?: number;
   /** Global gradient-norm clip (default 5; 0 = off). */
   clip?: number;
   /** Dropout rate between recurrent layers during training (default 0). */
@@ -61,6 +66,7 @@ export interface CorpusProgress {
   /** Last validation loss (nats/char), when there is a validation split and it has run. */
   valLoss?: number;
   valBitsPerChar?: number;
+  /** The learning rate this step ran at. */
   learningRate: number;
   elapsedMs: number;
   /** Estimated time to the first budget reached. */
@@ -93,6 +99,7 @@ export interface CorpusTrainingRecord {
   seqLength: number;
   learningRate: number;
   lrDecay: number;
+  anneal: number;
   clip: number;
   dropout: number;
   stoppedBy: StopReason;

@@ -98,16 +98,19 @@ describe('trainCharCorpus', () => {
     }
   });
 
-  it('a run resumed from its checkpoint ends exactly where an uninterrupted run ends', async () => {
+  it('a run interrupted and resumed from its checkpoint ends exactly where an uninterrupted run ends', async () => {
     const text = wordsText(6000, 2);
-    const opts = { ...SMALL, val: 0.1, valEvery: 10, checkpointEvery: 10 };
-    const whole = await trainCharCorpus(text, { ...opts, steps: 40 });
+    const opts = { ...SMALL, val: 0.1, valEvery: 10, checkpointEvery: 10, steps: 40 };
+    const whole = await trainCharCorpus(text, opts);
     const dir = path.join(tmp, 'resume');
-    const first = await trainCharCorpus(text, { ...opts, steps: 20, checkpointDir: dir });
-    first.lm.dispose();
+    const ac = new AbortController();
+    const stopped = await trainCharCorpus(text, { ...opts, checkpointDir: dir }, { signal: ac.signal, onStep: (p) => p.step === 20 && ac.abort(new Error('stop')) }).catch(
+      (e: unknown) => e,
+    );
+    expect((stopped as Error).message).toBe('stop');
     const files = await fs.readdir(dir);
     expect(files).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'seqcast.json', CHECKPOINT_JSON, CHECKPOINT_BIN]));
-    const resumed = await resumeCharCorpus(dir, text, { steps: 40 });
+    const resumed = await resumeCharCorpus(dir, text);
     try {
       expect(resumed.record.steps).toBe(40);
       expect(resumed.record.valLoss).toBeCloseTo(whole.record.valLoss!, 5);
@@ -149,6 +152,15 @@ describe('trainCharCorpus', () => {
     // 3000 chars / 8 streams = 374 per stream = 23 chunks of 16 per pass.
     expect(record).toMatchObject({ steps: 46, stoppedBy: 'epochs' });
     expect(await errorOf(resumeCharCorpus(dir, wordsText(3000, 6), { epochs: 3 }))).toMatch(/^BAD_INPUT: the text is not the one the checkpoint/);
+  });
+
+  it('anneals the learning rate over the last part of the budget, down to a tenth', async () => {
+    const lrs: number[] = [];
+    const { lm } = await trainCharCorpus(wordsText(3000, 10), { ...SMALL, val: 0, steps: 20, anneal: 0.5 }, { onStep: (p) => lrs.push(p.learningRate) });
+    lm.dispose();
+    // Step s runs at the rate for fraction (s-1)/20: constant up to half the budget, then linear.
+    expect(lrs.slice(0, 11).every((r) => r === 0.01)).toBe(true);
+    expect(lrs[19]).toBeCloseTo(0.01 * (1 - 0.9 * (19 / 20 - 0.5) / 0.5), 6);
   });
 
   it('rejects a text too short for the streams, naming what it needs', async () => {

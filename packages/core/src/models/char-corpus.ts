@@ -275,6 +275,7 @@ interface ResolvedOptions {
   hidden: number;
   learningRate: number;
   lrDecay: number;
+  anneal: number;
   clip: number;
   dropout: number;
   val: number;
@@ -306,6 +307,7 @@ function resolveOptions(o: CorpusTrainOptions, textChars: number): ResolvedOptio
     hidden: intOpt(o.hidden, 'hidden', 1, 256, 65536),
     learningRate: numOpt(o.learningRate, 'learningRate', (n) => n > 0, 'a positive number', 0.002),
     lrDecay: numOpt(o.lrDecay, 'lrDecay', (n) => n > 0 && n <= 1, 'a number in (0, 1]', 1),
+    anneal: numOpt(o.anneal, 'anneal', (n) => n >= 0 && n <= 1, 'a fraction in [0, 1]', 0.2),
     clip: numOpt(o.clip, 'clip', (n) => n >= 0, 'a number >= 0 (0 = off)', 5),
     dropout: numOpt(o.dropout, 'dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)', 0),
     val: numOpt(o.val, 'val', (n) => n >= 0 && n < 1, 'a fraction in [0, 1)', defaultVal),
@@ -407,8 +409,18 @@ class CorpusRun {
     this.optimizer = adamOptimizer(o.learningRate);
   }
 
+  /** Base rate, decayed per epoch, and annealed over the last part of the budget. */
+  private learningRateAt(elapsedMs: number): number {
+    const { o, p } = this;
+    let lr = o.learningRate * Math.pow(o.lrDecay, p.epochsDone);
+    const start = 1 - o.anneal;
+    const f = this.fraction(elapsedMs);
+    if (o.anneal > 0 && f > start) lr *= 1 - 0.9 * Math.min(1, (f - start) / o.anneal);
+    return lr;
+  }
+
   private get learningRate(): number {
-    return this.o.learningRate * Math.pow(this.o.lrDecay, this.p.epochsDone);
+    return this.learningRateAt(this.p.elapsedMs);
   }
 
   /** Restore weights, Adam's state and the streams' state from a checkpoint. */
@@ -475,6 +487,8 @@ class CorpusRun {
           if (stop) break;
         }
         this.fillChunk(x, y, p.chunk * T);
+        const lr = this.learningRateAt(elapsedBefore + Date.now() - started);
+        setLearningRate(this.optimizer, lr);
         const loss = this.trainStep(x, y);
         if (!Number.isFinite(loss)) {
           throw new SeqcastError('BAD_ARGUMENT', `training diverged at step ${p.step + 1} (loss ${loss}); try a smaller learning rate`, { where: 'learningRate' });
@@ -498,7 +512,7 @@ class CorpusRun {
             chars: p.chars,
             charsPerSec: ((p.chars - charsBefore) * 1000) / Math.max(1, sessionMs),
             trainLoss: p.trainLoss,
-            learningRate: this.learningRate,
+            learningRate: lr,
             elapsedMs: p.elapsedMs,
             etaMs: rate > 0 ? (1 - f) / rate : NaN,
             fraction: f,
@@ -643,6 +657,7 @@ class CorpusRun {
       seqLength: o.seqLength,
       learningRate: o.learningRate,
       lrDecay: o.lrDecay,
+      anneal: o.anneal,
       clip: o.clip,
       dropout: o.dropout,
       stoppedBy: stop,
