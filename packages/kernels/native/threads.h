@@ -26,11 +26,17 @@ class Pool {
     static Pool* p = new Pool();
     return *p;
   }
-  int size() const { return n_; }
+  // Threads in use (the caller included).
+  int size() const { return active_.load(std::memory_order_relaxed); }
+  // Use at most n threads (1..the workers started); returns the count now in use.
+  int set_active(int n) {
+    active_.store(n < 1 ? 1 : n > n_ ? n_ : n, std::memory_order_relaxed);
+    return size();
+  }
 
   template <class F>
   void run(int parts, F&& fn) {
-    if (parts > n_) parts = n_;
+    if (parts > size()) parts = size();
     if (parts <= 1) {
       fn(0);
       return;
@@ -61,7 +67,7 @@ class Pool {
     if (n > 64) n = 64;
     return (int)n;
   }
-  Pool() : n_(configured()) {
+  Pool() : n_(configured()), active_(n_) {
     for (int i = 1; i < n_; i++) std::thread([this, i] { loop(i); }).detach();
   }
   void loop(int i) {
@@ -81,6 +87,7 @@ class Pool {
   }
 
   const int n_;
+  std::atomic<int> active_;
   std::function<void(int)>* volatile job_ = nullptr;
   std::atomic<unsigned> gen_{0};
   std::atomic<int> parts_{0};
