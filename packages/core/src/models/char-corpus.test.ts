@@ -179,6 +179,23 @@ describe('trainCharCorpus', () => {
   });
 });
 
+describe('CharLM.forTraining', () => {
+  it('starts corpus-sized models with orthonormal recurrent kernel rows, quickly', () => {
+    const t0 = Date.now();
+    const vocabulary = Vocabulary.fromText(Array.from({ length: 80 }, (_, i) => String.fromCharCode(40 + i)).join(''));
+    const lm = CharLM.forTraining({ cell: 'lstm', layers: 2, hidden: 256, seqLength: 100, dense: true, vocabSize: 80 }, vocabulary, 3);
+    const ms = Date.now() - t0;
+    try {
+      const rk = lm.trainableVariables()[1]!; // layer 1 recurrent kernel [256, 1024]
+      const gram = tf.tidy(() => tf.matMul(rk, rk, false, true).sub(tf.eye(256)).abs().max().dataSync()[0]!);
+      expect(gram).toBeLessThan(1e-4);
+      expect(ms).toBeLessThan(20_000);
+    } finally {
+      lm.dispose();
+    }
+  });
+});
+
 describe('evaluateCorpus', () => {
   it('carries the state: the chunk size does not change the score, and one stream scores every character', async () => {
     const text = wordsText(4000, 8);

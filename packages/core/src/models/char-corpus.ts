@@ -771,7 +771,7 @@ export async function trainCharCorpus(text: string, options: CorpusTrainOptions,
   const ids = encodeCorpus(vocabulary, text);
   const split = splitCorpus(ids, o);
   const config: CharLMConfig = { cell: o.cell, layers: o.layers, hidden: o.hidden, seqLength: o.seqLength, dense: true, vocabSize: vocabulary.size };
-  const lm = CharLM.fromConfig(config, vocabulary, o.seed);
+  const lm = CharLM.forTraining(config, vocabulary, o.seed);
   const p: Progress = { step: 0, chunk: 0, epochsDone: 0, chars: 0, elapsedMs: 0, trainLoss: NaN, lastVal: null, best: null };
   try {
     const run = new CorpusRun(lm, ids, split, o, p, options.checkpointDir);

@@ -189,11 +189,48 @@ function validateConfig(c: Partial<CharLMConfig>, where: string, code: 'BAD_ARGU
 }
 
 /** The standard tfjs model holding a CharLM's weights (also what stock loadLayersModel sees). */
-function buildContainer(config: CharLMConfig, seed: number): tf.LayersModel {
-  return quietOrthogonal(() => buildLayers(config, seed));
+function buildContainer(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'fast' = 'tfjs'): tf.LayersModel {
+  return quietOrthogonal(() => buildLayers(config, seed, orthogonal));
 }
 
-function buildLayers(config: CharLMConfig, seed: number): tf.LayersModel {
+/**
+ * A [rows, cols] matrix with orthonormal rows (rows <= cols) or columns, by Gram–Schmidt on seeded
+ * Gaussian vectors in float64. The same distribution as tfjs's orthogonal initialiser, whose QR on
+ * the wasm backend takes minutes for a 256x1024 recurrent kernel; this takes milliseconds.
+ */
+function orthogonalMatrix(rows: number, cols: number, seed: number): Float32Array {
+  const n = Math.min(rows, cols);
+  const len = Math.max(rows, cols);
+  const rand = seededRandom(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const vs: Float64Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = Float64Array.from({ length: len }, gauss);
+    // Twice, for orthogonality to working precision.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of vs) {
+        let dot = 0;
+        for (let k = 0; k < len; k++) dot += u[k]! * v[k]!;
+        for (let k = 0; k < len; k++) v[k]! -= dot * u[k]!;
+      }
+    }
+    let norm = 0;
+    for (let k = 0; k < len; k++) norm += v[k]! * v[k]!;
+    norm = Math.sqrt(norm);
+    for (let k = 0; k < len; k++) v[k]! /= norm;
+    vs.push(v);
+  }
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < len; k++) {
+      if (rows <= cols) out[i * cols + k] = vs[i]![k]!;
+      else out[k * cols + i] = vs[i]![k]!;
+    }
+  }
+  return out;
+}
+
+function buildLayers(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'fast'): tf.LayersModel {
   const { vocabSize: V, hidden: H } = config;
   // Each initialiser gets its own seed: equal seeds would give equal random streams.
   let k = 0;
@@ -207,11 +244,19 @@ function buildLayers(config: CharLMConfig, seed: number): tf.LayersModel {
       activation: 'tanh' as const,
       recurrentActivation: 'sigmoid' as const,
       kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
-      recurrentInitializer: tf.initializers.orthogonal({ seed: nextSeed() }),
+      recurrentInitializer: orthogonal === 'tfjs' ? tf.initializers.orthogonal({ seed: nextSeed() }) : tf.initializers.zeros(),
       name: `${config.cell}_${l + 1}`,
     };
+    const rkSeed = orthogonal === 'fast' ? nextSeed() : 0;
     const layer = config.cell === 'lstm' ? tf.layers.lstm(args) : tf.layers.gru(args);
     x = layer.apply(x) as tf.SymbolicTensor;
+    if (orthogonal === 'fast') {
+      const [k, , b] = layer.getWeights();
+      const G = (config.cell === 'lstm' ? 4 : 3) * H;
+      const rk = tf.tensor2d(orthogonalMatrix(H, G, rkSeed), [H, G]);
+      layer.setWeights([k!, rk, b!]);
+      rk.dispose();
+    }
     if (config.cell === 'lstm') {
       // Forget-gate bias starts at 1 (as the lecture's BasicLSTMCell's forget_bias=1.0), so early
       // training keeps memory. Set by hand: tfjs's unitForgetBias initialiser leaks 4 tensors.
@@ -351,6 +396,17 @@ export class CharLM {
     const c = validateConfig(config, 'config.', 'BAD_ARGUMENT');
     if (c.vocabSize !== vocabulary.size) throw badArg('config.vocabSize', `is ${c.vocabSize} but the vocabulary has ${vocabulary.size} characters`);
     return new CharLM(buildContainer(c, seed), vocabulary, c, null, 'config');
+  }
+
+  /**
+   * An untrained model whose recurrent kernels are orthogonal matrices made in plain JS (fast for
+   * corpus-sized layers, where tfjs's orthogonal initialiser takes minutes). For trainers.
+   * @internal
+   */
+  static forTraining(config: CharLMConfig, vocabulary: Vocabulary, seed: number): CharLM {
+    const c = validateConfig(config, 'config.', 'BAD_ARGUMENT');
+    if (c.vocabSize !== vocabulary.size) throw badArg('config.vocabSize', `is ${c.vocabSize} but the vocabulary has ${vocabulary.size} characters`);
+    return new CharLM(buildContainer(c, seed, 'fast'), vocabulary, c, null, 'config');
   }
 
   /**
