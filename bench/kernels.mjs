@@ -1,4 +1,4 @@
-// pnpm bench [kernels] [--json] [--no-torch] [--quick] [--only=long-char,stock,charlm-h128,inference]
+// pnpm bench [kernels] [--json] [--no-torch] [--quick] [--only=long-char,stock,charlm-h128,charlm-h256,charlm-h512,inference]
 //
 // Training speed of the lecture's recurrent models, one thread, three ways side by side in one
 // run (the machine may be shared, so ratios from one run are what to quote):
@@ -9,7 +9,9 @@
 // Workloads (issue 6): long-char (180-char sentence, 170 windows of 10, 2 LSTM x 25, softmax
 // each step, Adam 0.1), stock (505x7x5, LSTM 10, dense 1 on the last step, sum of squares,
 // Adam 0.01), charlm-h128 (64 x 100 steps, one-hot 82, 2 LSTM x 128, softmax each step, Adam 2e-3),
-// plus next-char latency and generation speed at the charlm-h128 shape. Figures are medians of
+// plus next-char latency and generation speed at the charlm-h128 shape; and the corpus shapes
+// charlm-h256 / charlm-h512 (2 LSTM layers, 64 x 100, one-hot 82) with 1 and with 2 threads on
+// both sides (SEQCAST_THREADS / torch.set_num_threads). Figures are medians of
 // per-iteration times after warm-up. `--json` ends with one JSON line.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -177,6 +179,32 @@ function charlmData() {
   return { B, T, V, H: 128, layers: 2, lr: 2e-3, ids, targets };
 }
 
+/** The fused training step alone at a charlm shape with `H` units (the corpus workloads). */
+function fusedCharlmStep(K, H) {
+  const d = { ...charlmData(), H };
+  const x = tf.tensor2d(d.ids, [d.B, d.T], 'int32');
+  const y = tf.tensor2d(d.targets, [d.B, d.T], 'int32');
+  const m = buildModel({ input: d.V, units: H, layers: d.layers, outputs: d.V });
+  const opt = new K.FusedAdamOptimizer({ learningRate: d.lr });
+  return {
+    chars: d.B * d.T,
+    step: () => {
+      const loss = opt.minimize(
+        () => {
+          let h = x;
+          for (const [k, rk, b] of m.rec) h = K.lstmSequence(h, k, rk, b).outputs;
+          return K.denseSoftmaxCrossEntropy(h, m.dense[0], m.dense[1], y);
+        },
+        true,
+        m.vars,
+      );
+      const v = loss.dataSync()[0];
+      loss.dispose();
+      return v;
+    },
+  };
+}
+
 function stockWorkload(K) {
   const [N, L, F, H] = [505, 7, 5, 10];
   const r = rng(11);
@@ -285,10 +313,11 @@ function torchAvailable() {
 /**
  * The anchors run without the OpenBLAS overrides (see DEVELOPERS.md): this child only. They call
  * torch.set_num_threads(1), which does not bound Debian's pthread OpenBLAS (it still runs each
- * product on every core), so OPENBLAS_NUM_THREADS=1 makes the column really one thread.
+ * product on every core), so OPENBLAS_NUM_THREADS=1 makes the column really one thread (and =2
+ * for the two-thread rows).
  */
-function anchorEnv() {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+function anchorEnv(threads = 1) {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   return env;
@@ -298,7 +327,7 @@ function anchorEnv() {
  * Run one anchor script unchanged; with `cpu`, its timer (time.perf_counter) is swapped for
  * time.process_time, so the same script reports process CPU time instead of wall time.
  */
-function runAnchor(script, args, pattern, cpu = false) {
+function runAnchor(script, args, pattern, cpu = false, threads = 1) {
   const file = path.join(shared, 'anchors', script);
   if (!existsSync(file)) return { error: `${file} not found` };
   const code = [
@@ -307,7 +336,7 @@ function runAnchor(script, args, pattern, cpu = false) {
     `sys.argv = ${JSON.stringify([file, ...args])}`,
     `runpy.run_path(${JSON.stringify(file)}, run_name='__main__')`,
   ].join('\n');
-  const r = spawnSync(PYTHON, ['-c', code], { env: anchorEnv(), encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(PYTHON, ['-c', code], { env: anchorEnv(threads), encoding: 'utf8', timeout: 300_000 });
   const m = (r.stdout ?? '').match(pattern);
   if (r.status !== 0 || !m) return { error: (r.stderr || r.stdout || 'no output').trim().split('\n').pop() };
   return { value: Number(m[1]) };
@@ -342,6 +371,8 @@ export async function run(argv) {
   const torch = !noTorch && torchAvailable();
   if (!noTorch && !torch) log('PyTorch not found (python3 -c "import torch" failed): anchor columns left empty');
   const scale = quick ? 0.25 : 1;
+  // The lecture workloads compare one thread with one thread.
+  K?.setKernelThreads(1);
   const rows = [];
   const results = [];
 
@@ -387,6 +418,23 @@ export async function run(argv) {
     results.push({ name: 'charlm-h128', charsPerSec: cps(fused?.ms ?? layers.ms ?? null), unit: 'chars/s', fusedCharsPerSec: cps(fused?.ms), fusedCpuCharsPerSec: cps(fused?.cpuMs), tfjsLayersCharsPerSec: cps(layers.ms), torchCharsPerSec: t?.value ?? null, torchCpuCharsPerSec: tc?.value ?? null });
     rows.push(['charlm-h128', 'chars/s', cps(fused?.ms), cps(layers.ms), t?.value, true]);
   }
+  for (const H of [256, 512]) {
+    const name = `charlm-h${H}`;
+    if (!want(name) || !K) continue;
+    const w = fusedCharlmStep(K, H);
+    const txt = path.join(shared, 'data', 'republic_clean.txt');
+    for (const threads of [1, 2]) {
+      log(`${name}, ${threads} thread(s) ...`);
+      const used = K.setKernelThreads(threads);
+      const fused = timeIt(w.step, { warm: 1, n: Math.ceil((H === 256 ? 10 : 6) * scale), budgetMs: 25_000 });
+      const targs = [txt, String(H), String(quick ? 3 : H === 256 ? 8 : 4), String(threads)];
+      const t = torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/, false, threads) : null;
+      const cps = (w.chars * 1000) / fused.ms;
+      results.push({ name, threads, kernelThreads: used, unit: 'chars/s', charsPerSec: cps, fusedCharsPerSec: cps, torchCharsPerSec: t?.value ?? null });
+      rows.push([`${name} (${threads} thread${threads > 1 ? 's' : ''})`, 'chars/s', cps, null, t?.value, true]);
+    }
+    K.setKernelThreads(1);
+  }
   const inference = {};
   if (want('inference')) {
     log('inference (charlm-h128 shape) ...');
@@ -406,19 +454,20 @@ export async function run(argv) {
   }
 
   // Table: speedup > 1 means seqcast fused is faster.
-  const head = ['workload', 'unit', 'seqcast fused', 'tfjs-layers', 'PyTorch (1 thr)', 'vs tfjs', 'vs PyTorch'];
+  const head = ['workload', 'unit', 'seqcast fused', 'tfjs-layers', 'PyTorch (same threads)', 'vs tfjs', 'vs PyTorch'];
   const lines = rows.map(([name, unit, f, l, t, higherBetter, extra]) => {
     const ratio = (a, b) => (a && b ? `${(higherBetter ? a / b : b / a).toFixed(2)}x` : '—');
     return [name, unit, fmt(f, 2) + (extra ? ` (${fmt(extra, 1)} rnn-only)` : ''), fmt(l, 1), fmt(t, 1), ratio(f, l), ratio(f, t)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const pr = (cols) => console.log(`| ${cols.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`);
-  console.log(`\nseqcast kernels bench — backend ${backend.name}, fused ${info.available ? info.isa : `unavailable (${info.reason})`}, one thread, medians\n`);
+  console.log(`\nseqcast kernels bench — backend ${backend.name}, fused ${info.available ? info.isa : `unavailable (${info.reason})`}, one thread unless the workload says, medians\n`);
   pr(head);
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   lines.forEach(pr);
   // The same comparison by process CPU time: on a shared machine it is the steadier measure.
   const cpuRows = results
+    .filter((r) => r.threads === undefined)
     .map((r) => {
       const hb = r.name === 'charlm-h128';
       const f = hb ? r.fusedCpuCharsPerSec : r.fusedCpuMs;

@@ -60,3 +60,60 @@ export class ProgressBar {
     this.open = false;
   }
 }
+
+/** One training step's figures (corpus training). */
+export interface StepUpdate {
+  step: number;
+  /** 0..1 of the budget. */
+  fraction: number;
+  charsPerSec: number;
+  trainLoss: number;
+  valLoss?: number;
+  valBitsPerChar?: number;
+  etaMs: number;
+}
+
+/**
+ * Step progress for corpus training: a bar redrawn at most 5 times a second on a TTY; otherwise a
+ * plain line at most every `plainEveryMs` (10 s) — and always one for the last step.
+ */
+export class StepProgress {
+  private lastDraw = 0;
+  private readonly tty: boolean;
+  constructor(
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly plainEveryMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tty = Boolean(stream.isTTY) && process.env.CI !== 'true';
+    this.lastDraw = this.now();
+  }
+
+  static text(u: StepUpdate): string {
+    const val = u.valLoss === undefined ? '' : ` val ${u.valLoss.toFixed(4)} (${u.valBitsPerChar!.toFixed(3)} bits/char)`;
+    return `step ${u.step} ${Math.round(u.charsPerSec).toLocaleString('en-US')} chars/s train ${u.trainLoss.toFixed(4)}${val} ETA ${fmtDuration(u.etaMs)}`;
+  }
+
+  update(u: StepUpdate, last = false): void {
+    const t = this.now();
+    if (this.tty) {
+      if (!last && t - this.lastDraw < 200) return;
+      this.lastDraw = t;
+      const width = 24;
+      const filled = Math.max(0, Math.min(width, Math.round(u.fraction * width)));
+      this.stream.write(`\r\x1b[2K${this.label} ${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${StepProgress.text(u)}`);
+      if (last) this.stream.write('\n');
+      return;
+    }
+    if (last || t - this.lastDraw >= this.plainEveryMs) {
+      this.lastDraw = t;
+      this.stream.write(`${this.label} ${StepProgress.text(u)}\n`);
+    }
+  }
+
+  /** A line of its own (validation, checkpoint), not overwritten by the bar. */
+  note(line: string): void {
+    this.stream.write(this.tty ? `\r\x1b[2K${this.label} ${line}\n` : `${this.label} ${line}\n`);
+  }
+}

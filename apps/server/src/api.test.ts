@@ -125,6 +125,9 @@ describe('predictions', () => {
     expect(a.text).toBe(lm.generate('hi', 40, { temperature: 0.8, seed: 42 }));
     const greedy = (await (await post('/v1/models/hihello/generate', { prefix: 'hihe', length: 3, temperature: 0 })).json()) as { text: string };
     expect(greedy.text).toBe('llo');
+    const nucleus = { prefix: 'hi', length: 40, temperature: 1.5, topP: 0.8, seed: 7 };
+    const n = (await (await post('/v1/models/hihello/generate', nucleus)).json()) as { text: string };
+    expect(n.text).toBe(lm.generate('hi', 40, { temperature: 1.5, topP: 0.8, seed: 7 }));
   });
 
   it('forecast returns the model’s forecast from the last window rows, in original units', async () => {

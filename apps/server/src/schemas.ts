@@ -242,6 +242,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
         .max(limits.maxLength, { error: `length must be <= ${limits.maxLength} (server limit)` }),
       temperature: z.number().min(0).max(100).optional().meta({ description: '0 = always the most likely character; default 1' }),
       topK: int().min(1).optional(),
+      topP: z.number().gt(0).max(1).optional().meta({ description: 'Nucleus sampling: only the most likely characters holding this much probability; default 1' }),
       seed: int().min(0).max(2 ** 32 - 1).optional().meta({ description: 'Same seed, same text' }),
     });
   const forecast = z

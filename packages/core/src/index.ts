@@ -13,5 +13,7 @@ export * from './nn/kernels.js';
 export * from './nn/sequence.js';
 export * from './train/loop.js';
 export * from './models/char-lm.js';
+export * from './models/char-corpus.js';
+export * from './models/sampling.js';
 export * from './models/lecture-sentence.js';
 export * from './models/regressor.js';

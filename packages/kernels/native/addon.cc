@@ -380,6 +380,19 @@ napi_value Alive(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// setThreads(n): use at most n of the pool's threads from now on (1..the pool size); returns the count in use
+// (n <= 0 only asks).
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t n = 0;
+  if (argc > 0) napi_get_value_int32(env, argv[0], &n);
+  napi_value r;
+  napi_create_int32(env, n > 0 ? sk::Pool::get().set_active(n) : sk::Pool::get().size(), &r);
+  return r;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
@@ -388,7 +401,8 @@ napi_value Init(napi_env env, napi_value exports) {
              {"gruForward", GruForward},       {"gruBackward", GruBackward},
              {"denseSoftmaxCeForward", DenseCeForward}, {"denseSoftmaxCeBackward", DenseCeBackward},
              {"adamUpdate", AdamUpdate},       {"alloc", Alloc},
-             {"release", Release},             {"alive", Alive}};
+             {"release", Release},             {"alive", Alive},
+             {"setThreads", SetThreads}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
@@ -397,6 +411,9 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_value isa;
   napi_create_string_utf8(env, SK_ISA, NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "isa", isa);
+  napi_value threads;
+  napi_create_int32(env, sk::Pool::get().size(), &threads);
+  napi_set_named_property(env, exports, "threads", threads);
   return exports;
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstring>
 #include <vector>
+#include "threads.h"
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -149,20 +150,15 @@ static inline void micro_rows(int rows, int kc, const float* A, long lda, const 
   }
 }
 
-// C[M x N] (+)= A[M x K] · B, with B packed. acc=false overwrites C.
-static inline void gemm(int M, const float* A, long lda, const Packed& P, float* C, long ldc, bool acc) {
-  if (M <= 0 || P.N <= 0) return;
-  if (P.K == 0) {
-    if (!acc)
-      for (int r = 0; r < M; r++) std::memset(C + (size_t)r * ldc, 0, sizeof(float) * P.N);
-    return;
-  }
+// Rows [r0, r1) and column panels [p0, p1) of C (+)= A · B.
+static inline void gemm_part(const float* A, long lda, const Packed& P, float* C, long ldc, bool acc, int r0, int r1,
+                             int p0, int p1) {
   for (int kb = 0; kb < P.nkb; kb++) {
     const int k0 = kb * SK_KC, kc = std::min(SK_KC, P.K - k0);
     const bool a = acc || kb > 0;
-    for (int m0 = 0; m0 < M; m0 += SK_MC) {
-      const int mc = std::min(SK_MC, M - m0);
-      for (int p = 0; p < P.np; p++) {
+    for (int m0 = r0; m0 < r1; m0 += SK_MC) {
+      const int mc = std::min(SK_MC, r1 - m0);
+      for (int p = p0; p < p1; p++) {
         const int n0 = p * SK_NR, nc = std::min(SK_NR, P.N - n0);
         const float* bp = P.panel(kb, p);
         int r = 0;
@@ -172,6 +168,36 @@ static inline void gemm(int M, const float* A, long lda, const Packed& P, float*
           micro_rows(mc - r, kc, A + (size_t)(m0 + r) * lda + k0, lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc);
       }
     }
+  }
+}
+
+// Products below this many multiply-adds run on the calling thread: waking workers costs more.
+#define SK_PAR_MIN_MACS (1L << 18)
+
+// C[M x N] (+)= A[M x K] · B, with B packed. acc=false overwrites C. Large products are split over
+// the worker pool by column panels (or, when there are too few panels, by row blocks): every part
+// writes its own block of C, so no synchronisation beyond the join is needed.
+static inline void gemm(int M, const float* A, long lda, const Packed& P, float* C, long ldc, bool acc) {
+  if (M <= 0 || P.N <= 0) return;
+  if (P.K == 0) {
+    if (!acc)
+      for (int r = 0; r < M; r++) std::memset(C + (size_t)r * ldc, 0, sizeof(float) * P.N);
+    return;
+  }
+  Pool& pool = Pool::get();
+  const int nt = pool.size();
+  if (nt <= 1 || (long)M * P.K * P.N < SK_PAR_MIN_MACS) return gemm_part(A, lda, P, C, ldc, acc, 0, M, 0, P.np);
+  if (P.np >= 2 * nt || M < 4 * SK_MR * nt) {
+    const int parts = std::min(nt, P.np);
+    pool.run(parts, [&](int i) {
+      gemm_part(A, lda, P, C, ldc, acc, 0, M, (int)((long)P.np * i / parts), (int)((long)P.np * (i + 1) / parts));
+    });
+  } else {
+    const int blocks = (M + SK_MR - 1) / SK_MR;
+    pool.run(nt, [&](int i) {
+      const int b0 = (int)((long)blocks * i / nt), b1 = (int)((long)blocks * (i + 1) / nt);
+      gemm_part(A, lda, P, C, ldc, acc, b0 * SK_MR, std::min(M, b1 * SK_MR), 0, P.np);
+    });
   }
 }
 

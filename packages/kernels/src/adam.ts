@@ -39,7 +39,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   static get className(): string {
     return 'FusedAdam';
   }
-  readonly learningRate: number;
+  /** Read at every update, so a schedule may change it between steps. */
+  learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;

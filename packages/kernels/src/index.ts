@@ -29,5 +29,21 @@ export type { SequenceOptions, SequenceResult } from './types.js';
  * console.log(info.available ? `fused (${info.isa})` : `tfjs fallback: ${info.reason}`);
  */
 export function kernelsInfo(): KernelsInfo {
-  return { ...nativeAddon().info };
+  const { addon, info } = nativeAddon();
+  return addon ? { ...info, threads: addon.setThreads(0) } : { ...info };
+}
+
+/**
+ * Use at most `n` threads in the kernels' matrix products from now on (1 up to the pool started
+ * at load, which `SEQCAST_THREADS` sizes); returns the count in use. For benchmarks comparing
+ * thread counts in one process.
+ *
+ * @example
+ * setKernelThreads(1);   // single-threaded from here on
+ */
+export function setKernelThreads(n: number): number {
+  const { addon } = nativeAddon();
+  if (!addon) return 1;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setKernelThreads: n must be an integer >= 1 (received ${n})`);
+  return addon.setThreads(n);
 }

@@ -18,6 +18,10 @@ export type Workspace = { readonly __workspace: unique symbol };
 /** The functions the addon exports (see native/addon.cc for the argument order). */
 export interface NativeAddon {
   isa: string;
+  /** Worker threads the matrix products use (SEQCAST_THREADS, default: the hardware threads). */
+  threads: number;
+  /** Use at most `n` of the worker threads (1..threads); returns the count in use (n <= 0 only asks). */
+  setThreads(n: number): number;
   /** Uninitialised native buffer of `n` floats; freed by release() or when the handle is collected. */
   alloc(n: number): Workspace;
   release(ws: Workspace): void;
@@ -46,6 +50,8 @@ export interface KernelsInfo {
   reason?: string;
   /** Instruction set the addon was compiled for (avx512, avx2-fma, avx, generic). */
   isa?: string;
+  /** Threads the kernels' matrix products run on (`SEQCAST_THREADS` pins it). */
+  threads?: number;
   /** Path of the addon binary that was tried. */
   addonPath?: string;
 }
@@ -88,7 +94,7 @@ export function loadAddon(file: string = defaultAddonPath()): { addon?: NativeAd
     if (typeof addon.lstmForward !== 'function' || typeof addon.isa !== 'string') {
       return { info: { available: false, reason: `${file} is not the seqcast kernels addon`, addonPath: file } };
     }
-    return { addon, info: { available: true, reason: 'native addon loaded', isa: addon.isa, addonPath: file } };
+    return { addon, info: { available: true, reason: "native addon loaded", isa: addon.isa, threads: addon.threads, addonPath: file } };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
     return { info: { available: false, reason: `addon failed to load (${msg})`, addonPath: file } };

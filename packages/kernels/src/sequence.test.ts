@@ -153,6 +153,9 @@ for (const kind of ['lstm', 'gru'] as const) {
   // H a multiple of the panel width: the one-product-per-gate path (narrower layers use one product for all gates).
   cases.push({ kind, B: 10, T: 4, I: 33, H: 32, ids: false, mask: true, h0: true, seed: 79 });
   cases.push({ kind, B: 3, T: 3, I: 12, H: 64, ids: true, mask: false, h0: false, seed: 80 });
+  // Products big enough to be split over the worker threads (by column panels and by row blocks).
+  cases.push({ kind, B: 64, T: 3, I: 20, H: 64, ids: true, mask: true, h0: true, seed: 82 });
+  cases.push({ kind, B: 64, T: 3, I: 24, H: 40, ids: false, mask: false, h0: true, seed: 83 });
   // A few rows (the generation path: weights used unpacked), float input.
   cases.push({ kind, B: 2, T: 5, I: 6, H: 9, ids: false, mask: true, h0: true, seed: 81 });
 }

@@ -56,8 +56,11 @@ export interface SaveOptions {
   overwrite?: boolean;
 }
 
+/** A training checkpoint saved beside a model (corpus training: the state needed to resume). */
+export const CHECKPOINT_FILES: readonly string[] = ['checkpoint.json', 'checkpoint.bin'];
+
 /** The only entries a replaceable model directory may hold (what saveModelDir writes). */
-const MODEL_FILES = new Set([MODEL_JSON, WEIGHTS_BIN, METADATA_JSON]);
+const MODEL_FILES = new Set([MODEL_JSON, WEIGHTS_BIN, METADATA_JSON, ...CHECKPOINT_FILES]);
 
 /** What is at a save target now. */
 export type SaveTarget =
@@ -162,7 +165,10 @@ export async function saveModelDir<C, E>(
   dir: string,
   model: tf.LayersModel,
   meta: Pick<ModelMetadata<C, E>, 'kind' | 'config' | 'extra'>,
-  options: SaveOptions = {},
+  options: SaveOptions & {
+    /** More files written into the same directory, in the same atomic rename (a training checkpoint: {@link CHECKPOINT_FILES}). */
+    files?: Record<string, Uint8Array | string>;
+  } = {},
 ): Promise<ModelMetadata<C, E>> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
@@ -200,6 +206,12 @@ export async function saveModelDir<C, E>(
       }),
     );
     await fs.writeFile(path.join(tmp, METADATA_JSON), JSON.stringify(full, null, 2) + '\n');
+    for (const [name, data] of Object.entries(options.files ?? {})) {
+      if (!CHECKPOINT_FILES.includes(name)) {
+        throw new SeqcastError('INTERNAL', `saveModelDir: extra file name "${name}" is not allowed`);
+      }
+      await fs.writeFile(path.join(tmp, name), data);
+    }
     // Checked again right before the swap (the target may have changed during the save).
     const now = await checkSaveTarget(dir, options);
     // rename() cannot replace a non-empty directory: move the old model aside first, then remove

@@ -18,6 +18,8 @@ import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequ
 import { seededRandom, shuffledIndices } from '../random.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
 import { Vocabulary, type VocabularyJSON } from '../vocab.js';
+import type { CorpusTrainingRecord } from './char-corpus-types.js';
+import { sampleLogits } from './sampling.js';
 
 /** The recurrent cell. */
 export type CellType = 'lstm' | 'gru';
@@ -91,6 +93,8 @@ export interface CharLMTrainingInfo {
   backend: string;
   kernels: string;
   trainedAt: string;
+  /** Present when the model was trained on a corpus in streams (see char-corpus.ts). */
+  corpus?: CorpusTrainingRecord;
 }
 
 /** Progress reported after every epoch. */
@@ -116,6 +120,8 @@ export interface GenerateOptions {
   temperature?: number;
   /** Sample only among the K most likely characters (default: all). */
   topK?: number;
+  /** Nucleus sampling: only the most likely characters whose probabilities sum to at least P (0 < P <= 1; default 1 = all). */
+  topP?: number;
   /** Sampling seed (default: random). The same seed always gives the same text. */
   seed?: number;
 }
@@ -198,11 +204,48 @@ function validateConfig(c: Partial<CharLMConfig>, where: string, code: 'BAD_ARGU
 }
 
 /** The standard tfjs model holding a CharLM's weights (also what stock loadLayersModel sees). */
-function buildContainer(config: CharLMConfig, seed: number): tf.LayersModel {
-  return quietOrthogonal(() => buildLayers(config, seed));
+function buildContainer(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'fast' = 'tfjs'): tf.LayersModel {
+  return quietOrthogonal(() => buildLayers(config, seed, orthogonal));
 }
 
-function buildLayers(config: CharLMConfig, seed: number): tf.LayersModel {
+/**
+ * A [rows, cols] matrix with orthonormal rows (rows <= cols) or columns, by Gram–Schmidt on seeded
+ * Gaussian vectors in float64. The same distribution as tfjs's orthogonal initialiser, whose QR on
+ * the wasm backend takes minutes for a 256x1024 recurrent kernel; this takes milliseconds.
+ */
+function orthogonalMatrix(rows: number, cols: number, seed: number): Float32Array {
+  const n = Math.min(rows, cols);
+  const len = Math.max(rows, cols);
+  const rand = seededRandom(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const vs: Float64Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = Float64Array.from({ length: len }, gauss);
+    // Twice, for orthogonality to working precision.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of vs) {
+        let dot = 0;
+        for (let k = 0; k < len; k++) dot += u[k]! * v[k]!;
+        for (let k = 0; k < len; k++) v[k]! -= dot * u[k]!;
+      }
+    }
+    let norm = 0;
+    for (let k = 0; k < len; k++) norm += v[k]! * v[k]!;
+    norm = Math.sqrt(norm);
+    for (let k = 0; k < len; k++) v[k]! /= norm;
+    vs.push(v);
+  }
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < len; k++) {
+      if (rows <= cols) out[i * cols + k] = vs[i]![k]!;
+      else out[k * cols + i] = vs[i]![k]!;
+    }
+  }
+  return out;
+}
+
+function buildLayers(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'fast'): tf.LayersModel {
   const { vocabSize: V, hidden: H } = config;
   // Each initialiser gets its own seed: equal seeds would give equal random streams.
   let k = 0;
@@ -216,11 +259,19 @@ function buildLayers(config: CharLMConfig, seed: number): tf.LayersModel {
       activation: 'tanh' as const,
       recurrentActivation: 'sigmoid' as const,
       kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
-      recurrentInitializer: tf.initializers.orthogonal({ seed: nextSeed() }),
+      recurrentInitializer: orthogonal === 'tfjs' ? tf.initializers.orthogonal({ seed: nextSeed() }) : tf.initializers.zeros(),
       name: `${config.cell}_${l + 1}`,
     };
+    const rkSeed = orthogonal === 'fast' ? nextSeed() : 0;
     const layer = config.cell === 'lstm' ? tf.layers.lstm(args) : tf.layers.gru(args);
     x = layer.apply(x) as tf.SymbolicTensor;
+    if (orthogonal === 'fast') {
+      const [k, , b] = layer.getWeights();
+      const G = (config.cell === 'lstm' ? 4 : 3) * H;
+      const rk = tf.tensor2d(orthogonalMatrix(H, G, rkSeed), [H, G]);
+      layer.setWeights([k!, rk, b!]);
+      rk.dispose();
+    }
     if (config.cell === 'lstm') {
       // Forget-gate bias starts at 1 (as the lecture's BasicLSTMCell's forget_bias=1.0), so early
       // training keeps memory. Set by hand: tfjs's unitForgetBias initialiser leaks 4 tensors.
@@ -360,6 +411,17 @@ export class CharLM {
     const c = validateConfig(config, 'config.', 'BAD_ARGUMENT');
     if (c.vocabSize !== vocabulary.size) throw badArg('config.vocabSize', `is ${c.vocabSize} but the vocabulary has ${vocabulary.size} characters`);
     return new CharLM(buildContainer(c, seed), vocabulary, c, null, 'config');
+  }
+
+  /**
+   * An untrained model whose recurrent kernels are orthogonal matrices made in plain JS (fast for
+   * corpus-sized layers, where tfjs's orthogonal initialiser takes minutes). For trainers.
+   * @internal
+   */
+  static forTraining(config: CharLMConfig, vocabulary: Vocabulary, seed: number): CharLM {
+    const c = validateConfig(config, 'config.', 'BAD_ARGUMENT');
+    if (c.vocabSize !== vocabulary.size) throw badArg('config.vocabSize', `is ${c.vocabSize} but the vocabulary has ${vocabulary.size} characters`);
+    return new CharLM(buildContainer(c, seed, 'fast'), vocabulary, c, null, 'config');
   }
 
   /**
@@ -506,11 +568,12 @@ export class CharLM {
    * The recurrent layers: ids [B,T] -> last layer's outputs [B,T,H] and each layer's final state.
    * With a [B,T] `mask`, padded steps keep the state and output 0. Call inside tf.tidy.
    */
-  private recur(ids: tf.Tensor2D, o: { state?: LayerState[]; mask?: tf.Tensor2D }): { outputs: tf.Tensor3D; states: LayerState[] } {
+  private recur(ids: tf.Tensor2D, o: { state?: LayerState[]; mask?: tf.Tensor2D; dropout?: number }): { outputs: tf.Tensor3D; states: LayerState[] } {
     this.assertUsable();
     let x: tf.Tensor = ids;
     const states: LayerState[] = [];
     this.recurrent.forEach((w, l) => {
+      if (l > 0 && o.dropout) x = tf.dropout(x, o.dropout);
       const s = o.state?.[l];
       const opts = { ...(s ? (s.c ? { h0: s.h, c0: s.c } : { h0: s.h }) : {}), ...(o.mask ? { mask: o.mask } : {}) };
       const r = this.config.cell === 'lstm' ? lstmSequence(x, w.kernel, w.recurrentKernel, w.bias, opts) : gruSequence(x, w.kernel, w.recurrentKernel, w.bias, opts);
@@ -537,6 +600,45 @@ export class CharLM {
   private encodeNonEmpty(text: string, where: string): Int32Array {
     if (typeof text !== 'string' || text.length === 0) throw badArg(where, 'must be a non-empty string');
     return this.vocabulary.encode(text, where);
+  }
+
+  /**
+   * The trainable variables, in the container's fixed order (each recurrent layer's kernel,
+   * recurrent kernel and bias, then the dense kernel and bias). For trainers in this package.
+   * @internal
+   */
+  trainableVariables(): tf.Variable[] {
+    this.assertUsable();
+    return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  /**
+   * Mean cross-entropy of one chunk ids `x` -> targets `y` ([B,T] int32) starting from `state`
+   * (flat: h,c per LSTM layer, h per GRU layer; zeros when absent), with dropout between layers,
+   * and the final state in the same flat layout. Call inside a gradient scope. For trainers.
+   * @internal
+   */
+  chunkLoss(x: tf.Tensor2D, y: tf.Tensor2D, state: tf.Tensor2D[] | undefined, dropout = 0): { loss: tf.Scalar; state: tf.Tensor2D[] } {
+    if (!this.dense) throw new SeqcastError('BAD_ARGUMENT', 'corpus training needs a model with a dense head', { where: 'dense' });
+    const prev = state ? unflattenStates(state, this.config.cell === 'lstm') : undefined;
+    const { outputs, states } = this.recur(x, { ...(prev ? { state: prev } : {}), dropout });
+    return { loss: denseSoftmaxCrossEntropy(outputs, this.dense.kernel, this.dense.bias, y), state: flattenStates(states) };
+  }
+
+  /**
+   * Logits [B,T,V] of one chunk ids [B,T] from a flat `state` (see chunkLoss), and the final
+   * state. Call inside tf.tidy. For streaming evaluation.
+   * @internal
+   */
+  chunkLogits(x: tf.Tensor2D, state: tf.Tensor2D[] | undefined): { logits: tf.Tensor3D; state: tf.Tensor2D[] } {
+    const prev = state ? unflattenStates(state, this.config.cell === 'lstm') : undefined;
+    const { logits, states } = this.forward(x, prev);
+    return { logits, state: flattenStates(states) };
+  }
+
+  /** Replace the training record (what save() writes). For trainers. @internal */
+  recordTraining(info: CharLMTrainingInfo): void {
+    this.trainingInfo = info;
   }
 
   /**
@@ -654,6 +756,8 @@ export class CharLM {
       throw badArg('temperature', `must be a number >= 0 (received ${temperature})`);
     }
     const topK = opts.topK === undefined ? this.vocabulary.size : intIn(opts.topK, 'topK', 1);
+    const topP = opts.topP ?? 1;
+    if (typeof topP !== 'number' || !(topP > 0 && topP <= 1)) throw badArg('topP', `must be a number in (0, 1] (received ${topP})`);
     const rand = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
     let state: LayerState[] | undefined;
     let input = tf.tensor2d(ids, [1, ids.length], 'int32');
@@ -670,7 +774,7 @@ export class CharLM {
         logpT!.dispose();
         if (prev) tf.dispose(flattenStates(prev));
         state = unflattenStates(flatState as tf.Tensor2D[], this.config.cell === 'lstm');
-        const next = sample(logp, temperature, topK, rand);
+        const next = sampleLogits(logp, { temperature, topK, topP }, rand);
         input.dispose();
         input = tf.tensor2d([next], [1, 1], 'int32');
         yield this.vocabulary.decode([next]);
@@ -723,10 +827,11 @@ export class CharLM {
 
   /**
    * Write the model directory: standard model.json + weights.bin and seqcast.json (kind "chars",
-   * config, vocabulary, training info). Atomic; an existing model is replaced only with
-   * `overwrite`, and anything else at `dir` is refused (see checkSaveTarget).
+   * config, vocabulary, training info), plus any `files` (a training checkpoint) in the same
+   * atomic rename. An existing model is replaced only with `overwrite`, and anything else at
+   * `dir` is refused (see checkSaveTarget).
    */
-  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+  async save(dir: string, options: SaveOptions & { files?: Record<string, Uint8Array | string> } = {}): Promise<void> {
     this.assertUsable();
     await saveModelDir<CharLMConfig, CharLMExtra>(
       dir,
@@ -768,19 +873,4 @@ export class CharLM {
     this.disposed = true;
     this.model.dispose();
   }
-}
-
-/** Draw an id from log-probabilities with temperature and top-k. */
-function sample(logp: ArrayLike<number>, temperature: number, topK: number, rand: () => number): number {
-  const candidates = argTop(logp, Math.min(topK, logp.length));
-  if (temperature === 0 || candidates.length === 1) return candidates[0]!;
-  const top = logp[candidates[0]!]!;
-  const weights = candidates.map((i) => Math.exp((logp[i]! - top) / temperature));
-  const sum = weights.reduce((a, b) => a + b, 0);
-  let u = rand() * sum;
-  for (let j = 0; j < candidates.length; j++) {
-    u -= weights[j]!;
-    if (u <= 0) return candidates[j]!;
-  }
-  return candidates[candidates.length - 1]!;
 }

@@ -25,6 +25,8 @@ export interface KernelStatus {
   reason: string;
   /** Instruction set the fused kernels were built for, when fused. */
   isa?: string;
+  /** Threads the fused kernels' matrix products use (`SEQCAST_THREADS` pins it), when fused. */
+  threads?: number;
   /** False until initKernels() has run: the reference path is used meanwhile. */
   initialised: boolean;
 }
@@ -33,7 +35,7 @@ export interface KernelStatus {
 export interface KernelsModule {
   lstmSequence: LstmSequenceFn;
   gruSequence: GruSequenceFn;
-  kernelsInfo(): { available: boolean; reason?: string; isa?: string };
+  kernelsInfo(): { available: boolean; reason?: string; isa?: string; threads?: number };
   /** Fused dense + softmax + masked mean cross-entropy (optional; see {@link denseSoftmaxCrossEntropy}). */
   denseSoftmaxCrossEntropy?: DenseCrossEntropyFn;
   /** Native Adam with tf.train.adam's update rule (optional; see {@link adamOptimizer}). */
@@ -137,6 +139,7 @@ export async function initKernels(request?: KernelRequest): Promise<KernelStatus
             };
             next = { path: 'fused', requested: want, reason: want === 'fused' ? 'requested' : 'available', initialised: true };
             if (info.isa) next.isa = info.isa;
+            if (info.threads) next.threads = info.threads;
           }
           why = info.reason ?? 'reports itself unavailable';
         } catch (e) {
@@ -179,11 +182,12 @@ export function kernelStatus(): KernelStatus {
  * One human line describing the kernel choice.
  *
  * @example
- * describeKernels(await initKernels());   // "seqcast: recurrent kernels fused avx2 (available)"
+ * describeKernels(await initKernels());   // "seqcast: recurrent kernels fused avx2, 2 threads (available)"
  */
 export function describeKernels(s: KernelStatus): string {
   const isa = s.isa ? ` ${s.isa}` : '';
-  return `seqcast: recurrent kernels ${s.path}${isa} (${s.reason})`;
+  const threads = s.threads ? `, ${s.threads} thread${s.threads === 1 ? '' : 's'}` : '';
+  return `seqcast: recurrent kernels ${s.path}${isa}${threads} (${s.reason})`;
 }
 
 /**
