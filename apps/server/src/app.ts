@@ -333,6 +333,9 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
       return;
     }
     const problem = toProblem(e, req.path, requestId);
+    // A body we stopped reading (too large, or refused before it was read) may never end: close the
+    // connection after this answer instead of waiting for the rest (an endless upload got a 408 after 60 s).
+    if (!req.complete) res.setHeader('Connection', 'close');
     if (problem.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="seqcast"');
     if (problem.code === 'OVERLOADED') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));

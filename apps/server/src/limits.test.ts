@@ -192,3 +192,30 @@ describe('the training process and its server', () => {
     expect(running(child)).toBe(false);
   }, 30_000);
 });
+
+describe('event streams', () => {
+  it('are capped (maxEventStreams): one more is a 503 with Retry-After, and a closed stream frees its place', async () => {
+    const s = await server({ maxEventStreams: 1 });
+    // A job that runs for minutes (cancelled at the end), so its stream stays open.
+    const res = await submit(s.url, { kind: 'chars', name: 'long', text: 'hihello world '.repeat(300), options: { seqLength: 20, hidden: 64, epochs: 1000 } });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as JobRecord;
+    const first = new AbortController();
+    const open = await fetch(`${s.url}/v1/jobs/${id}/events`, { signal: first.signal });
+    expect(open.status).toBe(200);
+    const refused = await fetch(`${s.url}/v1/jobs/${id}/events`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { code: string }).code).toBe('OVERLOADED');
+    first.abort();
+    // The server notices the closed stream on its next event loop turns.
+    let again: Response | undefined;
+    for (let i = 0; i < 50 && again?.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = await fetch(`${s.url}/v1/jobs/${id}/events`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+      if (again?.status === 200) void again.body?.cancel();
+    }
+    expect(again?.status).toBe(200);
+    await fetch(`${s.url}/v1/jobs/${id}`, { method: 'DELETE', headers: auth });
+  });
+});

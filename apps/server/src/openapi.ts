@@ -159,6 +159,7 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
       '/v1/csv': {
         post: {
           operationId: 'parseCsv',
+          security: open,
           summary: 'Parse CSV content exactly as a training job does (numeric columns oldest first, file lines; a panel split by its id column)',
           requestBody: { required: true, content: json(ref('CsvRequest')) },
           responses: { '200': { description: 'The series of the file', content: json(ref('CsvResponse')) }, ...common },

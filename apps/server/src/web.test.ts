@@ -16,10 +16,13 @@ beforeAll(async () => {
   mkdirSync(path.join(built, 'assets'), { recursive: true });
   writeFileSync(path.join(built, 'index.html'), '<!doctype html><title>seqcast</title>');
   writeFileSync(path.join(built, 'assets', 'index-abc123.js'), 'console.log(1)');
+  // Two servers, two models directories (a models directory is locked by the server using it).
   const models = path.join(tmp.dir, 'models');
+  const otherModels = path.join(tmp.dir, 'models-2');
   mkdirSync(models);
+  mkdirSync(otherModels);
   withPage = await startServer({ modelsDir: models, port: 0, webDir: built });
-  without = await startServer({ modelsDir: models, port: 0, webDir: path.join(tmp.dir, 'never-built') });
+  without = await startServer({ modelsDir: otherModels, port: 0, webDir: path.join(tmp.dir, 'never-built') });
 });
 
 afterAll(async () => {

@@ -71,7 +71,10 @@ class Pool {
     for (int i = 1; i < n_; i++) std::thread([this, i] { loop(i); }).detach();
   }
   void loop(int i) {
-    unsigned seen = gen_.load(std::memory_order_acquire);
+    // Generation 0 is the pool's birth, not this thread's start: a run() issued before this thread
+    // first got a core has already advanced gen_, and reading it here would skip that run (the
+    // caller then waited forever for its part).
+    unsigned seen = 0;
     for (;;) {
       for (int spin = 0; spin < 4000 && gen_.load(std::memory_order_acquire) == seen; spin++) SK_PAUSE();
       if (gen_.load(std::memory_order_acquire) == seen) {
