@@ -53,7 +53,7 @@ function casesFromFile(file) {
   try {
     list = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no such file' : `not valid JSON (${e.message})`}`);
+    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no such file' : `not valid JSON (${e.message})`}`, { cause: e });
   }
   if (!Array.isArray(list)) throw new Error(`${file}: expected a JSON array of cases`);
   return list.map((c, i) => {

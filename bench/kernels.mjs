@@ -359,7 +359,7 @@ export async function run(argv) {
 
   const backend = await initBackend();
   let K = null;
-  let info = { available: false, reason: '@seqcast/kernels not installed' };
+  let info;
   try {
     const mod = await import('@seqcast/kernels');
     info = mod.kernelsInfo();

@@ -122,7 +122,7 @@ describe('packed packages in a fresh npm project', () => {
   it('works from CommonJS, without danfojs-node, and serves the models it trained', async () => {
     const r = await run('node', ['checks.mjs', CARS]);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, any>;
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(out.kernels).toBe('fused');
     expect(out.require).toEqual(Object.fromEntries(['core', 'kernels', 'data', 'forecast', 'server'].map((p) => [`@seqcast/${p}`, 'ok'])));
     expect(out.describe).toMatchObject({ min: 5568, max: 26099, count: 108 });

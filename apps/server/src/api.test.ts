@@ -67,7 +67,9 @@ describe('read endpoints', () => {
   });
 
   it('GET /v1/models lists both models with version, created, metrics and input contract', async () => {
-    const body = (await (await fetch(`${url}/v1/models`)).json()) as { models: Record<string, any>[] };
+    const body = (await (await fetch(`${url}/v1/models`)).json()) as {
+      models: { name: string; created: string; metrics: { loss: number; metrics: { validation: { model: { mase: number } } } } }[];
+    };
     expect(body.models.map((m) => m.name)).toEqual(['hihello', 'stock']);
     const [hi, stock] = body.models;
     expect(hi).toMatchObject({ kind: 'chars', version: 1, versions: [1], input: { kind: 'chars', vocabulary: [...lm.vocabulary.chars] } });

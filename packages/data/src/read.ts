@@ -538,7 +538,7 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
 }
 
 function finish(c: Collector, L: Layout, names: string[], source: string, policy: MissingPolicy, options: ReadCsvOptions): Series {
-  let n = c.lines.n;
+  const n = c.lines.n;
   if (n === 0) throw bad(source, L.headerLine || null, 'header only, no data rows');
   if (c.extraFields) {
     throw bad(source, c.extraFields.line, `row has ${c.extraFields.count} cells but the header has ${L.header.length} (${L.header.join(', ')})`);
@@ -566,7 +566,7 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
   const slotToKept = new Int32Array(names.length).fill(-1);
   keep.forEach((j, k) => (slotToKept[j] = k));
   const lines = c.lines.a.subarray(0, n);
-  let cols = keep.map((j) => c.values[j]!.a.subarray(0, n));
+  const cols = keep.map((j) => c.values[j]!.a.subarray(0, n));
 
   // Missing cells of kept columns, file order.
   const missing: { column: string; line: number }[] = [];
@@ -699,7 +699,6 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
     for (let k = 0; k < outKeys.length; k++) outKeys[k]![w] = c.keys[k]![i]!;
     w++;
   }
-  cols = [];
   if (outN === 0) throw bad(source, null, `no rows left after applying missing: ${policy} (${missing.length} missing cells, ${dateIssues.length} date issues)`);
   const values: Record<string, Float64Array> = {};
   keptNames.forEach((nm, j) => (values[nm] = outCols[j]!));

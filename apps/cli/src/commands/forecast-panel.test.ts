@@ -1,6 +1,6 @@
 // End to end through the built CLI: a panel CSV generated in code -> train -> predict --json ->
 // backtest --json, the exact JSON shapes, the Naive2 verdict, and one-line input errors.
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -39,9 +39,9 @@ describe('seqcast info', () => {
     }
   });
 
-  it('asking for an unavailable backend is a one-line error', () => {
-    const auto = JSON.parse(runCli(['info', '--json']).stdout) as { backend: string };
-    if (auto.backend === 'node') return; // tfjs-node installed here: nothing is unavailable to ask for
+  // Where tfjs-node is installed there is no unavailable backend to ask for: reported as skipped.
+  const nodeBackend = (JSON.parse(runCli(['info', '--json']).stdout) as { backend: string }).backend === 'node';
+  it.skipIf(nodeBackend)('asking for an unavailable backend is a one-line error', () => {
     const r = runCli(['info'], { SEQCAST_BACKEND: 'node' });
     expect(r.code).toBe(6);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

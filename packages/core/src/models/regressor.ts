@@ -339,7 +339,7 @@ export class SequenceRegressor {
     let bestWeights: Float32Array[] | undefined;
     let lastLoss = NaN;
     let lastVal: number | null = null;
-    let epoch = 0;
+    let epoch: number;
     let stopped: RegressorFitResult['stopped'] = 'epochs';
     try {
       if (va && vy) {
