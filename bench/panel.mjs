@@ -7,7 +7,8 @@
 //   options apart from horizon/season unless --options) next to Naive2, sNaive, Naive, SES, Theta
 //   and the pooled linear model: sMAPE, MASE, OWA, 80/95% coverage, MSIS, seconds.
 //   Panels: synthetic collections modelled on real hourly (H 48, m 24, 700–960 points) and weekly
-//   (H 13, m 1, 80–2,600 points) ones, and real panels from the `vega-datasets` npm package
+//   (H 13, m 1, 80–2,600 points: random walks, and structured ones with trend changes, level shifts
+//   and yearly cycles) ones, and real panels from the `vega-datasets` npm package
 //   (BSD-3-Clause; not a dependency, never copied into the repo): install it once outside the
 //   repo with `npm i --prefix /tmp/seqcast-panel-data vega-datasets@3.2.1`, or pass --vega DIR.
 import { existsSync, readFileSync } from 'node:fs';
@@ -112,6 +113,14 @@ function syntheticPanels() {
       horizon: 13,
       season: 1,
       load: () => syntheticCollection(12, { series: 300, kind: 'weekly', length: [80, 2600] }),
+    },
+    {
+      // Random walks have nothing to learn; this one has trend changes, level shifts and yearly cycles.
+      name: 'synthetic weekly, structured (360 × 80–2600)',
+      key: 'weekly2',
+      horizon: 13,
+      season: 1,
+      load: () => syntheticCollection(13, { series: 360, kind: 'weekly-structured', length: [80, 2600] }),
     },
   ];
 }

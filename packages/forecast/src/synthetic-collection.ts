@@ -12,8 +12,12 @@ import { gaussian } from './synthetic.js';
 export interface SyntheticCollectionOptions {
   /** Number of series. Default 50. */
   series?: number;
-  /** 'hourly': daily (24) and weekly (168) cycles; 'weekly': yearly (≈52) cycle, random walks. Default 'hourly'. */
-  kind?: 'hourly' | 'weekly';
+  /**
+   * 'hourly': daily (24) and weekly (168) cycles; 'weekly': yearly (≈52) cycle, random walks;
+   * 'weekly-structured': weekly-like series with something to learn (piecewise trends, level
+   * shifts, a yearly cycle in some, noise that varies by series). Default 'hourly'.
+   */
+  kind?: 'hourly' | 'weekly' | 'weekly-structured';
   /** Length of each series: a fixed number or [min, max]. Default [700, 960] hourly, [80, 1000] weekly. */
   length?: number | [number, number];
   /** Share of intermittent (mostly zero) series. Default 0.05. */
@@ -62,6 +66,36 @@ function weekly(n: number, rand: () => number, g: () => number): Float64Array {
   return y;
 }
 
+function weeklyStructured(n: number, rand: () => number, g: () => number): Float64Array {
+  const scale = Math.exp(3 + rand() * 7);
+  // A yearly cycle (52.18 weeks) in about half the series, additive or multiplicative.
+  const amp = rand() < 0.5 ? 0.05 + rand() * 0.3 : 0;
+  const multiplicative = rand() < 0.5;
+  const phase = rand() * 2 * Math.PI;
+  // Trend that changes slope every 50–400 weeks; level shifts now and then.
+  let slope = (rand() - 0.5) * 0.01;
+  let nextChange = 50 + Math.floor(rand() * 350);
+  const shiftRate = rand() < 0.4 ? 0.002 + rand() * 0.006 : 0;
+  const noise = 0.01 + rand() * 0.08;
+  const persistence = rand() * 0.8;
+  const walk = rand() < 0.5 ? rand() * 0.02 : 0;
+  const y = new Float64Array(n);
+  let level = 1;
+  let ar = 0;
+  for (let t = 0; t < n; t++) {
+    if (t === nextChange) {
+      slope = 0.5 * slope + (rand() - 0.5) * 0.01;
+      nextChange += 50 + Math.floor(rand() * 350);
+    }
+    if (rand() < shiftRate) level *= 1 + (rand() - 0.5) * 0.6;
+    level = Math.max(0.1, level * (1 + slope + walk * g()));
+    ar = persistence * ar + noise * g();
+    const season = amp * Math.sin((2 * Math.PI * t) / 52.18 + phase) + 0.3 * amp * Math.sin((4 * Math.PI * t) / 52.18 + 2 * phase);
+    y[t] = scale * Math.max(0, multiplicative ? level * (1 + season) * (1 + ar) : level + season + ar);
+  }
+  return y;
+}
+
 function intermittent(n: number, rand: () => number): Float64Array {
   const p = 0.1 + rand() * 0.4;
   const size = 1 + rand() * 20;
@@ -87,7 +121,7 @@ export function syntheticCollection(seed: number, options: SyntheticCollectionOp
   const series: PanelSeries[] = [];
   for (let i = 0; i < count; i++) {
     const n = typeof len === 'number' ? len : len[0] + Math.floor(rand() * (len[1] - len[0] + 1));
-    const values = rand() < share ? intermittent(n, rand) : kind === 'hourly' ? hourly(n, rand, g) : weekly(n, rand, g);
+    const values = rand() < share ? intermittent(n, rand) : kind === 'hourly' ? hourly(n, rand, g) : kind === 'weekly' ? weekly(n, rand, g) : weeklyStructured(n, rand, g);
     series.push({ id: `s${i + 1}`, values, times: null, features: {}, lines: null });
   }
   return { target: 'value', idColumn: 'id', timeColumn: null, features: [], series, source: '<memory>' };

@@ -5,7 +5,7 @@ import type { Panel } from '@seqcast/data';
 import { leakedTensors } from '@seqcast/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticCollection } from '../../synthetic-collection.js';
-import { defaultWindow, GlobalForecaster } from './forecaster.js';
+import { defaultWindow, ensembleMedian, GlobalForecaster } from './forecaster.js';
 import { partnerForecast } from './validation.js';
 
 const dirs: string[] = [];
@@ -64,6 +64,24 @@ describe('GlobalForecaster', () => {
     // Forecasting leaks no tensors.
     expect(await leakedTensors(() => again.forecast(train, H), 3)).toBe(0);
     again.dispose();
+    model.dispose();
+  });
+
+  it('ensemble members are combined by their element-wise median, so one stray member barely moves the forecast', () => {
+    // Three members × two outputs: the third member is far off on the first output.
+    expect(Array.from(ensembleMedian(Float32Array.from([1, 5, 2, 6, 100, 7]), 3))).toEqual([2, 6]);
+    expect(Array.from(ensembleMedian(Float32Array.from([1, 5, 3, 9]), 2))).toEqual([2, 7]);
+    expect(Array.from(ensembleMedian(Float32Array.from([4, 8]), 1))).toEqual([4, 8]);
+  });
+
+  it('several members train and forecast; none leaks tensors', async () => {
+    const p = syntheticCollection(4, { series: 10, kind: 'weekly-structured', length: [60, 200] });
+    const model = new GlobalForecaster({ horizon: 5, steps: 4, units: 8, batchSize: 16, members: 3 });
+    expect(await leakedTensors(() => model.fit(p, { horizon: 5, season: 1 }), 2)).toBe(0);
+    expect(model.info().members).toBe(3);
+    const f = await model.forecast(p, 5);
+    expect(f.every((s) => s.values.length === 5 && s.values.every(Number.isFinite))).toBe(true);
+    expect(await leakedTensors(() => model.forecast(p, 5), 2)).toBe(0);
     model.dispose();
   });
 

@@ -51,7 +51,7 @@ export interface GlobalForecasterOptions {
   cell?: 'lstm' | 'gru';
   /** Recurrent units. Default 64. */
   units?: number;
-  /** Ensemble members (averaged). Default 1. */
+  /** Ensemble members (their outputs' element-wise median). Default 1. */
   members?: number;
   /** Windows per optimizer step. Default 256. */
   batchSize?: number;
@@ -118,6 +118,24 @@ export interface Combination {
   partner: Partner;
   /** Weight of the network; the partner gets 1 − weight. */
   weight: number;
+}
+
+/**
+ * Element-wise median over `members` equal blocks of `stacked` (the mean of the middle two for an
+ * even count): one member that trained badly moves a median less than a mean.
+ */
+export function ensembleMedian(stacked: Float32Array, members: number): Float32Array {
+  if (members === 1) return stacked;
+  const n = stacked.length / members;
+  const out = new Float32Array(n);
+  const v = new Float64Array(members);
+  const mid = Math.floor(members / 2);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < members; k++) v[k] = stacked[k * n + i]!;
+    v.sort();
+    out[i] = members % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  }
+  return out;
 }
 
 function combine(a: number[][], b: number[][], weight: number): number[][] {
@@ -452,18 +470,13 @@ export class GlobalForecaster implements PanelModel {
         const v = histories[from + b]!;
         norms.push(writeWindow(v, v.length, shape, b, x, mask));
       }
-      const pred = tf.tidy(() => {
+      const perMember = tf.tidy(() => {
         const xt = tf.tensor2d(x, [rows, c.window]);
         const mt = tf.tensor2d(mask, [rows, c.window / c.patch]);
-        let sum: tf.Tensor3D | null = null;
-        for (let k = 0; k < c.members; k++) {
-          const m = forwardMember(net, c, k, xt, mt);
-          sum = sum ? (tf.add(sum, m) as tf.Tensor3D) : m;
-        }
-        return tf.div(sum!, c.members);
+        return tf.stack(Array.from({ length: c.members }, (_, k) => forwardMember(net, c, k, xt, mt)));
       });
-      const data = pred.dataSync();
-      pred.dispose();
+      const data = ensembleMedian(perMember.dataSync() as Float32Array, c.members);
+      perMember.dispose();
       for (let b = 0; b < rows; b++) {
         const { level, scale } = norms[b]!;
         const v = histories[from + b]!;
