@@ -333,8 +333,8 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
       return;
     }
     const problem = toProblem(e, req.path, requestId);
-    // A body we stopped reading (too large, or refused before it was read) may never end: close the
-    // connection after this answer instead of waiting for the rest (an endless upload got a 408 after 60 s).
+    // A body we did not read to its end (refused before it was read) may never end: close the
+    // connection after this answer rather than keep it for a next request.
     if (!req.complete) res.setHeader('Connection', 'close');
     if (problem.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="seqcast"');
     if (problem.code === 'OVERLOADED') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
