@@ -208,6 +208,31 @@ describe('bad input is a 4xx problem+json naming what was wrong', () => {
     expect(p.detail).toMatch(/1mb/);
   });
 
+  it('an endless chunked body is answered 413 as soon as it passes the limit, and the connection is closed', async () => {
+    // The client keeps writing 64 KB chunks until the answer comes (at most 64 MB, bounded in time).
+    const answer = await new Promise<{ status: number; connection: string | undefined; sentMb: number }>((resolve, reject) => {
+      let sent = 0;
+      const req = http.request(`${url}/v1/models/hihello/next`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, sentMb: sent / 2 ** 20 });
+        req.destroy();
+      });
+      req.on('error', (e) => (sent > 0 ? undefined : reject(e)));
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      req.write('{"text":"');
+      const pump = () => {
+        while (sent < 64 * 2 ** 20 && !req.destroyed) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.connection).toBe('close');
+    expect(answer.sentMb).toBeLessThan(64);
+  });
+
   it('length and steps over their limits', async () => {
     expect((await problem(await post('/v1/models/hihello/generate', { prefix: 'hi', length: 201 }), 400)).detail).toBe('length must be <= 200 (server limit)');
     const rows = rowsOf(series, FEATURES, 0, 30);

@@ -25,6 +25,7 @@ import { buildOpenApi } from './openapi.js';
 import { Service } from './service.js';
 import { parseCsvForDisplay } from './csv.js';
 import { webPage } from './web.js';
+import { jsonBody } from './json-body.js';
 import { RETRY_AFTER_SECONDS } from './models/inference.js';
 
 /** Extra wiring for tests and embedders (not needed for normal use). */
@@ -134,7 +135,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const json = express.json({ limit: opts.bodyLimit, strict: true });
+  const json = jsonBody(opts.bodyLimit);
 
   // Request id, log line and metrics for every request (route templates, never bodies).
   app.use((req, res, next) => {
