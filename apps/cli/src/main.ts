@@ -11,10 +11,17 @@ class HelpRequest {
   constructor(readonly text: string) {}
 }
 import { commands } from './registry.js';
+import { dropStatusLines, holdStatusLines, releaseStatusLines } from './status.js';
 
 const io: Io = {
-  out: (line) => process.stdout.write(line + '\n'),
-  err: (line) => process.stderr.write(line + '\n'),
+  out: (line) => {
+    releaseStatusLines();
+    process.stdout.write(line + '\n');
+  },
+  err: (line) => {
+    releaseStatusLines();
+    process.stderr.write(line + '\n');
+  },
 };
 
 function help(): string {
@@ -54,13 +61,17 @@ async function main(argv: string[]): Promise<number> {
       io.out(`usage: ${cmd.usage}`);
       return 0;
     }
+    await holdStatusLines();
     await cmd.run(rest, io);
+    releaseStatusLines();
     return 0;
   } catch (e) {
     if (e instanceof HelpRequest) {
       io.out(e.text);
       return 0;
     }
+    if (debug) releaseStatusLines();
+    else dropStatusLines();
     if (isSeqcastError(e)) {
       io.err(`seqcast: error: ${e.message}`);
       if (debug) io.err(String(e.stack));

@@ -2,6 +2,8 @@
  * Training progress for the terminal: a redrawn bar (epoch, loss, ETA) on a TTY, plain lines
  * otherwise so logs and pipes stay readable.
  */
+import { releaseStatusLines } from './status.js';
+
 export interface ProgressUpdate {
   epoch: number; // 1-based
   epochs: number;
@@ -35,6 +37,7 @@ export class ProgressBar {
   }
 
   update(u: ProgressUpdate): void {
+    releaseStatusLines();
     const eta = u.etaMs ?? (u.elapsedMs / u.epoch) * (u.epochs - u.epoch);
     const text = `${u.unit ?? 'epoch'} ${u.epoch}/${u.epochs} loss ${u.loss.toFixed(4)} ETA ${fmtDuration(eta)}${u.extra ? ' ' + u.extra : ''}`;
     if (this.tty) {
@@ -96,6 +99,7 @@ export class StepProgress {
   }
 
   update(u: StepUpdate, last = false): void {
+    releaseStatusLines();
     const t = this.now();
     if (this.tty) {
       if (!last && t - this.lastDraw < 200) return;

@@ -16,7 +16,7 @@ const M = 12;
 const FAST = ['--epochs', '1', '--minutes', '0.2', '--seed', '1'];
 
 /** stderr without the backend banner lines every command prints. */
-const errLines = (s: string) => s.trim().split('\n').filter((l) => l && !l.startsWith('seqcast: tfjs') && !l.startsWith('seqcast: recurrent'));
+const errLines = (s: string) => s.trim().split('\n');
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'seqcast-cli-panel-'));
@@ -31,7 +31,10 @@ describe('seqcast forecast on a panel (built CLI)', () => {
   it('train fits one model on every series, shows step progress, and says how it compares with Naive2', async () => {
     const out = path.join(dir, 'm');
     const r = runCli(['forecast', 'train', '--csv', csv, '--id-column', 'id', '--time-column', 't', '--target', 'y', '--horizon', String(H), '--season', String(M), ...FAST, '--out', out]);
-    expect(errLines(r.stderr).filter((l) => !l.startsWith('forecast step'))).toEqual([]);
+    const [backendLine, kernelsLine, ...rest] = errLines(r.stderr);
+    expect(backendLine).toMatch(/^seqcast: tfjs \S+ backend \w+/);
+    expect(kernelsLine).toMatch(/^seqcast: recurrent kernels \w+/);
+    expect(rest.filter((l) => !l.startsWith('forecast step'))).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^saved ${out} \\(target y, ${SERIES} series, horizon ${H}, season ${M}, window \\d+\\)$`, 'm'));
     expect(r.stderr).toMatch(/forecast step \d+\/\d+ loss \d+\.\d+ ETA/);

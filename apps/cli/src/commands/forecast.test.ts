@@ -79,14 +79,24 @@ describe('seqcast forecast (built CLI)', () => {
   it('mistakes are one line on stderr with a non-zero exit', () => {
     const noTarget = runCli(['forecast', 'train', '--csv', csv, '--out', path.join(dir, 'x')]);
     expect(noTarget.code).toBe(2);
-    expect(noTarget.stderr.trim().split('\n').filter((l) => !l.startsWith('seqcast: tfjs') && !l.startsWith('seqcast: recurrent'))).toEqual([
-      'seqcast: error: forecast train: --target is required',
-    ]);
+    expect(noTarget.stderr).toBe('seqcast: error: forecast train: --target is required\n');
     const badCol = runCli(['forecast', 'train', '--csv', csv, '--target', 'Nope', '--out', path.join(dir, 'x')]);
     expect(badCol.code).toBe(3);
     expect(badCol.stderr).toMatch(/no numeric column "Nope" \(columns: Sales\)/);
     const noModel = runCli(['forecast', 'eval', '--model', path.join(dir, 'missing'), '--csv', csv]);
     expect(noModel.code).toBe(4);
     expect(noModel.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an error after start-up (backend and kernels ready, model loaded) is still the only stderr line', async () => {
+    const other = path.join(dir, 'other.csv');
+    await writeFile(other, 'Month,Units\n2000-01,1\n2000-02,2\n');
+    const r = runCli(['forecast', 'predict', '--model', path.join(dir, 'm'), '--csv', other, '--steps', '3']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^seqcast: error: .*"Sales"/)]);
+    // and a command that works still names its backend and kernels
+    const ok = runCli(['forecast', 'predict', '--model', path.join(dir, 'm'), '--csv', csv, '--steps', '3']);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/^seqcast: tfjs \S+ backend \w+.*\nseqcast: recurrent kernels \w+/);
   });
 });

@@ -85,14 +85,24 @@ export interface InitBackendOptions {
   log?: ((line: string) => void) | false;
 }
 
+let defaultLog: ((line: string) => void) | null = (line) => process.stderr.write(line + '\n');
+
+/**
+ * Where the one-time "tfjs ... backend ..." line goes when `initBackend` is given no `log`
+ * (default stderr unless SEQCAST_QUIET=1); `null` silences it.
+ *
+ * @example
+ * setBackendLogger((line) => logger.info(line));
+ */
+export function setBackendLogger(fn: ((line: string) => void) | null): void {
+  defaultLog = fn;
+}
+
 export async function initBackend(requestOrOptions?: BackendRequest | InitBackendOptions): Promise<BackendInfo> {
   const opts: InitBackendOptions =
     typeof requestOrOptions === 'string' ? { backend: requestOrOptions } : (requestOrOptions ?? {});
   const want = opts.backend ?? parseBackendRequest(process.env.SEQCAST_BACKEND);
-  const log =
-    opts.log === false || process.env.SEQCAST_QUIET === '1'
-      ? undefined
-      : (opts.log ?? ((line: string) => process.stderr.write(line + '\n')));
+  const log = opts.log === false || process.env.SEQCAST_QUIET === '1' ? undefined : (opts.log ?? defaultLog ?? undefined);
   if (active) {
     if (want !== 'auto' && want !== active.name) {
       throw new SeqcastError(
