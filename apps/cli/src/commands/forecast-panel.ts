@@ -140,6 +140,9 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
       io.out(
         `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage of the 80% interval ${pct(v.coverage80)}, of the 95% ${pct(v.coverage95)}`,
       );
+      const c = i.combination;
+      if (c.weight === 0) io.out(`forecasts are ${PARTNER_NAMES[c.partner]}'s alone: the network did not beat it on the validation stretch (network OWA ${fmt(v.modelOwa)}).`);
+      else if (c.weight < 1) io.out(`forecasts combine the network (weight ${c.weight}) with ${PARTNER_NAMES[c.partner]} (weight ${1 - c.weight}), the mix that scored best on the validation stretch (network alone: OWA ${fmt(v.modelOwa)}).`);
       io.out(v.worseThanNaive2 ? worseLine(v.owa, 'on the last horizon of the training series') : `the model beats Naive2 on its validation stretch (OWA ${fmt(v.owa)} < 1).`);
     } else {
       io.out('no validation stretch (series too short to hold out a horizon): accuracy against Naive2 unknown; run `forecast backtest`.');
@@ -152,6 +155,8 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
 function pct(v: number): string {
   return `${(100 * v).toFixed(1)}%`;
 }
+
+const PARTNER_NAMES = { naive2: 'Naive2', theta: 'Theta' } as const;
 
 function worseLine(owa: number, where: string): string {
   return `WARNING: the model is WORSE than Naive2 ${where} (OWA ${fmt(owa)} ≥ 1); prefer the naive2 forecast.`;

@@ -85,6 +85,30 @@ describe('GlobalForecaster', () => {
     model.dispose();
   });
 
+  it('where the network is no help, its forecasts are the best statistical partner alone, and info says so', async () => {
+    // Noisy straight lines, which Theta follows, and a barely trained network (2 steps, no linear start).
+    let seed = 7;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const series = Array.from({ length: 30 }, (_, i) => {
+      const v = new Float64Array(160);
+      const slope = 0.5 + i / 10;
+      for (let t = 0; t < v.length; t++) v[t] = 100 + slope * t + (rand() - 0.5) * 2;
+      return { id: `w${i}`, values: v };
+    });
+    const panel = { source: 'walks', target: 'y', series, skipped: [] } as unknown as Panel;
+    const model = new GlobalForecaster({ horizon: 8, steps: 2, units: 8, batchSize: 16, linearStart: false, seed: 3 });
+    await model.fit(panel, { horizon: 8, season: 1 });
+    const i = model.info();
+    expect(i.combination).toEqual({ partner: 'theta', weight: 0 });
+    expect(i.validation!.owa).toBeLessThan(i.validation!.modelOwa - 0.005);
+    const f = await model.forecast(panel, 8);
+    f.forEach((s, k) => {
+      const expected = partnerForecast(series[k]!.values, 8, 1, i.combination.partner);
+      s.values.forEach((v, h) => expect(v).toBeCloseTo(expected[h]!, 6));
+    });
+    model.dispose();
+  });
+
   it('short series are padded and masked; training leaks no tensors', async () => {
     const p = syntheticCollection(5, { series: 12, kind: 'weekly', length: [20, 200] });
     const model = new GlobalForecaster({ horizon: 6, steps: 5, units: 8, batchSize: 16 });

@@ -409,7 +409,9 @@ export class GlobalForecaster implements PanelModel {
     let combination: Combination = { partner: 'naive2', weight: 1 };
     let best = modelOwa;
     for (const partner of ['naive2', 'theta'] as const) {
-      for (const weight of [0.75, 0.5, 0.25]) {
+      // Weight 0 is the partner alone: where the network learned nothing the statistical method
+      // did not (near-random walks), say so and forecast with the partner rather than lose to it.
+      for (const weight of [0.75, 0.5, 0.25, 0]) {
         const owa = score(combine(med, partners[partner], weight)).result(naive2Totals).owa;
         // A combination must earn its place by a clear margin, not by noise.
         if (owa < best - 0.005) {
