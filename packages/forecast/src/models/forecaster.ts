@@ -333,6 +333,234 @@ function solveLinear(
  * const report = evaluate(model, series);      // model vs naive / seasonal naive / linear AR
  * await model.save('models/cars');
  */
+/** {@link ForecastOptions} with every default applied and checked. */
+interface FitPlan {
+  target: string;
+  features: string[];
+  season: number;
+  window: number;
+  horizon: number;
+  epochs: number;
+  seed: number;
+  units: number;
+  cell: 'lstm' | 'gru';
+  split: number;
+  validation: number;
+  minGain: number;
+  learningRate: number;
+  batchSize: number;
+  patience: number;
+}
+
+function planFit(options: ForecastOptions): FitPlan {
+  if (!options || typeof options.target !== 'string' || options.target === '') {
+    throw new SeqcastError('BAD_ARGUMENT', 'target must name a numeric column', { where: 'target' });
+  }
+  const target = options.target;
+  const season = intOpt(options.season, 1, 'season', 1);
+  const features = [...(options.features?.length ? options.features : [target])];
+  if (new Set(features).size !== features.length) {
+    throw new SeqcastError('BAD_ARGUMENT', `features lists a column twice (${features.join(',')})`, { where: 'features' });
+  }
+  if (!features.includes(target)) features.push(target);
+  return {
+    target,
+    features,
+    season,
+    window: intOpt(options.window, season > 1 ? season + 1 : 8, 'window', 1),
+    horizon: intOpt(options.horizon, 1, 'horizon', 1),
+    epochs: intOpt(options.epochs, 100, 'epochs', 0),
+    seed: intOpt(options.seed, 0, 'seed', 0),
+    units: intOpt(options.units, 32, 'units', 1),
+    cell: options.cell ?? 'lstm',
+    split: fracOpt(options.split, 0.8, 'split'),
+    validation: fracOpt(options.validation, 0.2, 'validation'),
+    minGain: options.minGain ?? 0.02,
+    learningRate: options.learningRate ?? 0.003,
+    batchSize: options.batchSize ?? 32,
+    patience: options.patience ?? 10,
+  };
+}
+
+/** Every training origin's inputs and targets (normalised units), with the columns they came from. */
+interface FitDesign {
+  spec: DesignSpec;
+  y: Float64Array;
+  n: number;
+  trainEnd: number;
+  /** Training origins t (t + horizon <= trainEnd - 1), and how many. */
+  origins: number[];
+  nO: number;
+  /** Lag regressors [nO, K], with an intercept column [nO, K + 1], and the recurrent windows. */
+  skip: Float64Array;
+  x: Float64Array;
+  win: Float32Array;
+  K: number;
+  K1: number;
+  bases: Base[];
+  targets: Record<Base, Float64Array>;
+  /** Columns outside the linear AR baseline's regressors (target lags 1..window-1 and the level). */
+  arExcluded: number[];
+}
+
+function buildFitDesign(series: SeriesLike, plan: FitPlan): FitDesign {
+  const { features, target, window, horizon, season, split } = plan;
+  const cols = features.map((f) => column(series, f, series.source ?? 'series'));
+  const y = cols[features.indexOf(target)]!;
+  const n = series.rows;
+  const trainEnd = Math.floor(split * n);
+  const context = contextFor(window, season);
+  const firstOrigin = context - 1;
+  const nO = trainEnd - horizon - firstOrigin;
+  const minOrigins = 20;
+  if (nO < minOrigins) {
+    const need = Math.ceil((minOrigins + horizon + firstOrigin) / split);
+    throw new SeqcastError(
+      'BAD_INPUT',
+      `${series.source ?? 'series'}: ${n} rows are too few for window ${window}, season ${season}, horizon ${horizon} (need at least ${need})`,
+      { where: series.source ?? 'series' },
+    );
+  }
+  const stats: Record<string, InputStats> = {};
+  features.forEach((f, i) => (stats[f] = fitStats(cols[i]!, trainEnd)));
+  const spec: DesignSpec = { features, target, window, horizon, season, targetLags: targetLagsFor(window, season), context, stats };
+  const K = skipSize(spec);
+  const origins = range(firstOrigin, firstOrigin + nO);
+  const { skip, window: win } = buildInputs(spec, cols, origins);
+  const bases: Base[] = season > 1 ? ['naive', 'seasonal'] : ['naive'];
+  const targets = {} as Record<Base, Float64Array>;
+  for (const b of bases) targets[b] = buildTargets(spec, y, origins, Array(horizon).fill(b));
+  const arExcluded = range(0, K).filter((i) => !(i === spec.targetLags.length || (i < spec.targetLags.length && spec.targetLags[i]! < window)));
+  return { spec, y, n, trainEnd, origins, nO, skip, x: withIntercept(skip, nO, K), win, K, K1: K + 1, bases, targets, arExcluded };
+}
+
+/** The linear path: base + ridge penalty per horizon step chosen by rolling-origin CV, solved on the inner rows. */
+interface LinearPath {
+  chosen: Candidate[];
+  bases: Base[];
+  /** Targets against each step's chosen base. */
+  targets: Float64Array;
+  /** Origins that train (inner) and that validate (the last `validation` share). */
+  innerRows: number[];
+  valRows: number[];
+  inner: { kernel: Float64Array; bias: Float64Array };
+}
+
+function chooseLinearPath(d: FitDesign, plan: FitPlan): LinearPath {
+  const chosen = range(0, plan.horizon).map((h) => selectLinear(d.x, d.K1, d.targets, plan.horizon, h, d.nO, d.bases, d.arExcluded));
+  const bases = chosen.map((c) => c.base);
+  const nVal = Math.max(1, Math.round(d.nO * plan.validation));
+  const valFirst = d.nO - nVal;
+  const innerRows = range(0, Math.max(1, valFirst - plan.horizon + 1));
+  return {
+    chosen,
+    bases,
+    targets: buildTargets(d.spec, d.y, d.origins, bases),
+    innerRows,
+    valRows: range(valFirst, d.nO),
+    inner: solveLinear(d.x, d.K1, d.targets, plan.horizon, chosen, innerRows, d.nO, d.arExcluded),
+  };
+}
+
+interface RecurrentOutcome {
+  used: boolean;
+  epochs: number;
+  bestEpoch: number;
+  valMaeLinear: number;
+  valMaeWithRnn: number;
+  /** The linear path the model keeps: the inner fit beside the recurrent path, else refitted on every origin. */
+  linear: { kernel: Float64Array; bias: Float64Array };
+}
+
+/** Rows `rows` of the design as the regressor's batch. */
+function regressorData(d: FitDesign, lin: LinearPath, plan: FitPlan, rows: number[]) {
+  const pick = (src: Float32Array | Float64Array, per: number) => {
+    const out = new Float32Array(rows.length * per);
+    rows.forEach((r, i) => out.set(src.subarray(r * per, (r + 1) * per), i * per));
+    return out;
+  };
+  return { n: rows.length, x: pick(d.win, plan.window * stepSize(d.spec)), skip: pick(d.skip, d.K), y: pick(lin.targets, plan.horizon) };
+}
+
+/**
+ * The recurrent path on the residual, linear path frozen, early stopping on validation; kept only
+ * for a clear gain, else its head is zeroed and the linear path refitted on every origin.
+ */
+async function fitRecurrentPath(regressor: SequenceRegressor, d: FitDesign, lin: LinearPath, plan: FitPlan, callbacks: FitCallbacks): Promise<RecurrentOutcome> {
+  const { horizon } = plan;
+  // The validation rows split in two: the first half picks the epoch (early stopping), the
+  // second half decides whether the recurrent path is kept, on rows that did not choose it.
+  const half = Math.max(1, Math.floor(lin.valRows.length / 2));
+  const stopData = regressorData(d, lin, plan, lin.valRows.slice(0, half));
+  const gateData = lin.valRows.length > 1 ? regressorData(d, lin, plan, lin.valRows.slice(half)) : stopData;
+  const valErrors = () => {
+    const p = regressor.predict(gateData);
+    return Array.from({ length: gateData.n }, (_, i) => Math.abs(p[i * horizon]! - gateData.y[i * horizon]!));
+  };
+  const meanOf = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  const errLinear = valErrors();
+  const out: RecurrentOutcome = { used: false, epochs: 0, bestEpoch: 0, valMaeLinear: meanOf(errLinear), valMaeWithRnn: meanOf(errLinear), linear: lin.inner };
+  if (plan.epochs > 0) {
+    const r = await regressor.fit(
+      regressorData(d, lin, plan, lin.innerRows),
+      {
+        epochs: plan.epochs,
+        seed: plan.seed,
+        learningRate: plan.learningRate,
+        batchSize: plan.batchSize,
+        patience: plan.patience,
+        validation: stopData,
+        freezeSkip: true,
+      },
+      callbacks,
+    );
+    out.epochs = r.epochs;
+    out.bestEpoch = r.bestEpoch;
+    const errRnn = valErrors();
+    out.valMaeWithRnn = meanOf(errRnn);
+    // Kept only for a clear gain on enough gate rows: at least minGain relative, and more
+    // than one standard error in a paired comparison.
+    const diff = errRnn.map((e, i) => errLinear[i]! - e);
+    const md = meanOf(diff);
+    const se = Math.sqrt(diff.reduce((a, b) => a + (b - md) ** 2, 0) / Math.max(1, diff.length - 1) / diff.length);
+    out.used = gateData.n >= MIN_GATE_ROWS && out.bestEpoch > 0 && out.valMaeWithRnn < out.valMaeLinear * (1 - plan.minGain) && md > se;
+  }
+  if (!out.used) {
+    regressor.zeroHead();
+    out.linear = solveLinear(d.x, d.K1, d.targets, horizon, lin.chosen, range(0, d.nO), d.nO, d.arExcluded);
+    regressor.setSkip(out.linear.kernel, out.linear.bias);
+  }
+  return out;
+}
+
+/**
+ * Validation metrics (one step ahead over the validation rows) of the inner-train model against
+ * baselines fitted on the same inner rows, in original units: the inner linear path, plus the
+ * recurrent path when it is kept (trained on the inner rows only).
+ */
+function validationTable(d: FitDesign, lin: LinearPath, plan: FitPlan, recurrent: SequenceRegressor | null): MetricTable & { rows: number } {
+  const { horizon, season, target } = plan;
+  const y = d.y;
+  const valOrigins = lin.valRows.map((r) => d.origins[r]!);
+  const valActual = Float64Array.from(valOrigins, (t) => y[t + 1]!);
+  const firstValRow = valOrigins[0]! + 1;
+  const valScale = safeScale(y, firstValRow, season);
+  const innerLin = linearPredict(d.x, d.K1, innerBeta(lin.inner.kernel, lin.inner.bias, d.K, horizon), horizon, lin.valRows);
+  const rec = recurrent ? recurrent.predictRecurrent(regressorData(d, lin, plan, lin.valRows)) : undefined;
+  const valModel = Float64Array.from(
+    valOrigins,
+    (t, i) => y[baseIndex(lin.bases[0]!, t, 1, season)]! + d.spec.stats[target]!.dscale * (innerLin[i * horizon]! + (rec ? rec[i * horizon]! : 0)),
+  );
+  const ar = fitLinearAR(y, plan.window, firstValRow);
+  return {
+    model: allMetrics(valActual, valModel, valScale),
+    naive: allMetrics(valActual, naiveForecasts(y, valOrigins), valScale),
+    ...(season > 1 ? { seasonalNaive: allMetrics(valActual, seasonalNaiveForecasts(y, valOrigins, season), valScale) } : {}),
+    linear: allMetrics(valActual, linearARForecasts(ar, y, valOrigins), valScale),
+    rows: valOrigins.length,
+  };
+}
+
 export class Forecaster {
   private constructor(
     readonly config: ForecastConfig,
@@ -344,195 +572,67 @@ export class Forecaster {
   static async fit(series: SeriesLike, options: ForecastOptions, callbacks: FitCallbacks = {}): Promise<Forecaster> {
     await initBackend();
     const started = Date.now();
-    if (!options || typeof options.target !== 'string' || options.target === '') {
-      throw new SeqcastError('BAD_ARGUMENT', 'target must name a numeric column', { where: 'target' });
-    }
-    const target = options.target;
-    const season = intOpt(options.season, 1, 'season', 1);
-    const window = intOpt(options.window, season > 1 ? season + 1 : 8, 'window', 1);
-    const horizon = intOpt(options.horizon, 1, 'horizon', 1);
-    const epochs = intOpt(options.epochs, 100, 'epochs', 0);
-    const seed = intOpt(options.seed, 0, 'seed', 0);
-    const units = intOpt(options.units, 32, 'units', 1);
-    const cell = options.cell ?? 'lstm';
-    const split = fracOpt(options.split, 0.8, 'split');
-    const validation = fracOpt(options.validation, 0.2, 'validation');
-    const minGain = options.minGain ?? 0.02;
-    const features = [...(options.features?.length ? options.features : [target])];
-    if (new Set(features).size !== features.length) {
-      throw new SeqcastError('BAD_ARGUMENT', `features lists a column twice (${features.join(',')})`, { where: 'features' });
-    }
-    if (!features.includes(target)) features.push(target);
-    const cols = features.map((f) => column(series, f, series.source ?? 'series'));
-    const y = cols[features.indexOf(target)]!;
-    const n = series.rows;
-    const trainEnd = Math.floor(split * n);
-    const context = contextFor(window, season);
-    const firstOrigin = context - 1;
-    const nO = trainEnd - horizon - firstOrigin; // origins t with t + horizon <= trainEnd - 1
-    const minOrigins = 20;
-    if (nO < minOrigins) {
-      const need = Math.ceil((minOrigins + horizon + firstOrigin) / split);
-      throw new SeqcastError(
-        'BAD_INPUT',
-        `${series.source ?? 'series'}: ${n} rows are too few for window ${window}, season ${season}, horizon ${horizon} (need at least ${need})`,
-        { where: series.source ?? 'series' },
-      );
-    }
-    const stats: Record<string, InputStats> = {};
-    features.forEach((f, i) => (stats[f] = fitStats(cols[i]!, trainEnd)));
-    const spec: DesignSpec = { features, target, window, horizon, season, targetLags: targetLagsFor(window, season), context, stats };
-    const K = skipSize(spec);
-    const K1 = K + 1;
-    const origins = range(firstOrigin, firstOrigin + nO);
-    const { skip, window: win } = buildInputs(spec, cols, origins);
-    const x = withIntercept(skip, nO, K);
-    const bases: Base[] = season > 1 ? ['naive', 'seasonal'] : ['naive'];
-    const targets = {} as Record<Base, Float64Array>;
-    for (const b of bases) targets[b] = buildTargets(spec, y, origins, Array(horizon).fill(b));
-
-    // 1. Linear path: base + ridge penalty per horizon step, chosen by rolling-origin CV.
-    // Columns outside the linear AR baseline's regressors (target lags 1..window-1 and the level).
-    const arExcluded = range(0, K).filter((i) => !(i === spec.targetLags.length || (i < spec.targetLags.length && spec.targetLags[i]! < window)));
-    const chosen = range(0, horizon).map((h) => selectLinear(x, K1, targets, horizon, h, nO, bases, arExcluded));
-    const chosenBases = chosen.map((c) => c.base);
-    const chosenTargets = buildTargets(spec, y, origins, chosenBases);
-
-    // 2. Validation split of the training origins: the last `validation` share validates.
-    const nVal = Math.max(1, Math.round(nO * validation));
-    const valFirst = nO - nVal;
-    const innerRows = range(0, Math.max(1, valFirst - horizon + 1));
-    const valRows = range(valFirst, nO);
-    const inner = solveLinear(x, K1, targets, horizon, chosen, innerRows, nO, arExcluded);
-
+    const plan = planFit(options);
+    const d = buildFitDesign(series, plan);
+    const lin = chooseLinearPath(d, plan);
     const regressor = SequenceRegressor.create(
-      { window, features: stepSize(spec), horizon, cell, units, skipInputs: K },
-      seed,
+      { window: plan.window, features: stepSize(d.spec), horizon: plan.horizon, cell: plan.cell, units: plan.units, skipInputs: d.K },
+      plan.seed,
     );
-    regressor.setSkip(inner.kernel, inner.bias);
-    const pick = (rows: number[], src: Float32Array | Float64Array, per: number) => {
-      const out = new Float32Array(rows.length * per);
-      rows.forEach((r, i) => out.set(src.subarray(r * per, (r + 1) * per), i * per));
-      return out;
-    };
-    const W2 = window * stepSize(spec);
-    const data = (rows: number[]) => ({ n: rows.length, x: pick(rows, win, W2), skip: pick(rows, skip, K), y: pick(rows, chosenTargets, horizon) });
-    const valData = data(valRows);
-    // The validation rows split in two: the first half picks the epoch (early stopping), the
-    // second half decides whether the recurrent path is kept, on rows that did not choose it.
-    const half = Math.max(1, Math.floor(valRows.length / 2));
-    const stopData = data(valRows.slice(0, half));
-    const gateData = valRows.length > 1 ? data(valRows.slice(half)) : stopData;
-    const valErrors = () => {
-      const p = regressor.predict(gateData);
-      return Array.from({ length: gateData.n }, (_, i) => Math.abs(p[i * horizon]! - gateData.y[i * horizon]!));
-    };
-    const meanOf = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-    const errLinear = valErrors();
-    const valMaeLinear = meanOf(errLinear);
-    let rnnEpochs = 0;
-    let bestEpoch = 0;
-    let valMaeWithRnn = valMaeLinear;
-    let rnnUsed = false;
-    let linear = inner;
+    regressor.setSkip(lin.inner.kernel, lin.inner.bias);
+    let rnn: RecurrentOutcome;
     try {
-      if (epochs > 0) {
-        // 3. Recurrent path on the residual, linear path frozen, early stopping on validation.
-        const r = await regressor.fit(
-          data(innerRows),
-          {
-            epochs,
-            seed,
-            learningRate: options.learningRate ?? 0.003,
-            batchSize: options.batchSize ?? 32,
-            patience: options.patience ?? 10,
-            validation: stopData,
-            freezeSkip: true,
-          },
-          callbacks,
-        );
-        rnnEpochs = r.epochs;
-        bestEpoch = r.bestEpoch;
-        const errRnn = valErrors();
-        valMaeWithRnn = meanOf(errRnn);
-        // Kept only for a clear gain on enough gate rows: at least minGain relative, and more
-        // than one standard error in a paired comparison.
-        const d = errRnn.map((e, i) => errLinear[i]! - e);
-        const md = meanOf(d);
-        const se = Math.sqrt(d.reduce((a, b) => a + (b - md) ** 2, 0) / Math.max(1, d.length - 1) / d.length);
-        rnnUsed = gateData.n >= MIN_GATE_ROWS && bestEpoch > 0 && valMaeWithRnn < valMaeLinear * (1 - minGain) && md > se;
-      }
-      if (!rnnUsed) {
-        // The recurrent path did not earn its place: the model is the linear path, refitted on
-        // every training origin.
-        regressor.zeroHead();
-        linear = solveLinear(x, K1, targets, horizon, chosen, range(0, nO), nO, arExcluded);
-        regressor.setSkip(linear.kernel, linear.bias);
-      }
+      rnn = await fitRecurrentPath(regressor, d, lin, plan, callbacks);
     } catch (e) {
       regressor.dispose();
       throw e;
     }
 
     const config: ForecastConfig = {
-      ...spec,
-      split,
-      validation,
-      seed,
-      bases: chosenBases,
-      lambdas: chosen.map((c) => c.lambda),
-      arOnly: chosen.map((c) => c.ar === true),
-      rnnUsed,
-      exact: rnnUsed ? null : exactPath(chosen[0]!, y, window, trainEnd),
-      linearKernel: Array.from(linear.kernel),
-      linearBias: Array.from(linear.bias),
-    };
-    // Validation metrics (one step ahead over the validation rows) of the inner-train model
-    // against baselines fitted on the same inner rows, in original units.
-    const valOrigins = valRows.map((r) => origins[r]!);
-    const valActual = Float64Array.from(valOrigins, (t) => y[t + 1]!);
-    const firstValRow = valOrigins[0]! + 1;
-    const valScale = safeScale(y, firstValRow, season);
-    // Out-of-sample on the validation rows: the inner-train linear path (plus the recurrent path
-    // when it is kept, which was trained on the inner rows only).
-    const innerLin = linearPredict(x, K1, innerBeta(inner.kernel, inner.bias, K, horizon), horizon, valRows);
-    const rec = rnnUsed ? regressor.predictRecurrent(valData) : undefined;
-    const valModel = Float64Array.from(
-      valOrigins,
-      (t, i) => y[baseIndex(chosenBases[0]!, t, 1, season)]! + stats[target]!.dscale * (innerLin[i * horizon]! + (rec ? rec[i * horizon]! : 0)),
-    );
-    const ar = fitLinearAR(y, window, firstValRow);
-    const valTable: MetricTable & { rows: number } = {
-      model: allMetrics(valActual, valModel, valScale),
-      naive: allMetrics(valActual, naiveForecasts(y, valOrigins), valScale),
-      ...(season > 1 ? { seasonalNaive: allMetrics(valActual, seasonalNaiveForecasts(y, valOrigins, season), valScale) } : {}),
-      linear: allMetrics(valActual, linearARForecasts(ar, y, valOrigins), valScale),
-      rows: valOrigins.length,
+      ...d.spec,
+      split: plan.split,
+      validation: plan.validation,
+      seed: plan.seed,
+      bases: lin.bases,
+      lambdas: lin.chosen.map((c) => c.lambda),
+      arOnly: lin.chosen.map((c) => c.ar === true),
+      rnnUsed: rnn.used,
+      exact: rnn.used ? null : exactPath(lin.chosen[0]!, d.y, plan.window, d.trainEnd),
+      linearKernel: Array.from(rnn.linear.kernel),
+      linearBias: Array.from(rnn.linear.bias),
     };
     const info: ForecastInfo = {
       kind: 'forecast',
-      target,
-      features,
-      window,
-      horizon,
-      season,
-      context,
-      split,
-      validation,
-      seed,
-      trainRows: trainEnd,
-      rows: n,
+      target: plan.target,
+      features: plan.features,
+      window: plan.window,
+      horizon: plan.horizon,
+      season: plan.season,
+      context: d.spec.context,
+      split: plan.split,
+      validation: plan.validation,
+      seed: plan.seed,
+      trainRows: d.trainEnd,
+      rows: d.n,
       source: series.source ?? null,
       newestFirst: options.newestFirst === true,
       ...(options.missing ? { missing: options.missing } : {}),
-      linear: { bases: chosenBases, lambdas: config.lambdas, arOnly: config.arOnly, paths: chosen.map(describePath) },
-      rnn: { cell, units, used: rnnUsed, epochs: rnnEpochs, bestEpoch, valMaeLinear, valMaeWithRnn },
-      metrics: { validation: valTable },
+      linear: { bases: lin.bases, lambdas: config.lambdas, arOnly: config.arOnly, paths: lin.chosen.map(describePath) },
+      rnn: {
+        cell: plan.cell,
+        units: plan.units,
+        used: rnn.used,
+        epochs: rnn.epochs,
+        bestEpoch: rnn.bestEpoch,
+        valMaeLinear: rnn.valMaeLinear,
+        valMaeWithRnn: rnn.valMaeWithRnn,
+      },
+      metrics: { validation: validationTable(d, lin, plan, rnn.used ? regressor : null) },
       trainedMs: Date.now() - started,
       created: new Date().toISOString(),
     };
     const model = new Forecaster(config, regressor, info);
-    if (n - Math.max(trainEnd, context) >= 1) {
+    if (d.n - Math.max(d.trainEnd, d.spec.context) >= 1) {
       const rep = evaluate(model, series);
       info.metrics.test = { ...rep.metrics, rows: rep.rows };
     }
