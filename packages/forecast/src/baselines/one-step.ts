@@ -69,3 +69,24 @@ export function linearARForecasts(ar: LinearAR, y: Float64Array, origins: ArrayL
   for (let i = 0; i < p.length; i++) p[i]! += ar.center;
   return p;
 }
+
+/** One-step forecasts of the baselines every per-series report shows, in the report's order. */
+export interface OneStepBaselines {
+  naive: Float64Array;
+  /** Only when the season m > 1. */
+  seasonalNaive?: Float64Array;
+  /** The linear AR on `window` lags, fitted on the rows before `fitEnd`. */
+  linear: Float64Array;
+}
+
+/**
+ * The baseline set of the per-series protocol, written once: naive, seasonal naive (m > 1) and
+ * the linear AR, forecasting one step from each origin.
+ */
+export function oneStepBaselines(y: Float64Array, origins: ArrayLike<number>, window: number, season: number, fitEnd: number): OneStepBaselines {
+  return {
+    naive: naiveForecasts(y, origins),
+    ...(season > 1 ? { seasonalNaive: seasonalNaiveForecasts(y, origins, season) } : {}),
+    linear: linearARForecasts(fitLinearAR(y, window, fitEnd), y, origins),
+  };
+}

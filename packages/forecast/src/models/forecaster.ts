@@ -12,7 +12,7 @@
  * zeroed and the model is the linear path refitted on all training rows.
  */
 import { initBackend, initKernels, SeqcastError, SequenceRegressor, type ModelMetadata, type SaveOptions } from '@seqcast/core';
-import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from '../baselines/one-step.js';
+import { fitLinearAR, linearARForecasts, naiveForecasts, oneStepBaselines, seasonalNaiveForecasts } from '../baselines/one-step.js';
 import {
   baseIndex,
   buildInputs,
@@ -28,7 +28,7 @@ import {
 } from './design.js';
 import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
 import { evaluate } from '../protocol/evaluate.js';
-import { allMetrics, safeScale, type MetricTable } from '../protocol/metrics.js';
+import { metricTable, safeScale, type MetricTable } from '../protocol/metrics.js';
 import { column, type SeriesLike } from '../series.js';
 
 /** Options of {@link Forecaster.fit}. Only `target` is required. */
@@ -551,12 +551,8 @@ function validationTable(d: FitDesign, lin: LinearPath, plan: FitPlan, recurrent
     valOrigins,
     (t, i) => y[baseIndex(lin.bases[0]!, t, 1, season)]! + d.spec.stats[target]!.dscale * (innerLin[i * horizon]! + (rec ? rec[i * horizon]! : 0)),
   );
-  const ar = fitLinearAR(y, plan.window, firstValRow);
   return {
-    model: allMetrics(valActual, valModel, valScale),
-    naive: allMetrics(valActual, naiveForecasts(y, valOrigins), valScale),
-    ...(season > 1 ? { seasonalNaive: allMetrics(valActual, seasonalNaiveForecasts(y, valOrigins, season), valScale) } : {}),
-    linear: allMetrics(valActual, linearARForecasts(ar, y, valOrigins), valScale),
+    ...metricTable(valActual, valModel, oneStepBaselines(y, valOrigins, plan.window, season, firstValRow), valScale),
     rows: valOrigins.length,
   };
 }

@@ -7,9 +7,9 @@
  * on the training rows, all on exactly the same rows.
  */
 import { SeqcastError } from '@seqcast/core';
-import { fitLinearAR, linearARForecasts, naiveForecasts, seasonalNaiveForecasts } from '../baselines/one-step.js';
+import { oneStepBaselines } from '../baselines/one-step.js';
 import { column, type SeriesLike } from '../series.js';
-import { allMetrics, safeScale, type MetricTable } from './metrics.js';
+import { metricTable, safeScale, type MetricTable } from './metrics.js';
 
 /**
  * What the one-series protocol needs of a model: its settings and its forecasts from given
@@ -78,18 +78,15 @@ export function evaluate(model: OneStepModel, series: SeriesLike): EvalReport {
   const actual = origins.map((t) => y[t + 1]!);
   const pm = model.predictOrigins(cols, origins);
   const model1 = origins.map((_, i) => pm[i * c.horizon]!);
-  const naive = Array.from(naiveForecasts(y, origins));
-  const linear = Array.from(linearARForecasts(fitLinearAR(y, c.window, trainEnd), y, origins));
+  const b = oneStepBaselines(y, origins, c.window, c.season, trainEnd);
   const scale = safeScale(y, trainEnd, c.season);
-  const sn = c.season > 1 ? Array.from(seasonalNaiveForecasts(y, origins, c.season)) : undefined;
-  // Key order is the report's order: model, naive, seasonalNaive (m > 1), linear.
-  const metrics: MetricTable = {
-    model: allMetrics(actual, model1, scale),
-    naive: allMetrics(actual, naive, scale),
-    ...(sn ? { seasonalNaive: allMetrics(actual, sn, scale) } : {}),
-    linear: allMetrics(actual, linear, scale),
+  const metrics = metricTable(actual, model1, b, scale);
+  const predictions: EvalReport['predictions'] = {
+    model: model1,
+    naive: Array.from(b.naive),
+    ...(b.seasonalNaive ? { seasonalNaive: Array.from(b.seasonalNaive) } : {}),
+    linear: Array.from(b.linear),
   };
-  const predictions: EvalReport['predictions'] = { model: model1, naive, ...(sn ? { seasonalNaive: sn } : {}), linear };
   const baselines = (['naive', 'seasonalNaive', 'linear'] as const).filter((k) => metrics[k] !== undefined);
   const bestBaseline = baselines.reduce((a, b) => (metrics[b]!.mase < metrics[a]!.mase ? b : a));
   // Differences below 1e-6 relative are floating-point rounding of the same fit, not a loss.

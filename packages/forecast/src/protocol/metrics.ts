@@ -130,6 +130,21 @@ export interface MetricTable {
 }
 
 /** MASE scale from rows [0, end), falling back to a positive unit for a constant series. */
+/** The model's and each baseline's metrics, keys in the report's order (model first). */
+export function metricTable(
+  actual: ArrayLike<number>,
+  model: ArrayLike<number>,
+  baselines: { naive: ArrayLike<number>; seasonalNaive?: ArrayLike<number>; linear: ArrayLike<number> },
+  scale: number,
+): MetricTable {
+  return {
+    model: allMetrics(actual, model, scale),
+    naive: allMetrics(actual, baselines.naive, scale),
+    ...(baselines.seasonalNaive ? { seasonalNaive: allMetrics(actual, baselines.seasonalNaive, scale) } : {}),
+    linear: allMetrics(actual, baselines.linear, scale),
+  };
+}
+
 export function safeScale(y: Float64Array, end: number, season: number): number {
   const m = end > season ? season : 1;
   const s = maseScale(y.subarray(0, end), m);
