@@ -4,8 +4,9 @@
  * Structure (per output horizon h): forecast = base_h + dscale · (linear(z) + rnn(window)), where
  * base_h is the naive or seasonal-naive value, z the scale-free lag regressors of design.ts and
  * the linear map a ridge regression solved in closed form. The ridge penalty and the base are
- * chosen by rolling-origin cross-validation on the training rows (an infinite penalty is "predict
- * the base", zero penalty is the ordinary linear AR), so the linear path alone already sits
+ * chosen by cross-validation on the training rows (exact leave-one-out one step ahead, a rolling
+ * origin beyond: see selectLinear; an infinite penalty is "predict the base", zero penalty is the
+ * ordinary linear AR), so the linear path alone already sits
  * between the baselines. The recurrent path (LSTM/GRU from @seqcast/core's SequenceRegressor,
  * head initialised at zero) then learns the residual with the linear path frozen, stops early on
  * the validation rows, and is kept only if it improves the validation MAE; otherwise its head is
@@ -434,7 +435,7 @@ function buildFitDesign(series: SeriesLike, plan: FitPlan): FitDesign {
   return { spec, y, n, trainEnd, origins, nO, skip, x: withIntercept(skip, nO, K), win, K, K1: K + 1, bases, targets, arExcluded };
 }
 
-/** The linear path: base + ridge penalty per horizon step chosen by rolling-origin CV, solved on the inner rows. */
+/** The linear path: base + ridge penalty per horizon step chosen by cross-validation (selectLinear), solved on the inner rows. */
 interface LinearPath {
   chosen: Candidate[];
   bases: Base[];
