@@ -344,7 +344,7 @@ interface FitPlan {
   epochs: number;
   seed: number;
   units: number;
-  cell: 'lstm' | 'gru';
+  cell: NonNullable<ForecastOptions['cell']>;
   split: number;
   validation: number;
   minGain: number;
