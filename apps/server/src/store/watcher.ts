@@ -30,6 +30,8 @@ export function watchStore(store: ModelStore, registry: ModelRegistry, opts: { i
     const changed = new Set<string>();
     for (const [name, print] of now) if (before.get(name) !== print) changed.add(name);
     for (const name of before.keys()) if (!now.has(name)) changed.add(name);
+    // A model the registry loaded on demand between two polls is gone now: drop it too.
+    for (const m of registry.list()) if (!now.has(m.name)) changed.add(m.name);
     for (const name of changed) {
       const served = await registry.refresh(name);
       opts.logger.log('info', 'store change picked up', { model: name, version: served?.version ?? null });
