@@ -150,6 +150,14 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     expect(list.body.jobs.map((j) => j.id)).toContain(rec.id);
   });
 
+  it('a replica that stops right after accepting a job loses nothing: the job finishes and any replica reports it', async () => {
+    const c = await startServer({ modelsDir: models.dir, port: 0, token: TOKEN, redisUrl: redis.url, webDir: false });
+    const rec = await submit(c, charsJob('orphan', 10));
+    await c.close();
+    const evs = await events(b, rec.id);
+    expect(evs.at(-1)?.data).toMatchObject({ state: 'succeeded', model: { name: 'orphan', version: 1 } });
+  });
+
   it('token rules hold on every replica; bad jobs are refused before they reach the queue', async () => {
     for (const s of [a, b]) {
       const anon = await fetch(`${s.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(charsJob('x', 1)) });
@@ -231,7 +239,7 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     // One worker takes the job; the other waits, so which one to kill is known.
     await Promise.all([...workers].map((w) => stopWorker(w)));
     const victim = await startWorker();
-    const rec = await submit(a, charsJob('crash', 60, longText));
+    const rec = await submit(a, charsJob('crash', 30, longText));
     await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 2 ? true : undefined));
     await stopWorker(victim, 'SIGKILL');
     const before = await record(b, rec.id);
@@ -247,5 +255,20 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     // The killed attempt's staging was cleaned up by the retry.
     expect(await fs.readdir(path.join(models.dir, STAGING_DIR))).toEqual([]);
     for (const s of [a, b]) await until(`crash on ${s.url}`, async () => ((await next(s, 'crash')).status === 200 ? true : undefined), 10_000);
+  });
+
+  it('a job whose worker died after publishing is completed by the retry without a second version', async () => {
+    await Promise.all([...workers].map((w) => stopWorker(w)));
+    const rec = await submit(b, charsJob('late', 5));
+    // What a worker killed between its publish and its reply to the queue leaves behind.
+    await fs.cp(path.join(models.dir, 'hi', '1'), path.join(models.dir, 'late', '1'), { recursive: true });
+    await fs.writeFile(path.join(models.dir, 'late', '1', JOB_MARKER), `${rec.id}\n`);
+    await startWorker();
+    const done = await until('the job to finish', async () => {
+      const r = await record(a, rec.id);
+      return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
+    });
+    expect(done).toMatchObject({ state: 'succeeded', model: { name: 'late', version: 1 } });
+    expect(await published('late')).toEqual([{ version: '1', job: rec.id }]);
   });
 });

@@ -25,7 +25,7 @@ import { publicJobError } from '../backend.js';
 import { childProcessRunner, resolveWorkerScript, type JobRunner, type RunHandle } from '../runner.js';
 import { TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import { RedisJobRecords } from './records.js';
-import { blockingConnectionOptions, cancelKey, commandConnection, connectOrExplain, publishLockKey, QUEUE_NAME } from './redis.js';
+import { blockingConnectionOptions, cancelKey, checkRedisUrl, commandConnection, connectOrExplain, publishLockKey, QUEUE_NAME } from './redis.js';
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -79,6 +79,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     ...(o.limits ? { limits: o.limits } : {}),
     ...(o.logger !== undefined ? { logger: o.logger } : {}),
   });
+  checkRedisUrl(o.redisUrl, 'redisUrl');
   await ensureModelsDir(resolvedDir);
   const modelsDir = await fs.realpath(resolvedDir);
   const concurrency = o.concurrency ?? 1;
