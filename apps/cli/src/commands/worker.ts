@@ -3,8 +3,8 @@
  * models into the models directory the server replicas share.
  *
  * stdout gets one line once the worker takes jobs; structured JSON logs go to stderr.
- * SIGTERM / Ctrl-C stop it: running trainings are killed and their jobs go back to the queue
- * (for another worker) once their lock expires.
+ * SIGTERM / Ctrl-C stop it: running trainings are killed and their jobs go back to the queue at
+ * once, for another worker; exit 0.
  */
 import { SeqcastError } from '@seqcast/core';
 import { jsonLogger, startQueueWorker } from '@seqcast/server';

@@ -37,8 +37,15 @@ export async function openJobs(opts: ResolvedOptions, loaders: Record<string, Mo
   const registry = new ModelRegistry({ modelsDir, loaders, logger });
 
   if (opts.redisUrl !== undefined) {
-    await registry.scan();
+    // Redis first: a replica that cannot reach it fails at once, before loading any model.
     const jobs = await QueueJobBackend.open({ redisUrl: opts.redisUrl, logger, maxQueued: limits.maxQueuedJobs });
+    try {
+      await registry.scan();
+    } catch (e) {
+      await jobs.close();
+      registry.close();
+      throw e;
+    }
     const watcher = watchStore(new DirectoryModelStore(modelsDir, logger), registry, { intervalMs: opts.storePollMs, logger });
     return {
       registry,

@@ -73,9 +73,15 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
-const charsJob = (name: string, epochs: number, text = 'hihello') => ({ kind: 'chars', name, text, options: { seqLength: 6, epochs, learningRate: 0.1, seed: 1 } });
-/** A job long enough to be interrupted: ~0.1 s per epoch on this machine's tiny models. */
+const charsJob = (name: string, epochs: number, text = 'hihello', hidden?: number) => ({
+  kind: 'chars',
+  name,
+  text,
+  options: { seqLength: 6, epochs, learningRate: 0.1, seed: 1, ...(hidden ? { hidden } : {}) },
+});
+/** A job long enough to be interrupted: 0.1-0.3 s per epoch on this 2-core machine, whatever its load. */
 const longText = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
+const longJob = (name: string) => charsJob(name, 60, longText, 64);
 
 async function submit(server: RunningServer, body: unknown): Promise<JobRecord> {
   const r = await json<JobRecord>(`${server.url}/v1/jobs`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
@@ -235,11 +241,28 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     }
   });
 
+  it('a worker stopped with SIGTERM mid-job hands the job back at once; another worker finishes it', async () => {
+    await Promise.all([...workers].map((w) => stopWorker(w)));
+    const leaving = await startWorker();
+    const rec = await submit(a, longJob('handover'));
+    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 2 ? true : undefined));
+    await stopWorker(leaving, 'SIGTERM');
+    expect(leaving.exitCode).toBe(0);
+    expect((await record(b, rec.id)).state).toBe('queued');
+    await startWorker();
+    const done = await until('the job to finish', async () => {
+      const r = await record(b, rec.id);
+      return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
+    }, 60_000);
+    expect(done).toMatchObject({ state: 'succeeded', model: { name: 'handover', version: 1 } });
+    expect(await published('handover')).toEqual([{ version: '1', job: rec.id }]);
+  });
+
   it('a worker SIGKILLed mid-job: another worker retries the job and the model is published exactly once', async () => {
     // One worker takes the job; the other waits, so which one to kill is known.
     await Promise.all([...workers].map((w) => stopWorker(w)));
     const victim = await startWorker();
-    const rec = await submit(a, charsJob('crash', 30, longText));
+    const rec = await submit(a, longJob('crash'));
     await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 2 ? true : undefined));
     await stopWorker(victim, 'SIGKILL');
     const before = await record(b, rec.id);

@@ -13,7 +13,7 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
-import { Worker, QueueEventsProducer, UnrecoverableError, type Job } from 'bullmq';
+import { Worker, QueueEventsProducer, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { SeqcastError } from '@seqcast/core';
 import { resolveOptions, type ServerLimits } from '../../options.js';
 import type { Logger } from '../../logger.js';
@@ -50,8 +50,8 @@ export interface QueueWorkerOptions {
 export interface QueueWorker {
   readonly name: string;
   /**
-   * Stop: take no new job, kill running trainings (their jobs go back to the queue once their
-   * lock expires, for another worker), disconnect.
+   * Stop: take no new job, kill running trainings and put their jobs back in the queue at once
+   * (state `queued` again, for another worker), disconnect.
    */
   close(): Promise<void>;
 }
@@ -105,6 +105,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       return processRunner(spec, dir, onProgress);
     });
   const running = new Set<RunHandle>();
+  let stopping = false;
 
   /** Run `fn` while holding the publish lock of `model` (one publisher per name, across workers). */
   async function withPublishLock<T>(model: string, fn: () => Promise<T>): Promise<T> {
@@ -128,6 +129,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     const rec = await records.get(id);
     if (!rec) throw final(`job ${id} has no record in Redis (expired or never written); not run`);
     if (TERMINAL_STATES.includes(rec.state)) return rec; // cancelled while it waited
+    if (stopping) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     const lockKey = `bull:${QUEUE_NAME}:${id}:lock`;
     // Fencing: a worker that lost the job (its lock expired and another worker took it) must not
     // overwrite the new attempt's record.
@@ -220,6 +225,15 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       return rec;
     } catch (e) {
       rec.elapsedMs = Date.now() - started;
+      if (stopping && !cancelled && !timedOut) {
+        // This worker is stopping: the job goes back to the queue for another worker, from the start.
+        // Record first: once the job is back in the queue this worker no longer holds it.
+        Object.assign(rec, { state: 'queued', startedAt: null, epoch: 0, loss: null, elapsedMs: 0, etaMs: null });
+        await save(rec);
+        await job.moveToWait(token);
+        logger.log('warn', 'job handed back to the queue', { job: id, worker: name });
+        throw new WaitingError();
+      }
       if (cancelled) {
         await finish('cancelled', null);
         return rec;
@@ -257,8 +271,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     name,
     close() {
       closing ??= (async () => {
+        stopping = true;
         for (const h of running) h.kill();
-        await worker.close(true);
+        await worker.close(); // waits for the processors, which hand their jobs back
         await producer.close().catch(() => undefined);
         redis.disconnect();
         logger.log('info', 'worker stopped', { worker: name });
