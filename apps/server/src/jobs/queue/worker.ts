@@ -63,6 +63,7 @@ function final(message: string): UnrecoverableError {
 
 /** Progress records are written to Redis at most this often (events go out every epoch). */
 const SAVE_EVERY_MS = 1000;
+const EVENT_EVERY_MS = 200;
 const CANCEL_POLL_MS = 500;
 /** Staging left by a worker that died and whose job was never retried is removed after this. */
 const STAGING_MAX_AGE_MS = 24 * 3600 * 1000;
@@ -187,13 +188,18 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     let cancelled = false;
     let timedOut = false;
     let lastSave = 0;
+    let lastEvent = 0;
     const handle = runner({ kind: spec.kind, content: spec.content, csvOptions: spec.csvOptions, options: spec.options }, path.join(staging, 'model'), (p) => {
       rec.epoch = p.epoch;
       rec.epochs = p.epochs;
       rec.loss = p.loss;
       rec.elapsedMs = Date.now() - started;
       rec.etaMs = p.epoch > 0 ? Math.round((p.elapsedMs / p.epoch) * (p.epochs - p.epoch)) : null;
-      void job.updateProgress({ ...rec }).catch(() => undefined); // every replica's SSE subscribers
+      // Every replica's SSE subscribers; a panel job reports every step, so at most 5 a second.
+      if (Date.now() - lastEvent >= EVENT_EVERY_MS || p.epoch === p.epochs) {
+        lastEvent = Date.now();
+        void job.updateProgress({ ...rec }).catch(() => undefined);
+      }
       if (Date.now() - lastSave >= SAVE_EVERY_MS) {
         lastSave = Date.now();
         void save({ ...rec });
