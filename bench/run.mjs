@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const suites = ['kernels', 'data', 'forecast', 'server', 'panel', 'corpus'];
+const suites = ['kernels', 'data', 'forecast', 'server', 'panel', 'corpus', 'scale'];
 const argv = process.argv.slice(2);
 const suite = argv[0] && !argv[0].startsWith('-') ? argv.shift() : 'kernels';
 if (!suites.includes(suite) || !existsSync(path.join(here, `${suite}.mjs`))) {

@@ -17,5 +17,6 @@ export const commands: CommandEntry[] = [
   { name: 'forecast', summary: 'time-series forecasting: train, eval, predict', load: async () => (await import('./commands/forecast.js')).forecast },
   { name: 'data', summary: 'CSV series: inspect', load: async () => (await import('./commands/data.js')).data },
   { name: 'serve', summary: 'serve a models directory over HTTP', load: async () => (await import('./commands/serve.js')).serve },
+  { name: 'worker', summary: 'train jobs from a Redis queue (queue mode)', load: async () => (await import('./commands/worker.js')).worker },
   { name: 'start', summary: 'train the demo models on first run, then serve them', load: async () => (await import('./commands/start.js')).start },
 ];

@@ -9,14 +9,13 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { backendInfo, isSeqcastError, SeqcastError } from '@seqcast/core';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
-import { promises as fs } from 'node:fs';
-import { ModelRegistry, describeModel, ensureModelsDir } from './models/registry.js';
-import { lockModelsDir } from './models/lock.js';
+import { ModelRegistry, describeModel } from './models/registry.js';
 import { defaultLoaders } from './models/loaders.js';
 import type { ModelLoader } from './models/adapter.js';
-import { JobStore, isJobId } from './jobs/store.js';
-import { JobManager } from './jobs/manager.js';
-import { childProcessRunner, resolveWorkerScript, type JobRunner } from './jobs/runner.js';
+import { isJobId } from './jobs/store.js';
+import type { JobBackend } from './jobs/backend.js';
+import { openJobs } from './jobs/open.js';
+import type { JobRunner } from './jobs/runner.js';
 import { TERMINAL_STATES, type JobRecord } from './jobs/types.js';
 import { Metrics } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
@@ -42,7 +41,7 @@ export interface SeqcastApp {
   app: express.Express;
   options: ResolvedOptions;
   registry: ModelRegistry;
-  jobs: JobManager;
+  jobs: JobBackend;
   metrics: Metrics;
   /** Open server-sent-event streams (ended on close). */
   readonly streams: Set<Response>;
@@ -93,38 +92,16 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
   const { logger, limits } = opts;
   // Metric sources are read lazily (at scrape time), after everything below exists.
   let registry: ModelRegistry | undefined;
-  let jobs: JobManager | undefined;
+  let jobs: JobBackend | undefined;
   const metrics = new Metrics({
     models: () => registry?.size ?? 0,
     jobs: () => jobs!.counts(),
   });
   const loaders = internals.loaders ?? defaultLoaders({ batchNext: opts.batchNext, onNextBatch: (n) => metrics.observeBatch(n) });
-  // The real path, resolved once: everything below stays inside it (symlinks in it are not followed).
-  await ensureModelsDir(opts.modelsDir);
-  const modelsDir = await fs.realpath(opts.modelsDir);
-  // Before anything in the directory is read or changed: one server per models directory.
-  const lock = await lockModelsDir(modelsDir);
-  try {
-    registry = new ModelRegistry({ modelsDir, loaders, logger });
-    await registry.scan();
-  } catch (e) {
-    await lock.release();
-    throw e;
-  }
-  const store = new JobStore(modelsDir, logger);
-  // The worker script is looked up when the first job starts (serving needs no build of it).
-  let processRunner: JobRunner | undefined;
-  const runner: JobRunner =
-    internals.runner ??
-    ((spec, dir, onProgress) => {
-      processRunner ??= childProcessRunner(opts.workerScript ?? resolveWorkerScript(), {
-        memoryMb: limits.jobMemoryMb,
-        trainMemoryMb: limits.trainMemoryMb,
-      });
-      return processRunner(spec, dir, onProgress);
-    });
-  jobs = new JobManager({ store, registry, runner, logger, maxQueued: limits.maxQueuedJobs, maxJobMs: limits.maxJobSeconds * 1000 });
-  await jobs.init();
+  // Embedded or queue mode (opts.redisUrl): see jobs/open.ts.
+  const opened = await openJobs(opts, loaders, internals.runner);
+  registry = opened.registry;
+  jobs = opened.jobs;
   const service = new Service(registry, jobs, limits);
   const schemas = requestSchemas(limits);
   const openapi = buildOpenApi(schemas, opts);
@@ -233,8 +210,8 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     res.json(await parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn));
   });
 
-  app.get('/v1/jobs', (_req, res) => {
-    res.json({ jobs: jobs.list() });
+  app.get('/v1/jobs', async (_req, res) => {
+    res.json({ jobs: await jobs.list() });
   });
 
   // Auth runs before the body is read, so an anonymous client cannot make the server parse 1 MB.
@@ -243,24 +220,29 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     res.status(202).location(`/v1/jobs/${rec.id}`).json(rec);
   });
 
-  const job = (req: Request): JobRecord => {
+  const job = async (req: Request): Promise<JobRecord> => {
     const id = param(req, 'id');
-    const rec = isJobId(id) ? jobs.get(id) : undefined;
+    const rec = isJobId(id) ? await jobs.get(id) : undefined;
     if (!rec) throw new SeqcastError('NOT_FOUND', `job ${JSON.stringify(id.slice(0, 80))} not found`, { where: 'id' });
     return rec;
   };
 
-  app.get('/v1/jobs/:id', (req, res) => {
-    res.json(job(req));
+  app.get('/v1/jobs/:id', async (req, res) => {
+    res.json(await job(req));
   });
 
   app.delete('/v1/jobs/:id', requireToken, async (req, res) => {
-    const rec = job(req);
+    const rec = await job(req);
     res.json(await jobs.cancel(rec.id));
   });
 
-  app.get('/v1/jobs/:id/events', (req, res) => {
-    const rec = job(req);
+  app.get('/v1/jobs/:id/events', async (req, res) => {
+    // Updates that arrive while the record is read (a Redis round trip in queue mode) are kept
+    // and replayed after it, so a job that ends meanwhile still ends its stream.
+    const early: JobRecord[] = [];
+    const keep = (r: JobRecord) => void (r.id === param(req, 'id') && early.push(r));
+    jobs.on('update', keep);
+    const rec = await job(req).finally(() => jobs.off('update', keep));
     if (streams.size >= limits.maxEventStreams) {
       throw new SeqcastError('OVERLOADED', `${streams.size} event streams are open (server limit maxEventStreams); poll GET /v1/jobs/{id} or retry later`);
     }
@@ -301,6 +283,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
       return;
     }
     jobs.on('update', onUpdate);
+    for (const r of early) if (streams.has(res)) onUpdate(r);
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -356,7 +339,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
         for (const s of streams) s.end();
         streams.clear();
         registry.close();
-        await lock.release();
+        await opened.release();
       })();
       return closing;
     },

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { SeqcastError } from '@seqcast/core';
 import { jsonLogger, silentLogger, type Logger } from './logger.js';
 import { defaultWebDir } from './web.js';
+import { checkRedisUrl } from './jobs/queue/redis.js';
 
 /** Per-request limits; a request over any of them is a 400 naming the field. */
 export interface ServerLimits {
@@ -82,6 +83,14 @@ export interface ServerOptions {
    * is installed; `false` serves no page. Without a build, `/` answers 404 with a one-line hint.
    */
   webDir?: string | false;
+  /**
+   * Queue mode (docs/scale.md): training jobs go to a BullMQ queue on this Redis and are run by
+   * `seqcast worker` processes; the models directory is shared with other replicas. Default
+   * `process.env.SEQCAST_REDIS_URL`; unset: embedded jobs, as always.
+   */
+  redisUrl?: string;
+  /** Queue mode: how often the shared models directory is checked for changes, ms. Default 2000. */
+  storePollMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -96,6 +105,8 @@ export interface ResolvedOptions {
   shutdownTimeoutMs: number;
   batchNext: boolean;
   webDir: string | false;
+  redisUrl: string | undefined;
+  storePollMs: number;
 }
 
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
@@ -138,6 +149,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const underTest = Boolean(process.env.VITEST) || process.env.NODE_ENV === 'test';
   const envToken = process.env.SEQCAST_TOKEN;
   const token = options.token ?? (envToken && envToken.length > 0 ? envToken : undefined);
+  const envRedis = process.env.SEQCAST_REDIS_URL;
+  const redisUrl = options.redisUrl ?? (envRedis && envRedis.length > 0 ? envRedis : undefined);
   return {
     modelsDir: path.resolve(options.modelsDir ?? 'models'),
     host: options.host ?? '127.0.0.1',
@@ -150,5 +163,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
     batchNext: options.batchNext ?? true,
     webDir: options.webDir ?? defaultWebDir(),
+    redisUrl: redisUrl === undefined ? undefined : checkRedisUrl(redisUrl, 'redisUrl'),
+    storePollMs: positiveInt(options.storePollMs ?? 2000, 'storePollMs'),
   };
 }

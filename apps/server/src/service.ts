@@ -8,7 +8,7 @@ import { panelForecastJson, type PanelForecastJson } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText } from './csv.js';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
-import type { JobManager } from './jobs/manager.js';
+import type { JobBackend } from './jobs/backend.js';
 import type { JobRecord, JobSpec } from './jobs/types.js';
 import type { RequestSchemas } from './schemas.js';
 import { checkWork, InferenceGate, sliced } from './models/inference.js';
@@ -88,12 +88,53 @@ function checkForecastJob(rows: number, columns: number, o: Record<string, unkno
   });
 }
 
+/**
+ * Check a job request the way the library will (so a bad CSV is a 400, not a failed job later)
+ * and turn it into the spec a training runs. CSV content is parsed as text only (never opened
+ * as a path or fetched as a URL). Queue workers call this again on every payload they take.
+ */
+export async function prepareJob(req: JobRequest, trainMemoryMb: number): Promise<JobSpec> {
+  let spec: JobSpec;
+  if (req.kind === 'forecast') {
+    const series = await parseCsvText(req.csv, req.csvOptions ?? {});
+    const opts = req.options;
+    const wanted = [opts.target, ...(opts.features ?? [])];
+    for (const [i, col] of wanted.entries()) {
+      if (!series.columns.includes(col)) {
+        const field = i === 0 ? 'options.target' : `options.features[${i - 1}]`;
+        throw new SeqcastError(
+          'BAD_INPUT',
+          `${field}: "${col}" is not a numeric column of the CSV (numeric columns: ${series.columns.join(', ') || 'none'})`,
+          { where: field },
+        );
+      }
+    }
+    checkForecastJob(series.rows, series.columns.length, opts, trainMemoryMb * 2 ** 20);
+    spec = { name: req.name, kind: 'forecast', content: req.csv, csvOptions: req.csvOptions ?? {}, options: opts };
+  } else if (req.kind === 'panel') {
+    // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
+    await parsePanelText(req.csv, req.csvOptions ?? {}, req.options);
+    spec = { name: req.name, kind: 'panel', content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
+  } else {
+    checkCharsJob(req.text, req.options, trainMemoryMb * 2 ** 20);
+    spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
+  }
+  return spec;
+}
+
+/** The API request a spec was made from (workers validate it with the API's own schema). */
+export function requestOfSpec(spec: JobSpec): unknown {
+  return spec.kind === 'chars'
+    ? { kind: spec.kind, name: spec.name, text: spec.content, options: spec.options }
+    : { kind: spec.kind, name: spec.name, csv: spec.content, ...(spec.csvOptions ? { csvOptions: spec.csvOptions } : {}), options: spec.options };
+}
+
 export class Service {
   private readonly maxWork: number;
 
   constructor(
     readonly registry: ModelRegistry,
-    readonly jobs: JobManager,
+    readonly jobs: JobBackend,
     private readonly limits?: ResolvedOptions['limits'],
   ) {
     this.gate = new InferenceGate(limits?.maxConcurrentInference ?? 2, limits?.maxInferenceQueue ?? 64);
@@ -209,36 +250,9 @@ export class Service {
     return values;
   }
 
-  /**
-   * Check a job's input now (so a bad CSV is a 400, not a failed job later) and queue it.
-   * CSV content is parsed as text only (never opened as a path or fetched as a URL).
-   */
+  /** Check a job's input now (see {@link prepareJob}) and queue it. */
   async submitJob(req: JobRequest): Promise<JobRecord> {
-    let spec: JobSpec;
-    if (req.kind === 'forecast') {
-      const series = await parseCsvText(req.csv, req.csvOptions ?? {});
-      const opts = req.options;
-      const wanted = [opts.target, ...(opts.features ?? [])];
-      for (const [i, col] of wanted.entries()) {
-        if (!series.columns.includes(col)) {
-          const field = i === 0 ? 'options.target' : `options.features[${i - 1}]`;
-          throw new SeqcastError(
-            'BAD_INPUT',
-            `${field}: "${col}" is not a numeric column of the CSV (numeric columns: ${series.columns.join(', ') || 'none'})`,
-            { where: field },
-          );
-        }
-      }
-      checkForecastJob(series.rows, series.columns.length, opts, (this.limits?.trainMemoryMb ?? 512) * 2 ** 20);
-      spec = { name: req.name, kind: 'forecast', content: req.csv, csvOptions: req.csvOptions ?? {}, options: opts };
-    } else if (req.kind === 'panel') {
-      // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
-      await parsePanelText(req.csv, req.csvOptions ?? {}, req.options);
-      spec = { name: req.name, kind: 'panel', content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
-    } else {
-      checkCharsJob(req.text, req.options, (this.limits?.trainMemoryMb ?? 512) * 2 ** 20);
-      spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
-    }
+    const spec = await prepareJob(req, this.limits?.trainMemoryMb ?? 512);
     await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
     // 100 is both libraries' default epoch count (the record is corrected by the first progress report).
     const epochs = typeof spec.options.epochs === 'number' ? spec.options.epochs : 100;

@@ -17,6 +17,7 @@ export const SERVE_FLAGS = {
   quiet: { type: 'boolean' },
   'no-batching': { type: 'boolean' },
   limit: { type: 'string', multiple: true },
+  redis: { type: 'string' },
 } as const;
 
 /** `--limit NAME=N` (repeatable) -> server limits; names and values are checked by the server. */
@@ -44,25 +45,28 @@ export async function serveFromFlags(flags: Flags, modelsDir: string, io: Io): P
   const port = optionalNumber(flags, 'port', { integer: true, min: 0, max: 65535 });
   const host = optionalString(flags, 'host');
   const bodyLimit = optionalNumber(flags, 'body-limit', { integer: true, min: 1 });
+  const redisUrl = optionalString(flags, 'redis');
   const server = await startServer({
     modelsDir,
     ...(port !== undefined ? { port } : {}),
     ...(host !== undefined ? { host } : {}),
     ...(bodyLimit !== undefined ? { bodyLimit } : {}),
+    ...(redisUrl !== undefined ? { redisUrl } : {}),
     limits: parseLimits(flags.limit),
     logger: flags.quiet ? false : jsonLogger(process.stderr),
     batchNext: !flags['no-batching'],
     handleSignals: true,
   });
   const n = server.registry.size;
-  io.out(`seqcast: serving ${n} model${n === 1 ? '' : 's'} from ${server.options.modelsDir} at ${server.url}`);
+  const mode = server.jobs.mode === 'queue' ? ' (jobs: Redis queue)' : '';
+  io.out(`seqcast: serving ${n} model${n === 1 ? '' : 's'} from ${server.options.modelsDir} at ${server.url}${mode}`);
   return server;
 }
 
 export const serve: Command = {
   name: 'serve',
   summary: 'serve a models directory over HTTP',
-  usage: 'seqcast serve --models DIR [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--limit NAME=N]... [--quiet] [--no-batching]',
+  usage: 'seqcast serve --models DIR [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--limit NAME=N]... [--redis URL] [--quiet] [--no-batching]   (--redis defaults to $SEQCAST_REDIS_URL)',
   async run(argv, io) {
     const flags = parseFlags(dropSeparator(argv), SERVE_FLAGS, 'serve');
     await serveFromFlags(flags, requireString(flags, 'models', 'serve'), io);

@@ -7,10 +7,10 @@
  * `interrupted`: its process is gone and its input was never kept on disk.
  */
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
-import { isSeqcastError, SeqcastError } from '@seqcast/core';
+import { SeqcastError } from '@seqcast/core';
 import type { JobRunner, RunHandle } from './runner.js';
 import type { JobStore } from './store.js';
+import { newJobRecord, publicJobError, type JobBackend } from './backend.js';
 import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from './types.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Logger } from '../logger.js';
@@ -43,7 +43,8 @@ interface Running {
  * const rec = await jobs.submit({ name: 'hi', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 100);
  * jobs.on('update', (r) => console.log(r.state, r.epoch));
  */
-export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
+export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {
+  readonly mode = 'embedded' as const;
   private readonly records = new Map<string, JobRecord>();
   private readonly specs = new Map<string, JobSpec>();
   private readonly queue: string[] = [];
@@ -94,23 +95,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
     if (this.queue.length >= this.opts.maxQueued) {
       throw new SeqcastError('CONFLICT', `${this.queue.length} jobs are already waiting (limit ${this.opts.maxQueued}); retry later`);
     }
-    const rec: JobRecord = {
-      id: randomUUID(),
-      name: spec.name,
-      kind: spec.kind,
-      state: 'queued',
-      createdAt: new Date().toISOString(),
-      startedAt: null,
-      finishedAt: null,
-      epoch: 0,
-      epochs,
-      loss: null,
-      elapsedMs: 0,
-      etaMs: null,
-      options: spec.options,
-      model: null,
-      error: null,
-    };
+    const rec = newJobRecord(spec, epochs);
     this.records.set(rec.id, rec);
     this.specs.set(rec.id, spec);
     this.queue.push(rec.id);
@@ -187,20 +172,6 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
     });
   }
 
-  /**
-   * The error a job record shows (records are readable without a token): a user's mistake as
-   * the library worded it, with server paths cut to the model's place in the models directory;
-   * anything else (our bug, a crashed process) only as "internal error", details in the log.
-   */
-  private publicError(e: unknown, id: string): NonNullable<JobRecord['error']> {
-    if (isSeqcastError(e) && e.code !== 'INTERNAL') {
-      const dir = this.opts.registry.modelsDir;
-      return { code: e.code, message: e.message.split(dir + '/').join('').split(dir).join('models directory') };
-    }
-    this.opts.logger.log('error', 'job failed', { job: id, error: e instanceof Error ? e.message : String(e) });
-    return { code: 'INTERNAL', message: `the training failed unexpectedly (job ${id}; details are in the server log)` };
-  }
-
   private pump(): void {
     if (this.running || this.closed) return;
     const id = this.queue.shift();
@@ -267,7 +238,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> {
         const seconds = Math.round((this.opts.maxJobMs ?? 0) / 1000);
         await this.finish(rec, 'failed', { code: 'TIME_LIMIT', message: `the job ran longer than the server's ${seconds} s limit (limits.maxJobSeconds) and was stopped` });
       } else {
-        await this.finish(rec, 'failed', this.publicError(e, rec.id));
+        await this.finish(rec, 'failed', publicJobError(e, rec.id, this.opts.registry.modelsDir, this.opts.logger));
       }
     } finally {
       if (this.running === run) this.running = undefined;
