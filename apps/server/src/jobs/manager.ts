@@ -119,16 +119,15 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
       this.specs.delete(id);
       await this.finish(rec, 'cancelled', null);
     } else if (rec.state === 'running' && this.running?.id === id) {
-      this.running.cancelled = true;
-      const h = this.running.handle;
-      if (h) {
-        h.cancel();
-        // A training step can be long; do not wait for it to notice.
-        const timer = setTimeout(() => h.kill(), 5000);
-        timer.unref();
-        await this.idle;
-        clearTimeout(timer);
-      }
+      const run = this.running;
+      run.cancelled = true;
+      // Without a handle yet (the job is still starting), runOne cancels it as soon as it starts.
+      run.handle?.cancel();
+      // A training step can be long; do not wait for it to notice.
+      const timer = setTimeout(() => run.handle?.kill(), 5000);
+      timer.unref();
+      await this.idle;
+      clearTimeout(timer);
     }
     return rec;
   }
