@@ -7,8 +7,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
   CharLM,
+  cellNames,
   estimateCorpusTrainingBytes,
   evaluateCorpus,
+  hasCell,
   initBackend,
   isSeqcastError,
   resumeCharCorpus,
@@ -130,8 +132,8 @@ async function withModel<T>(flags: Flags, command: string, use: (lm: CharLM) => 
 function parseCell(flags: Flags): CellType | undefined {
   const cell = optionalString(flags, 'cell');
   if (cell === undefined) return undefined;
-  if (cell !== 'lstm' && cell !== 'gru') {
-    throw new SeqcastError('BAD_ARGUMENT', `--cell must be lstm or gru (received "${cell}")`, { where: '--cell' });
+  if (!hasCell(cell)) {
+    throw new SeqcastError('BAD_ARGUMENT', `--cell must be one of ${cellNames().join(', ')} (received "${cell}")`, { where: '--cell' });
   }
   return cell;
 }

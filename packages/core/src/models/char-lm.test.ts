@@ -94,7 +94,7 @@ describe('training', () => {
     );
     expect(await codeOf(CharLM.train('hihello', { seqLength: 0 }))).toMatch(/^BAD_ARGUMENT: seqLength must be an integer/);
     expect(await codeOf(CharLM.train('hihello', { seqLength: 3, learningRate: -1 }))).toMatch(/learningRate must be a positive number/);
-    expect(await codeOf(CharLM.train('hihello', { seqLength: 3, cell: 'rnn' as 'lstm' }))).toMatch(/cell must be "lstm" or "gru"/);
+    expect(await codeOf(CharLM.train('hihello', { seqLength: 3, cell: 'rnn' as 'lstm' }))).toMatch(/cell must be one of "lstm", "gru" \(received "rnn"\)/);
     expect(await codeOf(CharLM.train('hihello', { seqLength: 3, dense: false, hidden: 8 }))).toMatch(
       /hidden must equal the vocabulary size \(5\) when there is no dense head/,
     );

@@ -13,7 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
-import { adamOptimizer, denseSoftmaxCrossEntropy, gruSequence, initKernels, kernelStatus, lstmSequence } from '../nn/kernels.js';
+import type { RecurrentCell } from '../nn/cells/cell.js';
+import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
+import { adamOptimizer, cellSequence, denseSoftmaxCrossEntropy, initKernels, kernelStatus } from '../nn/kernels.js';
 import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
@@ -21,8 +23,8 @@ import { Vocabulary, type VocabularyJSON } from '../vocab.js';
 import type { CorpusTrainingRecord } from './char-corpus-types.js';
 import { sampleLogits } from './sampling.js';
 
-/** The recurrent cell. */
-export type CellType = 'lstm' | 'gru';
+/** A registered recurrent cell's name (built in: 'lstm', 'gru'; see nn/cells/registry.ts). */
+export type CellType = 'lstm' | 'gru' | (string & {});
 
 /** The architecture of a CharLM (what `fromConfig` needs besides the vocabulary). */
 export interface CharLMConfig {
@@ -183,10 +185,10 @@ function intIn(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INT
 /** Check a config read from a file or given by a caller; `where` prefixes field names. */
 function validateConfig(c: Partial<CharLMConfig>, where: string, code: 'BAD_ARGUMENT' | 'BAD_MODEL'): CharLMConfig {
   try {
-    if (c.cell !== 'lstm' && c.cell !== 'gru') throw badArg(`${where}cell`, `must be "lstm" or "gru" (received ${JSON.stringify(c.cell)})`);
+    getCell(c.cell, `${where}cell`);
     if (typeof c.dense !== 'boolean') throw badArg(`${where}dense`, `must be true or false (received ${JSON.stringify(c.dense)})`);
     const config: CharLMConfig = {
-      cell: c.cell,
+      cell: c.cell as string,
       layers: intIn(c.layers, `${where}layers`, 1, 64),
       hidden: intIn(c.hidden, `${where}hidden`, 1, 65536),
       seqLength: intIn(c.seqLength, `${where}seqLength`, 1, 1_000_000),
@@ -198,7 +200,7 @@ function validateConfig(c: Partial<CharLMConfig>, where: string, code: 'BAD_ARGU
     }
     return config;
   } catch (e) {
-    if (e instanceof SeqcastError && code === 'BAD_MODEL') throw new SeqcastError('BAD_MODEL', e.message, e.details);
+    if (e instanceof SeqcastError && code === 'BAD_MODEL') throw new SeqcastError('BAD_MODEL', e.message, e.details, { cause: e });
     throw e;
   }
 }
@@ -247,6 +249,7 @@ function orthogonalMatrix(rows: number, cols: number, seed: number): Float32Arra
 
 function buildLayers(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'fast'): tf.LayersModel {
   const { vocabSize: V, hidden: H } = config;
+  const cell = getCell(config.cell);
   // Each initialiser gets its own seed: equal seeds would give equal random streams.
   let k = 0;
   const nextSeed = () => seed * 1009 + ++k;
@@ -256,30 +259,21 @@ function buildLayers(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'f
     const args = {
       units: H,
       returnSequences: true,
-      activation: 'tanh' as const,
-      recurrentActivation: 'sigmoid' as const,
       kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
       recurrentInitializer: orthogonal === 'tfjs' ? tf.initializers.orthogonal({ seed: nextSeed() }) : tf.initializers.zeros(),
       name: `${config.cell}_${l + 1}`,
     };
     const rkSeed = orthogonal === 'fast' ? nextSeed() : 0;
-    const layer = config.cell === 'lstm' ? tf.layers.lstm(args) : tf.layers.gru(args);
+    const layer = cell.layer(args);
     x = layer.apply(x) as tf.SymbolicTensor;
     if (orthogonal === 'fast') {
       const [k, , b] = layer.getWeights();
-      const G = (config.cell === 'lstm' ? 4 : 3) * H;
+      const G = cell.gates * H;
       const rk = tf.tensor2d(orthogonalMatrix(H, G, rkSeed), [H, G]);
       layer.setWeights([k!, rk, b!]);
       rk.dispose();
     }
-    if (config.cell === 'lstm') {
-      // Forget-gate bias starts at 1 (as the lecture's BasicLSTMCell's forget_bias=1.0), so early
-      // training keeps memory. Set by hand: tfjs's unitForgetBias initialiser leaks 4 tensors.
-      const [k, rk] = layer.getWeights();
-      const bias = tf.tidy(() => tf.concat([tf.zeros([H]), tf.ones([H]), tf.zeros([2 * H])]));
-      layer.setWeights([k!, rk!, bias]);
-      bias.dispose();
-    }
+    setInitialBias(cell, layer, H);
   }
   const head = config.dense
     ? tf.layers.dense({ units: V, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: 'softmax' })
@@ -306,28 +300,14 @@ function quietOrthogonal<T>(build: () => T): T {
 }
 
 /** Pick the recurrent and dense weights out of a container; anything unexpected is BAD_MODEL. */
-function extractWeights(model: tf.LayersModel, config: CharLMConfig, where: string) {
+function extractWeights(model: tf.LayersModel, config: CharLMConfig, cell: RecurrentCell, where: string) {
   const bad = (msg: string) => new SeqcastError('BAD_MODEL', `${where}: ${msg}`, { where });
-  const className = config.cell === 'lstm' ? 'LSTM' : 'GRU';
-  const gates = config.cell === 'lstm' ? 4 : 3;
-  const rnn = model.layers.filter((l) => l.getClassName() === className);
-  if (rnn.length !== config.layers) throw bad(`expected ${config.layers} ${className} layer(s), found ${rnn.length}`);
+  const rnn = model.layers.filter((l) => l.getClassName() === cell.className);
+  if (rnn.length !== config.layers) throw bad(`expected ${config.layers} ${cell.className} layer(s), found ${rnn.length}`);
   const recurrent: RecurrentWeights[] = rnn.map((layer, i) => {
-    const cfg = layer.getConfig();
-    if (cfg.activation !== 'tanh' || cfg.recurrentActivation !== 'sigmoid') {
-      throw bad(`layer ${layer.name} uses activation ${String(cfg.activation)}/${String(cfg.recurrentActivation)}; only tanh/sigmoid is supported`);
-    }
-    const w = layer.weights.map((v) => v.read());
-    const inDim = i === 0 ? config.vocabSize : config.hidden;
-    const [kernel, recurrentKernel, bias] = w;
-    if (
-      w.length !== 3 ||
-      !kernel || kernel.shape.join() !== `${inDim},${gates * config.hidden}` ||
-      !recurrentKernel || recurrentKernel.shape.join() !== `${config.hidden},${gates * config.hidden}` ||
-      !bias || bias.shape.join() !== `${gates * config.hidden}`
-    ) {
-      throw bad(`layer ${layer.name} weights do not match the config (${w.map((t) => `[${t.shape}]`).join(' ')})`);
-    }
+    const problem = layerMismatch(cell, layer, i === 0 ? config.vocabSize : config.hidden, config.hidden);
+    if (problem) throw bad(problem);
+    const [kernel, recurrentKernel, bias] = layer.weights.map((v) => v.read());
     return { kernel: kernel as tf.Tensor2D, recurrentKernel: recurrentKernel as tf.Tensor2D, bias: bias as tf.Tensor1D };
   });
   let dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D } | undefined;
@@ -376,6 +356,7 @@ export class CharLM {
   readonly vocabulary: Vocabulary;
   readonly config: CharLMConfig;
   private trainingInfo: CharLMTrainingInfo | null;
+  private readonly cell: RecurrentCell;
   private readonly recurrent: RecurrentWeights[];
   private readonly dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D } | undefined;
   private disposed = false;
@@ -385,7 +366,8 @@ export class CharLM {
     this.vocabulary = vocabulary;
     this.config = config;
     this.trainingInfo = info;
-    const w = extractWeights(model, config, where);
+    this.cell = getCell(config.cell);
+    const w = extractWeights(model, config, this.cell, where);
     this.recurrent = w.recurrent;
     this.dense = w.dense;
   }
@@ -576,7 +558,7 @@ export class CharLM {
       if (l > 0 && o.dropout) x = tf.dropout(x, o.dropout);
       const s = o.state?.[l];
       const opts = { ...(s ? (s.c ? { h0: s.h, c0: s.c } : { h0: s.h }) : {}), ...(o.mask ? { mask: o.mask } : {}) };
-      const r = this.config.cell === 'lstm' ? lstmSequence(x, w.kernel, w.recurrentKernel, w.bias, opts) : gruSequence(x, w.kernel, w.recurrentKernel, w.bias, opts);
+      const r = cellSequence(this.cell, x, w.kernel, w.recurrentKernel, w.bias, opts);
       x = r.outputs;
       states.push(r.c ? { h: r.h, c: r.c } : { h: r.h });
     });
@@ -620,7 +602,7 @@ export class CharLM {
    */
   chunkLoss(x: tf.Tensor2D, y: tf.Tensor2D, state: tf.Tensor2D[] | undefined, dropout = 0): { loss: tf.Scalar; state: tf.Tensor2D[] } {
     if (!this.dense) throw new SeqcastError('BAD_ARGUMENT', 'corpus training needs a model with a dense head', { where: 'dense' });
-    const prev = state ? unflattenStates(state, this.config.cell === 'lstm') : undefined;
+    const prev = state ? unflattenStates(state, this.cell.states === 2) : undefined;
     const { outputs, states } = this.recur(x, { ...(prev ? { state: prev } : {}), dropout });
     return { loss: denseSoftmaxCrossEntropy(outputs, this.dense.kernel, this.dense.bias, y), state: flattenStates(states) };
   }
@@ -631,7 +613,7 @@ export class CharLM {
    * @internal
    */
   chunkLogits(x: tf.Tensor2D, state: tf.Tensor2D[] | undefined): { logits: tf.Tensor3D; state: tf.Tensor2D[] } {
-    const prev = state ? unflattenStates(state, this.config.cell === 'lstm') : undefined;
+    const prev = state ? unflattenStates(state, this.cell.states === 2) : undefined;
     const { logits, states } = this.forward(x, prev);
     return { logits, state: flattenStates(states) };
   }
@@ -773,7 +755,7 @@ export class CharLM {
         const logp = logpT!.dataSync();
         logpT!.dispose();
         if (prev) tf.dispose(flattenStates(prev));
-        state = unflattenStates(flatState as tf.Tensor2D[], this.config.cell === 'lstm');
+        state = unflattenStates(flatState as tf.Tensor2D[], this.cell.states === 2);
         const next = sampleLogits(logp, { temperature, topK, topP }, rand);
         input.dispose();
         input = tf.tensor2d([next], [1, 1], 'int32');

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
-import { gruSequence, initKernels, lstmSequence } from '../nn/kernels.js';
+import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
+import { cellSequence, initKernels } from '../nn/kernels.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
 /** Shape and architecture of a regressor. */
@@ -24,8 +25,8 @@ export interface RegressorConfig {
   features: number;
   /** Outputs per window (direct multi-step: values 1..horizon steps ahead). Default 1. */
   horizon: number;
-  /** Recurrent cell. Default 'lstm'. */
-  cell: 'lstm' | 'gru';
+  /** A registered recurrent cell's name (see nn/cells/registry.ts). Default 'lstm'. */
+  cell: string;
   /** Recurrent units. Default 32. */
   units: number;
   /** Size of the extra linear-path input (0 = no skip path). Default 0. */
@@ -100,23 +101,20 @@ function checkConfig(c: RegressorConfig): void {
       where: 'skipInputs',
     });
   }
-  if (c.cell !== 'lstm' && c.cell !== 'gru') {
-    throw new SeqcastError('BAD_ARGUMENT', `regressor cell must be "lstm" or "gru" (received "${String(c.cell)}")`, { where: 'cell' });
-  }
+  getCell(c.cell, 'cell');
 }
 
 function buildModel(c: RegressorConfig, seed: number): tf.LayersModel {
   const win = tf.input({ shape: [c.window, c.features], name: 'window' });
-  const common = {
+  const cell = getCell(c.cell);
+  const rnnLayer = cell.layer({
     units: c.units,
     name: 'rnn',
     kernelInitializer: tf.initializers.glorotUniform({ seed }),
     recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1, gain: 1 }),
-    // The recurrent seam implements tanh/sigmoid cells (tfjs defaults to hardSigmoid).
-    activation: 'tanh' as const,
-    recurrentActivation: 'sigmoid' as const,
-  };
-  const rnn = (c.cell === 'lstm' ? tf.layers.lstm({ ...common, unitForgetBias: true }) : tf.layers.gru(common)).apply(win) as tf.SymbolicTensor;
+  });
+  const rnn = rnnLayer.apply(win) as tf.SymbolicTensor;
+  setInitialBias(cell, rnnLayer, c.units);
   // Zero head: the untrained recurrent path contributes nothing (see the file comment).
   const head = tf.layers.dense({ units: c.horizon, name: 'head', kernelInitializer: 'zeros' }).apply(rnn) as tf.SymbolicTensor;
   if (c.skipInputs === 0) return tf.model({ inputs: win, outputs: head, name: 'regressor' });
@@ -183,18 +181,8 @@ export class SequenceRegressor {
     for (const n of ['rnn', 'head', ...(config.skipInputs > 0 ? ['skip_linear'] : [])]) {
       if (!names.has(n)) throw new SeqcastError('BAD_MODEL', `the stored model has no layer "${n}"`, { where: 'model.json' });
     }
-    const cfg = model.getLayer('rnn').getConfig();
-    if (cfg.activation !== 'tanh' || cfg.recurrentActivation !== 'sigmoid') {
-      throw new SeqcastError('BAD_MODEL', `layer rnn uses ${String(cfg.activation)}/${String(cfg.recurrentActivation)}; only tanh/sigmoid is supported`, {
-        where: 'model.json',
-      });
-    }
-    const gates = config.cell === 'lstm' ? 4 : 3;
-    const shapes = model.getLayer('rnn').weights.map((w) => w.shape.join('x'));
-    const want = [`${config.features}x${gates * config.units}`, `${config.units}x${gates * config.units}`, `${gates * config.units}`];
-    if (shapes.join() !== want.join()) {
-      throw new SeqcastError('BAD_MODEL', `layer rnn weights [${shapes.join(' ')}] do not match the config [${want.join(' ')}]`, { where: 'model.json' });
-    }
+    const problem = layerMismatch(getCell(config.cell), model.getLayer('rnn'), config.features, config.units);
+    if (problem) throw new SeqcastError('BAD_MODEL', problem, { where: 'model.json' });
     return new SequenceRegressor(config, model);
   }
 
@@ -216,8 +204,7 @@ export class SequenceRegressor {
    */
   forward(x: tf.Tensor3D, skip?: tf.Tensor2D, withSkip = true): tf.Tensor2D {
     const [k, rk, b] = this.weightsOf('rnn') as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-    const seq = this.config.cell === 'lstm' ? lstmSequence : gruSequence;
-    const r = seq(x, k, rk, b);
+    const r = cellSequence(this.config.cell, x, k, rk, b);
     const [hk, hb] = this.weightsOf('head') as [tf.Tensor2D, tf.Tensor1D];
     let out = tf.add(tf.matMul(r.h, hk), hb) as tf.Tensor2D;
     if (this.config.skipInputs > 0 && withSkip) {
