@@ -15,7 +15,7 @@ describe('a global model saved by earlier code', () => {
   it('loads and forecasts what it forecast when saved', async () => {
     const model = await GlobalForecaster.load(path.join(dir, 'global-lstm'));
     const want = expected['global-lstm'];
-    const series = want.panel.map((s) => ({ id: s.id, values: Float64Array.from(s.values), times: null, features: {} }));
+    const series = want.panel.map((s) => ({ id: s.id, values: Float64Array.from(s.values), times: null, features: {}, lines: null }));
     const got = await model.forecast({ target: 'y', idColumn: 'id', timeColumn: null, features: [], series, source: '<memory>' }, 4);
     expect(got.map((f) => f.id)).toEqual(want.forecast.map((f) => f.id));
     got.forEach((f, i) => Array.from(f.values).forEach((v, j) => expect(v).toBeCloseTo(want.forecast[i]!.values[j]!, 4)));
