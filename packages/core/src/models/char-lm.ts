@@ -15,7 +15,8 @@ import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
 import type { RecurrentCell } from '../nn/cells/cell.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
-import { adamOptimizer, cellSequence, denseSoftmaxCrossEntropy, initKernels, kernelStatus } from '../nn/kernels.js';
+import { cellSequence, denseSoftmaxCrossEntropy, initKernels, kernelStatus } from '../nn/kernels.js';
+import { trainLoop } from '../train/loop.js';
 import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
@@ -471,7 +472,7 @@ export class CharLM {
     }
   }
 
-  /** The training loop over windows of `ids`. */
+  /** Training over windows of `ids`: batches in a seeded order, run by the one training loop. */
   private async fit(
     ids: Int32Array,
     o: { epochs: number; lr: number; batchSize: number; seed: number },
@@ -480,9 +481,6 @@ export class CharLM {
     const L = this.config.seqLength;
     const windows = ids.length - L;
     const rand = seededRandom(o.seed);
-    // Through the seam: the native Adam and fused dense+softmax+CE head when the kernels are active.
-    const optimizer = adamOptimizer(o.lr);
-    const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     const makeBatch = (rows: ArrayLike<number>) => {
       const x = new Int32Array(rows.length * L);
       const y = new Int32Array(rows.length * L);
@@ -496,38 +494,30 @@ export class CharLM {
     const fullBatch = o.batchSize >= windows;
     // One batch of all windows: build it once, not every epoch.
     const full = fullBatch ? makeBatch(Array.from({ length: windows }, (_, i) => i)) : undefined;
-    const t0 = Date.now();
-    let loss = NaN;
+    const batches = Math.ceil(windows / o.batchSize);
+    const rows = (step: number) => Math.min(o.batchSize, windows - (step % batches) * o.batchSize);
+    let order: Int32Array | undefined;
     try {
-      for (let epoch = 1; epoch <= o.epochs; epoch++) {
-        const order = fullBatch ? undefined : shuffledIndices(windows, rand);
-        let total = 0;
-        for (let start = 0; start < windows; start += o.batchSize) {
-          cb.signal?.throwIfAborted();
-          const n = Math.min(o.batchSize, windows - start);
-          const batch = full ?? makeBatch(order!.subarray(start, start + n));
-          // minimize() runs the loss under tfjs's gradient tape, which frees every intermediate.
-          const cost = optimizer.minimize(() => this.trainingLoss(batch.x, batch.y), true, vars)!;
-          if (!full) tf.dispose([batch.x, batch.y]);
-          total += cost.dataSync()[0]! * n;
-          cost.dispose();
-        }
-        loss = total / windows;
-        if (!Number.isFinite(loss)) {
-          throw new SeqcastError('BAD_ARGUMENT', `training diverged at epoch ${epoch} (loss ${loss}); try a smaller learning rate`, {
-            where: 'learningRate',
-          });
-        }
-        cb.onEpoch?.({ epoch, epochs: o.epochs, loss, elapsedMs: Date.now() - t0 });
-        // Let timers, I/O and abort signals run between epochs.
-        await new Promise<void>((r) => setImmediate(r));
-      }
-      cb.signal?.throwIfAborted();
+      const r = await trainLoop({
+        variables: this.model.trainableWeights.map((w) => w.read() as tf.Variable),
+        steps: o.epochs * batches,
+        learningRate: o.lr,
+        loss: (step) => {
+          if (full) return this.trainingLoss(full.x, full.y);
+          if (step % batches === 0) order = shuffledIndices(windows, rand);
+          const from = (step % batches) * o.batchSize;
+          // Built inside the optimizer's tape, which frees it with every other intermediate.
+          const batch = makeBatch(order!.subarray(from, from + rows(step)));
+          return this.trainingLoss(batch.x, batch.y);
+        },
+        epoch: { steps: batches, weight: rows, ...(cb.onEpoch ? { onEnd: (e) => cb.onEpoch!({ epoch: e.epoch, epochs: e.epochs, loss: e.loss, elapsedMs: e.elapsedMs }) } : {}) },
+        ...(cb.signal ? { signal: cb.signal } : {}),
+        progressEvery: Number.MAX_SAFE_INTEGER,
+      });
+      return { loss: r.epochLoss!, elapsedMs: r.elapsedMs };
     } finally {
       if (full) tf.dispose([full.x, full.y]);
-      optimizer.dispose();
     }
-    return { loss, elapsedMs: Date.now() - t0 };
   }
 
   /** Mean sequence cross-entropy of a batch; the dense head's loss goes through the seam (fused when active). */

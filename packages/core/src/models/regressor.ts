@@ -14,7 +14,8 @@ import { SeqcastError } from '../errors.js';
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
-import { cellSequence, initKernels } from '../nn/kernels.js';
+import { cellSequence } from '../nn/kernels.js';
+import { trainLoop } from '../train/loop.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
 /** Shape and architecture of a regressor. */
@@ -84,7 +85,8 @@ export interface RegressorFitResult {
   bestEpoch: number;
   trainLoss: number;
   valLoss: number | null;
-  stopped: 'early' | 'epochs';
+  /** 'diverged': the loss turned NaN and the best-validation weights were restored (with validation data). */
+  stopped: 'early' | 'epochs' | 'diverged';
   elapsedMs: number;
 }
 
@@ -271,24 +273,14 @@ export class SequenceRegressor {
     return vars;
   }
 
-  private snapshot(): Float32Array[] {
-    return this.model.getWeights().map((w) => (w.dataSync() as Float32Array).slice());
-  }
-
-  private restore(snap: Float32Array[]): void {
-    const current = this.model.getWeights();
-    const ts = snap.map((data, i) => tf.tensor(data, current[i]!.shape));
-    this.model.setWeights(ts);
-    tf.dispose(ts);
-  }
-
   private mse(t: { x: tf.Tensor3D; skip?: tf.Tensor2D }, y: tf.Tensor2D): number {
     return tf.tidy(() => tf.losses.meanSquaredError(y, this.forward(t.x, t.skip)).dataSync()[0]!);
   }
 
   /**
-   * Train with Adam on mean squared error, mini-batches in a seeded order. With `validation`,
-   * stops after `patience` epochs without improvement and restores the best weights.
+   * Train with Adam (the recurrent seam's) on mean squared error, mini-batches in a seeded order,
+   * through the one training loop (train/loop.ts). With `validation`, stops after `patience`
+   * epochs without improvement and restores the best weights; without it, a NaN loss is an error.
    */
   async fit(train: RegressorData, options: RegressorFitOptions = {}, callbacks: RegressorCallbacks = {}): Promise<RegressorFitResult> {
     const c = this.config;
@@ -312,77 +304,50 @@ export class SequenceRegressor {
     });
     const batchSize = asked ?? Math.min(32, plan.batchSize);
 
-    await initKernels();
-    const start = Date.now();
     const rand = seededRandom(options.seed ?? 0);
     const tr = this.tensors(train);
     const ty = tf.tensor2d(train.y, [train.n, c.horizon]);
     const va = options.validation ? this.tensors(options.validation) : undefined;
     const vy = options.validation ? tf.tensor2d(options.validation.y, [options.validation.n, c.horizon]) : undefined;
-    const optimizer = tf.train.adam(lr);
-    const vars = this.trainableVariables(options.freezeSkip ?? false);
-    let best = Infinity;
-    let bestEpoch = 0;
-    let bestWeights: Float32Array[] | undefined;
-    let lastLoss = NaN;
-    let lastVal: number | null = null;
-    let epoch: number;
-    let stopped: RegressorFitResult['stopped'] = 'epochs';
+    const batches = Math.ceil(train.n / batchSize);
+    const batchRows = (step: number) => Math.min(batchSize, train.n - (step % batches) * batchSize);
+    let order: Int32Array | undefined;
     try {
-      if (va && vy) {
-        // Epoch 0 counts: if training never helps validation, the starting weights are kept.
-        best = this.mse(va, vy);
-        bestWeights = this.snapshot();
-      }
-      for (epoch = 1; epoch <= epochs; epoch++) {
-        const order = shuffledIndices(train.n, rand);
-        let sum = 0;
-        for (let b = 0; b < train.n; b += batchSize) {
-          callbacks.signal?.throwIfAborted();
-          const idx = tf.tensor1d(order.subarray(b, Math.min(train.n, b + batchSize)), 'int32');
-          const cost = optimizer.minimize(
-            () => {
-              const xb = tf.gather(tr.x, idx) as tf.Tensor3D;
-              const sb = tr.skip ? (tf.gather(tr.skip, idx) as tf.Tensor2D) : undefined;
-              return tf.losses.meanSquaredError(tf.gather(ty, idx), this.forward(xb, sb)) as tf.Scalar;
-            },
-            true,
-            vars,
-          );
-          sum += cost!.dataSync()[0]! * idx.shape[0];
-          cost!.dispose();
-          idx.dispose();
-        }
-        lastLoss = sum / train.n;
-        if (va && vy) {
-          lastVal = this.mse(va, vy);
-          if (lastVal < best - 1e-12) {
-            best = lastVal;
-            bestEpoch = epoch;
-            bestWeights = this.snapshot();
-          }
-        }
-        callbacks.onEpoch?.({ epoch, epochs, loss: lastLoss, ...(lastVal !== null ? { valLoss: lastVal } : {}), elapsedMs: Date.now() - start });
-        // Let timers, I/O and abort handlers run between epochs.
-        await new Promise((r) => setImmediate(r));
-        if (va && epoch - bestEpoch >= patience) {
-          stopped = 'early';
-          break;
-        }
-      }
-      if (bestWeights) this.restore(bestWeights);
+      const r = await trainLoop({
+        variables: this.trainableVariables(options.freezeSkip ?? false),
+        steps: epochs * batches,
+        learningRate: lr,
+        loss: (step) => {
+          if (step % batches === 0) order = shuffledIndices(train.n, rand);
+          const from = (step % batches) * batchSize;
+          const idx = tf.tensor1d(order!.subarray(from, from + batchRows(step)), 'int32');
+          const xb = tf.gather(tr.x, idx) as tf.Tensor3D;
+          const sb = tr.skip ? (tf.gather(tr.skip, idx) as tf.Tensor2D) : undefined;
+          return tf.losses.meanSquaredError(tf.gather(ty, idx), this.forward(xb, sb)) as tf.Scalar;
+        },
+        epoch: {
+          steps: batches,
+          weight: batchRows,
+          onEnd: (e) => {
+            callbacks.onEpoch?.({ epoch: e.epoch, epochs, loss: e.loss, ...(e.score !== undefined ? { valLoss: e.score } : {}), elapsedMs: e.elapsedMs });
+          },
+        },
+        ...(va && vy ? { earlyStopping: { score: () => this.mse(va, vy), patience } } : {}),
+        ...(callbacks.signal ? { signal: callbacks.signal } : {}),
+        progressEvery: Number.MAX_SAFE_INTEGER,
+      });
+      const done = r.epochs ?? 0;
+      return {
+        epochs: done,
+        bestEpoch: r.best ? r.best.epoch : done,
+        trainLoss: r.epochLoss ?? NaN,
+        valLoss: r.best ? r.best.score : null,
+        stopped: r.stopped === 'early' || r.stopped === 'diverged' ? r.stopped : 'epochs',
+        elapsedMs: r.elapsedMs,
+      };
     } finally {
       tf.dispose([tr.x, ty, ...(tr.skip ? [tr.skip] : []), ...(va ? [va.x, ...(va.skip ? [va.skip] : [])] : []), ...(vy ? [vy] : [])]);
-      optimizer.dispose();
     }
-    return {
-      epochs: Math.min(epoch, epochs),
-      bestEpoch: va ? bestEpoch : Math.min(epoch, epochs),
-      trainLoss: lastLoss,
-      valLoss: va ? best : null,
-      stopped,
-      elapsedMs: Date.now() - start,
-    };
   }
 
   /**
