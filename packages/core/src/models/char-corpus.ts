@@ -794,9 +794,12 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJSON; bin:
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? `has no ${CHECKPOINT_JSON} (not a corpus training checkpoint)` : `${CHECKPOINT_JSON} is not valid JSON`;
-    throw new SeqcastError(code === 'ENOENT' && !(await exists(dir)) ? 'NOT_FOUND' : 'BAD_MODEL', `${dir} ${code === 'ENOENT' && !(await exists(dir)) ? 'does not exist' : why}`, {
-      where: file,
-    });
+    throw new SeqcastError(
+      code === 'ENOENT' && !(await exists(dir)) ? 'NOT_FOUND' : 'BAD_MODEL',
+      `${dir} ${code === 'ENOENT' && !(await exists(dir)) ? 'does not exist' : why}`,
+      { where: file },
+      { cause: e },
+    );
   }
   if (json?.format !== CHECKPOINT_FORMAT || json.version !== CHECKPOINT_VERSION || !Array.isArray(json.tensors) || !json.progress || !json.options) {
     throw new SeqcastError('BAD_MODEL', `${file}: not a version ${CHECKPOINT_VERSION} seqcast corpus checkpoint`, { where: file });

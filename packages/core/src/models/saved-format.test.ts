@@ -2,10 +2,12 @@
 // still load and answer exactly as they did when saved; their seqcast.json keeps the cell names
 // 'lstm'/'gru'. Retraining with the same seed reproduces the saved training loss, so the training
 // loop did not drift either.
-import { readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { SeqcastError } from '../errors.js';
 import { initBackend } from '../runtime/backend.js';
 import { CharLM, type NextChar } from './char-lm.js';
 import { SequenceRegressor } from './regressor.js';
@@ -49,5 +51,24 @@ describe('models saved by earlier code', () => {
     const got = regressor.predict({ n: 2, x: Float32Array.from(want.x), skip: Float32Array.from(want.skip) });
     Array.from(got).forEach((v, i) => expect(v).toBeCloseTo(want.predict[i]!, 5));
     regressor.dispose();
+  });
+
+  it('a copy with a corrupt model.json is BAD_MODEL naming the directory, with the parse error kept as cause', async () => {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'seqcast-saved-format-'));
+    try {
+      await fs.cp(path.join(dir, 'chars-gru'), tmp, { recursive: true });
+      await fs.writeFile(path.join(tmp, 'model.json'), '{"modelTopology": ');
+      const e = await CharLM.load(tmp).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(SeqcastError);
+      expect((e as SeqcastError).code).toBe('BAD_MODEL');
+      expect((e as SeqcastError).message).toContain(tmp);
+      expect((e as SeqcastError).cause).toBeInstanceOf(Error);
+      expect((e as SeqcastError).cause).not.toBeInstanceOf(SeqcastError);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -195,8 +195,9 @@ export function describeKernels(s: KernelStatus): string {
 
 /**
  * A fused kernel's failure as the SeqcastError the reference path would throw: the kernels
- * package has no dependency on core, so its argument errors carry `code: 'BAD_ARGUMENT'` and are
- * re-thrown here with that code; anything else is INTERNAL. The original stays as `cause`.
+ * package has no dependency on core, so its errors carry a `code` of core's table (BAD_ARGUMENT,
+ * BACKEND_UNAVAILABLE) and `where`, and are re-thrown here with them; anything else is INTERNAL.
+ * The original stays as `cause`.
  */
 function coded<F extends (...args: never[]) => unknown>(name: string, fn: F): F {
   return ((...args: Parameters<F>) => {
@@ -204,7 +205,8 @@ function coded<F extends (...args: never[]) => unknown>(name: string, fn: F): F 
       return fn(...args);
     } catch (e) {
       if (e instanceof SeqcastError) throw e;
-      const code = (e as { code?: unknown } | null)?.code === 'BAD_ARGUMENT' ? 'BAD_ARGUMENT' : 'INTERNAL';
+      const given = (e as { code?: unknown } | null)?.code;
+      const code = given === 'BAD_ARGUMENT' || given === 'BACKEND_UNAVAILABLE' ? given : 'INTERNAL';
       const where = (e as { where?: unknown } | null)?.where;
       throw new SeqcastError(code, firstLine(e), typeof where === 'string' ? { where } : {}, { cause: e });
     }
@@ -272,7 +274,23 @@ export const gruSequence: GruSequenceFn = (x, kernel, recurrentKernel, bias, opt
  * @example
  * const loss = denseSoftmaxCrossEntropy(outputs, denseKernel, denseBias, targets);   // scalar
  */
-export const denseSoftmaxCrossEntropy: DenseCrossEntropyFn = (h, kernel, bias, targets, opts) => head.ce(h, kernel, bias, targets, opts);
+export const denseSoftmaxCrossEntropy: DenseCrossEntropyFn = (h, kernel, bias, targets, opts) => {
+  checkDenseCrossEntropy(h, kernel, bias, targets, opts?.mask);
+  return head.ce(h, kernel, bias, targets, opts);
+};
+
+/** The head's misuses, checked before either path runs (same code and message on both). */
+function checkDenseCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, labels: tf.Tensor, mask: tf.Tensor | undefined): void {
+  const fn = 'denseSoftmaxCrossEntropy';
+  const H = h.shape[h.rank - 1]!;
+  const [kh, V] = kernel.shape;
+  if (kernel.rank !== 2 || kh !== H || bias.rank !== 1 || bias.shape[0] !== V) {
+    throw new SeqcastError('BAD_ARGUMENT', `${fn}: kernel must be [${H},V] and bias [V] (got kernel [${kernel.shape}], bias [${bias.shape}])`, { where: 'kernel' });
+  }
+  const rows = h.shape.slice(0, -1);
+  if (labels.shape.join(',') !== rows.join(',')) throw new SeqcastError('BAD_ARGUMENT', `${fn}: labels must be [${rows}] (got [${labels.shape}])`, { where: 'labels' });
+  if (mask && mask.shape.join(',') !== rows.join(',')) throw new SeqcastError('BAD_ARGUMENT', `${fn}: mask must be [${rows}] (got [${mask.shape}])`, { where: 'mask' });
+}
 
 /**
  * An Adam optimizer for training on the active path: the native update (tf.train.adam's exact

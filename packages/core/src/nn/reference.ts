@@ -35,17 +35,34 @@ function gatherRows(kernel: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   return gathered.reshape([...ids.shape, cols]);
 }
 
+/**
+ * Ids outside 0..rows-1 are a BAD_ARGUMENT (tfjs's gather would read zeros or garbage), worded as
+ * the fused kernels word it. One read of the ids, small beside the step loop.
+ */
+function checkIds(ids: tf.Tensor, rows: number, fn: string): void {
+  const v = ids.dataSync();
+  const steps = ids.shape[1]!;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i]! < 0 || v[i]! >= rows) {
+      throw new SeqcastError('BAD_ARGUMENT', `${fn}: id ${v[i]} at [${Math.floor(i / steps)},${i % steps}] is outside the vocabulary 0..${rows - 1}`, {
+        where: 'x',
+      });
+    }
+  }
+}
+
 /** x·kernel + bias for every step at once: [B,T,G]. */
 function inputProjection(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, fn: string): tf.Tensor3D {
   const [inputDim, gates] = kernel.shape;
   if (x.rank === 2 && x.dtype === 'int32') {
+    checkIds(x, inputDim, fn);
     return tf.add(gatherRows(kernel, x), bias) as tf.Tensor3D;
   }
   if (x.rank !== 3) {
-    throw new SeqcastError('BAD_ARGUMENT', `${fn}: x must be float [B,T,I] or int32 ids [B,T] (got rank ${x.rank}, ${x.dtype})`);
+    throw new SeqcastError('BAD_ARGUMENT', `${fn}: x must be float [B,T,I] or int32 ids [B,T] (got rank ${x.rank}, ${x.dtype})`, { where: 'x' });
   }
   const [b, t, i] = x.shape as [number, number, number];
-  if (i !== inputDim) throw new SeqcastError('BAD_ARGUMENT', `${fn}: x has ${i} features, kernel expects ${inputDim}`);
+  if (i !== inputDim) throw new SeqcastError('BAD_ARGUMENT', `${fn}: x has ${i} features, kernel expects ${inputDim}`, { where: 'x' });
   const flat = tf.matMul(x.reshape([b * t, i]) as tf.Tensor2D, kernel);
   return tf.add(flat, bias).reshape([b, t, gates]) as tf.Tensor3D;
 }
