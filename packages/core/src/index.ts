@@ -3,6 +3,7 @@
  */
 export * from './errors.js';
 export * from './runtime/backend.js';
+export { parseOptions, intField, positiveField, cellField } from './options.js';
 export * from './io/model-dir.js';
 export * from './training-memory.js';
 export * from './random.js';

@@ -10,7 +10,9 @@
  * through the seam in ../nn (native kernels when available, tfjs ops otherwise) over those weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { SeqcastError } from '../errors.js';
+import { cellField, intField, parseOptions, positiveField } from '../options.js';
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
 import type { RecurrentCell } from '../nn/cells/cell.js';
@@ -44,31 +46,26 @@ export interface CharLMConfig {
   vocabSize: number;
 }
 
-/** Options for {@link CharLM.train}; only `seqLength` is required. */
-export interface CharLMOptions {
-  /** Window length L (required). */
-  seqLength: number;
-  /** Default 'lstm'. */
-  cell?: CellType;
-  /** Default 1. */
-  layers?: number;
-  /** Default: the vocabulary size (as in the lecture). */
-  hidden?: number;
-  /** Default true (dense softmax head). */
-  dense?: boolean;
-  /** Default 100. */
-  epochs?: number;
-  /** Adam learning rate. Default 0.1 (the lecture's). */
-  learningRate?: number;
-  /**
-   * Windows per batch. Default: all windows in one batch (as in the lecture), capped so one
-   * training step stays within the memory budget (see planTrainingBatch); a larger explicit
-   * batch is refused.
-   */
-  batchSize?: number;
-  /** Seeds weight initialisers and the batch shuffle. Default 777 (the lecture's). */
-  seed?: number;
-}
+/**
+ * The options table of {@link CharLM.train}: type, range, default and meaning of every option in
+ * one place (only `seqLength` is required); `train` parses with it.
+ */
+export const charLMOptionsSchema = z.object({
+  seqLength: intField(1, 1_000_000).meta({ description: 'Window length L (required)' }),
+  cell: cellField().default('lstm').meta({ description: "A registered cell: 'lstm' or 'gru' built in" }),
+  layers: intField(1, 64).default(1).meta({ description: 'Stacked recurrent layers' }),
+  hidden: intField(1, 65536).optional().meta({ description: 'Units per layer. Default: the vocabulary size (as in the lecture)' }),
+  dense: z.boolean().default(true).meta({ description: 'Dense softmax head (lab 12-4); false uses the last layer as logits (lab 12-3)' }),
+  epochs: intField(1).default(100),
+  learningRate: positiveField(1e6).default(0.1).meta({ description: "Adam learning rate (the lecture's 0.1)" }),
+  batchSize: intField(1)
+    .optional()
+    .meta({ description: 'Windows per batch. Default: all windows (as in the lecture), capped to the training memory budget; a larger explicit batch is refused' }),
+  seed: intField(0, 2 ** 31 - 1).default(777).meta({ description: "Seeds weight initialisers and the batch shuffle (the lecture's 777)" }),
+});
+
+/** Options for {@link CharLM.train} (see {@link charLMOptionsSchema} for defaults and ranges). */
+export type CharLMOptions = z.input<typeof charLMOptionsSchema>;
 
 /**
  * The memory shape of a CharLM's training window (for {@link planTrainingBatch}).
@@ -183,19 +180,20 @@ function intIn(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INT
   return v;
 }
 
+/** The architecture table (what `seqcast.json` stores as `config`; see {@link CharLMConfig}). */
+const charLMConfigSchema = z.object({
+  cell: cellField(),
+  layers: intField(1, 64),
+  hidden: intField(1, 65536),
+  seqLength: intField(1, 1_000_000),
+  dense: z.boolean(),
+  vocabSize: intField(1),
+});
+
 /** Check a config read from a file or given by a caller; `where` prefixes field names. */
 function validateConfig(c: Partial<CharLMConfig>, where: string, code: 'BAD_ARGUMENT' | 'BAD_MODEL'): CharLMConfig {
   try {
-    getCell(c.cell, `${where}cell`);
-    if (typeof c.dense !== 'boolean') throw badArg(`${where}dense`, `must be true or false (received ${JSON.stringify(c.dense)})`);
-    const config: CharLMConfig = {
-      cell: c.cell as string,
-      layers: intIn(c.layers, `${where}layers`, 1, 64),
-      hidden: intIn(c.hidden, `${where}hidden`, 1, 65536),
-      seqLength: intIn(c.seqLength, `${where}seqLength`, 1, 1_000_000),
-      dense: c.dense,
-      vocabSize: intIn(c.vocabSize, `${where}vocabSize`, 1),
-    };
+    const config: CharLMConfig = parseOptions(charLMConfigSchema, c, where);
     if (!config.dense && config.hidden !== config.vocabSize) {
       throw badArg(`${where}hidden`, `must equal the vocabulary size (${config.vocabSize}) when there is no dense head (received ${config.hidden})`);
     }
@@ -420,25 +418,22 @@ export class CharLM {
     if (typeof text !== 'string' || text.length === 0) throw new SeqcastError('BAD_INPUT', 'training text is empty');
     const vocabulary = Vocabulary.fromText(text);
     const ids = vocabulary.encode(text);
-    const L = intIn(options.seqLength, 'seqLength', 1, 1_000_000);
+    const o = parseOptions(charLMOptionsSchema, options);
+    const L = o.seqLength;
     const windows = ids.length - L;
     if (windows < 1) {
       throw new SeqcastError('BAD_INPUT', `training text has ${ids.length} characters; seqLength ${L} needs at least ${L + 1}`, {
         where: 'seqLength',
       });
     }
-    const epochs = intIn(options.epochs ?? 100, 'epochs', 1);
-    const lr = options.learningRate ?? 0.1;
-    if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) throw badArg('learningRate', `must be a positive number (received ${lr})`);
-    const asked = options.batchSize === undefined ? undefined : intIn(options.batchSize, 'batchSize', 1);
-    const seed = intIn(options.seed ?? 777, 'seed', 0, 2 ** 31 - 1);
+    const { epochs, learningRate: lr, batchSize: asked, seed } = o;
     const config = validateConfig(
       {
-        cell: options.cell ?? 'lstm',
-        layers: options.layers ?? 1,
-        hidden: options.hidden ?? vocabulary.size,
+        cell: o.cell,
+        layers: o.layers,
+        hidden: o.hidden ?? vocabulary.size,
         seqLength: L,
-        dense: options.dense ?? true,
+        dense: o.dense,
         vocabSize: vocabulary.size,
       },
       '',

@@ -10,7 +10,9 @@
  * residual learning on top of a closed-form linear model wants.
  */
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { SeqcastError } from '../errors.js';
+import { cellField, intField, parseOptions, positiveField } from '../options.js';
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
@@ -18,21 +20,18 @@ import { cellSequence } from '../nn/kernels.js';
 import { trainLoop } from '../train/loop.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
-/** Shape and architecture of a regressor. */
-export interface RegressorConfig {
-  /** Time steps per input window. */
-  window: number;
-  /** Inputs per time step. */
-  features: number;
-  /** Outputs per window (direct multi-step: values 1..horizon steps ahead). Default 1. */
-  horizon: number;
-  /** A registered recurrent cell's name (see nn/cells/registry.ts). Default 'lstm'. */
-  cell: string;
-  /** Recurrent units. Default 32. */
-  units: number;
-  /** Size of the extra linear-path input (0 = no skip path). Default 0. */
-  skipInputs: number;
-}
+/** The regressor's architecture table: window and features are required, the rest default. */
+export const regressorConfigSchema = z.object({
+  window: intField(1).meta({ description: 'Time steps per input window' }),
+  features: intField(1).meta({ description: 'Inputs per time step' }),
+  horizon: intField(1).default(1).meta({ description: 'Outputs per window (values 1..horizon steps ahead)' }),
+  cell: cellField().default('lstm').meta({ description: "A registered recurrent cell ('lstm', 'gru', ...)" }),
+  units: intField(1).default(32).meta({ description: 'Recurrent units' }),
+  skipInputs: intField(0).default(0).meta({ description: 'Size of the extra linear-path input (0 = no skip path)' }),
+});
+
+/** Shape and architecture of a regressor (see {@link regressorConfigSchema}). */
+export type RegressorConfig = z.output<typeof regressorConfigSchema>;
 
 /** Training data: row-major flat arrays. */
 export interface RegressorData {
@@ -46,23 +45,19 @@ export interface RegressorData {
   skip?: Float32Array;
 }
 
-/** Options for {@link SequenceRegressor.fit}; every field has a default. */
-export interface RegressorFitOptions {
-  /** Maximum epochs. Default 100. */
-  epochs?: number;
-  /** Mini-batch size. Default 32. */
-  batchSize?: number;
-  /** Adam learning rate. Default 0.005. */
-  learningRate?: number;
-  /** Seed for the batch order. Default 0. */
-  seed?: number;
-  /** Validation data for early stopping (the best-validation weights are restored). */
-  validation?: RegressorData;
-  /** Epochs without validation improvement before stopping. Default 10. */
-  patience?: number;
-  /** Keep the skip path fixed (train only the recurrent path). Default false. */
-  freezeSkip?: boolean;
-}
+/** The options table of {@link SequenceRegressor.fit}; every field has a default. */
+export const regressorFitOptionsSchema = z.object({
+  epochs: intField(1).default(100).meta({ description: 'Maximum epochs' }),
+  batchSize: intField(1).optional().meta({ description: 'Mini-batch size. Default 32, capped to the training memory budget' }),
+  learningRate: positiveField(1e6).default(0.005).meta({ description: 'Adam learning rate' }),
+  seed: z.number().int().default(0).meta({ description: 'Seed for the batch order' }),
+  validation: z.custom<RegressorData>().optional().meta({ description: 'Validation data for early stopping (the best-validation weights are restored)' }),
+  patience: intField(1).default(10).meta({ description: 'Epochs without validation improvement before stopping' }),
+  freezeSkip: z.boolean().default(false).meta({ description: 'Keep the skip path fixed (train only the recurrent path)' }),
+});
+
+/** Options for {@link SequenceRegressor.fit} (see {@link regressorFitOptionsSchema}). */
+export type RegressorFitOptions = z.input<typeof regressorFitOptionsSchema>;
 
 export interface RegressorEpoch {
   epoch: number;
@@ -90,21 +85,6 @@ export interface RegressorFitResult {
   elapsedMs: number;
 }
 
-const DEFAULTS: RegressorConfig = { window: 1, features: 1, horizon: 1, cell: 'lstm', units: 32, skipInputs: 0 };
-
-function checkConfig(c: RegressorConfig): void {
-  for (const k of ['window', 'features', 'horizon', 'units'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 1) {
-      throw new SeqcastError('BAD_ARGUMENT', `regressor ${k} must be a positive integer (received ${String(c[k])})`, { where: k });
-    }
-  }
-  if (!Number.isInteger(c.skipInputs) || c.skipInputs < 0) {
-    throw new SeqcastError('BAD_ARGUMENT', `regressor skipInputs must be an integer >= 0 (received ${String(c.skipInputs)})`, {
-      where: 'skipInputs',
-    });
-  }
-  getCell(c.cell, 'cell');
-}
 
 function buildModel(c: RegressorConfig, seed: number): tf.LayersModel {
   const win = tf.input({ shape: [c.window, c.features], name: 'window' });
@@ -160,9 +140,8 @@ export class SequenceRegressor {
   ) {}
 
   /** A fresh regressor with seeded initial weights. Missing config fields take their defaults. */
-  static create(config: Partial<RegressorConfig> & Pick<RegressorConfig, 'window' | 'features'>, seed = 0): SequenceRegressor {
-    const c: RegressorConfig = { ...DEFAULTS, ...config };
-    checkConfig(c);
+  static create(config: z.input<typeof regressorConfigSchema>, seed = 0): SequenceRegressor {
+    const c = parseOptions(regressorConfigSchema, config);
     // tfjs warns (console.warn) that its orthogonal initialiser is "slow" above 2000 elements;
     // at these sizes it takes milliseconds, so the warning would only clutter CLI output.
     const warn = console.warn;
@@ -178,7 +157,7 @@ export class SequenceRegressor {
 
   /** Wrap an existing layers model (e.g. loaded from disk) built by this class. */
   static fromModel(config: RegressorConfig, model: tf.LayersModel): SequenceRegressor {
-    checkConfig(config);
+    parseOptions(regressorConfigSchema, config);
     const names = new Set(model.layers.map((l) => l.name));
     for (const n of ['rnn', 'head', ...(config.skipInputs > 0 ? ['skip_linear'] : [])]) {
       if (!names.has(n)) throw new SeqcastError('BAD_MODEL', `the stored model has no layer "${n}"`, { where: 'model.json' });
@@ -284,18 +263,13 @@ export class SequenceRegressor {
    */
   async fit(train: RegressorData, options: RegressorFitOptions = {}, callbacks: RegressorCallbacks = {}): Promise<RegressorFitResult> {
     const c = this.config;
-    const epochs = options.epochs ?? 100;
-    const asked = options.batchSize;
-    const lr = options.learningRate ?? 0.005;
-    const patience = options.patience ?? 10;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new SeqcastError('BAD_ARGUMENT', `epochs must be a positive integer (received ${epochs})`, { where: 'epochs' });
-    if (asked !== undefined && (!Number.isInteger(asked) || asked < 1)) throw new SeqcastError('BAD_ARGUMENT', `batchSize must be a positive integer (received ${asked})`, { where: 'batchSize' });
-    if (!(lr > 0)) throw new SeqcastError('BAD_ARGUMENT', `learningRate must be > 0 (received ${lr})`, { where: 'learningRate' });
+    const o = parseOptions(regressorFitOptionsSchema, options);
+    const { epochs, batchSize: asked, learningRate: lr, patience } = o;
     checkData(train, c, 'train');
-    if (options.validation) checkData(options.validation, c, 'validation');
+    if (o.validation) checkData(o.validation, c, 'validation');
     // Sized before any tensor exists: the data stays resident, a step must fit beside it.
     const shape: TrainingShape = { cell: c.cell, layers: 1, units: c.units, steps: c.window, inputs: c.features, outputs: c.horizon, outputSteps: 1 };
-    const rows = train.n + (options.validation?.n ?? 0);
+    const rows = train.n + (o.validation?.n ?? 0);
     const plan = planTrainingBatch(shape, {
       windows: train.n,
       ...(asked !== undefined ? { batchSize: asked } : {}),
@@ -304,17 +278,17 @@ export class SequenceRegressor {
     });
     const batchSize = asked ?? Math.min(32, plan.batchSize);
 
-    const rand = seededRandom(options.seed ?? 0);
+    const rand = seededRandom(o.seed);
     const tr = this.tensors(train);
     const ty = tf.tensor2d(train.y, [train.n, c.horizon]);
-    const va = options.validation ? this.tensors(options.validation) : undefined;
-    const vy = options.validation ? tf.tensor2d(options.validation.y, [options.validation.n, c.horizon]) : undefined;
+    const va = o.validation ? this.tensors(o.validation) : undefined;
+    const vy = o.validation ? tf.tensor2d(o.validation.y, [o.validation.n, c.horizon]) : undefined;
     const batches = Math.ceil(train.n / batchSize);
     const batchRows = (step: number) => Math.min(batchSize, train.n - (step % batches) * batchSize);
     let order: Int32Array | undefined;
     try {
       const r = await trainLoop({
-        variables: this.trainableVariables(options.freezeSkip ?? false),
+        variables: this.trainableVariables(o.freezeSkip),
         steps: epochs * batches,
         learningRate: lr,
         loss: (step) => {
@@ -375,9 +349,13 @@ export class SequenceRegressor {
     }
     const model = await loadLayersModelDir(dir);
     try {
-      return { regressor: SequenceRegressor.fromModel({ ...DEFAULTS, ...rc }, model), metadata };
+      return { regressor: SequenceRegressor.fromModel(parseOptions(regressorConfigSchema, rc, 'config.regressor.'), model), metadata };
     } catch (e) {
       model.dispose();
+      // A stored config that fails the table is a broken model, not a caller's mistake.
+      if (e instanceof SeqcastError && e.code === 'BAD_ARGUMENT') {
+        throw new SeqcastError('BAD_MODEL', `${dir}/seqcast.json: ${e.message}`, { where: `${dir}/seqcast.json#${e.details.where ?? 'config.regressor'}` }, { cause: e });
+      }
       throw e;
     }
   }
