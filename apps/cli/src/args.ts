@@ -27,7 +27,7 @@ export function parseFlags(argv: string[], spec: FlagSpec, command: string): Fla
     return values as Flags;
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-    throw new SeqcastError('BAD_ARGUMENT', `${command}: ${msg.replace(/^TypeError.*?: /, '')}`);
+    throw new SeqcastError('BAD_ARGUMENT', `${command}: ${msg.replace(/^TypeError.*?: /, '')}`, {}, { cause: e });
   }
 }
 

@@ -12,6 +12,6 @@ export async function checkOut(out: string, save: { overwrite: boolean }, flag =
   } catch (e) {
     if (!isSeqcastError(e)) throw e;
     const message = e.message.replace('(replace it with --force / overwrite: true)', '(pass --force to replace it)');
-    throw new SeqcastError(e.code, `${flag} ${message}`, { where: flag });
+    throw new SeqcastError(e.code, `${flag} ${message}`, { where: flag }, { cause: e });
   }
 }

@@ -6,7 +6,7 @@
  * `rows[3].close must be a number (received "abc")`.
  */
 import { z } from 'zod';
-import { SeqcastError } from '@seqcast/core';
+import { cellNames, SeqcastError } from '@seqcast/core';
 import { MODEL_NAME_PATTERN } from './models/names.js';
 import { JOB_STATES } from './jobs/types.js';
 import type { ResolvedOptions } from './options.js';
@@ -308,7 +308,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
         epochs: int().min(0).max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` }).optional(),
         seed: int().min(0).optional(),
         units: int().min(1).max(1024).optional(),
-        cell: z.enum(['lstm', 'gru']).optional(),
+        cell: z.enum(cellNames() as [string, ...string[]]).optional(),
         learningRate: z.number().gt(0).max(10).optional(),
         batchSize: int().min(1).max(100_000).optional(),
         patience: int().min(1).optional(),
@@ -325,7 +325,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
     options: z
       .strictObject({
         seqLength: int().min(1).max(1000),
-        cell: z.enum(['lstm', 'gru']).optional(),
+        cell: z.enum(cellNames() as [string, ...string[]]).optional(),
         layers: int().min(1).max(4).optional(),
         hidden: int().min(1).max(1024).optional(),
         dense: z.boolean().optional(),

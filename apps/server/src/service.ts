@@ -49,7 +49,7 @@ function checkCharsJob(text: string, options: Record<string, unknown>, budgetByt
     });
   }
   const shape = charLMTrainingShape({
-    cell: (options.cell as 'lstm' | 'gru' | undefined) ?? 'lstm',
+    cell: (options.cell as string | undefined) ?? 'lstm',
     layers: (options.layers as number | undefined) ?? 1,
     hidden,
     seqLength,
@@ -61,7 +61,7 @@ function checkCharsJob(text: string, options: Record<string, unknown>, budgetByt
 
 /** Refuse (400) a forecast job the library would reject after the 202: too few rows, a step over budget. */
 function checkForecastJob(rows: number, columns: number, o: Record<string, unknown>, budgetBytes: number): void {
-  const opts = o as { season?: number; window?: number; horizon?: number; split?: number; features?: string[]; units?: number; cell?: 'lstm' | 'gru'; batchSize?: number };
+  const opts = o as { season?: number; window?: number; horizon?: number; split?: number; features?: string[]; units?: number; cell?: string; batchSize?: number };
   const season = opts.season ?? 1;
   const window = opts.window ?? (season > 1 ? season + 1 : 8);
   const horizon = opts.horizon ?? 1;

@@ -88,8 +88,11 @@ export interface SeqcastErrorDetails {
 }
 
 /**
+ * A wrapper passes the error it replaces as `cause`, so the original stays inspectable.
+ *
  * @example
  * throw new SeqcastError('UNKNOWN_CHAR', `character "z" is not in the vocabulary`, { where: 'text[3]' });
+ * throw new SeqcastError('BAD_MODEL', `${file}: not JSON`, { where: file }, { cause: e });
  */
 export class SeqcastError extends Error {
   override readonly name = 'SeqcastError';
@@ -97,8 +100,9 @@ export class SeqcastError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: SeqcastErrorDetails = {},
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
   /** HTTP status for this error. */
   get status(): number {

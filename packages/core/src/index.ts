@@ -3,11 +3,14 @@
  */
 export * from './errors.js';
 export * from './runtime/backend.js';
+export { parseOptions, intField, positiveField, cellField } from './options.js';
 export * from './io/model-dir.js';
 export * from './training-memory.js';
 export * from './random.js';
 export * from './vocab.js';
 export type * from './nn/types.js';
+export type * from './nn/cells/cell.js';
+export { registerCell, getCell, hasCell, cellNames, setInitialBias, layerMismatch } from './nn/cells/registry.js';
 export * from './nn/reference.js';
 export * from './nn/kernels.js';
 export * from './nn/sequence.js';

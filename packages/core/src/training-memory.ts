@@ -13,10 +13,12 @@
  * server before it accepts a job), so the bound holds whatever the caller.
  */
 import { SeqcastError } from './errors.js';
+import { getCell } from './nn/cells/registry.js';
 
 /** The shape of one training window, as far as memory goes. */
 export interface TrainingShape {
-  cell: 'lstm' | 'gru';
+  /** A registered cell's name ('lstm', 'gru', ...). */
+  cell: string;
   layers: number;
   /** Recurrent units per layer (`hidden` of a CharLM, `units` of a regressor). */
   units: number;
@@ -30,12 +32,8 @@ export interface TrainingShape {
   outputSteps?: number;
 }
 
-/**
- * Floats kept per window, step, unit and layer during a training step (activations saved for the
- * backward pass plus their gradients at the peak). Measured: 2×LSTM(256), 50 steps: 1.3 MB per
- * window on the fused kernels (12.7 floats); the tfjs reference path keeps more.
- */
-const SAVED_PER_UNIT: Record<TrainingShape['cell'], number> = { lstm: 24, gru: 20 };
+// Floats kept per window, step, unit and layer during a training step (activations saved for the
+// backward pass plus their gradients at the peak) are each cell's `savedPerUnit` (nn/cells).
 /** Floats per output (logits, softmax, their gradient) and per input (one-hot and its slice). */
 const SAVED_PER_OUTPUT = 4;
 const SAVED_PER_INPUT = 2;
@@ -50,7 +48,7 @@ export const TRAINING_MEMORY_ENV = 'SEQCAST_TRAIN_MEMORY_MB';
 
 /** Trainable parameters of a stacked recurrent network with a dense head. */
 export function recurrentParameterCount(s: TrainingShape): number {
-  const gates = s.cell === 'lstm' ? 4 : 3;
+  const gates = getCell(s.cell).gates;
   let n = 0;
   for (let l = 0; l < s.layers; l++) {
     const inputs = l === 0 ? s.inputs : s.units;
@@ -71,7 +69,7 @@ export function trainingStepBytes(s: TrainingShape, batch: number): number {
 
 function perWindowBytes(s: TrainingShape): number {
   const outSteps = s.outputSteps ?? s.steps;
-  return FLOAT * (s.steps * s.layers * s.units * SAVED_PER_UNIT[s.cell] + outSteps * s.outputs * SAVED_PER_OUTPUT + s.steps * s.inputs * SAVED_PER_INPUT);
+  return FLOAT * (s.steps * s.layers * s.units * getCell(s.cell).savedPerUnit + outSteps * s.outputs * SAVED_PER_OUTPUT + s.steps * s.inputs * SAVED_PER_INPUT);
 }
 
 function parameterBytes(s: TrainingShape): number {

@@ -435,7 +435,7 @@ async function* chunksOf(source: CsvSource): AsyncGenerator<string> {
     } catch (e) {
       if (e instanceof SeqcastError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new SeqcastError('NOT_FOUND', `${source.path}: no such file`, { where: source.path });
+      if (code === 'ENOENT') throw new SeqcastError('NOT_FOUND', `${source.path}: no such file`, { where: source.path }, { cause: e });
       throw bad(source.path, null, `cannot read (${code ?? String(e)})`);
     }
     stream = createReadStream(source.path, { highWaterMark: 1 << 20 });

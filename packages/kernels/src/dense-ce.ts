@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fromF32, readF32, readI32 } from './data.js';
+import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
 import { trackWorkspace } from './workspaces.js';
@@ -35,12 +36,12 @@ export function denseSoftmaxCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias
   const H = h.shape[h.rank - 1]!;
   const [kh, V] = kernel.shape;
   if (kh !== H || bias.rank !== 1 || bias.shape[0] !== V) {
-    throw new Error(`${fn}: kernel must be [${H},V] and bias [V] (got kernel [${kernel.shape}], bias [${bias.shape}])`);
+    throw badArgument(`${fn}: kernel must be [${H},V] and bias [V] (got kernel [${kernel.shape}], bias [${bias.shape}])`);
   }
   const N = h.size / H;
   const rows = h.shape.slice(0, -1);
-  if (labels.shape.join(',') !== rows.join(',')) throw new Error(`${fn}: labels must be [${rows}] (got [${labels.shape}])`);
-  if (opts.mask && opts.mask.shape.join(',') !== rows.join(',')) throw new Error(`${fn}: mask must be [${rows}] (got [${opts.mask.shape}])`);
+  if (labels.shape.join(',') !== rows.join(',')) throw badArgument(`${fn}: labels must be [${rows}] (got [${labels.shape}])`, 'labels');
+  if (opts.mask && opts.mask.shape.join(',') !== rows.join(',')) throw badArgument(`${fn}: mask must be [${rows}] (got [${opts.mask.shape}])`, 'mask');
   const inputs: tf.Tensor[] = [h, kernel, bias, labels, ...(opts.mask ? [opts.mask] : [])];
   // Read outside the op: inside a kernel the engine reports the tape as off.
   const recording = (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();

@@ -8,6 +8,7 @@
  * downloads). When it could not be built or loaded, `kernelsInfo()` says why and @seqcast/core
  * uses its plain-tfjs path instead.
  */
+import { badArgument } from './errors.js';
 import { nativeAddon } from './native.js';
 import type { KernelsInfo } from './native.js';
 
@@ -17,6 +18,7 @@ export type { DenseCrossEntropyOptions } from './dense-ce.js';
 export { FusedAdamOptimizer } from './adam.js';
 export type { FusedAdamOptions } from './adam.js';
 export { loadAddon } from './native.js';
+export { KernelError } from './errors.js';
 export type { KernelsInfo } from './native.js';
 export type { SequenceOptions, SequenceResult } from './types.js';
 
@@ -44,6 +46,6 @@ export function kernelsInfo(): KernelsInfo {
 export function setKernelThreads(n: number): number {
   const { addon } = nativeAddon();
   if (!addon) return 1;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`setKernelThreads: n must be an integer >= 1 (received ${n})`);
+  if (!Number.isInteger(n) || n < 1) throw badArgument(`setKernelThreads: n must be an integer >= 1 (received ${n})`, 'n');
   return addon.setThreads(n);
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KernelError } from './errors.js';
 
 type F32 = Float32Array;
 type I32 = Int32Array;
@@ -109,9 +110,9 @@ export function nativeAddon(): { addon?: NativeAddon; info: KernelsInfo } {
   return loaded;
 }
 
-/** The addon, or an Error naming the operation when it is unavailable. */
+/** The addon, or a BACKEND_UNAVAILABLE KernelError naming the operation when it is unavailable. */
 export function requireAddon(op: string): NativeAddon {
   const { addon, info } = nativeAddon();
-  if (!addon) throw new Error(`${op}: the fused kernels are unavailable here (${info.reason}); use the tfjs path`);
+  if (!addon) throw new KernelError('BACKEND_UNAVAILABLE', `${op}: the fused kernels are unavailable here (${info.reason}); use the tfjs path`);
   return addon;
 }

@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fromF32, readF32, readI32 } from './data.js';
+import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
 import { trackWorkspace } from './workspaces.js';
@@ -31,11 +32,11 @@ interface Dims {
 function checkInputs(fn: string, kind: Kind, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D, opts: SequenceOptions): Dims {
   const g = kind === 'lstm' ? 4 : 3;
   if (rk.rank !== 2 || kernel.rank !== 2 || bias.rank !== 1) {
-    throw new Error(`${fn}: kernel and recurrentKernel must be 2-D and bias 1-D (got ranks ${kernel.rank}, ${rk.rank}, ${bias.rank})`);
+    throw badArgument(`${fn}: kernel and recurrentKernel must be 2-D and bias 1-D (got ranks ${kernel.rank}, ${rk.rank}, ${bias.rank})`);
   }
   const H = rk.shape[0];
   if (rk.shape[1] !== g * H || kernel.shape[1] !== g * H || bias.shape[0] !== g * H) {
-    throw new Error(`${fn}: weight shapes do not match (kernel ${kernel.shape}, recurrentKernel ${rk.shape}, bias ${bias.shape})`);
+    throw badArgument(`${fn}: weight shapes do not match (kernel ${kernel.shape}, recurrentKernel ${rk.shape}, bias ${bias.shape})`);
   }
   const I = kernel.shape[0];
   let B: number;
@@ -45,20 +46,20 @@ function checkInputs(fn: string, kind: Kind, x: tf.Tensor, kernel: tf.Tensor2D, 
     [B, T] = x.shape as [number, number];
     ids = true;
   } else if (x.rank === 3) {
-    if (x.shape[2] !== I) throw new Error(`${fn}: x has ${x.shape[2]} features, kernel expects ${I}`);
+    if (x.shape[2] !== I) throw badArgument(`${fn}: x has ${x.shape[2]} features, kernel expects ${I}`, 'x');
     [B, T] = x.shape as [number, number, number];
   } else {
-    throw new Error(`${fn}: x must be float [B,T,I] or int32 ids [B,T] (got rank ${x.rank}, ${x.dtype})`);
+    throw badArgument(`${fn}: x must be float [B,T,I] or int32 ids [B,T] (got rank ${x.rank}, ${x.dtype})`, 'x');
   }
-  if (B < 1 || T < 1) throw new Error(`${fn}: x must have at least one sequence and one step (shape ${x.shape})`);
+  if (B < 1 || T < 1) throw badArgument(`${fn}: x must have at least one sequence and one step (got ${B} x ${T})`, 'x');
   const state = (name: string, s: tf.Tensor | undefined): void => {
-    if (s && (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H)) throw new Error(`${fn}: ${name} must be [${B},${H}] (got [${s.shape}])`);
+    if (s && (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H)) throw badArgument(`${fn}: ${name} must be [${B},${H}] (got [${s.shape}])`, name);
   };
   state('h0', opts.h0);
   state('c0', opts.c0);
-  if (opts.c0 && kind === 'gru') throw new Error(`${fn}: a GRU has no cell state (c0 given)`);
+  if (opts.c0 && kind === 'gru') throw badArgument(`${fn}: a GRU has no cell state (c0 given)`, 'c0');
   if (opts.mask && (opts.mask.rank !== 2 || opts.mask.shape[0] !== B || opts.mask.shape[1] !== T)) {
-    throw new Error(`${fn}: mask must be [${B},${T}] (got [${opts.mask.shape}])`);
+    throw badArgument(`${fn}: mask must be [${B},${T}] (got [${opts.mask.shape}])`, 'mask');
   }
   return { B, T, I, H, ids };
 }
@@ -94,8 +95,16 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   const wsSize = kind === 'lstm' ? 4 * B * T * H + 2 * (T + 1) * BH : 4 * B * T * H + (T + 1) * BH;
   const forward = (o: Float32Array, h: Float32Array, c: Float32Array | null): Workspace => {
     const ws = addon.alloc(wsSize);
-    if (kind === 'lstm') addon.lstmForward(B, T, I, H, xs, ids, W, U, bv, mask, h0, c0, o, ws, h, c!);
-    else addon.gruForward(B, T, I, H, xs, ids, W, U, bv, mask, h0, o, ws, h);
+    try {
+      if (kind === 'lstm') addon.lstmForward(B, T, I, H, xs, ids, W, U, bv, mask, h0, c0, o, ws, h, c!);
+      else addon.gruForward(B, T, I, H, xs, ids, W, U, bv, mask, h0, o, ws, h);
+    } catch (e) {
+      // The addon reports bad arguments (an id outside the vocabulary) as RangeErrors.
+      if (!(e instanceof RangeError)) throw e;
+      const err = badArgument(`${fn}: ${e.message.replace(/^\w+: /, '')}`, 'x');
+      err.cause = e;
+      throw err;
+    }
     return ws;
   };
   let ws = forward(out, hT, cT);

@@ -126,7 +126,7 @@ describe('seqcast chars flag checking (in-process)', () => {
   };
   it('names the flag and the value received', async () => {
     const out = path.join(tmp, 'x');
-    expect(await run('train', ['--inline', 'hihello', '--seq', '3', '--cell', 'rnn', '--out', out])).toBe('BAD_ARGUMENT --cell must be lstm or gru (received "rnn")');
+    expect(await run('train', ['--inline', 'hihello', '--seq', '3', '--cell', 'rnn', '--out', out])).toBe('BAD_ARGUMENT --cell must be one of lstm, gru (received "rnn")');
     expect(await run('train', ['--inline', 'hihello', '--seq', '3', '--lr', 'fast', '--out', out])).toBe('BAD_ARGUMENT --lr must be a number (received "fast")');
     expect(await run('train', ['--seq', '3', '--out', out])).toBe('BAD_ARGUMENT chars train: --text FILE or --inline STRING is required');
     expect(await run('train', ['--inline', 'hihello', '--text', 'f.txt', '--seq', '3', '--out', out])).toBe('BAD_ARGUMENT chars train: give --text FILE or --inline STRING, not both');

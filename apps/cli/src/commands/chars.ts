@@ -7,8 +7,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
   CharLM,
+  cellNames,
   estimateCorpusTrainingBytes,
   evaluateCorpus,
+  hasCell,
   initBackend,
   isSeqcastError,
   resumeCharCorpus,
@@ -90,9 +92,9 @@ async function readTextFile(file: string, flag: string): Promise<string> {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new SeqcastError('NOT_FOUND', `${flag}: file ${file} does not exist`, { where: flag });
-    if (code === 'EISDIR') throw new SeqcastError('BAD_INPUT', `${flag}: ${file} is a directory, not a text file`, { where: flag });
-    throw new SeqcastError('BAD_INPUT', `${flag}: cannot read ${file} (${code ?? String(e)})`, { where: flag });
+    if (code === 'ENOENT') throw new SeqcastError('NOT_FOUND', `${flag}: file ${file} does not exist`, { where: flag }, { cause: e });
+    if (code === 'EISDIR') throw new SeqcastError('BAD_INPUT', `${flag}: ${file} is a directory, not a text file`, { where: flag }, { cause: e });
+    throw new SeqcastError('BAD_INPUT', `${flag}: cannot read ${file} (${code ?? String(e)})`, { where: flag }, { cause: e });
   }
   if (text.length === 0) throw new SeqcastError('BAD_INPUT', `${flag}: file ${file} is empty`, { where: flag });
   return text;
@@ -130,8 +132,8 @@ async function withModel<T>(flags: Flags, command: string, use: (lm: CharLM) => 
 function parseCell(flags: Flags): CellType | undefined {
   const cell = optionalString(flags, 'cell');
   if (cell === undefined) return undefined;
-  if (cell !== 'lstm' && cell !== 'gru') {
-    throw new SeqcastError('BAD_ARGUMENT', `--cell must be lstm or gru (received "${cell}")`, { where: '--cell' });
+  if (!hasCell(cell)) {
+    throw new SeqcastError('BAD_ARGUMENT', `--cell must be one of ${cellNames().join(', ')} (received "${cell}")`, { where: '--cell' });
   }
   return cell;
 }
@@ -394,7 +396,7 @@ const evaluate: Command = {
           return lm.evaluate(text);
         } catch (e) {
           // The text came from a flag: say which.
-          if (isSeqcastError(e) && e.code === 'UNKNOWN_CHAR') throw new SeqcastError(e.code, e.message.replace(' of text ', ` of ${where} `), e.details);
+          if (isSeqcastError(e) && e.code === 'UNKNOWN_CHAR') throw new SeqcastError(e.code, e.message.replace(' of text ', ` of ${where} `), e.details, { cause: e });
           throw e;
         }
       });

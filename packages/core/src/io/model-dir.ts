@@ -108,7 +108,7 @@ export async function checkSaveTarget(dir: string, options: SaveOptions = {}): P
     st = await fs.lstat(target);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir });
+      throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir }, { cause: e });
     }
   }
   if (st === undefined) {
@@ -119,7 +119,7 @@ export async function checkSaveTarget(dir: string, options: SaveOptions = {}): P
     try {
       await fs.rmdir(await fs.mkdtemp(path.join(base, '.seqcast-probe-')));
     } catch (e) {
-      throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${base} is not writable: ${ioMessage(e)})`, { where: dir });
+      throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${base} is not writable: ${ioMessage(e)})`, { where: dir }, { cause: e });
     }
     return { state: 'absent' };
   }
@@ -129,7 +129,7 @@ export async function checkSaveTarget(dir: string, options: SaveOptions = {}): P
   try {
     entries = await fs.readdir(target);
   } catch (e) {
-    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir });
+    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir }, { cause: e });
   }
   if (entries.length === 0) return { state: 'empty-dir' };
   if (!entries.includes(METADATA_JSON)) throw refuse('is not empty and is not a seqcast model directory');
@@ -176,7 +176,7 @@ export async function saveModelDir<C, E>(
   try {
     await fs.mkdir(parent, { recursive: true });
   } catch (e) {
-    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir });
+    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir }, { cause: e });
   }
   const tmp = await fs.mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-`));
   const full: ModelMetadata<C, E> = {
@@ -234,7 +234,7 @@ export async function saveModelDir<C, E>(
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true }); // our own temp directory only
     if (e instanceof SeqcastError) throw e;
-    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir });
+    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir }, { cause: e });
   }
 }
 
@@ -257,15 +257,15 @@ export async function readModelMetadata<C = unknown, E = unknown>(dir: string, k
     if (e instanceof SeqcastError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !(await exists(dir))) {
-      throw new SeqcastError('NOT_FOUND', `model directory ${dir} does not exist`, { where: dir });
+      throw new SeqcastError('NOT_FOUND', `model directory ${dir} does not exist`, { where: dir }, { cause: e });
     }
     throw new SeqcastError('BAD_MODEL', `${dir} is not a seqcast model directory (missing ${METADATA_JSON})`, { where: file });
   }
   let meta: unknown;
   try {
     meta = JSON.parse(text);
-  } catch {
-    throw new SeqcastError('BAD_MODEL', `${file} is not valid JSON`, { where: file });
+  } catch (e) {
+    throw new SeqcastError('BAD_MODEL', `${file} is not valid JSON`, { where: file }, { cause: e });
   }
   const m = meta as Partial<ModelMetadata<C, E>>;
   if (typeof m !== 'object' || m === null || m.format !== 'seqcast') {
@@ -300,8 +300,8 @@ export function dirHandler(dir: string): tf.io.IOHandler {
       await refuseSymlink(jsonPath);
       try {
         json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
-      } catch {
-        throw new SeqcastError('BAD_MODEL', `${jsonPath} is missing or not valid JSON`, { where: jsonPath });
+      } catch (e) {
+        throw new SeqcastError('BAD_MODEL', `${jsonPath} is missing or not valid JSON`, { where: jsonPath }, { cause: e });
       }
       if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
         throw new SeqcastError('BAD_MODEL', `${jsonPath} is not a tfjs layers model`, { where: jsonPath });
@@ -346,6 +346,6 @@ export async function loadLayersModelDir(dir: string): Promise<tf.LayersModel> {
   } catch (e) {
     if (e instanceof SeqcastError) throw e;
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new SeqcastError('BAD_MODEL', `cannot load the model in ${dir}: ${msg}`, { where: dir });
+    throw new SeqcastError('BAD_MODEL', `cannot load the model in ${dir}: ${msg}`, { where: dir }, { cause: e });
   }
 }

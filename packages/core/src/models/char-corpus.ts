@@ -25,6 +25,7 @@ import { CHECKPOINT_FILES, checkSaveTarget } from '../io/model-dir.js';
 import { adamOptimizer, initKernels, kernelStatus } from '../nn/kernels.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
 import { showChar, Vocabulary } from '../vocab.js';
+import { getCell } from '../nn/cells/registry.js';
 import { CharLM, type CellType, type CharLMConfig } from './char-lm.js';
 import type { CorpusProgress, CorpusResumeOptions, CorpusTrainingRecord, CorpusTrainOptions, StopReason } from './char-corpus-types.js';
 
@@ -203,7 +204,7 @@ export interface CorpusMemoryShape {
  */
 export function estimateCorpusTrainingBytes(s: CorpusMemoryShape): { total: number; activations: number; parameters: number; text: number } {
   const { batchSize: B, seqLength: T, hidden: H, layers: L, vocabSize: V } = s;
-  const gates = s.cell === 'gru' ? 3 : 4;
+  const gates = getCell(s.cell ?? 'lstm').gates;
   const activations = 4 * (L * (10 * B * T * H + 2 * B * (T + 1) * H) + 3 * B * T * V + B * T * 2);
   let params = H * V + V;
   for (let l = 0; l < L; l++) params += ((l === 0 ? V : H) + H + 1) * gates * H;
@@ -291,7 +292,7 @@ function resolveOptions(o: CorpusTrainOptions, textChars: number): ResolvedOptio
   if (typeof o !== 'object' || o === null) throw badArg('options', 'must be an object');
   const seqLength = intOpt(o.seqLength, 'seqLength', 1, NaN, 100_000);
   if (Number.isNaN(seqLength)) throw badArg('seqLength', 'is required');
-  if (o.cell !== undefined && o.cell !== 'lstm' && o.cell !== 'gru') throw badArg('cell', `must be "lstm" or "gru" (received ${JSON.stringify(o.cell)})`);
+  if (o.cell !== undefined) getCell(o.cell, 'cell');
   const defaultVal = textChars * 0.05 >= MIN_DEFAULT_VAL_CHARS ? 0.05 : 0;
   const budgets = {
     steps: o.steps === undefined ? null : intOpt(o.steps, 'steps', 1, 0),
@@ -793,9 +794,12 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJSON; bin:
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? `has no ${CHECKPOINT_JSON} (not a corpus training checkpoint)` : `${CHECKPOINT_JSON} is not valid JSON`;
-    throw new SeqcastError(code === 'ENOENT' && !(await exists(dir)) ? 'NOT_FOUND' : 'BAD_MODEL', `${dir} ${code === 'ENOENT' && !(await exists(dir)) ? 'does not exist' : why}`, {
-      where: file,
-    });
+    throw new SeqcastError(
+      code === 'ENOENT' && !(await exists(dir)) ? 'NOT_FOUND' : 'BAD_MODEL',
+      `${dir} ${code === 'ENOENT' && !(await exists(dir)) ? 'does not exist' : why}`,
+      { where: file },
+      { cause: e },
+    );
   }
   if (json?.format !== CHECKPOINT_FORMAT || json.version !== CHECKPOINT_VERSION || !Array.isArray(json.tensors) || !json.progress || !json.options) {
     throw new SeqcastError('BAD_MODEL', `${file}: not a version ${CHECKPOINT_VERSION} seqcast corpus checkpoint`, { where: file });

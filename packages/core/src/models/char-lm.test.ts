@@ -92,9 +92,9 @@ describe('training', () => {
     expect(await codeOf(CharLM.train('hihello', { seqLength: 7 }))).toBe(
       'BAD_INPUT: training text has 7 characters; seqLength 7 needs at least 8',
     );
-    expect(await codeOf(CharLM.train('hihello', { seqLength: 0 }))).toMatch(/^BAD_ARGUMENT: seqLength must be an integer/);
+    expect(await codeOf(CharLM.train('hihello', { seqLength: 0 }))).toMatch(/^BAD_ARGUMENT: seqLength must be a positive integer \(received 0\)$/);
     expect(await codeOf(CharLM.train('hihello', { seqLength: 3, learningRate: -1 }))).toMatch(/learningRate must be a positive number/);
-    expect(await codeOf(CharLM.train('hihello', { seqLength: 3, cell: 'rnn' as 'lstm' }))).toMatch(/cell must be "lstm" or "gru"/);
+    expect(await codeOf(CharLM.train('hihello', { seqLength: 3, cell: 'rnn' as 'lstm' }))).toMatch(/cell must be one of "lstm", "gru" \(received "rnn"\)/);
     expect(await codeOf(CharLM.train('hihello', { seqLength: 3, dense: false, hidden: 8 }))).toMatch(
       /hidden must equal the vocabulary size \(5\) when there is no dense head/,
     );
@@ -209,7 +209,7 @@ describe('inference, save and load', () => {
 
     const badConfig = await copy('bad-config');
     await fs.writeFile(path.join(badConfig, METADATA_JSON), JSON.stringify({ ...meta, config: { ...meta.config, layers: 0 } }));
-    expect(await codeOf(CharLM.load(badConfig))).toMatch(/^BAD_MODEL: .*seqcast.json#config.layers must be an integer/);
+    expect(await codeOf(CharLM.load(badConfig))).toMatch(/^BAD_MODEL: .*seqcast.json#config.layers must be a positive integer \(received 0\)$/);
 
     const wrongShape = await copy('wrong-shape');
     await fs.writeFile(path.join(wrongShape, METADATA_JSON), JSON.stringify({ ...meta, config: { ...meta.config, layers: 1 } }));

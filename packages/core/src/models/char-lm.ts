@@ -10,10 +10,15 @@
  * through the seam in ../nn (native kernels when available, tfjs ops otherwise) over those weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { SeqcastError } from '../errors.js';
+import { cellField, intField, parseOptions, positiveField } from '../options.js';
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
-import { adamOptimizer, denseSoftmaxCrossEntropy, gruSequence, initKernels, kernelStatus, lstmSequence } from '../nn/kernels.js';
+import type { RecurrentCell } from '../nn/cells/cell.js';
+import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
+import { cellSequence, denseSoftmaxCrossEntropy, initKernels, kernelStatus } from '../nn/kernels.js';
+import { trainLoop } from '../train/loop.js';
 import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
@@ -21,8 +26,8 @@ import { Vocabulary, type VocabularyJSON } from '../vocab.js';
 import type { CorpusTrainingRecord } from './char-corpus-types.js';
 import { sampleLogits } from './sampling.js';
 
-/** The recurrent cell. */
-export type CellType = 'lstm' | 'gru';
+/** A registered recurrent cell's name (built in: 'lstm', 'gru'; see nn/cells/registry.ts). */
+export type CellType = 'lstm' | 'gru' | (string & {});
 
 /** The architecture of a CharLM (what `fromConfig` needs besides the vocabulary). */
 export interface CharLMConfig {
@@ -41,31 +46,26 @@ export interface CharLMConfig {
   vocabSize: number;
 }
 
-/** Options for {@link CharLM.train}; only `seqLength` is required. */
-export interface CharLMOptions {
-  /** Window length L (required). */
-  seqLength: number;
-  /** Default 'lstm'. */
-  cell?: CellType;
-  /** Default 1. */
-  layers?: number;
-  /** Default: the vocabulary size (as in the lecture). */
-  hidden?: number;
-  /** Default true (dense softmax head). */
-  dense?: boolean;
-  /** Default 100. */
-  epochs?: number;
-  /** Adam learning rate. Default 0.1 (the lecture's). */
-  learningRate?: number;
-  /**
-   * Windows per batch. Default: all windows in one batch (as in the lecture), capped so one
-   * training step stays within the memory budget (see planTrainingBatch); a larger explicit
-   * batch is refused.
-   */
-  batchSize?: number;
-  /** Seeds weight initialisers and the batch shuffle. Default 777 (the lecture's). */
-  seed?: number;
-}
+/**
+ * The options table of {@link CharLM.train}: type, range, default and meaning of every option in
+ * one place (only `seqLength` is required); `train` parses with it.
+ */
+export const charLMOptionsSchema = z.object({
+  seqLength: intField(1, 1_000_000).meta({ description: 'Window length L (required)' }),
+  cell: cellField().default('lstm').meta({ description: "A registered cell: 'lstm' or 'gru' built in" }),
+  layers: intField(1, 64).default(1).meta({ description: 'Stacked recurrent layers' }),
+  hidden: intField(1, 65536).optional().meta({ description: 'Units per layer. Default: the vocabulary size (as in the lecture)' }),
+  dense: z.boolean().default(true).meta({ description: 'Dense softmax head (lab 12-4); false uses the last layer as logits (lab 12-3)' }),
+  epochs: intField(1).default(100),
+  learningRate: positiveField(1e6).default(0.1).meta({ description: "Adam learning rate (the lecture's 0.1)" }),
+  batchSize: intField(1)
+    .optional()
+    .meta({ description: 'Windows per batch. Default: all windows (as in the lecture), capped to the training memory budget; a larger explicit batch is refused' }),
+  seed: intField(0, 2 ** 31 - 1).default(777).meta({ description: "Seeds weight initialisers and the batch shuffle (the lecture's 777)" }),
+});
+
+/** Options for {@link CharLM.train} (see {@link charLMOptionsSchema} for defaults and ranges). */
+export type CharLMOptions = z.input<typeof charLMOptionsSchema>;
 
 /**
  * The memory shape of a CharLM's training window (for {@link planTrainingBatch}).
@@ -180,25 +180,26 @@ function intIn(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INT
   return v;
 }
 
+/** The architecture table (what `seqcast.json` stores as `config`; see {@link CharLMConfig}). */
+const charLMConfigSchema = z.object({
+  cell: cellField(),
+  layers: intField(1, 64),
+  hidden: intField(1, 65536),
+  seqLength: intField(1, 1_000_000),
+  dense: z.boolean(),
+  vocabSize: intField(1),
+});
+
 /** Check a config read from a file or given by a caller; `where` prefixes field names. */
 function validateConfig(c: Partial<CharLMConfig>, where: string, code: 'BAD_ARGUMENT' | 'BAD_MODEL'): CharLMConfig {
   try {
-    if (c.cell !== 'lstm' && c.cell !== 'gru') throw badArg(`${where}cell`, `must be "lstm" or "gru" (received ${JSON.stringify(c.cell)})`);
-    if (typeof c.dense !== 'boolean') throw badArg(`${where}dense`, `must be true or false (received ${JSON.stringify(c.dense)})`);
-    const config: CharLMConfig = {
-      cell: c.cell,
-      layers: intIn(c.layers, `${where}layers`, 1, 64),
-      hidden: intIn(c.hidden, `${where}hidden`, 1, 65536),
-      seqLength: intIn(c.seqLength, `${where}seqLength`, 1, 1_000_000),
-      dense: c.dense,
-      vocabSize: intIn(c.vocabSize, `${where}vocabSize`, 1),
-    };
+    const config: CharLMConfig = parseOptions(charLMConfigSchema, c, where);
     if (!config.dense && config.hidden !== config.vocabSize) {
       throw badArg(`${where}hidden`, `must equal the vocabulary size (${config.vocabSize}) when there is no dense head (received ${config.hidden})`);
     }
     return config;
   } catch (e) {
-    if (e instanceof SeqcastError && code === 'BAD_MODEL') throw new SeqcastError('BAD_MODEL', e.message, e.details);
+    if (e instanceof SeqcastError && code === 'BAD_MODEL') throw new SeqcastError('BAD_MODEL', e.message, e.details, { cause: e });
     throw e;
   }
 }
@@ -247,6 +248,7 @@ function orthogonalMatrix(rows: number, cols: number, seed: number): Float32Arra
 
 function buildLayers(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'fast'): tf.LayersModel {
   const { vocabSize: V, hidden: H } = config;
+  const cell = getCell(config.cell);
   // Each initialiser gets its own seed: equal seeds would give equal random streams.
   let k = 0;
   const nextSeed = () => seed * 1009 + ++k;
@@ -256,30 +258,21 @@ function buildLayers(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'f
     const args = {
       units: H,
       returnSequences: true,
-      activation: 'tanh' as const,
-      recurrentActivation: 'sigmoid' as const,
       kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
       recurrentInitializer: orthogonal === 'tfjs' ? tf.initializers.orthogonal({ seed: nextSeed() }) : tf.initializers.zeros(),
       name: `${config.cell}_${l + 1}`,
     };
     const rkSeed = orthogonal === 'fast' ? nextSeed() : 0;
-    const layer = config.cell === 'lstm' ? tf.layers.lstm(args) : tf.layers.gru(args);
+    const layer = cell.layer(args);
     x = layer.apply(x) as tf.SymbolicTensor;
     if (orthogonal === 'fast') {
       const [k, , b] = layer.getWeights();
-      const G = (config.cell === 'lstm' ? 4 : 3) * H;
+      const G = cell.gates * H;
       const rk = tf.tensor2d(orthogonalMatrix(H, G, rkSeed), [H, G]);
       layer.setWeights([k!, rk, b!]);
       rk.dispose();
     }
-    if (config.cell === 'lstm') {
-      // Forget-gate bias starts at 1 (as the lecture's BasicLSTMCell's forget_bias=1.0), so early
-      // training keeps memory. Set by hand: tfjs's unitForgetBias initialiser leaks 4 tensors.
-      const [k, rk] = layer.getWeights();
-      const bias = tf.tidy(() => tf.concat([tf.zeros([H]), tf.ones([H]), tf.zeros([2 * H])]));
-      layer.setWeights([k!, rk!, bias]);
-      bias.dispose();
-    }
+    setInitialBias(cell, layer, H);
   }
   const head = config.dense
     ? tf.layers.dense({ units: V, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: 'softmax' })
@@ -306,28 +299,14 @@ function quietOrthogonal<T>(build: () => T): T {
 }
 
 /** Pick the recurrent and dense weights out of a container; anything unexpected is BAD_MODEL. */
-function extractWeights(model: tf.LayersModel, config: CharLMConfig, where: string) {
+function extractWeights(model: tf.LayersModel, config: CharLMConfig, cell: RecurrentCell, where: string) {
   const bad = (msg: string) => new SeqcastError('BAD_MODEL', `${where}: ${msg}`, { where });
-  const className = config.cell === 'lstm' ? 'LSTM' : 'GRU';
-  const gates = config.cell === 'lstm' ? 4 : 3;
-  const rnn = model.layers.filter((l) => l.getClassName() === className);
-  if (rnn.length !== config.layers) throw bad(`expected ${config.layers} ${className} layer(s), found ${rnn.length}`);
+  const rnn = model.layers.filter((l) => l.getClassName() === cell.className);
+  if (rnn.length !== config.layers) throw bad(`expected ${config.layers} ${cell.className} layer(s), found ${rnn.length}`);
   const recurrent: RecurrentWeights[] = rnn.map((layer, i) => {
-    const cfg = layer.getConfig();
-    if (cfg.activation !== 'tanh' || cfg.recurrentActivation !== 'sigmoid') {
-      throw bad(`layer ${layer.name} uses activation ${String(cfg.activation)}/${String(cfg.recurrentActivation)}; only tanh/sigmoid is supported`);
-    }
-    const w = layer.weights.map((v) => v.read());
-    const inDim = i === 0 ? config.vocabSize : config.hidden;
-    const [kernel, recurrentKernel, bias] = w;
-    if (
-      w.length !== 3 ||
-      !kernel || kernel.shape.join() !== `${inDim},${gates * config.hidden}` ||
-      !recurrentKernel || recurrentKernel.shape.join() !== `${config.hidden},${gates * config.hidden}` ||
-      !bias || bias.shape.join() !== `${gates * config.hidden}`
-    ) {
-      throw bad(`layer ${layer.name} weights do not match the config (${w.map((t) => `[${t.shape}]`).join(' ')})`);
-    }
+    const problem = layerMismatch(cell, layer, i === 0 ? config.vocabSize : config.hidden, config.hidden);
+    if (problem) throw bad(problem);
+    const [kernel, recurrentKernel, bias] = layer.weights.map((v) => v.read());
     return { kernel: kernel as tf.Tensor2D, recurrentKernel: recurrentKernel as tf.Tensor2D, bias: bias as tf.Tensor1D };
   });
   let dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D } | undefined;
@@ -376,6 +355,7 @@ export class CharLM {
   readonly vocabulary: Vocabulary;
   readonly config: CharLMConfig;
   private trainingInfo: CharLMTrainingInfo | null;
+  private readonly cell: RecurrentCell;
   private readonly recurrent: RecurrentWeights[];
   private readonly dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D } | undefined;
   private disposed = false;
@@ -385,7 +365,8 @@ export class CharLM {
     this.vocabulary = vocabulary;
     this.config = config;
     this.trainingInfo = info;
-    const w = extractWeights(model, config, where);
+    this.cell = getCell(config.cell);
+    const w = extractWeights(model, config, this.cell, where);
     this.recurrent = w.recurrent;
     this.dense = w.dense;
   }
@@ -437,25 +418,22 @@ export class CharLM {
     if (typeof text !== 'string' || text.length === 0) throw new SeqcastError('BAD_INPUT', 'training text is empty');
     const vocabulary = Vocabulary.fromText(text);
     const ids = vocabulary.encode(text);
-    const L = intIn(options.seqLength, 'seqLength', 1, 1_000_000);
+    const o = parseOptions(charLMOptionsSchema, options);
+    const L = o.seqLength;
     const windows = ids.length - L;
     if (windows < 1) {
       throw new SeqcastError('BAD_INPUT', `training text has ${ids.length} characters; seqLength ${L} needs at least ${L + 1}`, {
         where: 'seqLength',
       });
     }
-    const epochs = intIn(options.epochs ?? 100, 'epochs', 1);
-    const lr = options.learningRate ?? 0.1;
-    if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) throw badArg('learningRate', `must be a positive number (received ${lr})`);
-    const asked = options.batchSize === undefined ? undefined : intIn(options.batchSize, 'batchSize', 1);
-    const seed = intIn(options.seed ?? 777, 'seed', 0, 2 ** 31 - 1);
+    const { epochs, learningRate: lr, batchSize: asked, seed } = o;
     const config = validateConfig(
       {
-        cell: options.cell ?? 'lstm',
-        layers: options.layers ?? 1,
-        hidden: options.hidden ?? vocabulary.size,
+        cell: o.cell,
+        layers: o.layers,
+        hidden: o.hidden ?? vocabulary.size,
         seqLength: L,
-        dense: options.dense ?? true,
+        dense: o.dense,
         vocabSize: vocabulary.size,
       },
       '',
@@ -489,7 +467,7 @@ export class CharLM {
     }
   }
 
-  /** The training loop over windows of `ids`. */
+  /** Training over windows of `ids`: batches in a seeded order, run by the one training loop. */
   private async fit(
     ids: Int32Array,
     o: { epochs: number; lr: number; batchSize: number; seed: number },
@@ -498,9 +476,6 @@ export class CharLM {
     const L = this.config.seqLength;
     const windows = ids.length - L;
     const rand = seededRandom(o.seed);
-    // Through the seam: the native Adam and fused dense+softmax+CE head when the kernels are active.
-    const optimizer = adamOptimizer(o.lr);
-    const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     const makeBatch = (rows: ArrayLike<number>) => {
       const x = new Int32Array(rows.length * L);
       const y = new Int32Array(rows.length * L);
@@ -514,38 +489,30 @@ export class CharLM {
     const fullBatch = o.batchSize >= windows;
     // One batch of all windows: build it once, not every epoch.
     const full = fullBatch ? makeBatch(Array.from({ length: windows }, (_, i) => i)) : undefined;
-    const t0 = Date.now();
-    let loss = NaN;
+    const batches = Math.ceil(windows / o.batchSize);
+    const rows = (step: number) => Math.min(o.batchSize, windows - (step % batches) * o.batchSize);
+    let order: Int32Array | undefined;
     try {
-      for (let epoch = 1; epoch <= o.epochs; epoch++) {
-        const order = fullBatch ? undefined : shuffledIndices(windows, rand);
-        let total = 0;
-        for (let start = 0; start < windows; start += o.batchSize) {
-          cb.signal?.throwIfAborted();
-          const n = Math.min(o.batchSize, windows - start);
-          const batch = full ?? makeBatch(order!.subarray(start, start + n));
-          // minimize() runs the loss under tfjs's gradient tape, which frees every intermediate.
-          const cost = optimizer.minimize(() => this.trainingLoss(batch.x, batch.y), true, vars)!;
-          if (!full) tf.dispose([batch.x, batch.y]);
-          total += cost.dataSync()[0]! * n;
-          cost.dispose();
-        }
-        loss = total / windows;
-        if (!Number.isFinite(loss)) {
-          throw new SeqcastError('BAD_ARGUMENT', `training diverged at epoch ${epoch} (loss ${loss}); try a smaller learning rate`, {
-            where: 'learningRate',
-          });
-        }
-        cb.onEpoch?.({ epoch, epochs: o.epochs, loss, elapsedMs: Date.now() - t0 });
-        // Let timers, I/O and abort signals run between epochs.
-        await new Promise<void>((r) => setImmediate(r));
-      }
-      cb.signal?.throwIfAborted();
+      const r = await trainLoop({
+        variables: this.model.trainableWeights.map((w) => w.read() as tf.Variable),
+        steps: o.epochs * batches,
+        learningRate: o.lr,
+        loss: (step) => {
+          if (full) return this.trainingLoss(full.x, full.y);
+          if (step % batches === 0) order = shuffledIndices(windows, rand);
+          const from = (step % batches) * o.batchSize;
+          // Built inside the optimizer's tape, which frees it with every other intermediate.
+          const batch = makeBatch(order!.subarray(from, from + rows(step)));
+          return this.trainingLoss(batch.x, batch.y);
+        },
+        epoch: { steps: batches, weight: rows, ...(cb.onEpoch ? { onEnd: (e) => cb.onEpoch!({ epoch: e.epoch, epochs: e.epochs, loss: e.loss, elapsedMs: e.elapsedMs }) } : {}) },
+        ...(cb.signal ? { signal: cb.signal } : {}),
+        progressEvery: Number.MAX_SAFE_INTEGER,
+      });
+      return { loss: r.epochLoss!, elapsedMs: r.elapsedMs };
     } finally {
       if (full) tf.dispose([full.x, full.y]);
-      optimizer.dispose();
     }
-    return { loss, elapsedMs: Date.now() - t0 };
   }
 
   /** Mean sequence cross-entropy of a batch; the dense head's loss goes through the seam (fused when active). */
@@ -576,7 +543,7 @@ export class CharLM {
       if (l > 0 && o.dropout) x = tf.dropout(x, o.dropout);
       const s = o.state?.[l];
       const opts = { ...(s ? (s.c ? { h0: s.h, c0: s.c } : { h0: s.h }) : {}), ...(o.mask ? { mask: o.mask } : {}) };
-      const r = this.config.cell === 'lstm' ? lstmSequence(x, w.kernel, w.recurrentKernel, w.bias, opts) : gruSequence(x, w.kernel, w.recurrentKernel, w.bias, opts);
+      const r = cellSequence(this.cell, x, w.kernel, w.recurrentKernel, w.bias, opts);
       x = r.outputs;
       states.push(r.c ? { h: r.h, c: r.c } : { h: r.h });
     });
@@ -620,7 +587,7 @@ export class CharLM {
    */
   chunkLoss(x: tf.Tensor2D, y: tf.Tensor2D, state: tf.Tensor2D[] | undefined, dropout = 0): { loss: tf.Scalar; state: tf.Tensor2D[] } {
     if (!this.dense) throw new SeqcastError('BAD_ARGUMENT', 'corpus training needs a model with a dense head', { where: 'dense' });
-    const prev = state ? unflattenStates(state, this.config.cell === 'lstm') : undefined;
+    const prev = state ? unflattenStates(state, this.cell.states === 2) : undefined;
     const { outputs, states } = this.recur(x, { ...(prev ? { state: prev } : {}), dropout });
     return { loss: denseSoftmaxCrossEntropy(outputs, this.dense.kernel, this.dense.bias, y), state: flattenStates(states) };
   }
@@ -631,7 +598,7 @@ export class CharLM {
    * @internal
    */
   chunkLogits(x: tf.Tensor2D, state: tf.Tensor2D[] | undefined): { logits: tf.Tensor3D; state: tf.Tensor2D[] } {
-    const prev = state ? unflattenStates(state, this.config.cell === 'lstm') : undefined;
+    const prev = state ? unflattenStates(state, this.cell.states === 2) : undefined;
     const { logits, states } = this.forward(x, prev);
     return { logits, state: flattenStates(states) };
   }
@@ -773,7 +740,7 @@ export class CharLM {
         const logp = logpT!.dataSync();
         logpT!.dispose();
         if (prev) tf.dispose(flattenStates(prev));
-        state = unflattenStates(flatState as tf.Tensor2D[], this.config.cell === 'lstm');
+        state = unflattenStates(flatState as tf.Tensor2D[], this.cell.states === 2);
         const next = sampleLogits(logp, { temperature, topK, topP }, rand);
         input.dispose();
         input = tf.tensor2d([next], [1, 1], 'int32');

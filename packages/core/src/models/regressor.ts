@@ -10,27 +10,28 @@
  * residual learning on top of a closed-form linear model wants.
  */
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { SeqcastError } from '../errors.js';
+import { cellField, intField, parseOptions, positiveField } from '../options.js';
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
-import { gruSequence, initKernels, lstmSequence } from '../nn/kernels.js';
+import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
+import { cellSequence } from '../nn/kernels.js';
+import { trainLoop } from '../train/loop.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
-/** Shape and architecture of a regressor. */
-export interface RegressorConfig {
-  /** Time steps per input window. */
-  window: number;
-  /** Inputs per time step. */
-  features: number;
-  /** Outputs per window (direct multi-step: values 1..horizon steps ahead). Default 1. */
-  horizon: number;
-  /** Recurrent cell. Default 'lstm'. */
-  cell: 'lstm' | 'gru';
-  /** Recurrent units. Default 32. */
-  units: number;
-  /** Size of the extra linear-path input (0 = no skip path). Default 0. */
-  skipInputs: number;
-}
+/** The regressor's architecture table: window and features are required, the rest default. */
+export const regressorConfigSchema = z.object({
+  window: intField(1).meta({ description: 'Time steps per input window' }),
+  features: intField(1).meta({ description: 'Inputs per time step' }),
+  horizon: intField(1).default(1).meta({ description: 'Outputs per window (values 1..horizon steps ahead)' }),
+  cell: cellField().default('lstm').meta({ description: "A registered recurrent cell ('lstm', 'gru', ...)" }),
+  units: intField(1).default(32).meta({ description: 'Recurrent units' }),
+  skipInputs: intField(0).default(0).meta({ description: 'Size of the extra linear-path input (0 = no skip path)' }),
+});
+
+/** Shape and architecture of a regressor (see {@link regressorConfigSchema}). */
+export type RegressorConfig = z.output<typeof regressorConfigSchema>;
 
 /** Training data: row-major flat arrays. */
 export interface RegressorData {
@@ -44,23 +45,19 @@ export interface RegressorData {
   skip?: Float32Array;
 }
 
-/** Options for {@link SequenceRegressor.fit}; every field has a default. */
-export interface RegressorFitOptions {
-  /** Maximum epochs. Default 100. */
-  epochs?: number;
-  /** Mini-batch size. Default 32. */
-  batchSize?: number;
-  /** Adam learning rate. Default 0.005. */
-  learningRate?: number;
-  /** Seed for the batch order. Default 0. */
-  seed?: number;
-  /** Validation data for early stopping (the best-validation weights are restored). */
-  validation?: RegressorData;
-  /** Epochs without validation improvement before stopping. Default 10. */
-  patience?: number;
-  /** Keep the skip path fixed (train only the recurrent path). Default false. */
-  freezeSkip?: boolean;
-}
+/** The options table of {@link SequenceRegressor.fit}; every field has a default. */
+export const regressorFitOptionsSchema = z.object({
+  epochs: intField(1).default(100).meta({ description: 'Maximum epochs' }),
+  batchSize: intField(1).optional().meta({ description: 'Mini-batch size. Default 32, capped to the training memory budget' }),
+  learningRate: positiveField(1e6).default(0.005).meta({ description: 'Adam learning rate' }),
+  seed: z.number().int().default(0).meta({ description: 'Seed for the batch order' }),
+  validation: z.custom<RegressorData>().optional().meta({ description: 'Validation data for early stopping (the best-validation weights are restored)' }),
+  patience: intField(1).default(10).meta({ description: 'Epochs without validation improvement before stopping' }),
+  freezeSkip: z.boolean().default(false).meta({ description: 'Keep the skip path fixed (train only the recurrent path)' }),
+});
+
+/** Options for {@link SequenceRegressor.fit} (see {@link regressorFitOptionsSchema}). */
+export type RegressorFitOptions = z.input<typeof regressorFitOptionsSchema>;
 
 export interface RegressorEpoch {
   epoch: number;
@@ -83,40 +80,23 @@ export interface RegressorFitResult {
   bestEpoch: number;
   trainLoss: number;
   valLoss: number | null;
-  stopped: 'early' | 'epochs';
+  /** 'diverged': the loss turned NaN and the best-validation weights were restored (with validation data). */
+  stopped: 'early' | 'epochs' | 'diverged';
   elapsedMs: number;
 }
 
-const DEFAULTS: RegressorConfig = { window: 1, features: 1, horizon: 1, cell: 'lstm', units: 32, skipInputs: 0 };
-
-function checkConfig(c: RegressorConfig): void {
-  for (const k of ['window', 'features', 'horizon', 'units'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 1) {
-      throw new SeqcastError('BAD_ARGUMENT', `regressor ${k} must be a positive integer (received ${String(c[k])})`, { where: k });
-    }
-  }
-  if (!Number.isInteger(c.skipInputs) || c.skipInputs < 0) {
-    throw new SeqcastError('BAD_ARGUMENT', `regressor skipInputs must be an integer >= 0 (received ${String(c.skipInputs)})`, {
-      where: 'skipInputs',
-    });
-  }
-  if (c.cell !== 'lstm' && c.cell !== 'gru') {
-    throw new SeqcastError('BAD_ARGUMENT', `regressor cell must be "lstm" or "gru" (received "${String(c.cell)}")`, { where: 'cell' });
-  }
-}
 
 function buildModel(c: RegressorConfig, seed: number): tf.LayersModel {
   const win = tf.input({ shape: [c.window, c.features], name: 'window' });
-  const common = {
+  const cell = getCell(c.cell);
+  const rnnLayer = cell.layer({
     units: c.units,
     name: 'rnn',
     kernelInitializer: tf.initializers.glorotUniform({ seed }),
     recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1, gain: 1 }),
-    // The recurrent seam implements tanh/sigmoid cells (tfjs defaults to hardSigmoid).
-    activation: 'tanh' as const,
-    recurrentActivation: 'sigmoid' as const,
-  };
-  const rnn = (c.cell === 'lstm' ? tf.layers.lstm({ ...common, unitForgetBias: true }) : tf.layers.gru(common)).apply(win) as tf.SymbolicTensor;
+  });
+  const rnn = rnnLayer.apply(win) as tf.SymbolicTensor;
+  setInitialBias(cell, rnnLayer, c.units);
   // Zero head: the untrained recurrent path contributes nothing (see the file comment).
   const head = tf.layers.dense({ units: c.horizon, name: 'head', kernelInitializer: 'zeros' }).apply(rnn) as tf.SymbolicTensor;
   if (c.skipInputs === 0) return tf.model({ inputs: win, outputs: head, name: 'regressor' });
@@ -160,9 +140,8 @@ export class SequenceRegressor {
   ) {}
 
   /** A fresh regressor with seeded initial weights. Missing config fields take their defaults. */
-  static create(config: Partial<RegressorConfig> & Pick<RegressorConfig, 'window' | 'features'>, seed = 0): SequenceRegressor {
-    const c: RegressorConfig = { ...DEFAULTS, ...config };
-    checkConfig(c);
+  static create(config: z.input<typeof regressorConfigSchema>, seed = 0): SequenceRegressor {
+    const c = parseOptions(regressorConfigSchema, config);
     // tfjs warns (console.warn) that its orthogonal initialiser is "slow" above 2000 elements;
     // at these sizes it takes milliseconds, so the warning would only clutter CLI output.
     const warn = console.warn;
@@ -178,23 +157,13 @@ export class SequenceRegressor {
 
   /** Wrap an existing layers model (e.g. loaded from disk) built by this class. */
   static fromModel(config: RegressorConfig, model: tf.LayersModel): SequenceRegressor {
-    checkConfig(config);
+    parseOptions(regressorConfigSchema, config);
     const names = new Set(model.layers.map((l) => l.name));
     for (const n of ['rnn', 'head', ...(config.skipInputs > 0 ? ['skip_linear'] : [])]) {
       if (!names.has(n)) throw new SeqcastError('BAD_MODEL', `the stored model has no layer "${n}"`, { where: 'model.json' });
     }
-    const cfg = model.getLayer('rnn').getConfig();
-    if (cfg.activation !== 'tanh' || cfg.recurrentActivation !== 'sigmoid') {
-      throw new SeqcastError('BAD_MODEL', `layer rnn uses ${String(cfg.activation)}/${String(cfg.recurrentActivation)}; only tanh/sigmoid is supported`, {
-        where: 'model.json',
-      });
-    }
-    const gates = config.cell === 'lstm' ? 4 : 3;
-    const shapes = model.getLayer('rnn').weights.map((w) => w.shape.join('x'));
-    const want = [`${config.features}x${gates * config.units}`, `${config.units}x${gates * config.units}`, `${gates * config.units}`];
-    if (shapes.join() !== want.join()) {
-      throw new SeqcastError('BAD_MODEL', `layer rnn weights [${shapes.join(' ')}] do not match the config [${want.join(' ')}]`, { where: 'model.json' });
-    }
+    const problem = layerMismatch(getCell(config.cell), model.getLayer('rnn'), config.features, config.units);
+    if (problem) throw new SeqcastError('BAD_MODEL', problem, { where: 'model.json' });
     return new SequenceRegressor(config, model);
   }
 
@@ -216,8 +185,7 @@ export class SequenceRegressor {
    */
   forward(x: tf.Tensor3D, skip?: tf.Tensor2D, withSkip = true): tf.Tensor2D {
     const [k, rk, b] = this.weightsOf('rnn') as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-    const seq = this.config.cell === 'lstm' ? lstmSequence : gruSequence;
-    const r = seq(x, k, rk, b);
+    const r = cellSequence(this.config.cell, x, k, rk, b);
     const [hk, hb] = this.weightsOf('head') as [tf.Tensor2D, tf.Tensor1D];
     let out = tf.add(tf.matMul(r.h, hk), hb) as tf.Tensor2D;
     if (this.config.skipInputs > 0 && withSkip) {
@@ -284,39 +252,24 @@ export class SequenceRegressor {
     return vars;
   }
 
-  private snapshot(): Float32Array[] {
-    return this.model.getWeights().map((w) => (w.dataSync() as Float32Array).slice());
-  }
-
-  private restore(snap: Float32Array[]): void {
-    const current = this.model.getWeights();
-    const ts = snap.map((data, i) => tf.tensor(data, current[i]!.shape));
-    this.model.setWeights(ts);
-    tf.dispose(ts);
-  }
-
   private mse(t: { x: tf.Tensor3D; skip?: tf.Tensor2D }, y: tf.Tensor2D): number {
     return tf.tidy(() => tf.losses.meanSquaredError(y, this.forward(t.x, t.skip)).dataSync()[0]!);
   }
 
   /**
-   * Train with Adam on mean squared error, mini-batches in a seeded order. With `validation`,
-   * stops after `patience` epochs without improvement and restores the best weights.
+   * Train with Adam (the recurrent seam's) on mean squared error, mini-batches in a seeded order,
+   * through the one training loop (train/loop.ts). With `validation`, stops after `patience`
+   * epochs without improvement and restores the best weights; without it, a NaN loss is an error.
    */
   async fit(train: RegressorData, options: RegressorFitOptions = {}, callbacks: RegressorCallbacks = {}): Promise<RegressorFitResult> {
     const c = this.config;
-    const epochs = options.epochs ?? 100;
-    const asked = options.batchSize;
-    const lr = options.learningRate ?? 0.005;
-    const patience = options.patience ?? 10;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new SeqcastError('BAD_ARGUMENT', `epochs must be a positive integer (received ${epochs})`, { where: 'epochs' });
-    if (asked !== undefined && (!Number.isInteger(asked) || asked < 1)) throw new SeqcastError('BAD_ARGUMENT', `batchSize must be a positive integer (received ${asked})`, { where: 'batchSize' });
-    if (!(lr > 0)) throw new SeqcastError('BAD_ARGUMENT', `learningRate must be > 0 (received ${lr})`, { where: 'learningRate' });
+    const o = parseOptions(regressorFitOptionsSchema, options);
+    const { epochs, batchSize: asked, learningRate: lr, patience } = o;
     checkData(train, c, 'train');
-    if (options.validation) checkData(options.validation, c, 'validation');
+    if (o.validation) checkData(o.validation, c, 'validation');
     // Sized before any tensor exists: the data stays resident, a step must fit beside it.
     const shape: TrainingShape = { cell: c.cell, layers: 1, units: c.units, steps: c.window, inputs: c.features, outputs: c.horizon, outputSteps: 1 };
-    const rows = train.n + (options.validation?.n ?? 0);
+    const rows = train.n + (o.validation?.n ?? 0);
     const plan = planTrainingBatch(shape, {
       windows: train.n,
       ...(asked !== undefined ? { batchSize: asked } : {}),
@@ -325,77 +278,50 @@ export class SequenceRegressor {
     });
     const batchSize = asked ?? Math.min(32, plan.batchSize);
 
-    await initKernels();
-    const start = Date.now();
-    const rand = seededRandom(options.seed ?? 0);
+    const rand = seededRandom(o.seed);
     const tr = this.tensors(train);
     const ty = tf.tensor2d(train.y, [train.n, c.horizon]);
-    const va = options.validation ? this.tensors(options.validation) : undefined;
-    const vy = options.validation ? tf.tensor2d(options.validation.y, [options.validation.n, c.horizon]) : undefined;
-    const optimizer = tf.train.adam(lr);
-    const vars = this.trainableVariables(options.freezeSkip ?? false);
-    let best = Infinity;
-    let bestEpoch = 0;
-    let bestWeights: Float32Array[] | undefined;
-    let lastLoss = NaN;
-    let lastVal: number | null = null;
-    let epoch: number;
-    let stopped: RegressorFitResult['stopped'] = 'epochs';
+    const va = o.validation ? this.tensors(o.validation) : undefined;
+    const vy = o.validation ? tf.tensor2d(o.validation.y, [o.validation.n, c.horizon]) : undefined;
+    const batches = Math.ceil(train.n / batchSize);
+    const batchRows = (step: number) => Math.min(batchSize, train.n - (step % batches) * batchSize);
+    let order: Int32Array | undefined;
     try {
-      if (va && vy) {
-        // Epoch 0 counts: if training never helps validation, the starting weights are kept.
-        best = this.mse(va, vy);
-        bestWeights = this.snapshot();
-      }
-      for (epoch = 1; epoch <= epochs; epoch++) {
-        const order = shuffledIndices(train.n, rand);
-        let sum = 0;
-        for (let b = 0; b < train.n; b += batchSize) {
-          callbacks.signal?.throwIfAborted();
-          const idx = tf.tensor1d(order.subarray(b, Math.min(train.n, b + batchSize)), 'int32');
-          const cost = optimizer.minimize(
-            () => {
-              const xb = tf.gather(tr.x, idx) as tf.Tensor3D;
-              const sb = tr.skip ? (tf.gather(tr.skip, idx) as tf.Tensor2D) : undefined;
-              return tf.losses.meanSquaredError(tf.gather(ty, idx), this.forward(xb, sb)) as tf.Scalar;
-            },
-            true,
-            vars,
-          );
-          sum += cost!.dataSync()[0]! * idx.shape[0];
-          cost!.dispose();
-          idx.dispose();
-        }
-        lastLoss = sum / train.n;
-        if (va && vy) {
-          lastVal = this.mse(va, vy);
-          if (lastVal < best - 1e-12) {
-            best = lastVal;
-            bestEpoch = epoch;
-            bestWeights = this.snapshot();
-          }
-        }
-        callbacks.onEpoch?.({ epoch, epochs, loss: lastLoss, ...(lastVal !== null ? { valLoss: lastVal } : {}), elapsedMs: Date.now() - start });
-        // Let timers, I/O and abort handlers run between epochs.
-        await new Promise((r) => setImmediate(r));
-        if (va && epoch - bestEpoch >= patience) {
-          stopped = 'early';
-          break;
-        }
-      }
-      if (bestWeights) this.restore(bestWeights);
+      const r = await trainLoop({
+        variables: this.trainableVariables(o.freezeSkip),
+        steps: epochs * batches,
+        learningRate: lr,
+        loss: (step) => {
+          if (step % batches === 0) order = shuffledIndices(train.n, rand);
+          const from = (step % batches) * batchSize;
+          const idx = tf.tensor1d(order!.subarray(from, from + batchRows(step)), 'int32');
+          const xb = tf.gather(tr.x, idx) as tf.Tensor3D;
+          const sb = tr.skip ? (tf.gather(tr.skip, idx) as tf.Tensor2D) : undefined;
+          return tf.losses.meanSquaredError(tf.gather(ty, idx), this.forward(xb, sb)) as tf.Scalar;
+        },
+        epoch: {
+          steps: batches,
+          weight: batchRows,
+          onEnd: (e) => {
+            callbacks.onEpoch?.({ epoch: e.epoch, epochs, loss: e.loss, ...(e.score !== undefined ? { valLoss: e.score } : {}), elapsedMs: e.elapsedMs });
+          },
+        },
+        ...(va && vy ? { earlyStopping: { score: () => this.mse(va, vy), patience } } : {}),
+        ...(callbacks.signal ? { signal: callbacks.signal } : {}),
+        progressEvery: Number.MAX_SAFE_INTEGER,
+      });
+      const done = r.epochs ?? 0;
+      return {
+        epochs: done,
+        bestEpoch: r.best ? r.best.epoch : done,
+        trainLoss: r.epochLoss ?? NaN,
+        valLoss: r.best ? r.best.score : null,
+        stopped: r.stopped === 'early' || r.stopped === 'diverged' ? r.stopped : 'epochs',
+        elapsedMs: r.elapsedMs,
+      };
     } finally {
       tf.dispose([tr.x, ty, ...(tr.skip ? [tr.skip] : []), ...(va ? [va.x, ...(va.skip ? [va.skip] : [])] : []), ...(vy ? [vy] : [])]);
-      optimizer.dispose();
     }
-    return {
-      epochs: Math.min(epoch, epochs),
-      bestEpoch: va ? bestEpoch : Math.min(epoch, epochs),
-      trainLoss: lastLoss,
-      valLoss: va ? best : null,
-      stopped,
-      elapsedMs: Date.now() - start,
-    };
   }
 
   /**
@@ -423,9 +349,13 @@ export class SequenceRegressor {
     }
     const model = await loadLayersModelDir(dir);
     try {
-      return { regressor: SequenceRegressor.fromModel({ ...DEFAULTS, ...rc }, model), metadata };
+      return { regressor: SequenceRegressor.fromModel(parseOptions(regressorConfigSchema, rc, 'config.regressor.'), model), metadata };
     } catch (e) {
       model.dispose();
+      // A stored config that fails the table is a broken model, not a caller's mistake.
+      if (e instanceof SeqcastError && e.code === 'BAD_ARGUMENT') {
+        throw new SeqcastError('BAD_MODEL', `${dir}/seqcast.json: ${e.message}`, { where: `${dir}/seqcast.json#${e.details.where ?? 'config.regressor'}` }, { cause: e });
+      }
       throw e;
     }
   }

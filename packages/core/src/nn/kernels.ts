@@ -9,8 +9,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
-import { gruSequenceReference, lstmSequenceReference } from './reference.js';
-import type { GruSequenceFn, LstmSequenceFn } from './types.js';
+import type { RecurrentCell } from './cells/cell.js';
+import { getCell } from './cells/registry.js';
+import { checkSequenceOptions, rnnSequence } from './reference.js';
+import type { GruSequenceFn, LstmSequenceFn, RecurrentSequenceFn, SequenceOptions, SequenceResult } from './types.js';
 
 /** Which implementation runs the recurrent layers. */
 export type KernelPath = 'fused' | 'tfjs';
@@ -61,7 +63,8 @@ const denseCrossEntropyReference: DenseCrossEntropyFn = (h, kernel, bias, target
     return tf.div(tf.sum(tf.mul(ce, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
   });
 
-let impl: { lstm: LstmSequenceFn; gru: GruSequenceFn } = { lstm: lstmSequenceReference, gru: gruSequenceReference };
+/** The loaded `@seqcast/kernels` module while the fused path is active (its exports by name). */
+let fusedModule: Record<string, unknown> | null = null;
 let head: { ce: DenseCrossEntropyFn; adam: (learningRate: number) => tf.Optimizer } = {
   ce: denseCrossEntropyReference,
   adam: (lr) => tf.train.adam(lr),
@@ -131,10 +134,10 @@ export async function initKernels(request?: KernelRequest): Promise<KernelStatus
           const mod = await loadKernels();
           const info = mod.kernelsInfo();
           if (info.available) {
-            impl = { lstm: mod.lstmSequence, gru: mod.gruSequence };
+            fusedModule = mod as unknown as Record<string, unknown>;
             const Adam = mod.FusedAdamOptimizer;
             head = {
-              ce: mod.denseSoftmaxCrossEntropy ?? denseCrossEntropyReference,
+              ce: mod.denseSoftmaxCrossEntropy ? coded('denseSoftmaxCrossEntropy', mod.denseSoftmaxCrossEntropy) : denseCrossEntropyReference,
               adam: Adam ? (lr) => new Adam({ learningRate: lr }) : (lr) => tf.train.adam(lr),
             };
             next = { path: 'fused', requested: want, reason: want === 'fused' ? 'requested' : 'available', initialised: true };
@@ -191,12 +194,69 @@ export function describeKernels(s: KernelStatus): string {
 }
 
 /**
+ * A fused kernel's failure as the SeqcastError the reference path would throw: the kernels
+ * package has no dependency on core, so its errors carry a `code` of core's table (BAD_ARGUMENT,
+ * BACKEND_UNAVAILABLE) and `where`, and are re-thrown here with them; anything else is INTERNAL.
+ * The original stays as `cause`.
+ */
+function coded<F extends (...args: never[]) => unknown>(name: string, fn: F): F {
+  return ((...args: Parameters<F>) => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (e instanceof SeqcastError) throw e;
+      const given = (e as { code?: unknown } | null)?.code;
+      const code = given === 'BAD_ARGUMENT' || given === 'BACKEND_UNAVAILABLE' ? given : 'INTERNAL';
+      const where = (e as { where?: unknown } | null)?.where;
+      throw new SeqcastError(code, firstLine(e), typeof where === 'string' ? { where } : {}, { cause: e });
+    }
+  }) as F;
+}
+
+const fusedCache = new WeakMap<RecurrentCell, RecurrentSequenceFn | null>();
+
+/** The fused whole-sequence kernel of `cell` while the fused path is active, else null. */
+function fusedKernel(cell: RecurrentCell): RecurrentSequenceFn | null {
+  if (!fusedModule || !cell.fused) return null;
+  let fn = fusedCache.get(cell);
+  if (fn === undefined) {
+    const raw = fusedModule[cell.fused];
+    fn = typeof raw === 'function' ? coded(cell.fused, raw as RecurrentSequenceFn) : null;
+    fusedCache.set(cell, fn);
+  }
+  return fn;
+}
+
+/**
+ * Any registered cell (a name or the cell itself) over a whole sequence through the active
+ * implementation: the cell's fused kernel when the fused path is active and the cell has one,
+ * else the masked time loop in tfjs ops (`rnnSequence`). Misuse is the same BAD_ARGUMENT either way.
+ *
+ * @example
+ * const { outputs, h } = tf.tidy(() => cellSequence('gru', x, kernel, recurrentKernel, bias, { mask }));
+ */
+export function cellSequence(
+  cell: RecurrentCell | string,
+  x: tf.Tensor,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  opts: SequenceOptions = {},
+): SequenceResult {
+  const c = typeof cell === 'string' ? getCell(cell) : cell;
+  const fused = fusedKernel(c);
+  if (!fused) return rnnSequence(c, x, kernel, recurrentKernel, bias, opts);
+  if (x.rank === 2 || x.rank === 3) checkSequenceOptions(`${c.name}Sequence`, c, opts, x.shape[0]!, x.shape[1]!, recurrentKernel.shape[0]);
+  return fused(x, kernel, recurrentKernel, bias, opts);
+}
+
+/**
  * LSTM over a whole sequence through the active implementation (see LstmSequenceFn).
  *
  * @example
  * const { outputs, h, c } = tf.tidy(() => lstmSequence(ids, kernel, recurrentKernel, bias, { mask }));
  */
-export const lstmSequence: LstmSequenceFn = (x, kernel, recurrentKernel, bias, opts) => impl.lstm(x, kernel, recurrentKernel, bias, opts);
+export const lstmSequence: LstmSequenceFn = (x, kernel, recurrentKernel, bias, opts) => cellSequence('lstm', x, kernel, recurrentKernel, bias, opts);
 
 /**
  * GRU over a whole sequence through the active implementation (see GruSequenceFn).
@@ -204,7 +264,7 @@ export const lstmSequence: LstmSequenceFn = (x, kernel, recurrentKernel, bias, o
  * @example
  * const { outputs, h } = gruSequence(x, kernel, recurrentKernel, bias);
  */
-export const gruSequence: GruSequenceFn = (x, kernel, recurrentKernel, bias, opts) => impl.gru(x, kernel, recurrentKernel, bias, opts);
+export const gruSequence: GruSequenceFn = (x, kernel, recurrentKernel, bias, opts) => cellSequence('gru', x, kernel, recurrentKernel, bias, opts);
 
 /**
  * Mean cross-entropy of a dense softmax head (standard Dense kernel [H,V] and bias [V]) at every
@@ -214,7 +274,23 @@ export const gruSequence: GruSequenceFn = (x, kernel, recurrentKernel, bias, opt
  * @example
  * const loss = denseSoftmaxCrossEntropy(outputs, denseKernel, denseBias, targets);   // scalar
  */
-export const denseSoftmaxCrossEntropy: DenseCrossEntropyFn = (h, kernel, bias, targets, opts) => head.ce(h, kernel, bias, targets, opts);
+export const denseSoftmaxCrossEntropy: DenseCrossEntropyFn = (h, kernel, bias, targets, opts) => {
+  checkDenseCrossEntropy(h, kernel, bias, targets, opts?.mask);
+  return head.ce(h, kernel, bias, targets, opts);
+};
+
+/** The head's misuses, checked before either path runs (same code and message on both). */
+function checkDenseCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, labels: tf.Tensor, mask: tf.Tensor | undefined): void {
+  const fn = 'denseSoftmaxCrossEntropy';
+  const H = h.shape[h.rank - 1]!;
+  const [kh, V] = kernel.shape;
+  if (kernel.rank !== 2 || kh !== H || bias.rank !== 1 || bias.shape[0] !== V) {
+    throw new SeqcastError('BAD_ARGUMENT', `${fn}: kernel must be [${H},V] and bias [V] (got kernel [${kernel.shape}], bias [${bias.shape}])`, { where: 'kernel' });
+  }
+  const rows = h.shape.slice(0, -1);
+  if (labels.shape.join(',') !== rows.join(',')) throw new SeqcastError('BAD_ARGUMENT', `${fn}: labels must be [${rows}] (got [${labels.shape}])`, { where: 'labels' });
+  if (mask && mask.shape.join(',') !== rows.join(',')) throw new SeqcastError('BAD_ARGUMENT', `${fn}: mask must be [${rows}] (got [${mask.shape}])`, { where: 'mask' });
+}
 
 /**
  * An Adam optimizer for training on the active path: the native update (tf.train.adam's exact

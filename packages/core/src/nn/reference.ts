@@ -1,6 +1,6 @@
 /**
  * Reference implementation of the recurrent seam in plain tfjs ops, differentiable by tfjs
- * autograd on every backend. It is the path used when the native kernels are absent, and the
+ * autograd on every backend: one masked time loop (`rnnSequence`) over any cell (./cells). It is the path used when the native kernels are absent, and the
  * yardstick the kernels are tested against.
  *
  * The input projection for all time steps is one matmul (or, for int32 id input, one row gather
@@ -8,7 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
-import type { GruSequenceFn, LstmSequenceFn, SequenceOptions } from './types.js';
+import type { RecurrentCell } from './cells/cell.js';
+import { gruCell } from './cells/gru.js';
+import { lstmCell } from './cells/lstm.js';
+import type { GruSequenceFn, LstmSequenceFn, SequenceOptions, SequenceResult } from './types.js';
 
 /**
  * `kernel[ids]` as a differentiable op: forward is a row gather; the gradient w.r.t. the kernel is
@@ -32,17 +35,34 @@ function gatherRows(kernel: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   return gathered.reshape([...ids.shape, cols]);
 }
 
+/**
+ * Ids outside 0..rows-1 are a BAD_ARGUMENT (tfjs's gather would read zeros or garbage), worded as
+ * the fused kernels word it. One read of the ids, small beside the step loop.
+ */
+function checkIds(ids: tf.Tensor, rows: number, fn: string): void {
+  const v = ids.dataSync();
+  const steps = ids.shape[1]!;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i]! < 0 || v[i]! >= rows) {
+      throw new SeqcastError('BAD_ARGUMENT', `${fn}: id ${v[i]} at [${Math.floor(i / steps)},${i % steps}] is outside the vocabulary 0..${rows - 1}`, {
+        where: 'x',
+      });
+    }
+  }
+}
+
 /** x·kernel + bias for every step at once: [B,T,G]. */
 function inputProjection(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, fn: string): tf.Tensor3D {
   const [inputDim, gates] = kernel.shape;
   if (x.rank === 2 && x.dtype === 'int32') {
+    checkIds(x, inputDim, fn);
     return tf.add(gatherRows(kernel, x), bias) as tf.Tensor3D;
   }
   if (x.rank !== 3) {
-    throw new SeqcastError('BAD_ARGUMENT', `${fn}: x must be float [B,T,I] or int32 ids [B,T] (got rank ${x.rank}, ${x.dtype})`);
+    throw new SeqcastError('BAD_ARGUMENT', `${fn}: x must be float [B,T,I] or int32 ids [B,T] (got rank ${x.rank}, ${x.dtype})`, { where: 'x' });
   }
   const [b, t, i] = x.shape as [number, number, number];
-  if (i !== inputDim) throw new SeqcastError('BAD_ARGUMENT', `${fn}: x has ${i} features, kernel expects ${inputDim}`);
+  if (i !== inputDim) throw new SeqcastError('BAD_ARGUMENT', `${fn}: x has ${i} features, kernel expects ${inputDim}`, { where: 'x' });
   const flat = tf.matMul(x.reshape([b * t, i]) as tf.Tensor2D, kernel);
   return tf.add(flat, bias).reshape([b, t, gates]) as tf.Tensor3D;
 }
@@ -90,32 +110,66 @@ function initialState(s: tf.Tensor2D | undefined, batch: number, units: number):
 }
 
 /**
+ * The one masked time loop: any registered cell over a whole sequence in tfjs ops (the lecture's
+ * dynamic RNN). The input projection of every step is one matmul before the loop; each step runs
+ * the cell's `step`; at a masked step (m = 0) every state tensor keeps its previous value and the
+ * output is 0, so padding changes neither the final state nor any gradient.
+ *
+ * @example
+ * const { outputs, h } = rnnSequence(getCell('gru'), x, kernel, recurrentKernel, bias, { mask });
+ */
+export function rnnSequence(
+  cell: RecurrentCell,
+  x: tf.Tensor,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  opts: SequenceOptions = {},
+): SequenceResult {
+  const fn = `${cell.name}Sequence`;
+  const units = checkShapes(fn, cell.gates, kernel, recurrentKernel, bias);
+  const xp = inputProjection(x, kernel, bias, fn);
+  const [batch, steps] = xp.shape;
+  checkSequenceOptions(fn, cell, opts, batch, steps, units);
+  const masks = stepMasks(opts.mask, steps);
+  const xs = stepsOf(xp);
+  const recurrent = cell.prepare ? cell.prepare(recurrentKernel, units) : [recurrentKernel];
+  let state = [opts.h0, opts.c0].slice(0, cell.states).map((s) => initialState(s, batch, units));
+  const outs: tf.Tensor2D[] = [];
+  for (let t = 0; t < steps; t++) {
+    const next = cell.step(xs[t]!, state, recurrent);
+    const m = masks?.[t];
+    outs.push(m ? (tf.mul(m.keep, next[0]!) as tf.Tensor2D) : next[0]!);
+    state = next.map((s, i) => blend(s, state[i]!, m));
+  }
+  return { outputs: tf.stack(outs, 1) as tf.Tensor3D, h: state[0]!, ...(cell.states === 2 ? { c: state[1]! } : {}) };
+}
+
+/**
+ * The misuses of the optional inputs, checked the same way on both paths (the seam calls this
+ * before a fused kernel too), so the same mistake gets the same code and message either way.
+ */
+export function checkSequenceOptions(fn: string, cell: RecurrentCell, opts: SequenceOptions, batch: number, steps: number, units: number): void {
+  const bad = (msg: string, where: string) => new SeqcastError('BAD_ARGUMENT', `${fn}: ${msg}`, { where });
+  if (batch < 1 || steps < 1) throw bad(`x must have at least one sequence and one step (got ${batch} x ${steps})`, 'x');
+  const state = (name: 'h0' | 'c0', s: tf.Tensor | undefined): void => {
+    if (s && (s.rank !== 2 || s.shape[0] !== batch || s.shape[1] !== units)) throw bad(`${name} must be [${batch},${units}] (got [${s.shape}])`, name);
+  };
+  state('h0', opts.h0);
+  state('c0', opts.c0);
+  if (opts.c0 && cell.states < 2) throw bad(`a ${cell.name.toUpperCase()} has no cell state (c0 given)`, 'c0');
+  if (opts.mask && (opts.mask.rank !== 2 || opts.mask.shape[0] !== batch || opts.mask.shape[1] !== steps)) {
+    throw bad(`mask must be [${batch},${steps}] (got [${opts.mask.shape}])`, 'mask');
+  }
+}
+
+/**
  * LSTM over a whole sequence in tfjs ops (tfjs-layers' LSTMCell with tanh / sigmoid).
  *
  * @example
  * const { outputs, h, c } = lstmSequenceReference(ids, kernel, recurrentKernel, bias, { mask });
  */
-export const lstmSequenceReference: LstmSequenceFn = (x, kernel, recurrentKernel, bias, opts: SequenceOptions = {}) => {
-  const units = checkShapes('lstmSequence', 4, kernel, recurrentKernel, bias);
-  const xp = inputProjection(x, kernel, bias, 'lstmSequence');
-  const [batch, steps] = xp.shape;
-  const masks = stepMasks(opts.mask, steps);
-  const xs = stepsOf(xp);
-  let h = initialState(opts.h0, batch, units);
-  let c = initialState(opts.c0, batch, units);
-  const outs: tf.Tensor2D[] = [];
-  for (let t = 0; t < steps; t++) {
-    const z = tf.add(xs[t]!, tf.matMul(h, recurrentKernel)) as tf.Tensor2D;
-    const [zi, zf, zc, zo] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const cNext = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zc))) as tf.Tensor2D;
-    const hNext = tf.mul(tf.sigmoid(zo), tf.tanh(cNext)) as tf.Tensor2D;
-    const m = masks?.[t];
-    outs.push(m ? (tf.mul(m.keep, hNext) as tf.Tensor2D) : hNext);
-    h = blend(hNext, h, m);
-    c = blend(cNext, c, m);
-  }
-  return { outputs: tf.stack(outs, 1) as tf.Tensor3D, h, c };
-};
+export const lstmSequenceReference: LstmSequenceFn = (x, kernel, recurrentKernel, bias, opts) => rnnSequence(lstmCell, x, kernel, recurrentKernel, bias, opts);
 
 /**
  * GRU over a whole sequence in tfjs ops, the formula of tfjs-layers' GRUCell (tanh / sigmoid):
@@ -124,25 +178,4 @@ export const lstmSequenceReference: LstmSequenceFn = (x, kernel, recurrentKernel
  * @example
  * const { outputs, h } = gruSequenceReference(x, kernel, recurrentKernel, bias);
  */
-export const gruSequenceReference: GruSequenceFn = (x, kernel, recurrentKernel, bias, opts: SequenceOptions = {}) => {
-  const units = checkShapes('gruSequence', 3, kernel, recurrentKernel, bias);
-  const xp = inputProjection(x, kernel, bias, 'gruSequence');
-  const [batch, steps] = xp.shape;
-  const masks = stepMasks(opts.mask, steps);
-  const xs = stepsOf(xp);
-  const [rkZr, rkH] = tf.split(recurrentKernel, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
-  let h = initialState(opts.h0, batch, units);
-  const outs: tf.Tensor2D[] = [];
-  for (let t = 0; t < steps; t++) {
-    const [xz, xr, xh] = tf.split(xs[t]!, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const [rz, rr] = tf.split(tf.matMul(h, rkZr), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-    const z = tf.sigmoid(tf.add(xz, rz));
-    const r = tf.sigmoid(tf.add(xr, rr));
-    const hh = tf.tanh(tf.add(xh, tf.matMul(tf.mul(r, h) as tf.Tensor2D, rkH)));
-    const hNext = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh)) as tf.Tensor2D;
-    const m = masks?.[t];
-    outs.push(m ? (tf.mul(m.keep, hNext) as tf.Tensor2D) : hNext);
-    h = blend(hNext, h, m);
-  }
-  return { outputs: tf.stack(outs, 1) as tf.Tensor3D, h };
-};
+export const gruSequenceReference: GruSequenceFn = (x, kernel, recurrentKernel, bias, opts) => rnnSequence(gruCell, x, kernel, recurrentKernel, bias, opts);

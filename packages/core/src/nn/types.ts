@@ -28,8 +28,8 @@ export interface SequenceResult {
   c?: tf.Tensor2D;
 }
 
-/** One recurrent layer over a whole sequence; the LSTM and GRU share this signature. */
-type RecurrentSequenceFn = (
+/** One recurrent layer over a whole sequence; every cell's fused kernel has this signature. */
+export type RecurrentSequenceFn = (
   x: tf.Tensor,
   kernel: tf.Tensor2D,
   recurrentKernel: tf.Tensor2D,

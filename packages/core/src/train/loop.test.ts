@@ -43,7 +43,47 @@ describe('trainLoop', () => {
     expect(slow.steps).toBeLessThan(1_000_000);
     await expect(
       trainLoop({ variables: [v], steps: 10, loss: (s) => (s === 3 ? tf.div(tf.sum(v), 0).mul(0) : tf.sum(v)) as tf.Scalar }),
-    ).rejects.toThrow(/training diverged: the loss became NaN at step 4/);
+    ).rejects.toThrow(/^training diverged: the loss became NaN at step 4; try a smaller learning rate$/);
+    v.dispose();
+  });
+
+  it('reports example-weighted epoch losses, stops early and restores the best-scoring weights', async () => {
+    const v = tf.variable(tf.tensor1d([4]));
+    const ends: { epoch: number; loss: number; score?: number }[] = [];
+    // Training pulls v to 0; the score prefers v = 2, so it improves, then worsens.
+    const r = await trainLoop({
+      variables: [v],
+      steps: 3 * 100,
+      learningRate: 0.1,
+      loss: (s) => tf.mul(tf.sum(tf.square(v)), s % 3 === 2 ? 2 : 1) as tf.Scalar,
+      epoch: { steps: 3, weight: (s) => (s % 3 === 2 ? 1 : 2), onEnd: (e) => ends.push(e) },
+      earlyStopping: { score: () => Math.abs(v.dataSync()[0]! - 2), patience: 3 },
+    });
+    expect(r.stopped).toBe('early');
+    expect(r.epochs).toBe(ends.length);
+    expect(r.epochs).toBeLessThan(100);
+    expect(r.best!.epoch).toBe(r.epochs! - 3);
+    expect(ends.map((e) => e.epoch)).toEqual(Array.from({ length: ends.length }, (_, i) => i + 1));
+    // Restored: v holds the best epoch's value, whose score is the reported best.
+    expect(Math.abs(v.dataSync()[0]! - 2)).toBeCloseTo(r.best!.score, 6);
+    expect(ends[r.best!.epoch - 1]!.score).toBeCloseTo(r.best!.score, 6);
+    v.dispose();
+  });
+
+  it('with early stopping, a NaN loss stops training and keeps the best weights instead of failing', async () => {
+    const v = tf.variable(tf.tensor1d([1]));
+    const r = await trainLoop({
+      variables: [v],
+      steps: 20,
+      learningRate: 0.1,
+      loss: (s) => (s === 7 ? tf.div(tf.sum(v), 0).mul(0) : tf.sum(tf.square(v))) as tf.Scalar,
+      epoch: { steps: 2 },
+      earlyStopping: { score: () => v.dataSync()[0]!, patience: 100 },
+    });
+    expect(r.stopped).toBe('diverged');
+    expect(r.steps).toBe(8);
+    expect(Number.isFinite(v.dataSync()[0]!)).toBe(true);
+    expect(v.dataSync()[0]!).toBeCloseTo(r.best!.score, 6);
     v.dispose();
   });
 });

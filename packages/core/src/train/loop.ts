@@ -1,9 +1,11 @@
 /**
- * One training loop for step-based models (the start of the foundations issue's "one training
- * loop"): Adam from the recurrent seam (native when the fused kernels are active), a step budget
- * and a wall-clock budget, a NaN/Infinity stop, progress callbacks with an ETA, and an
- * optional learning-rate schedule. The model supplies only `loss(step)`, a scalar built from
- * its own variables; the loop owns the optimizer and disposes every tensor it creates.
+ * The one training loop of every model (CharLM, SequenceRegressor, the global forecaster): Adam
+ * from the recurrent seam (native when the fused kernels are active), a step budget and a
+ * wall-clock budget, a NaN/Infinity stop, progress callbacks with an ETA, an optional
+ * learning-rate schedule, and optionally epochs (a fixed number of steps each, with the
+ * example-weighted mean loss reported per epoch) with early stopping on a validation score that
+ * restores the best weights. The model supplies only `loss(step)`, a scalar built from its own
+ * variables; the loop owns the optimizer and disposes every tensor it creates.
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
@@ -18,6 +20,19 @@ export interface TrainProgress {
   elapsedMs: number;
   /** Estimated time left, from the step rate and the wall-clock budget. */
   etaMs: number;
+}
+
+/** What the loop reports at the end of an epoch. */
+export interface EpochEnd {
+  /** 1-based. */
+  epoch: number;
+  epochs: number;
+  /** Mean training loss of the epoch's steps, each weighted by its examples. */
+  loss: number;
+  /** The early-stopping score after this epoch, when early stopping is on. */
+  score?: number;
+  /** Milliseconds since training started. */
+  elapsedMs: number;
 }
 
 /** Options for {@link trainLoop}. */
@@ -38,6 +53,18 @@ export interface TrainLoopOptions {
   progressEvery?: number;
   /** Aborting stops training between steps; the loop then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Epochs of `steps` optimizer steps each (`steps` of the loop is then a multiple of it). The
+   * epoch's loss weighs step `s` by `weight(s)` (its examples; default 1).
+   */
+  epoch?: { steps: number; weight?: (step: number) => number; onEnd?: (e: EpochEnd) => void };
+  /**
+   * Early stopping (needs `epoch`): `score()` (lower is better, e.g. validation loss) is read
+   * before training and after every epoch; training stops after `patience` epochs without an
+   * improvement, and the variables return to their best-scoring values. A loss that turns NaN
+   * then stops training the same way instead of failing.
+   */
+  earlyStopping?: { score: () => number; patience: number };
 }
 
 /** What {@link trainLoop} did. */
@@ -45,34 +72,56 @@ export interface TrainLoopResult {
   steps: number;
   /** Smoothed loss at the end. */
   loss: number;
-  stopped: 'steps' | 'budget';
+  stopped: 'steps' | 'budget' | 'early' | 'diverged';
   elapsedMs: number;
+  /** Completed epochs (with `epoch`). */
+  epochs?: number;
+  /** Mean loss of the last completed epoch (with `epoch`). */
+  epochLoss?: number;
+  /** The epoch whose weights were kept (0 = the starting weights) and its score (with `earlyStopping`). */
+  best?: { epoch: number; score: number };
 }
 
 /**
  * Run Adam on `loss(step)` for up to `steps` steps or `budgetMs` milliseconds. A loss that turns
- * NaN or infinite stops training with an INTERNAL error naming the step (the weights before that
- * step are left in place).
+ * NaN or infinite stops training with a BAD_ARGUMENT error naming the step and the learning rate
+ * (or, with early stopping, restores the best weights and reports `stopped: 'diverged'`).
  *
  * @example
  * const r = await trainLoop({ variables, steps: 1000, budgetMs: 60_000, loss: (s) => batchLoss(s) });
+ * const f = await trainLoop({ variables, steps: 50 * batches, loss, epoch: { steps: batches },
+ *   earlyStopping: { score: () => validationLoss(), patience: 10 } });
  */
 export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult> {
   const { variables, steps } = opts;
   if (!Number.isInteger(steps) || steps < 1) {
     throw new SeqcastError('BAD_ARGUMENT', `training steps must be a positive integer (received ${steps})`, { where: 'steps' });
   }
+  const perEpoch = opts.epoch?.steps;
+  if (perEpoch !== undefined && (!Number.isInteger(perEpoch) || perEpoch < 1)) {
+    throw new SeqcastError('BAD_ARGUMENT', `steps per epoch must be a positive integer (received ${perEpoch})`, { where: 'epoch.steps' });
+  }
+  const stopping = perEpoch !== undefined ? opts.earlyStopping : undefined;
   await initKernels();
   const schedule = typeof opts.learningRate === 'function' ? opts.learningRate : () => (opts.learningRate as number | undefined) ?? 0.001;
   const every = opts.progressEvery ?? Math.max(1, Math.round(steps / 100));
   const budget = opts.budgetMs ?? Infinity;
+  const epochs = perEpoch !== undefined ? Math.ceil(steps / perEpoch) : undefined;
   let rate = schedule(0, steps);
   const optimizer = adamOptimizer(rate);
   const start = Date.now();
   let ema = NaN;
   let step = 0;
   let stopped: TrainLoopResult['stopped'] = 'steps';
+  let epochSum = 0;
+  let epochWeight = 0;
+  let epochsDone = 0;
+  let epochLoss: number | undefined;
+  let best: { epoch: number; score: number; values: Float32Array[] } | undefined;
+  const snapshot = () => variables.map((v) => (v.dataSync() as Float32Array).slice());
   try {
+    // Epoch 0 counts: if training never helps the score, the starting weights are kept.
+    if (stopping) best = { epoch: 0, score: stopping.score(), values: snapshot() };
     for (step = 0; step < steps; step++) {
       opts.signal?.throwIfAborted();
       const next = schedule(step, steps);
@@ -86,24 +135,68 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
       const value = cost!.dataSync()[0]!;
       cost!.dispose();
       if (!Number.isFinite(value)) {
-        throw new SeqcastError('INTERNAL', `training diverged: the loss became ${value} at step ${step + 1}`, { where: 'training' });
+        if (stopping) {
+          stopped = 'diverged';
+          step++;
+          break;
+        }
+        const at = perEpoch !== undefined ? ` (epoch ${Math.floor(step / perEpoch) + 1})` : '';
+        throw new SeqcastError('BAD_ARGUMENT', `training diverged: the loss became ${value} at step ${step + 1}${at}; try a smaller learning rate`, {
+          where: 'learningRate',
+        });
       }
       ema = Number.isNaN(ema) ? value : 0.98 * ema + 0.02 * value;
-      const elapsedMs = Date.now() - start;
       const done = step + 1;
+      let endOfEpoch = false;
+      if (perEpoch !== undefined) {
+        const w = opts.epoch!.weight?.(step) ?? 1;
+        epochSum += value * w;
+        epochWeight += w;
+        endOfEpoch = done % perEpoch === 0 || done === steps;
+      }
+      const elapsedMs = Date.now() - start;
       const perStep = elapsedMs / done;
       const etaMs = Math.max(0, Math.min((steps - done) * perStep, budget - elapsedMs));
       const last = done === steps || elapsedMs >= budget;
       if (opts.onProgress && (done % every === 0 || last)) opts.onProgress({ step: done, steps, loss: ema, elapsedMs, etaMs });
-      if (done % 20 === 0) await new Promise((r) => setImmediate(r));
+      if (endOfEpoch) {
+        epochsDone++;
+        epochLoss = epochSum / epochWeight;
+        epochSum = 0;
+        epochWeight = 0;
+        const score = stopping?.score();
+        if (best && score !== undefined && score < best.score - 1e-12) best = { epoch: epochsDone, score, values: snapshot() };
+        opts.epoch!.onEnd?.({ epoch: epochsDone, epochs: epochs!, loss: epochLoss, ...(score !== undefined ? { score } : {}), elapsedMs: Date.now() - start });
+        // Let timers, I/O and abort handlers run between epochs.
+        await new Promise((r) => setImmediate(r));
+        if (best && stopping && epochsDone - best.epoch >= stopping.patience) {
+          stopped = 'early';
+          step++;
+          break;
+        }
+      } else if (done % 20 === 0) {
+        await new Promise((r) => setImmediate(r));
+      }
       if (elapsedMs >= budget && done < steps) {
         stopped = 'budget';
         step++;
         break;
       }
     }
+    opts.signal?.throwIfAborted();
+    if (best) {
+      const values = best.values;
+      tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(values[i]!, v.shape, v.dtype))));
+    }
   } finally {
     optimizer.dispose();
   }
-  return { steps: Math.min(step, steps), loss: ema, stopped, elapsedMs: Date.now() - start };
+  return {
+    steps: Math.min(step, steps),
+    loss: ema,
+    stopped,
+    elapsedMs: Date.now() - start,
+    ...(epochs !== undefined ? { epochs: epochsDone, ...(epochLoss !== undefined ? { epochLoss } : {}) } : {}),
+    ...(best ? { best: { epoch: best.epoch, score: best.score } } : {}),
+  };
 }

@@ -50,8 +50,8 @@ export interface ForecastOptions {
   seed?: number;
   /** Recurrent units. Default 32. */
   units?: number;
-  /** Recurrent cell. Default 'lstm'. */
-  cell?: 'lstm' | 'gru';
+  /** A registered recurrent cell's name ('lstm', 'gru', ...). Default 'lstm'. */
+  cell?: string;
   /** Adam learning rate. Default 0.003. */
   learningRate?: number;
   /** Mini-batch size. Default 32. */
@@ -128,7 +128,7 @@ export interface ForecastInfo {
    */
   linear: { bases: Base[]; lambdas: (number | null)[]; arOnly: boolean[]; paths: string[] };
   /** valMae*: MAE (scaled units) on the gate half of the validation rows, without / with the recurrent path. */
-  rnn: { cell: 'lstm' | 'gru'; units: number; used: boolean; epochs: number; bestEpoch: number; valMaeLinear: number; valMaeWithRnn: number };
+  rnn: { cell: string; units: number; used: boolean; epochs: number; bestEpoch: number; valMaeLinear: number; valMaeWithRnn: number };
   metrics: { validation: MetricTable & { rows: number }; test?: MetricTable & { rows: number } };
   trainedMs: number;
   created: string;

@@ -133,7 +133,7 @@ describe('GlobalForecaster', () => {
 
   it('rejects bad options, unusable panels, a longer horizon and a corrupt directory with one-line errors', async () => {
     expect(() => new GlobalForecaster({ horizon: 0 })).toThrow(/horizon must be a positive integer/);
-    expect(() => new GlobalForecaster({ horizon: 4, cell: 'rnn' as 'lstm' })).toThrow(/cell must be "lstm" or "gru"/);
+    expect(() => new GlobalForecaster({ horizon: 4, cell: 'rnn' as 'lstm' })).toThrow(/cell must be one of "lstm", "gru" \(received "rnn"\)/);
     const tiny = syntheticCollection(1, { series: 3, length: 5 });
     const m = new GlobalForecaster({ horizon: 4, steps: 2 });
     await expect(m.fit(tiny, { horizon: 4, season: 1 })).rejects.toThrow(/no series of <memory> is long enough/);

@@ -10,9 +10,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
+  getCell,
+  hasCell,
   initBackend,
   initKernels,
   kernelStatus,
+  layerMismatch,
   loadLayersModelDir,
   readModelMetadata,
   saveModelDir,
@@ -47,8 +50,8 @@ export interface GlobalForecasterOptions {
   minutes?: number;
   /** Seed of the initial weights and the window draws. Default 0. */
   seed?: number;
-  /** Recurrent cell. Default 'lstm'. */
-  cell?: 'lstm' | 'gru';
+  /** A registered recurrent cell's name ('lstm', 'gru', ...). Default 'lstm'. */
+  cell?: string;
   /** Recurrent units. Default 64. */
   units?: number;
   /** Ensemble members (their outputs' element-wise median). Default 1. */
@@ -98,7 +101,7 @@ export interface GlobalInfo {
   season: number;
   window: number;
   patch: number;
-  cell: 'lstm' | 'gru';
+  cell: string;
   units: number;
   members: number;
   series: number;
@@ -155,7 +158,7 @@ interface Resolved {
   patch: number;
   minutes: number;
   seed: number;
-  cell: 'lstm' | 'gru';
+  cell: string;
   units: number;
   members: number;
   batchSize: number;
@@ -198,7 +201,7 @@ function resolve(o: GlobalForecasterOptions, spec: ForecastSpec | null, lengths:
     throw new SeqcastError('BAD_ARGUMENT', `minutes must be a positive number (received ${String(minutes)})`, { where: 'minutes' });
   }
   const cell = o.cell ?? 'lstm';
-  if (cell !== 'lstm' && cell !== 'gru') throw new SeqcastError('BAD_ARGUMENT', `cell must be "lstm" or "gru" (received "${String(cell)}")`, { where: 'cell' });
+  getCell(cell, 'cell');
   const learningRate = o.learningRate ?? 0.003;
   if (!(learningRate > 0)) throw new SeqcastError('BAD_ARGUMENT', `learningRate must be > 0 (received ${learningRate})`, { where: 'learningRate' });
   const seed = o.seed ?? 0;
@@ -571,23 +574,22 @@ export class GlobalForecaster implements PanelModel {
     if (typeof c !== 'object' || c === null) throw bad('config.network');
     for (const k of ['window', 'patch', 'horizon', 'units', 'members'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) throw bad(`config.network.${k}`);
     if (c.window % c.patch !== 0) throw bad('config.network.window');
-    if (c.cell !== 'lstm' && c.cell !== 'gru') throw bad('config.network.cell');
+    if (!hasCell(c.cell)) throw bad('config.network.cell');
     if (!Number.isInteger(meta.config.season) || meta.config.season < 1) throw bad('config.season');
     const info = meta.extra?.info;
     if (typeof info !== 'object' || info === null || typeof info.widths !== 'object') throw bad('extra.info');
     const model = await loadLayersModelDir(dir);
-    const gates = c.cell === 'lstm' ? 4 : 3;
+    const cell = getCell(c.cell);
     try {
       for (let k = 0; k < c.members; k++) {
-        const shapes = model.getLayer(`rnn_${k}`).weights.map((w) => w.shape.join('x'));
-        const want = [`${c.patch}x${gates * c.units}`, `${c.units}x${gates * c.units}`, `${gates * c.units}`];
-        if (shapes.join() !== want.join()) throw new Error(`layer rnn_${k} weights [${shapes.join(' ')}] do not match the config [${want.join(' ')}]`);
+        const problem = layerMismatch(cell, model.getLayer(`rnn_${k}`), c.patch, c.units);
+        if (problem) throw new Error(problem);
         for (const name of [`hidden_${k}`, `head_${k}`, `linear_${k}`]) model.getLayer(name);
       }
     } catch (e) {
       model.dispose();
       const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      throw new SeqcastError('BAD_MODEL', `${dir}: ${msg}`, { where: `${dir}/model.json` });
+      throw new SeqcastError('BAD_MODEL', `${dir}: ${msg}`, { where: `${dir}/model.json` }, { cause: e });
     }
     const out = new GlobalForecaster({ ...meta.extra.options, horizon: c.horizon });
     out.net = model;

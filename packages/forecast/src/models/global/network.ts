@@ -1,6 +1,6 @@
 /**
- * The global model's network: per ensemble member, one recurrent layer (LSTM or GRU through
- * core's recurrent seam, so the fused kernels train it) over the patched window, a ReLU layer and
+ * The global model's network: per ensemble member, one recurrent layer (any registered cell,
+ * through core's recurrent seam, so the fused kernels train it) over the patched window, a ReLU layer and
  * a direct multi-horizon quantile head, plus a linear path from the flat window to the same
  * outputs (the recurrent part learns what the linear map cannot). Outputs are [H, Q] quantiles
  * of the normalised future per window.
@@ -10,7 +10,7 @@
  * forward pass below reads those weights directly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gruSequence, lstmSequence } from '@seqcast/core';
+import { cellSequence, getCell, setInitialBias } from '@seqcast/core';
 
 /** Quantile levels the head predicts: the 95% and 80% bounds and the median. */
 export const QUANTILES = [0.025, 0.1, 0.5, 0.9, 0.975] as const;
@@ -21,7 +21,8 @@ export interface NetworkConfig {
   window: number;
   patch: number;
   horizon: number;
-  cell: 'lstm' | 'gru';
+  /** A registered recurrent cell's name ('lstm', 'gru', ...). */
+  cell: string;
   units: number;
   members: number;
 }
@@ -47,17 +48,18 @@ export function buildNetwork(c: NetworkConfig, seed: number): tf.LayersModel {
     const flat = tf.input({ shape: [c.window], name: 'flat' });
     const outputs: tf.SymbolicTensor[] = [];
     const outs = c.horizon * QUANTILES.length;
+    const cell = getCell(c.cell);
+    const layers: tf.layers.Layer[] = [];
     for (let k = 0; k < c.members; k++) {
       const s = seed + 101 * k;
-      const common = {
+      const layer = cell.layer({
         units: c.units,
         name: `rnn_${k}`,
         kernelInitializer: tf.initializers.glorotUniform({ seed: s }),
         recurrentInitializer: tf.initializers.orthogonal({ seed: s + 1, gain: 1 }),
-        activation: 'tanh' as const,
-        recurrentActivation: 'sigmoid' as const,
-      };
-      const rnn = (c.cell === 'lstm' ? tf.layers.lstm({ ...common, unitForgetBias: false }) : tf.layers.gru(common)).apply(win) as tf.SymbolicTensor;
+      });
+      layers.push(layer);
+      const rnn = layer.apply(win) as tf.SymbolicTensor;
       const hidden = tf.layers
         .dense({ units: c.units, activation: 'relu', name: `hidden_${k}`, kernelInitializer: tf.initializers.heNormal({ seed: s + 2 }) })
         .apply(rnn) as tf.SymbolicTensor;
@@ -67,18 +69,7 @@ export function buildNetwork(c: NetworkConfig, seed: number): tf.LayersModel {
       outputs.push(tf.layers.add({ name: `sum_${k}` }).apply([head, lin]) as tf.SymbolicTensor);
     }
     const model = tf.model({ inputs: [win, flat], outputs, name: 'global_forecaster' });
-    if (c.cell === 'lstm') {
-      // Forget-gate bias 1 (tfjs's own unitForgetBias initialiser leaks four tensors per layer).
-      for (let k = 0; k < c.members; k++) {
-        const layer = model.getLayer(`rnn_${k}`);
-        const [kernel, recurrent] = layer.getWeights();
-        const b = new Float32Array(4 * c.units);
-        b.fill(1, c.units, 2 * c.units);
-        const bias = tf.tensor1d(b);
-        layer.setWeights([kernel!, recurrent!, bias]);
-        bias.dispose();
-      }
-    }
+    for (const layer of layers) setInitialBias(cell, layer, c.units);
     return model;
   });
 }
@@ -95,8 +86,7 @@ export function forwardMember(model: tf.LayersModel, c: NetworkConfig, k: number
   const [batch] = x.shape;
   const steps = c.window / c.patch;
   const [rk, rr, rb] = weights(model, `rnn_${k}`) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-  const seq = c.cell === 'lstm' ? lstmSequence : gruSequence;
-  const r = seq(x.reshape([batch, steps, c.patch]), rk, rr, rb, { mask });
+  const r = cellSequence(c.cell, x.reshape([batch, steps, c.patch]), rk, rr, rb, { mask });
   const [hk, hb] = weights(model, `hidden_${k}`) as [tf.Tensor2D, tf.Tensor1D];
   const hidden = tf.relu(tf.add(tf.matMul(r.h, hk), hb));
   const [ok, ob] = weights(model, `head_${k}`) as [tf.Tensor2D, tf.Tensor1D];
