@@ -52,18 +52,35 @@ struct Packed {
   const float* panel(int kb, int p) const { return d.data() + ((size_t)kb * np + p) * (size_t)SK_KC * SK_NR; }
 };
 
+// fn(i0, i1) over [0, n) split into at most one range per thread, each at least `grain` long.
+// Only for work whose result does not depend on the split (disjoint writes, no reductions across
+// ranges), and never from inside a pool job.
+template <class F>
+static inline void par_range(long n, long grain, F&& fn) {
+  Pool& pool = Pool::get();
+  const int parts = (int)std::max(1L, std::min((long)pool.size(), n / std::max(1L, grain)));
+  if (parts <= 1) return fn(0L, n);
+  pool.run(parts, [&](int i) { fn(n * i / parts, n * (i + 1) / parts); });
+}
+
 // element (k, n) of B is src[k*ld + n] (trans=false) or src[n*ld + k] (trans=true).
+// Large packs (the per-call weight and gradient panels) are split over the pool by blocks.
 static inline void pack(Packed& P, const float* src, long ld, int K, int N, bool trans) {
   P.K = K;
   P.N = N;
   P.nkb = (K + SK_KC - 1) / SK_KC;
   P.np = (N + SK_NR - 1) / SK_NR;
-  P.d.assign((size_t)P.nkb * P.np * SK_KC * SK_NR, 0.f);
-  for (int kb = 0; kb < P.nkb; kb++) {
-    int k0 = kb * SK_KC, kc = std::min(SK_KC, K - k0);
-    for (int p = 0; p < P.np; p++) {
-      int n0 = p * SK_NR, nc = std::min(SK_NR, N - n0);
-      float* dst = P.d.data() + ((size_t)kb * P.np + p) * (size_t)SK_KC * SK_NR;
+  const size_t need = (size_t)P.nkb * P.np * SK_KC * SK_NR;
+  if (P.d.size() < need) P.d.resize(need);
+  float* base = P.d.data();
+  const int np = P.np;
+  // every block is written whole (the padding past K and N as zeros), so nothing is cleared first
+  par_range((long)P.nkb * np, std::max(1L, (1L << 16) / (SK_KC * SK_NR)), [&](long b0, long b1) {
+    for (long blk = b0; blk < b1; blk++) {
+      const int kb = (int)(blk / np), p = (int)(blk % np);
+      const int k0 = kb * SK_KC, kc = std::min(SK_KC, K - k0);
+      const int n0 = p * SK_NR, nc = std::min(SK_NR, N - n0);
+      float* dst = base + (size_t)blk * SK_KC * SK_NR;
       for (int kk = 0; kk < kc; kk++) {
         float* row = dst + (size_t)kk * SK_NR;
         if (!trans) {
@@ -71,9 +88,11 @@ static inline void pack(Packed& P, const float* src, long ld, int K, int N, bool
         } else {
           for (int j = 0; j < nc; j++) row[j] = src[(size_t)(n0 + j) * ld + k0 + kk];
         }
+        if (nc < SK_NR) std::memset(row + nc, 0, sizeof(float) * (SK_NR - nc));
       }
+      if (kc < SK_KC) std::memset(dst + (size_t)kc * SK_NR, 0, sizeof(float) * (SK_KC - kc) * SK_NR);
     }
-  }
+  });
 }
 
 template <int M>
@@ -201,15 +220,18 @@ static inline void gemm(int M, const float* A, long lda, const Packed& P, float*
   }
 }
 
-// out[c * ldo + r] = in[r * ldi + c] for a rows x cols block.
+// out[c * ldo + r] = in[r * ldi + c] for a rows x cols block (large ones split over the pool).
 static inline void transpose(const float* in, long ldi, int rows, int cols, float* out, long ldo) {
   const int BS = 32;
-  for (int r0 = 0; r0 < rows; r0 += BS)
-    for (int c0 = 0; c0 < cols; c0 += BS) {
-      const int r1 = std::min(rows, r0 + BS), c1 = std::min(cols, c0 + BS);
-      for (int r = r0; r < r1; r++)
-        for (int c = c0; c < c1; c++) out[(size_t)c * ldo + r] = in[(size_t)r * ldi + c];
-    }
+  const long nb = (rows + BS - 1) / BS;
+  par_range(nb, std::max(1L, (1L << 15) / ((long)BS * std::max(cols, 1))), [&](long b0, long b1) {
+    for (int r0 = (int)b0 * BS; r0 < std::min(rows, (int)b1 * BS); r0 += BS)
+      for (int c0 = 0; c0 < cols; c0 += BS) {
+        const int r1 = std::min(rows, r0 + BS), c1 = std::min(cols, c0 + BS);
+        for (int r = r0; r < r1; r++)
+          for (int c = c0; c < c1; c++) out[(size_t)c * ldo + r] = in[(size_t)r * ldi + c];
+      }
+  });
 }
 
 }  // namespace sk

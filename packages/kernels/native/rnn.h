@@ -325,6 +325,74 @@ struct SeqDims {
   int B, T, I, H;
 };
 
+// x [B,T,I] (batch-major) -> xtm [T*B, I] (time-major), split over the pool.
+static inline void to_time_major(int B, int T, int I, const float* x, float* xtm) {
+  par_range(T, std::max(1L, (1L << 14) / std::max(1L, (long)B * I)), [&](long t0, long t1) {
+    for (long t = t0; t < t1; t++)
+      for (int b = 0; b < B; b++) std::memcpy(xtm + (t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
+  });
+}
+// The inverse: xtm [T*B, I] -> x [B,T,I].
+static inline void to_batch_major(int B, int T, int I, const float* xtm, float* x) {
+  par_range(B, std::max(1L, (1L << 14) / std::max(1L, (long)T * I)), [&](long b0, long b1) {
+    for (long b = b0; b < b1; b++)
+      for (int t = 0; t < T; t++) std::memcpy(x + (b * T + t) * I, xtm + ((long)t * B + b) * I, sizeof(float) * I);
+  });
+}
+
+// Gradients of all weights of a wide layer once BPTT has filled dZ (gate-major [ng][T][B][H]):
+// dU_g = hs^T · dZ_g and dW_g = x^T · dZ_g share one packing of dZ_g; db = column sums; dx =
+// sum_g dZ_g · W_g^T over all T·B rows at once. Every output element is reduced in the same
+// order whatever the thread count (the splits are over output columns or rows only).
+static inline void grads_wide(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids, const float* W,
+                              const float* hs, const float* dZ, float* dx, float* dW, float* dU, float* db) {
+  const long TB = (long)T * B, TBH = TB * H, G = (long)ng * H;
+  float* hsT = s_b.get((size_t)TB * H);
+  transpose(hs, H, (int)TB, H, hsT, TB);
+  float* xT = nullptr;
+  if (x) {
+    float* xtm = s_a.get((size_t)TB * I);
+    xT = s_e.get((size_t)TB * I);
+    to_time_major(B, T, I, x, xtm);
+    transpose(xtm, I, (int)TB, I, xT, TB);
+  }
+  for (int g = 0; g < ng; g++) {
+    pack(s_pk2, dZ + g * TBH, H, (int)TB, H, false);
+    gemm(H, hsT, TB, s_pk2, dU + g * H, G, false);
+    if (x) gemm(I, xT, TB, s_pk2, dW + g * H, G, false);
+  }
+  // db and (for ids) the scattered dW, split by columns: each column adds its rows in order
+  par_range((G + SK_VL - 1) / SK_VL, 4, [&](long c0, long c1) {
+    const long j0 = std::min(G, c0 * SK_VL), j1 = std::min(G, c1 * SK_VL);
+    std::memset(db + j0, 0, sizeof(float) * (j1 - j0));
+    if (ids)
+      for (long i = 0; i < I; i++) std::memset(dW + i * G + j0, 0, sizeof(float) * (j1 - j0));
+    // the part of [j0, j1) inside gate g is [a, e) of that gate's block
+    for (long g = j0 / H; g < ng && g * H < j1; g++) {
+      const long a = std::max(j0, g * H) - g * H, e = std::min(j1, (g + 1) * H) - g * H, n = e - a;
+      const float* z = dZ + g * TBH + a;
+      float* d = db + g * H + a;
+      for (long r = 0; r < TB; r++)
+        for (long j = 0; j < n; j++) d[j] += z[r * H + j];
+      if (!ids) continue;
+      for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+          float* w = dW + (size_t)ids[(long)b * T + t] * G + g * H + a;
+          const float* zr = z + ((long)t * B + b) * H;
+          for (long j = 0; j < n; j++) w[j] += zr[j];
+        }
+    }
+  });
+  if (dx) {
+    float* dxtm = s_a.get((size_t)TB * I);
+    for (int g = 0; g < ng; g++) {
+      pack(s_pk2, W + g * H, G, H, I, true);
+      gemm((int)TB, dZ + g * TBH, H, s_pk2, dxtm, I, g > 0);
+    }
+    to_batch_major(B, T, I, dxtm, dx);
+  }
+}
+
 // ---------------------------------------------------------------- LSTM
 // The cell on n contiguous elements: activates the gate pre-activations in place (i,f,g,o) and
 // writes the new cell and hidden state.
@@ -528,9 +596,7 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
   const long TB = (long)T * B;
   if (!combined_gates(H)) {
     lstm_backward_wide(d, mask, gates, cs, dout, dZ, dh, dhn, dc, U, dh0, dc0);
-    const float* hsT = transposed(TB, H, hs);
-    for (int g = 0; g < 4; g++) weight_grad_AtD(TB, H, hsT, dZ + g * TBH, dU + g * H, G);
-    input_grads(B, T, d.I, H, 4, x, ids, W, dZ, dx, dW, db);
+    grads_wide(B, T, d.I, H, 4, x, ids, W, hs, dZ, dx, dW, dU, db);
     return;
   }
   float* work = s_f.get((size_t)2 * BH);
@@ -709,36 +775,43 @@ static inline double dense_softmax_ce_forward(int N, int H, int V, const float* 
   }
   pack(s_pk2, W, V, H, V, false);
   gemm(N, h, H, s_pk2, probs, V, true);
+  // rows' softmax and cross-entropy split over the pool; the weighted sum stays in row order
+  double* ce = reinterpret_cast<double*>(s_row.get((size_t)2 * N));
+  par_range(N, 1024, [&](long n0, long n1) {
+    for (long n = n0; n < n1; n++) {
+      float* p = probs + (size_t)n * V;
+      float mx = p[0];
+      for (int j = 1; j < V; j++) mx = std::max(mx, p[j]);
+      const float target = p[labels[n]];
+      // exp and its sum a vector at a time (padding lanes of the last vector are masked out).
+      vf acc = vf{};
+      for (int j = 0; j < V; j += SK_VL) {
+        const long k = V - j;
+        const vf e = vexp(loadn(p + j, k) - mx);
+        storen(p + j, e, k);
+        float lanes[SK_VL];
+        storeu(lanes, e);
+        if (k < SK_VL) {
+          for (long l = k; l < SK_VL; l++) lanes[l] = 0.0f;
+          acc += loadu(lanes);
+        } else {
+          acc += e;
+        }
+      }
+      float lanes[SK_VL];
+      storeu(lanes, acc);
+      float s = 0;
+      for (int l = 0; l < SK_VL; l++) s += lanes[l];
+      const float inv = 1.0f / s;
+      for (int j = 0; j < V; j++) p[j] *= inv;
+      ce[n] = (double)std::log(s) - (double)(target - mx);
+    }
+  });
   double total = 0, wsum = 0;
   for (int n = 0; n < N; n++) {
-    float* p = probs + (size_t)n * V;
-    float mx = p[0];
-    for (int j = 1; j < V; j++) mx = std::max(mx, p[j]);
-    const float target = p[labels[n]];
-    // exp and its sum a vector at a time (padding lanes of the last vector are masked out).
-    vf acc = vf{};
-    for (int j = 0; j < V; j += SK_VL) {
-      const long k = V - j;
-      const vf e = vexp(loadn(p + j, k) - mx);
-      storen(p + j, e, k);
-      float lanes[SK_VL];
-      storeu(lanes, e);
-      if (k < SK_VL) {
-        for (long l = k; l < SK_VL; l++) lanes[l] = 0.0f;
-        acc += loadu(lanes);
-      } else {
-        acc += e;
-      }
-    }
-    float lanes[SK_VL];
-    storeu(lanes, acc);
-    float s = 0;
-    for (int l = 0; l < SK_VL; l++) s += lanes[l];
-    const float inv = 1.0f / s;
-    for (int j = 0; j < V; j++) p[j] *= inv;
     const double wn = w ? w[n] : 1.0;
     wsum += wn;
-    if (wn != 0) total += wn * ((double)std::log(s) - (double)(target - mx));
+    if (wn != 0) total += wn * ce[n];
   }
   return total / std::max(wsum, 1.0);
 }
@@ -751,13 +824,15 @@ static inline void dense_softmax_ce_backward(int N, int H, int V, const float* h
   for (int n = 0; n < N; n++) wsum += w ? w[n] : 1.0;
   const float k = (float)(scale / std::max(wsum, 1.0));
   float* dl = s_dz.get((size_t)N * V);
-  for (int n = 0; n < N; n++) {
-    const float wn = (w ? w[n] : 1.0f) * k;
-    const float* p = probs + (size_t)n * V;
-    float* g = dl + (size_t)n * V;
-    for (int j = 0; j < V; j++) g[j] = p[j] * wn;
-    g[labels[n]] -= wn;
-  }
+  par_range(N, 2048, [&](long n0, long n1) {
+    for (long n = n0; n < n1; n++) {
+      const float wn = (w ? w[n] : 1.0f) * k;
+      const float* p = probs + (size_t)n * V;
+      float* g = dl + (size_t)n * V;
+      for (int j = 0; j < V; j++) g[j] = p[j] * wn;
+      g[labels[n]] -= wn;
+    }
+  });
   std::memset(db, 0, sizeof(float) * V);
   for (int n = 0; n < N; n++)
     for (int j = 0; j < V; j++) db[j] += dl[(size_t)n * V + j];
@@ -773,14 +848,16 @@ static inline void dense_softmax_ce_backward(int N, int H, int V, const float* h
 static inline void adam_update(long n, float* p, const float* g, float* m, float* v, float lr, float b1, float b2,
                                float eps, float corr1, float corr2) {
   const float ic1 = 1.0f / corr1, ic2 = 1.0f / corr2;
-  for (long i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] -= lr * (mi * ic1) / (std::sqrt(vi * ic2) + eps);
-  }
+  par_range(n, 1L << 16, [&](long i0, long i1) {
+    for (long i = i0; i < i1; i++) {
+      const float gi = g[i];
+      const float mi = b1 * m[i] + (1.0f - b1) * gi;
+      const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= lr * (mi * ic1) / (std::sqrt(vi * ic2) + eps);
+    }
+  });
 }
 
 }  // namespace sk
