@@ -58,7 +58,8 @@ struct Packed {
 template <class F>
 static inline void par_range(long n, long grain, F&& fn) {
   Pool& pool = Pool::get();
-  const int parts = (int)std::max(1L, std::min((long)pool.size(), n / std::max(1L, grain)));
+  // a few chunks per thread, so that a thread the OS deschedules leaves its share to the others
+  const int parts = (int)std::max(1L, std::min(4L * pool.size(), n / std::max(1L, grain)));
   if (parts <= 1) return fn(0L, n);
   pool.run(parts, [&](int i) { fn(n * i / parts, n * (i + 1) / parts); });
 }
@@ -194,7 +195,7 @@ static inline void gemm_part(const float* A, long lda, const Packed& P, float* C
 #define SK_PAR_MIN_MACS (1L << 18)
 
 // C[M x N] (+)= A[M x K] · B, with B packed. acc=false overwrites C. Large products are split over
-// the worker pool by column panels (or, when there are too few panels, by row blocks): every part
+// the worker pool by column panels (or, when there are too few panels, by row blocks): every chunk
 // writes its own block of C, so no synchronisation beyond the join is needed.
 static inline void gemm(int M, const float* A, long lda, const Packed& P, float* C, long ldc, bool acc) {
   if (M <= 0 || P.N <= 0) return;
@@ -207,14 +208,12 @@ static inline void gemm(int M, const float* A, long lda, const Packed& P, float*
   const int nt = pool.size();
   if (nt <= 1 || (long)M * P.K * P.N < SK_PAR_MIN_MACS) return gemm_part(A, lda, P, C, ldc, acc, 0, M, 0, P.np);
   if (P.np >= 2 * nt || M < 4 * SK_MR * nt) {
-    const int parts = std::min(nt, P.np);
-    pool.run(parts, [&](int i) {
-      gemm_part(A, lda, P, C, ldc, acc, 0, M, (int)((long)P.np * i / parts), (int)((long)P.np * (i + 1) / parts));
-    });
+    // one chunk per column panel
+    pool.run(P.np, [&](int p) { gemm_part(A, lda, P, C, ldc, acc, 0, M, p, p + 1); });
   } else {
-    const int blocks = (M + SK_MR - 1) / SK_MR;
-    pool.run(nt, [&](int i) {
-      const int b0 = (int)((long)blocks * i / nt), b1 = (int)((long)blocks * (i + 1) / nt);
+    const int blocks = (M + SK_MR - 1) / SK_MR, parts = std::min(blocks, 4 * nt);
+    pool.run(parts, [&](int i) {
+      const int b0 = (int)((long)blocks * i / parts), b1 = (int)((long)blocks * (i + 1) / parts);
       gemm_part(A, lda, P, C, ldc, acc, b0 * SK_MR, std::min(M, b1 * SK_MR), 0, P.np);
     });
   }

@@ -156,10 +156,11 @@ static inline bool direct_rows(int B) { return B <= 4; }
 // those columns and then their element-wise math, which needs nothing outside its own columns, so
 // no other synchronisation is needed within a step. Every number is computed by the same
 // instructions whatever the split, so the results are bit-identical for any thread count.
+// Returns the number of parts (one per panel when the step is worth splitting).
 static inline int step_parts(int B, int H, int ng) {
   const int nt = Pool::get().size(), np = (H + SK_NR - 1) / SK_NR;
   if (nt <= 1 || (long)B * H * ng * H < SK_PAR_MIN_MACS) return 1;
-  return std::min(nt, np);
+  return np;
 }
 // Columns [j0, j1) and panels [p0, p1) of part i out of parts.
 struct ColRange {
@@ -181,7 +182,7 @@ static inline void input_all(int B, int T, int I, int H, int ng, const float* x,
                              const float* bias, float* Z) {
   const long TB = (long)T * B, BH = (long)B * H, TBH = TB * H, G = (long)ng * H;
   Pool& pool = Pool::get();
-  const int parts = std::min(pool.size(), T);
+  const int parts = std::min(4 * pool.size(), T);
   // rows of time steps [t0, t1): bias, plus the gathered kernel rows for ids
   pool.run(parts, [&](int i) {
     const int t0 = (int)((long)T * i / parts), t1 = (int)((long)T * (i + 1) / parts);
