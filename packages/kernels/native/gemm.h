@@ -195,8 +195,8 @@ static inline void gemm_part(const float* A, long lda, const Packed& P, float* C
 #define SK_PAR_MIN_MACS (1L << 18)
 
 // C[M x N] (+)= A[M x K] · B, with B packed. acc=false overwrites C. Large products are split over
-// the worker pool by column panels (or, when there are too few panels, by row blocks): every chunk
-// writes its own block of C, so no synchronisation beyond the join is needed.
+// the worker pool into blocks of rows and column panels: every chunk writes its own block of C, so
+// no synchronisation beyond the join is needed.
 static inline void gemm(int M, const float* A, long lda, const Packed& P, float* C, long ldc, bool acc) {
   if (M <= 0 || P.N <= 0) return;
   if (P.K == 0) {
@@ -207,16 +207,19 @@ static inline void gemm(int M, const float* A, long lda, const Packed& P, float*
   Pool& pool = Pool::get();
   const int nt = pool.size();
   if (nt <= 1 || (long)M * P.K * P.N < SK_PAR_MIN_MACS) return gemm_part(A, lda, P, C, ldc, acc, 0, M, 0, P.np);
-  if (P.np >= 2 * nt || M < 4 * SK_MR * nt) {
-    // one chunk per column panel
-    pool.run(P.np, [&](int p) { gemm_part(A, lda, P, C, ldc, acc, 0, M, p, p + 1); });
-  } else {
-    const int blocks = (M + SK_MR - 1) / SK_MR, parts = std::min(blocks, 4 * nt);
-    pool.run(parts, [&](int i) {
-      const int b0 = (int)((long)blocks * i / parts), b1 = (int)((long)blocks * (i + 1) / parts);
-      gemm_part(A, lda, P, C, ldc, acc, b0 * SK_MR, std::min(M, b1 * SK_MR), 0, P.np);
-    });
-  }
+  // Chunks are row blocks (about SK_MC rows, so each chunk reuses its block of A across all its
+  // panels, as the single-thread loop does) times panel groups (only as many as needed for about
+  // two chunks per thread: a product of few rows is split by panels alone).
+  const int blocks = (M + SK_MR - 1) / SK_MR;
+  int mb = std::max(1, std::min(blocks, (M + SK_MC - 1) / SK_MC));
+  const int groups = std::max(1, std::min(P.np, (2 * nt + mb - 1) / mb));
+  if (mb * groups < 2 * nt) mb = std::min(blocks, (2 * nt + groups - 1) / groups);
+  pool.run(mb * groups, [&](int c) {
+    const int i = c / groups, j = c % groups;
+    const int b0 = (int)((long)blocks * i / mb), b1 = (int)((long)blocks * (i + 1) / mb);
+    const int p0 = (int)((long)P.np * j / groups), p1 = (int)((long)P.np * (j + 1) / groups);
+    gemm_part(A, lda, P, C, ldc, acc, b0 * SK_MR, std::min(M, b1 * SK_MR), p0, p1);
+  });
 }
 
 // out[c * ldo + r] = in[r * ldi + c] for a rows x cols block (large ones split over the pool).
