@@ -151,12 +151,28 @@ static inline void gemm_direct(int M, const float* A, long lda, const float* Bm,
 }
 static inline bool direct_rows(int B) { return B <= 4; }
 
+// x [B,T,I] (batch-major) -> xtm [T*B, I] (time-major), split over the pool.
+static inline void to_time_major(int B, int T, int I, const float* x, float* xtm) {
+  par_range(T, std::max(1L, (1L << 14) / std::max(1L, (long)B * I)), [&](long t0, long t1) {
+    for (long t = t0; t < t1; t++)
+      for (int b = 0; b < B; b++) std::memcpy(xtm + (t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
+  });
+}
+// The inverse: xtm [T*B, I] -> x [B,T,I].
+static inline void to_batch_major(int B, int T, int I, const float* xtm, float* x) {
+  par_range(B, std::max(1L, (1L << 14) / std::max(1L, (long)T * I)), [&](long b0, long b1) {
+    for (long b = b0; b < b1; b++)
+      for (int t = 0; t < T; t++) std::memcpy(x + (b * T + t) * I, xtm + ((long)t * B + b) * I, sizeof(float) * I);
+  });
+}
+
 // Wide layers (H a multiple of the panel width): each step is ONE fork/join over the worker pool.
-// Part i owns hidden units [j0, j1) (whole panels): it runs the recurrent products of all gates for
-// those columns and then their element-wise math, which needs nothing outside its own columns, so
-// no other synchronisation is needed within a step. Every number is computed by the same
-// instructions whatever the split, so the results are bit-identical for any thread count.
-// Returns the number of parts (one per panel when the step is worth splitting).
+// Part i (claimed by whichever thread is free) covers hidden units [j0, j1), whole panels: the
+// recurrent products of all gates for those columns and then their element-wise math, which
+// needs nothing outside its own columns, so no other synchronisation is needed within a step.
+// Every number is computed by the same instructions whatever the split, so the results are
+// bit-identical for any thread count. Returns the number of parts (one per panel when the step
+// is worth splitting).
 static inline int step_parts(int B, int H, int ng) {
   const int nt = Pool::get().size(), np = (H + SK_NR - 1) / SK_NR;
   if (nt <= 1 || (long)B * H * ng * H < SK_PAR_MIN_MACS) return 1;
@@ -201,8 +217,7 @@ static inline void input_all(int B, int T, int I, int H, int ng, const float* x,
   });
   if (ids || !x) return;
   float* xtm = s_a.get((size_t)TB * I);
-  for (int t = 0; t < T; t++)
-    for (int b = 0; b < B; b++) std::memcpy(xtm + ((long)t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
+  to_time_major(B, T, I, x, xtm);
   for (int g = 0; g < ng; g++) gemm((int)TB, xtm, I, s_pkW[g], Z + g * TBH, H, true);
 }
 
@@ -325,21 +340,6 @@ static inline void upstream(const float* dout, int B, int H, long ldo, int t, fl
 struct SeqDims {
   int B, T, I, H;
 };
-
-// x [B,T,I] (batch-major) -> xtm [T*B, I] (time-major), split over the pool.
-static inline void to_time_major(int B, int T, int I, const float* x, float* xtm) {
-  par_range(T, std::max(1L, (1L << 14) / std::max(1L, (long)B * I)), [&](long t0, long t1) {
-    for (long t = t0; t < t1; t++)
-      for (int b = 0; b < B; b++) std::memcpy(xtm + (t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
-  });
-}
-// The inverse: xtm [T*B, I] -> x [B,T,I].
-static inline void to_batch_major(int B, int T, int I, const float* xtm, float* x) {
-  par_range(B, std::max(1L, (1L << 14) / std::max(1L, (long)T * I)), [&](long b0, long b1) {
-    for (long b = b0; b < b1; b++)
-      for (int t = 0; t < T; t++) std::memcpy(x + (b * T + t) * I, xtm + ((long)t * B + b) * I, sizeof(float) * I);
-  });
-}
 
 // Gradients of all weights of a wide layer once BPTT has filled dZ (gate-major [ng][T][B][H]):
 // dU_g = hs^T · dZ_g and dW_g = x^T · dZ_g share one packing of dZ_g; db = column sums; dx =
@@ -527,7 +527,7 @@ static inline void lstm_cell_grad(const float* zi, const float* zf, const float*
   }
 }
 
-// Wide layers' BPTT: per step one fork/join. Part i owns hidden units [j0, j1): it first finishes
+// Wide layers' BPTT: per step one fork/join. Part i covers hidden units [j0, j1): it first finishes
 // the previous (later) step's dh_prev = sum_g dZ_g · U_g^T for its columns, which is exactly what
 // its own cell gradient needs next, then runs the cell gradient for its columns of this step.
 // The products of one step read every part's dZ, so they wait for the next fork/join. dx and the
