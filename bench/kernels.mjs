@@ -12,7 +12,8 @@
 // plus next-char latency and generation speed at the charlm-h128 shape; and the corpus shapes
 // charlm-h256 / charlm-h512 (2 LSTM layers, 64 x 100, one-hot 82) with 1 and with 2 threads on
 // both sides (SEQCAST_THREADS / torch.set_num_threads). Figures are medians of
-// per-iteration times after warm-up. `--json` ends with one JSON line.
+// per-iteration times after warm-up; the one-thread rows are also compared by process CPU time.
+// `--json` ends with one JSON line.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -429,8 +430,12 @@ export async function run(argv) {
       const fused = timeIt(w.step, { warm: 1, n: Math.ceil((H === 256 ? 10 : 6) * scale), budgetMs: 25_000 });
       const targs = [txt, String(H), String(quick ? 3 : H === 256 ? 8 : 4), String(threads)];
       const t = torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/, false, threads) : null;
+      // With one thread, process CPU time is also compared (steadier than wall time on a shared
+      // machine); with two it would add both threads' time, which says nothing about speed.
+      const tc = threads === 1 && torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/, true, 1) : null;
       const cps = (w.chars * 1000) / fused.ms;
-      results.push({ name, threads, kernelThreads: used, unit: 'chars/s', charsPerSec: cps, fusedCharsPerSec: cps, torchCharsPerSec: t?.value ?? null });
+      const cpuCps = threads === 1 ? (w.chars * 1000) / fused.cpuMs : null;
+      results.push({ name, threads, kernelThreads: used, unit: 'chars/s', charsPerSec: cps, fusedCharsPerSec: cps, torchCharsPerSec: t?.value ?? null, fusedCpuCharsPerSec: cpuCps, torchCpuCharsPerSec: tc?.value ?? null });
       rows.push([`${name} (${threads} thread${threads > 1 ? 's' : ''})`, 'chars/s', cps, null, t?.value, true]);
     }
     K.setKernelThreads(1);
@@ -467,9 +472,9 @@ export async function run(argv) {
   lines.forEach(pr);
   // The same comparison by process CPU time: on a shared machine it is the steadier measure.
   const cpuRows = results
-    .filter((r) => r.threads === undefined)
+    .filter((r) => r.threads === undefined || r.threads === 1)
     .map((r) => {
-      const hb = r.name === 'charlm-h128';
+      const hb = r.name.startsWith('charlm-');
       const f = hb ? r.fusedCpuCharsPerSec : r.fusedCpuMs;
       const t = hb ? r.torchCpuCharsPerSec : r.torchCpuMs;
       if (f == null) return null;

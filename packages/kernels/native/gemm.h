@@ -52,18 +52,36 @@ struct Packed {
   const float* panel(int kb, int p) const { return d.data() + ((size_t)kb * np + p) * (size_t)SK_KC * SK_NR; }
 };
 
+// fn(i0, i1) over [0, n) split into at most one range per thread, each at least `grain` long.
+// Only for work whose result does not depend on the split (disjoint writes, no reductions across
+// ranges), and never from inside a pool job.
+template <class F>
+static inline void par_range(long n, long grain, F&& fn) {
+  Pool& pool = Pool::get();
+  // a few chunks per thread, so that a thread the OS deschedules leaves its share to the others
+  const int parts = (int)std::max(1L, std::min(4L * pool.size(), n / std::max(1L, grain)));
+  if (parts <= 1) return fn(0L, n);
+  pool.run(parts, [&](int i) { fn(n * i / parts, n * (i + 1) / parts); });
+}
+
 // element (k, n) of B is src[k*ld + n] (trans=false) or src[n*ld + k] (trans=true).
+// Large packs (the per-call weight and gradient panels) are split over the pool by blocks.
 static inline void pack(Packed& P, const float* src, long ld, int K, int N, bool trans) {
   P.K = K;
   P.N = N;
   P.nkb = (K + SK_KC - 1) / SK_KC;
   P.np = (N + SK_NR - 1) / SK_NR;
-  P.d.assign((size_t)P.nkb * P.np * SK_KC * SK_NR, 0.f);
-  for (int kb = 0; kb < P.nkb; kb++) {
-    int k0 = kb * SK_KC, kc = std::min(SK_KC, K - k0);
-    for (int p = 0; p < P.np; p++) {
-      int n0 = p * SK_NR, nc = std::min(SK_NR, N - n0);
-      float* dst = P.d.data() + ((size_t)kb * P.np + p) * (size_t)SK_KC * SK_NR;
+  const size_t need = (size_t)P.nkb * P.np * SK_KC * SK_NR;
+  if (P.d.size() < need) P.d.resize(need);
+  float* base = P.d.data();
+  const int np = P.np;
+  // every block is written whole (the padding past K and N as zeros), so nothing is cleared first
+  par_range((long)P.nkb * np, std::max(1L, (1L << 16) / (SK_KC * SK_NR)), [&](long b0, long b1) {
+    for (long blk = b0; blk < b1; blk++) {
+      const int kb = (int)(blk / np), p = (int)(blk % np);
+      const int k0 = kb * SK_KC, kc = std::min(SK_KC, K - k0);
+      const int n0 = p * SK_NR, nc = std::min(SK_NR, N - n0);
+      float* dst = base + (size_t)blk * SK_KC * SK_NR;
       for (int kk = 0; kk < kc; kk++) {
         float* row = dst + (size_t)kk * SK_NR;
         if (!trans) {
@@ -71,9 +89,11 @@ static inline void pack(Packed& P, const float* src, long ld, int K, int N, bool
         } else {
           for (int j = 0; j < nc; j++) row[j] = src[(size_t)(n0 + j) * ld + k0 + kk];
         }
+        if (nc < SK_NR) std::memset(row + nc, 0, sizeof(float) * (SK_NR - nc));
       }
+      if (kc < SK_KC) std::memset(dst + (size_t)kc * SK_NR, 0, sizeof(float) * (SK_KC - kc) * SK_NR);
     }
-  }
+  });
 }
 
 template <int M>
@@ -175,8 +195,8 @@ static inline void gemm_part(const float* A, long lda, const Packed& P, float* C
 #define SK_PAR_MIN_MACS (1L << 18)
 
 // C[M x N] (+)= A[M x K] · B, with B packed. acc=false overwrites C. Large products are split over
-// the worker pool by column panels (or, when there are too few panels, by row blocks): every part
-// writes its own block of C, so no synchronisation beyond the join is needed.
+// the worker pool into blocks of rows and column panels: every chunk writes its own block of C, so
+// no synchronisation beyond the join is needed.
 static inline void gemm(int M, const float* A, long lda, const Packed& P, float* C, long ldc, bool acc) {
   if (M <= 0 || P.N <= 0) return;
   if (P.K == 0) {
@@ -187,29 +207,33 @@ static inline void gemm(int M, const float* A, long lda, const Packed& P, float*
   Pool& pool = Pool::get();
   const int nt = pool.size();
   if (nt <= 1 || (long)M * P.K * P.N < SK_PAR_MIN_MACS) return gemm_part(A, lda, P, C, ldc, acc, 0, M, 0, P.np);
-  if (P.np >= 2 * nt || M < 4 * SK_MR * nt) {
-    const int parts = std::min(nt, P.np);
-    pool.run(parts, [&](int i) {
-      gemm_part(A, lda, P, C, ldc, acc, 0, M, (int)((long)P.np * i / parts), (int)((long)P.np * (i + 1) / parts));
-    });
-  } else {
-    const int blocks = (M + SK_MR - 1) / SK_MR;
-    pool.run(nt, [&](int i) {
-      const int b0 = (int)((long)blocks * i / nt), b1 = (int)((long)blocks * (i + 1) / nt);
-      gemm_part(A, lda, P, C, ldc, acc, b0 * SK_MR, std::min(M, b1 * SK_MR), 0, P.np);
-    });
-  }
+  // Chunks are row blocks (about SK_MC rows, so each chunk reuses its block of A across all its
+  // panels, as the single-thread loop does) times panel groups (only as many as needed for about
+  // two chunks per thread: a product of few rows is split by panels alone).
+  const int blocks = (M + SK_MR - 1) / SK_MR;
+  int mb = std::max(1, std::min(blocks, (M + SK_MC - 1) / SK_MC));
+  const int groups = std::max(1, std::min(P.np, (2 * nt + mb - 1) / mb));
+  if (mb * groups < 2 * nt) mb = std::min(blocks, (2 * nt + groups - 1) / groups);
+  pool.run(mb * groups, [&](int c) {
+    const int i = c / groups, j = c % groups;
+    const int b0 = (int)((long)blocks * i / mb), b1 = (int)((long)blocks * (i + 1) / mb);
+    const int p0 = (int)((long)P.np * j / groups), p1 = (int)((long)P.np * (j + 1) / groups);
+    gemm_part(A, lda, P, C, ldc, acc, b0 * SK_MR, std::min(M, b1 * SK_MR), p0, p1);
+  });
 }
 
-// out[c * ldo + r] = in[r * ldi + c] for a rows x cols block.
+// out[c * ldo + r] = in[r * ldi + c] for a rows x cols block (large ones split over the pool).
 static inline void transpose(const float* in, long ldi, int rows, int cols, float* out, long ldo) {
   const int BS = 32;
-  for (int r0 = 0; r0 < rows; r0 += BS)
-    for (int c0 = 0; c0 < cols; c0 += BS) {
-      const int r1 = std::min(rows, r0 + BS), c1 = std::min(cols, c0 + BS);
-      for (int r = r0; r < r1; r++)
-        for (int c = c0; c < c1; c++) out[(size_t)c * ldo + r] = in[(size_t)r * ldi + c];
-    }
+  const long nb = (rows + BS - 1) / BS;
+  par_range(nb, std::max(1L, (1L << 15) / ((long)BS * std::max(cols, 1))), [&](long b0, long b1) {
+    for (int r0 = (int)b0 * BS; r0 < std::min(rows, (int)b1 * BS); r0 += BS)
+      for (int c0 = 0; c0 < cols; c0 += BS) {
+        const int r1 = std::min(rows, r0 + BS), c1 = std::min(cols, c0 + BS);
+        for (int r = r0; r < r1; r++)
+          for (int c = c0; c < c1; c++) out[(size_t)c * ldo + r] = in[(size_t)r * ldi + c];
+      }
+  });
 }
 
 }  // namespace sk

@@ -151,6 +151,76 @@ static inline void gemm_direct(int M, const float* A, long lda, const float* Bm,
 }
 static inline bool direct_rows(int B) { return B <= 4; }
 
+// x [B,T,I] (batch-major) -> xtm [T*B, I] (time-major), split over the pool.
+static inline void to_time_major(int B, int T, int I, const float* x, float* xtm) {
+  par_range(T, std::max(1L, (1L << 14) / std::max(1L, (long)B * I)), [&](long t0, long t1) {
+    for (long t = t0; t < t1; t++)
+      for (int b = 0; b < B; b++) std::memcpy(xtm + (t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
+  });
+}
+// The inverse: xtm [T*B, I] -> x [B,T,I].
+static inline void to_batch_major(int B, int T, int I, const float* xtm, float* x) {
+  par_range(B, std::max(1L, (1L << 14) / std::max(1L, (long)T * I)), [&](long b0, long b1) {
+    for (long b = b0; b < b1; b++)
+      for (int t = 0; t < T; t++) std::memcpy(x + (b * T + t) * I, xtm + ((long)t * B + b) * I, sizeof(float) * I);
+  });
+}
+
+// Wide layers (H a multiple of the panel width): each step is ONE fork/join over the worker pool.
+// Part i (claimed by whichever thread is free) covers hidden units [j0, j1), whole panels: the
+// recurrent products of all gates for those columns and then their element-wise math, which
+// needs nothing outside its own columns, so no other synchronisation is needed within a step.
+// Every number is computed by the same instructions whatever the split, so the results are
+// bit-identical for any thread count. Returns the number of parts (one per panel when the step
+// is worth splitting).
+static inline int step_parts(int B, int H, int ng) {
+  const int nt = Pool::get().size(), np = (H + SK_NR - 1) / SK_NR;
+  if (nt <= 1 || (long)B * H * ng * H < SK_PAR_MIN_MACS) return 1;
+  return np;
+}
+// Columns [j0, j1) and panels [p0, p1) of part i out of parts.
+struct ColRange {
+  int p0, p1, j0, j1;
+};
+static inline ColRange col_range(int H, int parts, int i) {
+  const int np = (H + SK_NR - 1) / SK_NR;
+  ColRange r;
+  r.p0 = (int)((long)np * i / parts);
+  r.p1 = (int)((long)np * (i + 1) / parts);
+  r.j0 = std::min(H, r.p0 * SK_NR);
+  r.j1 = std::min(H, r.p1 * SK_NR);
+  return r;
+}
+
+// Z_g = bias_g + x·W_g for all T·B rows before the recurrence: one large product per gate (or a
+// row gather for ids) instead of T products of B rows. Z is gate-major [ng][T][B][H].
+static inline void input_all(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids, const float* W,
+                             const float* bias, float* Z) {
+  const long TB = (long)T * B, BH = (long)B * H, TBH = TB * H, G = (long)ng * H;
+  Pool& pool = Pool::get();
+  const int parts = std::min(4 * pool.size(), T);
+  // rows of time steps [t0, t1): bias, plus the gathered kernel rows for ids
+  pool.run(parts, [&](int i) {
+    const int t0 = (int)((long)T * i / parts), t1 = (int)((long)T * (i + 1) / parts);
+    for (int g = 0; g < ng; g++)
+      for (int t = t0; t < t1; t++)
+        for (int b = 0; b < B; b++) {
+          float* z = Z + g * TBH + t * BH + (long)b * H;
+          const float* bb = bias + g * H;
+          if (ids) {
+            const float* w = W + (size_t)ids[(long)b * T + t] * G + g * H;
+            for (long j = 0; j < H; j += SK_VL) storen(z + j, loadn(w + j, H - j) + loadn(bb + j, H - j), H - j);
+          } else {
+            copy_row(z, bb, H);
+          }
+        }
+  });
+  if (ids || !x) return;
+  float* xtm = s_a.get((size_t)TB * I);
+  to_time_major(B, T, I, x, xtm);
+  for (int g = 0; g < ng; g++) gemm((int)TB, xtm, I, s_pkW[g], Z + g * TBH, H, true);
+}
+
 // Z_g[t][b] += row[b, g*H : (g+1)*H] for all gates.
 static inline void spread_add(int B, int H, int ng, const float* row, float* Z, long TBH, int t) {
   const long G = (long)ng * H;
@@ -271,7 +341,117 @@ struct SeqDims {
   int B, T, I, H;
 };
 
+// Gradients of all weights of a wide layer once BPTT has filled dZ (gate-major [ng][T][B][H]):
+// dU_g = hs^T · dZ_g and dW_g = x^T · dZ_g share one packing of dZ_g; db = column sums; dx =
+// sum_g dZ_g · W_g^T over all T·B rows at once. Every output element is reduced in the same
+// order whatever the thread count (the splits are over output columns or rows only).
+static inline void grads_wide(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids, const float* W,
+                              const float* hs, const float* dZ, float* dx, float* dW, float* dU, float* db) {
+  const long TB = (long)T * B, TBH = TB * H, G = (long)ng * H;
+  float* hsT = s_b.get((size_t)TB * H);
+  transpose(hs, H, (int)TB, H, hsT, TB);
+  float* xT = nullptr;
+  if (x) {
+    float* xtm = s_a.get((size_t)TB * I);
+    xT = s_e.get((size_t)TB * I);
+    to_time_major(B, T, I, x, xtm);
+    transpose(xtm, I, (int)TB, I, xT, TB);
+  }
+  for (int g = 0; g < ng; g++) {
+    pack(s_pk2, dZ + g * TBH, H, (int)TB, H, false);
+    gemm(H, hsT, TB, s_pk2, dU + g * H, G, false);
+    if (x) gemm(I, xT, TB, s_pk2, dW + g * H, G, false);
+  }
+  // db and (for ids) the scattered dW, split by columns: each column adds its rows in order
+  par_range((G + SK_VL - 1) / SK_VL, 4, [&](long c0, long c1) {
+    const long j0 = std::min(G, c0 * SK_VL), j1 = std::min(G, c1 * SK_VL);
+    std::memset(db + j0, 0, sizeof(float) * (j1 - j0));
+    if (ids)
+      for (long i = 0; i < I; i++) std::memset(dW + i * G + j0, 0, sizeof(float) * (j1 - j0));
+    // the part of [j0, j1) inside gate g is [a, e) of that gate's block
+    for (long g = j0 / H; g < ng && g * H < j1; g++) {
+      const long a = std::max(j0, g * H) - g * H, e = std::min(j1, (g + 1) * H) - g * H, n = e - a;
+      const float* z = dZ + g * TBH + a;
+      float* d = db + g * H + a;
+      for (long r = 0; r < TB; r++)
+        for (long j = 0; j < n; j++) d[j] += z[r * H + j];
+      if (!ids) continue;
+      for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+          float* w = dW + (size_t)ids[(long)b * T + t] * G + g * H + a;
+          const float* zr = z + ((long)t * B + b) * H;
+          for (long j = 0; j < n; j++) w[j] += zr[j];
+        }
+    }
+  });
+  if (dx) {
+    float* dxtm = s_a.get((size_t)TB * I);
+    for (int g = 0; g < ng; g++) {
+      pack(s_pk2, W + g * H, G, H, I, true);
+      gemm((int)TB, dZ + g * TBH, H, s_pk2, dxtm, I, g > 0);
+    }
+    to_batch_major(B, T, I, dxtm, dx);
+  }
+}
+
 // ---------------------------------------------------------------- LSTM
+// The cell on n contiguous elements: activates the gate pre-activations in place (i,f,g,o) and
+// writes the new cell and hidden state.
+static inline void lstm_cell(float* zi, float* zf, float* zg, float* zo, const float* cp, float* cn, float* hn,
+                             long cnt) {
+  for (long n = 0; n < cnt; n += SK_VL) {
+    const long k = cnt - n;
+    const vf i = vsigmoid(loadn(zi + n, k)), f = vsigmoid(loadn(zf + n, k)), gg = vtanh(loadn(zg + n, k)),
+             o = vsigmoid(loadn(zo + n, k));
+    storen(zi + n, i, k);
+    storen(zf + n, f, k);
+    storen(zg + n, gg, k);
+    storen(zo + n, o, k);
+    const vf c = f * loadn(cp + n, k) + i * gg;
+    storen(cn + n, c, k);
+    storen(hn + n, o * vtanh(c), k);
+  }
+}
+
+// Wide layers: input projection for all steps first, then per step one fork/join in which each
+// part runs the four recurrent products and the cell for its own hidden units (see step_parts).
+static inline void lstm_forward_wide(SeqDims d, const float* x, const int32_t* ids, const float* W, const float* U,
+                                     const float* bias, const float* mask, float* out, float* gates, float* hs,
+                                     float* cs) {
+  const int B = d.B, T = d.T, H = d.H, G = 4 * H;
+  const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
+  input_all(B, T, d.I, H, 4, x, ids, W, bias, gates);
+  for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, false);
+  const Packed* pk = s_pk;  // the caller's (thread_local) panels, shared with the workers
+  const int parts = step_parts(B, H, 4);
+  Pool& pool = Pool::get();
+  for (int t = 0; t < T; t++) {
+    const float* hp = hs + t * BH;
+    const float* cp = cs + t * BH;
+    float* hn = hs + (t + 1) * BH;
+    float* cn = cs + (t + 1) * BH;
+    float* z = gates + t * BH;
+    pool.run(parts, [&](int part) {
+      const ColRange c = col_range(H, parts, part);
+      const int w = c.j1 - c.j0;
+      for (int g = 0; g < 4; g++) gemm_part(hp, H, pk[g], z + g * TBH, H, true, 0, B, c.p0, c.p1);
+      for (int b = 0; b < B; b++) {
+        const long r = (long)b * H + c.j0;
+        float* o = out + (size_t)b * ldo + (size_t)t * H + c.j0;
+        if (row_valid(mask, T, b, t)) {
+          lstm_cell(z + r, z + TBH + r, z + 2 * TBH + r, z + 3 * TBH + r, cp + r, cn + r, hn + r, w);
+          copy_row(o, hn + r, w);
+        } else {
+          // masked step: the state carries over and the output is 0 (the gates are never read back)
+          std::memcpy(hn + r, hp + r, sizeof(float) * w);
+          std::memcpy(cn + r, cp + r, sizeof(float) * w);
+          std::memset(o, 0, sizeof(float) * w);
+        }
+      }
+    });
+  }
+}
+
 // gates [4][T][B][H] (activated i,f,g,o), hs/cs [T+1][B][H] (h_T, c_T = last blocks); out [B, T, H].
 static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, const float* W, const float* U,
                                 const float* bias, const float* mask, const float* h0, const float* c0, float* out,
@@ -282,17 +462,17 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
   const bool comb = combined_gates(H) || direct;
   const long bad = comb ? input_prepare(B, T, d.I, H, 4, nullptr, ids, W) : input_prepare(B, T, d.I, H, 4, x, ids, W);
   if (bad >= 0) return bad;
-  float* row = comb ? s_row.get((size_t)B * G) : nullptr;
-  if (direct) {
-    // weights used in place
-  } else if (comb) {
-    pack(s_pkU, U, G, H, G, false);
-    if (x) pack(s_pkX, W, G, d.I, G, false);
-  } else {
-    for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, false);
-  }
   if (h0) std::memcpy(hs, h0, sizeof(float) * BH); else std::memset(hs, 0, sizeof(float) * BH);
   if (c0) std::memcpy(cs, c0, sizeof(float) * BH); else std::memset(cs, 0, sizeof(float) * BH);
+  if (!comb) {
+    lstm_forward_wide(d, x, ids, W, U, bias, mask, out, gates, hs, cs);
+    return -1;
+  }
+  float* row = s_row.get((size_t)B * G);
+  if (!direct) {
+    pack(s_pkU, U, G, H, G, false);
+    if (x) pack(s_pkX, W, G, d.I, G, false);
+  }
   for (int t = 0; t < T; t++) {
     const float* hp = hs + t * BH;
     const float* cp = cs + t * BH;
@@ -302,33 +482,17 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
     float* zf = zi + TBH;
     float* zg = zf + TBH;
     float* zo = zg + TBH;
-    if (comb) {
-      // bias (+ gathered kernel rows for ids) into the gate blocks; x·W + h·U as one product.
-      input_step(B, T, d.I, H, 4, nullptr, ids, W, bias, t, gates, TBH);
-      if (direct) {
-        if (x) gemm_direct(B, x + (long)t * d.I, (long)T * d.I, W, G, d.I, G, row, G, false);
-        gemm_direct(B, hp, H, U, G, H, G, row, G, x != nullptr);
-      } else {
-        if (x) gemm(B, x + (long)t * d.I, (long)T * d.I, s_pkX, row, G, false);
-        gemm(B, hp, H, s_pkU, row, G, x != nullptr);
-      }
-      spread_add(B, H, 4, row, gates, TBH, t);
+    // bias (+ gathered kernel rows for ids) into the gate blocks; x·W + h·U as one product.
+    input_step(B, T, d.I, H, 4, nullptr, ids, W, bias, t, gates, TBH);
+    if (direct) {
+      if (x) gemm_direct(B, x + (long)t * d.I, (long)T * d.I, W, G, d.I, G, row, G, false);
+      gemm_direct(B, hp, H, U, G, H, G, row, G, x != nullptr);
     } else {
-      input_step(B, T, d.I, H, 4, x, ids, W, bias, t, gates, TBH);
-      for (int g = 0; g < 4; g++) gemm(B, hp, H, s_pk[g], gates + g * TBH + t * BH, H, true);
+      if (x) gemm(B, x + (long)t * d.I, (long)T * d.I, s_pkX, row, G, false);
+      gemm(B, hp, H, s_pkU, row, G, x != nullptr);
     }
-    for (long n = 0; n < BH; n += SK_VL) {
-      const long k = BH - n;
-      const vf i = vsigmoid(loadn(zi + n, k)), f = vsigmoid(loadn(zf + n, k)), gg = vtanh(loadn(zg + n, k)),
-               o = vsigmoid(loadn(zo + n, k));
-      storen(zi + n, i, k);
-      storen(zf + n, f, k);
-      storen(zg + n, gg, k);
-      storen(zo + n, o, k);
-      const vf c = f * loadn(cp + n, k) + i * gg;
-      storen(cn + n, c, k);
-      storen(hn + n, o * vtanh(c), k);
-    }
+    spread_add(B, H, 4, row, gates, TBH, t);
+    lstm_cell(zi, zf, zg, zo, cp, cn, hn, B * H);
     for (int b = 0; b < B; b++) {
       float* o = out + (size_t)b * ldo + (size_t)t * H;
       if (row_valid(mask, T, b, t)) {
@@ -343,6 +507,80 @@ static inline long lstm_forward(SeqDims d, const float* x, const int32_t* ids, c
   return -1;
 }
 
+// The cell's backward on n contiguous elements: from the saved activated gates, the cell states
+// before (cp) and after (cn) the step, dh (+ go, the output's upstream gradient, or null) and dc,
+// writes the gate pre-activation gradients and dcn = dc_{t-1} (dcn may alias dc).
+static inline void lstm_cell_grad(const float* zi, const float* zf, const float* zg, const float* zo, const float* cp,
+                                  const float* cn, const float* dh, const float* go, const float* dc, float* di,
+                                  float* df, float* dg, float* dO, float* dcn, long cnt) {
+  for (long n = 0; n < cnt; n += SK_VL) {
+    const long k = cnt - n;
+    const vf i = loadn(zi + n, k), f = loadn(zf + n, k), g = loadn(zg + n, k), o = loadn(zo + n, k);
+    const vf tc = vtanh(loadn(cn + n, k));
+    const vf dht = go ? loadn(dh + n, k) + loadn(go + n, k) : loadn(dh + n, k) + 0.0f;
+    const vf dcj = loadn(dc + n, k) + dht * o * (1.0f - tc * tc);
+    storen(di + n, dcj * g * i * (1.0f - i), k);
+    storen(df + n, dcj * loadn(cp + n, k) * f * (1.0f - f), k);
+    storen(dg + n, dcj * i * (1.0f - g * g), k);
+    storen(dO + n, dht * tc * o * (1.0f - o), k);
+    storen(dcn + n, dcj * f, k);
+  }
+}
+
+// Wide layers' BPTT: per step one fork/join. Part i covers hidden units [j0, j1): it first finishes
+// the previous (later) step's dh_prev = sum_g dZ_g · U_g^T for its columns, which is exactly what
+// its own cell gradient needs next, then runs the cell gradient for its columns of this step.
+// The products of one step read every part's dZ, so they wait for the next fork/join. dx and the
+// weight gradients are left to large products over all steps afterwards.
+static inline void lstm_backward_wide(SeqDims d, const float* mask, const float* gates, const float* cs,
+                                      const float* dout, float* dZ, float* dh, float* dhn, float* dc, const float* U,
+                                      float* dh0, float* dc0) {
+  const int B = d.B, T = d.T, H = d.H, G = 4 * H;
+  const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
+  for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, true);
+  const Packed* pk = s_pk;  // the caller's (thread_local) panels, shared with the workers
+  const int parts = step_parts(B, H, 4);
+  Pool& pool = Pool::get();
+  // dh_in[t & 1]: gradient reaching h_{t+1} from the later steps (dhT for the last step).
+  float* dh_in[2] = {dh, dhn};
+  if ((T - 1) & 1) std::swap(dh_in[0], dh_in[1]);
+  for (int t = T - 1; t >= -1; t--) {
+    pool.run(parts, [&](int part) {
+      const ColRange c = col_range(H, parts, part);
+      const int w = c.j1 - c.j0;
+      if (t + 1 < T) {
+        // dh_in(t) = sum_g dZ_g[t+1] · U_g^T on these columns; masked rows of step t+1 pass dh through.
+        const int s = t + 1;
+        float* dst = dh_in[(s + 1) & 1];
+        for (int g = 0; g < 4; g++)
+          gemm_part(dZ + g * TBH + (long)s * BH, H, pk[g], dst, H, g > 0, 0, B, c.p0, c.p1);
+        if (mask)
+          for (int b = 0; b < B; b++)
+            if (!row_valid(mask, T, b, s))
+              std::memcpy(dst + (long)b * H + c.j0, dh_in[s & 1] + (long)b * H + c.j0, sizeof(float) * w);
+      }
+      if (t < 0) return;
+      const float* z = gates + t * BH;
+      const float* cp = cs + t * BH;
+      const float* dhv = dh_in[t & 1];
+      float* dz = dZ + t * BH;
+      for (int b = 0; b < B; b++) {
+        const long r = (long)b * H + c.j0;
+        if (!row_valid(mask, T, b, t)) {
+          // masked step: no gate gradients, dc passes through unchanged
+          for (int g = 0; g < 4; g++) std::memset(dz + g * TBH + r, 0, sizeof(float) * w);
+          continue;
+        }
+        const float* go = dout ? dout + (size_t)b * ldo + (size_t)t * H + c.j0 : nullptr;
+        lstm_cell_grad(z + r, z + TBH + r, z + 2 * TBH + r, z + 3 * TBH + r, cp + r, cp + BH + r, dhv + r, go,
+                       dc + r, dz + r, dz + TBH + r, dz + 2 * TBH + r, dz + 3 * TBH + r, dc + r, w);
+      }
+    });
+  }
+  if (dh0) std::memcpy(dh0, dh_in[1], sizeof(float) * BH);  // dh_in(-1): index (-1) & 1 = 1
+  if (dc0) std::memcpy(dc0, dc, sizeof(float) * BH);
+}
+
 // dout [B,T,H], dhT, dcT [B,H]: upstream gradients (null = zero). Writes dx (float input only), dW, dU, db, dh0, dc0.
 static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, const float* W, const float* U,
                                  const float* mask, const float* gates, const float* hs, const float* cs,
@@ -354,61 +592,37 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
   float* dh = s_c.get((size_t)BH);
   float* dc = s_d.get((size_t)BH);
   float* dhn = s_e.get((size_t)BH);
+  if (dhT) std::memcpy(dh, dhT, sizeof(float) * BH); else std::memset(dh, 0, sizeof(float) * BH);
+  if (dcT) std::memcpy(dc, dcT, sizeof(float) * BH); else std::memset(dc, 0, sizeof(float) * BH);
+  const long TB = (long)T * B;
+  if (!combined_gates(H)) {
+    lstm_backward_wide(d, mask, gates, cs, dout, dZ, dh, dhn, dc, U, dh0, dc0);
+    grads_wide(B, T, d.I, H, 4, x, ids, W, hs, dZ, dx, dW, dU, db);
+    return;
+  }
   float* work = s_f.get((size_t)2 * BH);
   float* dcn = work;
   float* go = work + BH;
-  if (dhT) std::memcpy(dh, dhT, sizeof(float) * BH); else std::memset(dh, 0, sizeof(float) * BH);
-  if (dcT) std::memcpy(dc, dcT, sizeof(float) * BH); else std::memset(dc, 0, sizeof(float) * BH);
-  const bool comb = combined_gates(H);
-  float* rows = comb ? s_row.get((size_t)T * B * G) : nullptr;
-  if (comb) {
-    pack(s_pkU, U, G, G, H, true);
-    if (dx) pack(s_pkX, W, G, G, d.I, true);
-  } else {
-    for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, true);
-    if (dx)
-      for (int g = 0; g < 4; g++) pack(s_pkW[g], W + g * H, G, H, d.I, true);
-  }
+  float* rows = s_row.get((size_t)T * B * G);
+  pack(s_pkU, U, G, G, H, true);
+  if (dx) pack(s_pkX, W, G, G, d.I, true);
   for (int t = T - 1; t >= 0; t--) {
     upstream(dout, B, H, ldo, t, go);
     const float* zi = gates + t * BH;
-    const float* zf = zi + TBH;
-    const float* zg = zf + TBH;
-    const float* zo = zg + TBH;
     const float* cp = cs + t * BH;
-    const float* cn = cp + BH;
     float* di = dZ + t * BH;
-    float* df = di + TBH;
-    float* dg = df + TBH;
-    float* dO = dg + TBH;
-    for (long n = 0; n < BH; n += SK_VL) {
-      const long k = BH - n;
-      const vf i = loadn(zi + n, k), f = loadn(zf + n, k), g = loadn(zg + n, k), o = loadn(zo + n, k);
-      const vf tc = vtanh(loadn(cn + n, k));
-      const vf dht = loadn(dh + n, k) + loadn(go + n, k);
-      const vf dcj = loadn(dc + n, k) + dht * o * (1.0f - tc * tc);
-      storen(di + n, dcj * g * i * (1.0f - i), k);
-      storen(df + n, dcj * loadn(cp + n, k) * f * (1.0f - f), k);
-      storen(dg + n, dcj * i * (1.0f - g * g), k);
-      storen(dO + n, dht * tc * o * (1.0f - o), k);
-      storen(dcn + n, dcj * f, k);
-    }
+    lstm_cell_grad(zi, zi + TBH, zi + 2 * TBH, zi + 3 * TBH, cp, cp + BH, dh, go, dc, di, di + TBH, di + 2 * TBH,
+                   di + 3 * TBH, dcn, BH);
     if (mask)
       for (int b = 0; b < B; b++)
         if (!row_valid(mask, T, b, t)) {
           for (int g = 0; g < 4; g++) std::memset(dZ + g * TBH + t * BH + (long)b * H, 0, sizeof(float) * H);
           std::memcpy(dcn + (long)b * H, dc + (long)b * H, sizeof(float) * H);
         }
-    if (comb) {
-      float* row = rows + (long)t * B * G;
-      gather_rows(B, H, 4, dZ, TBH, t, row);
-      gemm(B, row, G, s_pkU, dhn, H, false);
-      if (dx) gemm(B, row, G, s_pkX, dx + (long)t * d.I, (long)T * d.I, false);
-    } else {
-      for (int g = 0; g < 4; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pk[g], dhn, H, g > 0);
-      if (dx)
-        for (int g = 0; g < 4; g++) gemm(B, dZ + g * TBH + t * BH, H, s_pkW[g], dx + (long)t * d.I, (long)T * d.I, g > 0);
-    }
+    float* row = rows + (long)t * B * G;
+    gather_rows(B, H, 4, dZ, TBH, t, row);
+    gemm(B, row, G, s_pkU, dhn, H, false);
+    if (dx) gemm(B, row, G, s_pkX, dx + (long)t * d.I, (long)T * d.I, false);
     if (mask)
       for (int b = 0; b < B; b++)
         if (!row_valid(mask, T, b, t)) std::memcpy(dhn + (long)b * H, dh + (long)b * H, sizeof(float) * H);
@@ -417,14 +631,7 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
   }
   if (dh0) std::memcpy(dh0, dh, sizeof(float) * BH);
   if (dc0) std::memcpy(dc0, dc, sizeof(float) * BH);
-  const long TB = (long)T * B;
-  const float* hsT = transposed(TB, H, hs);
-  if (comb) {
-    grads_from_rows(B, T, d.I, H, G, x, ids, hsT, rows, dU, dW, db);
-    return;
-  }
-  for (int g = 0; g < 4; g++) weight_grad_AtD(TB, H, hsT, dZ + g * TBH, dU + g * H, G);
-  input_grads(B, T, d.I, H, 4, x, ids, W, dZ, nullptr, dW, db);
+  grads_from_rows(B, T, d.I, H, G, x, ids, transposed(TB, H, hs), rows, dU, dW, db);
 }
 
 // ---------------------------------------------------------------- GRU
@@ -569,36 +776,43 @@ static inline double dense_softmax_ce_forward(int N, int H, int V, const float* 
   }
   pack(s_pk2, W, V, H, V, false);
   gemm(N, h, H, s_pk2, probs, V, true);
+  // rows' softmax and cross-entropy split over the pool; the weighted sum stays in row order
+  double* ce = reinterpret_cast<double*>(s_row.get((size_t)2 * N));
+  par_range(N, 1024, [&](long n0, long n1) {
+    for (long n = n0; n < n1; n++) {
+      float* p = probs + (size_t)n * V;
+      float mx = p[0];
+      for (int j = 1; j < V; j++) mx = std::max(mx, p[j]);
+      const float target = p[labels[n]];
+      // exp and its sum a vector at a time (padding lanes of the last vector are masked out).
+      vf acc = vf{};
+      for (int j = 0; j < V; j += SK_VL) {
+        const long k = V - j;
+        const vf e = vexp(loadn(p + j, k) - mx);
+        storen(p + j, e, k);
+        float lanes[SK_VL];
+        storeu(lanes, e);
+        if (k < SK_VL) {
+          for (long l = k; l < SK_VL; l++) lanes[l] = 0.0f;
+          acc += loadu(lanes);
+        } else {
+          acc += e;
+        }
+      }
+      float lanes[SK_VL];
+      storeu(lanes, acc);
+      float s = 0;
+      for (int l = 0; l < SK_VL; l++) s += lanes[l];
+      const float inv = 1.0f / s;
+      for (int j = 0; j < V; j++) p[j] *= inv;
+      ce[n] = (double)std::log(s) - (double)(target - mx);
+    }
+  });
   double total = 0, wsum = 0;
   for (int n = 0; n < N; n++) {
-    float* p = probs + (size_t)n * V;
-    float mx = p[0];
-    for (int j = 1; j < V; j++) mx = std::max(mx, p[j]);
-    const float target = p[labels[n]];
-    // exp and its sum a vector at a time (padding lanes of the last vector are masked out).
-    vf acc = vf{};
-    for (int j = 0; j < V; j += SK_VL) {
-      const long k = V - j;
-      const vf e = vexp(loadn(p + j, k) - mx);
-      storen(p + j, e, k);
-      float lanes[SK_VL];
-      storeu(lanes, e);
-      if (k < SK_VL) {
-        for (long l = k; l < SK_VL; l++) lanes[l] = 0.0f;
-        acc += loadu(lanes);
-      } else {
-        acc += e;
-      }
-    }
-    float lanes[SK_VL];
-    storeu(lanes, acc);
-    float s = 0;
-    for (int l = 0; l < SK_VL; l++) s += lanes[l];
-    const float inv = 1.0f / s;
-    for (int j = 0; j < V; j++) p[j] *= inv;
     const double wn = w ? w[n] : 1.0;
     wsum += wn;
-    if (wn != 0) total += wn * ((double)std::log(s) - (double)(target - mx));
+    if (wn != 0) total += wn * ce[n];
   }
   return total / std::max(wsum, 1.0);
 }
@@ -611,13 +825,15 @@ static inline void dense_softmax_ce_backward(int N, int H, int V, const float* h
   for (int n = 0; n < N; n++) wsum += w ? w[n] : 1.0;
   const float k = (float)(scale / std::max(wsum, 1.0));
   float* dl = s_dz.get((size_t)N * V);
-  for (int n = 0; n < N; n++) {
-    const float wn = (w ? w[n] : 1.0f) * k;
-    const float* p = probs + (size_t)n * V;
-    float* g = dl + (size_t)n * V;
-    for (int j = 0; j < V; j++) g[j] = p[j] * wn;
-    g[labels[n]] -= wn;
-  }
+  par_range(N, 2048, [&](long n0, long n1) {
+    for (long n = n0; n < n1; n++) {
+      const float wn = (w ? w[n] : 1.0f) * k;
+      const float* p = probs + (size_t)n * V;
+      float* g = dl + (size_t)n * V;
+      for (int j = 0; j < V; j++) g[j] = p[j] * wn;
+      g[labels[n]] -= wn;
+    }
+  });
   std::memset(db, 0, sizeof(float) * V);
   for (int n = 0; n < N; n++)
     for (int j = 0; j < V; j++) db[j] += dl[(size_t)n * V + j];
@@ -633,14 +849,16 @@ static inline void dense_softmax_ce_backward(int N, int H, int V, const float* h
 static inline void adam_update(long n, float* p, const float* g, float* m, float* v, float lr, float b1, float b2,
                                float eps, float corr1, float corr2) {
   const float ic1 = 1.0f / corr1, ic2 = 1.0f / corr2;
-  for (long i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] -= lr * (mi * ic1) / (std::sqrt(vi * ic2) + eps);
-  }
+  par_range(n, 1L << 16, [&](long i0, long i1) {
+    for (long i = i0; i < i1; i++) {
+      const float gi = g[i];
+      const float mi = b1 * m[i] + (1.0f - b1) * gi;
+      const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= lr * (mi * ic1) / (std::sqrt(vi * ic2) + eps);
+    }
+  });
 }
 
 }  // namespace sk
