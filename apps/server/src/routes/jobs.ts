@@ -11,9 +11,14 @@ import { route, type RouteContext } from './route.js';
 
 const jobReply = { component: 'Job', schema: responses.job };
 
-function jobOf(ctx: RouteContext, id: string): JobRecord {
-  const rec = isJobId(id) ? ctx.jobs.get(id) : undefined;
-  if (!rec) throw new SeqcastError('NOT_FOUND', `job ${JSON.stringify(id.slice(0, 80))} not found`, { where: 'id' });
+function jobNotFound(id: string): SeqcastError {
+  return new SeqcastError('NOT_FOUND', `job ${JSON.stringify(id.slice(0, 80))} not found`, { where: 'id' });
+}
+
+/** The record of job `id`, or a 404 (ids that are not job ids are never looked up). */
+async function jobOf(ctx: RouteContext, id: string): Promise<JobRecord> {
+  const rec = isJobId(id) ? await ctx.jobs.get(id) : undefined;
+  if (!rec) throw jobNotFound(id);
   return rec;
 }
 
@@ -70,7 +75,7 @@ export const jobRoutes = [
     auth: 'open',
     summary: 'Training jobs, newest first',
     reply: { status: 200, description: 'Jobs', body: { component: 'JobList', schema: responses.jobs } },
-    handle: (ctx) => ({ jobs: ctx.jobs.list() }),
+    handle: async (ctx) => ({ jobs: await ctx.jobs.list() }),
   }),
 
   route({
@@ -101,7 +106,7 @@ export const jobRoutes = [
     auth: 'open',
     summary: 'State, epoch, loss and ETA of a job',
     reply: { status: 200, description: 'The job', body: jobReply },
-    handle: (ctx, { params }) => jobOf(ctx, params.id),
+    handle: async (ctx, { params }) => jobOf(ctx, params.id),
   }),
 
   route({
@@ -111,7 +116,12 @@ export const jobRoutes = [
     auth: 'token',
     summary: 'Cancel a queued or running job',
     reply: { status: 200, description: 'The job (state cancelled once it stops)', body: jobReply },
-    handle: (ctx, { params }) => ctx.jobs.cancel(jobOf(ctx, params.id).id),
+    handle: async (ctx, { params }) => {
+      const rec = await jobOf(ctx, params.id);
+      const cancelled = await ctx.jobs.cancel(rec.id);
+      if (!cancelled) throw jobNotFound(params.id); // gone meanwhile
+      return cancelled;
+    },
   }),
 
   route({
@@ -121,6 +131,6 @@ export const jobRoutes = [
     auth: 'open',
     summary: 'Server-sent events: `progress` with the job record on every change, then `end` with the final record',
     reply: { status: 200, description: 'An event stream', body: { mediaType: 'text/event-stream', schema: { type: 'string' } } },
-    handle: (ctx, { params, res }) => streamJob(ctx, jobOf(ctx, params.id), res),
+    handle: async (ctx, { params, res }) => streamJob(ctx, await jobOf(ctx, params.id), res),
   }),
 ];

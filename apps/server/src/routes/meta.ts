@@ -18,7 +18,7 @@ export const metaRoutes = [
     handle: (ctx) => {
       const counts = ctx.jobs.counts();
       return {
-        status: 'ok',
+        status: 'ok' as const,
         backend: backendInfo()?.name ?? 'unknown',
         models: ctx.registry.size,
         jobs: { running: counts.running, queued: counts.queued },
@@ -57,6 +57,8 @@ export const metaRoutes = [
     auth: 'open',
     summary: 'This document',
     reply: { status: 200, description: 'OpenAPI 3.1', body: { mediaType: 'application/json', schema: { type: 'object' } } },
-    handle: (ctx) => ctx.openapi(),
+    handle: (ctx, { res }) => {
+      res.json(ctx.openapi());
+    },
   }),
 ];

@@ -31,17 +31,23 @@ export const PATH_PARAMS = {
 export type PathParamName = keyof typeof PATH_PARAMS;
 
 /** A JSON body described by a zod schema, under this component name in the OpenAPI document. */
-export interface NamedSchema {
+export interface NamedSchema<R extends z.ZodType = z.ZodType> {
   component: string;
-  schema: z.ZodType;
+  schema: R;
+}
+
+/** A body of another media type (an event stream, Prometheus text), with its JSON Schema. */
+export interface RawBody {
+  mediaType: string;
+  schema: Record<string, unknown>;
 }
 
 /** The success answer of a route. */
-export interface Reply {
+export interface Reply<R extends z.ZodType | undefined = z.ZodType | undefined> {
   status: 200 | 202 | 204;
   description: string;
-  /** JSON body (a named zod schema), or another media type with its JSON Schema; none for 204. */
-  body?: NamedSchema | { mediaType: string; schema: Record<string, unknown> };
+  /** JSON body (a named zod schema: the handler must return what it describes), or another media type; none for 204. */
+  body?: R extends z.ZodType ? NamedSchema<R> : RawBody;
   /** Response headers, as OpenAPI header objects (e.g. a 202's Location). */
   headers?: Record<string, Record<string, unknown>>;
 }
@@ -75,7 +81,7 @@ export interface HandlerInput<P extends string, B> {
  * A handler returns the JSON body of its declared success status; one that answers by itself
  * (a stream, a non-JSON body, a 204) writes to `res` and returns nothing.
  */
-export interface Route<P extends string = string, S extends z.ZodType | undefined = z.ZodType | undefined> {
+export interface Route<P extends string = string, S extends z.ZodType | undefined = z.ZodType | undefined, R extends z.ZodType | undefined = z.ZodType | undefined> {
   method: Method;
   /** OpenAPI form: `/v1/models/{name}`. Express sees `/v1/models/:name`. */
   path: P;
@@ -89,21 +95,25 @@ export interface Route<P extends string = string, S extends z.ZodType | undefine
     schema(requests: RequestSchemas): NonNullable<S>;
     parse?(requests: RequestSchemas, value: unknown): z.output<NonNullable<S>>;
   };
-  reply: Reply;
+  reply: Reply<R>;
   /** Problem answers besides those the table derives (400/413 for a body, 401/403 for `token`, 404 for a path parameter). */
   errors?: Record<string, string>;
-  handle(ctx: RouteContext, input: HandlerInput<P, S extends z.ZodType ? z.output<S> : undefined>): unknown;
+  handle(ctx: RouteContext, input: HandlerInput<P, S extends z.ZodType ? z.output<S> : undefined>): HandlerResult<R>;
 }
 
+/** A JSON reply's handler returns its body (checked against the reply schema); others answer through `res`. */
+export type HandlerResult<R> = R extends z.ZodType ? z.input<R> | Promise<z.input<R>> : void | Promise<void>;
+
 /**
- * Declare a route with its types checked (params from the path, body from the schema).
+ * Declare a route with its types checked: params from the path, the body from its schema, and
+ * the handler's result against the reply's schema.
  *
  * @example
  * route({ method: 'get', path: '/v1/models/{name}', operationId: 'getModel', auth: 'open', summary: 'One served model',
  *         reply: { status: 200, description: 'The model', body: { component: 'Model', schema: responses.model } },
  *         handle: async (ctx, { params }) => describeModel(await ctx.registry.get(params.name)) });
  */
-export function route<P extends string, S extends z.ZodType | undefined = undefined>(r: Route<P, S>): Route {
+export function route<P extends string, S extends z.ZodType | undefined = undefined, R extends z.ZodType | undefined = undefined>(r: Route<P, S, R>): Route {
   return r as unknown as Route;
 }
 
