@@ -8,9 +8,10 @@
 import { z } from 'zod';
 import { SeqcastError } from '@seqcast/core';
 import { MODEL_NAME_PATTERN } from './models/names.js';
-import { JOB_STATES, type JobRecord as StoredJobRecord } from './jobs/types.js';
-import type * as wire from './wire.js';
+import { JOB_STATES } from './jobs/types.js';
 import type { ResolvedOptions } from './options.js';
+import type { JobRecord as StoredJobRecord } from './jobs/types.js';
+import type * as wire from './wire.js';
 
 /** `rows[3].close` for the path ['rows', 3, 'close']. */
 export function fieldPath(path: readonly PropertyKey[]): string {
