@@ -1,4 +1,5 @@
-import { tf, initBackend, initKernels, lstmSequence, adamOptimizer } from '@seqcast/core';
+import { initBackend, initKernels, lstmSequence, adamOptimizer } from '@seqcast/core';
+import { tf } from '@seqcast/core/internals';
 import { buildNetwork, forwardMember, memberVariables, pinballLoss } from '../packages/forecast/dist/models/global/network.js';
 await initBackend(); await initKernels();
 for (const [L, P, H] of [[168, 24, 48], [46, 1, 13]]) {

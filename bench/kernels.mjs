@@ -18,7 +18,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, lstmSequenceReference, tf } from '@seqcast/core';
+import { initBackend } from '@seqcast/core';
+import { lstmSequenceReference, tf } from '@seqcast/core/internals';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = path.resolve(here, '..', '..', 'shared');

@@ -34,28 +34,9 @@ export function parseCsvText(text: string, options: CsvTextOptions = {}): Promis
   return readCsv({ text }, options);
 }
 
-/** One series of a parsed file, as JSON. */
-export interface ParsedSeries {
-  /** The id column's value, or null for a file of one series. */
-  id: string | null;
-  rows: number;
-  dates: string[] | null;
-  /** 1-based file line of each row. */
-  lines: number[];
-  values: Record<string, number[]>;
-}
+import type { ParsedCsv, ParsedSeries } from './wire.js';
 
-/** What `POST /v1/csv` answers. */
-export interface ParsedCsv {
-  columns: string[];
-  dateColumn: string | null;
-  idColumn: string | null;
-  /** Text columns (no numeric cell): candidates for the id column. */
-  ignored: string[];
-  delimiter: string;
-  droppedRows: number;
-  series: ParsedSeries[];
-}
+export type { ParsedSeries, ParsedCsv };
 
 /** The id cell of the record starting on `line` (ids sit on a record's first line; quotes stripped). */
 function idCells(text: string, lines: Int32Array, index: number, delimiter: string): string[] {

@@ -4,7 +4,7 @@
  * process, e.g. in tests) and process metrics are added on top.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { tf } from '@seqcast/core';
+import { tf } from '@seqcast/core/internals';
 import { JOB_STATES, type JobState } from './jobs/types.js';
 
 export interface MetricsSources {

@@ -1,12 +1,13 @@
 /**
- * The OpenAPI 3.1 document served at /openapi.json, generated from the same zod schemas that
+ * The OpenAPI 3.1 document served at /openapi.json, read off the route table (routes/) that also
+ * drives routing and validation, with its schemas generated from the same zod schemas that
  * validate requests (z.toJSONSchema, JSON Schema 2020-12 — OpenAPI 3.1's dialect), so the
  * document cannot drift from what the server accepts and returns.
  */
 import { z } from 'zod';
 import { createRequire } from 'node:module';
-import { responses, type RequestSchemas } from './schemas.js';
-import { MODEL_NAME_PATTERN } from './models/names.js';
+import { requestSchemas, responses } from './schemas.js';
+import { ROUTES, PATH_PARAMS, pathParamNames, type Route } from './routes/index.js';
 import type { ResolvedOptions } from './options.js';
 
 const require = createRequire(import.meta.url);
@@ -22,32 +23,33 @@ const problemResponse = (description: string): Json => ({
 });
 
 /**
- * Build the document for an app with these request schemas and options.
+ * Build the document of an app with these options (limits shape the request schemas) serving
+ * these routes.
  *
  * @example
- * const doc = buildOpenApi(requestSchemas(opts.limits), opts);
+ * const doc = buildOpenApi(resolveOptions({ modelsDir: 'models' }));
  * doc.paths['/health'].get.responses['200'];
  */
-export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): Json {
+export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = ROUTES): Json {
+  const requests = requestSchemas(opts.limits);
+  // Named schemas: every request and JSON response body of the table, plus Problem.
   const reg = z.registry<{ id: string }>();
-  const named: Record<string, z.ZodType> = {
-    Problem: responses.problem,
-    Health: responses.health,
-    Model: responses.model,
-    ModelList: responses.models,
-    NextRequest: requests.next,
-    NextResponse: responses.next,
-    GenerateRequest: requests.generate,
-    GenerateResponse: responses.generate,
-    ForecastRequest: z.union([requests.forecast, requests.panelForecast]),
-    ForecastResponse: z.union([responses.forecast, responses.panelForecast]),
-    JobRequest: requests.job,
-    Job: responses.job,
-    JobList: responses.jobs,
-    CsvRequest: requests.csv,
-    CsvResponse: responses.csv,
+  const named = new Map<string, z.ZodType>([['Problem', responses.problem]]);
+  const bodies = new Map<Route, z.ZodType>();
+  const name = (component: string, schema: z.ZodType): void => {
+    const had = named.get(component);
+    if (had && had !== schema) throw new Error(`OpenAPI component ${component} names two different schemas`);
+    named.set(component, schema);
   };
-  for (const [id, schema] of Object.entries(named)) reg.add(schema, { id });
+  for (const r of routes) {
+    if (r.body) {
+      const schema = r.body.schema(requests);
+      bodies.set(r, schema);
+      name(r.body.component, schema);
+    }
+    if (r.reply.body && 'component' in r.reply.body) name(r.reply.body.component, r.reply.body.schema);
+  }
+  for (const [id, schema] of named) reg.add(schema, { id });
   const out = z.toJSONSchema(reg, {
     target: 'draft-2020-12',
     uri: (id) => `#/components/schemas/${id}`,
@@ -60,29 +62,50 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
     schemas[id] = rest;
   }
 
-  const nameParam = {
-    name: 'name',
-    in: 'path',
-    required: true,
-    description: 'Model name (an invalid name is answered 404 like an unknown one)',
-    schema: { type: 'string', pattern: MODEL_NAME_PATTERN },
-  };
-  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-  const bearer = [{ bearer: [] }];
-  // Public operations say so explicitly (an empty requirement list), not by omission.
-  const open: Json[] = [];
   // Operations that take no input: a 4XX can only come from the server's general handling (an
   // unparsable request line, a proxy); it is still problem+json, which is what clients rely on.
   const anyClientError = { '4XX': problemResponse('A client error (this operation takes no input; the shape every 4XX has)') };
-  const common = {
+  const bodyErrors = {
     '400': problemResponse('Malformed JSON, a missing or wrongly typed field, or a value over a limit'),
     '413': problemResponse(`Body over the limit (${String(opts.bodyLimit)})`),
   };
-  const auth = {
+  const authErrors = {
     '401': problemResponse('Missing or wrong bearer token'),
     '403': problemResponse('Switched off: the server runs without SEQCAST_TOKEN'),
   };
-  const notFound = problemResponse('Unknown model (or not a valid model name)');
+
+  const paths: Record<string, Json> = {};
+  for (const r of routes) {
+    const params = pathParamNames(r.path).map((p) => {
+      if (!(p in PATH_PARAMS)) throw new Error(`route ${r.method.toUpperCase()} ${r.path}: path parameter {${p}} is not in PATH_PARAMS`);
+      return { name: p, ...(PATH_PARAMS[p as keyof typeof PATH_PARAMS] as { schema: Json; description?: string; notFound: string }) };
+    });
+    const item = (paths[r.path] ??= params.length
+      ? { parameters: params.map((p) => ({ name: p.name, in: 'path', required: true, ...(p.description ? { description: p.description } : {}), schema: p.schema })) }
+      : {});
+    const reply = r.reply;
+    const success: Json = { description: reply.description };
+    if (reply.headers) success.headers = reply.headers;
+    if (reply.body) {
+      success.content = 'component' in reply.body ? json(ref(reply.body.component)) : { [reply.body.mediaType]: { schema: reply.body.schema } };
+    }
+    const errors: Json = {
+      ...(r.body ? bodyErrors : {}),
+      ...(r.auth === 'token' ? authErrors : {}),
+      // An unknown thing named in the path is a 404 (the innermost parameter names it).
+      ...Object.fromEntries(params.slice(-1).map((p) => ['404', problemResponse(p.notFound)])),
+      ...Object.fromEntries(Object.entries(r.errors ?? {}).map(([status, text]) => [status, problemResponse(text)])),
+    };
+    const op: Json = {
+      operationId: r.operationId,
+      summary: r.summary,
+      // Public operations say so explicitly (an empty requirement list), not by omission.
+      security: r.auth === 'token' ? [{ bearer: [] }] : [],
+    };
+    if (r.body) op.requestBody = { required: true, content: json(ref(r.body.component)) };
+    op.responses = { [String(reply.status)]: success, ...(Object.keys(errors).length ? errors : anyClientError) };
+    item[r.method] = op;
+  }
 
   return {
     openapi: '3.1.0',
@@ -94,145 +117,7 @@ export function buildOpenApi(requests: RequestSchemas, opts: ResolvedOptions): J
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
-    paths: {
-      '/health': {
-        get: {
-          operationId: 'health',
-          security: open,
-          summary: 'Liveness: backend and number of served models',
-          responses: { '200': { description: 'Up', content: json(ref('Health')) }, ...anyClientError },
-        },
-      },
-      '/v1/models': {
-        get: {
-          operationId: 'listModels',
-          security: open,
-          summary: 'Served models with version, training metrics and input contract',
-          responses: { '200': { description: 'Models', content: json(ref('ModelList')) }, ...anyClientError },
-        },
-      },
-      '/v1/models/{name}': {
-        parameters: [nameParam],
-        get: {
-          operationId: 'getModel',
-          security: open,
-          summary: 'One served model',
-          responses: { '200': { description: 'The model', content: json(ref('Model')) }, '404': notFound },
-        },
-        delete: {
-          operationId: 'deleteModel',
-          summary: 'Stop serving a model and delete every version of it',
-          security: bearer,
-          responses: { '204': { description: 'Deleted' }, ...auth, '404': notFound },
-        },
-      },
-      '/v1/models/{name}/next': {
-        parameters: [nameParam],
-        post: {
-          operationId: 'next',
-          security: open,
-          summary: 'Most likely next characters after `text` (chars models)',
-          requestBody: { required: true, content: json(ref('NextRequest')) },
-          responses: { '200': { description: 'Candidates, most likely first', content: json(ref('NextResponse')) }, ...common, '404': notFound },
-        },
-      },
-      '/v1/models/{name}/generate': {
-        parameters: [nameParam],
-        post: {
-          operationId: 'generate',
-          security: open,
-          summary: 'Continue `prefix` by `length` characters (chars models; same seed, same text)',
-          requestBody: { required: true, content: json(ref('GenerateRequest')) },
-          responses: { '200': { description: 'The continuation only', content: json(ref('GenerateResponse')) }, ...common, '404': notFound },
-        },
-      },
-      '/v1/models/{name}/forecast': {
-        parameters: [nameParam],
-        post: {
-          operationId: 'forecast',
-          security: open,
-          summary: 'Next `steps` values of the target from the last `window` rows (forecast models), or of every series with intervals (panel models: a `series` body)',
-          requestBody: { required: true, content: json(ref('ForecastRequest')) },
-          responses: { '200': { description: 'Forecast in original units', content: json(ref('ForecastResponse')) }, ...common, '404': notFound },
-        },
-      },
-      '/v1/csv': {
-        post: {
-          operationId: 'parseCsv',
-          security: open,
-          summary: 'Parse CSV content exactly as a training job does (numeric columns oldest first, file lines; a panel split by its id column)',
-          requestBody: { required: true, content: json(ref('CsvRequest')) },
-          responses: { '200': { description: 'The series of the file', content: json(ref('CsvResponse')) }, ...common },
-        },
-      },
-      '/v1/jobs': {
-        get: {
-          operationId: 'listJobs',
-          security: open,
-          summary: 'Training jobs, newest first',
-          responses: { '200': { description: 'Jobs', content: json(ref('JobList')) }, ...anyClientError },
-        },
-        post: {
-          operationId: 'submitJob',
-          summary: 'Train a model from CSV or text content; the result is published as a new version of `name`',
-          security: bearer,
-          requestBody: { required: true, content: json(ref('JobRequest')) },
-          responses: {
-            '202': {
-              description: 'Accepted; poll the Location or follow its /events',
-              headers: { Location: { schema: { type: 'string' } } },
-              content: json(ref('Job')),
-            },
-            ...common,
-            ...auth,
-            '409': problemResponse('Too many jobs waiting'),
-          },
-        },
-      },
-      '/v1/jobs/{id}': {
-        parameters: [idParam],
-        get: {
-          operationId: 'getJob',
-          security: open,
-          summary: 'State, epoch, loss and ETA of a job',
-          responses: { '200': { description: 'The job', content: json(ref('Job')) }, '404': problemResponse('Unknown job') },
-        },
-        delete: {
-          operationId: 'cancelJob',
-          summary: 'Cancel a queued or running job',
-          security: bearer,
-          responses: { '200': { description: 'The job (state cancelled once it stops)', content: json(ref('Job')) }, ...auth, '404': problemResponse('Unknown job') },
-        },
-      },
-      '/v1/jobs/{id}/events': {
-        parameters: [idParam],
-        get: {
-          operationId: 'jobEvents',
-          security: open,
-          summary: 'Server-sent events: `progress` with the job record on every change, then `end` with the final record',
-          responses: {
-            '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-            '404': problemResponse('Unknown job'),
-          },
-        },
-      },
-      '/metrics': {
-        get: {
-          operationId: 'metrics',
-          security: open,
-          summary: 'Prometheus metrics',
-          responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...anyClientError },
-        },
-      },
-      '/openapi.json': {
-        get: {
-          operationId: 'openapi',
-          security: open,
-          summary: 'This document',
-          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, ...anyClientError },
-        },
-      },
-    },
+    paths,
     components: {
       schemas,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The SEQCAST_TOKEN the server was started with' } },

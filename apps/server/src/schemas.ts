@@ -10,6 +10,8 @@ import { cellNames, SeqcastError } from '@seqcast/core';
 import { MODEL_NAME_PATTERN } from './models/names.js';
 import { JOB_STATES } from './jobs/types.js';
 import type { ResolvedOptions } from './options.js';
+import type { JobRecord as StoredJobRecord } from './jobs/types.js';
+import type * as wire from './wire.js';
 
 /** `rows[3].close` for the path ['rows', 3, 'close']. */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -377,3 +379,27 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
 }
 
 export type RequestSchemas = ReturnType<typeof requestSchemas>;
+
+// Compile-time: each wire type (wire.ts, what apps/web reads) is exactly what its schema accepts or
+// returns, and the job record the server stores is the one it sends; a drift fails the build.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Out<K extends keyof typeof responses> = z.output<(typeof responses)[K]>;
+type In<K extends keyof RequestSchemas> = z.input<RequestSchemas[K]>;
+const wireMatchesSchemas: [
+  Same<Out<'health'>, wire.Health>,
+  Same<Out<'model'>, wire.ModelDescription>,
+  Same<Out<'models'>, wire.ModelList>,
+  Same<Out<'next'>, wire.NextResponse>,
+  Same<Out<'generate'>, wire.GenerateResponse>,
+  Same<Out<'forecast'>, wire.SeriesForecastResponse>,
+  Same<Out<'panelForecast'>, wire.PanelForecastResponse>,
+  Same<Out<'job'>, wire.JobRecord>,
+  Same<Out<'jobs'>, wire.JobList>,
+  Same<Out<'csv'>, wire.ParsedCsv>,
+  Same<In<'next'>, wire.NextRequest>,
+  Same<In<'generate'>, wire.GenerateRequest>,
+  Same<In<'forecast'>, wire.SeriesForecastRequest>,
+  Same<In<'panelForecast'>, wire.PanelForecastRequest>,
+  Same<StoredJobRecord, wire.JobRecord>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+void wireMatchesSchemas;

@@ -5,59 +5,24 @@
  */
 import { getToken } from './token.js';
 
-export interface ModelDescription {
-  name: string;
-  kind: 'chars' | 'forecast' | string;
-  version: number;
-  versions: number[];
-  created: string;
-  metrics: Record<string, unknown>;
-  input:
-    | { kind: 'chars'; vocabulary: string[] }
-    | { kind: 'forecast'; features: string[]; target: string; window: number; horizon: number; season: number; context: number }
-    | { kind: string; [k: string]: unknown };
-}
+// The wire types are the server's (one definition, checked against its zod schemas); a type-only
+// import, so the bundle gets no code from the server, which itself serves this bundle.
+import type {
+  GenerateRequest,
+  GenerateResponse,
+  Interval,
+  JobList,
+  JobRecord,
+  ModelDescription,
+  ModelList,
+  NextResponse,
+  PanelForecastResponse,
+  ParsedCsv,
+  SeriesForecastResponse,
+} from '../../server/src/wire.js';
 
-export interface JobRecord {
-  id: string;
-  name: string;
-  kind: 'chars' | 'forecast' | 'panel';
-  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  epoch: number;
-  epochs: number;
-  loss: number | null;
-  elapsedMs: number;
-  etaMs: number | null;
-  options: Record<string, unknown>;
-  model: { name: string; version: number } | null;
-  error: { code: string; message: string } | null;
-}
-
-export interface ParsedSeries {
-  id: string | null;
-  rows: number;
-  dates: string[] | null;
-  lines: number[];
-  values: Record<string, number[]>;
-}
-
-export interface ParsedCsv {
-  columns: string[];
-  dateColumn: string | null;
-  idColumn: string | null;
-  ignored: string[];
-  delimiter: string;
-  droppedRows: number;
-  series: ParsedSeries[];
-}
-
-export interface Interval {
-  lower: number[];
-  upper: number[];
-}
+export type { Interval, JobRecord, ModelDescription, ParsedCsv };
+export type { ParsedSeries } from '../../server/src/wire.js';
 
 /** A forecast in one shape whichever endpoint answered (per-series model or panel model). */
 export interface ForecastResult {
@@ -111,12 +76,12 @@ async function call<T>(method: string, path: string, body?: unknown, auth = fals
 }
 
 export const api = {
-  models: () => call<{ models: ModelDescription[] }>('GET', '/v1/models').then((r) => r.models),
+  models: () => call<ModelList>('GET', '/v1/models').then((r) => r.models),
   deleteModel: (name: string) => call<void>('DELETE', `/v1/models/${encodeURIComponent(name)}`, undefined, true),
   next: (name: string, text: string, top: number) =>
-    call<{ next: { char: string; p: number }[] }>('POST', `/v1/models/${encodeURIComponent(name)}/next`, { text, top }).then((r) => r.next),
-  generate: (name: string, body: { prefix: string; length: number; temperature?: number; topK?: number; seed?: number }) =>
-    call<{ text: string }>('POST', `/v1/models/${encodeURIComponent(name)}/generate`, body).then((r) => r.text),
+    call<NextResponse>('POST', `/v1/models/${encodeURIComponent(name)}/next`, { text, top }).then((r) => r.next),
+  generate: (name: string, body: GenerateRequest) =>
+    call<GenerateResponse>('POST', `/v1/models/${encodeURIComponent(name)}/generate`, body).then((r) => r.text),
   parseCsv: (csv: string, idColumn?: string | null) => call<ParsedCsv>('POST', '/v1/csv', idColumn === undefined ? { csv } : { csv, idColumn }),
   /**
    * Forecast `steps` after `rows`. A per-series model answers `{forecast}`; a panel model takes
@@ -129,18 +94,10 @@ export const api = {
       : await call<SeriesForecastResponse>('POST', path, { rows, steps });
     return toForecastResult(r);
   },
-  jobs: () => call<{ jobs: JobRecord[] }>('GET', '/v1/jobs').then((r) => r.jobs),
+  jobs: () => call<JobList>('GET', '/v1/jobs').then((r) => r.jobs),
   submitJob: (body: unknown) => call<JobRecord>('POST', '/v1/jobs', body, true),
   cancelJob: (id: string) => call<JobRecord>('DELETE', `/v1/jobs/${encodeURIComponent(id)}`, undefined, true),
 };
-
-interface SeriesForecastResponse {
-  forecast: number[];
-  intervals?: Record<string, Interval>;
-}
-interface PanelForecastResponse {
-  forecasts: { id: string; values: number[]; intervals?: Record<string, Interval> }[];
-}
 
 /**
  * Panel models (any kind besides `chars` and the per-series `forecast`, or an input contract that
@@ -162,5 +119,5 @@ export function toForecastResult(r: SeriesForecastResponse | PanelForecastRespon
     if (!f) throw new ApiError(200, 'the server answered no forecast', undefined, undefined);
     return { values: f.values, intervals: f.intervals ?? null };
   }
-  return { values: r.forecast, intervals: r.intervals ?? null };
+  return { values: r.forecast, intervals: null }; // per-series models give no intervals
 }

@@ -6,26 +6,62 @@
  * protocol/ (metrics, the one-series evaluation, panel holdout and backtest), plots/ (Vega-Lite
  * charts), panel/ (the PanelModel contract). Dependencies point one way:
  * models → protocol → baselines → linear algebra; nothing in protocol imports a model.
+ *
+ * The public API, listed name by name; the numeric building blocks (ridge algebra, classical
+ * decomposition, metric scales) are in `@seqcast/forecast/internals`, with no stability promise.
  */
-export * from './protocol/metrics.js';
-export * from './linear.js';
-export * from './baselines/one-step.js';
-export * from './series.js';
-export * from './synthetic.js';
-export * from './models/forecaster.js';
-export * from './protocol/evaluate.js';
+export { rmse, mae, mape, smape, mase, allMetrics, type MetricOptions, type Metric, type Metrics, type MetricTable } from './protocol/metrics.js';
+export { naiveForecasts, seasonalNaiveForecasts, fitLinearAR, linearARForecasts, type LinearAR } from './baselines/one-step.js';
+export { makeSeries, column, type Series, type SeriesLike } from './series.js';
+export {
+  gaussian,
+  syntheticAR2,
+  syntheticTrendSeasonal,
+  syntheticStockSeries,
+  syntheticLogisticMap,
+  type AR2Options,
+  type TrendSeasonalOptions,
+} from './synthetic.js';
+export { Forecaster, type ForecastOptions, type FitCallbacks, type ForecastConfig, type ForecastInfo } from './models/forecaster.js';
+export { evaluate, type OneStepModel, type MethodName, type EvalReport } from './protocol/evaluate.js';
 export { type Base, type InputStats } from './models/design.js';
-export * from './plots/evaluation.js';
+export { evaluationSvg, writeEvaluationSvg, type PlotOptions } from './plots/evaluation.js';
 export type { ForecastSpec, Interval, IntervalLevel, PanelModel, PanelModelFactory, SeriesForecast } from './panel/model.js';
 export { syntheticPanel, panelToCsv, type SyntheticPanelOptions } from './panel/synthetic.js';
-export * from './baselines/classical.js';
-export * from './baselines/panel.js';
-export * from './protocol/panel-metrics.js';
-export * from './protocol/backtest.js';
-export * from './panel/layout.js';
-export * from './panel/output.js';
-export * from './models/global/index.js';
-export * from './synthetic-collection.js';
-export * from './plots/panel.js';
-export * from './charts/index.js';
+export {
+  NaiveModel,
+  SeasonalNaiveModel,
+  Naive2Model,
+  SesModel,
+  ThetaModel,
+  PooledLinearModel,
+  PANEL_BASELINES,
+  type PooledLinearOptions,
+} from './baselines/panel.js';
+export type { PanelMetrics } from './protocol/panel-metrics.js';
+export { backtest, holdout, cutPanel, MIN_TRAIN_POINTS, type PanelCut, type BacktestOptions, type BacktestReport } from './protocol/backtest.js';
+export { layoutOf, loadPanelLayout, type PanelLayout } from './panel/layout.js';
+export { panelForecastJson, type PanelForecastJson } from './panel/output.js';
+export {
+  GlobalForecaster,
+  GLOBAL_KIND,
+  defaultWindow,
+  QUANTILES,
+  type Combination,
+  type GlobalForecasterOptions,
+  type GlobalInfo,
+  type GlobalProgress,
+  type GlobalValidation,
+} from './models/global/index.js';
+export { syntheticCollection, type SyntheticCollectionOptions } from './synthetic-collection.js';
+export { forecastSvg, writeForecastSvg, type ForecastPlotOptions } from './plots/panel.js';
+export {
+  forecastChartSpec,
+  lossChartSpec,
+  baselinePaths,
+  type IntervalBand,
+  type ForecastChartData,
+  type ForecastChartOptions,
+  type LossPoint,
+} from './charts/index.js';
 export { forecastChartSvg } from './charts/svg.js';

@@ -25,7 +25,8 @@ function child(code: string, env: Record<string, string>): { out: Record<string,
 }
 
 const HIHELLO = `
-import { initBackend, CharLM, kernelStatus, denseSoftmaxCrossEntropy, adamOptimizer, tf } from '@seqcast/core';
+import { initBackend, CharLM, kernelStatus, denseSoftmaxCrossEntropy, adamOptimizer } from '@seqcast/core';
+import { tf } from '@seqcast/core/internals';
 await initBackend({ log: false });
 const lm = await CharLM.train('hihello', { seqLength: 6, epochs: 100, learningRate: 0.1, seed: 777 });
 const next = lm.next('hihel', 5);
@@ -69,7 +70,8 @@ describe('fallback when the native addon is unavailable', () => {
     const { out, stderr } = child(
       `
       import { kernelsInfo, lstmSequence } from '@seqcast/kernels';
-      import { initBackend, initKernels, CharLM, tf } from '@seqcast/core';
+      import { initBackend, initKernels, CharLM } from '@seqcast/core';
+      import { tf } from '@seqcast/core/internals';
       await initBackend({ log: false });
       let refused = '';
       try { lstmSequence(tf.zeros([1, 2, 3]), tf.zeros([3, 8]), tf.zeros([2, 8]), tf.zeros([8])); } catch (e) { refused = e.message; }

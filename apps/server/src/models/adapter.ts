@@ -8,12 +8,10 @@
  */
 
 import type { SeriesForecast } from '@seqcast/forecast';
+import type { InputContract, NextChar } from '../wire.js';
 
 /** One candidate next character. */
-export interface NextChar {
-  char: string;
-  p: number;
-}
+export type { NextChar };
 
 export interface GenerateOptions {
   temperature?: number;
@@ -22,25 +20,7 @@ export interface GenerateOptions {
 }
 
 /** What `/v1/models/{name}` shows about a model's inputs. */
-export type InputContract =
-  | { kind: 'chars'; vocabulary: string[] }
-  | {
-      kind: 'forecast';
-      features: string[];
-      target: string;
-      window: number;
-      horizon: number;
-      season: number;
-      /** Rows of history a forecast request needs (the window, or season + 1 when larger). */
-      context: number;
-    }
-  | {
-      kind: 'panel';
-      target: string;
-      /** Steps the model forecasts directly (at most this many per request). */
-      horizon: number;
-      season: number;
-    };
+export type { InputContract };
 
 interface AdapterBase {
   /** Training metrics and settings recorded with the model (JSON). */

@@ -1,7 +1,8 @@
 // Batched `next` must answer exactly what CharLM.next answers, for every cell type and head,
 // batch composition (mixed lengths) and error, and leave no tensors behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CharLM, tf } from '@seqcast/core';
+import { CharLM } from '@seqcast/core';
+import { tf } from '@seqcast/core/internals';
 import { leakedTensors } from '@seqcast/core/testing';
 import { NextBatcher } from './batch.js';
 

@@ -19,6 +19,7 @@ import { isSeqcastError, readModelMetadata, SeqcastError, METADATA_JSON } from '
 import type { ModelAdapter, ModelLoader } from './adapter.js';
 import { isValidModelName, modelNotFound } from './names.js';
 import type { Logger } from '../logger.js';
+import type { ModelDescription } from '../wire.js';
 
 /**
  * Keeps a model's tensors alive while requests use it. A replaced or deleted version is retired,
@@ -80,15 +81,7 @@ export async function ensureModelsDir(dir: string): Promise<void> {
 }
 
 /** Public description of a model (the `/v1/models` item). */
-export interface ModelDescription {
-  name: string;
-  kind: ModelAdapter['kind'];
-  version: number;
-  versions: number[];
-  created: string;
-  metrics: Record<string, unknown>;
-  input: ModelAdapter['input'];
-}
+export type { ModelDescription };
 
 /**
  * The JSON shown for a served model.

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../index.js';
+import { tf } from '../internals.js';
 import { checkSaveTarget, saveModelDir } from './model-dir.js';
 import { isSeqcastError } from '../errors.js';
 

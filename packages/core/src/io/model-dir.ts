@@ -16,6 +16,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
+import { pathExists } from './fs.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -36,15 +37,6 @@ export interface ModelMetadata<C = unknown, E = unknown> {
   config: C;
   /** Kind-specific extras: vocabulary, scaler, training info, metrics. */
   extra: E;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Options of {@link saveModelDir} and the models' `save`. */
@@ -256,7 +248,7 @@ export async function readModelMetadata<C = unknown, E = unknown>(dir: string, k
   } catch (e) {
     if (e instanceof SeqcastError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !(await exists(dir))) {
+    if (code === 'ENOENT' && !(await pathExists(dir))) {
       throw new SeqcastError('NOT_FOUND', `model directory ${dir} does not exist`, { where: dir }, { cause: e });
     }
     throw new SeqcastError('BAD_MODEL', `${dir} is not a seqcast model directory (missing ${METADATA_JSON})`, { where: file });

@@ -154,6 +154,14 @@ describe('trainCharCorpus', () => {
     expect(await errorOf(resumeCharCorpus(dir, wordsText(3000, 6), { epochs: 3 }))).toMatch(/^BAD_INPUT: the text is not the one the checkpoint/);
   });
 
+  it('a resume from a missing directory is NOT_FOUND; from a directory without a checkpoint, BAD_MODEL naming the file', async () => {
+    const missing = path.join(tmp, 'no-such-checkpoint');
+    expect(await errorOf(resumeCharCorpus(missing, wordsText(3000)))).toBe(`NOT_FOUND: ${missing} does not exist`);
+    const empty = path.join(tmp, 'empty-checkpoint');
+    await fs.mkdir(empty);
+    expect(await errorOf(resumeCharCorpus(empty, wordsText(3000)))).toBe(`BAD_MODEL: ${empty} has no ${CHECKPOINT_JSON} (not a corpus training checkpoint)`);
+  });
+
   it('anneals the learning rate over the last part of the budget, down to a tenth', async () => {
     const lrs: number[] = [];
     const { lm } = await trainCharCorpus(wordsText(3000, 10), { ...SMALL, val: 0, steps: 20, anneal: 0.5 }, { onStep: (p) => lrs.push(p.learningRate) });

@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
 import { CHECKPOINT_FILES, checkSaveTarget } from '../io/model-dir.js';
+import { pathExists } from '../io/fs.js';
 import { adamOptimizer, initKernels, kernelStatus } from '../nn/kernels.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
 import { showChar, Vocabulary } from '../vocab.js';
@@ -794,12 +795,8 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJSON; bin:
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? `has no ${CHECKPOINT_JSON} (not a corpus training checkpoint)` : `${CHECKPOINT_JSON} is not valid JSON`;
-    throw new SeqcastError(
-      code === 'ENOENT' && !(await exists(dir)) ? 'NOT_FOUND' : 'BAD_MODEL',
-      `${dir} ${code === 'ENOENT' && !(await exists(dir)) ? 'does not exist' : why}`,
-      { where: file },
-      { cause: e },
-    );
+    const missing = code === 'ENOENT' && !(await pathExists(dir));
+    throw new SeqcastError(missing ? 'NOT_FOUND' : 'BAD_MODEL', `${dir} ${missing ? 'does not exist' : why}`, { where: file }, { cause: e });
   }
   if (json?.format !== CHECKPOINT_FORMAT || json.version !== CHECKPOINT_VERSION || !Array.isArray(json.tensors) || !json.progress || !json.options) {
     throw new SeqcastError('BAD_MODEL', `${file}: not a version ${CHECKPOINT_VERSION} seqcast corpus checkpoint`, { where: file });
@@ -810,15 +807,6 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJSON; bin:
   if (buf.byteLength % 4 !== 0) throw new SeqcastError('BAD_MODEL', `${dir}: ${CHECKPOINT_BIN} is truncated`, { where: path.join(dir, CHECKPOINT_BIN) });
   const bin = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   return { json, bin, file };
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

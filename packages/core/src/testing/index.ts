@@ -1,3 +1,3 @@
 /** Test helpers shared by seqcast's packages. */
-export * from './errors.js';
-export * from './leaks.js';
+export { errorOf } from './errors.js';
+export { leakedTensors } from './leaks.js';

@@ -1,0 +1,149 @@
+/**
+ * Training-job endpoints: submit (202 + Location), list, read, cancel, and follow a job's
+ * progress as server-sent events.
+ */
+import type { Response } from 'express';
+import { SeqcastError } from '@seqcast/core';
+import { isJobId } from '../jobs/store.js';
+import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
+import { responses } from '../schemas.js';
+import { route, type RouteContext } from './route.js';
+
+const jobReply = { component: 'Job', schema: responses.job };
+
+function jobNotFound(id: string): SeqcastError {
+  return new SeqcastError('NOT_FOUND', `job ${JSON.stringify(id.slice(0, 80))} not found`, { where: 'id' });
+}
+
+/** The record of job `id`, or a 404 (ids that are not job ids are never looked up). */
+async function jobOf(ctx: RouteContext, id: string): Promise<JobRecord> {
+  const rec = isJobId(id) ? await ctx.jobs.get(id) : undefined;
+  if (!rec) throw jobNotFound(id);
+  return rec;
+}
+
+/** Stream `rec`'s updates to `res`: `progress` on every change, then `end` with the final record. */
+function streamJob(ctx: RouteContext, rec: JobRecord, res: Response, early: readonly JobRecord[] = []): void {
+  const { jobs, streams } = ctx;
+  if (streams.size >= ctx.options.limits.maxEventStreams) {
+    throw new SeqcastError('OVERLOADED', `${streams.size} event streams are open (server limit maxEventStreams); poll GET /v1/jobs/{id} or retry later`);
+  }
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  let seq = 0;
+  const send = (event: string, r: JobRecord) => {
+    res.write(`event: ${event}\nid: ${++seq}\ndata: ${JSON.stringify(r)}\n\n`);
+  };
+  const stop = () => {
+    jobs.off('update', onUpdate);
+    clearInterval(ping);
+    streams.delete(res);
+  };
+  const onUpdate = (r: JobRecord) => {
+    if (r.id !== rec.id) return;
+    send('progress', r);
+    if (TERMINAL_STATES.includes(r.state)) {
+      send('end', r);
+      stop();
+      res.end();
+    }
+  };
+  // Keeps proxies from closing an idle stream while an epoch runs.
+  const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+  ping.unref();
+  streams.add(res);
+  res.req.on('close', stop);
+  send('progress', rec);
+  if (TERMINAL_STATES.includes(rec.state)) {
+    send('end', rec);
+    stop();
+    res.end();
+    return;
+  }
+  jobs.on('update', onUpdate);
+  for (const r of early) if (streams.has(res)) onUpdate(r);
+}
+
+/**
+ * Follow job `id`. Updates that arrive while its record is read (a Redis round trip in queue
+ * mode) are kept and replayed after it, so a job that ends meanwhile still ends its stream.
+ */
+async function followJob(ctx: RouteContext, id: string, res: Response): Promise<void> {
+  const early: JobRecord[] = [];
+  const keep = (r: JobRecord) => void (r.id === id && early.push(r));
+  ctx.jobs.on('update', keep);
+  const rec = await jobOf(ctx, id).finally(() => ctx.jobs.off('update', keep));
+  streamJob(ctx, rec, res, early);
+}
+
+export const jobRoutes = [
+  route({
+    method: 'get',
+    path: '/v1/jobs',
+    operationId: 'listJobs',
+    auth: 'open',
+    summary: 'Training jobs, newest first',
+    reply: { status: 200, description: 'Jobs', body: { component: 'JobList', schema: responses.jobs } },
+    handle: async (ctx) => ({ jobs: await ctx.jobs.list() }),
+  }),
+
+  route({
+    method: 'post',
+    path: '/v1/jobs',
+    operationId: 'submitJob',
+    auth: 'token',
+    summary: 'Train a model from CSV or text content; the result is published as a new version of `name`',
+    body: { component: 'JobRequest', schema: (s) => s.job },
+    reply: {
+      status: 202,
+      description: 'Accepted; poll the Location or follow its /events',
+      headers: { Location: { schema: { type: 'string' } } },
+      body: jobReply,
+    },
+    errors: { '409': 'Too many jobs waiting' },
+    handle: async (ctx, { body, res }) => {
+      const rec = await ctx.service.submitJob(body);
+      res.location(`/v1/jobs/${rec.id}`);
+      return rec;
+    },
+  }),
+
+  route({
+    method: 'get',
+    path: '/v1/jobs/{id}',
+    operationId: 'getJob',
+    auth: 'open',
+    summary: 'State, epoch, loss and ETA of a job',
+    reply: { status: 200, description: 'The job', body: jobReply },
+    handle: async (ctx, { params }) => jobOf(ctx, params.id),
+  }),
+
+  route({
+    method: 'delete',
+    path: '/v1/jobs/{id}',
+    operationId: 'cancelJob',
+    auth: 'token',
+    summary: 'Cancel a queued or running job',
+    reply: { status: 200, description: 'The job (state cancelled once it stops)', body: jobReply },
+    handle: async (ctx, { params }) => {
+      const rec = await jobOf(ctx, params.id);
+      const cancelled = await ctx.jobs.cancel(rec.id);
+      if (!cancelled) throw jobNotFound(params.id); // gone meanwhile
+      return cancelled;
+    },
+  }),
+
+  route({
+    method: 'get',
+    path: '/v1/jobs/{id}/events',
+    operationId: 'jobEvents',
+    auth: 'open',
+    summary: 'Server-sent events: `progress` with the job record on every change, then `end` with the final record',
+    reply: { status: 200, description: 'An event stream', body: { mediaType: 'text/event-stream', schema: { type: 'string' } } },
+    handle: (ctx, { params, res }) => followJob(ctx, params.id, res),
+  }),
+];

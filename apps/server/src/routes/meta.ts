@@ -1,0 +1,64 @@
+/**
+ * The server's own endpoints: liveness, CSV parsing for the web page, metrics and the OpenAPI
+ * document.
+ */
+import { backendInfo } from '@seqcast/core';
+import { parseCsvForDisplay } from '../csv.js';
+import { responses } from '../schemas.js';
+import { route } from './route.js';
+
+export const metaRoutes = [
+  route({
+    method: 'get',
+    path: '/health',
+    operationId: 'health',
+    auth: 'open',
+    summary: 'Liveness: backend and number of served models',
+    reply: { status: 200, description: 'Up', body: { component: 'Health', schema: responses.health } },
+    handle: (ctx) => {
+      const counts = ctx.jobs.counts();
+      return {
+        status: 'ok' as const,
+        backend: backendInfo()?.name ?? 'unknown',
+        models: ctx.registry.size,
+        jobs: { running: counts.running, queued: counts.queued },
+        uptimeSeconds: Math.round((Date.now() - ctx.started) / 1000),
+      };
+    },
+  }),
+
+  route({
+    method: 'post',
+    path: '/v1/csv',
+    operationId: 'parseCsv',
+    auth: 'open',
+    summary: 'Parse CSV content exactly as a training job does (numeric columns oldest first, file lines; a panel split by its id column)',
+    body: { component: 'CsvRequest', schema: (s) => s.csv },
+    reply: { status: 200, description: 'The series of the file', body: { component: 'CsvResponse', schema: responses.csv } },
+    handle: (_ctx, { body }) => parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn),
+  }),
+
+  route({
+    method: 'get',
+    path: '/metrics',
+    operationId: 'metrics',
+    auth: 'open',
+    summary: 'Prometheus metrics',
+    reply: { status: 200, description: 'Prometheus text format', body: { mediaType: 'text/plain', schema: { type: 'string' } } },
+    handle: async (ctx, { res }) => {
+      res.type(ctx.metrics.contentType).send(await ctx.metrics.text());
+    },
+  }),
+
+  route({
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    auth: 'open',
+    summary: 'This document',
+    reply: { status: 200, description: 'OpenAPI 3.1', body: { mediaType: 'application/json', schema: { type: 'object' } } },
+    handle: (ctx, { res }) => {
+      res.json(ctx.openapi());
+    },
+  }),
+];

@@ -1,0 +1,97 @@
+/**
+ * Model endpoints: list, describe and delete served models; next characters, generation and
+ * forecasts. Handlers only unpack the validated request and call the Service.
+ */
+import { SeqcastError } from '@seqcast/core';
+import { describeModel } from '../models/registry.js';
+import { parseBody, responses } from '../schemas.js';
+import { route } from './route.js';
+import { z } from 'zod';
+
+export const modelRoutes = [
+  route({
+    method: 'get',
+    path: '/v1/models',
+    operationId: 'listModels',
+    auth: 'open',
+    summary: 'Served models with version, training metrics and input contract',
+    reply: { status: 200, description: 'Models', body: { component: 'ModelList', schema: responses.models } },
+    handle: (ctx) => ({ models: ctx.registry.list().map(describeModel) }),
+  }),
+
+  route({
+    method: 'get',
+    path: '/v1/models/{name}',
+    operationId: 'getModel',
+    auth: 'open',
+    summary: 'One served model',
+    reply: { status: 200, description: 'The model', body: { component: 'Model', schema: responses.model } },
+    handle: async (ctx, { params }) => describeModel(await ctx.registry.get(params.name)),
+  }),
+
+  route({
+    method: 'delete',
+    path: '/v1/models/{name}',
+    operationId: 'deleteModel',
+    auth: 'token',
+    summary: 'Stop serving a model and delete every version of it',
+    reply: { status: 204, description: 'Deleted' },
+    handle: async (ctx, { params }) => {
+      await ctx.registry.remove(params.name);
+    },
+  }),
+
+  route({
+    method: 'post',
+    path: '/v1/models/{name}/next',
+    operationId: 'next',
+    auth: 'open',
+    summary: 'Most likely next characters after `text` (chars models)',
+    body: { component: 'NextRequest', schema: (s) => s.next },
+    reply: { status: 200, description: 'Candidates, most likely first', body: { component: 'NextResponse', schema: responses.next } },
+    handle: async (ctx, { params, body }) => ({ next: await ctx.service.next(params.name, body.text, body.top) }),
+  }),
+
+  route({
+    method: 'post',
+    path: '/v1/models/{name}/generate',
+    operationId: 'generate',
+    auth: 'open',
+    summary: 'Continue `prefix` by `length` characters (chars models; same seed, same text)',
+    body: { component: 'GenerateRequest', schema: (s) => s.generate },
+    reply: { status: 200, description: 'The continuation only', body: { component: 'GenerateResponse', schema: responses.generate } },
+    handle: async (ctx, { params, body, res }) => {
+      const { prefix, length, ...gen } = body;
+      // A client that hangs up stops its generation (and frees its slot) at the next slice.
+      const gone = new AbortController();
+      res.once('close', () => gone.abort(new SeqcastError('BAD_ARGUMENT', 'client closed the request')));
+      return { text: await ctx.service.generate(params.name, prefix, length, gen, gone.signal) };
+    },
+  }),
+
+  route({
+    method: 'post',
+    path: '/v1/models/{name}/forecast',
+    operationId: 'forecast',
+    auth: 'open',
+    summary:
+      'Next `steps` values of the target from the last `window` rows (forecast models), or of every series with intervals (panel models: a `series` body)',
+    body: {
+      component: 'ForecastRequest',
+      schema: (s) => z.union([s.forecast, s.panelForecast]),
+      // A "series" body is for panel models; anything else keeps the one-series contract and its
+      // errors (a union's parse would report the mismatch of both shapes at once).
+      parse: (s, value) =>
+        value && typeof value === 'object' && 'series' in value ? parseBody(s.panelForecast, value) : parseBody(s.forecast, value),
+    },
+    reply: {
+      status: 200,
+      description: 'Forecast in original units',
+      body: { component: 'ForecastResponse', schema: z.union([responses.forecast, responses.panelForecast]) },
+    },
+    handle: async (ctx, { params, body }) =>
+      'series' in body
+        ? ctx.service.forecastPanel(params.name, body.series, body.steps)
+        : { forecast: await ctx.service.forecast(params.name, body.rows, body.steps) },
+  }),
+];

@@ -1,0 +1,169 @@
+/**
+ * The JSON the server's HTTP API sends and receives, as plain types: no imports, no runtime code.
+ *
+ * One definition for both ends. The server depends on the browser app at run time (it serves its
+ * bundle), so the browser app (apps/web) cannot depend on the server; it imports this file with
+ * `import type` only (a lint rule refuses any other import of the server there), which leaves no
+ * trace in its bundle. schemas.ts checks at compile time that each type here is exactly what the
+ * zod schema that validates and documents it accepts or returns.
+ */
+
+export type ModelKind = 'chars' | 'forecast' | 'panel';
+
+/** What a model needs in a request (the `input` of a model description). */
+export type InputContract =
+  | { kind: 'chars'; vocabulary: string[] }
+  | {
+      kind: 'forecast';
+      features: string[];
+      target: string;
+      window: number;
+      horizon: number;
+      season: number;
+      /** Rows of history a forecast request needs (the window, or season + 1 when larger). */
+      context: number;
+    }
+  | {
+      kind: 'panel';
+      target: string;
+      /** Steps the model forecasts directly (at most this many per request). */
+      horizon: number;
+      season: number;
+    };
+
+/** `GET /v1/models/{name}`, and each item of `GET /v1/models`. */
+export interface ModelDescription {
+  name: string;
+  kind: ModelKind;
+  version: number;
+  versions: number[];
+  created: string;
+  metrics: Record<string, unknown>;
+  input: InputContract;
+}
+
+export interface ModelList {
+  models: ModelDescription[];
+}
+
+/** `POST /v1/models/{name}/next`. */
+export interface NextRequest {
+  text: string;
+  top?: number;
+}
+
+/** A candidate next character and its probability. */
+export interface NextChar {
+  char: string;
+  p: number;
+}
+
+export interface NextResponse {
+  next: NextChar[];
+}
+
+/** `POST /v1/models/{name}/generate`. */
+export interface GenerateRequest {
+  prefix: string;
+  length: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+}
+
+export interface GenerateResponse {
+  text: string;
+}
+
+/** `POST /v1/models/{name}/forecast` of a per-series model. */
+export interface SeriesForecastRequest {
+  rows: Record<string, number>[];
+  steps?: number;
+}
+
+/** `POST /v1/models/{name}/forecast` of a panel model. */
+export interface PanelForecastRequest {
+  series: { id: string; rows: Record<string, number>[] }[];
+  steps?: number;
+}
+
+export interface SeriesForecastResponse {
+  forecast: number[];
+}
+
+export interface Interval {
+  lower: number[];
+  upper: number[];
+}
+
+export interface PanelForecastResponse {
+  target: string;
+  steps: number;
+  forecasts: { id: string; values: number[]; intervals?: { '80': Interval; '95': Interval } }[];
+}
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+export type JobKind = 'chars' | 'forecast' | 'panel';
+
+/** `GET /v1/jobs/{id}` (and the 202 of `POST /v1/jobs`, and each server-sent event's data). */
+export interface JobRecord {
+  id: string;
+  name: string;
+  kind: JobKind;
+  state: JobState;
+  /** ISO times. */
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Last finished epoch (0 before the first) and the total asked for. */
+  epoch: number;
+  epochs: number;
+  /** Training loss after the last finished epoch. */
+  loss: number | null;
+  /** Training time so far, and the estimated time left, in ms. */
+  elapsedMs: number;
+  etaMs: number | null;
+  /** The training options, as given. */
+  options: Record<string, unknown>;
+  /** Set once the model is published. */
+  model: { name: string; version: number } | null;
+  /** Set when the job failed / was interrupted. */
+  error: { code: string; message: string } | null;
+}
+
+export interface JobList {
+  jobs: JobRecord[];
+}
+
+/** One series of a parsed file (`POST /v1/csv`). */
+export interface ParsedSeries {
+  /** The id column's value, or null for a file of one series. */
+  id: string | null;
+  rows: number;
+  dates: string[] | null;
+  /** 1-based file line of each row. */
+  lines: number[];
+  values: Record<string, number[]>;
+}
+
+/** What `POST /v1/csv` answers. */
+export interface ParsedCsv {
+  columns: string[];
+  dateColumn: string | null;
+  idColumn: string | null;
+  /** Text columns (no numeric cell): candidates for the id column. */
+  ignored: string[];
+  delimiter: string;
+  droppedRows: number;
+  series: ParsedSeries[];
+}
+
+/** `GET /health`. */
+export interface Health {
+  status: 'ok';
+  backend: string;
+  models: number;
+  jobs: { running: number; queued: number };
+  uptimeSeconds: number;
+}
