@@ -1,7 +1,7 @@
 /**
  * The cell registry: the one place cells are registered and looked up by name. The built-in
  * cells are registered here; a new cell is one file defining a {@link RecurrentCell} plus one
- * `registerCell` line (see docs/architecture-cell.md).
+ * `registerCell` line (see docs/architecture.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../../errors.js';
