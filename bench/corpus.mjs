@@ -45,7 +45,30 @@ export async function run(argv) {
     closeSync(fd);
     const preload = path.join(tmp, 'maxrss.cjs');
     writeFileSync(preload, "process.on('exit', () => process.stderr.write(`maxrss-kb ${process.resourceUsage().maxRSS}\\n`));\n");
-    const args = ['--require', preload, cli, 'chars', 'train', '--text', big, '--seq', '100', '--layers', '2', '--hidden', '256', '--batch', '64', '--steps', String(steps), '--val', '0.001', '--out', path.join(tmp, 'model'), '--json'];
+    const args = [
+      '--require',
+      preload,
+      cli,
+      'chars',
+      'train',
+      '--text',
+      big,
+      '--seq',
+      '100',
+      '--layers',
+      '2',
+      '--hidden',
+      '256',
+      '--batch',
+      '64',
+      '--steps',
+      String(steps),
+      '--val',
+      '0.001',
+      '--out',
+      path.join(tmp, 'model'),
+      '--json',
+    ];
     process.stderr.write(`bench: ${(bytes / 1e6).toFixed(0)} MB text; node ${args.slice(2).join(' ')}\n`);
     const t0 = Date.now();
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -58,11 +81,18 @@ export async function run(argv) {
     const summary = JSON.parse(r.stdout.trim().split('\n').pop());
     const estimate = estimateCorpusTrainingBytes({ batchSize: 64, seqLength: 100, hidden: 256, layers: 2, vocabSize: summary.vocabulary, textChars: bytes });
     const MB = (n) => `${(n / 2 ** 20).toFixed(0)} MB`;
-    console.log(`\nseqcast corpus bench — ${(bytes / 1e6).toFixed(0)} MB text, 2xLSTM(256), 64 streams x 100, ${summary.steps} steps, ${summary.kernels} kernels\n`);
+    console.log(
+      `\nseqcast corpus bench — ${(bytes / 1e6).toFixed(0)} MB text, 2xLSTM(256), 64 streams x 100, ${summary.steps} steps, ${summary.kernels} kernels\n`,
+    );
     console.log('| text | peak RSS (whole process) | training buffers (estimate) | of which text ids | steps | chars/s | wall |');
     console.log('|---|---|---|---|---|---|---|');
-    console.log(`| ${(bytes / 1e6).toFixed(0)} MB | **${MB(rss)}** | ${MB(estimate.total)} | ${MB(estimate.text)} | ${summary.steps} | ${summary.charsPerSec.toLocaleString('en-US')} | ${(wallMs / 1000).toFixed(0)} s |`);
-    if (argv.includes('--json')) console.log(JSON.stringify({ textBytes: bytes, peakRssBytes: rss, estimateBytes: estimate.total, steps: summary.steps, charsPerSec: summary.charsPerSec, wallMs }));
+    console.log(
+      `| ${(bytes / 1e6).toFixed(0)} MB | **${MB(rss)}** | ${MB(estimate.total)} | ${MB(estimate.text)} | ${summary.steps} | ${summary.charsPerSec.toLocaleString('en-US')} | ${(wallMs / 1000).toFixed(0)} s |`,
+    );
+    if (argv.includes('--json'))
+      console.log(
+        JSON.stringify({ textBytes: bytes, peakRssBytes: rss, estimateBytes: estimate.total, steps: summary.steps, charsPerSec: summary.charsPerSec, wallMs }),
+      );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

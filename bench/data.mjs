@@ -23,7 +23,7 @@ async function generate(file, rows) {
   const out = createWriteStream(file);
   out.write('Date,Open,High,Low,Close,Volume\n');
   let seed = 42;
-  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   // Walk backwards from the newest row so the file is newest-first like broker downloads.
   const t0 = Date.UTC(2020, 0, 1);
   let price = 500;
@@ -139,7 +139,18 @@ export async function run(argv) {
     const sizeMB = statSync(file).size / 2 ** 20;
     const heapMB = values.heap ? Number(values.heap) : undefined;
     const seq = measure(file, window, 'seqcast', runs, heapMB);
-    const out = { suite: 'data', rows, columns: 6, fileMB: +sizeMB.toFixed(1), window, runs, heapLimitMB: heapMB ?? null, node: process.version, generateMs: Math.round(genMs), seqcast: seq };
+    const out = {
+      suite: 'data',
+      rows,
+      columns: 6,
+      fileMB: +sizeMB.toFixed(1),
+      window,
+      runs,
+      heapLimitMB: heapMB ?? null,
+      node: process.version,
+      generateMs: Math.round(genMs),
+      seqcast: seq,
+    };
     if (values['compare-danfo']) {
       const n = Number(values['compare-danfo']);
       const small = path.join(dir, 'small.csv');
@@ -152,8 +163,12 @@ export async function run(argv) {
     const line = (label, r) =>
       `${label.padEnd(28)} ${f(r.readMs).padStart(9)} ${f(r.prepareMs ?? r.sortMs).padStart(12)} ${f(r.totalMs).padStart(9)} ${f(r.cpuMs).padStart(9)} ${f(r.maxRssMB).padStart(10)} ${f(r.peakHeapMB).padStart(8)}`;
     if (!values.json) {
-      console.log(`data bench: ${rows.toLocaleString('en')} rows x 6 columns (${sizeMB.toFixed(1)} MB, newest-first, dates), window ${window}, median of ${runs} fresh processes${heapMB ? `, V8 heap capped at ${heapMB} MB` : ''}`);
-      console.log(`${'pipeline'.padEnd(28)} ${'read ms'.padStart(9)} ${'scale+win ms'.padStart(12)} ${'total ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'maxRSS MB'.padStart(10)} ${'heap MB'.padStart(8)}`);
+      console.log(
+        `data bench: ${rows.toLocaleString('en')} rows x 6 columns (${sizeMB.toFixed(1)} MB, newest-first, dates), window ${window}, median of ${runs} fresh processes${heapMB ? `, V8 heap capped at ${heapMB} MB` : ''}`,
+      );
+      console.log(
+        `${'pipeline'.padEnd(28)} ${'read ms'.padStart(9)} ${'scale+win ms'.padStart(12)} ${'total ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'maxRSS MB'.padStart(10)} ${'heap MB'.padStart(8)}`,
+      );
       console.log(line('seqcast readCsv+prepare', seq));
       console.log(`  -> ${seq.rows} rows (${seq.order}), ${seq.windows} windows; total includes module import (${f(seq.importMs)} ms)`);
       if (out.compare) {
@@ -162,7 +177,9 @@ export async function run(argv) {
         console.log(line('seqcast readCsv+prepare', c.seqcast));
         console.log(line('danfojs-node readCSV+sort', c.danfo));
         const work = (r) => r.totalMs - r.importMs;
-        console.log(`  danfo/seqcast: work time (excl. import) x${(work(c.danfo) / work(c.seqcast)).toFixed(1)}, maxRSS x${(c.danfo.maxRssMB / c.seqcast.maxRssMB).toFixed(1)}`);
+        console.log(
+          `  danfo/seqcast: work time (excl. import) x${(work(c.danfo) / work(c.seqcast)).toFixed(1)}, maxRSS x${(c.danfo.maxRssMB / c.seqcast.maxRssMB).toFixed(1)}`,
+        );
       }
     }
     console.log(JSON.stringify(out));
@@ -174,7 +191,12 @@ export async function run(argv) {
 
 // Child mode when executed directly by measure().
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url && process.argv[2] === '--child') {
-  const { values } = parseArgs({ args: process.argv.slice(3), options: { window: { type: 'string' }, mode: { type: 'string' } }, allowPositionals: true, strict: false });
+  const { values } = parseArgs({
+    args: process.argv.slice(3),
+    options: { window: { type: 'string' }, mode: { type: 'string' } },
+    allowPositionals: true,
+    strict: false,
+  });
   const file = process.argv[3];
   await child(file, Number(values.window), values.mode);
 }

@@ -18,15 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend, setKernelLogger } from '@seqcast/core';
 import { readCsv } from '@seqcast/data';
-import {
-  evaluate,
-  Forecaster,
-  gaussian,
-  makeSeries,
-  syntheticAR2,
-  syntheticLogisticMap,
-  syntheticTrendSeasonal,
-} from '@seqcast/forecast';
+import { evaluate, Forecaster, gaussian, makeSeries, syntheticAR2, syntheticLogisticMap, syntheticTrendSeasonal } from '@seqcast/forecast';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -42,8 +34,19 @@ function cases(dataDir) {
     { name: 'monthly-car-sales (m=12)', key: 'cars', load: () => readCsv({ path: file('monthly-car-sales.csv') }), options: { target: 'Sales', season: 12 } },
     { name: 'daily-total-female-births', key: 'births', load: () => readCsv({ path: file('daily-total-female-births.csv') }), options: { target: 'Births' } },
     { name: 'AR(2), unit noise (2000 rows)', key: 'ar2', load: async () => syntheticAR2(2000, 1), options: { target: 'value' } },
-    { name: 'trend + season (m=12, 240 rows)', key: 'trendSeasonal', load: async () => syntheticTrendSeasonal(240, 1), options: { target: 'value', season: 12 } },
-    { name: 'logistic map (nonlinear, extra)', key: 'logisticMap', load: async () => syntheticLogisticMap(500, 5), options: { target: 'value', window: 4 }, extra: true },
+    {
+      name: 'trend + season (m=12, 240 rows)',
+      key: 'trendSeasonal',
+      load: async () => syntheticTrendSeasonal(240, 1),
+      options: { target: 'value', season: 12 },
+    },
+    {
+      name: 'logistic map (nonlinear, extra)',
+      key: 'logisticMap',
+      load: async () => syntheticLogisticMap(500, 5),
+      options: { target: 'value', window: 4 },
+      extra: true,
+    },
   ];
 }
 
@@ -68,7 +71,13 @@ function casesFromFile(file) {
     }
     const csv = path.resolve(path.dirname(file), c.path);
     const newestFirst = c.newestFirst === true;
-    const options = { target: c.target, season: c.season ?? 1, ...(c.window ? { window: c.window } : {}), ...(c.features ? { features: c.features } : {}), newestFirst };
+    const options = {
+      target: c.target,
+      season: c.season ?? 1,
+      ...(c.window ? { window: c.window } : {}),
+      ...(c.features ? { features: c.features } : {}),
+      newestFirst,
+    };
     return {
       name: c.name ?? `${path.basename(csv)} (${c.target}${c.season > 1 ? `, m=${c.season}` : ''})`,
       key: `case${i}`,
@@ -89,27 +98,78 @@ const fr = (v) => (v === undefined ? '-' : Math.abs(v) >= 100 ? v.toFixed(1) : v
 
 /** Synthetic families for the robustness run: (rows, normal draws) -> values. */
 const FAMILIES = {
-  randomWalk: (n, g) => { let v = 50; return Array.from({ length: n }, () => (v += g())); },
-  randomWalkDrift: (n, g) => { let v = 50; return Array.from({ length: n }, () => (v += 0.3 + g())); },
-  ar1: (n, g) => { let v = 0; return Array.from({ length: n }, () => (v = 0.8 * v + g()) + 20); },
-  ar1Negative: (n, g) => { let v = 0; return Array.from({ length: n }, () => (v = -0.5 * v + g()) + 20); },
+  randomWalk: (n, g) => {
+    let v = 50;
+    return Array.from({ length: n }, () => (v += g()));
+  },
+  randomWalkDrift: (n, g) => {
+    let v = 50;
+    return Array.from({ length: n }, () => (v += 0.3 + g()));
+  },
+  ar1: (n, g) => {
+    let v = 0;
+    return Array.from({ length: n }, () => (v = 0.8 * v + g()) + 20);
+  },
+  ar1Negative: (n, g) => {
+    let v = 0;
+    return Array.from({ length: n }, () => (v = -0.5 * v + g()) + 20);
+  },
   whiteNoise: (n, g) => Array.from({ length: n }, () => 5 + g()),
   ar2: (n, g) => Array.from(syntheticAR2(n, Math.floor((g() + 10) * 1e5)).values.value),
   trendSeasonal: (n, g) => Array.from(syntheticTrendSeasonal(n, Math.floor((g() + 10) * 1e5)).values.value),
-  seasonalRandomWalk: (n, g) => { let l = 100; return Array.from({ length: n }, (_, t) => (l += g()) + 8 * Math.sin((2 * Math.PI * t) / 12) + 0.5 * g()); },
-  multiplicativeSeason: (n, g) => { let l = 100; return Array.from({ length: n }, (_, t) => (l *= 1.01) * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 12)) * (1 + 0.02 * g())); },
-  arma11: (n, g) => { let v = 0, e = 0; return Array.from({ length: n }, () => { const ne = g(); v = 0.7 * v + ne + 0.5 * e; e = ne; return v + 10; }); },
-  setar: (n, g) => { let v = 0; return Array.from({ length: n }, () => (v = (v > 0 ? 0.9 * v - 0.6 : 0.5 * v + 0.8) + 0.5 * g())); },
+  seasonalRandomWalk: (n, g) => {
+    let l = 100;
+    return Array.from({ length: n }, (_, t) => (l += g()) + 8 * Math.sin((2 * Math.PI * t) / 12) + 0.5 * g());
+  },
+  multiplicativeSeason: (n, g) => {
+    let l = 100;
+    return Array.from({ length: n }, (_, t) => (l *= 1.01) * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 12)) * (1 + 0.02 * g()));
+  },
+  arma11: (n, g) => {
+    let v = 0,
+      e = 0;
+    return Array.from({ length: n }, () => {
+      const ne = g();
+      v = 0.7 * v + ne + 0.5 * e;
+      e = ne;
+      return v + 10;
+    });
+  },
+  setar: (n, g) => {
+    let v = 0;
+    return Array.from({ length: n }, () => (v = (v > 0 ? 0.9 * v - 0.6 : 0.5 * v + 0.8) + 0.5 * g()));
+  },
 };
 /**
  * Families added after the selection rule was designed and never used to choose it (--heldout):
  * near-unit-root AR(1), MA(1), a random walk whose steps are AR(1), and an AR(1) around a season.
  */
 const HELDOUT = {
-  ar1Slow: (n, g) => { let v = 0; return Array.from({ length: n }, () => (v = 0.95 * v + g()) + 30); },
-  ma1: (n, g) => { let e = 0; return Array.from({ length: n }, () => { const ne = g(); const v = ne + 0.6 * e; e = ne; return v + 3; }); },
-  rwAr1Diff: (n, g) => { let v = 50, d = 0; return Array.from({ length: n }, () => { d = 0.4 * d + g(); return (v += d); }); },
-  seasonalAr: (n, g) => { let v = 0; return Array.from({ length: n }, (_, t) => (v = 0.6 * v + g()) + 6 * Math.cos((2 * Math.PI * t) / 12) + 40); },
+  ar1Slow: (n, g) => {
+    let v = 0;
+    return Array.from({ length: n }, () => (v = 0.95 * v + g()) + 30);
+  },
+  ma1: (n, g) => {
+    let e = 0;
+    return Array.from({ length: n }, () => {
+      const ne = g();
+      const v = ne + 0.6 * e;
+      e = ne;
+      return v + 3;
+    });
+  },
+  rwAr1Diff: (n, g) => {
+    let v = 50,
+      d = 0;
+    return Array.from({ length: n }, () => {
+      d = 0.4 * d + g();
+      return (v += d);
+    });
+  },
+  seasonalAr: (n, g) => {
+    let v = 0;
+    return Array.from({ length: n }, (_, t) => (v = 0.6 * v + g()) + 6 * Math.cos((2 * Math.PI * t) / 12) + 40);
+  },
 };
 const SEASONAL = new Set(['trendSeasonal', 'seasonalRandomWalk', 'multiplicativeSeason', 'seasonalAr']);
 
@@ -144,9 +204,27 @@ async function robust(seeds, epochs, firstSeed, heldout) {
   }
   ratios.sort((a, b) => a - b);
   const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
-  console.log(`(columns: rows ${lengths.join('/')} x seeds ${firstSeed}..${firstSeed + seeds - 1}; value = model MASE / best baseline MASE; * = recurrent path kept)`);
-  console.log(`model MASE <= best baseline on ${pass}/${total} series (${((100 * pass) / total).toFixed(1)}%); mean ratio ${mean.toFixed(4)}; median ${ratios[Math.floor(ratios.length / 2)].toFixed(4)}; worst ${ratios[ratios.length - 1].toFixed(3)}`);
-  console.log(JSON.stringify({ suite: 'forecast', mode: 'robust', heldout, seeds, firstSeed, epochs, pass, total, meanRatio: mean, worstRatio: ratios[ratios.length - 1], rows }));
+  console.log(
+    `(columns: rows ${lengths.join('/')} x seeds ${firstSeed}..${firstSeed + seeds - 1}; value = model MASE / best baseline MASE; * = recurrent path kept)`,
+  );
+  console.log(
+    `model MASE <= best baseline on ${pass}/${total} series (${((100 * pass) / total).toFixed(1)}%); mean ratio ${mean.toFixed(4)}; median ${ratios[Math.floor(ratios.length / 2)].toFixed(4)}; worst ${ratios[ratios.length - 1].toFixed(3)}`,
+  );
+  console.log(
+    JSON.stringify({
+      suite: 'forecast',
+      mode: 'robust',
+      heldout,
+      seeds,
+      firstSeed,
+      epochs,
+      pass,
+      total,
+      meanRatio: mean,
+      worstRatio: ratios[ratios.length - 1],
+      rows,
+    }),
+  );
 }
 
 export async function run(argv) {
@@ -168,7 +246,12 @@ export async function run(argv) {
   if (values.robust) {
     setKernelLogger(null);
     await initBackend();
-    return robust(Number(values.seeds ?? 4), values.epochs === undefined ? 30 : Number(values.epochs), Number(values['first-seed'] ?? 0), values.heldout === true);
+    return robust(
+      Number(values.seeds ?? 4),
+      values.epochs === undefined ? 30 : Number(values.epochs),
+      Number(values['first-seed'] ?? 0),
+      values.heldout === true,
+    );
   }
   const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
@@ -225,7 +308,14 @@ export async function run(argv) {
   const nameWidth = Math.max(34, ...results.map((r) => r.name.length + 2));
   console.log(`forecast quality (backend ${backend.name}; seed ${seed}; one-step-ahead over the last 20% of rows)`);
   console.log(
-    ['series'.padEnd(nameWidth), 'rows'.padStart(5), ...cols.map((c) => `MASE ${c}`.padStart(19)), ...cols.map((c) => `RMSE ${c}`.padStart(19)), '  ok', '  model is'].join(''),
+    [
+      'series'.padEnd(nameWidth),
+      'rows'.padStart(5),
+      ...cols.map((c) => `MASE ${c}`.padStart(19)),
+      ...cols.map((c) => `RMSE ${c}`.padStart(19)),
+      '  ok',
+      '  model is',
+    ].join(''),
   );
   for (const r of results) {
     console.log(

@@ -210,8 +210,14 @@ function fusedCharlmStep(K, H) {
 function stockWorkload(K) {
   const [N, L, F, H] = [505, 7, 5, 10];
   const r = rng(11);
-  const x = tf.tensor3d(Float32Array.from({ length: N * L * F }, () => r()), [N, L, F]);
-  const y = tf.tensor2d(Float32Array.from({ length: N }, () => r()), [N, 1]);
+  const x = tf.tensor3d(
+    Float32Array.from({ length: N * L * F }, () => r()),
+    [N, L, F],
+  );
+  const y = tf.tensor2d(
+    Float32Array.from({ length: N }, () => r()),
+    [N, 1],
+  );
   const made = {};
   if (K) {
     const m = buildModel({ input: F, units: H, layers: 1, outputs: 1, returnSequences: false });
@@ -247,7 +253,11 @@ function inferenceWorkload(K) {
   const [V, H, P] = [82, 128, 100];
   const m = buildModel({ input: V, units: H, layers: 2, outputs: V, seed: 5 });
   const r = rng(3);
-  const prefix = tf.tensor2d(Int32Array.from({ length: P }, () => Math.floor(r() * V)), [1, P], 'int32');
+  const prefix = tf.tensor2d(
+    Int32Array.from({ length: P }, () => Math.floor(r() * V)),
+    [1, P],
+    'int32',
+  );
   const prefixOneHot = tf.oneHot(prefix, V).toFloat();
   const seqFns = { ...(K ? { fused: K.lstmSequence } : {}), tfjs: lstmSequenceReference };
   const out = {};
@@ -387,7 +397,17 @@ export async function run(argv) {
     const targs = [String(quick ? 100 : 300)];
     const t = torch ? runAnchor('torch_long_char.py', targs, /ms\/epoch=([\d.]+)/) : null;
     const tc = torch ? runAnchor('torch_long_char.py', targs, /ms\/epoch=([\d.]+)/, true) : null;
-    const r = { name: 'long-char', msPerEpoch: fused?.ms ?? layers.ms, unit: 'ms/epoch', fusedMs: fused?.ms ?? null, fusedCpuMs: fused?.cpuMs ?? null, fusedRnnOnlyMs: rnnOnly?.ms ?? null, tfjsLayersMs: layers.ms, torchMs: t?.value ?? null, torchCpuMs: tc?.value ?? null };
+    const r = {
+      name: 'long-char',
+      msPerEpoch: fused?.ms ?? layers.ms,
+      unit: 'ms/epoch',
+      fusedMs: fused?.ms ?? null,
+      fusedCpuMs: fused?.cpuMs ?? null,
+      fusedRnnOnlyMs: rnnOnly?.ms ?? null,
+      tfjsLayersMs: layers.ms,
+      torchMs: t?.value ?? null,
+      torchCpuMs: tc?.value ?? null,
+    };
     results.push(r);
     rows.push(['long-char', 'ms/epoch', fused?.ms, layers.ms, t?.value, false, rnnOnly?.ms]);
   }
@@ -400,7 +420,16 @@ export async function run(argv) {
     const targs = [csv, String(quick ? 200 : 500)];
     const t = torch && existsSync(csv) ? runAnchor('torch_stock.py', targs, /ms\/iter=([\d.]+)/) : null;
     const tc = torch && existsSync(csv) ? runAnchor('torch_stock.py', targs, /ms\/iter=([\d.]+)/, true) : null;
-    results.push({ name: 'stock', msPerIter: fused?.ms ?? layers.ms, unit: 'ms/iter', fusedMs: fused?.ms ?? null, fusedCpuMs: fused?.cpuMs ?? null, tfjsLayersMs: layers.ms, torchMs: t?.value ?? null, torchCpuMs: tc?.value ?? null });
+    results.push({
+      name: 'stock',
+      msPerIter: fused?.ms ?? layers.ms,
+      unit: 'ms/iter',
+      fusedMs: fused?.ms ?? null,
+      fusedCpuMs: fused?.cpuMs ?? null,
+      tfjsLayersMs: layers.ms,
+      torchMs: t?.value ?? null,
+      torchCpuMs: tc?.value ?? null,
+    });
     rows.push(['stock', 'ms/iter', fused?.ms, layers.ms, t?.value, false]);
   }
   if (want('charlm-h128')) {
@@ -417,7 +446,16 @@ export async function run(argv) {
     const t = torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/) : null;
     const tc = torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/, true) : null;
     const cps = (ms) => (ms ? (chars * 1000) / ms : null);
-    results.push({ name: 'charlm-h128', charsPerSec: cps(fused?.ms ?? layers.ms ?? null), unit: 'chars/s', fusedCharsPerSec: cps(fused?.ms), fusedCpuCharsPerSec: cps(fused?.cpuMs), tfjsLayersCharsPerSec: cps(layers.ms), torchCharsPerSec: t?.value ?? null, torchCpuCharsPerSec: tc?.value ?? null });
+    results.push({
+      name: 'charlm-h128',
+      charsPerSec: cps(fused?.ms ?? layers.ms ?? null),
+      unit: 'chars/s',
+      fusedCharsPerSec: cps(fused?.ms),
+      fusedCpuCharsPerSec: cps(fused?.cpuMs),
+      tfjsLayersCharsPerSec: cps(layers.ms),
+      torchCharsPerSec: t?.value ?? null,
+      torchCpuCharsPerSec: tc?.value ?? null,
+    });
     rows.push(['charlm-h128', 'chars/s', cps(fused?.ms), cps(layers.ms), t?.value, true]);
   }
   for (const H of [256, 512]) {
@@ -436,7 +474,17 @@ export async function run(argv) {
       const tc = threads === 1 && torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/, true, 1) : null;
       const cps = (w.chars * 1000) / fused.ms;
       const cpuCps = threads === 1 ? (w.chars * 1000) / fused.cpuMs : null;
-      results.push({ name, threads, kernelThreads: used, unit: 'chars/s', charsPerSec: cps, fusedCharsPerSec: cps, torchCharsPerSec: t?.value ?? null, fusedCpuCharsPerSec: cpuCps, torchCpuCharsPerSec: tc?.value ?? null });
+      results.push({
+        name,
+        threads,
+        kernelThreads: used,
+        unit: 'chars/s',
+        charsPerSec: cps,
+        fusedCharsPerSec: cps,
+        torchCharsPerSec: t?.value ?? null,
+        fusedCpuCharsPerSec: cpuCps,
+        torchCpuCharsPerSec: tc?.value ?? null,
+      });
       rows.push([`${name} (${threads} thread${threads > 1 ? 's' : ''})`, 'chars/s', cps, null, t?.value, true]);
     }
     K.setKernelThreads(1);
@@ -467,7 +515,9 @@ export async function run(argv) {
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const pr = (cols) => console.log(`| ${cols.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`);
-  console.log(`\nseqcast kernels bench — backend ${backend.name}, fused ${info.available ? info.isa : `unavailable (${info.reason})`}, one thread unless the workload says, medians\n`);
+  console.log(
+    `\nseqcast kernels bench — backend ${backend.name}, fused ${info.available ? info.isa : `unavailable (${info.reason})`}, one thread unless the workload says, medians\n`,
+  );
   pr(head);
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   lines.forEach(pr);
@@ -490,7 +540,9 @@ export async function run(argv) {
     cpuRows.forEach((l) => console.log(l));
   }
   if (inference.tfjs) {
-    console.log(`\nnext-char with the tfjs seam (tfjs ops, same weights): ${fmt(inference.tfjs.nextCharMs, 1)} ms; tfjs-layers predict: ${fmt(inference.layersPredictMs, 1)} ms`);
+    console.log(
+      `\nnext-char with the tfjs seam (tfjs ops, same weights): ${fmt(inference.tfjs.nextCharMs, 1)} ms; tfjs-layers predict: ${fmt(inference.layersPredictMs, 1)} ms`,
+    );
   }
   if (!K) console.log(`\n(fused kernels unavailable: ${info.reason}; figures are plain tfjs)`);
   if (json) {

@@ -34,7 +34,9 @@ if (a.json) {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   const f = (v, d = 3) => (v === null ? '—' : v.toFixed(d));
   for (const [name, m] of Object.entries(report.metrics)) {
-    console.log(`| ${name} | ${f(m.smape, 2)} | ${f(m.mase)} | ${f(m.owa)} | ${f(m.coverage80, 2)} | ${f(m.coverage95, 2)} | ${f(m.msis, 2)} | ${(report.ms[name] / 1000).toFixed(1)} |`);
+    console.log(
+      `| ${name} | ${f(m.smape, 2)} | ${f(m.mase)} | ${f(m.owa)} | ${f(m.coverage80, 2)} | ${f(m.coverage95, 2)} | ${f(m.msis, 2)} | ${(report.ms[name] / 1000).toFixed(1)} |`,
+    );
   }
   if (report.worseThanNaive2.length) console.log(`worse than Naive2: ${report.worseThanNaive2.join(', ')}`);
 }

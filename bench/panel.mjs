@@ -170,14 +170,18 @@ async function speed(values) {
   const t0 = Date.now();
   const model = new GlobalForecaster({ horizon: H, season: m, ...extra });
   let last = 0;
-  await model.fit(cut, { horizon: H, season: m }, {
-    onProgress: (p) => {
-      if (Date.now() - last > 30_000) {
-        last = Date.now();
-        console.error(`  step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${(p.elapsedMs / 1000).toFixed(0)} s, eta ${(p.etaMs / 1000).toFixed(0)} s`);
-      }
+  await model.fit(
+    cut,
+    { horizon: H, season: m },
+    {
+      onProgress: (p) => {
+        if (Date.now() - last > 30_000) {
+          last = Date.now();
+          console.error(`  step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${(p.elapsedMs / 1000).toFixed(0)} s, eta ${(p.etaMs / 1000).toFixed(0)} s`);
+        }
+      },
     },
-  });
+  );
   const fitMs = Date.now() - t0;
   const forecasts = await model.forecast(cut, H);
   const totalMs = Date.now() - t0;
@@ -185,8 +189,12 @@ async function speed(values) {
   const info = model.info();
   model.dispose();
   console.log(`panel ${series} series × ${length} points, H ${H}, m ${m}: ${info.steps} steps (${info.stopped}), kernels ${info.kernels}`);
-  console.log(`train ${(fitMs / 1000).toFixed(1)} s, forecast ${((totalMs - fitMs) / 1000).toFixed(1)} s, total ${(totalMs / 60000).toFixed(2)} min (goal ≤ 10), peak RSS ${rssMb.toFixed(0)} MB (goal ≤ 2048)`);
-  console.log(`validation (last H of the training series): OWA ${f(info.validation?.owa)} vs Naive2, coverage 80/95 ${f(info.validation?.coverage80, 3)}/${f(info.validation?.coverage95, 3)}`);
+  console.log(
+    `train ${(fitMs / 1000).toFixed(1)} s, forecast ${((totalMs - fitMs) / 1000).toFixed(1)} s, total ${(totalMs / 60000).toFixed(2)} min (goal ≤ 10), peak RSS ${rssMb.toFixed(0)} MB (goal ≤ 2048)`,
+  );
+  console.log(
+    `validation (last H of the training series): OWA ${f(info.validation?.owa)} vs Naive2, coverage 80/95 ${f(info.validation?.coverage80, 3)}/${f(info.validation?.coverage95, 3)}`,
+  );
   // Score the forecasts on the held-out last H next to the baselines (the model is not refitted).
   const report = await holdout(panel, [() => ({ name: 'model', fit: async () => {}, forecast: async () => forecasts }), ...Object.values(PANEL_BASELINES)], {
     horizon: H,
@@ -194,7 +202,20 @@ async function speed(values) {
   });
   table(`holdout of the bench panel`, report);
   if (values.json) {
-    console.log(JSON.stringify({ suite: 'panel', series, length, horizon: H, season: m, steps: info.steps, trainMs: fitMs, totalMs, peakRssMb: Math.round(rssMb), owa: report.metrics.model.owa }));
+    console.log(
+      JSON.stringify({
+        suite: 'panel',
+        series,
+        length,
+        horizon: H,
+        season: m,
+        steps: info.steps,
+        trainMs: fitMs,
+        totalMs,
+        peakRssMb: Math.round(rssMb),
+        owa: report.metrics.model.owa,
+      }),
+    );
   }
 }
 

@@ -41,7 +41,11 @@ function freePort() {
 
 async function startRedis(dir) {
   const port = await freePort();
-  const child = spawn(process.env.SEQCAST_REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.env.SEQCAST_REDIS_SERVER ?? 'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   await new Promise((resolve, reject) => {
     let out = '';
     child.on('error', (e) => reject(new Error(`cannot start redis-server (${e.message}); apt-get install redis-server`)));
@@ -56,7 +60,10 @@ async function startRedis(dir) {
 
 /** Start a CLI process and resolve once its first stdout line matching `ready` appears. */
 function startCli(args, ready) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SEQCAST_TOKEN: TOKEN, SEQCAST_QUIET: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, SEQCAST_TOKEN: TOKEN, SEQCAST_QUIET: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -71,9 +78,13 @@ function startCli(args, ready) {
 }
 
 const startReplica = (redisUrl, modelsDir) =>
-  startCli(['serve', '--redis', redisUrl, '--models', modelsDir, '--port', '0', '--quiet'], / at (http:\/\/\S+)/).then(({ child, match }) => ({ child, url: match[1] }));
+  startCli(['serve', '--redis', redisUrl, '--models', modelsDir, '--port', '0', '--quiet'], / at (http:\/\/\S+)/).then(({ child, match }) => ({
+    child,
+    url: match[1],
+  }));
 
-const startWorker = (redisUrl, modelsDir) => startCli(['worker', '--redis', redisUrl, '--models', modelsDir, '--quiet'], /training jobs from the queue/).then(({ child }) => ({ child }));
+const startWorker = (redisUrl, modelsDir) =>
+  startCli(['worker', '--redis', redisUrl, '--models', modelsDir, '--quiet'], /training jobs from the queue/).then(({ child }) => ({ child }));
 
 function stop(proc) {
   return new Promise((resolve) => {
@@ -107,8 +118,21 @@ async function jobRound(url, jobs, tag) {
   const t0 = performance.now();
   const ids = [];
   for (let i = 0; i < jobs; i++) {
-    const body = { kind: 'chars', name: `scale-${tag}-${i}`, text: 'the quick brown fox jumps over the lazy dog. '.repeat(10), options: { seqLength: 8, hidden: 32, epochs: 15, seed: i } };
-    ids.push((await json(`${url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).id);
+    const body = {
+      kind: 'chars',
+      name: `scale-${tag}-${i}`,
+      text: 'the quick brown fox jumps over the lazy dog. '.repeat(10),
+      options: { seqLength: 8, hidden: 32, epochs: 15, seed: i },
+    };
+    ids.push(
+      (
+        await json(`${url}/v1/jobs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).id,
+    );
   }
   const pending = new Set(ids);
   while (pending.size > 0) {
@@ -176,8 +200,20 @@ export async function run(argv) {
     const twoWorkers = await jobRound(r1.url, jobs, 'b');
 
     const rows = [
-      { scenario: `forecast @${connections}, 1 replica`, value: Math.round(median(one.map((r) => r.rps))), unit: 'req/s', p99: median(one.map((r) => r.p99)), errors: one.reduce((s, r) => s + r.errors, 0) },
-      { scenario: `forecast @${connections}, 2 replicas`, value: Math.round(median(two.map((r) => r.rps))), unit: 'req/s', p99: median(two.map((r) => r.p99)), errors: two.reduce((s, r) => s + r.errors, 0) },
+      {
+        scenario: `forecast @${connections}, 1 replica`,
+        value: Math.round(median(one.map((r) => r.rps))),
+        unit: 'req/s',
+        p99: median(one.map((r) => r.p99)),
+        errors: one.reduce((s, r) => s + r.errors, 0),
+      },
+      {
+        scenario: `forecast @${connections}, 2 replicas`,
+        value: Math.round(median(two.map((r) => r.rps))),
+        unit: 'req/s',
+        p99: median(two.map((r) => r.p99)),
+        errors: two.reduce((s, r) => s + r.errors, 0),
+      },
       { scenario: `${jobs} jobs, 1 worker`, value: oneWorker.jobsPerMinute, unit: 'jobs/min', seconds: oneWorker.seconds },
       { scenario: `${jobs} jobs, 2 workers`, value: twoWorkers.jobsPerMinute, unit: 'jobs/min', seconds: twoWorkers.seconds },
     ];
@@ -195,7 +231,9 @@ export async function run(argv) {
       console.log(`\nqueue mode on ${result.cores} cores (replicas, workers, Redis and the load generator share them)\n`);
       console.log('scenario                          value        p99 ms  errors  time s');
       for (const r of rows) {
-        console.log(`${r.scenario.padEnd(32)} ${String(r.value).padStart(7)} ${r.unit.padEnd(8)} ${String(r.p99 ?? '').padStart(6)}  ${String(r.errors ?? '').padStart(6)}  ${String(r.seconds ?? '').padStart(6)}`);
+        console.log(
+          `${r.scenario.padEnd(32)} ${String(r.value).padStart(7)} ${r.unit.padEnd(8)} ${String(r.p99 ?? '').padStart(6)}  ${String(r.errors ?? '').padStart(6)}  ${String(r.seconds ?? '').padStart(6)}`,
+        );
       }
       console.log(`\n2 replicas / 1: x${result.replicaRatio}   2 workers / 1: x${result.workerRatio}\n`);
     }

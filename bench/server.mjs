@@ -82,14 +82,24 @@ function bodies(sentence, series, context) {
   const next = [];
   for (let i = 0; i < 64; i++) {
     const start = (i * 7) % (sentence.length - 20);
-    next.push({ method: 'POST', path: '/v1/models/sentence/next', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: sentence.slice(start, start + 10 + (i % 10)), top: 3 }) });
+    next.push({
+      method: 'POST',
+      path: '/v1/models/sentence/next',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: sentence.slice(start, start + 10 + (i % 10)), top: 3 }),
+    });
   }
   const forecast = [];
   for (let i = 0; i < 64; i++) {
     const end = 100 + i * 13;
     const rows = [];
     for (let t = end - context; t < end; t++) rows.push({ Close: series.values.Close[t], Volume: series.values.Volume[t] });
-    forecast.push({ method: 'POST', path: '/v1/models/stock/forecast', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows, steps: 5 }) });
+    forecast.push({
+      method: 'POST',
+      path: '/v1/models/stock/forecast',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows, steps: 5 }),
+    });
   }
   return { next, forecast };
 }
@@ -144,7 +154,7 @@ async function sequential(url, requests, seconds) {
 
 async function stopTraining(url, id) {
   await fetch(`${url}/v1/jobs/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
-  for (const t0 = Date.now(); Date.now() - t0 < 10_000; ) {
+  for (const t0 = Date.now(); Date.now() - t0 < 10_000;) {
     if ((await json(`${url}/v1/jobs/${id}`)).state !== 'running') return;
     await new Promise((res) => setTimeout(res, 100));
   }
@@ -158,8 +168,12 @@ async function startTraining(url, sentence) {
     text: sentence.repeat(8),
     options: { seqLength: 10, layers: 2, hidden: 64, epochs: 1000, learningRate: 0.01, seed: 1 },
   };
-  const job = await json(`${url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  for (const t0 = Date.now(); ; ) {
+  const job = await json(`${url}/v1/jobs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  for (const t0 = Date.now(); ;) {
     const r = await json(`${url}/v1/jobs/${job.id}`);
     if (r.state === 'running' && r.epoch >= 1) return job.id;
     if (r.state !== 'queued' && r.state !== 'running') throw new Error(`training job ${r.state}: ${r.error?.message}`);
@@ -184,7 +198,13 @@ async function healthUnderGenerate(url, sentence, connections, duration) {
 export async function run(argv) {
   const { values: flags } = parseArgs({
     args: argv,
-    options: { duration: { type: 'string' }, connections: { type: 'string' }, models: { type: 'string' }, json: { type: 'boolean' }, scenario: { type: 'string' } },
+    options: {
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      models: { type: 'string' },
+      json: { type: 'boolean' },
+      scenario: { type: 'string' },
+    },
   });
   const duration = Number(flags.duration ?? 10);
   const connections = Number(flags.connections ?? 32);
@@ -213,16 +233,26 @@ export async function run(argv) {
       console.error(`  /health while generate @${connections} (length 500) for ${duration}s ...`);
       const { generate: g, health: h } = await healthUnderGenerate(url, LECTURE_SENTENCE, connections, duration);
       results.push({ endpoint: `generate (length 500)`, ...g, training: false, trainingState: null, goalP99: null, ok: null });
-      results.push({ endpoint: `/health while generate@${connections}`, ...h, training: false, trainingState: null, goalP99: 100, ok: h.p99 <= 100 && h.errors === 0 });
+      results.push({
+        endpoint: `/health while generate@${connections}`,
+        ...h,
+        training: false,
+        trainingState: null,
+        goalP99: 100,
+        ok: h.p99 <= 100 && h.errors === 0,
+      });
     }
-    const scenarios = flags.scenario === 'health' ? [] : [
-      ['next', next, connections, false],
-      ['forecast', forecast, connections, false],
-      ['next', next, 1, false],
-      ['forecast', forecast, 1, false],
-      ['next', next, connections, true],
-      ['forecast', forecast, connections, true],
-    ];
+    const scenarios =
+      flags.scenario === 'health'
+        ? []
+        : [
+            ['next', next, connections, false],
+            ['forecast', forecast, connections, false],
+            ['next', next, 1, false],
+            ['forecast', forecast, 1, false],
+            ['next', next, connections, true],
+            ['forecast', forecast, connections, true],
+          ];
     // Warm-up (JIT, sockets), not measured.
     await load(url, next, connections, 2);
     await load(url, forecast, connections, 2);
@@ -241,7 +271,14 @@ export async function run(argv) {
       const goal = conns === 1 ? null : duringTraining ? 100 : 50;
       // A training scenario only counts if the job ran through the whole measurement.
       const valid = !duringTraining || trainingState === 'running';
-      results.push({ endpoint, ...r, training: duringTraining, trainingState, goalP99: goal, ok: goal === null ? null : valid && r.p99 <= goal && r.errors === 0 });
+      results.push({
+        endpoint,
+        ...r,
+        training: duringTraining,
+        trainingState,
+        goalP99: goal,
+        ok: goal === null ? null : valid && r.p99 <= goal && r.errors === 0,
+      });
     }
     // Batching on vs off, side by side: the same next load alternated between this server and
     // one started with --no-batching, 3 rounds, medians (machine noise hits both alike).

@@ -62,7 +62,9 @@ beforeAll(async () => {
   mkdirSync(dest);
   const pack = await run('pnpm', ['-r', 'pack', '--pack-destination', dest], REPO);
   if (pack.code !== 0) throw new Error(`pnpm -r pack failed: ${pack.stderr.slice(-1000)}`);
-  tarballs = readdirSync(dest).filter((f) => f.endsWith('.tgz')).map((f) => path.join(dest, f));
+  tarballs = readdirSync(dest)
+    .filter((f) => f.endsWith('.tgz'))
+    .map((f) => path.join(dest, f));
   app = path.join(work, 'app');
   mkdirSync(app);
   await run('npm', ['init', '-y']);

@@ -14,7 +14,11 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dir = mkdtempSync(path.join(os.tmpdir(), 'seqcast-pnpm-start-'));
 
 beforeAll(() => {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'apps/cli/dist/main.js'), 'chars', 'train', '--inline', 'hihello', '--seq', '6', '--epochs', '5', '--out', path.join(dir, 'hihello')], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(REPO, 'apps/cli/dist/main.js'), 'chars', 'train', '--inline', 'hihello', '--seq', '6', '--epochs', '5', '--out', path.join(dir, 'hihello')],
+    { encoding: 'utf8' },
+  );
   expect(r.status, r.stderr).toBe(0);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

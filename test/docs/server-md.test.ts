@@ -73,7 +73,9 @@ const MARK = '@@seqcast-doc-step@@';
 
 /** Run the steps in one bash (so variables carry over) and return each step's output. */
 function runSteps(list: Step[], cwd: string, url: string): Promise<string[]> {
-  const script = ['set -euo pipefail', ...list.map((s) => `${s.command.replace(/^U=http:\/\/127\.0\.0\.1:3000$/m, `U=${url}`)}\nprintf '\\n${MARK}\\n'`)].join('\n');
+  const script = ['set -euo pipefail', ...list.map((s) => `${s.command.replace(/^U=http:\/\/127\.0\.0\.1:3000$/m, `U=${url}`)}\nprintf '\\n${MARK}\\n'`)].join(
+    '\n',
+  );
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', script], { cwd, env: { ...process.env, U: url }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

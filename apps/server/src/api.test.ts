@@ -189,7 +189,15 @@ describe('bad input is a 4xx problem+json naming what was wrong', () => {
   it('unknown model, including names with / or .. (404)', async () => {
     await problem(await post('/v1/models/nope/next', { text: 'hi' }), 404, 'MODEL_NOT_FOUND');
     await problem(await fetch(`${url}/v1/models/nope`), 404, 'MODEL_NOT_FOUND');
-    for (const p of ['/v1/models/..', '/v1/models/../next', '/v1/models/..%2F..%2Fetc', '/v1/models/a%2Fb/next', '/v1/models/%2E%2E/next', '/v1/models/.jobs', '/v1/models/hihello%00']) {
+    for (const p of [
+      '/v1/models/..',
+      '/v1/models/../next',
+      '/v1/models/..%2F..%2Fetc',
+      '/v1/models/a%2Fb/next',
+      '/v1/models/%2E%2E/next',
+      '/v1/models/.jobs',
+      '/v1/models/hihello%00',
+    ]) {
       const method = p.endsWith('/next') ? 'POST' : 'GET';
       const res = await raw(url, method, p, method === 'POST' ? JSON.stringify({ text: 'hi' }) : undefined);
       expect(res.status, p).toBe(404);
@@ -205,7 +213,11 @@ describe('bad input is a 4xx problem+json naming what was wrong', () => {
 
   it('bodies over the limit (413)', async () => {
     const big = JSON.stringify({ text: 'h'.repeat(1024 * 1024 + 10) });
-    const p = await problem(await fetch(`${url}/v1/models/hihello/next`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }), 413, 'TOO_LARGE');
+    const p = await problem(
+      await fetch(`${url}/v1/models/hihello/next`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }),
+      413,
+      'TOO_LARGE',
+    );
     expect(p.detail).toMatch(/1mb/);
   });
 
@@ -307,7 +319,20 @@ describe('OpenAPI 3.1', () => {
     const { doc, check: validate } = await openApiChecker(url);
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/health', '/metrics', '/openapi.json', '/v1/csv', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/forecast', '/v1/models/{name}/generate', '/v1/models/{name}/next'].sort(),
+      [
+        '/health',
+        '/metrics',
+        '/openapi.json',
+        '/v1/csv',
+        '/v1/jobs',
+        '/v1/jobs/{id}',
+        '/v1/jobs/{id}/events',
+        '/v1/models',
+        '/v1/models/{name}',
+        '/v1/models/{name}/forecast',
+        '/v1/models/{name}/generate',
+        '/v1/models/{name}/next',
+      ].sort(),
     );
     const check = async (tpl: string, method: string, res: Response) => {
       expect(validate(tpl, method, res.status, res.headers.get('content-type') ?? '', await res.json())).toBeNull();

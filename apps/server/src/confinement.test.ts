@@ -65,9 +65,25 @@ describe('symlinks in the models directory', () => {
 });
 
 describe('start-up and the directory lock', () => {
-  it('a second server on the same directory is refused and leaves the first one\'s job records alone', async () => {
+  it("a second server on the same directory is refused and leaves the first one's job records alone", async () => {
     const id = randomUUID();
-    const rec = { id, name: 'x', kind: 'chars', state: 'running', createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, epoch: 0, epochs: 1, loss: null, elapsedMs: 0, etaMs: null, options: {}, model: null, error: null } satisfies JobRecord;
+    const rec = {
+      id,
+      name: 'x',
+      kind: 'chars',
+      state: 'running',
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      epoch: 0,
+      epochs: 1,
+      loss: null,
+      elapsedMs: 0,
+      etaMs: null,
+      options: {},
+      model: null,
+      error: null,
+    } satisfies JobRecord;
     const file = path.join(models.dir, '.jobs', `${id}.json`);
     await fs.writeFile(file, JSON.stringify(rec)); // as if the first server's job were running
     await expect(startServer({ modelsDir: models.dir, port: server.port, logger: false })).rejects.toMatchObject({

@@ -67,7 +67,17 @@ export async function parseCsvForDisplay(text: string, options: CsvTextOptions =
     values: Object.fromEntries(s.columns.map((c) => [c, rows.map((r) => s.values[c]![r]!)])),
   });
   const base = { columns: s.columns, dateColumn: s.dateColumn, ignored: s.ignored, delimiter: s.delimiter, droppedRows: s.droppedRows };
-  if (idName === null) return { ...base, idColumn: null, series: [toJson(null, Array.from({ length: s.rows }, (_, r) => r))] };
+  if (idName === null)
+    return {
+      ...base,
+      idColumn: null,
+      series: [
+        toJson(
+          null,
+          Array.from({ length: s.rows }, (_, r) => r),
+        ),
+      ],
+    };
   const index = s.header.indexOf(idName);
   if (index < 0 || !s.ignored.includes(idName)) {
     throw new SeqcastError('BAD_ARGUMENT', `idColumn "${idName}" is not a text column of the CSV (text columns: ${s.ignored.join(', ') || 'none'})`, {

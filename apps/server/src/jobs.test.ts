@@ -160,7 +160,11 @@ describe('lifecycle', () => {
     expect(model).toMatchObject({ kind: 'chars', version: 1, versions: [1] });
     const direct = await CharLM.load(path.join(tmp.dir, 'hi2', '1'));
     const next = (await (
-      await fetch(`${url}/v1/models/hi2/next`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hihel', top: 2 }) })
+      await fetch(`${url}/v1/models/hi2/next`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'hihel', top: 2 }),
+      })
     ).json()) as { next: unknown };
     expect(next.next).toEqual(direct.next('hihel', 2));
     direct.dispose();
@@ -200,7 +204,11 @@ describe('lifecycle', () => {
     expect(done.error).toBeNull();
     expect(done).toMatchObject({ state: 'succeeded', model: { name: 'stock2', version: 1 } });
     const rows = Array.from({ length: 8 }, (_, i) => ({ Close: series.values.Close![290 + i]! }));
-    const res = await fetch(`${url}/v1/models/stock2/forecast`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows, steps: 3 }) });
+    const res = await fetch(`${url}/v1/models/stock2/forecast`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows, steps: 3 }),
+    });
     expect(res.status).toBe(200);
     const f = (await res.json()) as { forecast: number[] };
     expect(f.forecast).toHaveLength(3);

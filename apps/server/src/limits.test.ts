@@ -19,7 +19,10 @@ afterAll(async () => {
 async function server(limits: ServerLimits = {}): Promise<RunningServer> {
   const tmp = tmpDir();
   const s = await startServer({ modelsDir: tmp.dir, port: 0, token: TOKEN, logger: false, limits });
-  cleanups.push(() => tmp.cleanup(), () => s.close());
+  cleanups.push(
+    () => tmp.cleanup(),
+    () => s.close(),
+  );
   return s;
 }
 
@@ -84,7 +87,9 @@ describe('training memory', () => {
     );
     const wide = await submit(s.url, { ...BIG_JOB, options: { seqLength: 1000, hidden: 1024, layers: 4 } });
     expect(wide.status).toBe(400);
-    expect(((await wide.json()) as { detail: string }).detail).toMatch(/^options\.hidden 1024 × options\.layers 4 × options\.seqLength 1000 needs about .* lower options\.hidden/);
+    expect(((await wide.json()) as { detail: string }).detail).toMatch(
+      /^options\.hidden 1024 × options\.layers 4 × options\.seqLength 1000 needs about .* lower options\.hidden/,
+    );
     const head = await submit(s.url, { kind: 'chars', name: 'h', text: 'hihello', options: { seqLength: 3, dense: false, hidden: 9 } });
     expect(head.status).toBe(400);
     expect(((await head.json()) as { detail: string }).detail).toMatch(/options\.dense false needs options\.hidden equal to the text's 5 distinct characters/);
@@ -124,7 +129,12 @@ describe('training memory', () => {
 describe('job time limit', () => {
   it('a job over the wall-clock limit is stopped and fails with TIME_LIMIT; the next job starts', async () => {
     const s = await server({ maxJobSeconds: 3 });
-    const long = { kind: 'chars', name: 'long', text: 'if you want to build a ship, '.repeat(20), options: { seqLength: 20, layers: 2, hidden: 64, epochs: 1000 } };
+    const long = {
+      kind: 'chars',
+      name: 'long',
+      text: 'if you want to build a ship, '.repeat(20),
+      options: { seqLength: 20, layers: 2, hidden: 64, epochs: 1000 },
+    };
     const first = (await (await submit(s.url, long)).json()) as JobRecord;
     const second = (await (await submit(s.url, long)).json()) as JobRecord;
     const done = await waitFor(s.url, first.id, (r) => r.state !== 'queued' && r.state !== 'running');
@@ -176,7 +186,10 @@ describe('the training process and its server', () => {
     cleanups.push(() => tmp.cleanup());
     const childJs = path.join(tmp.dir, 'child.mjs');
     const parentJs = path.join(tmp.dir, 'parent.cjs');
-    writeFileSync(childJs, `const { watchdogReady } = await import(${JSON.stringify(watchdog)});\nawait watchdogReady;\n(await import('node:fs')).writeFileSync(${JSON.stringify(childJs + '.ready')}, String(process.pid));\nfor (;;) {}\n`);
+    writeFileSync(
+      childJs,
+      `const { watchdogReady } = await import(${JSON.stringify(watchdog)});\nawait watchdogReady;\n(await import('node:fs')).writeFileSync(${JSON.stringify(childJs + '.ready')}, String(process.pid));\nfor (;;) {}\n`,
+    );
     writeFileSync(parentJs, `require('node:child_process').fork(${JSON.stringify(childJs)});\n`);
     const parent = spawn(process.execPath, [parentJs], { stdio: 'ignore' });
     cleanups.push(() => void parent.kill('SIGKILL'));

@@ -51,7 +51,9 @@ describe('overload', () => {
       await lm.save(path.join(small.options.modelsDir, 'ship'));
       const res = await fetch(`${small.url}/v1/models/ship/next`, { method: 'POST', headers: json, body: JSON.stringify({ text: 'if you' }) });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { detail: string }).detail).toMatch(/^text of 6 characters is too much work for this model \(\d+ parameters\); at most 1 \(server limit maxRequestWork\)$/);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(
+        /^text of 6 characters is too much work for this model \(\d+ parameters\); at most 1 \(server limit maxRequestWork\)$/,
+      );
     } finally {
       await small.close();
     }

@@ -81,7 +81,15 @@ export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = R
       return { name: p, ...(PATH_PARAMS[p as keyof typeof PATH_PARAMS] as { schema: Json; description?: string; notFound: string }) };
     });
     const item = (paths[r.path] ??= params.length
-      ? { parameters: params.map((p) => ({ name: p.name, in: 'path', required: true, ...(p.description ? { description: p.description } : {}), schema: p.schema })) }
+      ? {
+          parameters: params.map((p) => ({
+            name: p.name,
+            in: 'path',
+            required: true,
+            ...(p.description ? { description: p.description } : {}),
+            schema: p.schema,
+          })),
+        }
       : {});
     const reply = r.reply;
     const success: Json = { description: reply.description };

@@ -59,7 +59,11 @@ describe('panel models over HTTP', () => {
     const series = panel.series.slice(0, 3).map((s) => ({ id: s.id, rows: Array.from(s.values.slice(-60), (y) => ({ y })) }));
     const f = await post('/v1/models/stores/forecast', { series, steps: 3 });
     expect(f.status).toBe(200);
-    const body = (await f.json()) as { target: string; steps: number; forecasts: { id: string; values: number[]; intervals: Record<string, { lower: number[]; upper: number[] }> }[] };
+    const body = (await f.json()) as {
+      target: string;
+      steps: number;
+      forecasts: { id: string; values: number[]; intervals: Record<string, { lower: number[]; upper: number[] }> }[];
+    };
     expect(Object.keys(body)).toEqual(['target', 'steps', 'forecasts']);
     expect(body.target).toBe('y');
     expect(body.forecasts.map((x) => x.id)).toEqual(series.map((s) => s.id));
@@ -86,13 +90,22 @@ describe('panel models over HTTP', () => {
     expect(await detail(await post('/v1/models/stores/forecast', { series: [{ id: 'a', rows: [{ y: 1 }] }], steps: 9 }))).toBe(
       'steps must be <= 4, the horizon model "stores" was trained for (received 9)',
     );
-    expect(await detail(await post('/v1/models/stores/forecast', { series: [{ id: 'a', rows: [{ y: 1 }] }, { id: 'a', rows: [{ y: 2 }] }] }))).toBe(
-      'series[1].id "a" appears twice',
-    );
+    expect(
+      await detail(
+        await post('/v1/models/stores/forecast', {
+          series: [
+            { id: 'a', rows: [{ y: 1 }] },
+            { id: 'a', rows: [{ y: 2 }] },
+          ],
+        }),
+      ),
+    ).toBe('series[1].id "a" appears twice');
     expect(await detail(await post('/v1/models/stock/forecast', { series: [{ id: 'a', rows: [{ Close: 1 }] }] }))).toBe(
       'model "stock" is a forecast model; a "series" body needs a panel model (send "rows" instead)',
     );
-    expect(await detail(await post('/v1/models/stores/forecast', { rows: [{ y: 1 }] }))).toBe('model "stores" is a panel model; forecast needs a forecast model');
+    expect(await detail(await post('/v1/models/stores/forecast', { rows: [{ y: 1 }] }))).toBe(
+      'model "stores" is a panel model; forecast needs a forecast model',
+    );
   });
 
   it('a panel job with a CSV mistake is rejected at submit with its line', async () => {

@@ -67,9 +67,7 @@ export function problemType(code: ErrorCode): string {
  * // { type: 'urn:seqcast:problem:unknown-char', title: …, status: 400, detail: 'character "z" …', code: 'UNKNOWN_CHAR', … }
  */
 export function toProblem(error: unknown, instance?: string, requestId?: string): Problem {
-  const e: SeqcastError = isSeqcastError(error)
-    ? error
-    : new SeqcastError('INTERNAL', 'internal error (see the server log for this request id)');
+  const e: SeqcastError = isSeqcastError(error) ? error : new SeqcastError('INTERNAL', 'internal error (see the server log for this request id)');
   const status = HTTP_STATUS[e.code] ?? 500;
   const problem: Problem = {
     type: problemType(e.code),

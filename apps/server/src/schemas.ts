@@ -62,8 +62,7 @@ export function formatIssue(issue: z.core.$ZodIssue, root = 'body'): { message: 
     }
     case 'too_big': {
       const max = Number(issue.maximum);
-      const what =
-        issue.origin === 'string' ? `at most ${max} characters` : issue.origin === 'array' ? `at most ${max} items` : `<= ${max}`;
+      const what = issue.origin === 'string' ? `at most ${max} characters` : issue.origin === 'array' ? `at most ${max} items` : `<= ${max}`;
       // A custom message (the server limits) already names the field and the limit.
       if (!issue.message.startsWith('Too big')) return { message: issue.message, where };
       return { message: `${where} must be ${what}`, where };
@@ -82,7 +81,10 @@ export function formatIssue(issue: z.core.$ZodIssue, root = 'body'): { message: 
       return { message: `${where} must be ${what}`, where };
     }
     case 'unrecognized_keys':
-      return { message: `${where === 'body' ? '' : `${where}: `}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`, where };
+      return {
+        message: `${where === 'body' ? '' : `${where}: `}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`,
+        where,
+      };
     case 'invalid_value':
       return { message: `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`, where };
     case 'invalid_format':
@@ -130,68 +132,63 @@ const problem = z
   })
   .meta({ description: 'RFC 9457 problem details' });
 
-const inputContract = z
-  .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('chars'), vocabulary: z.array(z.string()) }),
-    z.object({
-      kind: z.literal('forecast'),
-      features: z.array(z.string()),
-      target: z.string(),
-      window: z.int(),
-      horizon: z.int(),
-      season: z.int(),
-      context: z.int().meta({ description: 'Rows of history a forecast request needs' }),
-    }),
-    z.object({ kind: z.literal('panel'), target: z.string(), horizon: z.int(), season: z.int() }),
-  ]);
+const inputContract = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('chars'), vocabulary: z.array(z.string()) }),
+  z.object({
+    kind: z.literal('forecast'),
+    features: z.array(z.string()),
+    target: z.string(),
+    window: z.int(),
+    horizon: z.int(),
+    season: z.int(),
+    context: z.int().meta({ description: 'Rows of history a forecast request needs' }),
+  }),
+  z.object({ kind: z.literal('panel'), target: z.string(), horizon: z.int(), season: z.int() }),
+]);
 
-const modelDescription = z
-  .object({
-    name: z.string(),
-    kind: z.enum(['chars', 'forecast', 'panel']),
-    version: z.int().min(1),
-    versions: z.array(z.int()),
-    created: z.string(),
-    metrics: z.record(z.string(), z.unknown()),
-    input: inputContract,
-  });
+const modelDescription = z.object({
+  name: z.string(),
+  kind: z.enum(['chars', 'forecast', 'panel']),
+  version: z.int().min(1),
+  versions: z.array(z.int()),
+  created: z.string(),
+  metrics: z.record(z.string(), z.unknown()),
+  input: inputContract,
+});
 
-const jobRecord = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    kind: z.enum(['chars', 'forecast', 'panel']),
-    state: z.enum(JOB_STATES),
-    createdAt: z.string(),
-    startedAt: z.string().nullable(),
-    finishedAt: z.string().nullable(),
-    epoch: z.int(),
-    epochs: z.int(),
-    loss: z.number().nullable(),
-    elapsedMs: z.number(),
-    etaMs: z.number().nullable(),
-    options: z.record(z.string(), z.unknown()),
-    model: z.object({ name: z.string(), version: z.int() }).nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  });
+const jobRecord = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['chars', 'forecast', 'panel']),
+  state: z.enum(JOB_STATES),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  epoch: z.int(),
+  epochs: z.int(),
+  loss: z.number().nullable(),
+  elapsedMs: z.number(),
+  etaMs: z.number().nullable(),
+  options: z.record(z.string(), z.unknown()),
+  model: z.object({ name: z.string(), version: z.int() }).nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
 
 const interval = z.object({ lower: z.array(z.number()), upper: z.array(z.number()) });
 
 /** Response schemas (fixed). */
 export const responses = {
   problem,
-  health: z
-    .object({
-      status: z.literal('ok'),
-      backend: z.string(),
-      models: z.int().min(0),
-      jobs: z.object({ running: z.int(), queued: z.int() }),
-      uptimeSeconds: z.number(),
-    }),
+  health: z.object({
+    status: z.literal('ok'),
+    backend: z.string(),
+    models: z.int().min(0),
+    jobs: z.object({ running: z.int(), queued: z.int() }),
+    uptimeSeconds: z.number(),
+  }),
   model: modelDescription,
   models: z.object({ models: z.array(modelDescription) }),
-  next: z
-    .object({ next: z.array(z.object({ char: z.string(), p: z.number().min(0).max(1) })) }),
+  next: z.object({ next: z.array(z.object({ char: z.string(), p: z.number().min(0).max(1) })) }),
   generate: z.object({ text: z.string() }),
   forecast: z.object({ forecast: z.array(z.number()) }),
   panelForecast: z.object({
@@ -228,39 +225,44 @@ export const responses = {
 
 /** Request schemas, built from the server's limits. */
 export function requestSchemas(limits: ResolvedOptions['limits']) {
-  const text = (field: string) =>
-    z.string().max(limits.maxTextLength, { error: `${field} must be at most ${limits.maxTextLength} characters (server limit)` });
-  const next = z
-    .strictObject({
-      text: text('text').min(1),
-      top: int().min(1).max(1000).optional().meta({ description: 'How many candidates (default 5; at most the vocabulary size)' }),
-    });
-  const generate = z
-    .strictObject({
-      prefix: text('prefix').min(1),
-      length: z
-        .int()
-        .min(1)
-        .max(limits.maxLength, { error: `length must be <= ${limits.maxLength} (server limit)` }),
-      temperature: z.number().min(0).max(100).optional().meta({ description: '0 = always the most likely character; default 1' }),
-      topK: int().min(1).optional(),
-      topP: z.number().gt(0).max(1).optional().meta({ description: 'Nucleus sampling: only the most likely characters holding this much probability; default 1' }),
-      seed: int().min(0).max(2 ** 32 - 1).optional().meta({ description: 'Same seed, same text' }),
-    });
-  const forecast = z
-    .strictObject({
-      rows: z
-        .array(z.record(z.string(), z.number()))
-        .min(1)
-        .max(limits.maxRows, { error: `rows must have at most ${limits.maxRows} items (server limit)` })
-        .meta({ description: 'Oldest first; each row has a number for every feature of the model' }),
-      steps: z
-        .int()
-        .min(1)
-        .max(limits.maxSteps, { error: `steps must be <= ${limits.maxSteps} (server limit)` })
-        .optional()
-        .meta({ description: "Values to forecast (default: the model's horizon)" }),
-    });
+  const text = (field: string) => z.string().max(limits.maxTextLength, { error: `${field} must be at most ${limits.maxTextLength} characters (server limit)` });
+  const next = z.strictObject({
+    text: text('text').min(1),
+    top: int().min(1).max(1000).optional().meta({ description: 'How many candidates (default 5; at most the vocabulary size)' }),
+  });
+  const generate = z.strictObject({
+    prefix: text('prefix').min(1),
+    length: z
+      .int()
+      .min(1)
+      .max(limits.maxLength, { error: `length must be <= ${limits.maxLength} (server limit)` }),
+    temperature: z.number().min(0).max(100).optional().meta({ description: '0 = always the most likely character; default 1' }),
+    topK: int().min(1).optional(),
+    topP: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .meta({ description: 'Nucleus sampling: only the most likely characters holding this much probability; default 1' }),
+    seed: int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional()
+      .meta({ description: 'Same seed, same text' }),
+  });
+  const forecast = z.strictObject({
+    rows: z
+      .array(z.record(z.string(), z.number()))
+      .min(1)
+      .max(limits.maxRows, { error: `rows must have at most ${limits.maxRows} items (server limit)` })
+      .meta({ description: 'Oldest first; each row has a number for every feature of the model' }),
+    steps: z
+      .int()
+      .min(1)
+      .max(limits.maxSteps, { error: `steps must be <= ${limits.maxSteps} (server limit)` })
+      .optional()
+      .meta({ description: "Values to forecast (default: the model's horizon)" }),
+  });
   const panelForecast = z
     .strictObject({
       series: z
@@ -287,14 +289,15 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
   const name = z.string().regex(new RegExp(MODEL_NAME_PATTERN), {
     error: `name must be 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
   });
-  const epochs = int().min(1).max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` });
-  const csvOptions = z
-    .strictObject({
-      delimiter: z.enum([',', ';', '\t']).optional(),
-      newestFirst: z.boolean().optional(),
-      dateColumn: z.string().nullable().optional(),
-      missing: z.enum(['error', 'drop', 'ffill']).optional(),
-    });
+  const epochs = int()
+    .min(1)
+    .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` });
+  const csvOptions = z.strictObject({
+    delimiter: z.enum([',', ';', '\t']).optional(),
+    newestFirst: z.boolean().optional(),
+    dateColumn: z.string().nullable().optional(),
+    missing: z.enum(['error', 'drop', 'ffill']).optional(),
+  });
   const forecastJob = z.strictObject({
     kind: z.literal('forecast'),
     name,
@@ -307,7 +310,10 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
         window: int().min(1).max(1000).optional(),
         horizon: int().min(1).max(1000).optional(),
         season: int().min(1).max(1000).optional(),
-        epochs: int().min(0).max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` }).optional(),
+        epochs: int()
+          .min(0)
+          .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` })
+          .optional(),
         seed: int().min(0).optional(),
         units: int().min(1).max(1024).optional(),
         cell: z.enum(cellNames() as [string, ...string[]]).optional(),
@@ -358,7 +364,10 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
         horizon: int().min(1).max(1000),
         season: int().min(1).max(1000).optional(),
         window: int().min(1).max(10_000).optional(),
-        epochs: int().min(1).max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` }).optional(),
+        epochs: int()
+          .min(1)
+          .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` })
+          .optional(),
         minutes: z.number().gt(0).max(120).optional(),
         seed: int().min(0).optional(),
       })

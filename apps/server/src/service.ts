@@ -18,11 +18,7 @@ import type { z } from 'zod';
 type JobRequest = z.output<RequestSchemas['job']>;
 
 function wrongKind(m: ServedModel, want: string, action: string): SeqcastError {
-  return new SeqcastError(
-    'BAD_ARGUMENT',
-    `model "${m.name}" is a ${m.adapter.kind} model; ${action} needs a ${want} model`,
-    { where: 'name' },
-  );
+  return new SeqcastError('BAD_ARGUMENT', `model "${m.name}" is a ${m.adapter.kind} model; ${action} needs a ${want} model`, { where: 'name' });
 }
 
 /** Option names of a job request, for messages that say which field to change. */
@@ -44,9 +40,13 @@ function checkCharsJob(text: string, options: Record<string, unknown>, budgetByt
   }
   const hidden = (options.hidden as number | undefined) ?? vocabulary.size;
   if (options.dense === false && hidden !== vocabulary.size) {
-    throw new SeqcastError('BAD_INPUT', `options.dense false needs options.hidden equal to the text's ${vocabulary.size} distinct characters (received ${hidden})`, {
-      where: 'options.hidden',
-    });
+    throw new SeqcastError(
+      'BAD_INPUT',
+      `options.dense false needs options.hidden equal to the text's ${vocabulary.size} distinct characters (received ${hidden})`,
+      {
+        where: 'options.hidden',
+      },
+    );
   }
   const shape = charLMTrainingShape({
     cell: (options.cell as string | undefined) ?? 'lstm',
@@ -61,7 +61,16 @@ function checkCharsJob(text: string, options: Record<string, unknown>, budgetByt
 
 /** Refuse (400) a forecast job the library would reject after the 202: too few rows, a step over budget. */
 function checkForecastJob(rows: number, columns: number, o: Record<string, unknown>, budgetBytes: number): void {
-  const opts = o as { season?: number; window?: number; horizon?: number; split?: number; features?: string[]; units?: number; cell?: string; batchSize?: number };
+  const opts = o as {
+    season?: number;
+    window?: number;
+    horizon?: number;
+    split?: number;
+    features?: string[];
+    units?: number;
+    cell?: string;
+    batchSize?: number;
+  };
   const season = opts.season ?? 1;
   const window = opts.window ?? (season > 1 ? season + 1 : 8);
   const horizon = opts.horizon ?? 1;
@@ -78,7 +87,15 @@ function checkForecastJob(rows: number, columns: number, o: Record<string, unkno
   if (new Set(features).size !== features.length) {
     throw new SeqcastError('BAD_INPUT', `options.features lists a column twice (${features.join(',')})`, { where: 'options.features' });
   }
-  const shape = { cell: opts.cell ?? 'lstm', layers: 1, units: opts.units ?? 32, steps: window, inputs: Math.max(1, features.length + 1), outputs: horizon, outputSteps: 1 } as const;
+  const shape = {
+    cell: opts.cell ?? 'lstm',
+    layers: 1,
+    units: opts.units ?? 32,
+    steps: window,
+    inputs: Math.max(1, features.length + 1),
+    outputs: horizon,
+    outputSteps: 1,
+  } as const;
   planTrainingBatch(shape, {
     windows: rows,
     budgetBytes,
@@ -102,11 +119,9 @@ export async function prepareJob(req: JobRequest, trainMemoryMb: number): Promis
     for (const [i, col] of wanted.entries()) {
       if (!series.columns.includes(col)) {
         const field = i === 0 ? 'options.target' : `options.features[${i - 1}]`;
-        throw new SeqcastError(
-          'BAD_INPUT',
-          `${field}: "${col}" is not a numeric column of the CSV (numeric columns: ${series.columns.join(', ') || 'none'})`,
-          { where: field },
-        );
+        throw new SeqcastError('BAD_INPUT', `${field}: "${col}" is not a numeric column of the CSV (numeric columns: ${series.columns.join(', ') || 'none'})`, {
+          where: field,
+        });
       }
     }
     checkForecastJob(series.rows, series.columns.length, opts, trainMemoryMb * 2 ** 20);
@@ -179,7 +194,9 @@ export class Service {
 
   private panelOf(m: ServedModel): PanelAdapter {
     if (m.adapter.kind !== 'panel') {
-      throw new SeqcastError('BAD_ARGUMENT', `model "${m.name}" is a ${m.adapter.kind} model; a "series" body needs a panel model (send "rows" instead)`, { where: 'series' });
+      throw new SeqcastError('BAD_ARGUMENT', `model "${m.name}" is a ${m.adapter.kind} model; a "series" body needs a panel model (send "rows" instead)`, {
+        where: 'series',
+      });
     }
     return m.adapter;
   }
@@ -189,7 +206,12 @@ export class Service {
     return this.registry.use(name, (m) => this.forecastPanelWith(name, this.panelOf(m), series, steps));
   }
 
-  private async forecastPanelWith(name: string, model: PanelAdapter, series: { id: string; rows: Record<string, number>[] }[], steps?: number): Promise<PanelForecastJson> {
+  private async forecastPanelWith(
+    name: string,
+    model: PanelAdapter,
+    series: { id: string; rows: Record<string, number>[] }[],
+    steps?: number,
+  ): Promise<PanelForecastJson> {
     const target = model.target;
     const seen = new Set<string>();
     const input = series.map((s, i) => {
@@ -197,15 +219,21 @@ export class Service {
       seen.add(s.id);
       const values = Float64Array.from(s.rows, (row, j) => {
         const v = row[target];
-        if (v === undefined) throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} is missing (model "${name}" forecasts ${target})`, { where: `series[${i}].rows[${j}].${target}` });
-        if (!Number.isFinite(v)) throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} must be a finite number`, { where: `series[${i}].rows[${j}].${target}` });
+        if (v === undefined)
+          throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} is missing (model "${name}" forecasts ${target})`, {
+            where: `series[${i}].rows[${j}].${target}`,
+          });
+        if (!Number.isFinite(v))
+          throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} must be a finite number`, { where: `series[${i}].rows[${j}].${target}` });
         return v;
       });
       return { id: s.id, values };
     });
     const n = steps ?? model.horizon;
     if (n > model.horizon) {
-      throw new SeqcastError('BAD_ARGUMENT', `steps must be <= ${model.horizon}, the horizon model "${name}" was trained for (received ${n})`, { where: 'steps' });
+      throw new SeqcastError('BAD_ARGUMENT', `steps must be <= ${model.horizon}, the horizon model "${name}" was trained for (received ${n})`, {
+        where: 'steps',
+      });
     }
     return panelForecastJson(target, n, await model.forecast(input, n));
   }
@@ -243,9 +271,13 @@ export class Service {
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
       // JSON would turn these into nulls under a 200: say what happened instead.
-      throw new SeqcastError('BAD_INPUT', `forecast step ${bad + 1} overflowed (not a finite number); rows are far outside the range model "${name}" was trained on`, {
-        where: 'rows',
-      });
+      throw new SeqcastError(
+        'BAD_INPUT',
+        `forecast step ${bad + 1} overflowed (not a finite number); rows are far outside the range model "${name}" was trained on`,
+        {
+          where: 'rows',
+        },
+      );
     }
     return values;
   }

@@ -64,7 +64,11 @@ describe('POST /v1/csv', () => {
   it('parses one series oldest first with its file lines', async () => {
     const r = await parse({ csv: 'Month,Sales\n1960-02,8728\n1960-01,6550\n1960-03,12026\n' });
     expect(r.status).toBe(200);
-    const body = (await r.json()) as { columns: string[]; idColumn: null; series: { id: null; dates: string[]; lines: number[]; values: { Sales: number[] } }[] };
+    const body = (await r.json()) as {
+      columns: string[];
+      idColumn: null;
+      series: { id: null; dates: string[]; lines: number[]; values: { Sales: number[] } }[];
+    };
     expect(body.columns).toEqual(['Sales']);
     expect(body.idColumn).toBeNull();
     expect(body.series).toHaveLength(1);

@@ -65,15 +65,7 @@ export {
   type KernelsModule,
   type DenseCrossEntropyFn,
 } from './nn/kernels.js';
-export {
-  padSequences,
-  maskFromLengths,
-  lastValidOutputs,
-  sequenceCrossEntropy,
-  type PadOptions,
-  type PaddedBatch,
-  type LossReduction,
-} from './nn/sequence.js';
+export { padSequences, maskFromLengths, lastValidOutputs, sequenceCrossEntropy, type PadOptions, type PaddedBatch, type LossReduction } from './nn/sequence.js';
 export { trainLoop, type TrainProgress, type TrainLoopOptions, type TrainLoopResult, type EpochEnd } from './train/loop.js';
 export {
   CharLM,

@@ -21,12 +21,20 @@ export function intField(min: number, max = Number.MAX_SAFE_INTEGER): z.ZodNumbe
 
 /** A number > 0 and at most `max`. */
 export function positiveField(max = Number.MAX_VALUE): z.ZodNumber {
-  return z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).max(max, { error: `must be a number <= ${max}` });
+  return z
+    .number({ error: 'must be a positive number' })
+    .positive({ error: 'must be a positive number' })
+    .max(max, { error: `must be a number <= ${max}` });
 }
 
 /** A registered recurrent cell's name (checked when parsed, so cells registered later count). */
 export function cellField(): z.ZodType<string> {
-  return z.string().refine(hasCell, { error: () => `must be one of ${cellNames().map((n) => `"${n}"`).join(', ')}` });
+  return z.string().refine(hasCell, {
+    error: () =>
+      `must be one of ${cellNames()
+        .map((n) => `"${n}"`)
+        .join(', ')}`,
+  });
 }
 
 function expected(issue: z.core.$ZodIssue): string {

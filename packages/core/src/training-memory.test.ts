@@ -36,14 +36,18 @@ describe('planTrainingBatch', () => {
       /^BAD_INPUT batchSize 50000 needs about \d+ MiB per training step, over the 512 MiB training memory budget; at most \d+ windows per batch fit \(or raise SEQCAST_TRAIN_MEMORY_MB\)$/,
     );
     const huge = charLMTrainingShape({ cell: 'gru', layers: 4, hidden: 4096, seqLength: 1000, vocabSize: 60 });
-    expect(refusal(() => planTrainingBatch(huge, { windows: 10 }))).toMatch(/^BAD_INPUT hidden 4096 × layers 4 × seqLength 1000 needs about \d+ MiB for one training window/);
+    expect(refusal(() => planTrainingBatch(huge, { windows: 10 }))).toMatch(
+      /^BAD_INPUT hidden 4096 × layers 4 × seqLength 1000 needs about \d+ MiB for one training window/,
+    );
   });
 
   it('reads the budget from SEQCAST_TRAIN_MEMORY_MB and rejects a bad value', () => {
     process.env[TRAINING_MEMORY_ENV] = '64';
     expect(planTrainingBatch(SHAPE, { windows: 60_000 }).budgetBytes).toBe(64 * 2 ** 20);
     process.env[TRAINING_MEMORY_ENV] = 'lots';
-    expect(refusal(() => planTrainingBatch(SHAPE, { windows: 10 }))).toBe('BAD_ARGUMENT SEQCAST_TRAIN_MEMORY_MB must be a positive number of MiB (received "lots")');
+    expect(refusal(() => planTrainingBatch(SHAPE, { windows: 10 }))).toBe(
+      'BAD_ARGUMENT SEQCAST_TRAIN_MEMORY_MB must be a positive number of MiB (received "lots")',
+    );
   });
 
   it('CharLM.train uses the capped batch', async () => {

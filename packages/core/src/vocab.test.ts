@@ -33,9 +33,7 @@ describe('Vocabulary', () => {
     }
     expect(err).toBeInstanceOf(SeqcastError);
     expect((err as SeqcastError).code).toBe('UNKNOWN_CHAR');
-    expect((err as SeqcastError).message).toBe(
-      `character "x" (U+0078) at position 2 of --text is not in the model's vocabulary (5 characters)`,
-    );
+    expect((err as SeqcastError).message).toBe(`character "x" (U+0078) at position 2 of --text is not in the model's vocabulary (5 characters)`);
     expect(() => v.encode('h\n')).toThrow(/"\\n" \(U\+000A\) at position 1/);
   });
 

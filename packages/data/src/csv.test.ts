@@ -56,7 +56,11 @@ describe('RecordSplitter', () => {
   it('tracks lines across chunks, comments, blank lines, CR-only files and multi-line quotes', () => {
     const got: [string[], number][] = [];
     const comments: number[] = [];
-    const sp = new RecordSplitter(',', (f, l) => got.push([f, l]), (_t, l) => comments.push(l));
+    const sp = new RecordSplitter(
+      ',',
+      (f, l) => got.push([f, l]),
+      (_t, l) => comments.push(l),
+    );
     for (const ch of ['# c\r', '\na,b\r\n\r\n"x\n', 'y",2\n', '3,4']) sp.push(ch);
     expect(sp.end()).toBe(0);
     expect(got).toEqual([

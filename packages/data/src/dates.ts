@@ -5,8 +5,7 @@
  * `1/2/2020`) so that a number column is never mistaken for dates.
  */
 
-const ISO =
-  /^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO = /^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
 const DMY = /^(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
 const COMPACT = /^(\d{4})(\d{2})(\d{2})$/;
 const YEAR = /^(\d{4})$/;
@@ -170,7 +169,10 @@ export function nextDates(dates: string[] | null, steps: number): string[] | nul
   if (!/^\d{4}-\d{2}-\d{2}$/.test(last)) return null;
   const tail = dates.slice(-30).map((d) => Date.parse(`${d}T00:00:00Z`));
   if (tail.some((t) => Number.isNaN(t))) return null;
-  const diffs = tail.slice(1).map((t, i) => Math.round((t - tail[i]!) / 86_400_000)).sort((a, b) => a - b);
+  const diffs = tail
+    .slice(1)
+    .map((t, i) => Math.round((t - tail[i]!) / 86_400_000))
+    .sort((a, b) => a - b);
   const step = diffs[Math.floor(diffs.length / 2)]!;
   const monthly = diffs.every((d) => d >= 28 && d <= 31);
   // Business days: daily steps, weekend gaps (Friday -> Monday) seen, and no weekend dates.

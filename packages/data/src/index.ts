@@ -8,15 +8,7 @@
 export { readCsv, type CsvSource, type ReadCsvOptions, type Series, type MissingPolicy, type DateIssue } from './read.js';
 export { parseDate, isDateName, nextDates } from './dates.js';
 export type { Delimiter } from './csv.js';
-export {
-  MinMaxScaler,
-  StandardScaler,
-  scalerFromJSON,
-  type Scaler,
-  type ScalerJSON,
-  type RowRange,
-  type ColumnTable,
-} from './scalers.js';
+export { MinMaxScaler, StandardScaler, scalerFromJSON, type Scaler, type ScalerJSON, type RowRange, type ColumnTable } from './scalers.js';
 export {
   makeWindows,
   splitChronological,

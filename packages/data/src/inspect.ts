@@ -118,7 +118,11 @@ export function formatInspection(r: Inspection): string[] {
   if (r.dateIssues.length) {
     const shown = r.dateIssues
       .slice(0, LIST_MAX)
-      .map((d) => (d.kind === 'duplicate-date' ? `line ${d.line}: duplicate ${d.value} (first at line ${d.firstLine})` : `line ${d.line}: bad date ${JSON.stringify(d.value)}`));
+      .map((d) =>
+        d.kind === 'duplicate-date'
+          ? `line ${d.line}: duplicate ${d.value} (first at line ${d.firstLine})`
+          : `line ${d.line}: bad date ${JSON.stringify(d.value)}`,
+      );
     out.push(`date issues ${r.dateIssues.length}: ${shown.join('; ')}${r.dateIssues.length > LIST_MAX ? '; …' : ''}`);
   }
   return out;

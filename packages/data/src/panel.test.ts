@@ -63,7 +63,9 @@ describe('readPanelCsv', () => {
   });
 
   it('a non-numeric target cell names its line and column', async () => {
-    expect(await errorOf('id,t,y\na,1,1\na,2,abc\n', { idColumn: 'id', timeColumn: 't', target: 'y' })).toBe('BAD_INPUT: <text>:3: column "y": "abc" is not a number');
+    expect(await errorOf('id,t,y\na,1,1\na,2,abc\n', { idColumn: 'id', timeColumn: 't', target: 'y' })).toBe(
+      'BAD_INPUT: <text>:3: column "y": "abc" is not a number',
+    );
   });
 
   it('a missing cell fails by default; ffill carries within the series only; drop removes the row', async () => {

@@ -104,7 +104,10 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
   const features = options.features ?? [];
   const idColumn = options.idColumn ?? null;
   const explicitTime = options.timeColumn;
-  for (const [name, col] of [['idColumn', idColumn], ['timeColumn', explicitTime]] as const) {
+  for (const [name, col] of [
+    ['idColumn', idColumn],
+    ['timeColumn', explicitTime],
+  ] as const) {
     if (typeof col === 'string' && (col === target || features.includes(col))) {
       throw new SeqcastError('BAD_ARGUMENT', `${name} "${col}" is also the target or a feature`, { where: name });
     }
@@ -178,7 +181,11 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
         }
         if (missing === 'error') {
           const line = lines[rows[k]!]!;
-          throw bad(`${src}:${line}`, `column "${columns[j]}" has a missing cell in ${label} (choose missing: drop or ffill)`, { column: columns[j], line, id });
+          throw bad(`${src}:${line}`, `column "${columns[j]}" has a missing cell in ${label} (choose missing: drop or ffill)`, {
+            column: columns[j],
+            line,
+            id,
+          });
         }
         if (missing === 'drop' || Number.isNaN(last)) keep[k] = 0;
         else col[k] = last;
@@ -191,11 +198,16 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
       for (let k = 0; k < rows.length; k++) if (keep[k]) out[w++] = a[k]!;
       return out;
     };
-    const rowLines = pick(Int32Array.from(rows, (i) => lines[i]!), (len) => new Int32Array(len));
+    const rowLines = pick(
+      Int32Array.from(rows, (i) => lines[i]!),
+      (len) => new Int32Array(len),
+    );
     if (kept < minRows) {
       const reason = options.minRowsReason ? ` (${options.minRowsReason})` : '';
       if (short === 'error') {
-        throw bad(`${src}:${lines[rows0[0]!]}`, `${label} has ${kept} rows but needs at least ${minRows}${reason}; pass short: skip to leave such series out`, { id });
+        throw bad(`${src}:${lines[rows0[0]!]}`, `${label} has ${kept} rows but needs at least ${minRows}${reason}; pass short: skip to leave such series out`, {
+          id,
+        });
       }
       skipped.push({ id, rows: kept, line: lines[rows0[0]!]! });
       continue;
@@ -213,7 +225,10 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
   const warnings: string[] = [];
   if (skipped.length) {
     const reason = options.minRowsReason ? ` (${options.minRowsReason})` : '';
-    const names = skipped.slice(0, 5).map((k) => `"${k.id}" (${k.rows} rows, line ${k.line})`).join(', ');
+    const names = skipped
+      .slice(0, 5)
+      .map((k) => `"${k.id}" (${k.rows} rows, line ${k.line})`)
+      .join(', ');
     warnings.push(`${src}: skipped ${skipped.length} series shorter than ${minRows} rows${reason}: ${names}${skipped.length > 5 ? ', …' : ''}`);
   }
   if (series.length === 0) {

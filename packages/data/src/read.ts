@@ -13,16 +13,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import { SeqcastError } from '@seqcast/core/errors';
-import {
-  DELIMITERS,
-  MISSING,
-  RecordSplitter,
-  detectDelimiter,
-  isNumeric,
-  parseCell,
-  parsePlainDecimal,
-  type Delimiter,
-} from './csv.js';
+import { DELIMITERS, MISSING, RecordSplitter, detectDelimiter, isNumeric, parseCell, parsePlainDecimal, type Delimiter } from './csv.js';
 import { detectDayFirst, isDateName, parseDate } from './dates.js';
 
 /** Where the CSV comes from. `{text}` is CONTENT: never opened as a path, never fetched as a URL. */
@@ -235,7 +226,9 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
     // A commented header: the last comment before the data whose cells are names, one per column.
     let found: string[] | null = null;
     for (let i = comments.length - 1; i >= 0 && !found; i--) {
-      const cells = comments[i]!.text.trim().split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+      const cells = comments[i]!.text.trim()
+        .split(delimiter)
+        .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
       if (cells.length === width && cells.every((c) => c !== '' && !isNumeric(c, decimalComma))) found = cells;
     }
     if (found) {
@@ -253,7 +246,9 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
   if (typeof opts.dateColumn === 'string') {
     dateIndex = header.indexOf(opts.dateColumn);
     if (dateIndex < 0) {
-      throw new SeqcastError('BAD_ARGUMENT', `dateColumn "${opts.dateColumn}" is not a column of ${source} (columns: ${header.join(', ')})`, { where: 'dateColumn' });
+      throw new SeqcastError('BAD_ARGUMENT', `dateColumn "${opts.dateColumn}" is not a column of ${source} (columns: ${header.join(', ')})`, {
+        where: 'dateColumn',
+      });
     }
   } else if (opts.dateColumn === undefined) {
     const body = records.slice(dataStart, dataStart + 100);
@@ -504,7 +499,8 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
       for (const c of options.columns) {
         const i = L.header.indexOf(c);
         if (i < 0) throw new SeqcastError('BAD_ARGUMENT', `unknown column "${c}" in ${name} (available: ${L.header.join(', ')})`, { where: 'columns' });
-        if (i === L.dateIndex) throw new SeqcastError('BAD_ARGUMENT', `column "${c}" is the date column of ${name}; it cannot be numeric`, { where: 'columns' });
+        if (i === L.dateIndex)
+          throw new SeqcastError('BAD_ARGUMENT', `column "${c}" is the date column of ${name}; it cannot be numeric`, { where: 'columns' });
       }
       numericIdx = L.header.map((_, i) => i).filter((i) => options.columns!.includes(L.header[i]!));
     } else {
@@ -519,7 +515,13 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
     names = numericIdx.map((i) => L.header[i]!);
     const c = new Collector(L, numericIdx, options.columns !== undefined, name, names, keyIdx);
     collector = c;
-    splitter = new RecordSplitter(L.delimiter, (f, line) => c.add(f, line), undefined, L.newline, (l, line) => c.addLine(l, line));
+    splitter = new RecordSplitter(
+      L.delimiter,
+      (f, line) => c.add(f, line),
+      undefined,
+      L.newline,
+      (l, line) => c.addLine(l, line),
+    );
     splitter.push(sample);
     sample = '';
   };
@@ -591,7 +593,10 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
   }
   if (policy === 'error' && missing.length > 0) {
     const m0 = missing[0]!;
-    throw bad(source, m0.line, `column "${m0.column}" has a missing cell (${missing.length} missing in all; choose missing: drop or ffill)`, { column: m0.column, line: m0.line });
+    throw bad(source, m0.line, `column "${m0.column}" has a missing cell (${missing.length} missing in all; choose missing: drop or ffill)`, {
+      column: m0.column,
+      line: m0.line,
+    });
   }
 
   // Dates: parse, drop bad ones, decide order, sort oldest-first.
@@ -616,10 +621,15 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
     }
     if (dateIssues.length > 0 && policy === 'error') {
       const d0 = dateIssues[0]!;
-      throw bad(source, d0.line, `date column "${L.header[L.dateIndex]}": ${d0.value === '' ? 'empty date' : `${quoteCell(d0.value)} is not a date`} (${dateIssues.length} bad in all; choose missing: drop to skip such rows)`, {
-        column: L.header[L.dateIndex],
-        line: d0.line,
-      });
+      throw bad(
+        source,
+        d0.line,
+        `date column "${L.header[L.dateIndex]}": ${d0.value === '' ? 'empty date' : `${quoteCell(d0.value)} is not a date`} (${dateIssues.length} bad in all; choose missing: drop to skip such rows)`,
+        {
+          column: L.header[L.dateIndex],
+          line: d0.line,
+        },
+      );
     }
     let asc = true;
     let desc = true;

@@ -69,10 +69,16 @@ describe('JSON round trip', () => {
 describe('mistakes', () => {
   it('unknown columns, empty ranges, unfitted use and foreign JSON are one-line errors', () => {
     expect(errorOf(() => new MinMaxScaler().fit(table, { columns: ['zz'] }))).toBe('BAD_ARGUMENT: unknown column "zz" (available: a, flat, gap)');
-    expect(errorOf(() => new MinMaxScaler().fit(table, { range: { start: 3, end: 3 } }))).toBe('BAD_ARGUMENT: fit range [3, 3) is not a non-empty range of the 5 rows');
+    expect(errorOf(() => new MinMaxScaler().fit(table, { range: { start: 3, end: 3 } }))).toBe(
+      'BAD_ARGUMENT: fit range [3, 3) is not a non-empty range of the 5 rows',
+    );
     expect(errorOf(() => new StandardScaler().transform('a', [1]))).toBe('NOT_TRAINED: scaler used before fit()');
-    expect(errorOf(() => new MinMaxScaler().fit(table, { columns: ['a'] }).transform('flat', [1]))).toBe('BAD_ARGUMENT: scaler was not fitted on column "flat" (fitted: a)');
+    expect(errorOf(() => new MinMaxScaler().fit(table, { columns: ['a'] }).transform('flat', [1]))).toBe(
+      'BAD_ARGUMENT: scaler was not fitted on column "flat" (fitted: a)',
+    );
     expect(errorOf(() => scalerFromJSON({ kind: 'robust' } as unknown as ScalerJSON))).toBe('BAD_MODEL: unknown scaler kind "robust"');
-    expect(errorOf(() => new MinMaxScaler().fit({ values: { x: Float64Array.from([NaN, NaN]) } }))).toBe('BAD_INPUT: column "x" has no numeric value in rows [0, 2) to fit on');
+    expect(errorOf(() => new MinMaxScaler().fit({ values: { x: Float64Array.from([NaN, NaN]) } }))).toBe(
+      'BAD_INPUT: column "x" has no numeric value in rows [0, 2) to fit on',
+    );
   });
 });

@@ -174,7 +174,8 @@ export class MinMaxScaler extends AffineScaler {
   static fromJSON(json: Extract<ScalerJSON, { kind: 'minmax' }>): MinMaxScaler {
     const s = new MinMaxScaler(json.range);
     const n = json.columns.length;
-    if (json.min.length !== n || json.max.length !== n) throw new SeqcastError('BAD_MODEL', 'min-max scaler JSON: min/max lengths differ from columns', { where: 'scaler' });
+    if (json.min.length !== n || json.max.length !== n)
+      throw new SeqcastError('BAD_MODEL', 'min-max scaler JSON: min/max lengths differ from columns', { where: 'scaler' });
     s.columns = [...json.columns];
     s.offset = Float64Array.from(json.min);
     s.aux = Float64Array.from(json.max);
@@ -227,7 +228,8 @@ export class StandardScaler extends AffineScaler {
   static fromJSON(json: Extract<ScalerJSON, { kind: 'standard' }>): StandardScaler {
     const s = new StandardScaler();
     const n = json.columns.length;
-    if (json.mean.length !== n || json.std.length !== n) throw new SeqcastError('BAD_MODEL', 'standard scaler JSON: mean/std lengths differ from columns', { where: 'scaler' });
+    if (json.mean.length !== n || json.std.length !== n)
+      throw new SeqcastError('BAD_MODEL', 'standard scaler JSON: mean/std lengths differ from columns', { where: 'scaler' });
     s.columns = [...json.columns];
     s.offset = Float64Array.from(json.mean);
     s.aux = Float64Array.from(json.std);

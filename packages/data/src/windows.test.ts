@@ -12,7 +12,6 @@ const STOCK = path.resolve(REPO, '../shared/data/stock_daily.csv');
 const tmp = mkdtempSync(path.join(tmpdir(), 'seqcast-windows-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-
 /** rows 0..n-1: a = i, b = 100 + i. */
 function ramp(n: number): { values: Record<string, Float64Array> } {
   return { values: { a: Float64Array.from({ length: n }, (_, i) => i), b: Float64Array.from({ length: n }, (_, i) => 100 + i) } };
@@ -55,7 +54,9 @@ describe('splitChronological', () => {
   });
 
   it('a training part smaller than one window is an error', () => {
-    expect(errorOf(() => splitChronological(10, { window: 7, train: 0.5 }))).toMatch(/^BAD_INPUT: the training part has 5 of 10 rows, fewer than one window needs/);
+    expect(errorOf(() => splitChronological(10, { window: 7, train: 0.5 }))).toMatch(
+      /^BAD_INPUT: the training part has 5 of 10 rows, fewer than one window needs/,
+    );
   });
 });
 
@@ -77,7 +78,9 @@ describe('prepareWindows', () => {
 
   it('missing values and unknown columns are refused', async () => {
     const s = await readCsv({ text: 'a,b\n1,2\n,3\n4,5\n' }, { missing: 'keep' });
-    expect(errorOf(() => prepareWindows(s, { target: 'a', window: 1 }))).toBe('BAD_INPUT: column "a" has missing values (row 1); read the CSV with missing: drop or ffill');
+    expect(errorOf(() => prepareWindows(s, { target: 'a', window: 1 }))).toBe(
+      'BAD_INPUT: column "a" has missing values (row 1); read the CSV with missing: drop or ffill',
+    );
     expect(errorOf(() => prepareWindows(s, { target: 'Close', window: 1 }))).toBe('BAD_ARGUMENT: unknown column "Close" (available: a, b)');
   });
 
@@ -109,7 +112,7 @@ describe('prepareWindows', () => {
     expect(prepareWindows(trainChanged, opts).scaler!.toJSON()).not.toEqual(base.scaler!.toJSON());
   });
 
-  it("scaled training windows lie in [0, 1]; the scaler inverts the test targets to prices", async () => {
+  it('scaled training windows lie in [0, 1]; the scaler inverts the test targets to prices', async () => {
     const series = await readCsv({ path: STOCK }, { newestFirst: true });
     const p = prepareWindows(series, { target: 'Close', features: ['Open', 'High', 'Low', 'Volume', 'Close'], window: 7, validation: 0 });
     const x = p.train.batch(0, p.train.count);

@@ -129,9 +129,11 @@ function buildWindows(
       return matrix.subarray(s, s + span);
     },
     batch(from: number, to: number, out?: Float32Array): Float32Array {
-      if (!(from >= 0 && to <= count && from <= to)) throw new SeqcastError('BAD_ARGUMENT', `batch [${from}, ${to}) out of range [0, ${count})`, { where: 'batch' });
+      if (!(from >= 0 && to <= count && from <= to))
+        throw new SeqcastError('BAD_ARGUMENT', `batch [${from}, ${to}) out of range [0, ${count})`, { where: 'batch' });
       const res = out ?? new Float32Array((to - from) * span);
-      if (res.length < (to - from) * span) throw new SeqcastError('BAD_ARGUMENT', `batch output holds ${res.length} values, needs ${(to - from) * span}`, { where: 'out' });
+      if (res.length < (to - from) * span)
+        throw new SeqcastError('BAD_ARGUMENT', `batch output holds ${res.length} values, needs ${(to - from) * span}`, { where: 'out' });
       for (let i = from; i < to; i++) {
         const s = starts[i]! * f;
         res.set(matrix.subarray(s, s + span), (i - from) * span);
@@ -170,7 +172,9 @@ export function makeWindows(table: ColumnTable, options: WindowOptions): Windows
 }
 
 function tooFew(rows: number, window: number, horizon: number, part: string): SeqcastError {
-  return new SeqcastError('BAD_INPUT', `${part} has ${rows} rows, fewer than one window needs (window ${window} + horizon ${horizon} = ${window + horizon})`, { where: 'window' });
+  return new SeqcastError('BAD_INPUT', `${part} has ${rows} rows, fewer than one window needs (window ${window} + horizon ${horizon} = ${window + horizon})`, {
+    where: 'window',
+  });
 }
 
 /** Fractions of the rows for each part. */
@@ -218,12 +222,17 @@ export function splitChronological(rows: number, options: SplitOptions): Chronol
   const horizon = positiveInt(options.horizon ?? 1, 'horizon');
   const trainF = fraction(options.train ?? 0.7, 'train', Number.MIN_VALUE);
   const valF = fraction(options.validation ?? 0.15, 'validation', 0);
-  if (trainF + valF >= 1) throw new SeqcastError('BAD_ARGUMENT', `train + validation must leave rows for test (received ${trainF} + ${valF})`, { where: 'validation' });
+  if (trainF + valF >= 1)
+    throw new SeqcastError('BAD_ARGUMENT', `train + validation must leave rows for test (received ${trainF} + ${valF})`, { where: 'validation' });
   if (rows < window + horizon) throw tooFew(rows, window, horizon, 'the series');
   const trainEnd = Math.floor(rows * trainF);
   const validationEnd = valF > 0 ? Math.floor(rows * (trainF + valF)) : trainEnd;
   if (trainEnd < window + horizon) {
-    throw new SeqcastError('BAD_INPUT', `the training part has ${trainEnd} of ${rows} rows, fewer than one window needs (window ${window} + horizon ${horizon}); use a smaller window or more rows`, { where: 'window' });
+    throw new SeqcastError(
+      'BAD_INPUT',
+      `the training part has ${trainEnd} of ${rows} rows, fewer than one window needs (window ${window} + horizon ${horizon}); use a smaller window or more rows`,
+      { where: 'window' },
+    );
   }
   if (valF > 0 && validationEnd - trainEnd < horizon) {
     throw new SeqcastError('BAD_INPUT', `the validation part has ${validationEnd - trainEnd} rows, fewer than horizon ${horizon}`, { where: 'validation' });
@@ -236,8 +245,7 @@ export function splitChronological(rows: number, options: SplitOptions): Chronol
     trainEnd,
     validationEnd,
     train: { targets: { start: 0, end: trainEnd }, inputs: { start: 0, end: trainEnd } },
-    validation:
-      valF > 0 ? { targets: { start: trainEnd, end: validationEnd }, inputs: { start: trainEnd - window, end: validationEnd } } : null,
+    validation: valF > 0 ? { targets: { start: trainEnd, end: validationEnd }, inputs: { start: trainEnd - window, end: validationEnd } } : null,
     test: { targets: { start: validationEnd, end: rows }, inputs: { start: validationEnd - window, end: rows } },
   };
 }
@@ -290,7 +298,9 @@ export function prepareWindows(series: Pick<Series, 'values' | 'columns' | 'rows
   const target = options.target;
   for (const name of [...features, target]) {
     if (!series.values[name]) {
-      throw new SeqcastError('BAD_ARGUMENT', `unknown column "${name}" (available: ${series.columns.join(', ')})`, { where: name === target ? 'target' : 'features' });
+      throw new SeqcastError('BAD_ARGUMENT', `unknown column "${name}" (available: ${series.columns.join(', ')})`, {
+        where: name === target ? 'target' : 'features',
+      });
     }
   }
   const used = [...new Set([...features, target])];
@@ -323,7 +333,8 @@ export function prepareWindows(series: Pick<Series, 'values' | 'columns' | 'rows
   const tcol = scaled[target]!;
   const make = (targets: RowRange, part: string): Windows => {
     const w = buildWindows(matrix, [...features], target, tcol, window, horizon, stride, targets);
-    if (w.count === 0) throw new SeqcastError('BAD_INPUT', `the ${part} part has no window on the stride grid (stride ${stride}); use a smaller stride`, { where: 'stride' });
+    if (w.count === 0)
+      throw new SeqcastError('BAD_INPUT', `the ${part} part has no window on the stride grid (stride ${stride}); use a smaller stride`, { where: 'stride' });
     return w;
   };
   return {

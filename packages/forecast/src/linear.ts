@@ -105,7 +105,7 @@ export function ridgeLooPredict(
   const inv = choleskySolve(sys.a, eye, k, k);
   for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) inv[i * k + j] = inv[i * k + j]! * sys.d[i]! * sys.d[j]!;
   const beta = new Float64Array(k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) beta[i]! += inv[i * k + j]! * sys.c[j]! / sys.d[j]!;
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) beta[i]! += (inv[i * k + j]! * sys.c[j]!) / sys.d[j]!;
   // Columns dropped from the system (excluded, or penalised away by lambda = Infinity) do not count.
   const used = new Uint8Array(k).fill(1);
   for (const e of excluded) used[e] = 0;

@@ -31,7 +31,7 @@ function hourly(n: number, rand: () => number, g: () => number): Float64Array {
   const weeklyAmp = rand() < 0.6 ? rand() * 0.3 : 0;
   const phase = Math.floor(rand() * 24);
   const peak = 0.3 + rand() * 0.4; // shape of the daily curve: a second harmonic
-  const trend = (rand() - 0.5) * 0.6 / n;
+  const trend = ((rand() - 0.5) * 0.6) / n;
   const noise = 0.03 + rand() * 0.12;
   const shiftAt = rand() < 0.3 ? Math.floor(n * (0.3 + rand() * 0.6)) : -1;
   const shift = (rand() - 0.5) * 0.6;
@@ -121,7 +121,8 @@ export function syntheticCollection(seed: number, options: SyntheticCollectionOp
   const series: PanelSeries[] = [];
   for (let i = 0; i < count; i++) {
     const n = typeof len === 'number' ? len : len[0] + Math.floor(rand() * (len[1] - len[0] + 1));
-    const values = rand() < share ? intermittent(n, rand) : kind === 'hourly' ? hourly(n, rand, g) : kind === 'weekly' ? weekly(n, rand, g) : weeklyStructured(n, rand, g);
+    const values =
+      rand() < share ? intermittent(n, rand) : kind === 'hourly' ? hourly(n, rand, g) : kind === 'weekly' ? weekly(n, rand, g) : weeklyStructured(n, rand, g);
     series.push({ id: `s${i + 1}`, values, times: null, features: {}, lines: null });
   }
   return { target: 'value', idColumn: 'id', timeColumn: null, features: [], series, source: '<memory>' };

@@ -58,9 +58,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const addon = requireAddon('FusedAdamOptimizer');
-    const list = Array.isArray(variableGradients)
-      ? variableGradients.map((v) => [v.name, v.tensor] as const)
-      : Object.entries(variableGradients);
+    const list = Array.isArray(variableGradients) ? variableGradients.map((v) => [v.name, v.tensor] as const) : Object.entries(variableGradients);
     this.step += 1;
     const corr1 = 1 - Math.pow(this.beta1, this.step);
     const corr2 = 1 - Math.pow(this.beta2, this.step);

@@ -30,7 +30,13 @@ export interface DenseCrossEntropyOptions {
  * const [k, b] = denseLayer.getWeights();
  * const loss = denseSoftmaxCrossEntropy(outputs, k, b, targets);   // scalar
  */
-export function denseSoftmaxCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, labels: tf.Tensor, opts: DenseCrossEntropyOptions = {}): tf.Scalar {
+export function denseSoftmaxCrossEntropy(
+  h: tf.Tensor,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  labels: tf.Tensor,
+  opts: DenseCrossEntropyOptions = {},
+): tf.Scalar {
   const fn = 'denseSoftmaxCrossEntropy';
   const addon = requireAddon(fn);
   const H = h.shape[h.rank - 1]!;

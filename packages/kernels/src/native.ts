@@ -27,21 +27,96 @@ export interface NativeAddon {
   alloc(n: number): Workspace;
   release(ws: Workspace): void;
   alive(ws: Workspace): boolean;
-  lstmForward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, bias: F32,
-    mask: Opt<F32>, h0: Opt<F32>, c0: Opt<F32>, out: F32, ws: Workspace, hT: F32, cT: F32): void;
-  lstmBackward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, mask: Opt<F32>,
-    ws: Workspace, dout: Opt<F32>, dhT: Opt<F32>, dcT: Opt<F32>, dx: Opt<F32>, dW: F32, dU: F32, db: F32,
-    dh0: Opt<F32>, dc0: Opt<F32>): void;
-  gruForward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, bias: F32,
-    mask: Opt<F32>, h0: Opt<F32>, out: F32, ws: Workspace, hT: F32): void;
-  gruBackward(B: number, T: number, I: number, H: number, x: Opt<F32>, ids: Opt<I32>, W: F32, U: F32, mask: Opt<F32>,
-    ws: Workspace, dout: Opt<F32>, dhT: Opt<F32>, dx: Opt<F32>, dW: F32, dU: F32, db: F32, dh0: Opt<F32>): void;
-  denseSoftmaxCeForward(N: number, H: number, V: number, h: F32, W: F32, bias: F32, labels: I32, weights: Opt<F32>,
-    ws: Workspace): number;
-  denseSoftmaxCeBackward(N: number, H: number, V: number, h: F32, W: F32, ws: Workspace, labels: I32, weights: Opt<F32>,
-    scale: number, dh: F32, dW: F32, db: F32): void;
-  adamUpdate(param: F32, grad: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number,
-    corr1: number, corr2: number): void;
+  lstmForward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: Opt<F32>,
+    ids: Opt<I32>,
+    W: F32,
+    U: F32,
+    bias: F32,
+    mask: Opt<F32>,
+    h0: Opt<F32>,
+    c0: Opt<F32>,
+    out: F32,
+    ws: Workspace,
+    hT: F32,
+    cT: F32,
+  ): void;
+  lstmBackward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: Opt<F32>,
+    ids: Opt<I32>,
+    W: F32,
+    U: F32,
+    mask: Opt<F32>,
+    ws: Workspace,
+    dout: Opt<F32>,
+    dhT: Opt<F32>,
+    dcT: Opt<F32>,
+    dx: Opt<F32>,
+    dW: F32,
+    dU: F32,
+    db: F32,
+    dh0: Opt<F32>,
+    dc0: Opt<F32>,
+  ): void;
+  gruForward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: Opt<F32>,
+    ids: Opt<I32>,
+    W: F32,
+    U: F32,
+    bias: F32,
+    mask: Opt<F32>,
+    h0: Opt<F32>,
+    out: F32,
+    ws: Workspace,
+    hT: F32,
+  ): void;
+  gruBackward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: Opt<F32>,
+    ids: Opt<I32>,
+    W: F32,
+    U: F32,
+    mask: Opt<F32>,
+    ws: Workspace,
+    dout: Opt<F32>,
+    dhT: Opt<F32>,
+    dx: Opt<F32>,
+    dW: F32,
+    dU: F32,
+    db: F32,
+    dh0: Opt<F32>,
+  ): void;
+  denseSoftmaxCeForward(N: number, H: number, V: number, h: F32, W: F32, bias: F32, labels: I32, weights: Opt<F32>, ws: Workspace): number;
+  denseSoftmaxCeBackward(
+    N: number,
+    H: number,
+    V: number,
+    h: F32,
+    W: F32,
+    ws: Workspace,
+    labels: I32,
+    weights: Opt<F32>,
+    scale: number,
+    dh: F32,
+    dW: F32,
+    db: F32,
+  ): void;
+  adamUpdate(param: F32, grad: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, corr1: number, corr2: number): void;
 }
 
 /** Whether the fused kernels can run here, and why not when they cannot. */
@@ -95,7 +170,7 @@ export function loadAddon(file: string = defaultAddonPath()): { addon?: NativeAd
     if (typeof addon.lstmForward !== 'function' || typeof addon.isa !== 'string') {
       return { info: { available: false, reason: `${file} is not the seqcast kernels addon`, addonPath: file } };
     }
-    return { addon, info: { available: true, reason: "native addon loaded", isa: addon.isa, threads: addon.threads, addonPath: file } };
+    return { addon, info: { available: true, reason: 'native addon loaded', isa: addon.isa, threads: addon.threads, addonPath: file } };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
     return { info: { available: false, reason: `addon failed to load (${msg})`, addonPath: file } };

@@ -177,8 +177,15 @@ describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ?
       const h = tf.variable(tf.tensor3d(rand(B * T * H, 3, 1), [B, T, H]));
       const k = tf.variable(tf.tensor2d(rand(H * V, 4), [H, V]));
       const b = tf.variable(tf.tensor1d(rand(V, 5)));
-      const labels = tf.tensor2d(Int32Array.from(rand(B * T, 6), (v) => Math.floor((v + 0.5) * V)), [B, T], 'int32');
-      const mask = tf.tensor2d(Float32Array.from(rand(B * T, 7), (v) => (v > -0.2 ? 1 : 0)), [B, T]);
+      const labels = tf.tensor2d(
+        Int32Array.from(rand(B * T, 6), (v) => Math.floor((v + 0.5) * V)),
+        [B, T],
+        'int32',
+      );
+      const mask = tf.tensor2d(
+        Float32Array.from(rand(B * T, 7), (v) => (v > -0.2 ? 1 : 0)),
+        [B, T],
+      );
       const ref = (): tf.Scalar => {
         const logits = tf.add(tf.matMul(h.reshape([B * T, H]), k), b);
         const ce = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(labels.reshape([-1]), V)), 1));

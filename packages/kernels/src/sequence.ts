@@ -142,13 +142,15 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   // final state reach the loss, BPTT runs once per result; it is linear, so the sum is exact.)
   // Outside any gradient scope plain tensors are enough.
   const op = (value: () => tf.Tensor, which: 'out' | 'h' | 'c') =>
-    !recording ? value() : tf.customGrad((..._args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-      value: value(),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = readF32(dy);
-        return backward(which === 'out' ? g : null, which === 'h' ? g : null, which === 'c' ? g : null);
-      },
-    }))(...inputs);
+    !recording
+      ? value()
+      : tf.customGrad((..._args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+          value: value(),
+          gradFunc: (dy: tf.Tensor) => {
+            const g = readF32(dy);
+            return backward(which === 'out' ? g : null, which === 'h' ? g : null, which === 'c' ? g : null);
+          },
+        }))(...inputs);
   const outputs = op(() => fromF32(out, [B, T, H]), 'out') as tf.Tensor3D;
   const h = op(() => fromF32(hT, [B, H]), 'h') as tf.Tensor2D;
   if (kind === 'gru') return { outputs, h };

@@ -83,9 +83,13 @@ describe('seqcast chars on a corpus', () => {
 
   it('Ctrl-C writes a checkpoint and exits 130 with one line saying how to continue', async () => {
     const out = path.join(tmp, 'interrupted');
-    const child = spawn(process.execPath, [CLI, 'chars', 'train', '--text', corpus, ...SMALL, '--val', '0.1', '--steps', '100000', '--val-every', '5', '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'chars', 'train', '--text', corpus, ...SMALL, '--val', '0.1', '--steps', '100000', '--val-every', '5', '--out', out],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     const sent = new Promise<void>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {

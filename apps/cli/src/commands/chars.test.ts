@@ -88,20 +88,36 @@ describe('seqcast chars (hihello)', () => {
 
 describe('seqcast chars errors: one line, non-zero exit, no stack', () => {
   it('missing text file', () => {
-    expectOneLineError(runCli(['chars', 'train', '--text', path.join(tmp, 'missing.txt'), '--seq', '3', '--out', path.join(tmp, 'x')]), 4, /--text: file .*missing.txt does not exist/);
+    expectOneLineError(
+      runCli(['chars', 'train', '--text', path.join(tmp, 'missing.txt'), '--seq', '3', '--out', path.join(tmp, 'x')]),
+      4,
+      /--text: file .*missing.txt does not exist/,
+    );
   });
   it('bad flag values', () => {
-    expectOneLineError(runCli(['chars', 'train', '--inline', 'hihello', '--seq', 'six', '--out', path.join(tmp, 'x')]), 2, /--seq must be an integer \(received "six"\)/);
+    expectOneLineError(
+      runCli(['chars', 'train', '--inline', 'hihello', '--seq', 'six', '--out', path.join(tmp, 'x')]),
+      2,
+      /--seq must be an integer \(received "six"\)/,
+    );
   });
   it('text too short for --seq names the flag', () => {
     const r = runCli(['chars', 'train', '--inline', 'abc', '--seq', '5', '--out', path.join(tmp, 'x')], { SEQCAST_QUIET: '1' });
     expectOneLineError(r, 3, /training text has 3 characters; --seq 5 needs at least 6/);
   });
   it('unknown character', () => {
-    expectOneLineError(runCli(['chars', 'predict', '--model', model, '--text', 'hex']), 3, /character "x" \(U\+0078\) at position 2 of --text is not in the model's vocabulary/);
+    expectOneLineError(
+      runCli(['chars', 'predict', '--model', model, '--text', 'hex']),
+      3,
+      /character "x" \(U\+0078\) at position 2 of --text is not in the model's vocabulary/,
+    );
   });
   it('a bad SEQCAST_KERNELS value', () => {
-    expectOneLineError(runCli(['chars', 'predict', '--model', model, '--text', 'hi'], { SEQCAST_KERNELS: 'gpu' }), 2, /SEQCAST_KERNELS must be one of fused, tfjs, auto \(received "gpu"\)/);
+    expectOneLineError(
+      runCli(['chars', 'predict', '--model', model, '--text', 'hi'], { SEQCAST_KERNELS: 'gpu' }),
+      2,
+      /SEQCAST_KERNELS must be one of fused, tfjs, auto \(received "gpu"\)/,
+    );
   });
   it('missing or foreign model', async () => {
     expectOneLineError(runCli(['chars', 'eval', '--model', path.join(tmp, 'nope'), '--inline', 'hi']), 4, /model directory .*nope does not exist/);
@@ -126,16 +142,24 @@ describe('seqcast chars flag checking (in-process)', () => {
   };
   it('names the flag and the value received', async () => {
     const out = path.join(tmp, 'x');
-    expect(await run('train', ['--inline', 'hihello', '--seq', '3', '--cell', 'rnn', '--out', out])).toBe('BAD_ARGUMENT --cell must be one of lstm, gru (received "rnn")');
-    expect(await run('train', ['--inline', 'hihello', '--seq', '3', '--lr', 'fast', '--out', out])).toBe('BAD_ARGUMENT --lr must be a number (received "fast")');
+    expect(await run('train', ['--inline', 'hihello', '--seq', '3', '--cell', 'rnn', '--out', out])).toBe(
+      'BAD_ARGUMENT --cell must be one of lstm, gru (received "rnn")',
+    );
+    expect(await run('train', ['--inline', 'hihello', '--seq', '3', '--lr', 'fast', '--out', out])).toBe(
+      'BAD_ARGUMENT --lr must be a number (received "fast")',
+    );
     expect(await run('train', ['--seq', '3', '--out', out])).toBe('BAD_ARGUMENT chars train: --text FILE or --inline STRING is required');
-    expect(await run('train', ['--inline', 'hihello', '--text', 'f.txt', '--seq', '3', '--out', out])).toBe('BAD_ARGUMENT chars train: give --text FILE or --inline STRING, not both');
+    expect(await run('train', ['--inline', 'hihello', '--text', 'f.txt', '--seq', '3', '--out', out])).toBe(
+      'BAD_ARGUMENT chars train: give --text FILE or --inline STRING, not both',
+    );
     expect(await run('train', ['--inline', 'hihello', '--seq', '3'])).toBe('BAD_ARGUMENT chars train: --out is required');
     expect(await run('train', ['--text', tmp, '--seq', '3', '--out', out])).toMatch(/^BAD_INPUT --text: .* is a directory, not a text file$/);
     expect(await run('next', ['--model', model, '--text', 'hi', '--top', '0'])).toBe('BAD_ARGUMENT --top must be >= 1 (received 0)');
     expect(await run('predict', ['--model', model, '--txt', 'hi'])).toMatch(/^BAD_ARGUMENT chars predict: Unknown option '--txt'/);
     expect(await run('generate', ['--model', model, '--prefix', 'hi'])).toBe('BAD_ARGUMENT chars generate: --length is required');
-    expect(await run('generate', ['--model', model, '--prefix', 'hz', '--length', '3'])).toMatch(/^UNKNOWN_CHAR character "z" \(U\+007A\) at position 1 of --prefix/);
+    expect(await run('generate', ['--model', model, '--prefix', 'hz', '--length', '3'])).toMatch(
+      /^UNKNOWN_CHAR character "z" \(U\+007A\) at position 1 of --prefix/,
+    );
     expect(await run('eval', ['--model', model, '--inline', 'hex'])).toMatch(/^UNKNOWN_CHAR character "x" .* at position 2 of --inline/);
   });
 });

@@ -257,7 +257,8 @@ async function trainStreams(flags: Flags, io: Io, text?: string): Promise<void> 
   let start: (cb: CorpusCallbacks) => Promise<CorpusTrainResult>;
   if (resume !== undefined) {
     const fixed = FIXED_ON_RESUME.find((f) => flags[f] !== undefined);
-    if (fixed) throw new SeqcastError('BAD_ARGUMENT', `chars train: --${fixed} cannot change when resuming (--resume continues the saved run)`, { where: `--${fixed}` });
+    if (fixed)
+      throw new SeqcastError('BAD_ARGUMENT', `chars train: --${fixed} cannot change when resuming (--resume continues the saved run)`, { where: `--${fixed}` });
     const file = requireString(flags, 'text', 'chars train --resume');
     out = optionalString(flags, 'out') ?? resume;
     // Continuing into the checkpoint's own directory replaces it; another --out follows the usual rules.
@@ -289,7 +290,11 @@ async function trainStreams(flags: Flags, io: Io, text?: string): Promise<void> 
   const bar = new StepProgress('train');
   const ac = new AbortController();
   const onSigint = () =>
-    ac.abort(new SeqcastError('INTERRUPTED', `interrupted; checkpoint saved in ${out} (continue with: seqcast chars train --resume ${out} --text FILE)`, { where: out }));
+    ac.abort(
+      new SeqcastError('INTERRUPTED', `interrupted; checkpoint saved in ${out} (continue with: seqcast chars train --resume ${out} --text FILE)`, {
+        where: out,
+      }),
+    );
   process.once('SIGINT', onSigint);
   let last: Parameters<NonNullable<CorpusCallbacks['onStep']>>[0] | undefined;
   let result: CorpusTrainResult;
@@ -396,7 +401,8 @@ const evaluate: Command = {
           return lm.evaluate(text);
         } catch (e) {
           // The text came from a flag: say which.
-          if (isSeqcastError(e) && e.code === 'UNKNOWN_CHAR') throw new SeqcastError(e.code, e.message.replace(' of text ', ` of ${where} `), e.details, { cause: e });
+          if (isSeqcastError(e) && e.code === 'UNKNOWN_CHAR')
+            throw new SeqcastError(e.code, e.message.replace(' of text ', ` of ${where} `), e.details, { cause: e });
           throw e;
         }
       });
@@ -459,4 +465,3 @@ export const chars: CommandGroup = {
   summary: 'character language models (the lecture labs)',
   commands: [train, predict, evaluate, next, generate],
 };
-

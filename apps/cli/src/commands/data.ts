@@ -53,7 +53,13 @@ const inspect: Command = {
         delimiter,
         missing: (m as MissingPolicy | undefined) ?? 'keep',
         dateColumn: dc === undefined ? undefined : dc === 'none' ? null : dc,
-        columns: cols === undefined ? undefined : cols.split(',').map((c) => c.trim()).filter(Boolean),
+        columns:
+          cols === undefined
+            ? undefined
+            : cols
+                .split(',')
+                .map((c) => c.trim())
+                .filter(Boolean),
       },
     );
     if (flags.json) return io.out(JSON.stringify(report));

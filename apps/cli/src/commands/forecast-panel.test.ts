@@ -30,7 +30,25 @@ afterAll(async () => {
 describe('seqcast forecast on a panel (built CLI)', () => {
   it('train fits one model on every series, shows step progress, and says how it compares with Naive2', async () => {
     const out = path.join(dir, 'm');
-    const r = runCli(['forecast', 'train', '--csv', csv, '--id-column', 'id', '--time-column', 't', '--target', 'y', '--horizon', String(H), '--season', String(M), ...FAST, '--out', out]);
+    const r = runCli([
+      'forecast',
+      'train',
+      '--csv',
+      csv,
+      '--id-column',
+      'id',
+      '--time-column',
+      't',
+      '--target',
+      'y',
+      '--horizon',
+      String(H),
+      '--season',
+      String(M),
+      ...FAST,
+      '--out',
+      out,
+    ]);
     const [backendLine, kernelsLine, ...rest] = errLines(r.stderr);
     expect(backendLine).toMatch(/^seqcast: tfjs \S+ backend \w+/);
     expect(kernelsLine).toMatch(/^seqcast: recurrent kernels \w+/);
@@ -48,7 +66,11 @@ describe('seqcast forecast on a panel (built CLI)', () => {
   it('predict --json prints the issue’s exact shape: H values and nested intervals per series, file order', () => {
     const r = runCli(['forecast', 'predict', '--model', path.join(dir, 'm'), '--csv', csv, '--steps', '4', '--json']);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { target: string; steps: number; forecasts: { id: string; values: number[]; intervals: Record<string, { lower: number[]; upper: number[] }> }[] };
+    const j = JSON.parse(r.stdout) as {
+      target: string;
+      steps: number;
+      forecasts: { id: string; values: number[]; intervals: Record<string, { lower: number[]; upper: number[] }> }[];
+    };
     expect(Object.keys(j)).toEqual(['target', 'steps', 'forecasts']);
     expect(j.target).toBe('y');
     expect(j.steps).toBe(4);
@@ -67,7 +89,26 @@ describe('seqcast forecast on a panel (built CLI)', () => {
   });
 
   it('backtest --json prints the issue’s exact shape, every baseline scored on the same K windows', () => {
-    const r = runCli(['forecast', 'backtest', '--csv', csv, '--id-column', 'id', '--time-column', 't', '--target', 'y', '--horizon', String(H), '--season', String(M), '--windows', '2', '--json', ...FAST]);
+    const r = runCli([
+      'forecast',
+      'backtest',
+      '--csv',
+      csv,
+      '--id-column',
+      'id',
+      '--time-column',
+      't',
+      '--target',
+      'y',
+      '--horizon',
+      String(H),
+      '--season',
+      String(M),
+      '--windows',
+      '2',
+      '--json',
+      ...FAST,
+    ]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { metrics: Record<string, Record<string, number | null>>; series: number; windows: number };
     expect(Object.keys(j)).toEqual(['metrics', 'series', 'windows']);
@@ -85,12 +126,42 @@ describe('seqcast forecast on a panel (built CLI)', () => {
   it('a duplicate (id, time) and a too-short series are one-line errors with file lines', async () => {
     const dup = path.join(dir, 'dup.csv');
     await writeFile(dup, 'id,t,y\na,1,1\na,2,2\nb,1,3\na,2,5\n');
-    const d = runCli(['forecast', 'train', '--csv', dup, '--id-column', 'id', '--time-column', 't', '--target', 'y', '--horizon', '1', '--out', path.join(dir, 'x')]);
+    const d = runCli([
+      'forecast',
+      'train',
+      '--csv',
+      dup,
+      '--id-column',
+      'id',
+      '--time-column',
+      't',
+      '--target',
+      'y',
+      '--horizon',
+      '1',
+      '--out',
+      path.join(dir, 'x'),
+    ]);
     expect(d.code).toBe(3);
     expect(errLines(d.stderr)).toEqual([`seqcast: error: ${dup}:5: series "a" has time "2" twice (also line 3)`]);
     const short = path.join(dir, 'short.csv');
     await writeFile(short, 'id,y\na,1\na,2\na,3\na,4\nb,1\n');
-    const s = runCli(['forecast', 'train', '--csv', short, '--id-column', 'id', '--target', 'y', '--horizon', '2', '--short', 'error', '--out', path.join(dir, 'x')]);
+    const s = runCli([
+      'forecast',
+      'train',
+      '--csv',
+      short,
+      '--id-column',
+      'id',
+      '--target',
+      'y',
+      '--horizon',
+      '2',
+      '--short',
+      'error',
+      '--out',
+      path.join(dir, 'x'),
+    ]);
     expect(s.code).toBe(3);
     expect(errLines(s.stderr)).toEqual([
       `seqcast: error: ${short}:6: series "b" has 1 rows but needs at least 4 (2 inputs + horizon 2); pass short: skip to leave such series out`,
@@ -104,7 +175,8 @@ describe('seqcast forecast train --missing (one series)', () => {
     const rows = ['Date,Close'];
     const two = (n: number) => String(n).padStart(2, '0');
     // 80 days (28 per month), Close empty on file lines 32 and 52.
-    for (let t = 0; t < 80; t++) rows.push(`2024-${two(1 + Math.floor(t / 28))}-${two(1 + (t % 28))},${t === 30 || t === 50 ? '' : (100 + Math.sin(t)).toFixed(2)}`);
+    for (let t = 0; t < 80; t++)
+      rows.push(`2024-${two(1 + Math.floor(t / 28))}-${two(1 + (t % 28))},${t === 30 || t === 50 ? '' : (100 + Math.sin(t)).toFixed(2)}`);
     await writeFile(gaps, rows.join('\n') + '\n');
     const fail = runCli(['forecast', 'train', '--csv', gaps, '--target', 'Close', '--epochs', '0', '--out', path.join(dir, 'g')]);
     expect(fail.code).toBe(3);

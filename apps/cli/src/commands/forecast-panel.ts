@@ -45,7 +45,10 @@ function shortFlag(flags: Flags): 'skip' | 'error' {
 
 function list(v: string | undefined, flag: string): string[] | undefined {
   if (v === undefined) return undefined;
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!items.length) throw new SeqcastError('BAD_ARGUMENT', `${flag} must list column names separated by commas`, { where: flag });
   return items;
 }
@@ -124,7 +127,11 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
   const panel = await readPanel(csv, read, io);
   const bar = new ProgressBar('forecast');
   try {
-    await model.fit(panel, { horizon, season }, { onProgress: (p) => bar.update({ epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs, etaMs: p.etaMs, unit: 'step' }) });
+    await model.fit(
+      panel,
+      { horizon, season },
+      { onProgress: (p) => bar.update({ epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs, etaMs: p.etaMs, unit: 'step' }) },
+    );
     bar.done();
     await model.save(out, { ...save, layout: layoutOf(panel, read.missing) });
     const i = model.info();
@@ -133,17 +140,29 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
       if (i.validation?.worseThanNaive2) io.err(worseLine(i.validation.owa, 'on the last horizon of the training series'));
       return;
     }
-    io.out(`saved ${out} (target ${i.target}, ${panel.series.length} series${panel.skipped.length ? `, ${panel.skipped.length} skipped` : ''}, horizon ${i.horizon}, season ${i.season}, window ${i.window})`);
-    io.out(`trained ${i.cell} ${i.units} × ${i.members} member(s): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})`);
+    io.out(
+      `saved ${out} (target ${i.target}, ${panel.series.length} series${panel.skipped.length ? `, ${panel.skipped.length} skipped` : ''}, horizon ${i.horizon}, season ${i.season}, window ${i.window})`,
+    );
+    io.out(
+      `trained ${i.cell} ${i.units} × ${i.members} member(s): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})`,
+    );
     const v = i.validation;
     if (v) {
       io.out(
         `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage of the 80% interval ${pct(v.coverage80)}, of the 95% ${pct(v.coverage95)}`,
       );
       const c = i.combination;
-      if (c.weight === 0) io.out(`forecasts are ${PARTNER_NAMES[c.partner]}'s alone: the network did not beat it on the validation stretch (network OWA ${fmt(v.modelOwa)}).`);
-      else if (c.weight < 1) io.out(`forecasts combine the network (weight ${c.weight}) with ${PARTNER_NAMES[c.partner]} (weight ${1 - c.weight}), the mix that scored best on the validation stretch (network alone: OWA ${fmt(v.modelOwa)}).`);
-      io.out(v.worseThanNaive2 ? worseLine(v.owa, 'on the last horizon of the training series') : `the model beats Naive2 on its validation stretch (OWA ${fmt(v.owa)} < 1).`);
+      if (c.weight === 0)
+        io.out(`forecasts are ${PARTNER_NAMES[c.partner]}'s alone: the network did not beat it on the validation stretch (network OWA ${fmt(v.modelOwa)}).`);
+      else if (c.weight < 1)
+        io.out(
+          `forecasts combine the network (weight ${c.weight}) with ${PARTNER_NAMES[c.partner]} (weight ${1 - c.weight}), the mix that scored best on the validation stretch (network alone: OWA ${fmt(v.modelOwa)}).`,
+        );
+      io.out(
+        v.worseThanNaive2
+          ? worseLine(v.owa, 'on the last horizon of the training series')
+          : `the model beats Naive2 on its validation stretch (OWA ${fmt(v.owa)} < 1).`,
+      );
     } else {
       io.out('no validation stretch (series too short to hold out a horizon): accuracy against Naive2 unknown; run `forecast backtest`.');
     }
@@ -211,7 +230,9 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
     return {
       name: m.name,
       fit: async (train, spec) => {
-        await m.fit(train, spec, { onProgress: (p) => bar.update({ epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs, etaMs: p.etaMs, unit: 'step' }) });
+        await m.fit(train, spec, {
+          onProgress: (p) => bar.update({ epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs, etaMs: p.etaMs, unit: 'step' }),
+        });
         bar.done();
       },
       forecast: (history, h) => m.forecast(history, h),

@@ -66,7 +66,7 @@ describe('seqcast forecast (built CLI)', () => {
     expect(out.dates).toEqual(['2012-07', '2012-08', '2012-09']);
   });
 
-  it('predict --plot draws the web page\'s forecast chart (history, forecast, baselines) as SVG', async () => {
+  it("predict --plot draws the web page's forecast chart (history, forecast, baselines) as SVG", async () => {
     const svg = path.join(dir, 'predict.svg');
     const r = runCli(['forecast', 'predict', '--model', path.join(dir, 'm'), '--csv', csv, '--steps', '3', '--plot', svg]);
     expect(r.code).toBe(0);

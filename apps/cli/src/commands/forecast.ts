@@ -6,16 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { SeqcastError } from '@seqcast/core';
 import { nextDates, readCsv, type Series } from '@seqcast/data';
-import {
-  baselinePaths,
-  evaluate,
-  Forecaster,
-  forecastChartSvg,
-  writeEvaluationSvg,
-  type EvalReport,
-  type Metrics,
-  type MetricTable,
-} from '@seqcast/forecast';
+import { baselinePaths, evaluate, Forecaster, forecastChartSvg, writeEvaluationSvg, type EvalReport, type Metrics, type MetricTable } from '@seqcast/forecast';
 import { optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
@@ -67,7 +58,10 @@ export function verdict(t: MetricTable, rows = 'test rows'): string {
 
 function list(v: string | undefined): string[] | undefined {
   if (v === undefined) return undefined;
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!items.length) throw new SeqcastError('BAD_ARGUMENT', '--features must list column names separated by commas', { where: '--features' });
   return items;
 }
@@ -167,7 +161,9 @@ const train: Command = {
 };
 
 function printEval(r: EvalReport, io: Io): void {
-  io.out(`test rows ${r.rows} (rows ${r.firstRow + 1}..${r.firstRow + r.rows} of ${r.firstRow + r.rows}; trained on the first ${r.trainRows}), season ${r.season}, window ${r.window}`);
+  io.out(
+    `test rows ${r.rows} (rows ${r.firstRow + 1}..${r.firstRow + r.rows} of ${r.firstRow + r.rows}; trained on the first ${r.trainRows}), season ${r.season}, window ${r.window}`,
+  );
   for (const l of metricsTable(r.metrics)) io.out(l);
   io.out(verdict(r.metrics));
 }
@@ -186,7 +182,9 @@ const evalCmd: Command = {
       throw new SeqcastError('BAD_ARGUMENT', `--plot must name an .svg file (received "${plot}")`, { where: '--plot' });
     }
     if (await isPanelModel(dir)) {
-      throw new SeqcastError('BAD_ARGUMENT', `${cmd}: ${dir} is a panel model; score it with seqcast forecast backtest --csv FILE --id-column COL …`, { where: '--model' });
+      throw new SeqcastError('BAD_ARGUMENT', `${cmd}: ${dir} is a panel model; score it with seqcast forecast backtest --csv FILE --id-column COL …`, {
+        where: '--model',
+      });
     }
     const model = await Forecaster.load(dir);
     try {
@@ -219,7 +217,11 @@ const predict: Command = {
   usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json] [--plot FILE.svg]',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast predict';
-    const flags = parseFlags(argv, { model: { type: 'string' }, csv: { type: 'string' }, steps: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' } }, cmd);
+    const flags = parseFlags(
+      argv,
+      { model: { type: 'string' }, csv: { type: 'string' }, steps: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' } },
+      cmd,
+    );
     const plot = optionalString(flags, 'plot');
     if (plot !== undefined && !plot.toLowerCase().endsWith('.svg')) {
       throw new SeqcastError('BAD_ARGUMENT', `--plot must name an .svg file (received "${plot}")`, { where: '--plot' });
@@ -274,10 +276,22 @@ const backtestCmd: Command = {
       argv,
       {
         ...Object.fromEntries(
-          ['csv', 'id-column', 'target', 'horizon', 'season', 'windows', 'time-column', 'features', 'window', 'epochs', 'minutes', 'seed', 'missing', 'short'].map((k) => [
-            k,
-            { type: 'string' as const },
-          ]),
+          [
+            'csv',
+            'id-column',
+            'target',
+            'horizon',
+            'season',
+            'windows',
+            'time-column',
+            'features',
+            'window',
+            'epochs',
+            'minutes',
+            'seed',
+            'missing',
+            'short',
+          ].map((k) => [k, { type: 'string' as const }]),
         ),
         json: { type: 'boolean' },
       },

@@ -52,7 +52,7 @@ function expectRefused(r: { code: number; stdout: string; stderr: string }, code
 const TRAIN = ['chars', 'train', '--inline', 'hihello', '--seq', '3', '--epochs', '2'];
 
 describe('chars train --out', () => {
-  it('refuses a directory holding a user\'s files, before training; the files stay', async () => {
+  it("refuses a directory holding a user's files, before training; the files stay", async () => {
     const d = await userDir('mine');
     expectRefused(run([...TRAIN, '--out', d]), 8, /is not empty and is not a seqcast model directory; nothing was saved or removed/);
     expectRefused(run([...TRAIN, '--out', d, '--force']), 8, /is not a seqcast model directory/);
@@ -110,7 +110,7 @@ describe('chars train --out', () => {
 });
 
 describe('forecast train --out', () => {
-  it('refuses a user\'s directory and a file before reading the CSV or training', async () => {
+  it("refuses a user's directory and a file before reading the CSV or training", async () => {
     const d = await userDir('mine-forecast');
     const args = ['forecast', 'train', '--csv', STOCK, '--target', 'Close', '--epochs', '1'];
     expectRefused(run([...args, '--out', d]), 8, /is not empty and is not a seqcast model directory/);
@@ -125,10 +125,27 @@ describe('forecast train --out', () => {
 
 describe('training memory from the CLI', () => {
   it('a --batch over the memory budget is refused before training (exit 3, names --batch)', () => {
-    const r = run(['chars', 'train', '--inline', 'hihello world '.repeat(50), '--seq', '50', '--hidden', '256', '--layers', '2', '--batch', '600', '--out', path.join(tmp, 'mem')]);
+    const r = run([
+      'chars',
+      'train',
+      '--inline',
+      'hihello world '.repeat(50),
+      '--seq',
+      '50',
+      '--hidden',
+      '256',
+      '--layers',
+      '2',
+      '--batch',
+      '600',
+      '--out',
+      path.join(tmp, 'mem'),
+    ]);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^seqcast: error: --batch 600 needs about \d+ MiB per training step, over the 512 MiB training memory budget; at most \d+ windows per batch fit/);
+    expect(r.stderr).toMatch(
+      /^seqcast: error: --batch 600 needs about \d+ MiB per training step, over the 512 MiB training memory budget; at most \d+ windows per batch fit/,
+    );
   });
 });
 

@@ -77,7 +77,7 @@ describe('seqcast serve', () => {
     });
     expect(submit.status).toBe(202);
     const { id } = (await submit.json()) as { id: string };
-    for (const t0 = Date.now(); ; ) {
+    for (const t0 = Date.now(); ;) {
       const r = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as { state: string; epoch: number };
       if (r.state === 'running' && r.epoch > 0) break;
       if (Date.now() - t0 > 30_000) throw new Error('job did not start');
@@ -88,7 +88,13 @@ describe('seqcast serve', () => {
     const u = new URL(url);
     const inflight = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = http.request(
-        { host: u.hostname, port: u.port, method: 'POST', path: '/v1/models/hihello/next', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: u.hostname,
+          port: u.port,
+          method: 'POST',
+          path: '/v1/models/hihello/next',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           let t = '';
           res.on('data', (d: Buffer) => (t += d.toString()));
@@ -102,7 +108,7 @@ describe('seqcast serve', () => {
         setTimeout(async () => {
           // No longer accepting (polled: a loaded machine may take a moment to deliver the signal).
           let closed = false;
-          for (const t0 = Date.now(); !closed && Date.now() - t0 < 3000; ) {
+          for (const t0 = Date.now(); !closed && Date.now() - t0 < 3000;) {
             closed = await refused(url);
             if (!closed) await new Promise((r) => setTimeout(r, 50));
           }

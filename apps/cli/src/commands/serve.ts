@@ -26,7 +26,9 @@ export function parseLimits(values: unknown): ServerLimits {
   for (const item of Array.isArray(values) ? (values as string[]) : []) {
     const m = /^([A-Za-z]+)=(.+)$/.exec(item);
     if (!m || !(m[1]! in DEFAULT_LIMITS)) {
-      throw new SeqcastError('BAD_ARGUMENT', `--limit must be NAME=NUMBER with NAME one of ${Object.keys(DEFAULT_LIMITS).join(', ')} (received "${item}")`, { where: '--limit' });
+      throw new SeqcastError('BAD_ARGUMENT', `--limit must be NAME=NUMBER with NAME one of ${Object.keys(DEFAULT_LIMITS).join(', ')} (received "${item}")`, {
+        where: '--limit',
+      });
     }
     const n = Number(m[2]);
     if (!Number.isFinite(n)) throw new SeqcastError('BAD_ARGUMENT', `--limit ${m[1]} must be a number (received "${m[2]}")`, { where: '--limit' });
@@ -66,7 +68,8 @@ export async function serveFromFlags(flags: Flags, modelsDir: string, io: Io): P
 export const serve: Command = {
   name: 'serve',
   summary: 'serve a models directory over HTTP',
-  usage: 'seqcast serve --models DIR [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--limit NAME=N]... [--redis URL] [--quiet] [--no-batching]   (--redis defaults to $SEQCAST_REDIS_URL)',
+  usage:
+    'seqcast serve --models DIR [--port 3000] [--host 127.0.0.1] [--body-limit BYTES] [--limit NAME=N]... [--redis URL] [--quiet] [--no-batching]   (--redis defaults to $SEQCAST_REDIS_URL)',
   async run(argv, io) {
     const flags = parseFlags(dropSeparator(argv), SERVE_FLAGS, 'serve');
     await serveFromFlags(flags, requireString(flags, 'models', 'serve'), io);

@@ -40,7 +40,11 @@ describe('seqcast start', () => {
       expect(first.out).toMatch(/has no models yet; training the demo models/);
       expect(first.out).toMatch(/hihell -> ihello/);
       expect(first.err).toMatch(/stock .*epoch/); // progress shown
-      expect(readdirSync(path.join(dir, 'models')).filter((n) => !n.startsWith('.')).sort()).toEqual(['hihello', 'sentence', 'stock']);
+      expect(
+        readdirSync(path.join(dir, 'models'))
+          .filter((n) => !n.startsWith('.'))
+          .sort(),
+      ).toEqual(['hihello', 'sentence', 'stock']);
       const models = (await (await fetch(`${first.url}/v1/models`)).json()) as { models: { name: string; kind: string }[] };
       expect(models.models.map((m) => `${m.name}:${m.kind}`)).toEqual(['hihello:chars', 'sentence:chars', 'stock:forecast']);
       const next = (await post(`${first.url}/v1/models/hihello/next`, { text: 'hihel', top: 1 })) as { next: { char: string }[] };

@@ -39,12 +39,16 @@ export async function trainStockDemo(modelsDir: string, io: Io): Promise<void> {
   const series = syntheticStockSeries(STOCK_DEMO.rows, STOCK_DEMO.seed);
   const bar = new ProgressBar('stock');
   let last = { epoch: 0, epochs: 0 };
-  const model = await Forecaster.fit(series, { ...STOCK_DEMO.options }, {
-    onEpoch: (p) => {
-      last = p;
-      bar.update(p);
+  const model = await Forecaster.fit(
+    series,
+    { ...STOCK_DEMO.options },
+    {
+      onEpoch: (p) => {
+        last = p;
+        bar.update(p);
+      },
     },
-  });
+  );
   // Early stopping can end before the last epoch; finish the redrawn bar's line.
   if (last.epoch < last.epochs && process.stderr.isTTY) process.stderr.write('\n');
   try {

@@ -24,7 +24,8 @@ export const WORKER_FLAGS = {
 export const worker: Command = {
   name: 'worker',
   summary: 'train jobs from a Redis queue into a shared models directory',
-  usage: 'seqcast worker --redis URL --models DIR [--concurrency 1] [--lock-seconds 30] [--limit NAME=N]... [--quiet]   (--redis defaults to $SEQCAST_REDIS_URL)',
+  usage:
+    'seqcast worker --redis URL --models DIR [--concurrency 1] [--lock-seconds 30] [--limit NAME=N]... [--quiet]   (--redis defaults to $SEQCAST_REDIS_URL)',
   async run(argv, io) {
     const flags = parseFlags(argv, WORKER_FLAGS, 'worker');
     const redisUrl = optionalString(flags, 'redis') ?? process.env.SEQCAST_REDIS_URL;

@@ -59,7 +59,14 @@ export function newJobRecord(spec: JobSpec, epochs: number): JobRecord {
  */
 export function publicJobError(e: unknown, id: string, modelsDir: string, logger: Logger): NonNullable<JobRecord['error']> {
   if (isSeqcastError(e) && e.code !== 'INTERNAL') {
-    return { code: e.code, message: e.message.split(modelsDir + '/').join('').split(modelsDir).join('models directory') };
+    return {
+      code: e.code,
+      message: e.message
+        .split(modelsDir + '/')
+        .join('')
+        .split(modelsDir)
+        .join('models directory'),
+    };
   }
   logger.log('error', 'job failed', { job: id, error: e instanceof Error ? e.message : String(e) });
   return { code: 'INTERNAL', message: `the training failed unexpectedly (job ${id}; details are in the server log)` };

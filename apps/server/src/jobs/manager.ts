@@ -235,7 +235,10 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
       if (run.cancelled) await this.finish(rec, 'cancelled', null);
       else if (run.timedOut) {
         const seconds = Math.round((this.opts.maxJobMs ?? 0) / 1000);
-        await this.finish(rec, 'failed', { code: 'TIME_LIMIT', message: `the job ran longer than the server's ${seconds} s limit (limits.maxJobSeconds) and was stopped` });
+        await this.finish(rec, 'failed', {
+          code: 'TIME_LIMIT',
+          message: `the job ran longer than the server's ${seconds} s limit (limits.maxJobSeconds) and was stopped`,
+        });
       } else {
         await this.finish(rec, 'failed', publicJobError(e, rec.id, this.opts.registry.modelsDir, this.opts.logger));
       }

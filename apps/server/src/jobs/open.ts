@@ -73,7 +73,14 @@ export async function openJobs(opts: ResolvedOptions, loaders: Record<string, Mo
       processRunner ??= childProcessRunner(opts.workerScript ?? resolveWorkerScript(), { memoryMb: limits.jobMemoryMb, trainMemoryMb: limits.trainMemoryMb });
       return processRunner(spec, dir, onProgress);
     });
-  const jobs = new JobManager({ store: new JobStore(modelsDir, logger), registry, runner, logger, maxQueued: limits.maxQueuedJobs, maxJobMs: limits.maxJobSeconds * 1000 });
+  const jobs = new JobManager({
+    store: new JobStore(modelsDir, logger),
+    registry,
+    runner,
+    logger,
+    maxQueued: limits.maxQueuedJobs,
+    maxJobMs: limits.maxJobSeconds * 1000,
+  });
   await jobs.init();
   return { registry, jobs, release: () => lock.release() };
 }

@@ -47,7 +47,6 @@ export function resolveWorkerScript(): string {
   throw new SeqcastError('INTERNAL', `training worker script not found (looked for ${sibling} and ${dist}; build @seqcast/server)`);
 }
 
-
 /** Limits of one training process. */
 export interface TrainingLimits {
   /** Hard cap on the process's resident memory, MiB: over it, the process is killed. */

@@ -50,12 +50,8 @@ export interface JobRecord {
 }
 
 /** Parent -> training process. */
-export type ToWorker =
-  | { type: 'start'; spec: Omit<JobSpec, 'name'>; outDir: string }
-  | { type: 'cancel' };
+export type ToWorker = { type: 'start'; spec: Omit<JobSpec, 'name'>; outDir: string } | { type: 'cancel' };
 
 /** Training process -> parent. */
 export type FromWorker =
-  | { type: 'progress'; epoch: number; epochs: number; loss: number; elapsedMs: number }
-  | { type: 'done' }
-  | { type: 'error'; code: string; message: string };
+  { type: 'progress'; epoch: number; epochs: number; loss: number; elapsedMs: number } | { type: 'done' } | { type: 'error'; code: string; message: string };

@@ -14,7 +14,6 @@ import type { FromWorker, ToWorker } from './types.js';
 
 const abort = new AbortController();
 
-
 function send(m: FromWorker): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
@@ -57,9 +56,13 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const panel = await parsePanelText(spec.content, spec.csvOptions ?? {}, o);
     const model = new GlobalForecaster(modelOptions);
     try {
-      await model.fit(panel, { horizon: o.horizon, season: o.season ?? 1 }, {
-        onProgress: (p) => void send({ type: 'progress', epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs }),
-      });
+      await model.fit(
+        panel,
+        { horizon: o.horizon, season: o.season ?? 1 },
+        {
+          onProgress: (p) => void send({ type: 'progress', epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs }),
+        },
+      );
       await model.save(outDir, { layout: layoutOf(panel, spec.csvOptions?.missing ?? 'error') });
     } finally {
       model.dispose();

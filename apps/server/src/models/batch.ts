@@ -74,7 +74,10 @@ export class NextBatcher {
         try {
           // One pass at the largest `top`; each caller gets its own prefix of the ranked list.
           const top = Math.max(...batch.map((p) => p.top));
-          const results = this.lm.nextBatch(batch.map((p) => p.text), top);
+          const results = this.lm.nextBatch(
+            batch.map((p) => p.text),
+            top,
+          );
           const rows = results.filter((r) => r.ok).length;
           if (rows > 0) {
             this.stats.batches++;

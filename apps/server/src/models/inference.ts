@@ -43,9 +43,13 @@ export class InferenceGate {
     if (this.active < this.concurrency) this.active++;
     else {
       if (this.waiting.length >= this.maxQueue) {
-        throw new SeqcastError('OVERLOADED', `the server is busy (${this.active} generations running, ${this.waiting.length} waiting); retry in ${RETRY_AFTER_SECONDS} s`, {
-          retryAfter: RETRY_AFTER_SECONDS,
-        });
+        throw new SeqcastError(
+          'OVERLOADED',
+          `the server is busy (${this.active} generations running, ${this.waiting.length} waiting); retry in ${RETRY_AFTER_SECONDS} s`,
+          {
+            retryAfter: RETRY_AFTER_SECONDS,
+          },
+        );
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
@@ -53,7 +57,8 @@ export class InferenceGate {
       return await work();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes on
+      if (next)
+        next(); // the slot passes on
       else this.active--;
     }
   }
@@ -90,7 +95,11 @@ export async function sliced(steps: Iterator<string, void>, signal?: AbortSignal
 export function checkWork(chars: number, parameters: number, limit: number, field: string): void {
   if (chars * parameters <= limit) return;
   const most = Math.max(1, Math.floor(limit / parameters));
-  throw new SeqcastError('BAD_ARGUMENT', `${field} of ${chars} characters is too much work for this model (${parameters} parameters); at most ${most} (server limit maxRequestWork)`, {
-    where: field,
-  });
+  throw new SeqcastError(
+    'BAD_ARGUMENT',
+    `${field} of ${chars} characters is too much work for this model (${parameters} parameters); at most ${most} (server limit maxRequestWork)`,
+    {
+      where: field,
+    },
+  );
 }

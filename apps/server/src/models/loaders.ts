@@ -75,7 +75,10 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
     forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
     warmUp: () => {
       const row = Object.fromEntries(features.map((k) => [k, 1]));
-      f.forecast(Array.from({ length: info.context }, () => row), 1);
+      f.forecast(
+        Array.from({ length: info.context }, () => row),
+        1,
+      );
     },
     dispose: () => f.dispose(),
   };

@@ -81,8 +81,7 @@ export const modelRoutes = [
       schema: (s) => z.union([s.forecast, s.panelForecast]),
       // A "series" body is for panel models; anything else keeps the one-series contract and its
       // errors (a union's parse would report the mismatch of both shapes at once).
-      parse: (s, value) =>
-        value && typeof value === 'object' && 'series' in value ? parseBody(s.panelForecast, value) : parseBody(s.forecast, value),
+      parse: (s, value) => (value && typeof value === 'object' && 'series' in value ? parseBody(s.panelForecast, value) : parseBody(s.forecast, value)),
     },
     reply: {
       status: 200,

@@ -81,7 +81,11 @@ export interface HandlerInput<P extends string, B> {
  * A handler returns the JSON body of its declared success status; one that answers by itself
  * (a stream, a non-JSON body, a 204) writes to `res` and returns nothing.
  */
-export interface Route<P extends string = string, S extends z.ZodType | undefined = z.ZodType | undefined, R extends z.ZodType | undefined = z.ZodType | undefined> {
+export interface Route<
+  P extends string = string,
+  S extends z.ZodType | undefined = z.ZodType | undefined,
+  R extends z.ZodType | undefined = z.ZodType | undefined,
+> {
   method: Method;
   /** OpenAPI form: `/v1/models/{name}`. Express sees `/v1/models/:name`. */
   path: P;

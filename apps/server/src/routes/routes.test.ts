@@ -31,7 +31,11 @@ describe('route table and OpenAPI document', () => {
   it('every route is a documented operation, and every documented operation is a route', () => {
     const table = ROUTES.map((r) => key(r.method, r.path)).sort();
     const documented = Object.entries(doc.paths)
-      .flatMap(([path, item]) => Object.keys(item).filter((m) => METHODS.includes(m)).map((m) => key(m, path)))
+      .flatMap(([path, item]) =>
+        Object.keys(item)
+          .filter((m) => METHODS.includes(m))
+          .map((m) => key(m, path)),
+      )
       .sort();
     expect(new Set(table).size).toBe(table.length);
     expect(documented).toEqual(table);
@@ -48,7 +52,9 @@ describe('route table and OpenAPI document', () => {
   it('express serves exactly the routes of the table', () => {
     const app = server.app as express.Express & { router: { stack: Layer[] } };
     // Besides the table: only the web page's `GET /` (its 404 when the page is not built).
-    const served = collectRoutes(app.router.stack).filter((r) => r !== 'GET /').sort();
+    const served = collectRoutes(app.router.stack)
+      .filter((r) => r !== 'GET /')
+      .sort();
     expect(collectRoutes(app.router.stack)).toContain('GET /');
     expect(served).toEqual(ROUTES.map((r) => key(r.method, expressPath(r.path))).sort());
   });

@@ -52,17 +52,17 @@ export interface RawResponse {
 }
 
 /** One request with the path sent byte for byte. */
-export function raw(
-  url: string,
-  method: string,
-  pathname: string,
-  body?: string | Buffer,
-  headers: Record<string, string> = {},
-): Promise<RawResponse> {
+export function raw(url: string, method: string, pathname: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, method, path: pathname, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers } },
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path: pathname,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

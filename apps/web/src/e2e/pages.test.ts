@@ -114,7 +114,10 @@ describe('web page in Chromium', () => {
     // The same request straight to the API: every row of the file, 12 steps.
     const series = await readCsv({ path: CARS });
     const rows = Array.from(series.values.Sales!, (v) => ({ Sales: v }));
-    const api = (await postJson('/v1/models/cars/forecast', { rows, steps: 12 })) as { forecast: number[]; intervals?: Record<string, { lower: number[]; upper: number[] }> };
+    const api = (await postJson('/v1/models/cars/forecast', { rows, steps: 12 })) as {
+      forecast: number[];
+      intervals?: Record<string, { lower: number[]; upper: number[] }>;
+    };
     expect(await column('forecast')).toEqual(api.forecast);
     // Baselines beside it: naive = the last value, seasonal naive = the same month a year before.
     const last = series.values.Sales![series.rows - 1]!;
@@ -153,7 +156,9 @@ describe('web page in Chromium', () => {
 
     const series = await readCsv({ path: CARS });
     const rows = Array.from(series.values.Sales!, (v) => ({ Sales: v }));
-    const api = (await postJson('/v1/models/cars-panel/forecast', { series: [{ id: 'series', rows }], steps: 12 })) as { forecasts: { values: number[]; intervals: Intervals }[] };
+    const api = (await postJson('/v1/models/cars-panel/forecast', { series: [{ id: 'series', rows }], steps: 12 })) as {
+      forecasts: { values: number[]; intervals: Intervals }[];
+    };
     const f = api.forecasts[0]!;
     expect(await column('forecast')).toEqual(f.values);
     for (const level of ['80', '95']) {
@@ -193,13 +198,15 @@ describe('web page in Chromium', () => {
     await page.locator('#forecast-values').waitFor();
     const panel = await readPanelCsv({ text: PANEL_CSV }, { target: 'y', idColumn: 'id' });
     const s1 = panel.series[1]!;
-    const api = (await postJson('/v1/models/shops/forecast', { series: [{ id: s1.id, rows: Array.from(s1.values, (y) => ({ y })) }], steps: 6 })) as { forecasts: { values: number[]; intervals: Intervals }[] };
+    const api = (await postJson('/v1/models/shops/forecast', { series: [{ id: s1.id, rows: Array.from(s1.values, (y) => ({ y })) }], steps: 6 })) as {
+      forecasts: { values: number[]; intervals: Intervals }[];
+    };
     expect(await column('forecast')).toEqual(api.forecasts[0]!.values);
     expect(await column('95-upper')).toEqual(api.forecasts[0]!.intervals['95']!.upper);
     expect(await column('naive')).toEqual(Array(6).fill(s1.values[s1.values.length - 1]));
   });
 
-  it('Forecast: a bad CSV shows the server\'s line-exact error under the CSV, with that line', async () => {
+  it("Forecast: a bad CSV shows the server's line-exact error under the CSV, with that line", async () => {
     await open('#/forecast');
     await page.locator('#forecast-model option[value="cars"]').waitFor({ state: 'attached' });
     const lines = readFileSync(CARS, 'utf8').split('\n');
@@ -222,7 +229,9 @@ describe('web page in Chromium', () => {
     await page.locator('#chars-model option[value="hihello"]').waitFor({ state: 'attached' });
     await page.locator('#chars-text').pressSequentially('hihel', { delay: 30 });
     const first = page.locator('#next-chars li').first();
-    await page.waitForFunction(() => document.querySelectorAll('#next-chars li').length > 0 && (document.getElementById('chars-text') as HTMLInputElement).value === 'hihel');
+    await page.waitForFunction(
+      () => document.querySelectorAll('#next-chars li').length > 0 && (document.getElementById('chars-text') as HTMLInputElement).value === 'hihel',
+    );
     await page.locator('#next-chars').waitFor();
     // Wait until the list answers the whole text (answers to earlier keystrokes are dropped).
     const api = (await postJson('/v1/models/hihello/next', { text: 'hihel', top: 5 })) as { next: { char: string; p: number }[] };
@@ -262,7 +271,9 @@ describe('web page in Chromium', () => {
     // so often, so not necessarily all 80), and ends at the job's final loss.
     const marks = await page.locator('#loss-chart g.mark-symbol.role-mark path').count();
     expect(marks).toBeGreaterThan(1);
-    const job = ((await (await fetch(`${server.url}/v1/jobs`)).json()) as { jobs: { name: string; state: string; loss: number }[] }).jobs.find((j) => j.name === 'hi2')!;
+    const job = ((await (await fetch(`${server.url}/v1/jobs`)).json()) as { jobs: { name: string; state: string; loss: number }[] }).jobs.find(
+      (j) => j.name === 'hi2',
+    )!;
     expect(job.state).toBe('succeeded');
     // The token never leaves page memory.
     expect(page.url()).not.toContain(TOKEN);
@@ -295,7 +306,10 @@ describe('web page in Chromium', () => {
     await page.fill('#opt-seqLength', '10');
     await page.fill('#opt-epochs', '1000');
     await page.click('#job-submit');
-    await page.locator('#job-state').filter({ hasText: /queued|running/ }).waitFor();
+    await page
+      .locator('#job-state')
+      .filter({ hasText: /queued|running/ })
+      .waitFor();
     await page.click('#job-cancel');
     await page.locator('#job-state').filter({ hasText: 'cancelled' }).waitFor({ timeout: 30_000 });
     await expect(page.locator('#job-result').textContent()).resolves.toBe('Job cancelled.');

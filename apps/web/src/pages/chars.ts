@@ -28,7 +28,15 @@ export function charsPage(root: HTMLElement): () => void {
   const form = h(
     'form',
     {},
-    h('div', { class: 'row' }, field('Prefix', prefix, 'empty: the text above'), field('Length', length), field('Temperature', temperature, '0 = most likely'), field('Top-k', topK), field('Seed', seed, 'same seed, same text')),
+    h(
+      'div',
+      { class: 'row' },
+      field('Prefix', prefix, 'empty: the text above'),
+      field('Length', length),
+      field('Temperature', temperature, '0 = most likely'),
+      field('Top-k', topK),
+      field('Seed', seed, 'same seed, same text'),
+    ),
     genButton,
     genError,
   );

@@ -75,7 +75,13 @@ export function forecastPage(root: HTMLElement): () => void {
   const modelSel = h('select', { id: 'forecast-model' });
   const contractEl = h('p', { class: 'hint', id: 'forecast-contract' });
   const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,.tsv,.txt,text/csv' });
-  const text = h('textarea', { id: 'csv-text', rows: 8, spellcheck: 'false', placeholder: 'Month,Sales\n1960-01,6550\n1960-02,8728\n…', 'aria-describedby': 'csv-error' });
+  const text = h('textarea', {
+    id: 'csv-text',
+    rows: 8,
+    spellcheck: 'false',
+    placeholder: 'Month,Sales\n1960-01,6550\n1960-02,8728\n…',
+    'aria-describedby': 'csv-error',
+  });
   const csvError = h('div', { class: 'error', role: 'alert', id: 'csv-error', hidden: true });
   const seriesSel = h('select', { id: 'forecast-series' });
   const seriesField = field('Series', seriesSel, 'this file is a panel: pick one of its series');
@@ -133,7 +139,8 @@ export function forecastPage(root: HTMLElement): () => void {
     csvError.replaceChildren(h('span', {}, e.detail));
     if (line !== undefined) {
       const src = text.value.split(/\r\n|\n|\r/)[line - 1];
-      if (src !== undefined) csvError.append(h('br'), h('span', {}, `line ${line}: `), h('code', { class: 'badline', id: 'csv-error-line', 'data-line': line }, src || '(empty)'));
+      if (src !== undefined)
+        csvError.append(h('br'), h('span', {}, `line ${line}: `), h('code', { class: 'badline', id: 'csv-error-line', 'data-line': line }, src || '(empty)'));
     }
     csvError.hidden = false;
     text.setAttribute('aria-invalid', 'true');
@@ -151,7 +158,10 @@ export function forecastPage(root: HTMLElement): () => void {
       return null;
     }
     if (checking?.text !== text.value) {
-      checking = { text: text.value, answer: api.parseCsv(text.value).catch((e: unknown) => (e instanceof ApiError ? e : new ApiError(0, String(e), undefined, undefined))) };
+      checking = {
+        text: text.value,
+        answer: api.parseCsv(text.value).catch((e: unknown) => (e instanceof ApiError ? e : new ApiError(0, String(e), undefined, undefined))),
+      };
     }
     const answer = await checking.answer;
     if (answer instanceof ApiError) {

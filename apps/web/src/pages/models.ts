@@ -37,13 +37,7 @@ export function modelsPage(root: HTMLElement): () => void {
     h('thead', {}, h('tr', {}, ...['name', 'kind', 'version', 'created', 'training metrics', 'input contract', ''].map((t) => h('th', { scope: 'col' }, t)))),
     body,
   );
-  root.append(
-    h('h1', {}, 'Models'),
-    h('p', { class: 'muted' }, 'Every model the server serves. Deleting needs the token (top right).'),
-    status,
-    error,
-    table,
-  );
+  root.append(h('h1', {}, 'Models'), h('p', { class: 'muted' }, 'Every model the server serves. Deleting needs the token (top right).'), status, error, table);
 
   let alive = true;
   const load = async (note = '') => {

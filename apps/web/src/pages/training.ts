@@ -79,7 +79,18 @@ export function trainingPage(root: HTMLElement): () => void {
     'section',
     { id: 'job', 'aria-label': 'Current job' },
     h('h2', {}, 'Progress'),
-    h('div', { class: 'kv' }, h('span', {}, 'state'), stateEl, h('span', {}, 'epoch / step'), epochEl, h('span', {}, 'loss'), lossEl, h('span', {}, 'ETA'), etaEl),
+    h(
+      'div',
+      { class: 'kv' },
+      h('span', {}, 'state'),
+      stateEl,
+      h('span', {}, 'epoch / step'),
+      epochEl,
+      h('span', {}, 'loss'),
+      lossEl,
+      h('span', {}, 'ETA'),
+      etaEl,
+    ),
     progress,
     ' ',
     cancel,
@@ -135,9 +146,20 @@ export function trainingPage(root: HTMLElement): () => void {
       const jobs = await api.jobs();
       if (!alive) return;
       jobsBody.replaceChildren(
-        ...jobs.slice(0, 10).map((j) =>
-          h('tr', {}, h('td', {}, j.name), h('td', {}, j.kind), h('td', {}, j.state), h('td', { class: 'num' }, `${j.epoch}/${j.epochs}`), h('td', { class: 'num' }, j.loss === null ? '–' : fmt(j.loss)), h('td', {}, new Date(j.createdAt).toLocaleString())),
-        ),
+        ...jobs
+          .slice(0, 10)
+          .map((j) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, j.name),
+              h('td', {}, j.kind),
+              h('td', {}, j.state),
+              h('td', { class: 'num' }, `${j.epoch}/${j.epochs}`),
+              h('td', { class: 'num' }, j.loss === null ? '–' : fmt(j.loss)),
+              h('td', {}, new Date(j.createdAt).toLocaleString()),
+            ),
+          ),
       );
     } catch {
       /* the list is informational; the form still works */
@@ -150,7 +172,11 @@ export function trainingPage(root: HTMLElement): () => void {
     try {
       view?.finalize();
       chartEl.replaceChildren();
-      view = await renderChart(chartEl, lossChartSpec(points, { width: 520, height: 200, unit: job?.kind === 'panel' ? 'step' : 'epoch' }), `Loss curve over ${points.length} epochs, last loss ${fmt(points[points.length - 1]!.loss)}`);
+      view = await renderChart(
+        chartEl,
+        lossChartSpec(points, { width: 520, height: 200, unit: job?.kind === 'panel' ? 'step' : 'epoch' }),
+        `Loss curve over ${points.length} epochs, last loss ${fmt(points[points.length - 1]!.loss)}`,
+      );
     } finally {
       drawing = false;
     }
@@ -171,7 +197,11 @@ export function trainingPage(root: HTMLElement): () => void {
     cancel.disabled = done;
     if (j.state === 'succeeded' && j.model) {
       resultEl.replaceChildren(
-        h('span', {}, `Published ${j.model.name} version ${j.model.version} after ${j.epoch} ${j.kind === 'panel' ? 'steps' : 'epochs'} (${duration(j.elapsedMs)}). `),
+        h(
+          'span',
+          {},
+          `Published ${j.model.name} version ${j.model.version} after ${j.epoch} ${j.kind === 'panel' ? 'steps' : 'epochs'} (${duration(j.elapsedMs)}). `,
+        ),
         h('a', { href: '#/models' }, 'See it on the Models page'),
       );
     } else if (j.state === 'failed') {

@@ -55,10 +55,7 @@ export const CHECKPOINT_FILES: readonly string[] = ['checkpoint.json', 'checkpoi
 const MODEL_FILES = new Set([MODEL_JSON, WEIGHTS_BIN, METADATA_JSON, ...CHECKPOINT_FILES]);
 
 /** What is at a save target now. */
-export type SaveTarget =
-  | { state: 'absent' }
-  | { state: 'empty-dir' }
-  | { state: 'model' };
+export type SaveTarget = { state: 'absent' } | { state: 'empty-dir' } | { state: 'model' };
 
 function ioMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -264,11 +261,9 @@ export async function readModelMetadata<C = unknown, E = unknown>(dir: string, k
     throw new SeqcastError('BAD_MODEL', `${file} is not seqcast metadata (field "format" must be "seqcast")`, { where: file });
   }
   if (m.formatVersion !== FORMAT_VERSION) {
-    throw new SeqcastError(
-      'BAD_MODEL',
-      `${file}: formatVersion ${String(m.formatVersion)} is not supported (expected ${FORMAT_VERSION})`,
-      { where: `${file}#formatVersion` },
-    );
+    throw new SeqcastError('BAD_MODEL', `${file}: formatVersion ${String(m.formatVersion)} is not supported (expected ${FORMAT_VERSION})`, {
+      where: `${file}#formatVersion`,
+    });
   }
   if (typeof m.kind !== 'string') throw new SeqcastError('BAD_MODEL', `${file}: field "kind" is missing`, { where: file });
   if (kind !== undefined && m.kind !== kind) {

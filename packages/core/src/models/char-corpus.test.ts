@@ -104,9 +104,11 @@ describe('trainCharCorpus', () => {
     const whole = await trainCharCorpus(text, opts);
     const dir = path.join(tmp, 'resume');
     const ac = new AbortController();
-    const stopped = await trainCharCorpus(text, { ...opts, checkpointDir: dir }, { signal: ac.signal, onStep: (p) => p.step === 20 && ac.abort(new Error('stop')) }).catch(
-      (e: unknown) => e,
-    );
+    const stopped = await trainCharCorpus(
+      text,
+      { ...opts, checkpointDir: dir },
+      { signal: ac.signal, onStep: (p) => p.step === 20 && ac.abort(new Error('stop')) },
+    ).catch((e: unknown) => e);
     expect((stopped as Error).message).toBe('stop');
     const files = await fs.readdir(dir);
     expect(files).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'seqcast.json', CHECKPOINT_JSON, CHECKPOINT_BIN]));
@@ -168,12 +170,12 @@ describe('trainCharCorpus', () => {
     lm.dispose();
     // Step s runs at the rate for fraction (s-1)/20: constant up to half the budget, then linear.
     expect(lrs.slice(0, 11).every((r) => r === 0.01)).toBe(true);
-    expect(lrs[19]).toBeCloseTo(0.01 * (1 - 0.9 * (19 / 20 - 0.5) / 0.5), 6);
+    expect(lrs[19]).toBeCloseTo(0.01 * (1 - (0.9 * (19 / 20 - 0.5)) / 0.5), 6);
   });
 
   it('rejects a text too short for the streams, naming what it needs', async () => {
     expect(await errorOf(trainCharCorpus(wordsText(100), { ...SMALL, val: 0 }))).toBe(
-      'BAD_INPUT: the training text (100 characters) is too short for batchSize 8 streams of at least seqLength 16 characters; it needs 129 (use a smaller batchSize or seqLength)'
+      'BAD_INPUT: the training text (100 characters) is too short for batchSize 8 streams of at least seqLength 16 characters; it needs 129 (use a smaller batchSize or seqLength)',
     );
   });
 

@@ -444,7 +444,8 @@ class CorpusRun {
         const w = /^w(\d+)$/.exec(t.name);
         if (w) {
           const v = this.vars[Number(w[1])];
-          if (!v || v.shape.join() !== t.shape.join()) throw new SeqcastError('BAD_MODEL', `${file}: weight ${t.name} does not match the model`, { where: file });
+          if (!v || v.shape.join() !== t.shape.join())
+            throw new SeqcastError('BAD_MODEL', `${file}: weight ${t.name} does not match the model`, { where: file });
           tf.tidy(() => v.assign(tf.tensor(data, t.shape)));
         } else if (t.name.startsWith('opt:')) {
           const name = t.name.slice(4).replace(/^w(\d+)(?=\/)/, (_, i: string) => this.vars[Number(i)]?.name ?? `w${i}`);
@@ -493,7 +494,9 @@ class CorpusRun {
         setLearningRate(this.optimizer, lr);
         const loss = this.trainStep(x, y);
         if (!Number.isFinite(loss)) {
-          throw new SeqcastError('BAD_ARGUMENT', `training diverged at step ${p.step + 1} (loss ${loss}); try a smaller learning rate`, { where: 'learningRate' });
+          throw new SeqcastError('BAD_ARGUMENT', `training diverged at step ${p.step + 1} (loss ${loss}); try a smaller learning rate`, {
+            where: 'learningRate',
+          });
         }
         p.step += 1;
         p.chunk += 1;
@@ -679,7 +682,12 @@ class CorpusRun {
           const i = this.vars.findIndex((v) => v.name === varName);
           return i >= 0 ? `w${i}` : varName;
         });
-        parts.push({ name: `opt:${name}`, data: Float32Array.from(s.tensor.dataSync()), shape: s.tensor.shape, dtype: s.tensor.dtype === 'int32' ? 'int32' : 'float32' });
+        parts.push({
+          name: `opt:${name}`,
+          data: Float32Array.from(s.tensor.dataSync()),
+          shape: s.tensor.shape,
+          dtype: s.tensor.dtype === 'int32' ? 'int32' : 'float32',
+        });
       }
     } finally {
       // tf.train.adam hands out its own variables; only the tensors made for this call are ours.
@@ -819,7 +827,12 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJSON; bin:
  * @example
  * const { lm } = await resumeCharCorpus('models/republic', text, { minutes: 8 });
  */
-export async function resumeCharCorpus(dir: string, text: string, options: CorpusResumeOptions = {}, callbacks: CorpusCallbacks = {}): Promise<CorpusTrainResult> {
+export async function resumeCharCorpus(
+  dir: string,
+  text: string,
+  options: CorpusResumeOptions = {},
+  callbacks: CorpusCallbacks = {},
+): Promise<CorpusTrainResult> {
   await initBackend();
   await initKernels();
   const { json, bin, file } = await readCheckpoint(dir);
@@ -827,9 +840,13 @@ export async function resumeCharCorpus(dir: string, text: string, options: Corpu
   try {
     const ids = encodeCorpus(lm.vocabulary, text, 'text');
     if (json.corpus.chars !== ids.length || json.corpus.fingerprint !== fingerprint(ids)) {
-      throw new SeqcastError('BAD_INPUT', `the text is not the one the checkpoint in ${dir} was trained on (${ids.length} characters, checkpoint: ${json.corpus.chars})`, {
-        where: 'text',
-      });
+      throw new SeqcastError(
+        'BAD_INPUT',
+        `the text is not the one the checkpoint in ${dir} was trained on (${ids.length} characters, checkpoint: ${json.corpus.chars})`,
+        {
+          where: 'text',
+        },
+      );
     }
     const saved = json.options;
     const merged: CorpusTrainOptions = {

@@ -15,7 +15,9 @@ describe('lab 12-3: single layer, no softmax layer', () => {
     // The lecture ends this lab at loss ~1.9: the model learned something, just not the sentence.
     expect(plain.info!.loss).toBeGreaterThan(1);
     expect(e.accuracy).toBeGreaterThan(0.3);
-    console.log(`lab 12-3: accuracy ${e.accuracy.toFixed(3)}, training loss ${plain.info!.loss.toFixed(3)}, ${plain.info!.elapsedMs} ms (${plain.info!.backend}, kernels ${kernelStatus().path})`);
+    console.log(
+      `lab 12-3: accuracy ${e.accuracy.toFixed(3)}, training loss ${plain.info!.loss.toFixed(3)}, ${plain.info!.elapsedMs} ms (${plain.info!.backend}, kernels ${kernelStatus().path})`,
+    );
     plain.dispose();
   });
 });

@@ -27,7 +27,9 @@ describe('lab 12-4: stacked LSTM + softmax', () => {
     const correct = Array.from(readBack).filter((c, i) => c === LECTURE_SENTENCE[i + 1]).length;
     expect(readBack).toHaveLength(LECTURE_SENTENCE.length - 1);
     expect(correct / readBack.length).toBeCloseTo(e.accuracy, 10);
-    console.log(`lab 12-4: accuracy ${e.accuracy.toFixed(3)}, training loss ${lm.info!.loss.toFixed(3)}, ${lm.info!.elapsedMs} ms (${lm.info!.backend}, kernels ${kernelStatus().path})\n${readBack}`);
+    console.log(
+      `lab 12-4: accuracy ${e.accuracy.toFixed(3)}, training loss ${lm.info!.loss.toFixed(3)}, ${lm.info!.elapsedMs} ms (${lm.info!.backend}, kernels ${kernelStatus().path})\n${readBack}`,
+    );
     lm.dispose();
   });
 });

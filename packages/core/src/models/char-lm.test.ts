@@ -51,15 +51,19 @@ describe('training', () => {
     for (const seed of [1, 1, 2]) {
       const losses: number[] = [];
       let lastElapsed = -1;
-      const lm = await CharLM.train(text, { seqLength: 4, layers: 2, epochs: 8, batchSize: 5, seed, cell: 'gru' }, {
-        onEpoch: (p) => {
-          expect(p.epoch).toBe(losses.length + 1);
-          expect(p.epochs).toBe(8);
-          expect(p.elapsedMs).toBeGreaterThanOrEqual(lastElapsed);
-          lastElapsed = p.elapsedMs;
-          losses.push(p.loss);
+      const lm = await CharLM.train(
+        text,
+        { seqLength: 4, layers: 2, epochs: 8, batchSize: 5, seed, cell: 'gru' },
+        {
+          onEpoch: (p) => {
+            expect(p.epoch).toBe(losses.length + 1);
+            expect(p.epochs).toBe(8);
+            expect(p.elapsedMs).toBeGreaterThanOrEqual(lastElapsed);
+            lastElapsed = p.elapsedMs;
+            losses.push(p.loss);
+          },
         },
-      });
+      );
       expect(lm.info!.batchSize).toBe(5);
       expect(lm.info!.windows).toBe(Array.from(text).length - 4);
       lm.dispose();
@@ -76,22 +80,24 @@ describe('training', () => {
     const before = tf.memory().numTensors;
     const ctl = new AbortController();
     let seen = 0;
-    const p = CharLM.train('hihello hihello', { seqLength: 3, epochs: 50 }, {
-      signal: ctl.signal,
-      onEpoch: (e) => {
-        seen = e.epoch;
-        if (e.epoch === 3) ctl.abort();
+    const p = CharLM.train(
+      'hihello hihello',
+      { seqLength: 3, epochs: 50 },
+      {
+        signal: ctl.signal,
+        onEpoch: (e) => {
+          seen = e.epoch;
+          if (e.epoch === 3) ctl.abort();
+        },
       },
-    });
+    );
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen).toBe(3);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('rejects unusable options with one clear line', async () => {
-    expect(await codeOf(CharLM.train('hihello', { seqLength: 7 }))).toBe(
-      'BAD_INPUT: training text has 7 characters; seqLength 7 needs at least 8',
-    );
+    expect(await codeOf(CharLM.train('hihello', { seqLength: 7 }))).toBe('BAD_INPUT: training text has 7 characters; seqLength 7 needs at least 8');
     expect(await codeOf(CharLM.train('hihello', { seqLength: 0 }))).toMatch(/^BAD_ARGUMENT: seqLength must be a positive integer \(received 0\)$/);
     expect(await codeOf(CharLM.train('hihello', { seqLength: 3, learningRate: -1 }))).toMatch(/learningRate must be a positive number/);
     expect(await codeOf(CharLM.train('hihello', { seqLength: 3, cell: 'rnn' as 'lstm' }))).toMatch(/cell must be one of "lstm", "gru" \(received "rnn"\)/);

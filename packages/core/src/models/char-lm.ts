@@ -58,10 +58,12 @@ export const charLMOptionsSchema = z.object({
   dense: z.boolean().default(true).meta({ description: 'Dense softmax head (lab 12-4); false uses the last layer as logits (lab 12-3)' }),
   epochs: intField(1).default(100),
   learningRate: positiveField(1e6).default(0.1).meta({ description: "Adam learning rate (the lecture's 0.1)" }),
-  batchSize: intField(1)
-    .optional()
-    .meta({ description: 'Windows per batch. Default: all windows (as in the lecture), capped to the training memory budget; a larger explicit batch is refused' }),
-  seed: intField(0, 2 ** 31 - 1).default(777).meta({ description: "Seeds weight initialisers and the batch shuffle (the lecture's 777)" }),
+  batchSize: intField(1).optional().meta({
+    description: 'Windows per batch. Default: all windows (as in the lecture), capped to the training memory budget; a larger explicit batch is refused',
+  }),
+  seed: intField(0, 2 ** 31 - 1)
+    .default(777)
+    .meta({ description: "Seeds weight initialisers and the batch shuffle (the lecture's 777)" }),
 });
 
 /** Options for {@link CharLM.train} (see {@link charLMOptionsSchema} for defaults and ranges). */
@@ -505,7 +507,11 @@ export class CharLM {
           const batch = makeBatch(order!.subarray(from, from + rows(step)));
           return this.trainingLoss(batch.x, batch.y);
         },
-        epoch: { steps: batches, weight: rows, ...(cb.onEpoch ? { onEnd: (e) => cb.onEpoch!({ epoch: e.epoch, epochs: e.epochs, loss: e.loss, elapsedMs: e.elapsedMs }) } : {}) },
+        epoch: {
+          steps: batches,
+          weight: rows,
+          ...(cb.onEpoch ? { onEnd: (e) => cb.onEpoch!({ epoch: e.epoch, epochs: e.epochs, loss: e.loss, elapsedMs: e.elapsedMs }) } : {}),
+        },
         ...(cb.signal ? { signal: cb.signal } : {}),
         progressEvery: Number.MAX_SAFE_INTEGER,
       });

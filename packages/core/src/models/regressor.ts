@@ -85,7 +85,6 @@ export interface RegressorFitResult {
   elapsedMs: number;
 }
 
-
 function buildModel(c: RegressorConfig, seed: number): tf.LayersModel {
   const win = tf.input({ shape: [c.window, c.features], name: 'window' });
   const cell = getCell(c.cell);
@@ -199,10 +198,12 @@ export class SequenceRegressor {
   predict(d: Omit<RegressorData, 'y'>): Float32Array {
     const c = this.config;
     checkData({ ...d, y: new Float32Array(d.n * c.horizon) }, c, 'predict');
-    return tf.tidy(() => {
-      const t = this.tensors({ ...d, y: new Float32Array(0) });
-      return this.forward(t.x, t.skip).dataSync() as Float32Array;
-    }).slice();
+    return tf
+      .tidy(() => {
+        const t = this.tensors({ ...d, y: new Float32Array(0) });
+        return this.forward(t.x, t.skip).dataSync() as Float32Array;
+      })
+      .slice();
   }
 
   /**
@@ -214,10 +215,12 @@ export class SequenceRegressor {
     if (d.x.length !== d.n * c.window * c.features) {
       throw new SeqcastError('BAD_INPUT', `predict.x must hold ${d.n * c.window * c.features} values (received ${d.x.length})`, { where: 'predict.x' });
     }
-    return tf.tidy(() => {
-      const x = tf.tensor3d(d.x, [d.n, c.window, c.features]);
-      return this.forward(x, undefined, false).dataSync() as Float32Array;
-    }).slice();
+    return tf
+      .tidy(() => {
+        const x = tf.tensor3d(d.x, [d.n, c.window, c.features]);
+        return this.forward(x, undefined, false).dataSync() as Float32Array;
+      })
+      .slice();
   }
 
   /** Set the skip path to a fixed linear map: `kernel` [skipInputs, horizon] row-major, `bias` [horizon]. */
@@ -354,7 +357,12 @@ export class SequenceRegressor {
       model.dispose();
       // A stored config that fails the table is a broken model, not a caller's mistake.
       if (e instanceof SeqcastError && e.code === 'BAD_ARGUMENT') {
-        throw new SeqcastError('BAD_MODEL', `${dir}/seqcast.json: ${e.message}`, { where: `${dir}/seqcast.json#${e.details.where ?? 'config.regressor'}` }, { cause: e });
+        throw new SeqcastError(
+          'BAD_MODEL',
+          `${dir}/seqcast.json: ${e.message}`,
+          { where: `${dir}/seqcast.json#${e.details.where ?? 'config.regressor'}` },
+          { cause: e },
+        );
       }
       throw e;
     }

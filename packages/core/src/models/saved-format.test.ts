@@ -36,7 +36,15 @@ describe('models saved by earlier code', () => {
       const saved = await CharLM.load(path.join(dir, `chars-${cell}`));
       const info = saved.info!;
       saved.dispose();
-      const lm = await CharLM.train('hihello world', { seqLength: 6, epochs: info.epochs, learningRate: info.learningRate, seed: info.seed, cell, layers: 2, hidden: 6 });
+      const lm = await CharLM.train('hihello world', {
+        seqLength: 6,
+        epochs: info.epochs,
+        learningRate: info.learningRate,
+        seed: info.seed,
+        cell,
+        layers: 2,
+        hidden: 6,
+      });
       // The fused and tfjs paths round differently; the fixture was made on the fused path.
       expect(lm.info!.loss).toBeCloseTo(info.loss, 3);
       lm.dispose();

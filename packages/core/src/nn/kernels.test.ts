@@ -8,7 +8,10 @@ import { gruSequence, initKernels, kernelStatus, lstmSequence, parseKernelReques
 
 function rand(shape: number[], seed: number): tf.Tensor {
   const r = seededRandom(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() - 0.5), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() - 0.5),
+    shape,
+  );
 }
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -18,16 +21,19 @@ const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
  * applied before the recurrent product); masked steps keep the state and output zeros.
  */
 function oracle(cell: 'lstm' | 'gru', x: number[][][], k: number[][], rk: number[][], b: number[], mask: number[][]) {
-  const H = rk.length, G = cell === 'lstm' ? 4 : 3;
+  const H = rk.length,
+    G = cell === 'lstm' ? 4 : 3;
   const outputs: number[][][] = [];
   const hs: number[][] = [];
   for (let n = 0; n < x.length; n++) {
-    let h = new Array<number>(H).fill(0), c = new Array<number>(H).fill(0);
+    let h = new Array<number>(H).fill(0),
+      c = new Array<number>(H).fill(0);
     const outs: number[][] = [];
     for (let t = 0; t < x[n]!.length; t++) {
       const xp = Array.from({ length: G * H }, (_, j) => b[j]! + x[n]![t]!.reduce((s, v, i) => s + v * k[i]![j]!, 0));
       const hp = (hv: number[], j: number) => hv.reduce((s, v, i) => s + v * rk[i]![j]!, 0);
-      let hNext: number[], cNext = c;
+      let hNext: number[],
+        cNext = c;
       if (cell === 'lstm') {
         const z = xp.map((v, j) => v + hp(h, j));
         cNext = c.map((cv, u) => sigmoid(z[H + u]!) * cv + sigmoid(z[u]!) * Math.tanh(z[2 * H + u]!));
@@ -75,9 +81,20 @@ describe('recurrent kernel selection', () => {
   it.each(['lstm', 'gru'] as const)('the active %s path matches an independent float64 cell loop (masked, ids and floats)', async (cell) => {
     await initKernels();
     const g = cell === 'lstm' ? 4 : 3;
-    const H = 5, V = 7, B = 3, T = 6;
-    const idRows = [[1, 2, 3, 4, 5, 6], [0, 0, 1, 1, 2, 2], [6, 5, 4, 3, 2, 1]];
-    const maskRows = [[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 0]];
+    const H = 5,
+      V = 7,
+      B = 3,
+      T = 6;
+    const idRows = [
+      [1, 2, 3, 4, 5, 6],
+      [0, 0, 1, 1, 2, 2],
+      [6, 5, 4, 3, 2, 1],
+    ];
+    const maskRows = [
+      [1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0, 0],
+      [1, 1, 1, 1, 1, 0],
+    ];
     tf.tidy(() => {
       const k = rand([V, g * H], 1) as tf.Tensor2D;
       const rk = rand([H, g * H], 2) as tf.Tensor2D;
@@ -93,11 +110,22 @@ describe('recurrent kernel selection', () => {
         expect(maxDiff((a.outputs.arraySync() as number[][][]).flat(2), want.outputs.flat(2))).toBeLessThan(1e-5);
         expect(maxDiff((a.h.arraySync() as number[][]).flat(), want.h.flat())).toBeLessThan(1e-5);
         // d/dk of sum(outputs²) against central differences of the float64 loop, at a few entries.
-        const grad = tf.grad((kk: tf.Tensor) => tf.sum(tf.square(active(x, kk as tf.Tensor2D, rk, b, { mask }).outputs)))(k).arraySync() as number[][];
-        const loss = (kk: number[][]) => oracle(cell, oneHot, kk, rkA, bA, maskRows).outputs.flat(2).reduce((s, v) => s + v * v, 0);
-        for (const [i, j] of [[1, 0], [2, H + 1], [6, g * H - 1], [0, 2]] as const) {
+        const grad = tf
+          .grad((kk: tf.Tensor) => tf.sum(tf.square(active(x, kk as tf.Tensor2D, rk, b, { mask }).outputs)))(k)
+          .arraySync() as number[][];
+        const loss = (kk: number[][]) =>
+          oracle(cell, oneHot, kk, rkA, bA, maskRows)
+            .outputs.flat(2)
+            .reduce((s, v) => s + v * v, 0);
+        for (const [i, j] of [
+          [1, 0],
+          [2, H + 1],
+          [6, g * H - 1],
+          [0, 2],
+        ] as const) {
           const eps = 1e-5;
-          const up = kA.map((r) => [...r]), down = kA.map((r) => [...r]);
+          const up = kA.map((r) => [...r]),
+            down = kA.map((r) => [...r]);
           up[i]![j]! += eps;
           down[i]![j]! -= eps;
           expect(grad[i]![j]!).toBeCloseTo((loss(up) - loss(down)) / (2 * eps), 3);

@@ -45,13 +45,7 @@ export interface KernelsModule {
 }
 
 /** Mean cross-entropy of a dense softmax head over every (unmasked) step: h [B,T,H] -> scalar. */
-export type DenseCrossEntropyFn = (
-  h: tf.Tensor,
-  kernel: tf.Tensor2D,
-  bias: tf.Tensor1D,
-  targets: tf.Tensor,
-  opts?: { mask?: tf.Tensor },
-) => tf.Scalar;
+export type DenseCrossEntropyFn = (h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, targets: tf.Tensor, opts?: { mask?: tf.Tensor }) => tf.Scalar;
 
 /** The same loss in plain tfjs ops (sum over valid steps / max(count, 1)). */
 const denseCrossEntropyReference: DenseCrossEntropyFn = (h, kernel, bias, targets, opts = {}) =>
@@ -285,11 +279,15 @@ function checkDenseCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tens
   const H = h.shape[h.rank - 1]!;
   const [kh, V] = kernel.shape;
   if (kernel.rank !== 2 || kh !== H || bias.rank !== 1 || bias.shape[0] !== V) {
-    throw new SeqcastError('BAD_ARGUMENT', `${fn}: kernel must be [${H},V] and bias [V] (got kernel [${kernel.shape}], bias [${bias.shape}])`, { where: 'kernel' });
+    throw new SeqcastError('BAD_ARGUMENT', `${fn}: kernel must be [${H},V] and bias [V] (got kernel [${kernel.shape}], bias [${bias.shape}])`, {
+      where: 'kernel',
+    });
   }
   const rows = h.shape.slice(0, -1);
-  if (labels.shape.join(',') !== rows.join(',')) throw new SeqcastError('BAD_ARGUMENT', `${fn}: labels must be [${rows}] (got [${labels.shape}])`, { where: 'labels' });
-  if (mask && mask.shape.join(',') !== rows.join(',')) throw new SeqcastError('BAD_ARGUMENT', `${fn}: mask must be [${rows}] (got [${mask.shape}])`, { where: 'mask' });
+  if (labels.shape.join(',') !== rows.join(','))
+    throw new SeqcastError('BAD_ARGUMENT', `${fn}: labels must be [${rows}] (got [${labels.shape}])`, { where: 'labels' });
+  if (mask && mask.shape.join(',') !== rows.join(','))
+    throw new SeqcastError('BAD_ARGUMENT', `${fn}: mask must be [${rows}] (got [${mask.shape}])`, { where: 'mask' });
 }
 
 /**

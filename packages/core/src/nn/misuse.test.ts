@@ -24,7 +24,11 @@ function caught(fn: () => unknown): SeqcastError {
 }
 
 const [B, T, I, H] = [2, 3, 4, 5];
-const w = (gates: number) => ({ k: tf.zeros([I, gates * H]) as tf.Tensor2D, rk: tf.zeros([H, gates * H]) as tf.Tensor2D, b: tf.zeros([gates * H]) as tf.Tensor1D });
+const w = (gates: number) => ({
+  k: tf.zeros([I, gates * H]) as tf.Tensor2D,
+  rk: tf.zeros([H, gates * H]) as tf.Tensor2D,
+  b: tf.zeros([gates * H]) as tf.Tensor1D,
+});
 
 /** Misuses, each as (sequence function) => call. */
 const misuses: { name: string; kernelFinds: boolean; gru?: boolean; call: (seq: typeof lstmSequence) => unknown }[] = [
@@ -58,7 +62,9 @@ describe('misuse of the recurrent seam', () => {
   }
 
   it('the dense softmax head: labels of the wrong shape are BAD_ARGUMENT naming labels, on the active path', () => {
-    const e = caught(() => denseSoftmaxCrossEntropy(tf.zeros([B, T, H]), tf.zeros([H, 7]) as tf.Tensor2D, tf.zeros([7]) as tf.Tensor1D, tf.zeros([B, T + 1], 'int32')));
+    const e = caught(() =>
+      denseSoftmaxCrossEntropy(tf.zeros([B, T, H]), tf.zeros([H, 7]) as tf.Tensor2D, tf.zeros([7]) as tf.Tensor1D, tf.zeros([B, T + 1], 'int32')),
+    );
     expect({ code: e.code, where: e.details.where }).toEqual({ code: 'BAD_ARGUMENT', where: 'labels' });
     expect(e.message).toBe(`denseSoftmaxCrossEntropy: labels must be [${B},${T}] (got [${B},${T + 1}])`);
   });

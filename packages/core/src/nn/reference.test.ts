@@ -8,7 +8,10 @@ import { gruSequenceReference, lstmSequenceReference } from './reference.js';
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const r = seededRandom(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => r() * 2 - 1), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => r() * 2 - 1),
+    shape,
+  );
 }
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -16,7 +19,10 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 describe.each(['lstm', 'gru'] as const)('%s reference vs tf.layers', (cell) => {
-  const B = 3, T = 5, I = 4, H = 6;
+  const B = 3,
+    T = 5,
+    I = 4,
+    H = 6;
   const fn = cell === 'lstm' ? lstmSequenceReference : gruSequenceReference;
   const build = () => {
     const args = { units: H, returnSequences: true, returnState: false, recurrentActivation: 'sigmoid' as const, inputShape: [T, I] };
@@ -47,7 +53,15 @@ describe.each(['lstm', 'gru'] as const)('%s reference vs tf.layers', (cell) => {
   it('int32 ids behave exactly like one-hot input, values and gradients', () => {
     const model = build();
     const [k0, rk, b] = model.getWeights() as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-    const ids = tf.tensor2d([[0, 1, 3, 2, 1], [3, 3, 0, 0, 2], [1, 2, 3, 0, 1]], [B, T], 'int32');
+    const ids = tf.tensor2d(
+      [
+        [0, 1, 3, 2, 1],
+        [3, 3, 0, 0, 2],
+        [1, 2, 3, 0, 1],
+      ],
+      [B, T],
+      'int32',
+    );
     const oneHot = tf.oneHot(ids, I).toFloat();
     const expected = model.predict(oneHot) as tf.Tensor3D;
     const viaIds = fn(ids, k0, rk, b);

@@ -97,10 +97,7 @@ function blend(next: tf.Tensor2D, prev: tf.Tensor2D, m: StepMask | undefined): t
 function checkShapes(fn: string, gatesPerUnit: number, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D): number {
   const h = rk.shape[0];
   if (rk.shape[1] !== gatesPerUnit * h || kernel.shape[1] !== gatesPerUnit * h || bias.shape[0] !== gatesPerUnit * h) {
-    throw new SeqcastError(
-      'BAD_ARGUMENT',
-      `${fn}: weight shapes do not match (kernel ${kernel.shape}, recurrentKernel ${rk.shape}, bias ${bias.shape})`,
-    );
+    throw new SeqcastError('BAD_ARGUMENT', `${fn}: weight shapes do not match (kernel ${kernel.shape}, recurrentKernel ${rk.shape}, bias ${bias.shape})`);
   }
   return h;
 }

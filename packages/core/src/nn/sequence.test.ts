@@ -14,7 +14,10 @@ const TOL = 1e-5;
 function rand(shape: number[], seed: number, scale = 0.6): tf.Tensor {
   const r = seededRandom(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale),
+    shape,
+  );
 }
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -36,9 +39,14 @@ function net(cell: Cell, w: tf.Tensor[], x: tf.Tensor, mask?: tf.Tensor2D) {
 function weights(cell: Cell, inputDim: number): tf.Tensor[] {
   const g = cell === 'lstm' ? 4 : 3;
   return [
-    rand([inputDim, g * H], 1), rand([H, g * H], 2), rand([g * H], 3),
-    rand([H, g * H], 4), rand([H, g * H], 5), rand([g * H], 6),
-    rand([H, V], 7), rand([V], 8),
+    rand([inputDim, g * H], 1),
+    rand([H, g * H], 2),
+    rand([g * H], 3),
+    rand([H, g * H], 4),
+    rand([H, g * H], 5),
+    rand([g * H], 6),
+    rand([H, V], 7),
+    rand([V], 8),
   ];
 }
 

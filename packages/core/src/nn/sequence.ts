@@ -133,11 +133,7 @@ export type LossReduction =
  * @example
  * const loss = sequenceCrossEntropy(logits, targets, { mask });   // scalar
  */
-export function sequenceCrossEntropy(
-  logits: tf.Tensor3D,
-  targets: tf.Tensor2D,
-  opts: { mask?: tf.Tensor2D; reduction?: LossReduction } = {},
-): tf.Tensor {
+export function sequenceCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D, opts: { mask?: tf.Tensor2D; reduction?: LossReduction } = {}): tf.Tensor {
   return tf.tidy(() => {
     const v = logits.shape[2];
     const logp = tf.logSoftmax(logits);

@@ -99,16 +99,12 @@ export function setBackendLogger(fn: ((line: string) => void) | null): void {
 }
 
 export async function initBackend(requestOrOptions?: BackendRequest | InitBackendOptions): Promise<BackendInfo> {
-  const opts: InitBackendOptions =
-    typeof requestOrOptions === 'string' ? { backend: requestOrOptions } : (requestOrOptions ?? {});
+  const opts: InitBackendOptions = typeof requestOrOptions === 'string' ? { backend: requestOrOptions } : (requestOrOptions ?? {});
   const want = opts.backend ?? parseBackendRequest(process.env.SEQCAST_BACKEND);
   const log = opts.log === false || process.env.SEQCAST_QUIET === '1' ? undefined : (opts.log ?? defaultLog ?? undefined);
   if (active) {
     if (want !== 'auto' && want !== active.name) {
-      throw new SeqcastError(
-        'BAD_ARGUMENT',
-        `backend already initialised as "${active.name}"; cannot switch to "${want}" in the same process`,
-      );
+      throw new SeqcastError('BAD_ARGUMENT', `backend already initialised as "${active.name}"; cannot switch to "${want}" in the same process`);
     }
     return active;
   }

@@ -41,9 +41,9 @@ describe('trainLoop', () => {
     });
     expect(slow.stopped).toBe('budget');
     expect(slow.steps).toBeLessThan(1_000_000);
-    await expect(
-      trainLoop({ variables: [v], steps: 10, loss: (s) => (s === 3 ? tf.div(tf.sum(v), 0).mul(0) : tf.sum(v)) as tf.Scalar }),
-    ).rejects.toThrow(/^training diverged: the loss became NaN at step 4; try a smaller learning rate$/);
+    await expect(trainLoop({ variables: [v], steps: 10, loss: (s) => (s === 3 ? tf.div(tf.sum(v), 0).mul(0) : tf.sum(v)) as tf.Scalar })).rejects.toThrow(
+      /^training diverged: the loss became NaN at step 4; try a smaller learning rate$/,
+    );
     v.dispose();
   });
 

@@ -44,7 +44,13 @@ export function fitLinearAR(y: Float64Array, window: number, trainEnd: number): 
   center /= trainEnd;
   const x = design(y, window, origins, center);
   const target = Float64Array.from(origins, (t) => y[t + 1]! - center);
-  const g = gram(x, target, k, 1, origins.map((_, i) => i));
+  const g = gram(
+    x,
+    target,
+    k,
+    1,
+    origins.map((_, i) => i),
+  );
   return { window, center, coef: ridgeSolve(g, 0, [window]) };
 }
 
@@ -65,7 +71,13 @@ function design(y: Float64Array, window: number, origins: ArrayLike<number>, cen
  */
 export function linearARForecasts(ar: LinearAR, y: Float64Array, origins: ArrayLike<number>): Float64Array {
   const x = design(y, ar.window, origins, ar.center);
-  const p = linearPredict(x, ar.window + 1, ar.coef, 1, Array.from({ length: origins.length }, (_, i) => i));
+  const p = linearPredict(
+    x,
+    ar.window + 1,
+    ar.coef,
+    1,
+    Array.from({ length: origins.length }, (_, i) => i),
+  );
   for (let i = 0; i < p.length; i++) p[i]! += ar.center;
   return p;
 }

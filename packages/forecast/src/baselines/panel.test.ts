@@ -21,7 +21,7 @@ describe('classical building blocks', () => {
     const seasonal = Array.from({ length: 48 }, (_, t) => 10 + [3, 1, -2, -2][t % 4]!);
     expect(isSeasonal(seasonal, 4)).toBe(true);
     let s = 7;
-    const noise = Array.from({ length: 200 }, () => ((s = (s * 16807) % 2147483647) / 2147483647));
+    const noise = Array.from({ length: 200 }, () => (s = (s * 16807) % 2147483647) / 2147483647);
     expect(isSeasonal(noise, 4)).toBe(false);
     expect(isSeasonal(seasonal.slice(0, 11), 4)).toBe(false); // fewer than 3m points
   });

@@ -161,7 +161,13 @@ export class PooledLinearModel implements PanelModel {
         const { level, scale } = PooledLinearModel.normalise(x, end, L, X, r * k);
         for (let h = 0; h < H; h++) Y[r * H + h] = clip((x[end + h]! - level) / scale);
       });
-      const g = gram(X, Y, k, H, Array.from(ends, (_, r) => r));
+      const g = gram(
+        X,
+        Y,
+        k,
+        H,
+        Array.from(ends, (_, r) => r),
+      );
       if (!total) total = g;
       else {
         for (let i = 0; i < g.xtx.length; i++) total.xtx[i]! += g.xtx[i]!;

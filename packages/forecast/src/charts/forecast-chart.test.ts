@@ -26,7 +26,16 @@ describe('forecastChartSpec', () => {
     expect(() => compile(spec as never)).not.toThrow();
     const [bands, lines, points] = spec.layer;
     expect(bands!.data.values.map((v) => v.level)).toEqual(['95% interval', '95% interval', '80% interval', '80% interval']);
-    expect(points!.data.values[1]).toEqual({ x: '2020-06-01', step: 2, forecast: 10, '95% lower': 7, '95% upper': 13, '80% lower': 8.5, '80% upper': 11.5, naive: 8 });
+    expect(points!.data.values[1]).toEqual({
+      x: '2020-06-01',
+      step: 2,
+      forecast: 10,
+      '95% lower': 7,
+      '95% upper': 13,
+      '80% lower': 8.5,
+      '80% upper': 11.5,
+      naive: 8,
+    });
     // The forecast and baseline lines start at the last observed point.
     expect(lines!.data.values.filter((v) => v.series === 'forecast').map((v) => v.value)).toEqual([8, 9, 10]);
     expect(lines!.params).toHaveLength(1); // zoom on x
@@ -49,7 +58,21 @@ describe('forecastChartSpec', () => {
 describe('lossChartSpec', () => {
   it('uses a log scale once the loss spans a decade', () => {
     const y = (s: unknown) => (s as { encoding: { y: { scale: { type?: string } } } }).encoding.y.scale.type;
-    expect(y(lossChartSpec([{ epoch: 1, loss: 2 }, { epoch: 2, loss: 0.1 }]))).toBe('log');
-    expect(y(lossChartSpec([{ epoch: 1, loss: 2 }, { epoch: 2, loss: 1 }]))).toBeUndefined();
+    expect(
+      y(
+        lossChartSpec([
+          { epoch: 1, loss: 2 },
+          { epoch: 2, loss: 0.1 },
+        ]),
+      ),
+    ).toBe('log');
+    expect(
+      y(
+        lossChartSpec([
+          { epoch: 1, loss: 2 },
+          { epoch: 2, loss: 1 },
+        ]),
+      ),
+    ).toBeUndefined();
   });
 });

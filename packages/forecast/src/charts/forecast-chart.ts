@@ -102,7 +102,11 @@ export function forecastChartSpec(data: ForecastChartData, options: ForecastChar
   const lines: { x: string | number; value: number; series: string }[] = [];
   data.history.forEach((v, i) => lines.push({ x: xOf(i), value: v, series: HISTORY }));
   const anchor = n > 0 ? { x: xOf(n - 1), value: data.history[n - 1]! } : null;
-  const followers: [string, readonly number[]][] = [[MODEL, data.forecast], ...(data.actual ? [[ACTUAL, data.actual] as [string, readonly number[]]] : []), ...Object.entries(data.baselines ?? {})];
+  const followers: [string, readonly number[]][] = [
+    [MODEL, data.forecast],
+    ...(data.actual ? [[ACTUAL, data.actual] as [string, readonly number[]]] : []),
+    ...Object.entries(data.baselines ?? {}),
+  ];
   for (const [series, values] of followers) {
     if (anchor) lines.push({ ...anchor, series });
     values.forEach((v, h) => lines.push({ x: xOf(n + h), value: v, series }));

@@ -232,7 +232,11 @@ function selectLinear(
       // offset converts a prediction relative to this base into one relative to the naive base
       const off = Float64Array.from(all, (r) => yn[r]! - yh[r]!);
       add({ base, lambda: null }, off);
-      for (const lambda of LAMBDAS) add({ base, lambda }, ridgeLooPredict(x, yh, K1, all, lambda, [K1 - 1], nO).map((v, i) => v + off[i]!));
+      for (const lambda of LAMBDAS)
+        add(
+          { base, lambda },
+          ridgeLooPredict(x, yh, K1, all, lambda, [K1 - 1], nO).map((v, i) => v + off[i]!),
+        );
       if (base === 'naive') add({ base, lambda: 0, ar: true }, ridgeLooPredict(x, yh, K1, all, 0, [K1 - 1], nO, arExcluded));
     }
   }
@@ -259,7 +263,10 @@ function selectLinear(
         // penalty chosen here is the one the final model uses.
         const beta = ridgeSolve(g, lambda, [K1 - 1], nO);
         const p = linearPredict(x, K1, beta, 1, valRows);
-        add({ base, lambda }, p.map((v, i) => v + off[i]!));
+        add(
+          { base, lambda },
+          p.map((v, i) => v + off[i]!),
+        );
       }
       if (base === 'naive') {
         const p = linearPredict(x, K1, ridgeSolve(g, 0, [K1 - 1], nO, arExcluded), 1, valRows);
@@ -268,7 +275,10 @@ function selectLinear(
         // so their errors overstate the final model's; rescale them to the final row count.
         const kAr = K1 - arExcluded.length;
         const corr = Math.sqrt((1 + kAr / nO) / (1 + kAr / trainRows.length));
-        add({ base, lambda: 0, ar: true }, p.map((v, i) => yn[valRows[i]!]! + (v - yn[valRows[i]!]!) * corr));
+        add(
+          { base, lambda: 0, ar: true },
+          p.map((v, i) => yn[valRows[i]!]! + (v - yn[valRows[i]!]!) * corr),
+        );
       }
     }
   }
@@ -487,7 +497,13 @@ function regressorData(d: FitDesign, lin: LinearPath, plan: FitPlan, rows: numbe
  * The recurrent path on the residual, linear path frozen, early stopping on validation; kept only
  * for a clear gain, else its head is zeroed and the linear path refitted on every origin.
  */
-async function fitRecurrentPath(regressor: SequenceRegressor, d: FitDesign, lin: LinearPath, plan: FitPlan, callbacks: FitCallbacks): Promise<RecurrentOutcome> {
+async function fitRecurrentPath(
+  regressor: SequenceRegressor,
+  d: FitDesign,
+  lin: LinearPath,
+  plan: FitPlan,
+  callbacks: FitCallbacks,
+): Promise<RecurrentOutcome> {
   const { horizon } = plan;
   // The validation rows split in two: the first half picks the epoch (early stopping), the
   // second half decides whether the recurrent path is kept, on rows that did not choose it.

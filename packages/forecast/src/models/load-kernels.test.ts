@@ -32,9 +32,9 @@ it('Forecaster.load initialises the kernels (the path a loaded model forecasts o
     const native = await Promise.resolve()
       .then(() => import(pathToFileURL(fromCore.resolve('@seqcast/kernels')).href))
       .then(
-      (k: { kernelsInfo: () => { available: boolean } }) => k.kernelsInfo().available,
-      () => false,
-    );
+        (k: { kernelsInfo: () => { available: boolean } }) => k.kernelsInfo().available,
+        () => false,
+      );
     expect(kernelStatus().path).toBe(process.env.SEQCAST_KERNELS?.trim().toLowerCase() !== 'tfjs' && native ? 'fused' : 'tfjs');
   } finally {
     m.dispose();

@@ -30,7 +30,8 @@ export async function loadPanelLayout(dir: string): Promise<PanelLayout> {
   }
   const nameOrNull = (v: unknown) => v === null || typeof v === 'string';
   if (
-    typeof j !== 'object' || j === null ||
+    typeof j !== 'object' ||
+    j === null ||
     typeof j.target !== 'string' ||
     !nameOrNull(j.idColumn) ||
     !nameOrNull(j.timeColumn) ||

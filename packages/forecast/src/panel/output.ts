@@ -18,7 +18,14 @@ export function panelForecastJson(target: string, steps: number, forecasts: read
     forecasts: forecasts.map((f) => ({
       id: f.id,
       values: f.values,
-      ...(f.intervals ? { intervals: { '80': { lower: f.intervals['80'].lower, upper: f.intervals['80'].upper }, '95': { lower: f.intervals['95'].lower, upper: f.intervals['95'].upper } } } : {}),
+      ...(f.intervals
+        ? {
+            intervals: {
+              '80': { lower: f.intervals['80'].lower, upper: f.intervals['80'].upper },
+              '95': { lower: f.intervals['95'].lower, upper: f.intervals['95'].upper },
+            },
+          }
+        : {}),
     })),
   };
 }

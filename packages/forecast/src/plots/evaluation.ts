@@ -33,7 +33,8 @@ export async function evaluationSvg(report: EvalReport, options: PlotOptions = {
   const target = options.target ?? 'value';
   const useDates = report.dates !== null && report.dates.every(isDate);
   const values: { x: string | number; value: number; series: string }[] = [];
-  const label = (k: string) => (k === 'model' ? `model (MASE ${report.metrics.model.mase.toFixed(3)})` : `naive (MASE ${report.metrics.naive.mase.toFixed(3)})`);
+  const label = (k: string) =>
+    k === 'model' ? `model (MASE ${report.metrics.model.mase.toFixed(3)})` : `naive (MASE ${report.metrics.naive.mase.toFixed(3)})`;
   report.actual.forEach((v, i) => {
     const x = useDates ? (report.dates![i]!.length === 7 ? `${report.dates![i]}-01` : report.dates![i]!) : report.firstRow + i + 1;
     values.push({ x, value: v, series: 'actual' });

@@ -6,7 +6,11 @@ describe('forecastSvg', () => {
     const history = Float64Array.from({ length: 30 }, (_, t) => 10 + Math.sin(t));
     const svg = await forecastSvg(
       history,
-      { id: 'store-7', values: [11, 12, 13], intervals: { '80': { lower: [10, 10, 10], upper: [12, 14, 16] }, '95': { lower: [9, 8, 7], upper: [13, 16, 19] } } },
+      {
+        id: 'store-7',
+        values: [11, 12, 13],
+        intervals: { '80': { lower: [10, 10, 10], upper: [12, 14, 16] }, '95': { lower: [9, 8, 7], upper: [13, 16, 19] } },
+      },
       { actual: [11.5, 12.5, 12], target: 'sales' },
     );
     expect(svg.startsWith('<svg')).toBe(true);

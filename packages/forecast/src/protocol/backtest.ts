@@ -91,7 +91,10 @@ export async function backtest(panel: Panel, factories: readonly PanelModelFacto
   for (let w = 0; w < K; w++) {
     const cut = cutPanel(panel, (K - w) * H, H);
     if (cut.train.series.length === 0) {
-      throw new SeqcastError('BAD_INPUT', `${panel.source}: no series is long enough for ${K} backtest window(s) of horizon ${H} (each needs ${K * H + MIN_TRAIN_POINTS} points)`);
+      throw new SeqcastError(
+        'BAD_INPUT',
+        `${panel.source}: no series is long enough for ${K} backtest window(s) of horizon ${H} (each needs ${K * H + MIN_TRAIN_POINTS} points)`,
+      );
     }
     lastSeries = cut.train.series.length;
     const scales = cut.train.series.map((s) => seasonalScale(s.values, options.season));

@@ -16,7 +16,14 @@ import { metricTable, safeScale, type MetricTable } from './metrics.js';
  * origins. The Forecaster implements it; the protocol never imports the Forecaster (no cycle).
  */
 export interface OneStepModel {
-  readonly config: { readonly target: string; readonly split: number; readonly context: number; readonly window: number; readonly horizon: number; readonly season: number };
+  readonly config: {
+    readonly target: string;
+    readonly split: number;
+    readonly context: number;
+    readonly window: number;
+    readonly horizon: number;
+    readonly season: number;
+  };
   /** The model's input columns read from `series`, in its feature order. */
   columnsOf(series: SeriesLike): Float64Array[];
   /** Forecasts from each origin, [origins.length, horizon] row-major, original units. */

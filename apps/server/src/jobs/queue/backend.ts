@@ -72,7 +72,9 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
     // Adds fail fast while Redis is away (503), instead of waiting in an offline queue.
     const queue = new Queue(QUEUE_NAME, { connection: blockingConnectionOptions(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) });
     const events = new QueueEvents(QUEUE_NAME, { connection: blockingConnectionOptions(opts.redisUrl) });
-    const producer = new QueueEventsProducer(QUEUE_NAME, { connection: blockingConnectionOptions(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) });
+    const producer = new QueueEventsProducer(QUEUE_NAME, {
+      connection: blockingConnectionOptions(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+    });
     const onError = (e: Error) => opts.logger.log('warn', 'redis error', { error: e.message });
     queue.on('error', onError);
     events.on('error', onError);

@@ -103,7 +103,11 @@ async function events(server: RunningServer, id: string): Promise<{ event: strin
 }
 
 const next = (server: RunningServer, name: string) =>
-  fetch(`${server.url}/v1/models/${name}/next`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hihel', top: 2 }) });
+  fetch(`${server.url}/v1/models/${name}/next`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'hihel', top: 2 }),
+  });
 
 /** Version directories of a model on disk and the job each came from. */
 async function published(name: string): Promise<{ version: string; job: string }[]> {
@@ -145,10 +149,14 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     // Either replica answers about the job, and serves the model without a restart.
     expect((await record(a, rec.id)).state).toBe('succeeded');
     for (const s of [a, b]) {
-      const res = await until(`model hi on ${s.url}`, async () => {
-        const r = await next(s, 'hi');
-        return r.status === 200 ? ((await r.json()) as { next: { char: string }[] }) : undefined;
-      }, 10_000);
+      const res = await until(
+        `model hi on ${s.url}`,
+        async () => {
+          const r = await next(s, 'hi');
+          return r.status === 200 ? ((await r.json()) as { next: { char: string }[] }) : undefined;
+        },
+        10_000,
+      );
       expect(res.next).toHaveLength(2);
     }
     expect(await published('hi')).toEqual([{ version: '1', job: rec.id }]);
@@ -234,10 +242,14 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     const evs = await events(b, rec.id);
     expect(evs.at(-1)?.data).toMatchObject({ state: 'succeeded', model: { name: 'hi', version: 2 } });
     for (const s of [a, b]) {
-      await until(`hi v2 on ${s.url}`, async () => {
-        const r = await json<{ version: number }>(`${s.url}/v1/models/hi`);
-        return r.body.version === 2 ? true : undefined;
-      }, 10_000);
+      await until(
+        `hi v2 on ${s.url}`,
+        async () => {
+          const r = await json<{ version: number }>(`${s.url}/v1/models/hi`);
+          return r.body.version === 2 ? true : undefined;
+        },
+        10_000,
+      );
     }
   });
 
@@ -250,10 +262,14 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     expect(leaving.exitCode).toBe(0);
     expect((await record(b, rec.id)).state).toBe('queued');
     await startWorker();
-    const done = await until('the job to finish', async () => {
-      const r = await record(b, rec.id);
-      return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
-    }, 60_000);
+    const done = await until(
+      'the job to finish',
+      async () => {
+        const r = await record(b, rec.id);
+        return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
+      },
+      60_000,
+    );
     expect(done).toMatchObject({ state: 'succeeded', model: { name: 'handover', version: 1 } });
     expect(await published('handover')).toEqual([{ version: '1', job: rec.id }]);
   });
@@ -268,10 +284,14 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     const before = await record(b, rec.id);
     expect(before.state).toBe('running'); // nobody finished it
     await startWorker();
-    const done = await until('the retried job to finish', async () => {
-      const r = await record(b, rec.id);
-      return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
-    }, 90_000);
+    const done = await until(
+      'the retried job to finish',
+      async () => {
+        const r = await record(b, rec.id);
+        return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
+      },
+      90_000,
+    );
     expect(done.state).toBe('succeeded');
     expect(done.model).toEqual({ name: 'crash', version: 1 });
     expect(await published('crash')).toEqual([{ version: '1', job: rec.id }]);

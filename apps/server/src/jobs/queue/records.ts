@@ -41,11 +41,7 @@ export class RedisJobRecords {
 
   async save(rec: JobRecord): Promise<void> {
     const text = JSON.stringify(rec);
-    await this.redis
-      .multi()
-      .set(recordKey(rec.id), text, 'EX', RECORD_TTL_SECONDS)
-      .zadd(INDEX_KEY, Date.parse(rec.createdAt), rec.id)
-      .exec();
+    await this.redis.multi().set(recordKey(rec.id), text, 'EX', RECORD_TTL_SECONDS).zadd(INDEX_KEY, Date.parse(rec.createdAt), rec.id).exec();
     await this.events?.publishEvent({ eventName: RECORD_EVENT, jobId: rec.id, record: text });
   }
 

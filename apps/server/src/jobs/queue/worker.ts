@@ -75,7 +75,11 @@ const STAGING_MAX_AGE_MS = 24 * 3600 * 1000;
  * await worker.close();
  */
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
-  const { limits, logger, modelsDir: resolvedDir } = resolveOptions({
+  const {
+    limits,
+    logger,
+    modelsDir: resolvedDir,
+  } = resolveOptions({
     modelsDir: o.modelsDir,
     ...(o.limits ? { limits: o.limits } : {}),
     ...(o.logger !== undefined ? { logger: o.logger } : {}),
@@ -150,14 +154,21 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       rec.etaMs = state === 'succeeded' ? 0 : null;
       rec.error = error;
       await save(rec);
-      logger.log(state === 'succeeded' ? 'info' : 'warn', `job ${state}`, { job: id, model: rec.name, worker: name, ...(error ? { error: error.message } : {}) });
+      logger.log(state === 'succeeded' ? 'info' : 'warn', `job ${state}`, {
+        job: id,
+        model: rec.name,
+        worker: name,
+        ...(error ? { error: error.message } : {}),
+      });
     };
 
     let spec: JobSpec;
     try {
       spec = await prepareJob(parseBody(schemas.job, requestOfSpec(job.data)), limits.trainMemoryMb);
       if (spec.name !== rec.name || spec.kind !== rec.kind) {
-        throw new SeqcastError('BAD_INPUT', `the queued job's name/kind (${spec.name}/${spec.kind}) differ from its record's (${rec.name}/${rec.kind})`, { where: 'name' });
+        throw new SeqcastError('BAD_INPUT', `the queued job's name/kind (${spec.name}/${spec.kind}) differ from its record's (${rec.name}/${rec.kind})`, {
+          where: 'name',
+        });
       }
     } catch (e) {
       const error = publicJobError(e, id, modelsDir, logger);
@@ -245,7 +256,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
         return rec;
       }
       if (timedOut) {
-        await finish('failed', { code: 'TIME_LIMIT', message: `the job ran longer than the server's ${limits.maxJobSeconds} s limit (limits.maxJobSeconds) and was stopped` });
+        await finish('failed', {
+          code: 'TIME_LIMIT',
+          message: `the job ran longer than the server's ${limits.maxJobSeconds} s limit (limits.maxJobSeconds) and was stopped`,
+        });
         throw final('time limit');
       }
       await finish('failed', publicJobError(e, id, modelsDir, logger));

@@ -21,7 +21,8 @@ const cells = new Map<string, RecurrentCell>();
  */
 export function registerCell(cell: RecurrentCell): RecurrentCell {
   if (cells.has(cell.name)) throw new SeqcastError('CONFLICT', `a recurrent cell named "${cell.name}" is already registered`, { where: 'cell' });
-  if (!Number.isInteger(cell.gates) || cell.gates < 1) throw new SeqcastError('BAD_ARGUMENT', `cell ${cell.name}: gates must be a positive integer`, { where: 'cell' });
+  if (!Number.isInteger(cell.gates) || cell.gates < 1)
+    throw new SeqcastError('BAD_ARGUMENT', `cell ${cell.name}: gates must be a positive integer`, { where: 'cell' });
   cells.set(cell.name, cell);
   return cell;
 }
@@ -53,7 +54,9 @@ export function hasCell(name: unknown): name is string {
 export function getCell(name: unknown, where = 'cell', code: 'BAD_ARGUMENT' | 'BAD_MODEL' = 'BAD_ARGUMENT'): RecurrentCell {
   const cell = typeof name === 'string' ? cells.get(name) : undefined;
   if (!cell) {
-    const known = cellNames().map((n) => `"${n}"`).join(', ');
+    const known = cellNames()
+      .map((n) => `"${n}"`)
+      .join(', ');
     throw new SeqcastError(code, `${where} must be one of ${known} (received ${JSON.stringify(name)})`, { where });
   }
   return cell;

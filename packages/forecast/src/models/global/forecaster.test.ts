@@ -88,7 +88,7 @@ describe('GlobalForecaster', () => {
   it('where the network is no help, its forecasts are the best statistical partner alone, and info says so', async () => {
     // Noisy straight lines, which Theta follows, and a barely trained network (2 steps, no linear start).
     let seed = 7;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const series = Array.from({ length: 30 }, (_, i) => {
       const v = new Float64Array(160);
       const slope = 0.5 + i / 10;

@@ -388,7 +388,10 @@ export class GlobalForecaster implements PanelModel {
    * choose the combination with a statistical forecast (none, or Naive2 / Theta at a weight) that
    * scores best there, and calibrate the interval widths around the combined forecast.
    */
-  private validate(series: readonly PanelSeries[], r: Resolved): { validation: GlobalValidation; widths: { '80': number; '95': number }; combination: Combination } {
+  private validate(
+    series: readonly PanelSeries[],
+    r: Resolved,
+  ): { validation: GlobalValidation; widths: { '80': number; '95': number }; combination: Combination } {
     const H = r.horizon;
     const m = r.season;
     const minHistory = Math.max(2, Math.ceil(r.window / 4));
@@ -438,7 +441,8 @@ export class GlobalForecaster implements PanelModel {
     });
     const widths = { '80': calibrateWidth(cases80, 0.8), '95': calibrateWidth(cases95, 0.95) };
     const covered = (cases: typeof cases80, k: number) =>
-      cases.filter((c) => c.actual >= c.median - k * (c.median - c.lower) && c.actual <= c.median + k * (c.upper - c.median)).length / Math.max(1, cases.length);
+      cases.filter((c) => c.actual >= c.median - k * (c.median - c.lower) && c.actual <= c.median + k * (c.upper - c.median)).length /
+      Math.max(1, cases.length);
     const n2 = naive2Totals.result(naive2Totals);
     return {
       widths,

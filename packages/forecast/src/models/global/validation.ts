@@ -21,10 +21,7 @@ export function partnerForecast(x: Float64Array, horizon: number, m: number, par
 }
 
 /** Widening factor k so that `level` of the held-out points fall inside median ± k·(bound − median). */
-export function calibrateWidth(
-  cases: { actual: number; median: number; lower: number; upper: number }[],
-  level: number,
-): number {
+export function calibrateWidth(cases: { actual: number; median: number; lower: number; upper: number }[], level: number): number {
   if (cases.length < 20) return 1;
   // The factor each point needs to be covered; the level-quantile of those covers `level` of them.
   const need = cases.map((c) => {

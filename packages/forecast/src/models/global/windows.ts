@@ -59,14 +59,7 @@ export function windowNorm(values: ArrayLike<number>, end: number, shape: Window
  * Write the normalised window ending before `end` into `x` at row `row` ([rows, window], padded
  * with 0 in front) and its step mask into `mask` ([rows, window / patch]); returns the norm.
  */
-export function writeWindow(
-  values: ArrayLike<number>,
-  end: number,
-  shape: WindowShape,
-  row: number,
-  x: Float32Array,
-  mask: Float32Array,
-): WindowNorm {
+export function writeWindow(values: ArrayLike<number>, end: number, shape: WindowShape, row: number, x: Float32Array, mask: Float32Array): WindowNorm {
   const norm = windowNorm(values, end, shape);
   const L = shape.window;
   const steps = L / shape.patch;

@@ -64,10 +64,19 @@ describe('a cell registered in one file', () => {
     const again = await CharLM.load(dir);
     expect(again.next('hihel', 2)).toEqual(lm.next('hihel', 2));
     // Stock tfjs, fed the directory's two files as they are.
-    const json = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+    const json = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')) as {
+      modelTopology: object;
+      weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    };
     const bin = await fs.readFile(path.join(dir, 'weights.bin'));
     const weights = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
-    const stock = await tf.loadLayersModel(tf.io.fromMemory(json.modelTopology, json.weightsManifest.flatMap((g) => g.weights), weights));
+    const stock = await tf.loadLayersModel(
+      tf.io.fromMemory(
+        json.modelTopology,
+        json.weightsManifest.flatMap((g) => g.weights),
+        weights,
+      ),
+    );
     expect(stock.layers.map((l) => l.getClassName())).toContain('SimpleRNN');
     stock.dispose();
     expect(await leakedTensors(() => again.generate('h', 5, { seed: 1 }))).toBe(0);
