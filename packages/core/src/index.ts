@@ -70,7 +70,6 @@ export { trainLoop, type TrainProgress, type TrainLoopOptions, type TrainLoopRes
 export {
   CharLM,
   charLMTrainingShape,
-  type CellType,
   type CharLMConfig,
   type CharLMOptions,
   type CharLMTrainingInfo,

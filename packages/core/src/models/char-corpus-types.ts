@@ -2,7 +2,7 @@
  * The shapes of corpus training (char-corpus.ts): options, progress and the record saved with the
  * model. Kept apart so char-lm.ts can name the record without importing the trainer.
  */
-import type { CellType } from './char-lm.js';
+import type { CellType } from '../nn/cells/cell.js';
 
 /** Options for {@link trainCharCorpus}; only `seqLength` is required. */
 export interface CorpusTrainOptions {

@@ -26,8 +26,8 @@ import { Vocabulary, type VocabularyJSON } from '../vocab.js';
 import type { CorpusTrainingRecord } from './char-corpus-types.js';
 import { sampleLogits } from './sampling.js';
 
-/** A registered recurrent cell's name (built in: 'lstm', 'gru'; see nn/cells/registry.ts). */
-export type CellType = 'lstm' | 'gru' | (string & {});
+import type { CellType } from '../nn/cells/cell.js';
+export type { CellType };
 
 /** The architecture of a CharLM (what `fromConfig` needs besides the vocabulary). */
 export interface CharLMConfig {

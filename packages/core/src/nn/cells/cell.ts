@@ -6,6 +6,9 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
+/** A registered recurrent cell's name (built in: 'lstm', 'gru'; see registry.ts). */
+export type CellType = 'lstm' | 'gru' | (string & {});
+
 /** A tfjs-layers weight initialiser. */
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
