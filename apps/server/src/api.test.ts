@@ -63,7 +63,7 @@ describe('read endpoints', () => {
     const res = await fetch(`${url}/health`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ status: 'ok', models: 2 });
+    expect(body).toMatchObject({ status: 'ok', models: 2, jobs: { mode: 'embedded' } });
     expect(['node', 'wasm', 'cpu']).toContain(body.backend);
   });
 

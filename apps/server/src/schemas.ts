@@ -183,7 +183,11 @@ export const responses = {
     status: z.literal('ok'),
     backend: z.string(),
     models: z.int().min(0),
-    jobs: z.object({ running: z.int(), queued: z.int() }),
+    jobs: z.object({
+      running: z.int(),
+      queued: z.int(),
+      mode: z.enum(['embedded', 'queue']).meta({ description: 'embedded: this server trains; queue: workers on a Redis queue do (docs/scale.md)' }),
+    }),
     uptimeSeconds: z.number(),
   }),
   model: modelDescription,

@@ -164,6 +164,7 @@ export interface Health {
   status: 'ok';
   backend: string;
   models: number;
-  jobs: { running: number; queued: number };
+  /** `mode`: embedded (this server trains) or queue (workers on a Redis queue do). */
+  jobs: { running: number; queued: number; mode: 'embedded' | 'queue' };
   uptimeSeconds: number;
 }

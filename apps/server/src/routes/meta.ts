@@ -21,7 +21,7 @@ export const metaRoutes = [
         status: 'ok' as const,
         backend: backendInfo()?.name ?? 'unknown',
         models: ctx.registry.size,
-        jobs: { running: counts.running, queued: counts.queued },
+        jobs: { running: counts.running, queued: counts.queued, mode: ctx.jobs.mode },
         uptimeSeconds: Math.round((Date.now() - ctx.started) / 1000),
       };
     },

@@ -229,7 +229,9 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     await redis.stop();
     for (const s of [a, b]) {
       expect((await next(s, 'hi')).status).toBe(200);
-      expect((await fetch(`${s.url}/health`)).status).toBe(200);
+      const health = await fetch(`${s.url}/health`);
+      expect(health.status).toBe(200);
+      expect(((await health.json()) as { jobs: { mode: string } }).jobs.mode).toBe('queue');
     }
     const down = await json<{ code: string }>(`${a.url}/v1/jobs`);
     expect(down.status).toBe(503);
