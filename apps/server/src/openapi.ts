@@ -21,6 +21,12 @@ const problemResponse = (description: string): Json => ({
   description,
   content: { 'application/problem+json': { schema: ref('Problem') } },
 });
+// Every 503 says when to come back (http/errors.ts sets the header on OVERLOADED).
+const retryLater = (description: string): Json => ({
+  ...problemResponse(description),
+  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } },
+});
+const QUEUE_AWAY = 'Queue mode: the job queue (Redis) is unreachable; predictions still work';
 
 /**
  * Build the document of an app with these options (limits shape the request schemas) serving
@@ -102,8 +108,12 @@ export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = R
       ...(r.auth === 'token' ? authErrors : {}),
       // An unknown thing named in the path is a 404 (the innermost parameter names it).
       ...Object.fromEntries(params.slice(-1).map((p) => ['404', problemResponse(p.notFound)])),
-      ...Object.fromEntries(Object.entries(r.errors ?? {}).map(([status, text]) => [status, problemResponse(text)])),
+      ...Object.fromEntries(Object.entries(r.errors ?? {}).map(([status, text]) => [status, status === '503' ? retryLater(text) : problemResponse(text)])),
     };
+    if (r.jobQueue && opts.redisUrl !== undefined) {
+      const busy = r.errors?.['503'];
+      errors['503'] = retryLater(busy ? `${busy}; or ${QUEUE_AWAY[0]!.toLowerCase()}${QUEUE_AWAY.slice(1)}` : QUEUE_AWAY);
+    }
     const op: Json = {
       operationId: r.operationId,
       summary: r.summary,

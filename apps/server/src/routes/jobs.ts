@@ -86,6 +86,7 @@ export const jobRoutes = [
     path: '/v1/jobs',
     operationId: 'listJobs',
     auth: 'open',
+    jobQueue: true,
     summary: 'Training jobs, newest first',
     reply: { status: 200, description: 'Jobs', body: { component: 'JobList', schema: responses.jobs } },
     handle: async (ctx) => ({ jobs: await ctx.jobs.list() }),
@@ -96,6 +97,7 @@ export const jobRoutes = [
     path: '/v1/jobs',
     operationId: 'submitJob',
     auth: 'token',
+    jobQueue: true,
     summary: 'Train a model from CSV or text content; the result is published as a new version of `name`',
     body: { component: 'JobRequest', schema: (s) => s.job },
     reply: {
@@ -117,6 +119,7 @@ export const jobRoutes = [
     path: '/v1/jobs/{id}',
     operationId: 'getJob',
     auth: 'open',
+    jobQueue: true,
     summary: 'State, epoch, loss and ETA of a job',
     reply: { status: 200, description: 'The job', body: jobReply },
     handle: async (ctx, { params }) => jobOf(ctx, params.id),
@@ -127,6 +130,7 @@ export const jobRoutes = [
     path: '/v1/jobs/{id}',
     operationId: 'cancelJob',
     auth: 'token',
+    jobQueue: true,
     summary: 'Cancel a queued or running job',
     reply: { status: 200, description: 'The job (state cancelled once it stops)', body: jobReply },
     handle: async (ctx, { params }) => {
@@ -142,8 +146,10 @@ export const jobRoutes = [
     path: '/v1/jobs/{id}/events',
     operationId: 'jobEvents',
     auth: 'open',
+    jobQueue: true,
     summary: 'Server-sent events: `progress` with the job record on every change, then `end` with the final record',
     reply: { status: 200, description: 'An event stream', body: { mediaType: 'text/event-stream', schema: { type: 'string' } } },
+    errors: { '503': 'Too many event streams open (limit maxEventStreams); poll GET /v1/jobs/{id} instead' },
     handle: (ctx, { params, res }) => followJob(ctx, params.id, res),
   }),
 ];

@@ -60,6 +60,7 @@ export const modelRoutes = [
     summary: 'Continue `prefix` by `length` characters (chars models; same seed, same text)',
     body: { component: 'GenerateRequest', schema: (s) => s.generate },
     reply: { status: 200, description: 'The continuation only', body: { component: 'GenerateResponse', schema: responses.generate } },
+    errors: { '503': 'Too many generations running and waiting (limits maxConcurrentInference, maxInferenceQueue)' },
     handle: async (ctx, { params, body, res }) => {
       const { prefix, length, ...gen } = body;
       // A client that hangs up stops its generation (and frees its slot) at the next slice.

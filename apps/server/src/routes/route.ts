@@ -102,6 +102,8 @@ export interface Route<
   reply: Reply<R>;
   /** Problem answers besides those the table derives (400/413 for a body, 401/403 for `token`, 404 for a path parameter). */
   errors?: Record<string, string>;
+  /** Reads or writes job records: in queue mode (a Redis URL) it answers 503 while Redis is unreachable. */
+  jobQueue?: true;
   handle(ctx: RouteContext, input: HandlerInput<P, S extends z.ZodType ? z.output<S> : undefined>): HandlerResult<R>;
 }
 

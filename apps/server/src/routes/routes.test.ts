@@ -3,6 +3,8 @@
 // no route beside it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type express from 'express';
+import { buildOpenApi } from '../openapi.js';
+import { resolveOptions } from '../options.js';
 import { startServer, type RunningServer } from '../server.js';
 import { tmpDir } from '../testing/fixtures.js';
 import { ROUTES } from './index.js';
@@ -47,6 +49,26 @@ describe('route table and OpenAPI document', () => {
       expect(op.requestBody !== undefined, key(r.method, r.path)).toBe(r.body !== undefined);
     }
     expect(new Set(ROUTES.map((r) => r.operationId)).size).toBe(ROUTES.length);
+  });
+
+  it('the 503s a client can get are documented with Retry-After: generate and job events always, every job route in queue mode', () => {
+    type Responses = Record<string, { headers?: Record<string, unknown> }>;
+    const responses = (d: unknown, method: string, path: string) =>
+      (d as { paths: Record<string, Record<string, { responses: Responses }>> }).paths[path]![method]!.responses;
+    const embedded = buildOpenApi(resolveOptions({ modelsDir: tmp.dir }));
+    const queue = buildOpenApi(resolveOptions({ modelsDir: tmp.dir, redisUrl: 'redis://127.0.0.1:6379' }));
+    for (const d of [embedded, queue]) {
+      expect(responses(d, 'post', '/v1/models/{name}/generate')['503']?.headers).toHaveProperty('Retry-After');
+      expect(responses(d, 'get', '/v1/jobs/{id}/events')['503']?.headers).toHaveProperty('Retry-After');
+      // Predictions never wait on Redis.
+      expect(responses(d, 'post', '/v1/models/{name}/next')['503']).toBeUndefined();
+    }
+    const jobRoutes = ROUTES.filter((r) => r.path.startsWith('/v1/jobs'));
+    expect(jobRoutes).toHaveLength(5);
+    for (const r of jobRoutes) {
+      expect(responses(queue, r.method, r.path)['503']?.headers, key(r.method, r.path)).toHaveProperty('Retry-After');
+      if (r.path !== '/v1/jobs/{id}/events') expect(responses(embedded, r.method, r.path)['503'], key(r.method, r.path)).toBeUndefined();
+    }
   });
 
   it('express serves exactly the routes of the table', () => {

@@ -233,9 +233,13 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
       expect(health.status).toBe(200);
       expect(((await health.json()) as { jobs: { mode: string } }).jobs.mode).toBe('queue');
     }
-    const down = await json<{ code: string }>(`${a.url}/v1/jobs`);
+    const down = await fetch(`${a.url}/v1/jobs`);
     expect(down.status).toBe(503);
-    expect(down.body.code).toBe('OVERLOADED');
+    expect(((await down.json()) as { code: string }).code).toBe('OVERLOADED');
+    expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The served document says so (its 503 with Retry-After), and it is still served while Redis is away.
+    const doc = (await json<{ paths: Record<string, Record<string, { responses: Record<string, { headers?: object }> }>> }>(`${a.url}/openapi.json`)).body;
+    expect(doc.paths['/v1/jobs']!.get!.responses['503']?.headers).toHaveProperty('Retry-After');
     await redis.start();
     const rec = await until('a job to be accepted again', async () => {
       const r = await fetch(`${a.url}/v1/jobs`, { method: 'POST', headers: auth, body: JSON.stringify(charsJob('hi', 20)) });
