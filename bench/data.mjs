@@ -1,10 +1,14 @@
-// pnpm bench data [--rows N] [--runs N] [--window N] [--heap MB] [--compare-danfo N]
+// pnpm bench data [--rows N] [--runs N] [--window N] [--features A,B] [--heap MB] [--compare-danfo N]
 //
 // Generates a newest-first CSV of N rows (default 1,000,000) and 6 columns (Date + OHLC + Volume)
 // in a temp dir, then — in a fresh child process per run, so peak memory is that of the pipeline
-// alone — reads it with @seqcast/data, fits the scaler on the training part, scales every row and
-// cuts the windows (prepareWindows), and copies one training batch. Reports the median over runs
-// of each phase's wall time and the child's peak RSS (process.resourceUsage().maxRSS).
+// alone — does what `seqcast forecast train --csv FILE --target Close` does before any fitting:
+// reads it with @seqcast/data (readCsv: parse, detect the dates, sort oldest-first) and builds the
+// per-series Forecaster's inputs with forecast's input stack (src/inputs/: column stats on the
+// training rows, the lag regressors and recurrent windows of every training origin, the targets
+// for each base), then cuts one GlobalForecaster training batch (256 normalised, patched windows)
+// from the same column. Reports the median over runs of each phase's wall time and the child's
+// peak RSS (process.resourceUsage().maxRSS).
 // --compare-danfo N also times danfojs-node's own readCSV + sortValues on an N-row file for a
 // side-by-side ratio (its DataFrame is what the package avoids on the large path).
 // Prints a table, then one JSON line.
@@ -45,8 +49,41 @@ async function generate(file, rows) {
   await once(out, 'finish');
 }
 
+/** The Forecaster's design at its defaults (split 0.8, horizon 1): what `forecast train` builds before fitting. */
+function forecasterInputs(inputs, series, features, window, season) {
+  const cols = features.map((f) => Float64Array.from(series.values[f]));
+  const trainEnd = Math.floor(0.8 * series.rows);
+  const stats = {};
+  features.forEach((f, i) => (stats[f] = inputs.fitStats(cols[i], trainEnd)));
+  const context = inputs.contextFor(window, season);
+  const spec = { features, target: 'Close', window, horizon: 1, season, targetLags: inputs.targetLagsFor(window, season), context, stats };
+  const origins = Int32Array.from({ length: trainEnd - 1 - (context - 1) }, (_, i) => context - 1 + i);
+  const { skip, window: win } = inputs.buildInputs(spec, cols, origins);
+  const bases = season > 1 ? ['naive', 'seasonal'] : ['naive'];
+  const y = cols[features.indexOf('Close')];
+  const targets = bases.map((b) => inputs.buildTargets(spec, y, origins, [b]));
+  return { origins: origins.length, values: skip.length + win.length + targets.reduce((n, t) => n + t.length, 0), bytes: skip.byteLength + win.byteLength };
+}
+
+/** One GlobalForecaster training batch from the Close column: 256 windows of 48 values (4 patches of 12) at random cutoffs. */
+function panelBatch(inputs, values) {
+  const shape = { window: 48, patch: 12, horizon: 12, season: 12 };
+  const B = 256;
+  const x = new Float32Array(B * shape.window);
+  const mask = new Float32Array(B * (shape.window / shape.patch));
+  const y = new Float32Array(B * shape.horizon);
+  let seed = 7;
+  for (let b = 0; b < B; b++) {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    const end = shape.window + (seed % (values.length - shape.window - shape.horizon));
+    const norm = inputs.writeWindow(values, end, shape, b, x, mask);
+    inputs.writeTargets(values, end, norm, shape.horizon, b, y);
+  }
+  return x.length + y.length;
+}
+
 /** Child mode: one measured run of the seqcast pipeline (or of danfo) on `file`. */
-async function child(file, window, mode) {
+async function child(file, window, features, mode) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let peakHeap = 0;
@@ -62,23 +99,25 @@ async function child(file, window, mode) {
     const tSort = performance.now();
     Object.assign(result, { rows: sorted.shape[0], importMs: tImport - t0, readMs: tRead - tImport, sortMs: tSort - tRead });
   } else {
-    const { readCsv, prepareWindows } = await import('@seqcast/data');
+    const { readCsv } = await import('@seqcast/data');
+    const inputs = await import('@seqcast/forecast/internals');
     const tImport = performance.now();
     const series = await readCsv({ path: file });
     const tRead = performance.now();
-    const p = prepareWindows(series, { target: 'Close', window, horizon: 1, train: 0.7, validation: 0.15 });
-    const tPrep = performance.now();
-    const batch = p.train.batch(0, Math.min(256, p.train.count)); // what one training step copies
+    const design = forecasterInputs(inputs, series, features, window, 1);
+    const tDesign = performance.now();
+    const batchValues = panelBatch(inputs, series.values.Close);
     const tBatch = performance.now();
     Object.assign(result, {
       rows: series.rows,
       order: series.order,
-      windows: p.train.count + (p.validation?.count ?? 0) + p.test.count,
-      batchValues: batch.length,
+      origins: design.origins,
+      designMB: design.bytes / 2 ** 20,
+      batchValues,
       importMs: tImport - t0,
       readMs: tRead - tImport,
-      prepareMs: tPrep - tRead,
-      batchMs: tBatch - tPrep,
+      designMs: tDesign - tRead,
+      batchMs: tBatch - tDesign,
     });
   }
   clearInterval(sample);
@@ -96,13 +135,13 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-function measure(file, window, mode, runs, heapMB) {
+function measure(file, window, features, mode, runs, heapMB) {
   const results = [];
   const nodeFlags = heapMB ? [`--max-old-space-size=${heapMB}`] : [];
   for (let r = 0; r < runs; r++) {
-    const c = spawnSync(process.execPath, [...nodeFlags, self, '--child', file, '--window', String(window), '--mode', mode], {
+    const c = spawnSync(process.execPath, [...nodeFlags, self, '--child', file, '--window', String(window), '--features', features.join(','), '--mode', mode], {
       encoding: 'utf8',
-      cwd: path.dirname(self), // resolves @seqcast/data through the bench package
+      cwd: path.dirname(self), // resolves @seqcast/data and @seqcast/forecast through the bench package
       maxBuffer: 1 << 20,
     });
     if (c.status !== 0) throw new Error(`bench child failed (${mode}): ${(c.stderr || c.stdout).trim().split('\n').pop()}`);
@@ -120,7 +159,8 @@ export async function run(argv) {
     options: {
       rows: { type: 'string', default: '1000000' },
       runs: { type: 'string', default: '3' },
-      window: { type: 'string', default: '60' },
+      window: { type: 'string', default: '8' }, // the Forecaster's default
+      features: { type: 'string', default: 'Close' }, // the Forecaster's default: the target alone
       'compare-danfo': { type: 'string' },
       heap: { type: 'string' }, // cap the child's V8 heap (MB) to prove the pipeline fits
       json: { type: 'boolean' },
@@ -130,6 +170,13 @@ export async function run(argv) {
   const rows = Number(values.rows);
   const runs = Number(values.runs);
   const window = Number(values.window);
+  const features = values.features.split(',');
+  if (!features.includes('Close')) features.push('Close'); // the target is always an input
+  const unknown = features.filter((f) => !['Open', 'High', 'Low', 'Close', 'Volume'].includes(f));
+  if (unknown.length) {
+    console.error(`seqcast bench data: --features: unknown column ${unknown.join(', ')} (the generated file has Open, High, Low, Close, Volume)`);
+    process.exit(2);
+  }
   const dir = mkdtempSync(path.join(tmpdir(), 'seqcast-bench-data-'));
   try {
     const file = path.join(dir, 'series.csv');
@@ -138,13 +185,14 @@ export async function run(argv) {
     const genMs = performance.now() - tg;
     const sizeMB = statSync(file).size / 2 ** 20;
     const heapMB = values.heap ? Number(values.heap) : undefined;
-    const seq = measure(file, window, 'seqcast', runs, heapMB);
+    const seq = measure(file, window, features, 'seqcast', runs, heapMB);
     const out = {
       suite: 'data',
       rows,
       columns: 6,
       fileMB: +sizeMB.toFixed(1),
       window,
+      features,
       runs,
       heapLimitMB: heapMB ?? null,
       node: process.version,
@@ -155,26 +203,28 @@ export async function run(argv) {
       const n = Number(values['compare-danfo']);
       const small = path.join(dir, 'small.csv');
       await generate(small, n);
-      const seqSmall = measure(small, window, 'seqcast', runs);
-      const danfo = measure(small, window, 'danfo', runs);
+      const seqSmall = measure(small, window, features, 'seqcast', runs);
+      const danfo = measure(small, window, features, 'danfo', runs);
       out.compare = { rows: n, seqcast: seqSmall, danfo };
     }
     const f = (x) => (x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
     const line = (label, r) =>
-      `${label.padEnd(28)} ${f(r.readMs).padStart(9)} ${f(r.prepareMs ?? r.sortMs).padStart(12)} ${f(r.totalMs).padStart(9)} ${f(r.cpuMs).padStart(9)} ${f(r.maxRssMB).padStart(10)} ${f(r.peakHeapMB).padStart(8)}`;
+      `${label.padEnd(28)} ${f(r.readMs).padStart(9)} ${f(r.designMs ?? r.sortMs).padStart(12)} ${f(r.totalMs).padStart(9)} ${f(r.cpuMs).padStart(9)} ${f(r.maxRssMB).padStart(10)} ${f(r.peakHeapMB).padStart(8)}`;
     if (!values.json) {
       console.log(
-        `data bench: ${rows.toLocaleString('en')} rows x 6 columns (${sizeMB.toFixed(1)} MB, newest-first, dates), window ${window}, median of ${runs} fresh processes${heapMB ? `, V8 heap capped at ${heapMB} MB` : ''}`,
+        `data bench: ${rows.toLocaleString('en')} rows x 6 columns (${sizeMB.toFixed(1)} MB, newest-first, dates), Forecaster inputs of ${features.join(',')} (window ${window}), median of ${runs} fresh processes${heapMB ? `, V8 heap capped at ${heapMB} MB` : ''}`,
       );
       console.log(
-        `${'pipeline'.padEnd(28)} ${'read ms'.padStart(9)} ${'scale+win ms'.padStart(12)} ${'total ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'maxRSS MB'.padStart(10)} ${'heap MB'.padStart(8)}`,
+        `${'pipeline'.padEnd(28)} ${'read ms'.padStart(9)} ${'inputs ms'.padStart(12)} ${'total ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'maxRSS MB'.padStart(10)} ${'heap MB'.padStart(8)}`,
       );
-      console.log(line('seqcast readCsv+prepare', seq));
-      console.log(`  -> ${seq.rows} rows (${seq.order}), ${seq.windows} windows; total includes module import (${f(seq.importMs)} ms)`);
+      console.log(line('seqcast readCsv+inputs', seq));
+      console.log(
+        `  -> ${seq.rows} rows (${seq.order}), ${seq.origins} training origins (${f(seq.designMB)} MB of inputs), panel batch ${f(seq.batchMs)} ms; total includes module import (${f(seq.importMs)} ms)`,
+      );
       if (out.compare) {
         const c = out.compare;
-        console.log(`side by side at ${c.rows.toLocaleString('en')} rows (danfo column: readCSV, then sortValues('Date') under scale+win):`);
-        console.log(line('seqcast readCsv+prepare', c.seqcast));
+        console.log(`side by side at ${c.rows.toLocaleString('en')} rows (danfo column: readCSV, then sortValues('Date') under inputs):`);
+        console.log(line('seqcast readCsv+inputs', c.seqcast));
         console.log(line('danfojs-node readCSV+sort', c.danfo));
         const work = (r) => r.totalMs - r.importMs;
         console.log(
@@ -193,10 +243,10 @@ export async function run(argv) {
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url && process.argv[2] === '--child') {
   const { values } = parseArgs({
     args: process.argv.slice(3),
-    options: { window: { type: 'string' }, mode: { type: 'string' } },
+    options: { window: { type: 'string' }, features: { type: 'string' }, mode: { type: 'string' } },
     allowPositionals: true,
     strict: false,
   });
   const file = process.argv[3];
-  await child(file, Number(values.window), values.mode);
+  await child(file, Number(values.window), values.features.split(','), values.mode);
 }

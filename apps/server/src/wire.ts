@@ -106,7 +106,7 @@ export interface PanelForecastResponse {
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 export type JobKind = 'chars' | 'forecast' | 'panel';
 
-/** `GET /v1/jobs/{id}` (and the 202 of `POST /v1/jobs`, and each server-sent event's data). */
+/** `GET /v1/jobs/{id}` (and the 202 of `POST /v1/jobs`, and each server-sent event's data); also what the server stores in `<models>/.jobs/<id>.json`. */
 export interface JobRecord {
   id: string;
   name: string;

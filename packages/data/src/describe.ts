@@ -1,7 +1,7 @@
 /**
  * Column statistics (`data inspect`) and DataFrame interop on danfojs-node.
  *
- * danfo is loaded lazily (it pulls in tfjs and takes ~1 s to import), so readCsv/windows never
+ * danfo is loaded lazily (it pulls in tfjs and takes ~1 s to import), so readCsv/readPanelCsv never
  * pay for it. Statistics use a danfo DataFrame up to {@link DANFO_MAX_ROWS} rows; above that a
  * typed-array pass gives the same numbers, because building the DataFrame alone costs ~2 s and
  * ~600 MB at 1,000,000 × 6 (measured; see docs/data.md).

@@ -1,26 +1,14 @@
 /**
- * @seqcast/data — CSV series in, clean oldest-first, leak-free scaled windows out.
+ * @seqcast/data — CSV series and panels in, clean typed columns out.
  *
- * readCsv → Series (Float64Array columns + file lines) → prepareWindows (chronological split,
- * scaler fitted on training rows only, float32 window views). describeSeries/toDataFrame bridge
- * to danfojs-node.
+ * readCsv → Series (oldest-first Float64Array columns, dates, the file line of every row);
+ * readPanelCsv → Panel (one series per id); dates (parse, detect, continue); inspectCsv and
+ * describeSeries for `data inspect`, toDataFrame to danfojs-node. No model inputs: scaling and
+ * windowing for the forecasters live with them, in @seqcast/forecast (src/inputs/).
  */
 export { readCsv, type CsvSource, type ReadCsvOptions, type Series, type MissingPolicy, type DateIssue } from './read.js';
 export { parseDate, isDateName, nextDates } from './dates.js';
 export type { Delimiter } from './csv.js';
-export { MinMaxScaler, StandardScaler, scalerFromJSON, type Scaler, type ScalerJSON, type RowRange, type ColumnTable } from './scalers.js';
-export {
-  makeWindows,
-  splitChronological,
-  prepareWindows,
-  featureMatrix,
-  type Windows,
-  type WindowOptions,
-  type SplitOptions,
-  type ChronologicalSplit,
-  type PrepareOptions,
-  type PreparedWindows,
-} from './windows.js';
 export { describeSeries, toDataFrame, loadDanfo, DANFO_MAX_ROWS, type ColumnStats, type DescribeOptions } from './describe.js';
 export type { Panel, PanelSeries } from './panel-types.js';
 export { readPanelCsv, type ReadPanelOptions, type PanelCsv, type SkippedSeries } from './panel.js';

@@ -1,14 +1,17 @@
 /**
  * @seqcast/forecast — time-series forecasting that is always shown next to simple baselines.
  *
- * Layout: models/ (the per-series Forecaster; global/ the panel recurrent model), baselines/
- * (one-step baselines of the per-series protocol; panel baselines implementing PanelModel),
- * protocol/ (metrics, the one-series evaluation, panel holdout and backtest), plots/ (Vega-Lite
- * charts), panel/ (the PanelModel contract). Dependencies point one way:
- * models → protocol → baselines → linear algebra; nothing in protocol imports a model.
+ * Layout: models/ (the per-series Forecaster; global/ the panel recurrent model), inputs/ (the
+ * one series → model input stack both models build on: lag design, panel windows, shared level and
+ * scale), baselines/ (one-step baselines of the per-series protocol; panel baselines implementing
+ * PanelModel), protocol/ (metrics, the one-series evaluation, panel holdout and backtest), plots/
+ * (Vega-Lite charts), panel/ (the PanelModel contract). Dependencies point one way:
+ * models → inputs, models → protocol → baselines → linear algebra; nothing in protocol imports a
+ * model, and inputs imports nothing.
  *
  * The public API, listed name by name; the numeric building blocks (ridge algebra, classical
- * decomposition, metric scales) are in `@seqcast/forecast/internals`, with no stability promise.
+ * decomposition, metric scales, the input stack) are in `@seqcast/forecast/internals`, with no
+ * stability promise.
  */
 export { rmse, mae, mape, smape, mase, allMetrics, type MetricOptions, type Metric, type Metrics, type MetricTable } from './protocol/metrics.js';
 export { naiveForecasts, seasonalNaiveForecasts, fitLinearAR, linearARForecasts, type LinearAR } from './baselines/one-step.js';
@@ -24,7 +27,7 @@ export {
 } from './synthetic.js';
 export { Forecaster, type ForecastOptions, type FitCallbacks, type ForecastConfig, type ForecastInfo } from './models/forecaster.js';
 export { evaluate, type OneStepModel, type MethodName, type EvalReport } from './protocol/evaluate.js';
-export { type Base, type InputStats } from './models/design.js';
+export { type Base, type InputStats } from './inputs/lag-design.js';
 export { evaluationSvg, writeEvaluationSvg, type PlotOptions } from './plots/evaluation.js';
 export type { ForecastSpec, Interval, IntervalLevel, PanelModel, PanelModelFactory, SeriesForecast } from './panel/model.js';
 export { syntheticPanel, panelToCsv, type SyntheticPanelOptions } from './panel/synthetic.js';

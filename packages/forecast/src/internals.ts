@@ -19,3 +19,7 @@ export {
 } from './baselines/classical.js';
 export { maseScale, safeScale } from './protocol/metrics.js';
 export { seasonalScale, MetricTotals } from './protocol/panel-metrics.js';
+// The input stack (src/inputs/): the per-series lag design, the panel windows, the scale they share.
+export { fitStats, buildInputs, buildTargets, contextFor, targetLagsFor, skipSize, stepSize, baseIndex, type DesignSpec } from './inputs/lag-design.js';
+export { windowNorm, writeWindow, writeTargets, INPUT_CLIP, type WindowShape, type WindowNorm } from './inputs/panel-windows.js';
+export { meanOf, meanAbsOf, meanAbsChange } from './inputs/scale.js';

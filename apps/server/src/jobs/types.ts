@@ -1,14 +1,19 @@
 /**
- * Training job records and the messages exchanged with the training process.
+ * Training job records and the messages exchanged with the training process. The record, its
+ * state and kind are the API's wire types (wire.ts): the server stores what it sends.
  */
 import type { CsvTextOptions, PanelCsvOptions } from '../csv.js';
+import type { JobKind, JobState } from '../wire.js';
 
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
-export type JobState = (typeof JOB_STATES)[number];
+export type { JobKind, JobRecord, JobState } from '../wire.js';
+
+/**
+ * Every job state. `satisfies` refuses a state wire.ts does not know; a missing one fails the build
+ * too, because the job schema's enum (schemas.ts) is this list and is checked against wire's JobRecord.
+ */
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly JobState[];
 /** States a job never leaves. */
 export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
-
-export type JobKind = 'chars' | 'forecast' | 'panel';
 
 /** What a job is asked to do (validated by the route before it gets here). */
 export interface JobSpec {
@@ -21,32 +26,6 @@ export interface JobSpec {
   csvOptions?: CsvTextOptions & PanelCsvOptions;
   /** Options for Forecaster.fit / CharLM.train. */
   options: Record<string, unknown>;
-}
-
-/** A job as stored in `<models>/.jobs/<id>.json` and returned by `GET /v1/jobs/{id}`. */
-export interface JobRecord {
-  id: string;
-  name: string;
-  kind: JobKind;
-  state: JobState;
-  /** ISO times. */
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Last finished epoch (0 before the first) and the total asked for. */
-  epoch: number;
-  epochs: number;
-  /** Training loss after the last finished epoch. */
-  loss: number | null;
-  /** Training time so far, and the estimated time left, in ms. */
-  elapsedMs: number;
-  etaMs: number | null;
-  /** The training options, as given. */
-  options: Record<string, unknown>;
-  /** Set once the model is published. */
-  model: { name: string; version: number } | null;
-  /** Set when the job failed / was interrupted. */
-  error: { code: string; message: string } | null;
 }
 
 /** Parent -> training process. */

@@ -35,7 +35,7 @@ export interface ModelMetadata<C = unknown, E = unknown> {
   created: string;
   /** The model's own configuration (what `fromConfig` needs). */
   config: C;
-  /** Kind-specific extras: vocabulary, scaler, training info, metrics. */
+  /** Kind-specific extras: vocabulary, training info, metrics. */
   extra: E;
 }
 

@@ -5,7 +5,7 @@ import { isSeqcastError } from '../errors.js';
  * one-line error a user would see. Anything that is not a SeqcastError is rethrown.
  *
  * @example
- * expect(errorOf(() => scaler.fit(table, { columns: ['zz'] }))).toBe('BAD_ARGUMENT: unknown column "zz" (available: a)');
+ * expect(errorOf(() => column(series, 'zz'))).toBe('BAD_INPUT: series: no numeric column "zz" (columns: a)');
  */
 export function errorOf(fn: () => unknown): string {
   try {

@@ -2,7 +2,7 @@
  * Forecaster: a recurrent forecaster that is never allowed to be worse than a linear model.
  *
  * Structure (per output horizon h): forecast = base_h + dscale · (linear(z) + rnn(window)), where
- * base_h is the naive or seasonal-naive value, z the scale-free lag regressors of design.ts and
+ * base_h is the naive or seasonal-naive value, z the scale-free lag regressors of inputs/lag-design.ts and
  * the linear map a ridge regression solved in closed form. The ridge penalty and the base are
  * chosen by cross-validation on the training rows (exact leave-one-out one step ahead, a rolling
  * origin beyond: see selectLinear; an infinite penalty is "predict the base", zero penalty is the
@@ -26,7 +26,7 @@ import {
   type Base,
   type InputStats,
   type DesignSpec,
-} from './design.js';
+} from '../inputs/lag-design.js';
 import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
 import { evaluate } from '../protocol/evaluate.js';
 import { metricTable, safeScale, type MetricTable } from '../protocol/metrics.js';

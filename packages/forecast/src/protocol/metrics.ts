@@ -2,7 +2,7 @@
  * Forecast accuracy metrics. Every metric is a plain function with the same signature,
  * `(actual, predicted, options?) => number`, so tables can loop over them.
  */
-import { SeqcastError } from '@seqcast/core';
+import { SeqcastError } from '@seqcast/core/errors';
 
 /** Options a metric may use: `scale` is MASE's denominator (see {@link maseScale}). */
 export interface MetricOptions {

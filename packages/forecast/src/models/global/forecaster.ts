@@ -31,7 +31,7 @@ import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUAN
 import { calibrateWidth, partnerForecast, type Partner } from './validation.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
 import { linearStart, type WindowSource } from './linear-start.js';
-import { writeTargets, writeWindow, type WindowShape } from './windows.js';
+import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
 
 /** The saved directory's kind. */
 export const GLOBAL_KIND = 'panel-forecast';

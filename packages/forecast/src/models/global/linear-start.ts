@@ -7,7 +7,7 @@
  */
 import { gram, ridgeSolve } from '../../linear.js';
 import { QUANTILES } from './network.js';
-import { writeTargets, writeWindow, type WindowShape } from './windows.js';
+import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
 
 /** A window source: cutoffs `end` in [lo, hi] of `values`. */
 export interface WindowSource {

@@ -1,5 +1,5 @@
 /**
- * Windows for the global model: every input window is normalised on its own (level and scale
+ * The panel GlobalForecaster's inputs (part of the input stack, src/inputs/): every input window is normalised on its own (level and scale
  * taken from the window itself, the M4 winners' habit), so series of any scale and level share
  * one set of weights, and a forecast is mapped back to original units with the same two numbers.
  *
@@ -8,6 +8,7 @@
  * week is 7 recurrent steps, not 168. Windows shorter than the model's (short series, early
  * cutoffs) are padded in front and masked (core's dynamic-length masking).
  */
+import { meanAbsChange, meanAbsOf, meanOf } from './scale.js';
 
 /** Inputs above this many scales from the level are clipped (outliers, level shifts). */
 export const INPUT_CLIP = 20;
@@ -37,18 +38,9 @@ export interface WindowNorm {
 export function windowNorm(values: ArrayLike<number>, end: number, shape: WindowShape): WindowNorm {
   const start = Math.max(0, end - shape.window);
   const m = Math.min(shape.season, end - start);
-  let level = 0;
-  for (let t = end - m; t < end; t++) level += values[t]!;
-  level /= m;
-  let diff = 0;
-  let abs = 0;
-  for (let t = start; t < end; t++) {
-    abs += Math.abs(values[t]!);
-    if (t > start) diff += Math.abs(values[t]! - values[t - 1]!);
-  }
-  const n = end - start;
-  abs /= n;
-  diff = n > 1 ? diff / (n - 1) : 0;
+  const level = meanOf(values, end - m, end);
+  const diff = meanAbsChange(values, start, end);
+  const abs = meanAbsOf(values, start, end);
   // A window with almost no movement relative to its size would blow small noise up.
   let scale = diff > 1e-6 * abs ? diff : abs;
   if (!(scale > 1e-12)) scale = 1;

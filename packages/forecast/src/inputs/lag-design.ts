@@ -1,6 +1,7 @@
 /**
- * Turns a multivariate series into the model's inputs at a forecast origin t (the last observed
- * row): the linear path's regressors, the recurrent path's window and the targets, all scale-free.
+ * The per-series Forecaster's inputs (part of the input stack, src/inputs/): a multivariate series
+ * turned into the model's inputs at a forecast origin t (the last observed row): the linear path's
+ * regressors, the recurrent path's window and the targets, all scale-free.
  *
  * Why scale-free: levels scaled by the training range leave a network blind to trends and to
  * values outside that range. Here every input is a CHANGE relative to the window's last value,
@@ -8,6 +9,7 @@
  * standardised level per column. Targets are the change from a base forecast (naive or seasonal
  * naive) in the same units, so "predict nothing" means "predict the base".
  */
+import { meanAbsChange, meanOf } from './scale.js';
 
 /** Per-column input normalisation fitted on training rows (not data's descriptive ColumnStats). */
 export interface InputStats {
@@ -52,15 +54,11 @@ export function contextFor(window: number, season: number): number {
 
 /** Fit column statistics on rows [0, end). */
 export function fitStats(col: Float64Array, end: number): InputStats {
-  let mean = 0;
-  for (let i = 0; i < end; i++) mean += col[i]!;
-  mean /= end;
+  const mean = meanOf(col, 0, end);
   let v = 0;
   for (let i = 0; i < end; i++) v += (col[i]! - mean) ** 2;
   const sd = Math.sqrt(v / Math.max(1, end - 1));
-  let d = 0;
-  for (let i = 1; i < end; i++) d += Math.abs(col[i]! - col[i - 1]!);
-  const dscale = end > 1 ? d / (end - 1) : 0;
+  const dscale = meanAbsChange(col, 0, end);
   // A constant column would divide by zero; any positive unit works there.
   const safeSd = sd > 1e-12 ? sd : 1;
   return { mean, sd: safeSd, dscale: dscale > 1e-12 ? dscale : sd > 1e-12 ? sd : 1 };
