@@ -23,6 +23,7 @@ export {
   type TrendSeasonalOptions,
 } from './synthetic.js';
 export { Forecaster, type ForecastOptions, type FitCallbacks, type ForecastConfig, type ForecastInfo } from './models/forecaster.js';
+export { forecastOptionsSchema, resolveForecastOptions, defaultForecastWindow, type ResolvedForecastOptions } from './models/forecaster-options.js';
 export { evaluate, type OneStepModel, type MethodName, type EvalReport } from './protocol/evaluate.js';
 export { type Base, type InputStats } from './models/design.js';
 export { evaluationSvg, writeEvaluationSvg, type PlotOptions } from './plots/evaluation.js';
@@ -45,6 +46,7 @@ export { panelForecastJson, type PanelForecastJson } from './panel/output.js';
 export {
   GlobalForecaster,
   GLOBAL_KIND,
+  globalForecasterOptionsSchema,
   defaultWindow,
   QUANTILES,
   type Combination,

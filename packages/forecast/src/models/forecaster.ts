@@ -32,47 +32,9 @@ import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
 import { evaluate } from '../protocol/evaluate.js';
 import { metricTable, safeScale, type MetricTable } from '../protocol/metrics.js';
 import { column, type SeriesLike } from '../series.js';
+import { resolveForecastOptions, type ForecastOptions, type ResolvedForecastOptions } from './forecaster-options.js';
 
-/** Options of {@link Forecaster.fit}. Only `target` is required. */
-export interface ForecastOptions {
-  /** Column to forecast. */
-  target: string;
-  /** Input columns; default `[target]`. The target is always an input (added when missing). */
-  features?: string[];
-  /** Rows per input window. Default 8, or season + 1 when season > 1. */
-  window?: number;
-  /** Values predicted at once (direct multi-step). Default 1. */
-  horizon?: number;
-  /** Season length m (1 = none). Default 1. */
-  season?: number;
-  /** Maximum training epochs of the recurrent path (0 = linear path only). Default 100. */
-  epochs?: number;
-  /** Seed for weights and batch order. Default 0. */
-  seed?: number;
-  /** Recurrent units. Default 32. */
-  units?: number;
-  /** A registered recurrent cell's name ('lstm', 'gru', ...). Default 'lstm'. */
-  cell?: string;
-  /** Adam learning rate. Default 0.003. */
-  learningRate?: number;
-  /** Mini-batch size. Default 32. */
-  batchSize?: number;
-  /** Early-stopping patience in epochs. Default 10. */
-  patience?: number;
-  /** Fraction of rows that train (the rest test). Default 0.8. */
-  split?: number;
-  /** Fraction of the training rows (the last ones) that validate. Default 0.2. */
-  validation?: number;
-  /** Minimum relative validation-MAE gain for the recurrent path to be kept. Default 0.02. */
-  minGain?: number;
-  /**
-   * Recorded only: the training file was newest-first (no date column), so tools that re-read
-   * a CSV for this model (CLI eval/predict) read it the same way. Default false.
-   */
-  newestFirst?: boolean;
-  /** Recorded only: the missing-cell policy the training CSV was read with (CLI eval/predict reuse it). */
-  missing?: 'drop' | 'ffill';
-}
+export type { ForecastOptions } from './forecaster-options.js';
 
 export interface FitCallbacks {
   onEpoch?(p: { epoch: number; epochs: number; loss: number; valLoss?: number; elapsedMs: number }): void;
@@ -140,20 +102,6 @@ export interface ForecastInfo {
 }
 
 const LAMBDAS = [0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, Infinity];
-
-function intOpt(v: number | undefined, def: number, name: string, min: number): number {
-  const x = v ?? def;
-  if (!Number.isInteger(x) || x < min) {
-    throw new SeqcastError('BAD_ARGUMENT', `${name} must be an integer >= ${min} (received ${String(v)})`, { where: name });
-  }
-  return x;
-}
-
-function fracOpt(v: number | undefined, def: number, name: string): number {
-  const x = v ?? def;
-  if (!(x > 0 && x < 1)) throw new SeqcastError('BAD_ARGUMENT', `${name} must be between 0 and 1 (received ${String(v)})`, { where: name });
-  return x;
-}
 
 function range(a: number, b: number): number[] {
   const out: number[] = [];
@@ -349,53 +297,17 @@ function solveLinear(
  * const report = evaluate(model, series);      // model vs naive / seasonal naive / linear AR
  * await model.save('models/cars');
  */
-/** {@link ForecastOptions} with every default applied and checked. */
-interface FitPlan {
-  target: string;
-  features: string[];
-  season: number;
-  window: number;
-  horizon: number;
-  epochs: number;
-  seed: number;
-  units: number;
-  cell: NonNullable<ForecastOptions['cell']>;
-  split: number;
-  validation: number;
-  minGain: number;
-  learningRate: number;
-  batchSize: number;
-  patience: number;
-}
+/** {@link ForecastOptions} with every default applied and checked (forecaster-options.ts), the target among the features. */
+type FitPlan = ResolvedForecastOptions & { features: string[] };
 
 function planFit(options: ForecastOptions): FitPlan {
-  if (!options || typeof options.target !== 'string' || options.target === '') {
-    throw new SeqcastError('BAD_ARGUMENT', 'target must name a numeric column', { where: 'target' });
-  }
-  const target = options.target;
-  const season = intOpt(options.season, 1, 'season', 1);
-  const features = [...(options.features?.length ? options.features : [target])];
+  const o = resolveForecastOptions(options);
+  const features = [...(o.features?.length ? o.features : [o.target])];
   if (new Set(features).size !== features.length) {
     throw new SeqcastError('BAD_ARGUMENT', `features lists a column twice (${features.join(',')})`, { where: 'features' });
   }
-  if (!features.includes(target)) features.push(target);
-  return {
-    target,
-    features,
-    season,
-    window: intOpt(options.window, season > 1 ? season + 1 : 8, 'window', 1),
-    horizon: intOpt(options.horizon, 1, 'horizon', 1),
-    epochs: intOpt(options.epochs, 100, 'epochs', 0),
-    seed: intOpt(options.seed, 0, 'seed', 0),
-    units: intOpt(options.units, 32, 'units', 1),
-    cell: options.cell ?? 'lstm',
-    split: fracOpt(options.split, 0.8, 'split'),
-    validation: fracOpt(options.validation, 0.2, 'validation'),
-    minGain: options.minGain ?? 0.02,
-    learningRate: options.learningRate ?? 0.003,
-    batchSize: options.batchSize ?? 32,
-    patience: options.patience ?? 10,
-  };
+  if (!features.includes(o.target)) features.push(o.target);
+  return { ...o, features };
 }
 
 /** Every training origin's inputs and targets (normalised units), with the columns they came from. */
@@ -634,8 +546,8 @@ export class Forecaster {
       trainRows: d.trainEnd,
       rows: d.n,
       source: series.source ?? null,
-      newestFirst: options.newestFirst === true,
-      ...(options.missing ? { missing: options.missing } : {}),
+      newestFirst: plan.newestFirst,
+      ...(plan.missing ? { missing: plan.missing } : {}),
       linear: { bases: lin.bases, lambdas: config.lambdas, arOnly: config.arOnly, paths: lin.chosen.map(describePath) },
       rnn: {
         cell: plan.cell,
