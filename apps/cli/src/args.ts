@@ -50,6 +50,16 @@ interface NumberRule {
   max?: number;
 }
 
+/** The given flags among `names` as numbers (a model's options table then checks their ranges). */
+export function numberFlags<K extends string>(flags: Flags, names: readonly K[]): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const n of names) {
+    const v = optionalNumber(flags, n);
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
+}
+
 /** A numeric flag, or `undefined` when absent; a bad value names the flag and what was received. */
 export function optionalNumber(flags: Flags, name: string, rule: NumberRule = {}): number | undefined {
   const raw = flags[name];

@@ -6,7 +6,8 @@
  * `rows[3].close must be a number (received "abc")`.
  */
 import { z } from 'zod';
-import { cellNames, SeqcastError } from '@seqcast/core';
+import { cellNames, optionalFields, SeqcastError } from '@seqcast/core';
+import { forecastOptionsSchema, globalForecasterOptionsSchema } from '@seqcast/forecast';
 import { MODEL_NAME_PATTERN } from './models/names.js';
 import { JOB_STATES } from './jobs/types.js';
 import type { ResolvedOptions } from './options.js';
@@ -53,6 +54,8 @@ function int() {
 export function formatIssue(issue: z.core.$ZodIssue, root = 'body'): { message: string; where: string } {
   const where = issue.path.length ? fieldPath(issue.path) : root;
   const input = (issue as { input?: unknown }).input;
+  // The models' options tables word their own rule ("must be a positive integer").
+  if (issue.message.startsWith('must ') && input !== undefined) return { message: `${where} ${issue.message} (received ${describeValue(input)})`, where };
   switch (issue.code) {
     case 'invalid_type': {
       if (input === undefined) return { message: `${where} is required`, where };
@@ -295,6 +298,20 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
   const epochs = int()
     .min(1)
     .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` });
+  /** A table's epochs field under the server's cap (the table's default kept for the document). */
+  const serverEpochs = (field: z.ZodDefault<z.ZodNumber> | z.ZodOptional<z.ZodNumber>) =>
+    field
+      .unwrap()
+      .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` })
+      .optional()
+      .meta({ ...field.meta(), ...(field instanceof z.ZodDefault ? { default: field.def.defaultValue as number } : {}) });
+  const serverFeatures = z.array(z.string().min(1)).max(64).optional().meta({ description: 'Input columns besides the target (at most 64)' });
+  /** A table's cell field as the registered names (so the document lists them). */
+  const cellEnum = (field: z.ZodDefault<z.ZodType<string>>) =>
+    z
+      .enum(cellNames() as [string, ...string[]])
+      .optional()
+      .meta({ ...field.meta(), default: field.def.defaultValue });
   const csvOptions = z.strictObject({
     delimiter: z.enum([',', ';', '\t']).optional(),
     newestFirst: z.boolean().optional(),
@@ -306,27 +323,16 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
     name,
     csv: z.string().min(1).meta({ description: 'CSV content (never a path or URL)' }),
     csvOptions: csvOptions.optional(),
-    options: z
-      .strictObject({
-        target: z.string().min(1),
-        features: z.array(z.string().min(1)).max(64).optional(),
-        window: int().min(1).max(1000).optional(),
-        horizon: int().min(1).max(1000).optional(),
-        season: int().min(1).max(1000).optional(),
-        epochs: int()
-          .min(0)
-          .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` })
-          .optional(),
-        seed: int().min(0).optional(),
-        units: int().min(1).max(1024).optional(),
-        cell: z.enum(cellNames() as [string, ...string[]]).optional(),
-        learningRate: z.number().gt(0).max(10).optional(),
-        batchSize: int().min(1).max(100_000).optional(),
-        patience: int().min(1).optional(),
-        split: z.number().gt(0).lt(1).optional(),
-        validation: z.number().gt(0).lt(1).optional(),
-        minGain: z.number().min(0).optional(),
+    // Forecaster.fit's own table; the CSV reading options (newestFirst, missing) come in csvOptions.
+    options: optionalFields(forecastOptionsSchema)
+      .omit({ newestFirst: true, missing: true })
+      .extend({
+        target: forecastOptionsSchema.shape.target,
+        features: serverFeatures,
+        epochs: serverEpochs(forecastOptionsSchema.shape.epochs),
+        cell: cellEnum(forecastOptionsSchema.shape.cell),
       })
+      .strict()
       .meta({ description: 'Forecaster.fit options (see @seqcast/forecast)' }),
   });
   const charsJob = z.strictObject({
@@ -360,20 +366,21 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
         short: z.enum(['skip', 'error']).optional(),
       })
       .optional(),
-    options: z
-      .strictObject({
-        target: z.string().min(1),
-        features: z.array(z.string().min(1)).max(64).optional(),
-        horizon: int().min(1).max(1000),
-        season: int().min(1).max(1000).optional(),
-        window: int().min(1).max(10_000).optional(),
-        epochs: int()
-          .min(1)
-          .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` })
-          .optional(),
-        minutes: z.number().gt(0).max(120).optional(),
-        seed: int().min(0).optional(),
+    // GlobalForecaster's own table (the options this API exposes), plus the panel's columns.
+    options: optionalFields(globalForecasterOptionsSchema)
+      .pick({ season: true, window: true, seed: true })
+      .extend({
+        target: z.string().min(1).meta({ description: 'Column to forecast' }),
+        features: serverFeatures,
+        horizon: globalForecasterOptionsSchema.shape.horizon,
+        epochs: serverEpochs(globalForecasterOptionsSchema.shape.epochs),
+        minutes: globalForecasterOptionsSchema.shape.minutes
+          .unwrap()
+          .max(120, { error: 'options.minutes must be <= 120 (server limit)' })
+          .optional()
+          .meta({ ...globalForecasterOptionsSchema.shape.minutes.meta(), default: globalForecasterOptionsSchema.shape.minutes.def.defaultValue }),
       })
+      .strict()
       .meta({ description: 'GlobalForecaster options (see @seqcast/forecast); target and horizon are required' }),
   });
   const job = z.discriminatedUnion('kind', [forecastJob, panelJob, charsJob]);

@@ -3,8 +3,8 @@
  * input contract (feature names, window, vocabulary size), call the adapter. No HTTP and no
  * tensors here; the route handlers parse bodies and serialise results, the adapters do the math.
  */
-import { charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
-import { panelForecastJson, type PanelForecastJson } from '@seqcast/forecast';
+import { charLMOptionsSchema, charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
+import { forecastOptionsSchema, panelForecastJson, resolveForecastOptions, type ForecastOptions, type PanelForecastJson } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText } from './csv.js';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
@@ -60,21 +60,10 @@ function checkCharsJob(text: string, options: Record<string, unknown>, budgetByt
 }
 
 /** Refuse (400) a forecast job the library would reject after the 202: too few rows, a step over budget. */
-function checkForecastJob(rows: number, columns: number, o: Record<string, unknown>, budgetBytes: number): void {
-  const opts = o as {
-    season?: number;
-    window?: number;
-    horizon?: number;
-    split?: number;
-    features?: string[];
-    units?: number;
-    cell?: string;
-    batchSize?: number;
-  };
-  const season = opts.season ?? 1;
-  const window = opts.window ?? (season > 1 ? season + 1 : 8);
-  const horizon = opts.horizon ?? 1;
-  const split = opts.split ?? 0.8;
+function checkForecastJob(rows: number, columns: number, o: ForecastOptions, budgetBytes: number): void {
+  // The library's own defaults (its options table), so this check and the training agree.
+  const opts = resolveForecastOptions(o);
+  const { season, window, horizon, split } = opts;
   // As Forecaster.fit: at least 20 training origins after the context the model reads.
   const context = Math.max(window, season > 1 ? season + 1 : 1);
   const need = Math.ceil((20 + horizon + context - 1) / split);
@@ -83,14 +72,14 @@ function checkForecastJob(rows: number, columns: number, o: Record<string, unkno
       where: 'options.window',
     });
   }
-  const features = opts.features ?? [];
+  const features = o.features ?? [];
   if (new Set(features).size !== features.length) {
     throw new SeqcastError('BAD_INPUT', `options.features lists a column twice (${features.join(',')})`, { where: 'options.features' });
   }
   const shape = {
-    cell: opts.cell ?? 'lstm',
+    cell: opts.cell,
     layers: 1,
-    units: opts.units ?? 32,
+    units: opts.units,
     steps: window,
     inputs: Math.max(1, features.length + 1),
     outputs: horizon,
@@ -101,7 +90,7 @@ function checkForecastJob(rows: number, columns: number, o: Record<string, unkno
     budgetBytes,
     residentBytes: 4 * rows * (window * shape.inputs + horizon),
     names: { batchSize: 'options.batchSize', units: 'options.units', layers: 'layers', steps: 'options.window' },
-    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
   });
 }
 
@@ -286,8 +275,10 @@ export class Service {
   async submitJob(req: JobRequest): Promise<JobRecord> {
     const spec = await prepareJob(req, this.limits?.trainMemoryMb ?? 512);
     await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
-    // 100 is both libraries' default epoch count (the record is corrected by the first progress report).
-    const epochs = typeof spec.options.epochs === 'number' ? spec.options.epochs : 100;
+    // The model's default epoch count, from its options table (the record is corrected by the
+    // first progress report; a panel model without epochs counts steps, so any guess will do).
+    const defaults = spec.kind === 'chars' ? charLMOptionsSchema.shape.epochs : forecastOptionsSchema.shape.epochs;
+    const epochs = typeof spec.options.epochs === 'number' ? spec.options.epochs : (defaults.def.defaultValue as number);
     return this.jobs.submit(spec, epochs);
   }
 }

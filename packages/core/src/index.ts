@@ -42,7 +42,7 @@ export {
   type BatchPlanRequest,
   type BatchPlan,
 } from './training-memory.js';
-export { parseOptions, intField, positiveField, cellField } from './options.js';
+export { parseOptions, intField, positiveField, fractionField, cellField, optionalFields, checkFields } from './options.js';
 export { seededRandom } from './random.js';
 export { Vocabulary, showChar, type VocabularyJSON } from './vocab.js';
 export type { SequenceOptions, SequenceResult, LstmSequenceFn, GruSequenceFn } from './nn/types.js';
@@ -69,6 +69,7 @@ export { padSequences, maskFromLengths, lastValidOutputs, sequenceCrossEntropy, 
 export { trainLoop, type TrainProgress, type TrainLoopOptions, type TrainLoopResult, type EpochEnd } from './train/loop.js';
 export {
   CharLM,
+  charLMOptionsSchema,
   charLMTrainingShape,
   type CharLMConfig,
   type CharLMOptions,
@@ -105,6 +106,8 @@ export { sampleLogits, type SamplingOptions } from './models/sampling.js';
 export { LECTURE_SENTENCE } from './models/lecture-sentence.js';
 export {
   SequenceRegressor,
+  regressorConfigSchema,
+  regressorFitOptionsSchema,
   type RegressorConfig,
   type RegressorData,
   type RegressorFitOptions,

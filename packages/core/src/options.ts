@@ -27,6 +27,33 @@ export function positiveField(max = Number.MAX_VALUE): z.ZodNumber {
     .max(max, { error: `must be a number <= ${max}` });
 }
 
+/** A fraction strictly between 0 and 1 (a share of rows). */
+export function fractionField(): z.ZodNumber {
+  const msg = 'must be between 0 and 1';
+  return z.number({ error: msg }).gt(0, { error: msg }).lt(1, { error: msg });
+}
+
+/**
+ * The table with every default taken off and each field optional, the default kept in the
+ * field's metadata (so a JSON Schema still shows it). For request schemas that record options
+ * as given and leave the defaults to the library that parses them with the table itself.
+ *
+ * @example
+ * z.strictObject(optionalFields(forecastOptionsSchema).shape)
+ */
+export function optionalFields<S extends z.ZodRawShape>(
+  schema: z.ZodObject<S>,
+): z.ZodObject<{ [K in keyof S]: z.ZodOptional<z.ZodType<Exclude<z.output<S[K]>, undefined>>> }> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [k, field] of Object.entries(schema.shape) as [string, z.ZodType][]) {
+    const meta = field.meta() ?? {};
+    const bare = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field instanceof z.ZodOptional ? (field.unwrap() as z.ZodType) : field;
+    const def = field instanceof z.ZodDefault ? { default: field.def.defaultValue as unknown } : {};
+    shape[k] = bare.optional().meta({ ...meta, ...def });
+  }
+  return z.object(shape) as never;
+}
+
 /** A registered recurrent cell's name (checked when parsed, so cells registered later count). */
 export function cellField(): z.ZodType<string> {
   return z.string().refine(hasCell, {
@@ -74,4 +101,18 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, pre
   const field = prefix + (issue.path.length ? issue.path.map(String).join('.') : 'options');
   const got = issue.code === 'unrecognized_keys' ? '' : ` (received ${JSON.stringify(valueAt(value, issue.path)) ?? 'undefined'})`;
   throw new SeqcastError('BAD_ARGUMENT', `${field} ${expected(issue)}${got}`, { where: field }, { cause: r.error });
+}
+
+/**
+ * Check the given `values` of some fields of a table, no defaults filled: for a caller that
+ * passes on only what it was given and leaves the defaults to the model (the CLI's flags, with
+ * prefix '--': `--window must be a positive integer (received 0)`).
+ */
+export function checkFields<S extends z.ZodRawShape, K extends keyof S & string>(
+  schema: z.ZodObject<S>,
+  values: Partial<Record<K, unknown>>,
+  prefix = '',
+): { [P in K]?: Exclude<z.output<S[P]>, undefined> } {
+  const mask = Object.fromEntries(Object.keys(values).map((k) => [k, true])) as Record<string, true>;
+  return parseOptions(optionalFields(schema).pick(mask as never), values, prefix) as never;
 }

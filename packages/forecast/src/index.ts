@@ -26,6 +26,7 @@ export {
   type TrendSeasonalOptions,
 } from './synthetic.js';
 export { Forecaster, type ForecastOptions, type FitCallbacks, type ForecastConfig, type ForecastInfo } from './models/forecaster.js';
+export { forecastOptionsSchema, resolveForecastOptions, defaultForecastWindow, type ResolvedForecastOptions } from './models/forecaster-options.js';
 export { evaluate, type OneStepModel, type MethodName, type EvalReport } from './protocol/evaluate.js';
 export { type Base, type InputStats } from './inputs/lag-design.js';
 export { evaluationSvg, writeEvaluationSvg, type PlotOptions } from './plots/evaluation.js';
@@ -48,6 +49,7 @@ export { panelForecastJson, type PanelForecastJson } from './panel/output.js';
 export {
   GlobalForecaster,
   GLOBAL_KIND,
+  globalForecasterOptionsSchema,
   defaultWindow,
   QUANTILES,
   type Combination,

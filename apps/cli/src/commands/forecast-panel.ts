@@ -3,12 +3,13 @@
  * (`--id-column`), predict every series of a file, and backtest the model against the panel
  * baselines. forecast.ts dispatches here; the one-series commands stay there unchanged.
  */
-import { readModelMetadata, SeqcastError } from '@seqcast/core';
+import { checkFields, readModelMetadata, SeqcastError } from '@seqcast/core';
 import { readPanelCsv, type PanelCsv, type ReadPanelOptions } from '@seqcast/data';
 import {
   backtest,
   GlobalForecaster,
   GLOBAL_KIND,
+  globalForecasterOptionsSchema,
   layoutOf,
   loadPanelLayout,
   PANEL_BASELINES,
@@ -18,7 +19,7 @@ import {
   type PanelMetrics,
   type PanelModel,
 } from '@seqcast/forecast';
-import { optionalNumber, optionalString, requireString, type Flags } from '../args.js';
+import { numberFlags, optionalNumber, optionalString, requireString, type Flags } from '../args.js';
 import type { Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { checkOut } from '../save-target.js';
@@ -77,30 +78,19 @@ async function readPanel(file: string, options: ReadPanelOptions, io: Io): Promi
 
 /** Model options from the flags (undefined ones left to the model's defaults). */
 function modelOptions(flags: Flags, horizon: number, season: number): GlobalForecasterOptions {
-  const window = optionalNumber(flags, 'window', { integer: true, min: 1 });
-  const epochs = optionalNumber(flags, 'epochs', { integer: true, min: 1 });
-  const minutes = optionalNumber(flags, 'minutes', { min: 0.01 });
-  const seed = optionalNumber(flags, 'seed', { integer: true, min: 0 });
-  return {
-    horizon,
-    season,
-    ...(window !== undefined ? { window } : {}),
-    ...(epochs !== undefined ? { epochs } : {}),
-    ...(minutes !== undefined ? { minutes } : {}),
-    ...(seed !== undefined ? { seed } : {}),
-  };
+  // Ranges and defaults are the model's options table's; only the flags given are passed on.
+  return { horizon, season, ...checkFields(globalForecasterOptionsSchema, numberFlags(flags, ['window', 'epochs', 'minutes', 'seed']), '--') };
 }
 
 function horizonAndSeason(flags: Flags, cmd: string): { horizon: number; season: number } {
   if (flags.horizon === undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --horizon is required for a panel`, { where: '--horizon' });
-  const horizon = optionalNumber(flags, 'horizon', { integer: true, min: 1, max: 1000 })!;
-  const season = optionalNumber(flags, 'season', { integer: true, min: 1 }) ?? 1;
-  return { horizon, season };
+  const { horizon, season = 1 } = checkFields(globalForecasterOptionsSchema, numberFlags(flags, ['horizon', 'season']), '--');
+  return { horizon: horizon!, season };
 }
 
 /** Rows a series needs to train: an input stretch and a horizon after it. */
 function minRowsFor(flags: Flags, horizon: number): { minRows: number; reason: string } {
-  const window = optionalNumber(flags, 'window', { integer: true, min: 1 });
+  const { window } = checkFields(globalForecasterOptionsSchema, numberFlags(flags, ['window']), '--');
   return window !== undefined
     ? { minRows: window + horizon, reason: `window ${window} + horizon ${horizon}` }
     : { minRows: horizon + 2, reason: `2 inputs + horizon ${horizon}` };

@@ -80,6 +80,25 @@ describe('seqcast forecast (built CLI)', () => {
     const noTarget = runCli(['forecast', 'train', '--csv', csv, '--out', path.join(dir, 'x')]);
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toBe('seqcast: error: forecast train: --target is required\n');
+    // Ranges come from Forecaster.fit's options table, worded for the flag; nothing is written.
+    const zeroWindow = runCli(['forecast', 'train', '--csv', csv, '--target', 'Sales', '--window', '0', '--out', path.join(dir, 'x')]);
+    expect(zeroWindow.code).toBe(2);
+    expect(zeroWindow.stderr).toBe('seqcast: error: --window must be a positive integer (received 0)\n');
+    const panelHorizon = runCli([
+      'forecast',
+      'train',
+      '--csv',
+      csv,
+      '--id-column',
+      'Month',
+      '--target',
+      'Sales',
+      '--horizon',
+      '1001',
+      '--out',
+      path.join(dir, 'x'),
+    ]);
+    expect(panelHorizon.stderr).toBe('seqcast: error: --horizon must be an integer <= 1000 (received 1001)\n');
     const badCol = runCli(['forecast', 'train', '--csv', csv, '--target', 'Nope', '--out', path.join(dir, 'x')]);
     expect(badCol.code).toBe(3);
     expect(badCol.stderr).toMatch(/no numeric column "Nope" \(columns: Sales\)/);

@@ -4,10 +4,20 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { SeqcastError } from '@seqcast/core';
+import { checkFields, SeqcastError } from '@seqcast/core';
 import { nextDates, readCsv, type Series } from '@seqcast/data';
-import { baselinePaths, evaluate, Forecaster, forecastChartSvg, writeEvaluationSvg, type EvalReport, type Metrics, type MetricTable } from '@seqcast/forecast';
-import { optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
+import {
+  baselinePaths,
+  evaluate,
+  Forecaster,
+  forecastOptionsSchema,
+  forecastChartSvg,
+  writeEvaluationSvg,
+  type EvalReport,
+  type Metrics,
+  type MetricTable,
+} from '@seqcast/forecast';
+import { numberFlags, optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { backtestPanel, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
@@ -105,11 +115,8 @@ const train: Command = {
     const target = requireString(flags, 'target', cmd);
     const out = requireString(flags, 'out', cmd);
     const features = list(optionalString(flags, 'features'));
-    const window = optionalNumber(flags, 'window', { integer: true, min: 1 });
-    const horizon = optionalNumber(flags, 'horizon', { integer: true, min: 1 });
-    const season = optionalNumber(flags, 'season', { integer: true, min: 1 });
-    const epochs = optionalNumber(flags, 'epochs', { integer: true, min: 0 });
-    const seed = optionalNumber(flags, 'seed', { integer: true, min: 0 });
+    // Ranges and defaults are Forecaster.fit's options table's; only the flags given are passed on.
+    const numbers = checkFields(forecastOptionsSchema, numberFlags(flags, ['window', 'horizon', 'season', 'epochs', 'seed']), '--');
     const newestFirst = flags['newest-first'] === true;
     const missing = missingPolicy(optionalString(flags, 'missing'));
     const save = { overwrite: flags.force === true };
@@ -122,11 +129,7 @@ const train: Command = {
       {
         target,
         ...(features ? { features } : {}),
-        ...(window !== undefined ? { window } : {}),
-        ...(horizon !== undefined ? { horizon } : {}),
-        ...(season !== undefined ? { season } : {}),
-        ...(epochs !== undefined ? { epochs } : {}),
-        ...(seed !== undefined ? { seed } : {}),
+        ...numbers,
         newestFirst,
         ...(missing ? { missing } : {}),
       },

@@ -1,13 +1,12 @@
 /**
  * Many-to-one sequence regressor: a window of `window` time steps x `features` inputs -> the next
- * `horizon` values. One recurrent layer (LSTM or GRU) reads the window; a dense head maps its last
- * state to the outputs; an optional linear "skip" path adds a dense map of extra inputs (e.g. the
- * lags of an autoregression) to the same outputs.
+ * `horizon` values. One recurrent layer (a registered cell) reads the window; a dense head maps
+ * its last state to the outputs.
  *
- * The weights live in a standard tf.LayersModel (two inputs `window` and `skip`, layers `rnn`,
- * `head`, `skip_linear`, `sum`), so a saved directory loads with stock `tf.loadLayersModel`.
- * The head starts at zero: an untrained regressor outputs exactly the skip path, which is what
- * residual learning on top of a closed-form linear model wants.
+ * The weights live in a standard tf.LayersModel (input `window`, layers `rnn` and `head`), so a
+ * saved directory loads with stock `tf.loadLayersModel`. The head starts at zero: an untrained
+ * regressor predicts 0, the neutral answer when it learns the residual of another model (the
+ * forecaster trains it on target - linear prediction and adds the two).
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -27,7 +26,6 @@ export const regressorConfigSchema = z.object({
   horizon: intField(1).default(1).meta({ description: 'Outputs per window (values 1..horizon steps ahead)' }),
   cell: cellField().default('lstm').meta({ description: "A registered recurrent cell ('lstm', 'gru', ...)" }),
   units: intField(1).default(32).meta({ description: 'Recurrent units' }),
-  skipInputs: intField(0).default(0).meta({ description: 'Size of the extra linear-path input (0 = no skip path)' }),
 });
 
 /** Shape and architecture of a regressor (see {@link regressorConfigSchema}). */
@@ -41,8 +39,6 @@ export interface RegressorData {
   x: Float32Array;
   /** [n, horizon] */
   y: Float32Array;
-  /** [n, skipInputs] (required when skipInputs > 0) */
-  skip?: Float32Array;
 }
 
 /** The options table of {@link SequenceRegressor.fit}; every field has a default. */
@@ -53,7 +49,6 @@ export const regressorFitOptionsSchema = z.object({
   seed: z.number().int().default(0).meta({ description: 'Seed for the batch order' }),
   validation: z.custom<RegressorData>().optional().meta({ description: 'Validation data for early stopping (the best-validation weights are restored)' }),
   patience: intField(1).default(10).meta({ description: 'Epochs without validation improvement before stopping' }),
-  freezeSkip: z.boolean().default(false).meta({ description: 'Keep the skip path fixed (train only the recurrent path)' }),
 });
 
 /** Options for {@link SequenceRegressor.fit} (see {@link regressorFitOptionsSchema}). */
@@ -98,13 +93,7 @@ function buildModel(c: RegressorConfig, seed: number): tf.LayersModel {
   setInitialBias(cell, rnnLayer, c.units);
   // Zero head: the untrained recurrent path contributes nothing (see the file comment).
   const head = tf.layers.dense({ units: c.horizon, name: 'head', kernelInitializer: 'zeros' }).apply(rnn) as tf.SymbolicTensor;
-  if (c.skipInputs === 0) return tf.model({ inputs: win, outputs: head, name: 'regressor' });
-  const skipIn = tf.input({ shape: [c.skipInputs], name: 'skip' });
-  const lin = tf.layers
-    .dense({ units: c.horizon, name: 'skip_linear', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) })
-    .apply(skipIn) as tf.SymbolicTensor;
-  const sum = tf.layers.add({ name: 'sum' }).apply([head, lin]) as tf.SymbolicTensor;
-  return tf.model({ inputs: [win, skipIn], outputs: sum, name: 'regressor' });
+  return tf.model({ inputs: win, outputs: head, name: 'regressor' });
 }
 
 function checkData(d: RegressorData, c: RegressorConfig, what: string): void {
@@ -118,11 +107,10 @@ function checkData(d: RegressorData, c: RegressorConfig, what: string): void {
   if (!Number.isInteger(d.n) || d.n < 1) throw new SeqcastError('BAD_INPUT', `${what}.n must be a positive integer`, { where: `${what}.n` });
   expect(d.x, c.window * c.features, 'x');
   expect(d.y, c.horizon, 'y');
-  if (c.skipInputs > 0) expect(d.skip, c.skipInputs, 'skip');
 }
 
 /**
- * A many-to-one recurrent regressor with an optional linear skip path.
+ * A many-to-one recurrent regressor.
  *
  * @example
  * const reg = SequenceRegressor.create({ window: 8, features: 1, horizon: 1 }, 42);
@@ -158,7 +146,7 @@ export class SequenceRegressor {
   static fromModel(config: RegressorConfig, model: tf.LayersModel): SequenceRegressor {
     parseOptions(regressorConfigSchema, config);
     const names = new Set(model.layers.map((l) => l.name));
-    for (const n of ['rnn', 'head', ...(config.skipInputs > 0 ? ['skip_linear'] : [])]) {
+    for (const n of ['rnn', 'head']) {
       if (!names.has(n)) throw new SeqcastError('BAD_MODEL', `the stored model has no layer "${n}"`, { where: 'model.json' });
     }
     const problem = layerMismatch(getCell(config.cell), model.getLayer('rnn'), config.features, config.units);
@@ -166,10 +154,8 @@ export class SequenceRegressor {
     return new SequenceRegressor(config, model);
   }
 
-  private tensors(d: RegressorData): { x: tf.Tensor3D; skip?: tf.Tensor2D } {
-    const c = this.config;
-    const x = tf.tensor3d(d.x, [d.n, c.window, c.features]);
-    return c.skipInputs > 0 ? { x, skip: tf.tensor2d(d.skip!, [d.n, c.skipInputs]) } : { x };
+  private tensor(d: Pick<RegressorData, 'n' | 'x'>): tf.Tensor3D {
+    return tf.tensor3d(d.x, [d.n, this.config.window, this.config.features]);
   }
 
   private weightsOf(name: string): tf.Tensor[] {
@@ -177,86 +163,31 @@ export class SequenceRegressor {
   }
 
   /**
-   * Forward pass over the container's weights; `skip` is required when the model has a skip
-   * path. The recurrent layer runs through core's recurrent seam (nn/kernels.ts), so the fused
-   * kernels speed this up when available; the result equals the layers model's own `predict`.
-   * Call inside tf.tidy (or dispose the result).
+   * Forward pass over the container's weights: [n, window, features] -> [n, horizon]. The
+   * recurrent layer runs through core's recurrent seam (nn/kernels.ts), so the fused kernels speed
+   * this up when available; the result equals the layers model's own `predict`. Call inside
+   * tf.tidy (or dispose the result).
    */
-  forward(x: tf.Tensor3D, skip?: tf.Tensor2D, withSkip = true): tf.Tensor2D {
+  forward(x: tf.Tensor3D): tf.Tensor2D {
     const [k, rk, b] = this.weightsOf('rnn') as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const r = cellSequence(this.config.cell, x, k, rk, b);
     const [hk, hb] = this.weightsOf('head') as [tf.Tensor2D, tf.Tensor1D];
-    let out = tf.add(tf.matMul(r.h, hk), hb) as tf.Tensor2D;
-    if (this.config.skipInputs > 0 && withSkip) {
-      const [sk, sb] = this.weightsOf('skip_linear') as [tf.Tensor2D, tf.Tensor1D];
-      out = tf.add(out, tf.add(tf.matMul(skip!, sk), sb));
-    }
-    return out;
+    return tf.add(tf.matMul(r.h, hk), hb) as tf.Tensor2D;
   }
 
-  /** Predictions for `d.n` windows, row-major [n, horizon]. `d.y` is ignored. */
-  predict(d: Omit<RegressorData, 'y'>): Float32Array {
+  /** Predictions for `d.n` windows, row-major [n, horizon]. */
+  predict(d: Pick<RegressorData, 'n' | 'x'>): Float32Array {
     const c = this.config;
     checkData({ ...d, y: new Float32Array(d.n * c.horizon) }, c, 'predict');
-    return tf
-      .tidy(() => {
-        const t = this.tensors({ ...d, y: new Float32Array(0) });
-        return this.forward(t.x, t.skip).dataSync() as Float32Array;
-      })
-      .slice();
+    return tf.tidy(() => this.forward(this.tensor(d)).dataSync() as Float32Array).slice();
   }
 
-  /**
-   * The recurrent path alone (head output without the skip path), [n, horizon]; callers that
-   * keep the linear path in float64 outside tfjs add it themselves.
-   */
-  predictRecurrent(d: Pick<RegressorData, 'n' | 'x'>): Float32Array {
-    const c = this.config;
-    if (d.x.length !== d.n * c.window * c.features) {
-      throw new SeqcastError('BAD_INPUT', `predict.x must hold ${d.n * c.window * c.features} values (received ${d.x.length})`, { where: 'predict.x' });
-    }
-    return tf
-      .tidy(() => {
-        const x = tf.tensor3d(d.x, [d.n, c.window, c.features]);
-        return this.forward(x, undefined, false).dataSync() as Float32Array;
-      })
-      .slice();
+  private trainableVariables(): tf.Variable[] {
+    return this.model.layers.flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tf.Variable));
   }
 
-  /** Set the skip path to a fixed linear map: `kernel` [skipInputs, horizon] row-major, `bias` [horizon]. */
-  setSkip(kernel: ArrayLike<number>, bias: ArrayLike<number>): void {
-    const c = this.config;
-    if (c.skipInputs === 0) throw new SeqcastError('BAD_ARGUMENT', 'this regressor has no skip path (skipInputs is 0)');
-    if (kernel.length !== c.skipInputs * c.horizon || bias.length !== c.horizon) {
-      throw new SeqcastError('BAD_ARGUMENT', `skip kernel must be ${c.skipInputs}x${c.horizon} and bias ${c.horizon} values`);
-    }
-    const layer = this.model.getLayer('skip_linear');
-    const k = tf.tensor2d(Float32Array.from(kernel), [c.skipInputs, c.horizon]);
-    const b = tf.tensor1d(Float32Array.from(bias));
-    layer.setWeights([k, b]);
-    k.dispose();
-    b.dispose();
-  }
-
-  /** Zero the recurrent head so the output is the skip path alone. */
-  zeroHead(): void {
-    const layer = this.model.getLayer('head');
-    const ws = layer.getWeights().map((w) => tf.zerosLike(w));
-    layer.setWeights(ws);
-    tf.dispose(ws);
-  }
-
-  private trainableVariables(freezeSkip: boolean): tf.Variable[] {
-    const vars: tf.Variable[] = [];
-    for (const layer of this.model.layers) {
-      if (freezeSkip && layer.name === 'skip_linear') continue;
-      for (const w of layer.trainableWeights) vars.push(w.read() as tf.Variable);
-    }
-    return vars;
-  }
-
-  private mse(t: { x: tf.Tensor3D; skip?: tf.Tensor2D }, y: tf.Tensor2D): number {
-    return tf.tidy(() => tf.losses.meanSquaredError(y, this.forward(t.x, t.skip)).dataSync()[0]!);
+  private mse(x: tf.Tensor3D, y: tf.Tensor2D): number {
+    return tf.tidy(() => tf.losses.meanSquaredError(y, this.forward(x)).dataSync()[0]!);
   }
 
   /**
@@ -276,31 +207,29 @@ export class SequenceRegressor {
     const plan = planTrainingBatch(shape, {
       windows: train.n,
       ...(asked !== undefined ? { batchSize: asked } : {}),
-      residentBytes: 4 * rows * (c.window * c.features + c.skipInputs + c.horizon),
+      residentBytes: 4 * rows * (c.window * c.features + c.horizon),
       names: { units: 'units', steps: 'window' },
     });
     const batchSize = asked ?? Math.min(32, plan.batchSize);
 
     const rand = seededRandom(o.seed);
-    const tr = this.tensors(train);
+    const tr = this.tensor(train);
     const ty = tf.tensor2d(train.y, [train.n, c.horizon]);
-    const va = o.validation ? this.tensors(o.validation) : undefined;
+    const va = o.validation ? this.tensor(o.validation) : undefined;
     const vy = o.validation ? tf.tensor2d(o.validation.y, [o.validation.n, c.horizon]) : undefined;
     const batches = Math.ceil(train.n / batchSize);
     const batchRows = (step: number) => Math.min(batchSize, train.n - (step % batches) * batchSize);
     let order: Int32Array | undefined;
     try {
       const r = await trainLoop({
-        variables: this.trainableVariables(o.freezeSkip),
+        variables: this.trainableVariables(),
         steps: epochs * batches,
         learningRate: lr,
         loss: (step) => {
           if (step % batches === 0) order = shuffledIndices(train.n, rand);
           const from = (step % batches) * batchSize;
           const idx = tf.tensor1d(order!.subarray(from, from + batchRows(step)), 'int32');
-          const xb = tf.gather(tr.x, idx) as tf.Tensor3D;
-          const sb = tr.skip ? (tf.gather(tr.skip, idx) as tf.Tensor2D) : undefined;
-          return tf.losses.meanSquaredError(tf.gather(ty, idx), this.forward(xb, sb)) as tf.Scalar;
+          return tf.losses.meanSquaredError(tf.gather(ty, idx), this.forward(tf.gather(tr, idx) as tf.Tensor3D)) as tf.Scalar;
         },
         epoch: {
           steps: batches,
@@ -323,7 +252,7 @@ export class SequenceRegressor {
         elapsedMs: r.elapsedMs,
       };
     } finally {
-      tf.dispose([tr.x, ty, ...(tr.skip ? [tr.skip] : []), ...(va ? [va.x, ...(va.skip ? [va.skip] : [])] : []), ...(vy ? [vy] : [])]);
+      tf.dispose([tr, ty, ...(va ? [va] : []), ...(vy ? [vy] : [])]);
     }
   }
 
@@ -340,15 +269,31 @@ export class SequenceRegressor {
     );
   }
 
-  /** Load a directory written by {@link save}; `kind` must match what was saved. */
+  /**
+   * Load a directory written by {@link save}; `kind` must match what was saved.
+   *
+   * Directories saved before the regressor became plain (main up to f230b82) may hold a linear
+   * skip layer (`config.regressor.skipInputs` > 0) that added a map of extra inputs to the output.
+   * The regressor no longer runs it, so such a directory is BAD_MODEL (predicting without it would
+   * be silently wrong) unless the caller keeps that linear map itself and says so with
+   * `ignoreSkipLayer` (the forecaster does: its config holds the same map in float64).
+   */
   static async load<C = object, E = unknown>(
     dir: string,
     kind = 'regressor',
+    options: { ignoreSkipLayer?: boolean } = {},
   ): Promise<{ regressor: SequenceRegressor; metadata: ModelMetadata<C & { regressor: RegressorConfig }, E> }> {
     const metadata = await readModelMetadata<C & { regressor: RegressorConfig }, E>(dir, kind);
-    const rc = metadata.config.regressor;
+    const rc = metadata.config.regressor as RegressorConfig & { skipInputs?: unknown };
     if (typeof rc !== 'object' || rc === null) {
       throw new SeqcastError('BAD_MODEL', `${dir}: field "config.regressor" is missing`, { where: `${dir}/seqcast.json#config.regressor` });
+    }
+    if (typeof rc.skipInputs === 'number' && rc.skipInputs > 0 && !options.ignoreSkipLayer) {
+      throw new SeqcastError(
+        'BAD_MODEL',
+        `${dir}: saved with a linear skip path (config.regressor.skipInputs ${rc.skipInputs}), which SequenceRegressor no longer has; retrain it, fitting the linear part separately`,
+        { where: `${dir}/seqcast.json#config.regressor.skipInputs` },
+      );
     }
     const model = await loadLayersModelDir(dir);
     try {

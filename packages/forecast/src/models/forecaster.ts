@@ -7,10 +7,11 @@
  * chosen by cross-validation on the training rows (exact leave-one-out one step ahead, a rolling
  * origin beyond: see selectLinear; an infinite penalty is "predict the base", zero penalty is the
  * ordinary linear AR), so the linear path alone already sits
- * between the baselines. The recurrent path (LSTM/GRU from @seqcast/core's SequenceRegressor,
- * head initialised at zero) then learns the residual with the linear path frozen, stops early on
- * the validation rows, and is kept only if it improves the validation MAE; otherwise its head is
- * zeroed and the model is the linear path refitted on all training rows.
+ * between the baselines. The recurrent path (a plain SequenceRegressor from @seqcast/core, head
+ * initialised at zero) then learns the residual target - linear(z), stops early on the validation
+ * rows, and is kept only if it improves the validation MAE; otherwise the model is the linear path
+ * refitted on all training rows. The linear path is computed and stored in float64 here only
+ * (config.linearKernel/linearBias); forecasts add the regressor's output to it.
  */
 import { initBackend, initKernels, SeqcastError, SequenceRegressor, type ModelMetadata, type SaveOptions } from '@seqcast/core';
 import { fitLinearAR, linearARForecasts, naiveForecasts, oneStepBaselines, seasonalNaiveForecasts } from '../baselines/one-step.js';
@@ -31,47 +32,9 @@ import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
 import { evaluate } from '../protocol/evaluate.js';
 import { metricTable, safeScale, type MetricTable } from '../protocol/metrics.js';
 import { column, type SeriesLike } from '../series.js';
+import { resolveForecastOptions, type ForecastOptions, type ResolvedForecastOptions } from './forecaster-options.js';
 
-/** Options of {@link Forecaster.fit}. Only `target` is required. */
-export interface ForecastOptions {
-  /** Column to forecast. */
-  target: string;
-  /** Input columns; default `[target]`. The target is always an input (added when missing). */
-  features?: string[];
-  /** Rows per input window. Default 8, or season + 1 when season > 1. */
-  window?: number;
-  /** Values predicted at once (direct multi-step). Default 1. */
-  horizon?: number;
-  /** Season length m (1 = none). Default 1. */
-  season?: number;
-  /** Maximum training epochs of the recurrent path (0 = linear path only). Default 100. */
-  epochs?: number;
-  /** Seed for weights and batch order. Default 0. */
-  seed?: number;
-  /** Recurrent units. Default 32. */
-  units?: number;
-  /** A registered recurrent cell's name ('lstm', 'gru', ...). Default 'lstm'. */
-  cell?: string;
-  /** Adam learning rate. Default 0.003. */
-  learningRate?: number;
-  /** Mini-batch size. Default 32. */
-  batchSize?: number;
-  /** Early-stopping patience in epochs. Default 10. */
-  patience?: number;
-  /** Fraction of rows that train (the rest test). Default 0.8. */
-  split?: number;
-  /** Fraction of the training rows (the last ones) that validate. Default 0.2. */
-  validation?: number;
-  /** Minimum relative validation-MAE gain for the recurrent path to be kept. Default 0.02. */
-  minGain?: number;
-  /**
-   * Recorded only: the training file was newest-first (no date column), so tools that re-read
-   * a CSV for this model (CLI eval/predict) read it the same way. Default false.
-   */
-  newestFirst?: boolean;
-  /** Recorded only: the missing-cell policy the training CSV was read with (CLI eval/predict reuse it). */
-  missing?: 'drop' | 'ffill';
-}
+export type { ForecastOptions } from './forecaster-options.js';
 
 export interface FitCallbacks {
   onEpoch?(p: { epoch: number; epochs: number; loss: number; valLoss?: number; elapsedMs: number }): void;
@@ -96,7 +59,11 @@ export interface ForecastConfig extends DesignSpec {
    * forecasts then equal the protocol's baseline bit for bit, not merely up to rounding.
    */
   exact: { kind: 'naive' } | { kind: 'seasonal' } | { kind: 'ar'; window: number; center: number; coef: number[] } | null;
-  /** Linear path in float64: kernel [K, horizon] row-major and bias [horizon], normalised units. */
+  /**
+   * The linear path in float64 (its one stored copy): kernel [K, horizon] row-major and bias
+   * [horizon], normalised units. Models saved up to f230b82 also hold a float32 copy as the
+   * regressor's `skip_linear` layer, which loading ignores.
+   */
   linearKernel: number[];
   linearBias: number[];
 }
@@ -135,20 +102,6 @@ export interface ForecastInfo {
 }
 
 const LAMBDAS = [0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, Infinity];
-
-function intOpt(v: number | undefined, def: number, name: string, min: number): number {
-  const x = v ?? def;
-  if (!Number.isInteger(x) || x < min) {
-    throw new SeqcastError('BAD_ARGUMENT', `${name} must be an integer >= ${min} (received ${String(v)})`, { where: name });
-  }
-  return x;
-}
-
-function fracOpt(v: number | undefined, def: number, name: string): number {
-  const x = v ?? def;
-  if (!(x > 0 && x < 1)) throw new SeqcastError('BAD_ARGUMENT', `${name} must be between 0 and 1 (received ${String(v)})`, { where: name });
-  return x;
-}
 
 function range(a: number, b: number): number[] {
   const out: number[] = [];
@@ -344,53 +297,17 @@ function solveLinear(
  * const report = evaluate(model, series);      // model vs naive / seasonal naive / linear AR
  * await model.save('models/cars');
  */
-/** {@link ForecastOptions} with every default applied and checked. */
-interface FitPlan {
-  target: string;
-  features: string[];
-  season: number;
-  window: number;
-  horizon: number;
-  epochs: number;
-  seed: number;
-  units: number;
-  cell: NonNullable<ForecastOptions['cell']>;
-  split: number;
-  validation: number;
-  minGain: number;
-  learningRate: number;
-  batchSize: number;
-  patience: number;
-}
+/** {@link ForecastOptions} with every default applied and checked (forecaster-options.ts), the target among the features. */
+type FitPlan = ResolvedForecastOptions & { features: string[] };
 
 function planFit(options: ForecastOptions): FitPlan {
-  if (!options || typeof options.target !== 'string' || options.target === '') {
-    throw new SeqcastError('BAD_ARGUMENT', 'target must name a numeric column', { where: 'target' });
-  }
-  const target = options.target;
-  const season = intOpt(options.season, 1, 'season', 1);
-  const features = [...(options.features?.length ? options.features : [target])];
+  const o = resolveForecastOptions(options);
+  const features = [...(o.features?.length ? o.features : [o.target])];
   if (new Set(features).size !== features.length) {
     throw new SeqcastError('BAD_ARGUMENT', `features lists a column twice (${features.join(',')})`, { where: 'features' });
   }
-  if (!features.includes(target)) features.push(target);
-  return {
-    target,
-    features,
-    season,
-    window: intOpt(options.window, season > 1 ? season + 1 : 8, 'window', 1),
-    horizon: intOpt(options.horizon, 1, 'horizon', 1),
-    epochs: intOpt(options.epochs, 100, 'epochs', 0),
-    seed: intOpt(options.seed, 0, 'seed', 0),
-    units: intOpt(options.units, 32, 'units', 1),
-    cell: options.cell ?? 'lstm',
-    split: fracOpt(options.split, 0.8, 'split'),
-    validation: fracOpt(options.validation, 0.2, 'validation'),
-    minGain: options.minGain ?? 0.02,
-    learningRate: options.learningRate ?? 0.003,
-    batchSize: options.batchSize ?? 32,
-    patience: options.patience ?? 10,
-  };
+  if (!features.includes(o.target)) features.push(o.target);
+  return { ...o, features };
 }
 
 /** Every training origin's inputs and targets (normalised units), with the columns they came from. */
@@ -483,19 +400,28 @@ interface RecurrentOutcome {
   linear: { kernel: Float64Array; bias: Float64Array };
 }
 
-/** Rows `rows` of the design as the regressor's batch. */
-function regressorData(d: FitDesign, lin: LinearPath, plan: FitPlan, rows: number[]) {
-  const pick = (src: Float32Array | Float64Array, per: number) => {
-    const out = new Float32Array(rows.length * per);
-    rows.forEach((r, i) => out.set(src.subarray(r * per, (r + 1) * per), i * per));
-    return out;
-  };
-  return { n: rows.length, x: pick(d.win, plan.window * stepSize(d.spec)), skip: pick(d.skip, d.K), y: pick(lin.targets, plan.horizon) };
+/** The recurrent windows of rows `rows` of the design, [rows, window, step] row-major. */
+function windowsOf(d: FitDesign, plan: FitPlan, rows: number[]): { n: number; x: Float32Array } {
+  const per = plan.window * stepSize(d.spec);
+  const x = new Float32Array(rows.length * per);
+  rows.forEach((r, i) => x.set(d.win.subarray(r * per, (r + 1) * per), i * per));
+  return { n: rows.length, x };
 }
 
 /**
- * The recurrent path on the residual, linear path frozen, early stopping on validation; kept only
- * for a clear gain, else its head is zeroed and the linear path refitted on every origin.
+ * Rows `rows` as the regressor's batch: the windows in, the residual of the linear path
+ * `linear` out (`y`, float32 for tfjs; `residual` keeps it in float64 for the gate's errors).
+ */
+function residualData(d: FitDesign, lin: LinearPath, plan: FitPlan, rows: number[], linear: LinearPath['inner']) {
+  const H = plan.horizon;
+  const fitted = linearPredict(d.x, d.K1, innerBeta(linear.kernel, linear.bias, d.K, H), H, rows);
+  const residual = Float64Array.from(fitted, (v, j) => lin.targets[rows[Math.floor(j / H)]! * H + (j % H)]! - v);
+  return { ...windowsOf(d, plan, rows), y: Float32Array.from(residual), residual };
+}
+
+/**
+ * The recurrent path trained on the residual of the inner linear path, early stopping on
+ * validation; kept only for a clear gain, else the linear path is refitted on every origin.
  */
 async function fitRecurrentPath(
   regressor: SequenceRegressor,
@@ -508,18 +434,16 @@ async function fitRecurrentPath(
   // The validation rows split in two: the first half picks the epoch (early stopping), the
   // second half decides whether the recurrent path is kept, on rows that did not choose it.
   const half = Math.max(1, Math.floor(lin.valRows.length / 2));
-  const stopData = regressorData(d, lin, plan, lin.valRows.slice(0, half));
-  const gateData = lin.valRows.length > 1 ? regressorData(d, lin, plan, lin.valRows.slice(half)) : stopData;
-  const valErrors = () => {
-    const p = regressor.predict(gateData);
-    return Array.from({ length: gateData.n }, (_, i) => Math.abs(p[i * horizon]! - gateData.y[i * horizon]!));
-  };
+  const stopData = residualData(d, lin, plan, lin.valRows.slice(0, half), lin.inner);
+  const gateData = lin.valRows.length > 1 ? residualData(d, lin, plan, lin.valRows.slice(half), lin.inner) : stopData;
+  // One-step error of linear + recurrent = |residual - recurrent|; the linear path alone: |residual|.
+  const valErrors = (p?: Float32Array) => Array.from({ length: gateData.n }, (_, i) => Math.abs(gateData.residual[i * horizon]! - (p ? p[i * horizon]! : 0)));
   const meanOf = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
   const errLinear = valErrors();
   const out: RecurrentOutcome = { used: false, epochs: 0, bestEpoch: 0, valMaeLinear: meanOf(errLinear), valMaeWithRnn: meanOf(errLinear), linear: lin.inner };
   if (plan.epochs > 0) {
     const r = await regressor.fit(
-      regressorData(d, lin, plan, lin.innerRows),
+      residualData(d, lin, plan, lin.innerRows, lin.inner),
       {
         epochs: plan.epochs,
         seed: plan.seed,
@@ -527,13 +451,12 @@ async function fitRecurrentPath(
         batchSize: plan.batchSize,
         patience: plan.patience,
         validation: stopData,
-        freezeSkip: true,
       },
       callbacks,
     );
     out.epochs = r.epochs;
     out.bestEpoch = r.bestEpoch;
-    const errRnn = valErrors();
+    const errRnn = valErrors(regressor.predict(gateData));
     out.valMaeWithRnn = meanOf(errRnn);
     // Kept only for a clear gain on enough gate rows: at least minGain relative, and more
     // than one standard error in a paired comparison.
@@ -542,11 +465,7 @@ async function fitRecurrentPath(
     const se = Math.sqrt(diff.reduce((a, b) => a + (b - md) ** 2, 0) / Math.max(1, diff.length - 1) / diff.length);
     out.used = gateData.n >= MIN_GATE_ROWS && out.bestEpoch > 0 && out.valMaeWithRnn < out.valMaeLinear * (1 - plan.minGain) && md > se;
   }
-  if (!out.used) {
-    regressor.zeroHead();
-    out.linear = solveLinear(d.x, d.K1, d.targets, horizon, lin.chosen, range(0, d.nO), d.nO, d.arExcluded);
-    regressor.setSkip(out.linear.kernel, out.linear.bias);
-  }
+  if (!out.used) out.linear = solveLinear(d.x, d.K1, d.targets, horizon, lin.chosen, range(0, d.nO), d.nO, d.arExcluded);
   return out;
 }
 
@@ -563,7 +482,7 @@ function validationTable(d: FitDesign, lin: LinearPath, plan: FitPlan, recurrent
   const firstValRow = valOrigins[0]! + 1;
   const valScale = safeScale(y, firstValRow, season);
   const innerLin = linearPredict(d.x, d.K1, innerBeta(lin.inner.kernel, lin.inner.bias, d.K, horizon), horizon, lin.valRows);
-  const rec = recurrent ? recurrent.predictRecurrent(regressorData(d, lin, plan, lin.valRows)) : undefined;
+  const rec = recurrent ? recurrent.predict(windowsOf(d, plan, lin.valRows)) : undefined;
   const valModel = Float64Array.from(
     valOrigins,
     (t, i) => y[baseIndex(lin.bases[0]!, t, 1, season)]! + d.spec.stats[target]!.dscale * (innerLin[i * horizon]! + (rec ? rec[i * horizon]! : 0)),
@@ -589,10 +508,9 @@ export class Forecaster {
     const d = buildFitDesign(series, plan);
     const lin = chooseLinearPath(d, plan);
     const regressor = SequenceRegressor.create(
-      { window: plan.window, features: stepSize(d.spec), horizon: plan.horizon, cell: plan.cell, units: plan.units, skipInputs: d.K },
+      { window: plan.window, features: stepSize(d.spec), horizon: plan.horizon, cell: plan.cell, units: plan.units },
       plan.seed,
     );
-    regressor.setSkip(lin.inner.kernel, lin.inner.bias);
     let rnn: RecurrentOutcome;
     try {
       rnn = await fitRecurrentPath(regressor, d, lin, plan, callbacks);
@@ -628,8 +546,8 @@ export class Forecaster {
       trainRows: d.trainEnd,
       rows: d.n,
       source: series.source ?? null,
-      newestFirst: options.newestFirst === true,
-      ...(options.missing ? { missing: options.missing } : {}),
+      newestFirst: plan.newestFirst,
+      ...(plan.missing ? { missing: plan.missing } : {}),
       linear: { bases: lin.bases, lambdas: config.lambdas, arOnly: config.arOnly, paths: lin.chosen.map(describePath) },
       rnn: {
         cell: plan.cell,
@@ -680,7 +598,7 @@ export class Forecaster {
             : linearARForecasts({ window: ex.window, center: ex.center, coef: Float64Array.from(ex.coef) }, y, origins);
     for (let a = 0; a < origins.length; a += chunk) {
       const b = Math.min(origins.length, a + chunk);
-      const rec = c.rnnUsed ? this.regressor.predictRecurrent({ n: b - a, x: window.subarray(a * W2, b * W2) }) : undefined;
+      const rec = c.rnnUsed ? this.regressor.predict({ n: b - a, x: window.subarray(a * W2, b * W2) }) : undefined;
       for (let i = a; i < b; i++) {
         const t = origins[i]!;
         for (let h = 1; h <= H; h++) {
@@ -771,7 +689,9 @@ export class Forecaster {
     await initBackend();
     // Pick the fused kernels now: forecasts of a loaded model otherwise ran the reference path.
     await initKernels();
-    const { regressor, metadata } = await SequenceRegressor.load<ForecastConfig, { info: ForecastInfo }>(dir, 'forecast');
+    // Directories from f230b82 and before also hold the linear path as a skip layer; the float64
+    // copy in the config is the one forecasts use, then and now.
+    const { regressor, metadata } = await SequenceRegressor.load<ForecastConfig, { info: ForecastInfo }>(dir, 'forecast', { ignoreSkipLayer: true });
     try {
       checkConfig(metadata, dir);
     } catch (e) {

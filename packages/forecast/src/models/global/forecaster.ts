@@ -16,6 +16,7 @@ import {
   initKernels,
   kernelStatus,
   layerMismatch,
+  parseOptions,
   loadLayersModelDir,
   readModelMetadata,
   saveModelDir,
@@ -32,39 +33,12 @@ import { calibrateWidth, partnerForecast, type Partner } from './validation.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
 import { linearStart, type WindowSource } from './linear-start.js';
 import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
+import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
 
 /** The saved directory's kind. */
 export const GLOBAL_KIND = 'panel-forecast';
 
-/** Options of {@link GlobalForecaster}; all but `horizon` have defaults that depend on H and m. */
-export interface GlobalForecasterOptions {
-  /** Steps ahead H the model forecasts directly. */
-  horizon: number;
-  /** Seasonal period m (1 = none). Default 1. */
-  season?: number;
-  /** Input values per window. Default: max(3.5·H, 4·m) rounded up to whole seasons, capped by the data. */
-  window?: number;
-  /** Passes over all training windows; default: as many steps as the budget allows, at most {@link GlobalForecasterOptions.steps}. */
-  epochs?: number;
-  /** Wall-clock budget for `fit`, minutes. Default 8. */
-  minutes?: number;
-  /** Seed of the initial weights and the window draws. Default 0. */
-  seed?: number;
-  /** A registered recurrent cell's name ('lstm', 'gru', ...). Default 'lstm'. */
-  cell?: string;
-  /** Recurrent units. Default 64. */
-  units?: number;
-  /** Ensemble members (their outputs' element-wise median). Default 1. */
-  members?: number;
-  /** Windows per optimizer step. Default 256. */
-  batchSize?: number;
-  /** Adam learning rate (decays over the last third of training). Default 0.003. */
-  learningRate?: number;
-  /** Step cap per member when `epochs` is not given. Default 4000. */
-  steps?: number;
-  /** Start the linear path from the closed-form pooled ridge fit. Default true. */
-  linearStart?: boolean;
-}
+export type { GlobalForecasterOptions } from './options.js';
 
 /** Progress of `fit`, over all members and phases. */
 export interface GlobalProgress {
@@ -168,13 +142,6 @@ interface Resolved {
   linearStart: boolean;
 }
 
-function positiveInt(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new SeqcastError('BAD_ARGUMENT', `${name} must be a positive integer (received ${String(value)})`, { where: name });
-  }
-  return value;
-}
-
 /** The default window: several seasons and a few horizons, whole seasons, no longer than most series. */
 export function defaultWindow(horizon: number, season: number, lengths: number[]): number {
   const patch = season > 1 ? season : 1;
@@ -186,42 +153,17 @@ export function defaultWindow(horizon: number, season: number, lengths: number[]
   return window;
 }
 
-function resolve(o: GlobalForecasterOptions, spec: ForecastSpec | null, lengths: number[] | null, explicit: Partial<GlobalForecasterOptions>): Resolved {
-  const horizon = positiveInt(spec?.horizon ?? o.horizon, 'horizon');
-  const season = positiveInt(spec?.season ?? o.season ?? 1, 'season');
+function resolve(options: GlobalForecasterOptions, spec: ForecastSpec | null, lengths: number[] | null, explicit: Partial<GlobalForecasterOptions>): Resolved {
+  const o = parseOptions(globalForecasterOptionsSchema, options);
+  // The spec (what fit is asked for) wins over the options, checked as they are.
+  const { horizon, season } = spec ? parseOptions(globalForecasterOptionsSchema.pick({ horizon: true, season: true }), spec) : o;
   if (spec && explicit.horizon !== undefined && explicit.horizon !== spec.horizon) {
     throw new SeqcastError('BAD_ARGUMENT', `horizon ${spec.horizon} asked of fit differs from the model's horizon ${explicit.horizon}`, { where: 'horizon' });
   }
   const patch = season > 1 ? season : 1;
-  let window = o.window !== undefined ? positiveInt(o.window, 'window') : defaultWindow(horizon, season, lengths ?? []);
   // Whole patches only: round a user's window up to whole seasons.
-  window = Math.ceil(window / patch) * patch;
-  const minutes = o.minutes ?? 8;
-  if (!(typeof minutes === 'number' && minutes > 0)) {
-    throw new SeqcastError('BAD_ARGUMENT', `minutes must be a positive number (received ${String(minutes)})`, { where: 'minutes' });
-  }
-  const cell = o.cell ?? 'lstm';
-  getCell(cell, 'cell');
-  const learningRate = o.learningRate ?? 0.003;
-  if (!(learningRate > 0)) throw new SeqcastError('BAD_ARGUMENT', `learningRate must be > 0 (received ${learningRate})`, { where: 'learningRate' });
-  const seed = o.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new SeqcastError('BAD_ARGUMENT', `seed must be an integer (received ${seed})`, { where: 'seed' });
-  return {
-    horizon,
-    season,
-    window,
-    patch,
-    minutes,
-    seed,
-    cell,
-    units: positiveInt(o.units ?? 64, 'units'),
-    members: positiveInt(o.members ?? 1, 'members'),
-    batchSize: positiveInt(o.batchSize ?? 256, 'batchSize'),
-    learningRate,
-    steps: positiveInt(o.steps ?? 4000, 'steps'),
-    epochs: o.epochs !== undefined ? positiveInt(o.epochs, 'epochs') : undefined,
-    linearStart: o.linearStart ?? true,
-  };
+  const window = Math.ceil((o.window ?? defaultWindow(horizon, season, lengths ?? [])) / patch) * patch;
+  return { ...o, horizon, season, window, patch, epochs: o.epochs };
 }
 
 /** A series usable for training windows: cutoffs `end` in [lo, hi]. */

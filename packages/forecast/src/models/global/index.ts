@@ -2,3 +2,4 @@
 export { GlobalForecaster, GLOBAL_KIND, defaultWindow } from './forecaster.js';
 export type { Combination, GlobalForecasterOptions, GlobalInfo, GlobalProgress, GlobalValidation } from './forecaster.js';
 export { QUANTILES } from './network.js';
+export { globalForecasterOptionsSchema } from './options.js';
