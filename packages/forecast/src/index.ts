@@ -14,7 +14,15 @@
  * stability promise.
  */
 export { rmse, mae, mape, smape, mase, allMetrics, type MetricOptions, type Metric, type Metrics, type MetricTable } from './protocol/metrics.js';
-export { naiveForecasts, seasonalNaiveForecasts, fitLinearAR, linearARForecasts, type LinearAR } from './baselines/one-step.js';
+export {
+  naiveForecasts,
+  seasonalNaiveForecasts,
+  fitLinearAR,
+  linearARForecasts,
+  ONE_STEP_BASELINES,
+  type OneStepBaselineName,
+  type LinearAR,
+} from './baselines/one-step.js';
 export { makeSeries, column, type Series, type SeriesLike } from './series.js';
 export {
   gaussian,

@@ -12,6 +12,7 @@ import {
   Forecaster,
   forecastOptionsSchema,
   forecastChartSvg,
+  ONE_STEP_BASELINES,
   writeEvaluationSvg,
   type EvalReport,
   type Metrics,
@@ -40,7 +41,7 @@ function fmt(v: number): string {
   return a >= 1000 ? v.toFixed(1) : a >= 1 ? v.toFixed(4) : v.toPrecision(4);
 }
 
-const METHODS = ['model', 'naive', 'seasonalNaive', 'linear'] as const;
+const METHODS = ['model', ...ONE_STEP_BASELINES] as const;
 
 /** A metrics table, one row per method. */
 export function metricsTable(t: MetricTable): string[] {
@@ -57,7 +58,7 @@ export function metricsTable(t: MetricTable): string[] {
 
 /** One plain sentence: does the model beat the baselines? */
 export function verdict(t: MetricTable, rows = 'test rows'): string {
-  const base = (['naive', 'seasonalNaive', 'linear'] as const).filter((k) => t[k]);
+  const base = ONE_STEP_BASELINES.filter((k) => t[k]);
   const losers = base.filter((k) => t[k]!.mase < t.model.mase * (1 - 1e-6));
   const best = base.reduce((a, b) => (t[b]!.mase < t[a]!.mase ? b : a));
   if (losers.length) {

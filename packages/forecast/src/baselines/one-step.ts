@@ -82,8 +82,12 @@ export function linearARForecasts(ar: LinearAR, y: Float64Array, origins: ArrayL
   return p;
 }
 
+/** The per-series baselines, in the order every report and table shows them. */
+export const ONE_STEP_BASELINES = ['naive', 'seasonalNaive', 'linear'] as const;
+export type OneStepBaselineName = (typeof ONE_STEP_BASELINES)[number];
+
 /** One-step forecasts of the baselines every per-series report shows, in the report's order. */
-export interface OneStepBaselines {
+export interface OneStepBaselines extends Partial<Record<OneStepBaselineName, Float64Array>> {
   naive: Float64Array;
   /** Only when the season m > 1. */
   seasonalNaive?: Float64Array;

@@ -7,7 +7,7 @@
  * on the training rows, all on exactly the same rows.
  */
 import { SeqcastError } from '@seqcast/core';
-import { oneStepBaselines } from '../baselines/one-step.js';
+import { ONE_STEP_BASELINES, oneStepBaselines, type OneStepBaselineName } from '../baselines/one-step.js';
 import { column, type SeriesLike } from '../series.js';
 import { metricTable, safeScale, type MetricTable } from './metrics.js';
 
@@ -30,7 +30,7 @@ export interface OneStepModel {
   predictOrigins(cols: Float64Array[], origins: ArrayLike<number>): Float64Array;
 }
 
-export type MethodName = 'model' | 'naive' | 'seasonalNaive' | 'linear';
+export type MethodName = 'model' | OneStepBaselineName;
 
 /** Result of {@link evaluate}. */
 export interface EvalReport {
@@ -88,13 +88,8 @@ export function evaluate(model: OneStepModel, series: SeriesLike): EvalReport {
   const b = oneStepBaselines(y, origins, c.window, c.season, trainEnd);
   const scale = safeScale(y, trainEnd, c.season);
   const metrics = metricTable(actual, model1, b, scale);
-  const predictions: EvalReport['predictions'] = {
-    model: model1,
-    naive: Array.from(b.naive),
-    ...(b.seasonalNaive ? { seasonalNaive: Array.from(b.seasonalNaive) } : {}),
-    linear: Array.from(b.linear),
-  };
-  const baselines = (['naive', 'seasonalNaive', 'linear'] as const).filter((k) => metrics[k] !== undefined);
+  const baselines = ONE_STEP_BASELINES.filter((k) => b[k] !== undefined);
+  const predictions = { model: model1, ...Object.fromEntries(baselines.map((k) => [k, Array.from(b[k]!)])) } as EvalReport['predictions'];
   const bestBaseline = baselines.reduce((a, b) => (metrics[b]!.mase < metrics[a]!.mase ? b : a));
   // Differences below 1e-6 relative are floating-point rounding of the same fit, not a loss.
   const beatenBy = baselines.filter((k) => metrics[k]!.mase < metrics.model.mase * (1 - 1e-6));

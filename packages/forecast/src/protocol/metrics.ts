@@ -3,6 +3,7 @@
  * `(actual, predicted, options?) => number`, so tables can loop over them.
  */
 import { SeqcastError } from '@seqcast/core/errors';
+import { ONE_STEP_BASELINES, type OneStepBaselineName, type OneStepBaselines } from '../baselines/one-step.js';
 
 /** Options a metric may use: `scale` is MASE's denominator (see {@link maseScale}). */
 export interface MetricOptions {
@@ -122,27 +123,17 @@ export function allMetrics(actual: ArrayLike<number>, predicted: ArrayLike<numbe
 }
 
 /** Metrics of the model and the baselines on the same rows. */
-export interface MetricTable {
-  model: Metrics;
-  naive: Metrics;
-  seasonalNaive?: Metrics;
-  linear: Metrics;
-}
+export type MetricTable = { model: Metrics; naive: Metrics; linear: Metrics } & Partial<Record<OneStepBaselineName, Metrics>>;
 
 /** MASE scale from rows [0, end), falling back to a positive unit for a constant series. */
 /** The model's and each baseline's metrics, keys in the report's order (model first). */
-export function metricTable(
-  actual: ArrayLike<number>,
-  model: ArrayLike<number>,
-  baselines: { naive: ArrayLike<number>; seasonalNaive?: ArrayLike<number>; linear: ArrayLike<number> },
-  scale: number,
-): MetricTable {
-  return {
-    model: allMetrics(actual, model, scale),
-    naive: allMetrics(actual, baselines.naive, scale),
-    ...(baselines.seasonalNaive ? { seasonalNaive: allMetrics(actual, baselines.seasonalNaive, scale) } : {}),
-    linear: allMetrics(actual, baselines.linear, scale),
-  };
+export function metricTable(actual: ArrayLike<number>, model: ArrayLike<number>, baselines: OneStepBaselines, scale: number): MetricTable {
+  const table: Partial<Record<keyof MetricTable, Metrics>> = { model: allMetrics(actual, model, scale) };
+  for (const k of ONE_STEP_BASELINES) {
+    const forecasts = baselines[k];
+    if (forecasts) table[k] = allMetrics(actual, forecasts, scale);
+  }
+  return table as MetricTable;
 }
 
 export function safeScale(y: Float64Array, end: number, season: number): number {
