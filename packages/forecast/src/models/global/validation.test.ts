@@ -38,9 +38,24 @@ describe('calibrateWidth', () => {
   });
 
   it('keeps the learnt shape: factors stay within [1/3, 5]', () => {
-    expect(calibrateWidth(Array.from({ length: 40 }, () => needing(0.01, true)), 0.8)).toBeCloseTo(1 / 3, 12);
-    expect(calibrateWidth(Array.from({ length: 40 }, () => needing(50, false)), 0.8)).toBe(5);
+    expect(
+      calibrateWidth(
+        Array.from({ length: 40 }, () => needing(0.01, true)),
+        0.8,
+      ),
+    ).toBeCloseTo(1 / 3, 12);
+    expect(
+      calibrateWidth(
+        Array.from({ length: 40 }, () => needing(50, false)),
+        0.8,
+      ),
+    ).toBe(5);
     // A zero-width side that the actual value falls on needs an infinite factor: 5.
-    expect(calibrateWidth(Array.from({ length: 40 }, () => ({ actual: 1, median: 0, lower: -1, upper: 0 })), 0.8)).toBe(5);
+    expect(
+      calibrateWidth(
+        Array.from({ length: 40 }, () => ({ actual: 1, median: 0, lower: -1, upper: 0 })),
+        0.8,
+      ),
+    ).toBe(5);
   });
 });
