@@ -2,7 +2,7 @@
  * What the global model checks about itself after training, on the last `horizon` points of each
  * training series (held out from the first training phase): its OWA against Naive2, so `train`
  * can say when it is no better than the benchmark, and the widening factors that make its 80% and
- * 95% intervals cover what they claim on that held-out stretch.
+ * 95% intervals cover what they claim on new points like those of that held-out stretch.
  */
 import { deseasonalise, thetaForecast } from '../../baselines/classical.js';
 
