@@ -29,7 +29,7 @@ import type { Panel, PanelSeries } from '@seqcast/data';
 import type { ForecastSpec, PanelModel, SeriesForecast } from '../../panel/model.js';
 import type { PanelLayout } from '../../panel/layout.js';
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
-import { calibrateWidth, partnerForecast, type Partner } from './validation.js';
+import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from './validation.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
 import { linearStart, type WindowSource } from './linear-start.js';
 import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
@@ -370,7 +370,7 @@ export class GlobalForecaster implements PanelModel {
     }
     const center = combination.weight === 1 ? med : combine(med, partners[combination.partner], combination.weight);
     const final = score(center).result(naive2Totals);
-    const cases80: { actual: number; median: number; lower: number; upper: number }[] = [];
+    const cases80: IntervalCase[] = [];
     const cases95: typeof cases80 = [];
     usable.forEach((_, i) => {
       for (let h = 0; h < H; h++) {

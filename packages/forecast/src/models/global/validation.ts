@@ -2,7 +2,7 @@
  * What the global model checks about itself after training, on the last `horizon` points of each
  * training series (held out from the first training phase): its OWA against Naive2, so `train`
  * can say when it is no better than the benchmark, and the widening factors that make its 80% and
- * 95% intervals cover what they claim on that held-out stretch.
+ * 95% intervals cover what they claim on new points like those of that held-out stretch.
  */
 import { deseasonalise, thetaForecast } from '../../baselines/classical.js';
 
@@ -20,17 +20,35 @@ export function partnerForecast(x: Float64Array, horizon: number, m: number, par
   return Array.from({ length: horizon }, (_, i) => last * d.future(i + 1));
 }
 
-/** Widening factor k so that `level` of the held-out points fall inside median ± k·(bound − median). */
-export function calibrateWidth(cases: { actual: number; median: number; lower: number; upper: number }[], level: number): number {
-  if (cases.length < 20) return 1;
-  // The factor each point needs to be covered; the level-quantile of those covers `level` of them.
+/** One held-out point: the actual value, the forecast and the raw interval around it. */
+export interface IntervalCase {
+  actual: number;
+  median: number;
+  lower: number;
+  upper: number;
+}
+
+/**
+ * Widening factor k so that `level` of new points fall inside median ± k·(bound − median).
+ *
+ * Each case needs some factor to be covered; the plain `level`-quantile of those needs covers
+ * `level` of the cases it was chosen on but, on average, only ⌈level·n⌉/(n + 1) of new ones
+ * (90.5% instead of 95% with 20 cases). The split-conformal rank ⌈(n + 1)·level⌉ covers at least
+ * `level` of a new case exchangeable with them. With fewer cases than that rank needs (under 19
+ * for 95%, under 4 for 80%), no rank certifies the level: the largest need is the nearest one
+ * (certifies n/(n + 1)), better than the raw widths of a network that has seen too little data
+ * to know its own error. No cases: 1.
+ */
+export function calibrateWidth(cases: readonly IntervalCase[], level: number): number {
+  if (cases.length === 0) return 1;
   const need = cases.map((c) => {
     const span = c.actual >= c.median ? c.upper - c.median : c.median - c.lower;
     const gap = Math.abs(c.actual - c.median);
     return gap === 0 ? 0 : span > 0 ? gap / span : Infinity;
   });
   need.sort((a, b) => a - b);
-  const k = need[Math.min(need.length - 1, Math.ceil(level * need.length) - 1)]!;
+  const rank = Math.min(need.length, Math.ceil((need.length + 1) * level));
+  const k = need[rank - 1]!;
   // Keep the learnt shape: never shrink below a third or widen beyond 5× (a few odd series).
   return Math.min(5, Math.max(1 / 3, Number.isFinite(k) ? k : 5));
 }
