@@ -98,6 +98,29 @@ function buildModel({ input, units, layers, outputs, returnSequences = true, see
 
 // ------------------------------------------------------------------ workloads
 
+/**
+ * seqcast's fused training step of a stacked-LSTM char model built by buildModel: ids `x` [B,T]
+ * through the fused LSTM ops, the fused dense + softmax + cross-entropy head against `y` [B,T],
+ * and the native Adam; returns the step function (it returns the loss).
+ */
+function fusedCharStep(K, m, x, y, lr) {
+  const opt = new K.FusedAdamOptimizer({ learningRate: lr });
+  return () => {
+    const loss = opt.minimize(
+      () => {
+        let h = x;
+        for (const [k, rk, b] of m.rec) h = K.lstmSequence(h, k, rk, b).outputs;
+        return K.denseSoftmaxCrossEntropy(h, m.dense[0], m.dense[1], y);
+      },
+      true,
+      m.vars,
+    );
+    const v = loss.dataSync()[0];
+    loss.dispose();
+    return v;
+  };
+}
+
 /** Sequence-classification training step (long-char, charlm): returns { fused, layers } step fns. */
 function charWorkload(K, { B, T, V, H, layers, lr, ids, targets }) {
   const x = tf.tensor2d(ids, [B, T], 'int32');
@@ -106,22 +129,7 @@ function charWorkload(K, { B, T, V, H, layers, lr, ids, targets }) {
   const yOneHot = tf.oneHot(y, V).toFloat();
   const made = {};
   if (K) {
-    const m = buildModel({ input: V, units: H, layers, outputs: V });
-    const opt = new K.FusedAdamOptimizer({ learningRate: lr });
-    made.fused = () => {
-      const loss = opt.minimize(
-        () => {
-          let h = x;
-          for (const [k, rk, b] of m.rec) h = K.lstmSequence(h, k, rk, b).outputs;
-          return K.denseSoftmaxCrossEntropy(h, m.dense[0], m.dense[1], y);
-        },
-        true,
-        m.vars,
-      );
-      const v = loss.dataSync()[0];
-      loss.dispose();
-      return v;
-    };
+    made.fused = fusedCharStep(K, buildModel({ input: V, units: H, layers, outputs: V }), x, y, lr);
     // Fused recurrence only; head and optimizer in plain tfjs ops (what limits what).
     const m2 = buildModel({ input: V, units: H, layers, outputs: V });
     const opt2 = tf.train.adam(lr);
@@ -187,24 +195,7 @@ function fusedCharlmStep(K, H) {
   const x = tf.tensor2d(d.ids, [d.B, d.T], 'int32');
   const y = tf.tensor2d(d.targets, [d.B, d.T], 'int32');
   const m = buildModel({ input: d.V, units: H, layers: d.layers, outputs: d.V });
-  const opt = new K.FusedAdamOptimizer({ learningRate: d.lr });
-  return {
-    chars: d.B * d.T,
-    step: () => {
-      const loss = opt.minimize(
-        () => {
-          let h = x;
-          for (const [k, rk, b] of m.rec) h = K.lstmSequence(h, k, rk, b).outputs;
-          return K.denseSoftmaxCrossEntropy(h, m.dense[0], m.dense[1], y);
-        },
-        true,
-        m.vars,
-      );
-      const v = loss.dataSync()[0];
-      loss.dispose();
-      return v;
-    },
-  };
+  return { chars: d.B * d.T, step: fusedCharStep(K, m, x, y, d.lr) };
 }
 
 function stockWorkload(K) {
