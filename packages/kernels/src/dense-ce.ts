@@ -5,7 +5,7 @@
  * the logits are never materialised as tensors during training.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromF32, readF32, readI32 } from './data.js';
+import { fromF32, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
 import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
@@ -70,12 +70,15 @@ export function denseSoftmaxCrossEntropy(
     else trackWorkspace(addon, ws, N * V);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const scale = dy.dataSync()[0]!;
-      const dh = new Float32Array(N * H);
-      const dW = new Float32Array(H * V);
-      const db = new Float32Array(V);
       if (!addon.alive(ws)) ws = forward().ws;
+      const dh = scratchF32(N * H);
+      const dW = scratchF32(H * V);
+      const db = scratchF32(V);
       try {
         addon.denseSoftmaxCeBackward(N, H, V, hd, W, ws, ld, w, scale, dh, dW, db);
+      } catch (e) {
+        releaseScratch(dh, dW, db);
+        throw e;
       } finally {
         addon.release(ws);
       }
