@@ -3,7 +3,8 @@
 // Training speed of the lecture's recurrent models, one thread, three ways side by side in one
 // run (the machine may be shared, so ratios from one run are what to quote):
 //   * seqcast fused  — @seqcast/kernels: native whole-sequence LSTM forward/BPTT ops, the fused
-//                      dense+softmax+cross-entropy head and the native Adam, over tf.layers weights;
+//                      dense+softmax+cross-entropy head (char models) or dense+squared-error head
+//                      (stock) and the native Adam, over tf.layers weights;
 //   * tfjs-layers    — the same model as plain tf.layers (LSTM/Dense) + tf.train.adam;
 //   * PyTorch        — the reference scripts in ../shared/anchors (when python3 + torch exist).
 // Workloads (issue 6): long-char (180-char sentence, 170 windows of 10, 2 LSTM x 25, softmax
@@ -218,7 +219,7 @@ function stockWorkload(K) {
         () => {
           const [k, rk, b] = m.rec[0];
           const { h } = K.lstmSequence(x, k, rk, b);
-          return tf.sum(tf.square(tf.sub(tf.add(tf.matMul(h, m.dense[0]), m.dense[1]), y)));
+          return K.denseSquaredError(h, m.dense[0], m.dense[1], y, { reduction: 'sum' });
         },
         true,
         m.vars,

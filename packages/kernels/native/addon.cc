@@ -364,6 +364,53 @@ napi_value DenseCeBackward(napi_env env, napi_callback_info info) {
   return c.undefined();
 }
 
+// denseSqErrorForward(N,H,O, h, W, bias, y, offset|null, mean, ws[N*O] (residuals)) -> loss
+napi_value DenseSqErrorForward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "denseSqErrorForward");
+  const int64_t N = c.int_(0), H = c.int_(1), O = c.int_(2);
+  if (c.failed) return nullptr;
+  if (N < 1 || H < 1 || O < 1) {
+    c.fail("dimensions must be positive");
+    return nullptr;
+  }
+  const float* h = c.f32(3, N * H);
+  const float* W = c.f32(4, H * O);
+  const float* bias = c.f32(5, O);
+  const float* y = c.f32(6, N * O);
+  const float* offset = c.f32(7, N * O, true);
+  const bool mean = c.int_(8) != 0;
+  Buf* ws = c.buf(9, N * O);
+  if (c.failed) return nullptr;
+  const double loss = sk::dense_sq_error_forward((int)N, (int)H, (int)O, h, W, bias, y, offset, mean, ws->p);
+  napi_value r;
+  napi_create_double(env, loss, &r);
+  return r;
+}
+
+// denseSqErrorBackward(N,H,O, h, W, ws (residuals), mean, scale, dh, dW, db, dOffset|null, dy|null)
+napi_value DenseSqErrorBackward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "denseSqErrorBackward");
+  const int64_t N = c.int_(0), H = c.int_(1), O = c.int_(2);
+  if (c.failed) return nullptr;
+  if (N < 1 || H < 1 || O < 1) {
+    c.fail("dimensions must be positive");
+    return nullptr;
+  }
+  const float* h = c.f32(3, N * H);
+  const float* W = c.f32(4, H * O);
+  Buf* ws = c.buf(5, N * O);
+  const bool mean = c.int_(6) != 0;
+  const double scale = c.num(7);
+  float* dh = c.f32(8, N * H);
+  float* dW = c.f32(9, H * O);
+  float* db = c.f32(10, O);
+  float* dOffset = c.f32(11, N * O, true);
+  float* dy = c.f32(12, N * O, true);
+  if (c.failed) return nullptr;
+  sk::dense_sq_error_backward((int)N, (int)H, (int)O, h, W, ws->p, mean, (float)scale, dh, dW, db, dOffset, dy);
+  return c.undefined();
+}
+
 // adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, 1-beta1^t, 1-beta2^t): in place on param, m, v.
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   Call c(env, info, "adamUpdate");
@@ -458,6 +505,7 @@ napi_value Init(napi_env env, napi_value exports) {
   } fns[] = {{"lstmForward", LstmForward},     {"lstmBackward", LstmBackward},
              {"gruForward", GruForward},       {"gruBackward", GruBackward},
              {"denseSoftmaxCeForward", DenseCeForward}, {"denseSoftmaxCeBackward", DenseCeBackward},
+             {"denseSqErrorForward", DenseSqErrorForward}, {"denseSqErrorBackward", DenseSqErrorBackward},
              {"adamUpdate", AdamUpdate},       {"alloc", Alloc},
              {"release", Release},             {"alive", Alive},
              {"setThreads", SetThreads}};

@@ -16,7 +16,7 @@ import { cellField, intField, parseOptions, positiveField } from '../options.js'
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
-import { cellSequence } from '../nn/kernels.js';
+import { cellSequence, denseSquaredError } from '../nn/kernels.js';
 import { trainLoop } from '../train/loop.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
@@ -194,6 +194,22 @@ export class SequenceRegressor {
     return out;
   }
 
+  /**
+   * Mean squared error of `forward(x, skip)` against `y`, with the head and the error as one op
+   * through the seam (fused when active; the skip path enters as an offset). Call in a gradient scope.
+   */
+  private trainingLoss(x: tf.Tensor3D, skip: tf.Tensor2D | undefined, y: tf.Tensor2D): tf.Scalar {
+    const [k, rk, b] = this.weightsOf('rnn') as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const r = cellSequence(this.config.cell, x, k, rk, b);
+    const [hk, hb] = this.weightsOf('head') as [tf.Tensor2D, tf.Tensor1D];
+    let offset: tf.Tensor2D | undefined;
+    if (this.config.skipInputs > 0) {
+      const [sk, sb] = this.weightsOf('skip_linear') as [tf.Tensor2D, tf.Tensor1D];
+      offset = tf.add(tf.matMul(skip!, sk), sb) as tf.Tensor2D;
+    }
+    return denseSquaredError(r.h, hk, hb, y, offset ? { offset } : {});
+  }
+
   /** Predictions for `d.n` windows, row-major [n, horizon]. `d.y` is ignored. */
   predict(d: Omit<RegressorData, 'y'>): Float32Array {
     const c = this.config;
@@ -300,7 +316,7 @@ export class SequenceRegressor {
           const idx = tf.tensor1d(order!.subarray(from, from + batchRows(step)), 'int32');
           const xb = tf.gather(tr.x, idx) as tf.Tensor3D;
           const sb = tr.skip ? (tf.gather(tr.skip, idx) as tf.Tensor2D) : undefined;
-          return tf.losses.meanSquaredError(tf.gather(ty, idx), this.forward(xb, sb)) as tf.Scalar;
+          return this.trainingLoss(xb, sb, tf.gather(ty, idx) as tf.Tensor2D);
         },
         epoch: {
           steps: batches,
