@@ -19,7 +19,7 @@ namespace {
 // by release() once the backward pass has used it, or by the finalizer when the handle is collected.
 struct Buf {
   float* p;
-  size_t n;    // floats asked for (reported to V8)
+  size_t n;    // floats asked for
   size_t cap;  // floats the block holds
 };
 const napi_type_tag kBufTag = {0x5e9ca57c0ffee001ULL, 0x4b65726e656c7342ULL};
@@ -76,13 +76,14 @@ void block_put(float* p, size_t cap) {
   for (float* e : evicted) std::free(e);
 }
 
-// Outstanding workspaces are reported to V8 as external memory (and un-reported when released),
-// so forgotten ones still drive garbage collection while released ones cost it nothing.
-void buf_free(napi_env env, Buf* b) {
+// Workspaces are NOT reported to V8 as external memory: a training step allocates and releases
+// tens of MB of them, and reporting that made V8 start a full garbage collection nearly every
+// step (seen as ~5% of a charlm-h256 step). They are bounded without it: every one is released
+// by its backward pass or at once outside gradient scopes, and those waiting for a backward pass
+// are capped on the JS side (workspaces.ts); the finalizer frees any whose handle is collected.
+void buf_free(napi_env, Buf* b) {
   if (!b->p) return;
   block_put(b->p, b->cap);
-  int64_t adjusted;
-  napi_adjust_external_memory(env, -(int64_t)(sizeof(float) * b->n), &adjusted);
   b->p = nullptr;
   b->n = 0;
   b->cap = 0;
@@ -453,8 +454,6 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   napi_type_tag_object(env, v, &kBufTag);
-  int64_t adjusted;
-  napi_adjust_external_memory(env, (int64_t)(sizeof(float) * (size_t)n), &adjusted);
   return v;
 }
 
