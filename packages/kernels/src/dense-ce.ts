@@ -71,7 +71,7 @@ export function denseSoftmaxCrossEntropy(
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const scale = dy.dataSync()[0]!;
       if (!addon.alive(ws)) ws = forward().ws;
-      const dh = scratchF32(N * H);
+      const dh = scratchF32(N * H, false); // written whole by the kernel (one product)
       const dW = scratchF32(H * V);
       const db = scratchF32(V);
       try {

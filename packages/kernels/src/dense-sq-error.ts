@@ -68,7 +68,7 @@ export function denseSquaredError(h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Te
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const scale = dy.dataSync()[0]!;
       if (!addon.alive(ws)) ws = forward().ws;
-      const dh = scratchF32(N * H);
+      const dh = scratchF32(N * H, false); // written whole by the kernel (one product)
       const dW = scratchF32(H * O);
       const db = scratchF32(O);
       const dy_ = scratchF32(N * O);

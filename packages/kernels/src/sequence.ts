@@ -123,7 +123,8 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   // The whole BPTT for upstream gradients of the outputs, h_T or c_T (absent ones are zero).
   const backward = (dOut: Float32Array | null, dhT: Float32Array | null, dcT: Float32Array | null): tf.Tensor[] => {
     if (!addon.alive(ws)) ws = forward(new Float32Array(B * T * H), new Float32Array(BH), cT ? new Float32Array(BH) : null);
-    const dx = d.ids ? null : scratchF32(B * T * I);
+    // dx is written whole by the kernels (a product per step); the weight gradients are zeroed first.
+    const dx = d.ids ? null : scratchF32(B * T * I, false);
     const dW = scratchF32(I * G);
     const dU = scratchF32(H * G);
     const db = scratchF32(G);
