@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { readF32 } from './data.js';
 import { denseSoftmaxCrossEntropy, FusedAdamOptimizer, gruSequence, kernelsInfo, lstmSequence } from './index.js';
+import type { SequenceResult } from './index.js';
 
 const info = kernelsInfo();
 const TOL = 1e-4;
@@ -291,7 +292,7 @@ describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ?
     expect(r.c!.shape).toEqual([B, H]);
     expect(tf.memory().numTensors).toBe(before + 3);
     // tf.tidy returning the result keeps every state, including ones not read inside it.
-    const kept = tf.tidy(() => lstmSequence(x, k, rk, b));
+    const kept = tf.tidy(() => lstmSequence(x, k, rk, b) as unknown as tf.TensorContainer) as unknown as SequenceResult;
     expect(Object.keys(kept)).toEqual(['outputs', 'h', 'c']);
     expect(kept.c!.isDisposed).toBe(false);
     tf.dispose([r.outputs, r.h, r.c!, kept.outputs, kept.h, kept.c!, x, k, rk, b]);

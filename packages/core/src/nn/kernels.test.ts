@@ -144,7 +144,7 @@ describe('dense squared-error head on the active path', () => {
     const b = tf.variable(rand([O], 33));
     const y = rand([N, O], 34) as tf.Tensor2D;
     const off = tf.variable(rand([N, O], 35));
-    const [hv, kv, bv, yv, ov] = [h, k, b, y, off].map((t) => Array.from(t.dataSync()));
+    const [hv, kv, bv, yv, ov] = [h, k, b, y, off].map((t) => Array.from(t.dataSync())) as [number[], number[], number[], number[], number[]];
     // residuals r = h·k + b + off - y in float64
     const r = Array.from({ length: N * O }, (_, i) => {
       const [n, j] = [Math.floor(i / O), i % O];
