@@ -88,6 +88,22 @@ export function releaseScratch(...bufs: (Float32Array | null | undefined)[]): vo
   }
 }
 
+/**
+ * Take arrays out of the pool for good: for an op that keeps reading its inputs' arrays after
+ * they were handed to it (a backward pass reading the forward's inputs), whose tensors may be
+ * disposed before that (an intermediate freed by an inner tf.tidy), so their arrays must not be
+ * handed out again.
+ */
+export function keepOutOfPool(...bufs: (Typed | null | undefined)[]): void {
+  for (const b of bufs) {
+    const e = b instanceof Float32Array ? entryOf.get(b) : undefined;
+    if (!e) continue;
+    entryOf.delete(b as Float32Array);
+    const list = pool.get(e.buf.length)!;
+    list.splice(list.indexOf(e), 1);
+  }
+}
+
 /** A float32 tensor made from `values`, remembered as its contents (do not mutate `values` after). */
 export function fromF32<R extends tf.Rank>(values: Float32Array, shape: number[]): tf.Tensor<R> {
   const t = tf.tensor(values, shape, 'float32') as unknown as tf.Tensor<R>;

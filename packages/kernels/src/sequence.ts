@@ -12,7 +12,7 @@
  * backward pass releases; see workspaces.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromF32, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
+import { fromF32, keepOutOfPool, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
 import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
@@ -86,6 +86,10 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   const mask = opts.mask ? readF32(opts.mask) : null;
   const h0 = opts.h0 ? readF32(opts.h0) : null;
   const c0 = opts.c0 ? readF32(opts.c0) : null;
+  // Outside any gradient scope (inference: next, generate, forecast) nothing will need them.
+  const recording = tapeOn();
+  // The backward pass reads these arrays later, possibly after their tensors were disposed.
+  if (recording) keepOutOfPool(xs, W, U, bv, mask, h0, c0);
   // Every element is written by the forward pass (masked steps with 0).
   const out = scratchF32(B * T * H, false);
   const hT = new Float32Array(BH);
@@ -115,8 +119,6 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
     releaseScratch(out);
     throw e;
   }
-  // Outside any gradient scope (inference: next, generate, forecast) nothing will need them.
-  const recording = tapeOn();
   if (!recording) addon.release(ws);
   else trackWorkspace(addon, ws, wsSize);
 
