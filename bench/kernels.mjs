@@ -3,7 +3,8 @@
 // Training speed of the lecture's recurrent models, one thread, three ways side by side in one
 // run (the machine may be shared, so ratios from one run are what to quote):
 //   * seqcast fused  — @seqcast/kernels: native whole-sequence LSTM forward/BPTT ops, the fused
-//                      dense+softmax+cross-entropy head and the native Adam, over tf.layers weights;
+//                      dense+softmax+cross-entropy head (char models) or dense+squared-error head
+//                      (stock) and the native Adam, over tf.layers weights;
 //   * tfjs-layers    — the same model as plain tf.layers (LSTM/Dense) + tf.train.adam;
 //   * PyTorch        — the reference scripts in ../shared/anchors (when python3 + torch exist).
 // Workloads (issue 6): long-char (180-char sentence, 170 windows of 10, 2 LSTM x 25, softmax
@@ -98,6 +99,29 @@ function buildModel({ input, units, layers, outputs, returnSequences = true, see
 
 // ------------------------------------------------------------------ workloads
 
+/**
+ * seqcast's fused training step of a stacked-LSTM char model built by buildModel: ids `x` [B,T]
+ * through the fused LSTM ops, the fused dense + softmax + cross-entropy head against `y` [B,T],
+ * and the native Adam; returns the step function (it returns the loss).
+ */
+function fusedCharStep(K, m, x, y, lr) {
+  const opt = new K.FusedAdamOptimizer({ learningRate: lr });
+  return () => {
+    const loss = opt.minimize(
+      () => {
+        let h = x;
+        for (const [k, rk, b] of m.rec) h = K.lstmSequence(h, k, rk, b).outputs;
+        return K.denseSoftmaxCrossEntropy(h, m.dense[0], m.dense[1], y);
+      },
+      true,
+      m.vars,
+    );
+    const v = loss.dataSync()[0];
+    loss.dispose();
+    return v;
+  };
+}
+
 /** Sequence-classification training step (long-char, charlm): returns { fused, layers } step fns. */
 function charWorkload(K, { B, T, V, H, layers, lr, ids, targets }) {
   const x = tf.tensor2d(ids, [B, T], 'int32');
@@ -106,22 +130,7 @@ function charWorkload(K, { B, T, V, H, layers, lr, ids, targets }) {
   const yOneHot = tf.oneHot(y, V).toFloat();
   const made = {};
   if (K) {
-    const m = buildModel({ input: V, units: H, layers, outputs: V });
-    const opt = new K.FusedAdamOptimizer({ learningRate: lr });
-    made.fused = () => {
-      const loss = opt.minimize(
-        () => {
-          let h = x;
-          for (const [k, rk, b] of m.rec) h = K.lstmSequence(h, k, rk, b).outputs;
-          return K.denseSoftmaxCrossEntropy(h, m.dense[0], m.dense[1], y);
-        },
-        true,
-        m.vars,
-      );
-      const v = loss.dataSync()[0];
-      loss.dispose();
-      return v;
-    };
+    made.fused = fusedCharStep(K, buildModel({ input: V, units: H, layers, outputs: V }), x, y, lr);
     // Fused recurrence only; head and optimizer in plain tfjs ops (what limits what).
     const m2 = buildModel({ input: V, units: H, layers, outputs: V });
     const opt2 = tf.train.adam(lr);
@@ -187,24 +196,7 @@ function fusedCharlmStep(K, H) {
   const x = tf.tensor2d(d.ids, [d.B, d.T], 'int32');
   const y = tf.tensor2d(d.targets, [d.B, d.T], 'int32');
   const m = buildModel({ input: d.V, units: H, layers: d.layers, outputs: d.V });
-  const opt = new K.FusedAdamOptimizer({ learningRate: d.lr });
-  return {
-    chars: d.B * d.T,
-    step: () => {
-      const loss = opt.minimize(
-        () => {
-          let h = x;
-          for (const [k, rk, b] of m.rec) h = K.lstmSequence(h, k, rk, b).outputs;
-          return K.denseSoftmaxCrossEntropy(h, m.dense[0], m.dense[1], y);
-        },
-        true,
-        m.vars,
-      );
-      const v = loss.dataSync()[0];
-      loss.dispose();
-      return v;
-    },
-  };
+  return { chars: d.B * d.T, step: fusedCharStep(K, m, x, y, d.lr) };
 }
 
 function stockWorkload(K) {
@@ -227,7 +219,7 @@ function stockWorkload(K) {
         () => {
           const [k, rk, b] = m.rec[0];
           const { h } = K.lstmSequence(x, k, rk, b);
-          return tf.sum(tf.square(tf.sub(tf.add(tf.matMul(h, m.dense[0]), m.dense[1]), y)));
+          return K.denseSquaredError(h, m.dense[0], m.dense[1], y, { reduction: 'sum' });
         },
         true,
         m.vars,

@@ -58,12 +58,15 @@ export {
   lstmSequence,
   gruSequence,
   denseSoftmaxCrossEntropy,
+  denseSquaredError,
   adamOptimizer,
   type KernelPath,
   type KernelRequest,
   type KernelStatus,
   type KernelsModule,
   type DenseCrossEntropyFn,
+  type DenseSquaredErrorFn,
+  type DenseSquaredErrorOptions,
 } from './nn/kernels.js';
 export { padSequences, maskFromLengths, lastValidOutputs, sequenceCrossEntropy, type PadOptions, type PaddedBatch, type LossReduction } from './nn/sequence.js';
 export { trainLoop, type TrainProgress, type TrainLoopOptions, type TrainLoopResult, type EpochEnd } from './train/loop.js';

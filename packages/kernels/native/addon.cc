@@ -19,7 +19,7 @@ namespace {
 // by release() once the backward pass has used it, or by the finalizer when the handle is collected.
 struct Buf {
   float* p;
-  size_t n;    // floats asked for (reported to V8)
+  size_t n;    // floats asked for
   size_t cap;  // floats the block holds
 };
 const napi_type_tag kBufTag = {0x5e9ca57c0ffee001ULL, 0x4b65726e656c7342ULL};
@@ -76,13 +76,14 @@ void block_put(float* p, size_t cap) {
   for (float* e : evicted) std::free(e);
 }
 
-// Outstanding workspaces are reported to V8 as external memory (and un-reported when released),
-// so forgotten ones still drive garbage collection while released ones cost it nothing.
-void buf_free(napi_env env, Buf* b) {
+// Workspaces are NOT reported to V8 as external memory: a training step allocates and releases
+// tens of MB of them, and reporting that made V8 start a full garbage collection nearly every
+// step (seen as ~5% of a charlm-h256 step). They are bounded without it: every one is released
+// by its backward pass or at once outside gradient scopes, and those waiting for a backward pass
+// are capped on the JS side (workspaces.ts); the finalizer frees any whose handle is collected.
+void buf_free(napi_env, Buf* b) {
   if (!b->p) return;
   block_put(b->p, b->cap);
-  int64_t adjusted;
-  napi_adjust_external_memory(env, -(int64_t)(sizeof(float) * b->n), &adjusted);
   b->p = nullptr;
   b->n = 0;
   b->cap = 0;
@@ -364,6 +365,53 @@ napi_value DenseCeBackward(napi_env env, napi_callback_info info) {
   return c.undefined();
 }
 
+// denseSqErrorForward(N,H,O, h, W, bias, y, offset|null, mean, ws[N*O] (residuals)) -> loss
+napi_value DenseSqErrorForward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "denseSqErrorForward");
+  const int64_t N = c.int_(0), H = c.int_(1), O = c.int_(2);
+  if (c.failed) return nullptr;
+  if (N < 1 || H < 1 || O < 1) {
+    c.fail("dimensions must be positive");
+    return nullptr;
+  }
+  const float* h = c.f32(3, N * H);
+  const float* W = c.f32(4, H * O);
+  const float* bias = c.f32(5, O);
+  const float* y = c.f32(6, N * O);
+  const float* offset = c.f32(7, N * O, true);
+  const bool mean = c.int_(8) != 0;
+  Buf* ws = c.buf(9, N * O);
+  if (c.failed) return nullptr;
+  const double loss = sk::dense_sq_error_forward((int)N, (int)H, (int)O, h, W, bias, y, offset, mean, ws->p);
+  napi_value r;
+  napi_create_double(env, loss, &r);
+  return r;
+}
+
+// denseSqErrorBackward(N,H,O, h, W, ws (residuals), mean, scale, dh, dW, db, dOffset|null, dy|null)
+napi_value DenseSqErrorBackward(napi_env env, napi_callback_info info) {
+  Call c(env, info, "denseSqErrorBackward");
+  const int64_t N = c.int_(0), H = c.int_(1), O = c.int_(2);
+  if (c.failed) return nullptr;
+  if (N < 1 || H < 1 || O < 1) {
+    c.fail("dimensions must be positive");
+    return nullptr;
+  }
+  const float* h = c.f32(3, N * H);
+  const float* W = c.f32(4, H * O);
+  Buf* ws = c.buf(5, N * O);
+  const bool mean = c.int_(6) != 0;
+  const double scale = c.num(7);
+  float* dh = c.f32(8, N * H);
+  float* dW = c.f32(9, H * O);
+  float* db = c.f32(10, O);
+  float* dOffset = c.f32(11, N * O, true);
+  float* dy = c.f32(12, N * O, true);
+  if (c.failed) return nullptr;
+  sk::dense_sq_error_backward((int)N, (int)H, (int)O, h, W, ws->p, mean, (float)scale, dh, dW, db, dOffset, dy);
+  return c.undefined();
+}
+
 // adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, 1-beta1^t, 1-beta2^t): in place on param, m, v.
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   Call c(env, info, "adamUpdate");
@@ -406,8 +454,6 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   napi_type_tag_object(env, v, &kBufTag);
-  int64_t adjusted;
-  napi_adjust_external_memory(env, (int64_t)(sizeof(float) * (size_t)n), &adjusted);
   return v;
 }
 
@@ -458,6 +504,7 @@ napi_value Init(napi_env env, napi_value exports) {
   } fns[] = {{"lstmForward", LstmForward},     {"lstmBackward", LstmBackward},
              {"gruForward", GruForward},       {"gruBackward", GruBackward},
              {"denseSoftmaxCeForward", DenseCeForward}, {"denseSoftmaxCeBackward", DenseCeBackward},
+             {"denseSqErrorForward", DenseSqErrorForward}, {"denseSqErrorBackward", DenseSqErrorBackward},
              {"adamUpdate", AdamUpdate},       {"alloc", Alloc},
              {"release", Release},             {"alive", Alive},
              {"setThreads", SetThreads}};

@@ -845,6 +845,49 @@ static inline void dense_softmax_ce_backward(int N, int H, int V, const float* h
   gemm(N, dl, V, s_pk2, dh, H, false);
 }
 
+// ---------------------------------------------------------------- dense + squared error
+// The regression head of a forecaster: pred = h·W + bias (+ offset), loss = Σ (pred − y)² over all
+// N·O values, times 1/(N·O) when `mean`. Keeps the residuals (pred − y) in `res` [N,O] for the
+// backward pass.
+static inline double dense_sq_error_forward(int N, int H, int O, const float* h, const float* W, const float* bias,
+                                            const float* y, const float* offset, bool mean, float* res) {
+  for (int n = 0; n < N; n++) {
+    float* r = res + (size_t)n * O;
+    std::memcpy(r, bias, sizeof(float) * O);
+    if (offset)
+      for (int j = 0; j < O; j++) r[j] += offset[(size_t)n * O + j];
+  }
+  pack(s_pk2, W, O, H, O, false);
+  gemm(N, h, H, s_pk2, res, O, true);
+  double total = 0;
+  for (size_t i = 0; i < (size_t)N * O; i++) {
+    res[i] -= y[i];
+    total += (double)res[i] * res[i];
+  }
+  return mean ? total / ((double)N * O) : total;
+}
+
+// scale = upstream gradient of the loss; writes dh [N,H], dW [H,O], db [O], and when given
+// dOffset [N,O] (= the gradient of pred) and dy [N,O] (its negation).
+static inline void dense_sq_error_backward(int N, int H, int O, const float* h, const float* W, const float* res, bool mean,
+                                           float scale, float* dh, float* dW, float* db, float* dOffset, float* dy) {
+  const float k = (float)(2.0 * scale / (mean ? (double)N * O : 1.0));
+  float* g = s_dz.get((size_t)N * O);
+  for (size_t i = 0; i < (size_t)N * O; i++) g[i] = res[i] * k;
+  std::memset(db, 0, sizeof(float) * O);
+  for (int n = 0; n < N; n++)
+    for (int j = 0; j < O; j++) db[j] += g[(size_t)n * O + j];
+  if (dOffset) std::memcpy(dOffset, g, sizeof(float) * N * O);
+  if (dy)
+    for (size_t i = 0; i < (size_t)N * O; i++) dy[i] = -g[i];
+  float* hT = s_b.get((size_t)H * N);
+  transpose(h, H, N, H, hT, N);
+  pack(s_pk2, g, O, N, O, false);
+  gemm(H, hT, N, s_pk2, dW, O, false);
+  pack(s_pk2, W, O, O, H, true);
+  gemm(N, g, O, s_pk2, dh, H, false);
+}
+
 // ---------------------------------------------------------------- Adam (tfjs formula)
 static inline void adam_update(long n, float* p, const float* g, float* m, float* v, float lr, float b1, float b2,
                                float eps, float corr1, float corr2) {

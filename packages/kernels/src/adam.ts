@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 
 /** A named tensor as tf.Optimizer passes it (tfjs-core's NamedTensor, not re-exported by tfjs). */
 type NamedTensor = { name: string; tensor: tf.Tensor };
-import { fromF32, readF32 } from './data.js';
+import { fromF32, readF32, releaseScratch, scratchF32 } from './data.js';
 import { requireAddon } from './native.js';
 
 /** Options for {@link FusedAdamOptimizer}; defaults are tf.train.adam's. */
@@ -73,8 +73,14 @@ export class FusedAdamOptimizer extends tf.Optimizer {
           this.slots.set(name, slot);
         }
         // A copy: the current values may be a tensor's storage (cpu backend) or a cached read.
-        const p = readF32(variable).slice();
-        addon.adamUpdate(p, readF32(grad), slot.m, slot.v, this.learningRate, this.beta1, this.beta2, this.epsilon, corr1, corr2);
+        const p = scratchF32(variable.size, false);
+        p.set(readF32(variable));
+        try {
+          addon.adamUpdate(p, readF32(grad), slot.m, slot.v, this.learningRate, this.beta1, this.beta2, this.epsilon, corr1, corr2);
+        } catch (e) {
+          releaseScratch(p);
+          throw e;
+        }
         variable.assign(fromF32(p, variable.shape));
       }
     });

@@ -5,7 +5,7 @@
  * the logits are never materialised as tensors during training.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromF32, readF32, readI32 } from './data.js';
+import { fromF32, keepOutOfPool, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
 import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
@@ -60,6 +60,8 @@ export function denseSoftmaxCrossEntropy(
     // The softmax probabilities stay in native memory until the backward pass (recomputed if it
     // runs twice; released at once outside gradient scopes).
     const bv = readF32(bt!);
+    // The backward pass reads these arrays later, possibly after their tensors were disposed.
+    if (recording) keepOutOfPool(hd, W, w);
     const forward = (): { ws: Workspace; loss: number } => {
       const ws = addon.alloc(N * V);
       return { ws, loss: addon.denseSoftmaxCeForward(N, H, V, hd, W, bv, ld, w, ws) };
@@ -70,12 +72,15 @@ export function denseSoftmaxCrossEntropy(
     else trackWorkspace(addon, ws, N * V);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const scale = dy.dataSync()[0]!;
-      const dh = new Float32Array(N * H);
-      const dW = new Float32Array(H * V);
-      const db = new Float32Array(V);
       if (!addon.alive(ws)) ws = forward().ws;
+      const dh = scratchF32(N * H, false); // written whole by the kernel (one product)
+      const dW = scratchF32(H * V);
+      const db = scratchF32(V);
       try {
         addon.denseSoftmaxCeBackward(N, H, V, hd, W, ws, ld, w, scale, dh, dW, db);
+      } catch (e) {
+        releaseScratch(dh, dW, db);
+        throw e;
       } finally {
         addon.release(ws);
       }

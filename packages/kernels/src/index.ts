@@ -1,8 +1,9 @@
 /**
  * @seqcast/kernels — fused native recurrent kernels for seqcast, exposed as tfjs ops with custom
  * gradients: a whole LSTM/GRU sequence forward in one native call and its whole backward pass
- * (BPTT) in one more, plus the dense+softmax+cross-entropy head and an Adam update. Weights keep
- * the standard tf.layers layouts, so models trained with these load in stock tfjs and vice versa.
+ * (BPTT) in one more, plus the dense+softmax+cross-entropy and dense+squared-error heads and an
+ * Adam update. Weights keep the standard tf.layers layouts, so models trained with these load in
+ * stock tfjs and vice versa.
  *
  * The native part is compiled from source at install (node-gyp, -O3 -march=native, no BLAS, no
  * downloads). When it could not be built or loaded, `kernelsInfo()` says why and @seqcast/core
@@ -15,6 +16,8 @@ import type { KernelsInfo } from './native.js';
 export { lstmSequence, gruSequence } from './sequence.js';
 export { denseSoftmaxCrossEntropy } from './dense-ce.js';
 export type { DenseCrossEntropyOptions } from './dense-ce.js';
+export { denseSquaredError } from './dense-sq-error.js';
+export type { DenseSquaredErrorOptions } from './dense-sq-error.js';
 export { FusedAdamOptimizer } from './adam.js';
 export type { FusedAdamOptions } from './adam.js';
 export { loadAddon } from './native.js';

@@ -116,6 +116,22 @@ export interface NativeAddon {
     dW: F32,
     db: F32,
   ): void;
+  denseSqErrorForward(N: number, H: number, O: number, h: F32, W: F32, bias: F32, y: F32, offset: Opt<F32>, mean: number, ws: Workspace): number;
+  denseSqErrorBackward(
+    N: number,
+    H: number,
+    O: number,
+    h: F32,
+    W: F32,
+    ws: Workspace,
+    mean: number,
+    scale: number,
+    dh: F32,
+    dW: F32,
+    db: F32,
+    dOffset: Opt<F32>,
+    dy: Opt<F32>,
+  ): void;
   adamUpdate(param: F32, grad: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, corr1: number, corr2: number): void;
 }
 

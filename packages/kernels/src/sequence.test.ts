@@ -2,7 +2,9 @@
 // (x, kernel, recurrentKernel, bias, h0, c0) on random shapes, with and without masks, ids input.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { readF32 } from './data.js';
 import { denseSoftmaxCrossEntropy, FusedAdamOptimizer, gruSequence, kernelsInfo, lstmSequence } from './index.js';
+import type { SequenceResult } from './index.js';
 
 const info = kernelsInfo();
 const TOL = 1e-4;
@@ -248,6 +250,52 @@ describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ?
     for (let i = 0; i < 5; i++) once();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, mask, ...ws.flat()]);
+  });
+
+  it('reuses a result array only once no tensor holds its data (clones and kept gradients keep their values)', () => {
+    // Sizes past the pool's minimum, so outputs and gradients come from the pool.
+    const [B, T, I, H] = [4, 8, 5, 16];
+    const x = tf.tensor3d(rand(B * T * I, 21), [B, T, I]);
+    const k = tf.variable(tf.tensor2d(rand(I * 4 * H, 22), [I, 4 * H]));
+    const rk = tf.variable(tf.tensor2d(rand(H * 4 * H, 23), [H, 4 * H]));
+    const b = tf.variable(tf.tensor1d(rand(4 * H, 24)));
+    const step = () => tf.variableGrads(() => tf.sum(tf.square(lstmSequence(x, k, rk, b).outputs)) as tf.Scalar, [k, rk, b]);
+    const first = lstmSequence(x, k, rk, b);
+    const kept = first.outputs.clone();
+    const keptGrads = step().grads;
+    const want = [kept, ...Object.values(keptGrads)].map((t) => Float32Array.from(t.dataSync()));
+    tf.dispose([first.outputs, first.h, first.c!]);
+    for (let i = 0; i < 4; i++) {
+      k.assign(tf.tensor2d(rand(I * 4 * H, 30 + i), [I, 4 * H]));
+      const r = lstmSequence(x, k, rk, b);
+      const g = step();
+      tf.dispose([r.outputs, r.h, r.c!, g.value, ...Object.values(g.grads)]);
+    }
+    // Both as tfjs holds them and as the kernels read them (the cached arrays).
+    [kept, ...Object.values(keptGrads)].forEach((t, i) => {
+      expect(Array.from(t.dataSync())).toEqual(Array.from(want[i]!));
+      expect(Array.from(readF32(t))).toEqual(Array.from(want[i]!));
+    });
+    tf.dispose([x, k, rk, b, kept, ...Object.values(keptGrads)]);
+  });
+
+  it('makes the final states only when they are read, and the same tensors each time', () => {
+    const [B, T, I, H] = [2, 3, 4, 5];
+    const x = tf.tensor3d(rand(B * T * I, 41), [B, T, I]);
+    const k = tf.tensor2d(rand(I * 4 * H, 42), [I, 4 * H]);
+    const rk = tf.tensor2d(rand(H * 4 * H, 43), [H, 4 * H]);
+    const b = tf.tensor1d(rand(4 * H, 44));
+    const before = tf.memory().numTensors;
+    const r = lstmSequence(x, k, rk, b);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(r.h).toBe(r.h);
+    expect(r.c!.shape).toEqual([B, H]);
+    expect(tf.memory().numTensors).toBe(before + 3);
+    // tf.tidy returning the result keeps every state, including ones not read inside it.
+    const kept = tf.tidy(() => lstmSequence(x, k, rk, b) as unknown as tf.TensorContainer) as unknown as SequenceResult;
+    expect(Object.keys(kept)).toEqual(['outputs', 'h', 'c']);
+    expect(kept.c!.isDisposed).toBe(false);
+    tf.dispose([r.outputs, r.h, r.c!, kept.outputs, kept.h, kept.c!, x, k, rk, b]);
   });
 
   it('rejects ids outside the vocabulary and mismatched shapes with one-line errors', () => {

@@ -12,7 +12,7 @@
  * backward pass releases; see workspaces.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromF32, readF32, readI32 } from './data.js';
+import { fromF32, keepOutOfPool, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
 import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
@@ -86,7 +86,12 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   const mask = opts.mask ? readF32(opts.mask) : null;
   const h0 = opts.h0 ? readF32(opts.h0) : null;
   const c0 = opts.c0 ? readF32(opts.c0) : null;
-  const out = new Float32Array(B * T * H);
+  // Outside any gradient scope (inference: next, generate, forecast) nothing will need them.
+  const recording = tapeOn();
+  // The backward pass reads these arrays later, possibly after their tensors were disposed.
+  if (recording) keepOutOfPool(xs, W, U, bv, mask, h0, c0);
+  // Every element is written by the forward pass (masked steps with 0).
+  const out = scratchF32(B * T * H, false);
   const hT = new Float32Array(BH);
   const cT = kind === 'lstm' ? new Float32Array(BH) : null;
   // Saved activations (gates and states) live in native memory: the backward pass releases them;
@@ -107,24 +112,32 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
     }
     return ws;
   };
-  let ws = forward(out, hT, cT);
-  // Outside any gradient scope (inference: next, generate, forecast) nothing will need them.
-  const recording = (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+  let ws: Workspace;
+  try {
+    ws = forward(out, hT, cT);
+  } catch (e) {
+    releaseScratch(out);
+    throw e;
+  }
   if (!recording) addon.release(ws);
   else trackWorkspace(addon, ws, wsSize);
 
   // The whole BPTT for upstream gradients of the outputs, h_T or c_T (absent ones are zero).
   const backward = (dOut: Float32Array | null, dhT: Float32Array | null, dcT: Float32Array | null): tf.Tensor[] => {
     if (!addon.alive(ws)) ws = forward(new Float32Array(B * T * H), new Float32Array(BH), cT ? new Float32Array(BH) : null);
-    const dx = d.ids ? null : new Float32Array(B * T * I);
-    const dW = new Float32Array(I * G);
-    const dU = new Float32Array(H * G);
-    const db = new Float32Array(G);
-    const dh0 = opts.h0 ? new Float32Array(BH) : null;
-    const dc0 = opts.c0 ? new Float32Array(BH) : null;
+    // dx is written whole by the kernels (a product per step); the weight gradients are zeroed first.
+    const dx = d.ids ? null : scratchF32(B * T * I, false);
+    const dW = scratchF32(I * G);
+    const dU = scratchF32(H * G);
+    const db = scratchF32(G);
+    const dh0 = opts.h0 ? scratchF32(BH) : null;
+    const dc0 = opts.c0 ? scratchF32(BH) : null;
     try {
       if (kind === 'lstm') addon.lstmBackward(B, T, I, H, xs, ids, W, U, mask, ws, dOut, dhT, dcT, dx, dW, dU, db, dh0, dc0);
       else addon.gruBackward(B, T, I, H, xs, ids, W, U, mask, ws, dOut, dhT, dx, dW, dU, db, dh0);
+    } catch (e) {
+      releaseScratch(dx, dW, dU, db, dh0, dc0);
+      throw e;
     } finally {
       addon.release(ws);
     }
@@ -142,7 +155,7 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   // final state reach the loss, BPTT runs once per result; it is linear, so the sum is exact.)
   // Outside any gradient scope plain tensors are enough.
   const op = (value: () => tf.Tensor, which: 'out' | 'h' | 'c') =>
-    !recording
+    !recording || !tapeOn()
       ? value()
       : tf.customGrad((..._args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
           value: value(),
@@ -152,10 +165,20 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
           },
         }))(...inputs);
   const outputs = op(() => fromF32(out, [B, T, H]), 'out') as tf.Tensor3D;
-  const h = op(() => fromF32(hT, [B, H]), 'h') as tf.Tensor2D;
-  if (kind === 'gru') return { outputs, h };
-  const c = op(() => fromF32(cT!, [B, H]), 'c') as tf.Tensor2D;
-  return { outputs, h, c };
+  // The final states become tensors (and tape entries) only when read: a training step that
+  // uses only the outputs then makes one op per layer instead of three. The getters are
+  // enumerable, so tf.tidy returning the result still keeps (and first makes) them.
+  const result = { outputs } as SequenceResult;
+  let h: tf.Tensor2D | undefined;
+  let c: tf.Tensor2D | undefined;
+  Object.defineProperty(result, 'h', { enumerable: true, get: () => (h ??= op(() => fromF32(hT, [B, H]), 'h') as tf.Tensor2D) });
+  if (kind === 'lstm') Object.defineProperty(result, 'c', { enumerable: true, get: () => (c ??= op(() => fromF32(cT!, [B, H]), 'c') as tf.Tensor2D) });
+  return result;
+}
+
+/** Whether a gradient tape is recording now. */
+function tapeOn(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
 }
 
 /**

@@ -16,6 +16,7 @@ import { cellField, intField, parseOptions, positiveField } from '../options.js'
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
 import type { RecurrentCell } from '../nn/cells/cell.js';
+import type { SequenceResult } from '../nn/types.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
 import { cellSequence, denseSoftmaxCrossEntropy, initKernels, kernelStatus } from '../nn/kernels.js';
 import { trainLoop } from '../train/loop.js';
@@ -544,16 +545,23 @@ export class CharLM {
   private recur(ids: tf.Tensor2D, o: { state?: LayerState[]; mask?: tf.Tensor2D; dropout?: number }): { outputs: tf.Tensor3D; states: LayerState[] } {
     this.assertUsable();
     let x: tf.Tensor = ids;
-    const states: LayerState[] = [];
+    const results: SequenceResult[] = [];
     this.recurrent.forEach((w, l) => {
       if (l > 0 && o.dropout) x = tf.dropout(x, o.dropout);
       const s = o.state?.[l];
       const opts = { ...(s ? (s.c ? { h0: s.h, c0: s.c } : { h0: s.h }) : {}), ...(o.mask ? { mask: o.mask } : {}) };
       const r = cellSequence(this.cell, x, w.kernel, w.recurrentKernel, w.bias, opts);
       x = r.outputs;
-      states.push(r.c ? { h: r.h, c: r.c } : { h: r.h });
+      results.push(r);
     });
-    return { outputs: x as tf.Tensor3D, states };
+    // Read only by callers that carry the state: the fused kernels make the final states (and
+    // their tape entries) only when they are read.
+    return {
+      outputs: x as tf.Tensor3D,
+      get states(): LayerState[] {
+        return results.map((r) => (r.c ? { h: r.h, c: r.c } : { h: r.h }));
+      },
+    };
   }
 
   /** Recurrent outputs [N,H] -> logits [N,V] (the dense head, or the outputs themselves without one). */

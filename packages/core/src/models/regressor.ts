@@ -15,7 +15,7 @@ import { cellField, intField, parseOptions, positiveField } from '../options.js'
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
-import { cellSequence } from '../nn/kernels.js';
+import { cellSequence, denseSquaredError } from '../nn/kernels.js';
 import { trainLoop } from '../train/loop.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
@@ -175,6 +175,17 @@ export class SequenceRegressor {
     return tf.add(tf.matMul(r.h, hk), hb) as tf.Tensor2D;
   }
 
+  /**
+   * Mean squared error of `forward(x)` against `y`, with the head and the error as one op through
+   * the seam (fused when active). Call in a gradient scope.
+   */
+  private trainingLoss(x: tf.Tensor3D, y: tf.Tensor2D): tf.Scalar {
+    const [k, rk, b] = this.weightsOf('rnn') as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const r = cellSequence(this.config.cell, x, k, rk, b);
+    const [hk, hb] = this.weightsOf('head') as [tf.Tensor2D, tf.Tensor1D];
+    return denseSquaredError(r.h, hk, hb, y);
+  }
+
   /** Predictions for `d.n` windows, row-major [n, horizon]. */
   predict(d: Pick<RegressorData, 'n' | 'x'>): Float32Array {
     const c = this.config;
@@ -229,7 +240,7 @@ export class SequenceRegressor {
           if (step % batches === 0) order = shuffledIndices(train.n, rand);
           const from = (step % batches) * batchSize;
           const idx = tf.tensor1d(order!.subarray(from, from + batchRows(step)), 'int32');
-          return tf.losses.meanSquaredError(tf.gather(ty, idx), this.forward(tf.gather(tr, idx) as tf.Tensor3D)) as tf.Scalar;
+          return this.trainingLoss(tf.gather(tr, idx) as tf.Tensor3D, tf.gather(ty, idx) as tf.Tensor2D);
         },
         epoch: {
           steps: batches,

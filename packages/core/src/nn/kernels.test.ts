@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../random.js';
-import { gruSequence, initKernels, kernelStatus, lstmSequence, parseKernelRequest } from './kernels.js';
+import { denseSquaredError, gruSequence, initKernels, kernelStatus, lstmSequence, parseKernelRequest } from './kernels.js';
 
 function rand(shape: number[], seed: number): tf.Tensor {
   const r = seededRandom(seed);
@@ -132,5 +132,50 @@ describe('recurrent kernel selection', () => {
         }
       }
     });
+  });
+});
+
+describe('dense squared-error head on the active path', () => {
+  it('equals the float64 loss and its analytic gradients, with an offset, mean and sum', async () => {
+    await initKernels();
+    const [N, H, O] = [9, 6, 3];
+    const h = rand([N, H], 31) as tf.Tensor2D;
+    const k = tf.variable(rand([H, O], 32));
+    const b = tf.variable(rand([O], 33));
+    const y = rand([N, O], 34) as tf.Tensor2D;
+    const off = tf.variable(rand([N, O], 35));
+    const [hv, kv, bv, yv, ov] = [h, k, b, y, off].map((t) => Array.from(t.dataSync())) as [number[], number[], number[], number[], number[]];
+    // residuals r = h·k + b + off - y in float64
+    const r = Array.from({ length: N * O }, (_, i) => {
+      const [n, j] = [Math.floor(i / O), i % O];
+      let p = bv[j]! + ov[i]! - yv[i]!;
+      for (let u = 0; u < H; u++) p += hv[n * H + u]! * kv[u * O + j]!;
+      return p;
+    });
+    for (const reduction of ['mean', 'sum'] as const) {
+      const scale = reduction === 'mean' ? 1 / (N * O) : 1;
+      const { value, grads } = tf.variableGrads(
+        () => denseSquaredError(h, k as tf.Variable<tf.Rank.R2>, b as tf.Variable<tf.Rank.R1>, y, { reduction, offset: off }),
+        [k, b, off],
+      );
+      expect(value.dataSync()[0]!).toBeCloseTo(r.reduce((s, v) => s + v * v, 0) * scale, 5);
+      const dk = Array.from({ length: H * O }, (_, i) => {
+        const [u, j] = [Math.floor(i / O), i % O];
+        let g = 0;
+        for (let n = 0; n < N; n++) g += hv[n * H + u]! * 2 * r[n * O + j]! * scale;
+        return g;
+      });
+      const db = Array.from({ length: O }, (_, j) => Array.from({ length: N }, (_, n) => 2 * r[n * O + j]! * scale).reduce((a, c) => a + c, 0));
+      expect(maxDiff(Array.from(grads[k.name]!.dataSync()), dk)).toBeLessThan(1e-5);
+      expect(maxDiff(Array.from(grads[b.name]!.dataSync()), db)).toBeLessThan(1e-5);
+      expect(
+        maxDiff(
+          Array.from(grads[off.name]!.dataSync()),
+          r.map((v) => 2 * v * scale),
+        ),
+      ).toBeLessThan(1e-5);
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+    tf.dispose([h, k, b, y, off]);
   });
 });

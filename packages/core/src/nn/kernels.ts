@@ -40,6 +40,8 @@ export interface KernelsModule {
   kernelsInfo(): { available: boolean; reason?: string; isa?: string; threads?: number };
   /** Fused dense + softmax + masked mean cross-entropy (optional; see {@link denseSoftmaxCrossEntropy}). */
   denseSoftmaxCrossEntropy?: DenseCrossEntropyFn;
+  /** Fused dense + squared error (optional; see {@link denseSquaredError}). */
+  denseSquaredError?: DenseSquaredErrorFn;
   /** Native Adam with tf.train.adam's update rule (optional; see {@link adamOptimizer}). */
   FusedAdamOptimizer?: new (opts: { learningRate: number }) => tf.Optimizer;
 }
@@ -57,10 +59,28 @@ const denseCrossEntropyReference: DenseCrossEntropyFn = (h, kernel, bias, target
     return tf.div(tf.sum(tf.mul(ce, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
   });
 
+/** Options of a dense squared-error head: 'mean' (default, as tf.losses.meanSquaredError) or 'sum'; an [N,O] offset added to the predictions. */
+export interface DenseSquaredErrorOptions {
+  reduction?: 'mean' | 'sum';
+  offset?: tf.Tensor;
+}
+
+/** Squared error of a dense regression head: h [N,H], kernel [H,O], bias [O], y [N,O] -> scalar. */
+export type DenseSquaredErrorFn = (h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, y: tf.Tensor, opts?: DenseSquaredErrorOptions) => tf.Scalar;
+
+/** The same loss in plain tfjs ops. */
+const denseSquaredErrorReference: DenseSquaredErrorFn = (h, kernel, bias, y, opts = {}) =>
+  tf.tidy(() => {
+    const p = tf.add(tf.matMul(h as tf.Tensor2D, kernel), bias);
+    const pred = opts.offset ? tf.add(p, opts.offset) : p;
+    return (opts.reduction === 'sum' ? tf.sum(tf.square(tf.sub(pred, y))) : tf.losses.meanSquaredError(y, pred)) as tf.Scalar;
+  });
+
 /** The loaded `@seqcast/kernels` module while the fused path is active (its exports by name). */
 let fusedModule: Record<string, unknown> | null = null;
-let head: { ce: DenseCrossEntropyFn; adam: (learningRate: number) => tf.Optimizer } = {
+let head: { ce: DenseCrossEntropyFn; sq: DenseSquaredErrorFn; adam: (learningRate: number) => tf.Optimizer } = {
   ce: denseCrossEntropyReference,
+  sq: denseSquaredErrorReference,
   adam: (lr) => tf.train.adam(lr),
 };
 let status: KernelStatus = { path: 'tfjs', requested: 'auto', reason: 'not initialised yet', initialised: false };
@@ -132,6 +152,7 @@ export async function initKernels(request?: KernelRequest): Promise<KernelStatus
             const Adam = mod.FusedAdamOptimizer;
             head = {
               ce: mod.denseSoftmaxCrossEntropy ? coded('denseSoftmaxCrossEntropy', mod.denseSoftmaxCrossEntropy) : denseCrossEntropyReference,
+              sq: mod.denseSquaredError ? coded('denseSquaredError', mod.denseSquaredError) : denseSquaredErrorReference,
               adam: Adam ? (lr) => new Adam({ learningRate: lr }) : (lr) => tf.train.adam(lr),
             };
             next = { path: 'fused', requested: want, reason: want === 'fused' ? 'requested' : 'available', initialised: true };
@@ -289,6 +310,29 @@ function checkDenseCrossEntropy(h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tens
   if (mask && mask.shape.join(',') !== rows.join(','))
     throw new SeqcastError('BAD_ARGUMENT', `${fn}: mask must be [${rows}] (got [${mask.shape}])`, { where: 'mask' });
 }
+
+/**
+ * Squared error of a dense regression head (standard Dense kernel [H,O] and bias [O]) against
+ * y [N,O], plus an optional [N,O] offset on the predictions, averaged ('mean', default: as
+ * tf.losses.meanSquaredError) or summed: one native op (forward and gradient) when fused, tfjs
+ * ops otherwise. Same value either way.
+ *
+ * @example
+ * const loss = denseSquaredError(r.h, headKernel, headBias, y);   // scalar
+ */
+export const denseSquaredError: DenseSquaredErrorFn = (h, kernel, bias, y, opts) => {
+  const fn = 'denseSquaredError';
+  const bad = (message: string, where: string) => new SeqcastError('BAD_ARGUMENT', `${fn}: ${message}`, { where });
+  if (h.rank !== 2) throw bad(`h must be 2-D [N,H] (got [${h.shape}])`, 'h');
+  const [N, H] = h.shape as [number, number];
+  const [kh, O] = kernel.shape;
+  if (kernel.rank !== 2 || kh !== H || bias.rank !== 1 || bias.shape[0] !== O) {
+    throw bad(`kernel must be [${H},O] and bias [O] (got kernel [${kernel.shape}], bias [${bias.shape}])`, 'kernel');
+  }
+  if (y.shape.join(',') !== `${N},${O}`) throw bad(`y must be [${N},${O}] (got [${y.shape}])`, 'y');
+  if (opts?.offset && opts.offset.shape.join(',') !== `${N},${O}`) throw bad(`offset must be [${N},${O}] (got [${opts.offset.shape}])`, 'offset');
+  return head.sq(h, kernel, bias, y, opts);
+};
 
 /**
  * An Adam optimizer for training on the active path: the native update (tf.train.adam's exact

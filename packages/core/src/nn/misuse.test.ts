@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { SeqcastError } from '../errors.js';
 import { initBackend } from '../runtime/backend.js';
-import { denseSoftmaxCrossEntropy, gruSequence, initKernels, lstmSequence } from './kernels.js';
+import { denseSoftmaxCrossEntropy, denseSquaredError, gruSequence, initKernels, lstmSequence } from './kernels.js';
 import { gruSequenceReference, lstmSequenceReference } from './reference.js';
 
 await initBackend();
@@ -67,5 +67,11 @@ describe('misuse of the recurrent seam', () => {
     );
     expect({ code: e.code, where: e.details.where }).toEqual({ code: 'BAD_ARGUMENT', where: 'labels' });
     expect(e.message).toBe(`denseSoftmaxCrossEntropy: labels must be [${B},${T}] (got [${B},${T + 1}])`);
+  });
+
+  it('the dense squared-error head: targets of the wrong shape are BAD_ARGUMENT naming y, on the active path', () => {
+    const e = caught(() => denseSquaredError(tf.zeros([B, H]), tf.zeros([H, 2]) as tf.Tensor2D, tf.zeros([2]) as tf.Tensor1D, tf.zeros([B, 3])));
+    expect({ code: e.code, where: e.details.where }).toEqual({ code: 'BAD_ARGUMENT', where: 'y' });
+    expect(e.message).toBe(`denseSquaredError: y must be [${B},2] (got [${B},3])`);
   });
 });
