@@ -15,7 +15,7 @@ import { cellField, intField, parseOptions, positiveField } from '../options.js'
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
-import { cellSequence, denseSquaredError } from '../nn/kernels.js';
+import { cellSequence, denseSquaredError, initKernels } from '../nn/kernels.js';
 import { trainLoop } from '../train/loop.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
@@ -207,6 +207,8 @@ export class SequenceRegressor {
    * epochs without improvement and restores the best weights; without it, a NaN loss is an error.
    */
   async fit(train: RegressorData, options: RegressorFitOptions = {}, callbacks: RegressorCallbacks = {}): Promise<RegressorFitResult> {
+    // Pick the fused kernels before the first step (a no-op once chosen).
+    await initKernels();
     const c = this.config;
     const o = parseOptions(regressorFitOptionsSchema, options);
     const { epochs, batchSize: asked, learningRate: lr, patience } = o;
@@ -294,6 +296,8 @@ export class SequenceRegressor {
     kind = 'regressor',
     options: { ignoreSkipLayer?: boolean } = {},
   ): Promise<{ regressor: SequenceRegressor; metadata: ModelMetadata<C & { regressor: RegressorConfig }, E> }> {
+    // A loaded model predicts on the fused kernels when they are built, whatever ran before.
+    await initKernels();
     const metadata = await readModelMetadata<C & { regressor: RegressorConfig }, E>(dir, kind);
     const rc = metadata.config.regressor as RegressorConfig & { skipInputs?: unknown };
     if (typeof rc !== 'object' || rc === null) {
