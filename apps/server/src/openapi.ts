@@ -112,7 +112,7 @@ export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = R
     };
     if (r.jobQueue && opts.redisUrl !== undefined) {
       const busy = r.errors?.['503'];
-      errors['503'] = retryLater(busy ? `${busy}; or ${QUEUE_AWAY[0]!.toLowerCase()}${QUEUE_AWAY.slice(1)}` : QUEUE_AWAY);
+      errors['503'] = retryLater(busy ? `${busy}. ${QUEUE_AWAY}` : QUEUE_AWAY);
     }
     const op: Json = {
       operationId: r.operationId,

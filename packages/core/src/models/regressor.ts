@@ -162,6 +162,13 @@ export class SequenceRegressor {
     return this.model.getLayer(name).weights.map((v) => v.read());
   }
 
+  /** The recurrent layer's last hidden state through core's recurrent seam, and the head's weights. */
+  private recur(x: tf.Tensor3D): { h: tf.Tensor2D; kernel: tf.Tensor2D; bias: tf.Tensor1D } {
+    const [k, rk, b] = this.weightsOf('rnn') as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const [kernel, bias] = this.weightsOf('head') as [tf.Tensor2D, tf.Tensor1D];
+    return { h: cellSequence(this.config.cell, x, k, rk, b).h, kernel, bias };
+  }
+
   /**
    * Forward pass over the container's weights: [n, window, features] -> [n, horizon]. The
    * recurrent layer runs through core's recurrent seam (nn/kernels.ts), so the fused kernels speed
@@ -169,10 +176,8 @@ export class SequenceRegressor {
    * tf.tidy (or dispose the result).
    */
   forward(x: tf.Tensor3D): tf.Tensor2D {
-    const [k, rk, b] = this.weightsOf('rnn') as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-    const r = cellSequence(this.config.cell, x, k, rk, b);
-    const [hk, hb] = this.weightsOf('head') as [tf.Tensor2D, tf.Tensor1D];
-    return tf.add(tf.matMul(r.h, hk), hb) as tf.Tensor2D;
+    const r = this.recur(x);
+    return tf.add(tf.matMul(r.h, r.kernel), r.bias) as tf.Tensor2D;
   }
 
   /**
@@ -180,10 +185,8 @@ export class SequenceRegressor {
    * the seam (fused when active). Call in a gradient scope.
    */
   private trainingLoss(x: tf.Tensor3D, y: tf.Tensor2D): tf.Scalar {
-    const [k, rk, b] = this.weightsOf('rnn') as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-    const r = cellSequence(this.config.cell, x, k, rk, b);
-    const [hk, hb] = this.weightsOf('head') as [tf.Tensor2D, tf.Tensor1D];
-    return denseSquaredError(r.h, hk, hb, y);
+    const r = this.recur(x);
+    return denseSquaredError(r.h, r.kernel, r.bias, y);
   }
 
   /** Predictions for `d.n` windows, row-major [n, horizon]. */
