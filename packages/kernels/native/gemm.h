@@ -33,6 +33,8 @@
 #define SK_KC 128
 // M block: the rows of A reused across all panels of one K block stay in L2.
 #define SK_MC 192
+// Packed B up to this size is re-read from L2 rather than streaming C through memory (see gemm_part).
+#define SK_B_L2_BYTES (512 * 1024)
 
 namespace sk {
 
@@ -96,7 +98,9 @@ static inline void pack(Packed& P, const float* src, long ld, int K, int N, bool
   });
 }
 
-template <int M>
+// Element (r, k) of A is A[r * lda + k], or A[k * lda + r] when AT: a weight gradient hᵀ·D reads
+// the states h [rows, units] in place instead of transposing them first.
+template <int M, bool AT>
 static inline void micro(int kc, const float* __restrict A, long lda, const float* __restrict Bp, float* C, long ldc,
                          bool acc, int nc) {
   vf c0[M], c1[M];
@@ -107,7 +111,7 @@ static inline void micro(int kc, const float* __restrict A, long lda, const floa
   for (int k = 0; k < kc; k++) {
     const vf b0 = loadu(Bp + (size_t)k * SK_NR), b1 = loadu(Bp + (size_t)k * SK_NR + SK_VL);
     for (int r = 0; r < M; r++) {
-      const float a = A[r * lda + k];
+      const float a = AT ? A[(size_t)k * lda + r] : A[r * lda + k];
       c0[r] += a * b0;
       c1[r] += a * b1;
     }
@@ -152,51 +156,70 @@ static inline void micro(int kc, const float* __restrict A, long lda, const floa
   }
 }
 
+template <bool AT>
 static inline void micro_rows(int rows, int kc, const float* A, long lda, const float* Bp, float* C, long ldc, bool acc,
                               int nc) {
   switch (rows) {
 #if SK_MR >= 8
-    case 8: micro<8>(kc, A, lda, Bp, C, ldc, acc, nc); break;
-    case 7: micro<7>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 8: micro<8, AT>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 7: micro<7, AT>(kc, A, lda, Bp, C, ldc, acc, nc); break;
 #endif
 #if SK_MR >= 6
-    case 6: micro<6>(kc, A, lda, Bp, C, ldc, acc, nc); break;
-    case 5: micro<5>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 6: micro<6, AT>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 5: micro<5, AT>(kc, A, lda, Bp, C, ldc, acc, nc); break;
 #endif
-    case 4: micro<4>(kc, A, lda, Bp, C, ldc, acc, nc); break;
-    case 3: micro<3>(kc, A, lda, Bp, C, ldc, acc, nc); break;
-    case 2: micro<2>(kc, A, lda, Bp, C, ldc, acc, nc); break;
-    default: micro<1>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 4: micro<4, AT>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 3: micro<3, AT>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    case 2: micro<2, AT>(kc, A, lda, Bp, C, ldc, acc, nc); break;
+    default: micro<1, AT>(kc, A, lda, Bp, C, ldc, acc, nc); break;
   }
 }
 
-// Rows [r0, r1) and column panels [p0, p1) of C (+)= A · B.
+// Where element (row, k) of A is (see micro).
+template <bool AT>
+static inline const float* a_at(const float* A, long lda, int row, int k) {
+  return AT ? A + (size_t)k * lda + row : A + (size_t)row * lda + k;
+}
+
+// Rows [r0, r1) and column panels [p0, p1) of C (+)= A · B (A read transposed when AT).
+template <bool AT = false>
 static inline void gemm_part(const float* A, long lda, const Packed& P, float* C, long ldc, bool acc, int r0, int r1,
                              int p0, int p1) {
-  for (int kb = 0; kb < P.nkb; kb++) {
+  // One MC x KC block of A against the panels [p0, p1) of K block kb.
+  auto block = [&](int kb, int m0) {
     const int k0 = kb * SK_KC, kc = std::min(SK_KC, P.K - k0);
     const bool a = acc || kb > 0;
-    for (int m0 = r0; m0 < r1; m0 += SK_MC) {
-      const int mc = std::min(SK_MC, r1 - m0);
-      for (int p = p0; p < p1; p++) {
-        const int n0 = p * SK_NR, nc = std::min(SK_NR, P.N - n0);
-        const float* bp = P.panel(kb, p);
-        int r = 0;
-        for (; r + SK_MR <= mc; r += SK_MR)
-          micro<SK_MR>(kc, A + (size_t)(m0 + r) * lda + k0, lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc);
-        if (r < mc)
-          micro_rows(mc - r, kc, A + (size_t)(m0 + r) * lda + k0, lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc);
-      }
+    const int mc = std::min(SK_MC, r1 - m0);
+    for (int p = p0; p < p1; p++) {
+      const int n0 = p * SK_NR, nc = std::min(SK_NR, P.N - n0);
+      const float* bp = P.panel(kb, p);
+      int r = 0;
+      for (; r + SK_MR <= mc; r += SK_MR)
+        micro<SK_MR, AT>(kc, a_at<AT>(A, lda, m0 + r, k0), lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc);
+      if (r < mc)
+        micro_rows<AT>(mc - r, kc, a_at<AT>(A, lda, m0 + r, k0), lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc);
     }
+  };
+  // Tall products with a small packed B (an input projection or dx over all T*B rows): row blocks
+  // outside, so each block of C stays in L2 across all K blocks instead of streaming through
+  // memory once per K block; B is re-read from L2. Otherwise K blocks outside (B read once).
+  const size_t packed_bytes = sizeof(float) * (size_t)P.K * (p1 - p0) * SK_NR;
+  if (r1 - r0 > SK_MC && P.nkb > 1 && packed_bytes <= SK_B_L2_BYTES) {
+    for (int m0 = r0; m0 < r1; m0 += SK_MC)
+      for (int kb = 0; kb < P.nkb; kb++) block(kb, m0);
+  } else {
+    for (int kb = 0; kb < P.nkb; kb++)
+      for (int m0 = r0; m0 < r1; m0 += SK_MC) block(kb, m0);
   }
 }
 
 // Products below this many multiply-adds run on the calling thread: waking workers costs more.
 #define SK_PAR_MIN_MACS (1L << 18)
 
-// C[M x N] (+)= A[M x K] · B, with B packed. acc=false overwrites C. Large products are split over
-// the worker pool into blocks of rows and column panels: every chunk writes its own block of C, so
-// no synchronisation beyond the join is needed.
+// C[M x N] (+)= A[M x K] · B, with B packed (A stored as its transpose [K x M] when AT). acc=false
+// overwrites C. Large products are split over the worker pool into blocks of rows and column
+// panels: every chunk writes its own block of C, so no synchronisation beyond the join is needed.
+template <bool AT = false>
 static inline void gemm(int M, const float* A, long lda, const Packed& P, float* C, long ldc, bool acc) {
   if (M <= 0 || P.N <= 0) return;
   if (P.K == 0) {
@@ -206,7 +229,7 @@ static inline void gemm(int M, const float* A, long lda, const Packed& P, float*
   }
   Pool& pool = Pool::get();
   const int nt = pool.size();
-  if (nt <= 1 || (long)M * P.K * P.N < SK_PAR_MIN_MACS) return gemm_part(A, lda, P, C, ldc, acc, 0, M, 0, P.np);
+  if (nt <= 1 || (long)M * P.K * P.N < SK_PAR_MIN_MACS) return gemm_part<AT>(A, lda, P, C, ldc, acc, 0, M, 0, P.np);
   // Chunks are row blocks (about SK_MC rows, so each chunk reuses its block of A across all its
   // panels, as the single-thread loop does) times panel groups (only as many as needed for about
   // two chunks per thread: a product of few rows is split by panels alone).
@@ -218,21 +241,7 @@ static inline void gemm(int M, const float* A, long lda, const Packed& P, float*
     const int i = c / groups, j = c % groups;
     const int b0 = (int)((long)blocks * i / mb), b1 = (int)((long)blocks * (i + 1) / mb);
     const int p0 = (int)((long)P.np * j / groups), p1 = (int)((long)P.np * (j + 1) / groups);
-    gemm_part(A, lda, P, C, ldc, acc, b0 * SK_MR, std::min(M, b1 * SK_MR), p0, p1);
-  });
-}
-
-// out[c * ldo + r] = in[r * ldi + c] for a rows x cols block (large ones split over the pool).
-static inline void transpose(const float* in, long ldi, int rows, int cols, float* out, long ldo) {
-  const int BS = 32;
-  const long nb = (rows + BS - 1) / BS;
-  par_range(nb, std::max(1L, (1L << 15) / ((long)BS * std::max(cols, 1))), [&](long b0, long b1) {
-    for (int r0 = (int)b0 * BS; r0 < std::min(rows, (int)b1 * BS); r0 += BS)
-      for (int c0 = 0; c0 < cols; c0 += BS) {
-        const int r1 = std::min(rows, r0 + BS), c1 = std::min(cols, c0 + BS);
-        for (int r = r0; r < r1; r++)
-          for (int c = c0; c < c1; c++) out[(size_t)c * ldo + r] = in[(size_t)r * ldi + c];
-      }
+    gemm_part<AT>(A, lda, P, C, ldc, acc, b0 * SK_MR, std::min(M, b1 * SK_MR), p0, p1);
   });
 }
 

@@ -91,7 +91,7 @@ struct Scratch {
     return v.data();
   }
 };
-static thread_local Scratch s_dz, s_a, s_b, s_c, s_d, s_e, s_f;
+static thread_local Scratch s_dz, s_a, s_c, s_d, s_e, s_f;
 static thread_local Packed s_pk[4], s_pkW[4], s_pk2;
 
 static inline bool row_valid(const float* mask, int T, int b, int t) { return mask == nullptr || mask[(long)b * T + t] != 0.0f; }
@@ -267,13 +267,10 @@ static inline void input_grads(int B, int T, int I, int H, int ng, const float* 
   }
   // dW_g = x^T · dZ_g with x time-major
   float* xtm = s_a.get((size_t)TB * I);
-  float* xT = s_b.get((size_t)TB * I);
-  for (int b = 0; b < B; b++)
-    for (int t = 0; t < T; t++) std::memcpy(xtm + ((long)t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
-  transpose(xtm, I, (int)TB, I, xT, TB);
+  to_time_major(B, T, I, x, xtm);
   for (int g = 0; g < ng; g++) {
     pack(s_pk2, dZ + g * TBH, H, (int)TB, H, false);
-    gemm(I, xT, TB, s_pk2, dW + g * H, G, false);
+    gemm<true>(I, xtm, I, s_pk2, dW + g * H, G, false);
   }
   if (dx) {
     // dx = sum_g dZ_g · W_g^T (time-major), then back to batch-major
@@ -282,18 +279,18 @@ static inline void input_grads(int B, int T, int I, int H, int ng, const float* 
       pack(s_pk2, W + g * H, G, H, I, true);
       gemm((int)TB, dZ + g * TBH, H, s_pk2, dxtm, I, g > 0);
     }
-    for (int b = 0; b < B; b++)
-      for (int t = 0; t < T; t++) std::memcpy(dx + ((long)b * T + t) * I, dxtm + ((long)t * B + b) * I, sizeof(float) * I);
+    to_batch_major(B, T, I, dxtm, dx);
   }
 }
 
 // Weight gradients from row-major dZ rows [T][B][G] (the narrow-layer path): dU = hs^T · dZ,
-// dW = x^T · dZ (or a row scatter for ids), db = column sums — one product each.
+// dW = x^T · dZ (or a row scatter for ids), db = column sums — one product each. hs: the states
+// h_0..h_{T-1} [T*B, H], read in place.
 static inline void grads_from_rows(int B, int T, int I, int H, int G, const float* x, const int32_t* ids,
-                                   const float* hsT, const float* rows, float* dU, float* dW, float* db) {
+                                   const float* hs, const float* rows, float* dU, float* dW, float* db) {
   const long TB = (long)T * B;
   pack(s_pk2, rows, G, (int)TB, G, false);
-  gemm(H, hsT, TB, s_pk2, dU, G, false);
+  gemm<true>(H, hs, H, s_pk2, dU, G, false);
   std::memset(db, 0, sizeof(float) * G);
   for (long r = 0; r < TB; r++)
     for (int j = 0; j < G; j++) db[j] += rows[r * G + j];
@@ -308,24 +305,14 @@ static inline void grads_from_rows(int B, int T, int I, int H, int G, const floa
     return;
   }
   float* xtm = s_a.get((size_t)TB * I);
-  float* xT = s_e.get((size_t)TB * I);
-  for (int b = 0; b < B; b++)
-    for (int t = 0; t < T; t++) std::memcpy(xtm + ((long)t * B + b) * I, x + ((long)b * T + t) * I, sizeof(float) * I);
-  transpose(xtm, I, (int)TB, I, xT, TB);
-  gemm(I, xT, TB, s_pk2, dW, G, false);
+  to_time_major(B, T, I, x, xtm);
+  gemm<true>(I, xtm, I, s_pk2, dW, G, false);
 }
 
-// dU block (H columns of a [H, G] matrix, row stride G) = A^T · D, with aT = A^T [H, TB] and D [TB, H].
-static inline void weight_grad_AtD(long TB, int H, const float* aT, const float* D, float* dU, long G) {
+// dU block (H columns of a [H, G] matrix, row stride G) = A^T · D, with A [TB, H] read in place and D [TB, H].
+static inline void weight_grad_AtD(long TB, int H, const float* A, const float* D, float* dU, long G) {
   pack(s_pk2, D, H, (int)TB, H, false);
-  gemm(H, aT, TB, s_pk2, dU, G, false);
-}
-
-// aT [H, TB] = transpose of A [TB, H] (into scratch).
-static inline float* transposed(long TB, int H, const float* A) {
-  float* aT = s_b.get((size_t)TB * H);
-  transpose(A, H, (int)TB, H, aT, TB);
-  return aT;
+  gemm<true>(H, A, H, s_pk2, dU, G, false);
 }
 
 // go [B,H] = dout[:, t, :] (zeros when there is no upstream gradient for the outputs).
@@ -348,19 +335,16 @@ struct SeqDims {
 static inline void grads_wide(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids, const float* W,
                               const float* hs, const float* dZ, float* dx, float* dW, float* dU, float* db) {
   const long TB = (long)T * B, TBH = TB * H, G = (long)ng * H;
-  float* hsT = s_b.get((size_t)TB * H);
-  transpose(hs, H, (int)TB, H, hsT, TB);
-  float* xT = nullptr;
+  // The products read hs and x transposed in place (gemm<true>); only x changes layout, to time-major.
+  float* xtm = nullptr;
   if (x) {
-    float* xtm = s_a.get((size_t)TB * I);
-    xT = s_e.get((size_t)TB * I);
+    xtm = s_e.get((size_t)TB * I);
     to_time_major(B, T, I, x, xtm);
-    transpose(xtm, I, (int)TB, I, xT, TB);
   }
   for (int g = 0; g < ng; g++) {
     pack(s_pk2, dZ + g * TBH, H, (int)TB, H, false);
-    gemm(H, hsT, TB, s_pk2, dU + g * H, G, false);
-    if (x) gemm(I, xT, TB, s_pk2, dW + g * H, G, false);
+    gemm<true>(H, hs, H, s_pk2, dU + g * H, G, false);
+    if (x) gemm<true>(I, xtm, I, s_pk2, dW + g * H, G, false);
   }
   // db and (for ids) the scattered dW, split by columns: each column adds its rows in order
   par_range((G + SK_VL - 1) / SK_VL, 4, [&](long c0, long c1) {
@@ -631,7 +615,7 @@ static inline void lstm_backward(SeqDims d, const float* x, const int32_t* ids, 
   }
   if (dh0) std::memcpy(dh0, dh, sizeof(float) * BH);
   if (dc0) std::memcpy(dc0, dc, sizeof(float) * BH);
-  grads_from_rows(B, T, d.I, H, G, x, ids, transposed(TB, H, hs), rows, dU, dW, db);
+  grads_from_rows(B, T, d.I, H, G, x, ids, hs, rows, dU, dW, db);
 }
 
 // ---------------------------------------------------------------- GRU
@@ -753,10 +737,9 @@ static inline void gru_backward(SeqDims d, const float* x, const int32_t* ids, c
   }
   if (dh0) std::memcpy(dh0, dh, sizeof(float) * BH);
   const long TB = (long)T * B;
-  const float* hsT = transposed(TB, H, hs);
-  weight_grad_AtD(TB, H, hsT, dZ, dU, G);
-  weight_grad_AtD(TB, H, hsT, dZ + TBH, dU + H, G);
-  weight_grad_AtD(TB, H, transposed(TB, H, gates + 3 * TBH), dZ + 2 * TBH, dU + 2 * H, G);
+  weight_grad_AtD(TB, H, hs, dZ, dU, G);
+  weight_grad_AtD(TB, H, hs, dZ + TBH, dU + H, G);
+  weight_grad_AtD(TB, H, gates + 3 * TBH, dZ + 2 * TBH, dU + 2 * H, G);
   input_grads(B, T, d.I, H, 3, x, ids, W, dZ, nullptr, dW, db);
 }
 
@@ -837,10 +820,8 @@ static inline void dense_softmax_ce_backward(int N, int H, int V, const float* h
   std::memset(db, 0, sizeof(float) * V);
   for (int n = 0; n < N; n++)
     for (int j = 0; j < V; j++) db[j] += dl[(size_t)n * V + j];
-  float* hT = s_b.get((size_t)H * N);
-  transpose(h, H, N, H, hT, N);
   pack(s_pk2, dl, V, N, V, false);
-  gemm(H, hT, N, s_pk2, dW, V, false);
+  gemm<true>(H, h, H, s_pk2, dW, V, false);
   pack(s_pk2, W, V, V, H, true);
   gemm(N, dl, V, s_pk2, dh, H, false);
 }
@@ -880,10 +861,8 @@ static inline void dense_sq_error_backward(int N, int H, int O, const float* h, 
   if (dOffset) std::memcpy(dOffset, g, sizeof(float) * N * O);
   if (dy)
     for (size_t i = 0; i < (size_t)N * O; i++) dy[i] = -g[i];
-  float* hT = s_b.get((size_t)H * N);
-  transpose(h, H, N, H, hT, N);
   pack(s_pk2, g, O, N, O, false);
-  gemm(H, hT, N, s_pk2, dW, O, false);
+  gemm<true>(H, h, H, s_pk2, dW, O, false);
   pack(s_pk2, W, O, O, H, true);
   gemm(N, g, O, s_pk2, dh, H, false);
 }
