@@ -7,8 +7,9 @@
  *
  * The arrays the kernels write their results into come from a small pool (`scratchF32`): a
  * training step makes the same few result arrays every step, and fresh ones cost an allocation, a
- * zero-fill and, above all, garbage-collector work. An array is handed out again only once the
- * tensor made from it (`fromF32`) has had its data disposed, so no live tensor ever sees it change.
+ * zero-fill, a page fault per 4 KB and garbage-collector work. An array is handed out again only
+ * once the tensor made from it (`fromF32`) has had its data disposed, so no live tensor ever sees
+ * it change, and once no backward pass can still read it (`holdForBackward`).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -36,12 +37,14 @@ export const readF32 = (t: tf.Tensor): Float32Array => read(t, Float32Array);
 /** The tensor's values as an Int32Array (cached; never mutate the result). */
 export const readI32 = (t: tf.Tensor): Int32Array => read(t, Int32Array);
 
-/** A pooled array: free once `owner` (the data of the tensor made from it) is disposed. */
+/** A pooled array: free once `owner` (the data of the tensor made from it) is disposed and no gradient tape holds it. */
 interface Entry {
   buf: Float32Array;
   /** Handed out and not yet made into a tensor (nor given back). */
   pending: boolean;
   owner: object | null;
+  /** Gradient tapes whose backward passes may still read it. */
+  holds: number;
 }
 
 /** Pooled arrays per length; a length with more live arrays than this gets unpooled ones. */
@@ -57,23 +60,47 @@ function dataAlive(dataId: object): boolean {
 }
 
 /**
+ * The engine's gradient tape: a fresh array for each outermost gradient computation, dropped
+ * (null) once its backward pass is done, after which no op recorded on it can run its gradient.
+ * Undefined where tfjs does not expose it.
+ */
+function activeTape(): object | null | undefined {
+  return (tf.engine() as unknown as { state: { activeTape?: object | null } }).state.activeTape;
+}
+
+/** Arrays held for the backward passes of ops recorded on `tape`. */
+let holds: { tape: object; entries: Set<Entry> }[] = [];
+
+/** Give back the arrays held by tapes the engine has moved on from. */
+function releaseFinishedHolds(): void {
+  if (holds.length === 0) return;
+  const tape = activeTape();
+  holds = holds.filter((h) => {
+    if (h.tape === tape) return true;
+    for (const e of h.entries) e.holds -= 1;
+    return false;
+  });
+}
+
+/**
  * A Float32Array of `n` floats for a kernel to write a result into, reused from the pool when one
  * is free; zero-filled unless `zero` is false (for a caller that overwrites every element). Make it into a tensor with {@link fromF32}, or hand it back with
  * {@link releaseScratch} if that does not happen (an error before it).
  */
 export function scratchF32(n: number, zero = true): Float32Array {
   if (n < MIN_POOLED) return new Float32Array(n);
+  releaseFinishedHolds();
   let list = pool.get(n);
   if (!list) pool.set(n, (list = []));
   for (const e of list) {
-    if (e.pending || (e.owner && dataAlive(e.owner))) continue;
+    if (e.pending || e.holds > 0 || (e.owner && dataAlive(e.owner))) continue;
     e.pending = true;
     e.owner = null;
     return zero ? e.buf.fill(0) : e.buf;
   }
   const buf = new Float32Array(n);
   if (list.length < PER_LENGTH) {
-    const e: Entry = { buf, pending: true, owner: null };
+    const e: Entry = { buf, pending: true, owner: null, holds: 0 };
     list.push(e);
     entryOf.set(buf, e);
   }
@@ -89,15 +116,26 @@ export function releaseScratch(...bufs: (Float32Array | null | undefined)[]): vo
 }
 
 /**
- * Take arrays out of the pool for good: for an op that keeps reading its inputs' arrays after
- * they were handed to it (a backward pass reading the forward's inputs), whose tensors may be
- * disposed before that (an intermediate freed by an inner tf.tidy), so their arrays must not be
- * handed out again.
+ * For an op recorded on a gradient tape whose backward pass reads its inputs' arrays: their
+ * tensors may be disposed before that pass runs (an intermediate freed by an inner tf.tidy), so
+ * the arrays are not handed out again until the engine has dropped that tape. Where the tape
+ * cannot be seen, they leave the pool for good.
  */
-export function keepOutOfPool(...bufs: (Typed | null | undefined)[]): void {
+export function holdForBackward(...bufs: (Typed | null | undefined)[]): void {
+  const tape = activeTape();
+  if (tape) releaseFinishedHolds();
+  let held = tape ? holds.find((h) => h.tape === tape) : undefined;
+  if (tape && !held) holds.push((held = { tape, entries: new Set() }));
   for (const b of bufs) {
     const e = b instanceof Float32Array ? entryOf.get(b) : undefined;
     if (!e) continue;
+    if (held) {
+      if (!held.entries.has(e)) {
+        held.entries.add(e);
+        e.holds += 1;
+      }
+      continue;
+    }
     entryOf.delete(b as Float32Array);
     const list = pool.get(e.buf.length)!;
     list.splice(list.indexOf(e), 1);

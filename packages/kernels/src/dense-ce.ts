@@ -5,7 +5,7 @@
  * the logits are never materialised as tensors during training.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromF32, keepOutOfPool, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
+import { fromF32, holdForBackward, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
 import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
@@ -61,7 +61,7 @@ export function denseSoftmaxCrossEntropy(
     // runs twice; released at once outside gradient scopes).
     const bv = readF32(bt!);
     // The backward pass reads these arrays later, possibly after their tensors were disposed.
-    if (recording) keepOutOfPool(hd, W, w);
+    if (recording) holdForBackward(hd, W, w);
     const forward = (): { ws: Workspace; loss: number } => {
       const ws = addon.alloc(N * V);
       return { ws, loss: addon.denseSoftmaxCeForward(N, H, V, hd, W, bv, ld, w, ws) };

@@ -5,7 +5,7 @@
  * the weights of a standard tf.layers.dense layer, so models keep their saved format.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromF32, keepOutOfPool, readF32, releaseScratch, scratchF32 } from './data.js';
+import { fromF32, holdForBackward, readF32, releaseScratch, scratchF32 } from './data.js';
 import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
@@ -56,7 +56,7 @@ export function denseSquaredError(h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Te
     const yd = readF32(yt!);
     const od = opts.offset ? readF32(ot!) : null;
     // The backward pass reads these arrays later, possibly after their tensors were disposed.
-    if (recording) keepOutOfPool(hd, W, yd, od);
+    if (recording) holdForBackward(hd, W, yd, od);
     // The residuals stay in native memory until the backward pass (recomputed if it runs twice;
     // released at once outside gradient scopes).
     const forward = (): { ws: Workspace; loss: number } => {

@@ -279,6 +279,71 @@ describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ?
     tf.dispose([x, k, rk, b, kept, ...Object.values(keptGrads)]);
   });
 
+  it('holds the arrays a backward pass will read until the tape is done, even once their tensors are disposed', () => {
+    // I = H, so the first layer's outputs and every other result here share one pooled length.
+    const [B, T, H] = [4, 8, 16];
+    const x = tf.tensor3d(rand(B * T * H, 51), [B, T, H]);
+    const w = (seed: number, scale = 0.5) =>
+      [
+        tf.variable(tf.tensor2d(rand(H * 4 * H, seed, scale), [H, 4 * H])),
+        tf.variable(tf.tensor2d(rand(H * 4 * H, seed + 1, scale), [H, 4 * H])),
+        tf.variable(tf.tensor1d(rand(4 * H, seed + 2))),
+      ] as const;
+    const l1 = w(52);
+    const l2 = w(55);
+    const other = w(58, 1);
+    let kept: tf.Tensor | undefined;
+    const grads = (keepFirst: boolean) =>
+      tf.variableGrads(() => {
+        const h1 = lstmSequence(x, ...l1).outputs;
+        // Kept, the first layer's outputs outlive the gradient computation, so nothing can reuse
+        // their array. Not kept, tfjs disposes them when the forward pass ends, before the second
+        // layer's backward pass reads their array: its dx (the same size) must not be written
+        // there, nor other results of the same size on the same tape.
+        if (keepFirst) kept = tf.keep(h1);
+        const h2 = lstmSequence(h1, ...l2).outputs;
+        if (!keepFirst) for (let i = 0; i < 3; i++) lstmSequence(x, ...other).outputs.dispose();
+        return tf.sum(tf.square(h2)) as tf.Scalar;
+      }, [...l1, ...l2]);
+    const want = grads(true);
+    const got = grads(false);
+    for (const k of Object.keys(want.grads)) expect(maxDiff(got.grads[k]!, want.grads[k]!)).toBe(0);
+    tf.dispose([x, kept!, ...l1, ...l2, ...other, want.value, got.value, ...Object.values(want.grads), ...Object.values(got.grads)]);
+  });
+
+  it('hands the arrays a training step held back to the pool once its tape is done', () => {
+    const [B, T, I, H] = [4, 8, 5, 16];
+    const x = tf.tensor3d(rand(B * T * I, 61), [B, T, I]);
+    const l1 = [
+      tf.variable(tf.tensor2d(rand(I * 4 * H, 62), [I, 4 * H])),
+      tf.variable(tf.tensor2d(rand(H * 4 * H, 63), [H, 4 * H])),
+      tf.variable(tf.tensor1d(rand(4 * H, 64))),
+    ] as const;
+    const l2 = [
+      tf.variable(tf.tensor2d(rand(H * 4 * H, 65), [H, 4 * H])),
+      tf.variable(tf.tensor2d(rand(H * 4 * H, 66), [H, 4 * H])),
+      tf.variable(tf.tensor1d(rand(4 * H, 67))),
+    ] as const;
+    const opt = new FusedAdamOptimizer({ learningRate: 0.01 });
+    // The first layer's outputs are the second layer's input, held for its backward pass each step.
+    const seen = new Set<Float32Array>();
+    for (let step = 0; step < 8; step++) {
+      const loss = opt.minimize(
+        () => {
+          const h1 = lstmSequence(x, ...l1).outputs;
+          if (step >= 2) seen.add(readF32(h1));
+          return tf.sum(tf.square(lstmSequence(h1, ...l2).outputs)) as tf.Scalar;
+        },
+        true,
+        [...l1, ...l2],
+      );
+      loss!.dispose();
+    }
+    // One array per step would mean fresh allocations (and their page faults and GC work) every step.
+    expect(seen.size).toBeLessThanOrEqual(2);
+    tf.dispose([x, ...l1, ...l2]);
+  });
+
   it('makes the final states only when they are read, and the same tensors each time', () => {
     const [B, T, I, H] = [2, 3, 4, 5];
     const x = tf.tensor3d(rand(B * T * I, 41), [B, T, I]);

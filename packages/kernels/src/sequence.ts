@@ -12,7 +12,7 @@
  * backward pass releases; see workspaces.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromF32, keepOutOfPool, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
+import { fromF32, holdForBackward, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
 import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
 import type { Workspace } from './native.js';
@@ -89,7 +89,7 @@ function run(kind: Kind, fn: string, x: tf.Tensor, kernel: tf.Tensor2D, rk: tf.T
   // Outside any gradient scope (inference: next, generate, forecast) nothing will need them.
   const recording = tapeOn();
   // The backward pass reads these arrays later, possibly after their tensors were disposed.
-  if (recording) keepOutOfPool(xs, W, U, bv, mask, h0, c0);
+  if (recording) holdForBackward(xs, W, U, bv, mask, h0, c0);
   // Every element is written by the forward pass (masked steps with 0).
   const out = scratchF32(B * T * H, false);
   const hT = new Float32Array(BH);
