@@ -12,9 +12,11 @@
 // Adam 0.01), charlm-h128 (64 x 100 steps, one-hot 82, 2 LSTM x 128, softmax each step, Adam 2e-3),
 // plus next-char latency and generation speed at the charlm-h128 shape; and the corpus shapes
 // charlm-h256 / charlm-h512 (2 LSTM layers, 64 x 100, one-hot 82) with 1 and with 2 threads on
-// both sides (SEQCAST_THREADS / torch.set_num_threads). Figures are medians of
-// per-iteration times after warm-up; the one-thread rows are also compared by process CPU time.
-// `--json` ends with one JSON line.
+// both sides (SEQCAST_THREADS / torch.set_num_threads). seqcast is timed the way each PyTorch
+// script times itself (the same number of steps, untimed warm-up only where the script has one,
+// the mean per step; long-char and stock from a cold process, as the scripts start), and the two
+// sides alternate over a few rounds (medians), so that a shared machine's drift falls on both. The
+// one-thread rows are also compared by process CPU time. `--json` ends with one JSON line.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -56,6 +58,56 @@ function timeIt(fn, { warm = 2, n = 20, budgetMs = 20_000 } = {}) {
     if (performance.now() - start > budgetMs && times.length >= 2) break;
   }
   return { ms: median(times), cpuMs: median(cpu), runs: times.length };
+}
+
+/**
+ * Timed the way the PyTorch anchors time themselves: `warm` untimed runs, then `n` runs as one
+ * timed block; the mean wall ms and mean process CPU ms per run.
+ */
+function timeLikeAnchor(fn, { warm = 0, n }) {
+  for (let i = 0; i < warm; i++) fn();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn();
+  const ms = (performance.now() - t0) / n;
+  const c = process.cpuUsage(c0);
+  return { ms, cpuMs: (c.user + c.system) / 1000 / n };
+}
+
+/**
+ * `rounds` rounds of seqcast then its anchor (wall clock, then CPU time), back to back: a shared
+ * machine's speed drifts over minutes, and alternating gives both sides the same stretches of it.
+ * Medians over the rounds of each side (`null` where a side gave no figure).
+ */
+function alternate(rounds, ours, anchor, anchorCpu) {
+  const o = [];
+  const a = [];
+  const ac = [];
+  for (let r = 0; r < rounds; r++) {
+    const x = ours?.();
+    if (x) o.push(x);
+    const t = anchor?.();
+    if (t?.value != null) a.push(t.value);
+    const tc = anchorCpu?.();
+    if (tc?.value != null) ac.push(tc.value);
+  }
+  const med = (xs) => (xs.length ? median(xs) : null);
+  return { ms: med(o.map((x) => x.ms)), cpuMs: med(o.map((x) => x.cpuMs)), anchor: med(a), anchorCpu: med(ac) };
+}
+
+/**
+ * One workload timed like its anchor in a fresh node process (`--child=NAME:N`), as the anchor's
+ * python process starts fresh: for the small workloads, where JIT warm-up is part of the cost.
+ */
+function inChild(name, n) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), `--child=${name}:${n}`], {
+    env: { ...process.env, SEQCAST_QUIET: '1' },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) throw new Error(`bench child ${name}: ${(r.stderr || r.stdout || 'no output').trim().split('\n').pop()}`);
+  return JSON.parse(line);
 }
 
 function log(line) {
@@ -361,6 +413,18 @@ export async function run(argv) {
   const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null;
   const want = (name) => !only || only.has(name);
 
+  const childArg = argv.find((a) => a.startsWith('--child='));
+  if (childArg) {
+    // One small workload timed like its anchor, in this fresh process (see inChild).
+    const [name, n] = childArg.slice(8).split(':');
+    await initBackend();
+    const K = await import('@seqcast/kernels');
+    K.setKernelThreads(1);
+    const step = name === 'long-char' ? charWorkload(K, longCharData()).fused : stockWorkload(K).fused;
+    console.log(JSON.stringify(timeLikeAnchor(step, { n: Number(n) })));
+    return;
+  }
+
   const backend = await initBackend();
   let K = null;
   let info;
@@ -380,92 +444,93 @@ export async function run(argv) {
   const rows = [];
   const results = [];
 
+  // Rounds of seqcast and PyTorch alternated (see alternate); the tfjs-layers column is one median.
+  const rounds = quick ? 1 : 3;
+  // The anchor's wall-clock run and (one thread only) its CPU-time run, or nothing without PyTorch.
+  const anchorRuns = (script, args, pattern, threads = 1) =>
+    torch ? [() => runAnchor(script, args, pattern, false, threads), threads === 1 ? () => runAnchor(script, args, pattern, true, 1) : null] : [null, null];
+
   if (want('long-char')) {
     log('long-char ...');
+    const epochs = quick ? 100 : 300;
     const w = charWorkload(K, longCharData());
-    const fused = w.fused ? timeIt(w.fused, { warm: 5, n: Math.ceil(60 * scale) }) : null;
+    const m = alternate(rounds, K ? () => inChild('long-char', epochs) : null, ...anchorRuns('torch_long_char.py', [String(epochs)], /ms\/epoch=([\d.]+)/));
     const rnnOnly = w.fusedRnnOnly ? timeIt(w.fusedRnnOnly, { warm: 3, n: Math.ceil(30 * scale) }) : null;
     const layers = timeIt(w.layers, { warm: 2, n: Math.ceil(15 * scale), budgetMs: 8000 });
-    const targs = [String(quick ? 100 : 300)];
-    const t = torch ? runAnchor('torch_long_char.py', targs, /ms\/epoch=([\d.]+)/) : null;
-    const tc = torch ? runAnchor('torch_long_char.py', targs, /ms\/epoch=([\d.]+)/, true) : null;
-    const r = {
+    results.push({
       name: 'long-char',
-      msPerEpoch: fused?.ms ?? layers.ms,
+      msPerEpoch: m.ms ?? layers.ms,
       unit: 'ms/epoch',
-      fusedMs: fused?.ms ?? null,
-      fusedCpuMs: fused?.cpuMs ?? null,
+      fusedMs: m.ms,
+      fusedCpuMs: m.cpuMs,
       fusedRnnOnlyMs: rnnOnly?.ms ?? null,
       tfjsLayersMs: layers.ms,
-      torchMs: t?.value ?? null,
-      torchCpuMs: tc?.value ?? null,
-    };
-    results.push(r);
-    rows.push(['long-char', 'ms/epoch', fused?.ms, layers.ms, t?.value, false, rnnOnly?.ms]);
+      torchMs: m.anchor,
+      torchCpuMs: m.anchorCpu,
+    });
+    rows.push(['long-char', 'ms/epoch', m.ms, layers.ms, m.anchor, false, rnnOnly?.ms]);
   }
   if (want('stock')) {
     log('stock ...');
+    const iters = quick ? 200 : 500;
     const w = stockWorkload(K);
-    const fused = w.fused ? timeIt(w.fused, { warm: 5, n: Math.ceil(100 * scale) }) : null;
-    const layers = timeIt(w.layers, { warm: 2, n: Math.ceil(20 * scale), budgetMs: 8000 });
     const csv = path.join(shared, 'data', 'stock_daily.csv');
-    const targs = [csv, String(quick ? 200 : 500)];
-    const t = torch && existsSync(csv) ? runAnchor('torch_stock.py', targs, /ms\/iter=([\d.]+)/) : null;
-    const tc = torch && existsSync(csv) ? runAnchor('torch_stock.py', targs, /ms\/iter=([\d.]+)/, true) : null;
+    const anchor = existsSync(csv) ? anchorRuns('torch_stock.py', [csv, String(iters)], /ms\/iter=([\d.]+)/) : [null, null];
+    const m = alternate(rounds, K ? () => inChild('stock', iters) : null, ...anchor);
+    const layers = timeIt(w.layers, { warm: 2, n: Math.ceil(20 * scale), budgetMs: 8000 });
     results.push({
       name: 'stock',
-      msPerIter: fused?.ms ?? layers.ms,
+      msPerIter: m.ms ?? layers.ms,
       unit: 'ms/iter',
-      fusedMs: fused?.ms ?? null,
-      fusedCpuMs: fused?.cpuMs ?? null,
+      fusedMs: m.ms,
+      fusedCpuMs: m.cpuMs,
       tfjsLayersMs: layers.ms,
-      torchMs: t?.value ?? null,
-      torchCpuMs: tc?.value ?? null,
+      torchMs: m.anchor,
+      torchCpuMs: m.anchorCpu,
     });
-    rows.push(['stock', 'ms/iter', fused?.ms, layers.ms, t?.value, false]);
+    rows.push(['stock', 'ms/iter', m.ms, layers.ms, m.anchor, false]);
   }
+  const txt = path.join(shared, 'data', 'republic_clean.txt');
   if (want('charlm-h128')) {
     log('charlm-h128 ...');
     const d = charlmData();
     const w = charWorkload(K, d);
     const chars = d.B * d.T;
-    const fused = w.fused ? timeIt(w.fused, { warm: 2, n: Math.ceil(12 * scale), budgetMs: 15_000 }) : null;
+    // As torch_charlm.py: one untimed step, then the mean of `steps`.
+    const steps = quick ? 5 : 12;
+    const anchor = existsSync(txt) ? anchorRuns('torch_charlm.py', [txt, '128', String(steps), '1'], /chars\/s=([\d.]+)/) : [null, null];
+    const m = alternate(rounds, w.fused ? () => timeLikeAnchor(w.fused, { warm: 1, n: steps }) : null, ...anchor);
     // tfjs-layers needs minutes per step here on the pure-JS backend: measured on wasm/node only.
     const layers = backend.name === 'cpu' ? { ms: null } : timeIt(w.layers, { warm: 1, n: quick ? 1 : 2, budgetMs: 1 });
     if (backend.name === 'cpu') log('charlm-h128: tfjs-layers baseline skipped on the cpu backend (minutes per step)');
-    const txt = path.join(shared, 'data', 'republic_clean.txt');
-    const targs = [txt, '128', String(quick ? 5 : 12), '1'];
-    const t = torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/) : null;
-    const tc = torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/, true) : null;
     const cps = (ms) => (ms ? (chars * 1000) / ms : null);
     results.push({
       name: 'charlm-h128',
-      charsPerSec: cps(fused?.ms ?? layers.ms ?? null),
+      charsPerSec: cps(m.ms ?? layers.ms ?? null),
       unit: 'chars/s',
-      fusedCharsPerSec: cps(fused?.ms),
-      fusedCpuCharsPerSec: cps(fused?.cpuMs),
+      fusedCharsPerSec: cps(m.ms),
+      fusedCpuCharsPerSec: cps(m.cpuMs),
       tfjsLayersCharsPerSec: cps(layers.ms),
-      torchCharsPerSec: t?.value ?? null,
-      torchCpuCharsPerSec: tc?.value ?? null,
+      torchCharsPerSec: m.anchor,
+      torchCpuCharsPerSec: m.anchorCpu,
     });
-    rows.push(['charlm-h128', 'chars/s', cps(fused?.ms), cps(layers.ms), t?.value, true]);
+    rows.push(['charlm-h128', 'chars/s', cps(m.ms), cps(layers.ms), m.anchor, true]);
   }
   for (const H of [256, 512]) {
     const name = `charlm-h${H}`;
     if (!want(name) || !K) continue;
     const w = fusedCharlmStep(K, H);
-    const txt = path.join(shared, 'data', 'republic_clean.txt');
+    const steps = quick ? 3 : H === 256 ? 8 : 4;
     for (const threads of [1, 2]) {
       log(`${name}, ${threads} thread(s) ...`);
       const used = K.setKernelThreads(threads);
-      const fused = timeIt(w.step, { warm: 1, n: Math.ceil((H === 256 ? 10 : 6) * scale), budgetMs: 25_000 });
-      const targs = [txt, String(H), String(quick ? 3 : H === 256 ? 8 : 4), String(threads)];
-      const t = torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/, false, threads) : null;
       // With one thread, process CPU time is also compared (steadier than wall time on a shared
       // machine); with two it would add both threads' time, which says nothing about speed.
-      const tc = threads === 1 && torch && existsSync(txt) ? runAnchor('torch_charlm.py', targs, /chars\/s=([\d.]+)/, true, 1) : null;
-      const cps = (w.chars * 1000) / fused.ms;
-      const cpuCps = threads === 1 ? (w.chars * 1000) / fused.cpuMs : null;
+      const anchor = existsSync(txt)
+        ? anchorRuns('torch_charlm.py', [txt, String(H), String(steps), String(threads)], /chars\/s=([\d.]+)/, threads)
+        : [null, null];
+      const m = alternate(rounds, () => timeLikeAnchor(w.step, { warm: 1, n: steps }), ...anchor);
+      const cps = (w.chars * 1000) / m.ms;
       results.push({
         name,
         threads,
@@ -473,11 +538,11 @@ export async function run(argv) {
         unit: 'chars/s',
         charsPerSec: cps,
         fusedCharsPerSec: cps,
-        torchCharsPerSec: t?.value ?? null,
-        fusedCpuCharsPerSec: cpuCps,
-        torchCpuCharsPerSec: tc?.value ?? null,
+        torchCharsPerSec: m.anchor,
+        fusedCpuCharsPerSec: threads === 1 ? (w.chars * 1000) / m.cpuMs : null,
+        torchCpuCharsPerSec: m.anchorCpu,
       });
-      rows.push([`${name} (${threads} thread${threads > 1 ? 's' : ''})`, 'chars/s', cps, null, t?.value, true]);
+      rows.push([`${name} (${threads} thread${threads > 1 ? 's' : ''})`, 'chars/s', cps, null, m.anchor, true]);
     }
     K.setKernelThreads(1);
   }
@@ -508,7 +573,7 @@ export async function run(argv) {
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const pr = (cols) => console.log(`| ${cols.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`);
   console.log(
-    `\nseqcast kernels bench — backend ${backend.name}, fused ${info.available ? info.isa : `unavailable (${info.reason})`}, one thread unless the workload says, medians\n`,
+    `\nseqcast kernels bench — backend ${backend.name}, fused ${info.available ? info.isa : `unavailable (${info.reason})`}, one thread unless the workload says; seqcast timed as each PyTorch script times itself, medians of ${rounds} alternated round${rounds > 1 ? 's' : ''}\n`,
   );
   pr(head);
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
