@@ -35,6 +35,16 @@ export default tseslint.config(
       // A `let` declared before the closures that read it lazily (metric sources, shutdown hooks)
       // and assigned once later is the clearest shape for that wiring.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      // tf.tidy walks what its function returns looking for tensors, element by element for a
+      // typed array: returning dataSync()'s array from it costs about a microsecond per element.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='tidy'] > ArrowFunctionExpression > CallExpression[callee.property.name=/^(dataSync|arraySync)$/], CallExpression[callee.property.name='tidy'] > ArrowFunctionExpression > TSAsExpression > CallExpression[callee.property.name=/^(dataSync|arraySync)$/]",
+          message: 'Read the tensor after tf.tidy returns it (then dispose it): tidy walks a returned typed array element by element.',
+        },
+      ],
     },
   },
   {

@@ -21,8 +21,14 @@ for (const [L, P, H] of [
     for (let i = 0; i < n; i++) fn();
     console.log(L, name, ((Date.now() - t) / n).toFixed(1), 'ms');
   };
-  time('forward', () => tf.tidy(() => forwardMember(net, c, 0, x, mask).dataSync()));
-  time('fwd+loss', () => tf.tidy(() => pinballLoss(forwardMember(net, c, 0, x, mask), y).dataSync()));
+  // Read after tf.tidy returns: a typed array returned from tidy is walked element by element.
+  const read = (f) => {
+    const t = tf.tidy(f);
+    t.dataSync();
+    t.dispose();
+  };
+  time('forward', () => read(() => forwardMember(net, c, 0, x, mask)));
+  time('fwd+loss', () => read(() => pinballLoss(forwardMember(net, c, 0, x, mask), y)));
   time('step', () => {
     const l = opt.minimize(() => pinballLoss(forwardMember(net, c, 0, x, mask), y), true, vars);
     l.dataSync();

@@ -62,7 +62,9 @@ describe('SequenceRegressor', () => {
       head.setWeights(hw);
       tf.dispose(hw);
       const ours = reg.predict({ n, x });
-      const theirs = tf.tidy(() => (reg.model.predict(tf.tensor3d(x, [n, 4, 2])) as tf.Tensor).dataSync());
+      const theirsT = tf.tidy(() => reg.model.predict(tf.tensor3d(x, [n, 4, 2])) as tf.Tensor);
+      const theirs = theirsT.dataSync();
+      theirsT.dispose();
       expect(ours.length).toBe(n * 3);
       expect(ours.some((v) => v !== 0)).toBe(true);
       ours.forEach((v, i) => expect(v).toBeCloseTo(theirs[i]!, 5));

@@ -193,7 +193,12 @@ export class SequenceRegressor {
   predict(d: Pick<RegressorData, 'n' | 'x'>): Float32Array {
     const c = this.config;
     checkData({ ...d, y: new Float32Array(d.n * c.horizon) }, c, 'predict');
-    return tf.tidy(() => this.forward(this.tensor(d)).dataSync() as Float32Array).slice();
+    const out = tf.tidy(() => this.forward(this.tensor(d)));
+    try {
+      return (out.dataSync() as Float32Array).slice();
+    } finally {
+      out.dispose();
+    }
   }
 
   private trainableVariables(): tf.Variable[] {
