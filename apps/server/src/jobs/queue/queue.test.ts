@@ -19,6 +19,7 @@ import type { JobRecord } from '../types.js';
 import { JOB_MARKER, STAGING_DIR } from '../../store/directory.js';
 import { newJobRecord } from '../backend.js';
 import { QUEUE_NAME, recordKey } from './redis.js';
+import { RedisJobRecords } from './records.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../cli/dist/main.js');
 const TOKEN = 'queue-test-token';
@@ -203,6 +204,26 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     expect(done.error?.code).toBe('BAD_ARGUMENT');
     expect(done.error?.message).toMatch(/options\.epochs must be <= 1000/);
     expect(await published('forged')).toEqual([]);
+  });
+
+  it("a worker that lost its job cannot overwrite the new attempt's record: the lock is checked in the write itself", async () => {
+    const client = new Redis(redis.url);
+    try {
+      const records = new RedisJobRecords(client, undefined);
+      const rec = newJobRecord({ name: 'fenced', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 5);
+      const lock = `seqcast-test:lock:${rec.id}`;
+      await records.save({ ...rec, state: 'running' });
+      // Another worker took the job: its token is in the lock now.
+      await client.set(lock, 'new-attempt');
+      expect(await records.saveIfHolding({ ...rec, state: 'failed' }, lock, 'old-attempt')).toBe(false);
+      expect((await records.get(rec.id))?.state).toBe('running');
+      expect(await records.saveIfHolding({ ...rec, state: 'succeeded' }, lock, 'new-attempt')).toBe(true);
+      expect((await records.get(rec.id))?.state).toBe('succeeded');
+      expect((await records.list()).map((r) => r.id)).toContain(rec.id);
+      await client.del(lock, recordKey(rec.id));
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('a running job is cancelled through replica B; its stream on A ends; nothing is published', async () => {

@@ -27,6 +27,13 @@ export function parseRecord(value: unknown): JobRecord | undefined {
   return undefined;
 }
 
+// KEYS: record, index, lock; ARGV: record text, ttl, token, index score, id (see saveIfHolding).
+const SAVE_IF_HOLDING = `
+if redis.call('get', KEYS[3]) ~= ARGV[3] then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('zadd', KEYS[2], ARGV[4], ARGV[5])
+return 1`;
+
 /**
  * @example
  * const records = new RedisJobRecords(redis, producer);
@@ -43,6 +50,30 @@ export class RedisJobRecords {
     const text = JSON.stringify(rec);
     await this.redis.multi().set(recordKey(rec.id), text, 'EX', RECORD_TTL_SECONDS).zadd(INDEX_KEY, Date.parse(rec.createdAt), rec.id).exec();
     await this.events?.publishEvent({ eventName: RECORD_EVENT, jobId: rec.id, record: text });
+  }
+
+  /**
+   * Save `rec` only while the key `lock` still holds `token`: the check and the write run as one
+   * Redis script, so no other worker can take the job between them (a worker that lost its job
+   * must not overwrite the new attempt's record). False, and nothing written, when it does not.
+   */
+  async saveIfHolding(rec: JobRecord, lock: string, token: string): Promise<boolean> {
+    const text = JSON.stringify(rec);
+    const written = await this.redis.eval(
+      SAVE_IF_HOLDING,
+      3,
+      recordKey(rec.id),
+      INDEX_KEY,
+      lock,
+      text,
+      RECORD_TTL_SECONDS,
+      token,
+      Date.parse(rec.createdAt),
+      rec.id,
+    );
+    if (written !== 1) return false;
+    await this.events?.publishEvent({ eventName: RECORD_EVENT, jobId: rec.id, record: text });
+    return true;
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

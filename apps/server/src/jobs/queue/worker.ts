@@ -140,13 +140,14 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     }
     const lockKey = `bull:${QUEUE_NAME}:${id}:lock`;
     // Fencing: a worker that lost the job (its lock expired and another worker took it) must not
-    // overwrite the new attempt's record.
+    // overwrite the new attempt's record; the lock is checked in the same Redis step as the write.
     const save = async (r: JobRecord) => {
-      if (token !== undefined && (await redis.get(lockKey).catch(() => token)) !== token) {
-        logger.log('warn', 'job record not written: this worker no longer holds the job', { job: id });
-        return;
+      try {
+        const written = token === undefined ? (await records.save(r), true) : await records.saveIfHolding(r, lockKey, token);
+        if (!written) logger.log('warn', 'job record not written: this worker no longer holds the job', { job: id });
+      } catch (e) {
+        logger.log('warn', 'job record not saved', { job: id, error: e instanceof Error ? e.message : String(e) });
       }
-      await records.save(r).catch((e: unknown) => logger.log('warn', 'job record not saved', { job: id, error: e instanceof Error ? e.message : String(e) }));
     };
     const finish = async (state: JobState, error: JobRecord['error']) => {
       rec.state = state;
