@@ -126,13 +126,15 @@ function syntheticPanels() {
 }
 
 const f = (v, d = 3) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(d));
+/** A fraction (coverage) as a percentage with one decimal. */
+const pct = (v) => (v === null || v === undefined || Number.isNaN(v) ? '–' : (100 * v).toFixed(1));
 
 function table(name, report) {
   console.log(`\n${name}: ${report.series} series, holdout`);
-  console.log('model         sMAPE    MASE     OWA    cov80  cov95    MSIS      s');
+  console.log('model         sMAPE    MASE     OWA  cov80%  cov95%    MSIS      s');
   for (const [m, r] of Object.entries(report.metrics)) {
     console.log(
-      `${m.padEnd(12)} ${f(r.smape, 2).padStart(6)} ${f(r.mase).padStart(7)} ${f(r.owa).padStart(7)} ${f(r.coverage80, 1).padStart(6)} ${f(r.coverage95, 1).padStart(6)} ${f(r.msis, 2).padStart(7)} ${(report.ms[m] / 1000).toFixed(1).padStart(6)}`,
+      `${m.padEnd(12)} ${f(r.smape, 2).padStart(6)} ${f(r.mase).padStart(7)} ${f(r.owa).padStart(7)} ${pct(r.coverage80).padStart(7)} ${pct(r.coverage95).padStart(7)} ${f(r.msis, 2).padStart(7)} ${(report.ms[m] / 1000).toFixed(1).padStart(6)}`,
     );
   }
 }
