@@ -31,6 +31,15 @@ function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
   return m;
 }
 
+/** A recurrent layer's weights as variables: kernel [I, g·H], recurrent kernel [H, g·H], bias [g·H] (g gates). */
+function layerVariables(I: number, H: number, g: number, seed: number, scale = 0.5) {
+  return [
+    tf.variable(tf.tensor2d(rand(I * g * H, seed, scale), [I, g * H])),
+    tf.variable(tf.tensor2d(rand(H * g * H, seed + 1, scale), [H, g * H])),
+    tf.variable(tf.tensor1d(rand(g * H, seed + 2))),
+  ] as const;
+}
+
 interface Case {
   kind: 'lstm' | 'gru';
   B: number;
@@ -222,16 +231,8 @@ describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ?
   it('repeated forward+backward calls leak no tensors', () => {
     const [B, T, I, H] = [3, 4, 5, 6];
     const x = tf.tensor3d(rand(B * T * I, 1), [B, T, I]);
-    const lstmW = [
-      tf.variable(tf.tensor2d(rand(I * 4 * H, 2), [I, 4 * H])),
-      tf.variable(tf.tensor2d(rand(H * 4 * H, 3), [H, 4 * H])),
-      tf.variable(tf.tensor1d(rand(4 * H, 4))),
-    ] as const;
-    const gruW = [
-      tf.variable(tf.tensor2d(rand(H * 3 * H, 5), [H, 3 * H])),
-      tf.variable(tf.tensor2d(rand(H * 3 * H, 6), [H, 3 * H])),
-      tf.variable(tf.tensor1d(rand(3 * H, 7))),
-    ] as const;
+    const lstmW = layerVariables(I, H, 4, 2);
+    const gruW = layerVariables(H, H, 3, 5);
     const ws = [lstmW, gruW] as const;
     const mask = tf.ones([B, T]) as tf.Tensor2D;
     const once = (): void => {
@@ -283,15 +284,9 @@ describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ?
     // I = H, so the first layer's outputs and every other result here share one pooled length.
     const [B, T, H] = [4, 8, 16];
     const x = tf.tensor3d(rand(B * T * H, 51), [B, T, H]);
-    const w = (seed: number, scale = 0.5) =>
-      [
-        tf.variable(tf.tensor2d(rand(H * 4 * H, seed, scale), [H, 4 * H])),
-        tf.variable(tf.tensor2d(rand(H * 4 * H, seed + 1, scale), [H, 4 * H])),
-        tf.variable(tf.tensor1d(rand(4 * H, seed + 2))),
-      ] as const;
-    const l1 = w(52);
-    const l2 = w(55);
-    const other = w(58, 1);
+    const l1 = layerVariables(H, H, 4, 52);
+    const l2 = layerVariables(H, H, 4, 55);
+    const other = layerVariables(H, H, 4, 58, 1);
     let kept: tf.Tensor | undefined;
     const grads = (keepFirst: boolean) =>
       tf.variableGrads(() => {
@@ -314,16 +309,8 @@ describe.skipIf(!info.available)(`fused kernels vs tfjs-layers${info.available ?
   it('hands the arrays a training step held back to the pool once its tape is done', () => {
     const [B, T, I, H] = [4, 8, 5, 16];
     const x = tf.tensor3d(rand(B * T * I, 61), [B, T, I]);
-    const l1 = [
-      tf.variable(tf.tensor2d(rand(I * 4 * H, 62), [I, 4 * H])),
-      tf.variable(tf.tensor2d(rand(H * 4 * H, 63), [H, 4 * H])),
-      tf.variable(tf.tensor1d(rand(4 * H, 64))),
-    ] as const;
-    const l2 = [
-      tf.variable(tf.tensor2d(rand(H * 4 * H, 65), [H, 4 * H])),
-      tf.variable(tf.tensor2d(rand(H * 4 * H, 66), [H, 4 * H])),
-      tf.variable(tf.tensor1d(rand(4 * H, 67))),
-    ] as const;
+    const l1 = layerVariables(I, H, 4, 62);
+    const l2 = layerVariables(H, H, 4, 65);
     const opt = new FusedAdamOptimizer({ learningRate: 0.01 });
     // The first layer's outputs are the second layer's input, held for its backward pass each step.
     const seen = new Set<Float32Array>();
