@@ -180,6 +180,20 @@ struct Call {
     napi_get_undefined(env, &u);
     return u;
   }
+  napi_value number(double v) {
+    napi_value r;
+    napi_create_double(env, v, &r);
+    return r;
+  }
+  // The three leading integer arguments of a dense head (rows, inputs, outputs), each at least 1.
+  bool head_dims(int64_t* rows, int64_t* inputs, int64_t* outputs) {
+    *rows = int_(0);
+    *inputs = int_(1);
+    *outputs = int_(2);
+    if (failed) return false;
+    if (*rows < 1 || *inputs < 1 || *outputs < 1) fail("dimensions must be positive");
+    return !failed;
+  }
 };
 
 // One message for an id outside the vocabulary, naming its [sequence, step].
@@ -321,12 +335,8 @@ napi_value GruBackward(napi_env env, napi_callback_info info) {
 // denseSoftmaxCeForward(N,H,V, h, W, bias, labels, weights|null, ws[N*V] (probs)) -> loss
 napi_value DenseCeForward(napi_env env, napi_callback_info info) {
   Call c(env, info, "denseSoftmaxCeForward");
-  const int64_t N = c.int_(0), H = c.int_(1), V = c.int_(2);
-  if (c.failed) return nullptr;
-  if (N < 1 || H < 1 || V < 1) {
-    c.fail("dimensions must be positive");
-    return nullptr;
-  }
+  int64_t N, H, V;
+  if (!c.head_dims(&N, &H, &V)) return nullptr;
   const float* h = c.f32(3, N * H);
   const float* W = c.f32(4, H * V);
   const float* bias = c.f32(5, V);
@@ -341,16 +351,14 @@ napi_value DenseCeForward(napi_env env, napi_callback_info info) {
     c.fail("label " + std::to_string(labels[bad]) + " at row " + std::to_string(bad) + " is outside 0.." + std::to_string(V - 1));
     return nullptr;
   }
-  napi_value r;
-  napi_create_double(env, loss, &r);
-  return r;
+  return c.number(loss);
 }
 
 // denseSoftmaxCeBackward(N,H,V, h, W, ws (probs), labels, weights|null, scale, dh, dW, db)
 napi_value DenseCeBackward(napi_env env, napi_callback_info info) {
   Call c(env, info, "denseSoftmaxCeBackward");
-  const int64_t N = c.int_(0), H = c.int_(1), V = c.int_(2);
-  if (c.failed) return nullptr;
+  int64_t N, H, V;
+  if (!c.head_dims(&N, &H, &V)) return nullptr;
   const float* h = c.f32(3, N * H);
   const float* W = c.f32(4, H * V);
   Buf* ws = c.buf(5, N * V);
@@ -368,12 +376,8 @@ napi_value DenseCeBackward(napi_env env, napi_callback_info info) {
 // denseSqErrorForward(N,H,O, h, W, bias, y, offset|null, mean, ws[N*O] (residuals)) -> loss
 napi_value DenseSqErrorForward(napi_env env, napi_callback_info info) {
   Call c(env, info, "denseSqErrorForward");
-  const int64_t N = c.int_(0), H = c.int_(1), O = c.int_(2);
-  if (c.failed) return nullptr;
-  if (N < 1 || H < 1 || O < 1) {
-    c.fail("dimensions must be positive");
-    return nullptr;
-  }
+  int64_t N, H, O;
+  if (!c.head_dims(&N, &H, &O)) return nullptr;
   const float* h = c.f32(3, N * H);
   const float* W = c.f32(4, H * O);
   const float* bias = c.f32(5, O);
@@ -383,20 +387,14 @@ napi_value DenseSqErrorForward(napi_env env, napi_callback_info info) {
   Buf* ws = c.buf(9, N * O);
   if (c.failed) return nullptr;
   const double loss = sk::dense_sq_error_forward((int)N, (int)H, (int)O, h, W, bias, y, offset, mean, ws->p);
-  napi_value r;
-  napi_create_double(env, loss, &r);
-  return r;
+  return c.number(loss);
 }
 
 // denseSqErrorBackward(N,H,O, h, W, ws (residuals), mean, scale, dh, dW, db, dOffset|null, dy|null)
 napi_value DenseSqErrorBackward(napi_env env, napi_callback_info info) {
   Call c(env, info, "denseSqErrorBackward");
-  const int64_t N = c.int_(0), H = c.int_(1), O = c.int_(2);
-  if (c.failed) return nullptr;
-  if (N < 1 || H < 1 || O < 1) {
-    c.fail("dimensions must be positive");
-    return nullptr;
-  }
+  int64_t N, H, O;
+  if (!c.head_dims(&N, &H, &O)) return nullptr;
   const float* h = c.f32(3, N * H);
   const float* W = c.f32(4, H * O);
   Buf* ws = c.buf(5, N * O);
