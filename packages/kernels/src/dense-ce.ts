@@ -8,8 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fromF32, holdForBackward, readF32, readI32, releaseScratch, scratchF32 } from './data.js';
 import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
-import type { Workspace } from './native.js';
-import { trackWorkspace } from './workspaces.js';
+import { workspaceLoss } from './loss-op.js';
 
 /** Options for {@link denseSoftmaxCrossEntropy}. */
 export interface DenseCrossEntropyOptions {
@@ -57,38 +56,30 @@ export function denseSoftmaxCrossEntropy(
     const W = readF32(kt!);
     const ld = readI32(lt!);
     const w = opts.mask ? readF32(mt!) : null;
-    // The softmax probabilities stay in native memory until the backward pass (recomputed if it
-    // runs twice; released at once outside gradient scopes).
     const bv = readF32(bt!);
     // The backward pass reads these arrays later, possibly after their tensors were disposed.
     if (recording) holdForBackward(hd, W, w);
-    const forward = (): { ws: Workspace; loss: number } => {
-      const ws = addon.alloc(N * V);
-      return { ws, loss: addon.denseSoftmaxCeForward(N, H, V, hd, W, bv, ld, w, ws) };
-    };
-    const first = forward();
-    let ws = first.ws;
-    if (!recording) addon.release(ws);
-    else trackWorkspace(addon, ws, N * V);
-    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      const scale = dy.dataSync()[0]!;
-      if (!addon.alive(ws)) ws = forward().ws;
-      const dh = scratchF32(N * H, false); // written whole by the kernel (one product)
-      const dW = scratchF32(H * V);
-      const db = scratchF32(V);
-      try {
-        addon.denseSoftmaxCeBackward(N, H, V, hd, W, ws, ld, w, scale, dh, dW, db);
-      } catch (e) {
-        releaseScratch(dh, dW, db);
-        throw e;
-      } finally {
-        addon.release(ws);
-      }
-      const grads = [fromF32(dh, ht!.shape), fromF32(dW, [H, V]), fromF32(db, [V]), tf.zeros(lt!.shape)];
-      if (opts.mask) grads.push(tf.zeros(mt!.shape));
-      return grads;
-    };
-    return { value: tf.scalar(first.loss), gradFunc };
+    // The softmax probabilities stay in the workspace until the backward pass.
+    return workspaceLoss(
+      addon,
+      N * V,
+      recording,
+      (ws) => addon.denseSoftmaxCeForward(N, H, V, hd, W, bv, ld, w, ws),
+      (ws, scale) => {
+        const dh = scratchF32(N * H, false); // written whole by the kernel (one product)
+        const dW = scratchF32(H * V);
+        const db = scratchF32(V);
+        try {
+          addon.denseSoftmaxCeBackward(N, H, V, hd, W, ws, ld, w, scale, dh, dW, db);
+        } catch (e) {
+          releaseScratch(dh, dW, db);
+          throw e;
+        }
+        const grads = [fromF32(dh, ht!.shape), fromF32(dW, [H, V]), fromF32(db, [V]), tf.zeros(lt!.shape)];
+        if (opts.mask) grads.push(tf.zeros(mt!.shape));
+        return grads;
+      },
+    );
   });
   return op(...inputs) as tf.Scalar;
 }

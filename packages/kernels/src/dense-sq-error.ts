@@ -8,8 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fromF32, holdForBackward, readF32, releaseScratch, scratchF32 } from './data.js';
 import { badArgument } from './errors.js';
 import { requireAddon } from './native.js';
-import type { Workspace } from './native.js';
-import { trackWorkspace } from './workspaces.js';
+import { workspaceLoss } from './loss-op.js';
 
 /** Options for {@link denseSquaredError}. */
 export interface DenseSquaredErrorOptions {
@@ -57,37 +56,29 @@ export function denseSquaredError(h: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Te
     const od = opts.offset ? readF32(ot!) : null;
     // The backward pass reads these arrays later, possibly after their tensors were disposed.
     if (recording) holdForBackward(hd, W, yd, od);
-    // The residuals stay in native memory until the backward pass (recomputed if it runs twice;
-    // released at once outside gradient scopes).
-    const forward = (): { ws: Workspace; loss: number } => {
-      const ws = addon.alloc(N * O);
-      return { ws, loss: addon.denseSqErrorForward(N, H, O, hd, W, bv, yd, od, mean, ws) };
-    };
-    const first = forward();
-    let ws = first.ws;
-    if (!recording) addon.release(ws);
-    else trackWorkspace(addon, ws, N * O);
-    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      const scale = dy.dataSync()[0]!;
-      if (!addon.alive(ws)) ws = forward().ws;
-      const dh = scratchF32(N * H, false); // written whole by the kernel (one product)
-      const dW = scratchF32(H * O);
-      const db = scratchF32(O);
-      const dy_ = scratchF32(N * O);
-      const dOff = opts.offset ? scratchF32(N * O) : null;
-      try {
-        addon.denseSqErrorBackward(N, H, O, hd, W, ws, mean, scale, dh, dW, db, dOff, dy_);
-      } catch (e) {
-        releaseScratch(dh, dW, db, dy_, dOff);
-        throw e;
-      } finally {
-        addon.release(ws);
-      }
-      const grads = [fromF32(dh, [N, H]), fromF32(dW, [H, O]), fromF32(db, [O]), fromF32(dy_, [N, O])];
-      if (dOff) grads.push(fromF32(dOff, [N, O]));
-      return grads;
-    };
-    return { value: tf.scalar(first.loss), gradFunc };
+    // The residuals stay in the workspace until the backward pass.
+    return workspaceLoss(
+      addon,
+      N * O,
+      recording,
+      (ws) => addon.denseSqErrorForward(N, H, O, hd, W, bv, yd, od, mean, ws),
+      (ws, scale) => {
+        const dh = scratchF32(N * H, false); // written whole by the kernel (one product)
+        const dW = scratchF32(H * O);
+        const db = scratchF32(O);
+        const dy_ = scratchF32(N * O);
+        const dOff = opts.offset ? scratchF32(N * O) : null;
+        try {
+          addon.denseSqErrorBackward(N, H, O, hd, W, ws, mean, scale, dh, dW, db, dOff, dy_);
+        } catch (e) {
+          releaseScratch(dh, dW, db, dy_, dOff);
+          throw e;
+        }
+        const grads = [fromF32(dh, [N, H]), fromF32(dW, [H, O]), fromF32(db, [O]), fromF32(dy_, [N, O])];
+        if (dOff) grads.push(fromF32(dOff, [N, O]));
+        return grads;
+      },
+    );
   });
   return op(...inputs) as tf.Scalar;
 }
