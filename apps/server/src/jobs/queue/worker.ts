@@ -143,8 +143,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     // overwrite the new attempt's record; the lock is checked in the same Redis step as the write.
     const save = async (r: JobRecord) => {
       try {
-        const written = token === undefined ? (await records.save(r), true) : await records.saveIfHolding(r, lockKey, token);
-        if (!written) logger.log('warn', 'job record not written: this worker no longer holds the job', { job: id });
+        if (token === undefined) await records.save(r);
+        else if (!(await records.saveIfHolding(r, lockKey, token)))
+          logger.log('warn', 'job record not written: this worker no longer holds the job', { job: id });
       } catch (e) {
         logger.log('warn', 'job record not saved', { job: id, error: e instanceof Error ? e.message : String(e) });
       }
