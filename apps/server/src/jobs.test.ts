@@ -285,7 +285,9 @@ describe('restart', () => {
       // 2. A job running when the server shuts down.
       const a = await startServer({ modelsDir: dir.dir, port: 0, token: TOKEN, logger: false });
       expect(await (await fetch(`${a.url}/v1/jobs/${crashed.id}`)).json()).toMatchObject({ state: 'interrupted', epoch: 3, error: { code: 'INTERRUPTED' } });
-      const long = { ...charsJob('cut', 1000), text: 'if you want to build a ship, '.repeat(4) };
+      // Batches of one window: ~100,000 steps (a minute or more), so it is still training when the server stops.
+      const cut = charsJob('cut', 1000);
+      const long = { ...cut, text: 'if you want to build a ship, '.repeat(4), options: { ...cut.options, batchSize: 1 } };
       const rec = (await (await fetch(`${a.url}/v1/jobs`, { method: 'POST', headers: auth, body: JSON.stringify(long) })).json()) as JobRecord;
       const t0 = Date.now();
       while (((await (await fetch(`${a.url}/v1/jobs/${rec.id}`)).json()) as JobRecord).epoch < 1) {

@@ -68,12 +68,12 @@ describe('seqcast serve', () => {
   it('SIGTERM: stops accepting, finishes the in-flight request, marks the running job interrupted, exits 0', async () => {
     const models = path.join(dir, 'models');
     const { child, url, exit } = await serve(['--models', models, '--port', '0', '--quiet'], { SEQCAST_TOKEN: TOKEN });
-    // A long training job, running.
+    // A long training job, running: batches of one window make ~100,000 steps (a minute or more).
     const text = 'if you want to build a ship, '.repeat(4);
     const submit = await fetch(`${url}/v1/jobs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'chars', name: 'longjob', text, options: { seqLength: 8, epochs: 1000 } }),
+      body: JSON.stringify({ kind: 'chars', name: 'longjob', text, options: { seqLength: 8, epochs: 1000, batchSize: 1 } }),
     });
     expect(submit.status).toBe(202);
     const { id } = (await submit.json()) as { id: string };

@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
+import { panelToCsv, syntheticPanel } from '@seqcast/forecast';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../server.js';
 import { tmpDir } from '../../testing/fixtures.js';
@@ -80,9 +81,19 @@ const charsJob = (name: string, epochs: number, text = 'hihello', hidden?: numbe
   text,
   options: { seqLength: 6, epochs, learningRate: 0.1, seed: 1, ...(hidden ? { hidden } : {}) },
 });
-/** A job long enough to be interrupted: 0.1-0.3 s per epoch on this 2-core machine, whatever its load. */
 const longText = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
-const longJob = (name: string) => charsJob(name, 60, longText, 64);
+/**
+ * A job that trains for its whole wall-clock budget (9 s) however fast the machine is: a panel job
+ * whose 1000 epochs (~23,000 steps) are out of reach. A chars job sized in epochs finished before
+ * the test could stop it once the kernels got faster.
+ */
+const longJob = (name: string) => ({
+  kind: 'panel',
+  name,
+  csv: panelToCsv(syntheticPanel({ series: 40, length: 200, season: 12, seed: 3 })),
+  csvOptions: { idColumn: 'id', timeColumn: 't' },
+  options: { target: 'y', horizon: 4, season: 12, epochs: 1000, minutes: 0.15, seed: 1 },
+});
 
 async function submit(server: RunningServer, body: unknown): Promise<JobRecord> {
   const r = await json<JobRecord>(`${server.url}/v1/jobs`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
@@ -284,7 +295,7 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     await Promise.all([...workers].map((w) => stopWorker(w)));
     const leaving = await startWorker();
     const rec = await submit(a, longJob('handover'));
-    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 2 ? true : undefined));
+    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
     await stopWorker(leaving, 'SIGTERM');
     expect(leaving.exitCode).toBe(0);
     expect((await record(b, rec.id)).state).toBe('queued');
@@ -306,7 +317,7 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     await Promise.all([...workers].map((w) => stopWorker(w)));
     const victim = await startWorker();
     const rec = await submit(a, longJob('crash'));
-    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 2 ? true : undefined));
+    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
     await stopWorker(victim, 'SIGKILL');
     const before = await record(b, rec.id);
     expect(before.state).toBe('running'); // nobody finished it
@@ -324,7 +335,7 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     expect(await published('crash')).toEqual([{ version: '1', job: rec.id }]);
     // The killed attempt's staging was cleaned up by the retry.
     expect(await fs.readdir(path.join(models.dir, STAGING_DIR))).toEqual([]);
-    for (const s of [a, b]) await until(`crash on ${s.url}`, async () => ((await next(s, 'crash')).status === 200 ? true : undefined), 10_000);
+    for (const s of [a, b]) await until(`crash on ${s.url}`, async () => ((await fetch(`${s.url}/v1/models/crash`)).status === 200 ? true : undefined), 10_000);
   });
 
   it('a job whose worker died after publishing is completed by the retry without a second version', async () => {
