@@ -299,11 +299,13 @@ describe('web page in Chromium', () => {
     const cars2 = (await (await fetch(`${server.url}/v1/models/cars2`)).json()) as { kind: string };
     expect(cars2.kind).toBe('panel');
 
-    // A long job, cancelled from the page.
+    // A long job (two layers of 64 over 560 windows: 40 s or more), cancelled from the page.
     await page.selectOption('#job-kind', 'chars');
     await page.fill('#job-name', 'long');
-    await page.fill('#job-content', 'if you want to build a ship, teach them to long for the endless immensity of the sea.');
-    await page.fill('#opt-seqLength', '10');
+    await page.fill('#job-content', 'if you want to build a ship, '.repeat(20));
+    await page.fill('#opt-seqLength', '20');
+    await page.fill('#opt-layers', '2');
+    await page.fill('#opt-hidden', '64');
     await page.fill('#opt-epochs', '1000');
     await page.click('#job-submit');
     await page
