@@ -95,9 +95,27 @@ export const api = {
     return toForecastResult(r);
   },
   jobs: () => call<JobList>('GET', '/v1/jobs').then((r) => r.jobs),
+  /** Each job kind's option defaults, read from the served OpenAPI document (the server's own tables). */
+  jobOptionDefaults: () => call<unknown>('GET', '/openapi.json').then(jobOptionDefaults),
   submitJob: (body: unknown) => call<JobRecord>('POST', '/v1/jobs', body, true),
   cancelJob: (id: string) => call<JobRecord>('DELETE', `/v1/jobs/${encodeURIComponent(id)}`, undefined, true),
 };
+
+/** `{ kind: { option: default } }` for every job kind of the document's JobRequest (options without a default left out). */
+export function jobOptionDefaults(doc: unknown): Record<string, Record<string, unknown>> {
+  type Alternative = { properties?: { kind?: { const?: string }; options?: { properties?: Record<string, { default?: unknown }> } } };
+  const alternatives = (doc as { components?: { schemas?: { JobRequest?: { oneOf?: Alternative[] } } } }).components?.schemas?.JobRequest?.oneOf ?? [];
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const alt of alternatives) {
+    const kind = alt.properties?.kind?.const;
+    if (!kind) continue;
+    out[kind] = {};
+    for (const [name, schema] of Object.entries(alt.properties?.options?.properties ?? {})) {
+      if (schema.default !== undefined) out[kind][name] = schema.default;
+    }
+  }
+  return out;
+}
 
 /**
  * Panel models (any kind besides `chars` and the per-series `forecast`, or an input contract that

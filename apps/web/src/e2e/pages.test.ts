@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CharLM } from '@seqcast/core';
 import { readCsv, readPanelCsv } from '@seqcast/data';
-import { Forecaster, GlobalForecaster, layoutOf, panelToCsv, syntheticPanel } from '@seqcast/forecast';
+import { Forecaster, GlobalForecaster, globalForecasterOptionsSchema, layoutOf, panelToCsv, syntheticPanel } from '@seqcast/forecast';
 import { REPO, SHARED_DATA, launchBrowser, seriousViolations, serve, tmpModels, watchErrors, type ServedModels } from './harness.js';
 
 const CARS = path.join(SHARED_DATA, 'monthly-car-sales.csv');
@@ -287,6 +287,10 @@ describe('web page in Chromium', () => {
     // A global (panel) model from the car sales CSV, uploaded as a file.
     await page.click('a[href="#/training"]');
     await page.selectOption('#job-kind', 'panel');
+    // A field left empty shows the server's default, read from the served OpenAPI document.
+    const minutes = page.locator('#opt-minutes + .hint');
+    await minutes.waitFor();
+    await expect(minutes.textContent()).resolves.toBe(`default ${globalForecasterOptionsSchema.shape.minutes.def.defaultValue}`);
     await page.fill('#job-name', 'cars2');
     await page.setInputFiles('#job-file', CARS);
     await page.waitForFunction(() => (document.getElementById('job-content') as HTMLTextAreaElement).value.startsWith('"Month","Sales"'));

@@ -11,7 +11,10 @@ import { getToken } from '../token.js';
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'interrupted'];
 
-/** Number inputs: `[id, label, default, hint]`; an empty field is left to the server's default. */
+/**
+ * Number inputs: `[id, label, value, hint]`. An empty field is left to the server's default, which
+ * the page shows from the served OpenAPI document (the options tables the server validates with).
+ */
 const FORECAST_OPTIONS: [string, string, string, string?][] = [
   ['season', 'Season', '', 'e.g. 12 for monthly'],
   ['window', 'Window', ''],
@@ -24,7 +27,7 @@ const PANEL_OPTIONS: [string, string, string, string?][] = [
   ['season', 'Season', ''],
   ['window', 'Window', ''],
   ['epochs', 'Epochs', '3'],
-  ['minutes', 'Time budget (min)', '', 'default 8'],
+  ['minutes', 'Time budget (min)', ''],
   ['seed', 'Seed', '1'],
 ];
 const CHARS_OPTIONS: [string, string, string, string?][] = [
@@ -116,6 +119,17 @@ export function trainingPage(root: HTMLElement): () => void {
     jobsTable,
   );
 
+  /** `{ kind: { option: default } }` from the server; empty until it answers. */
+  let serverDefaults: Record<string, Record<string, unknown>> = {};
+  const showDefaults = () => {
+    const defaults = serverDefaults[kind.value] ?? {};
+    for (const input of optionsBox.querySelectorAll<HTMLInputElement>('input[data-option]')) {
+      const value = defaults[input.dataset.option!];
+      const box = input.parentElement!;
+      if (value === undefined || input.defaultValue !== '' || box.querySelector('.hint')) continue;
+      box.append(h('span', { class: 'hint' }, `default ${String(value)}`));
+    }
+  };
   const showOptions = () => {
     const isCsv = kind.value !== 'chars';
     targetField.hidden = !isCsv;
@@ -126,6 +140,7 @@ export function trainingPage(root: HTMLElement): () => void {
         field(label, h('input', { id: `opt-${id}`, 'data-option': id, type: 'number', step: 'any', min: 0, value }), hint),
       ),
     );
+    showDefaults();
   };
   kind.addEventListener('change', showOptions);
   showOptions();
@@ -140,6 +155,13 @@ export function trainingPage(root: HTMLElement): () => void {
   let job: JobRecord | null = null;
   let drawing = false;
   let alive = true;
+  void api.jobOptionDefaults().then(
+    (d) => {
+      serverDefaults = d;
+      if (alive) showDefaults();
+    },
+    () => undefined, // the hints are informational; the form works without them
+  );
 
   async function loadJobs(): Promise<void> {
     try {
