@@ -3,8 +3,9 @@
 // one models directory. A job submitted to replica A is followed over SSE from replica B and
 // its model served by both; a cancel and a forged queue entry; a model copied into or deleted
 // from the shared directory reaches every replica; Redis restarting leaves predictions
-// answering and everything reconnects; a worker SIGKILLed mid-job has its job retried by
-// another worker and the model is published exactly once.
+// answering and everything reconnects, and an event stream open across a restart mid-job still
+// ends with the final record; a worker SIGKILLed mid-job has its job retried by another worker
+// and the model is published exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -103,9 +104,9 @@ async function submit(server: RunningServer, body: unknown): Promise<JobRecord> 
 
 const record = (server: RunningServer, id: string) => json<JobRecord>(`${server.url}/v1/jobs/${id}`).then((r) => r.body);
 
-/** Read an SSE stream to its end. */
-async function events(server: RunningServer, id: string): Promise<{ event: string; data: JobRecord }[]> {
-  const res = await fetch(`${server.url}/v1/jobs/${id}/events`);
+/** Read an SSE stream to its end (an error after `timeoutMs`). */
+async function events(server: RunningServer, id: string, timeoutMs = 60_000): Promise<{ event: string; data: JobRecord }[]> {
+  const res = await fetch(`${server.url}/v1/jobs/${id}/events`, { signal: AbortSignal.timeout(timeoutMs) });
   expect(res.status).toBe(200);
   const text = await res.text();
   return text
@@ -289,6 +290,19 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
         10_000,
       );
     }
+  });
+
+  it("an event stream open while Redis restarts mid-job still ends with the job's final record", async () => {
+    const rec = await submit(a, { ...longJob('outage'), options: { ...longJob('outage').options, minutes: 0.1 } });
+    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
+    const stream = events(b, rec.id);
+    stream.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 2000)); // the worker keeps training; its writes wait for Redis
+    await redis.start();
+    const evs = await stream;
+    expect(evs.at(-1)).toMatchObject({ event: 'end', data: { state: 'succeeded', model: { name: 'outage', version: 1 } } });
+    expect(await published('outage')).toEqual([{ version: '1', job: rec.id }]);
   });
 
   it('a worker stopped with SIGTERM mid-job hands the job back at once; another worker finishes it', async () => {
