@@ -84,16 +84,16 @@ const charsJob = (name: string, epochs: number, text = 'hihello', hidden?: numbe
 });
 const longText = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
 /**
- * A job that trains for its whole wall-clock budget (9 s) however fast the machine is: a panel job
- * whose 1000 epochs (~23,000 steps) are out of reach. A chars job sized in epochs finished before
- * the test could stop it once the kernels got faster.
+ * A job that trains for its whole wall-clock budget (9 s by default) however fast the machine is:
+ * a panel job whose 1000 epochs (~23,000 steps) are out of reach. A chars job sized in epochs
+ * finished before the test could stop it once the kernels got faster.
  */
-const longJob = (name: string) => ({
+const longJob = (name: string, minutes = 0.15) => ({
   kind: 'panel',
   name,
   csv: panelToCsv(syntheticPanel({ series: 40, length: 200, season: 12, seed: 3 })),
   csvOptions: { idColumn: 'id', timeColumn: 't' },
-  options: { target: 'y', horizon: 4, season: 12, epochs: 1000, minutes: 0.15, seed: 1 },
+  options: { target: 'y', horizon: 4, season: 12, epochs: 1000, minutes, seed: 1 },
 });
 
 async function submit(server: RunningServer, body: unknown): Promise<JobRecord> {
@@ -293,7 +293,7 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
   });
 
   it("an event stream open while Redis restarts mid-job still ends with the job's final record", async () => {
-    const rec = await submit(a, { ...longJob('outage'), options: { ...longJob('outage').options, minutes: 0.1 } });
+    const rec = await submit(a, longJob('outage', 0.1));
     await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
     const stream = events(b, rec.id);
     stream.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
