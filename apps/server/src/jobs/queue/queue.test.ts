@@ -3,9 +3,9 @@
 // one models directory. A job submitted to replica A is followed over SSE from replica B and
 // its model served by both; a cancel and a forged queue entry; a model copied into or deleted
 // from the shared directory reaches every replica; Redis restarting leaves predictions
-// answering and everything reconnects, and an event stream open across a restart mid-job still
-// ends with the final record; a worker SIGKILLed mid-job has its job retried by another worker
-// and the model is published exactly once.
+// answering and everything reconnects, an event stream open across a restart mid-job still ends
+// with the final record, and a worker stopped just after a restart still exits; a worker
+// SIGKILLed mid-job has its job retried by another worker and the model is published exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -52,10 +52,15 @@ function startWorker(): Promise<ChildProcess> {
   });
 }
 
-async function stopWorker(w: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+/** Signal a worker and wait for it to exit: an error if it has not after `timeoutMs`. */
+async function stopWorker(w: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<void> {
   if (w.exitCode !== null || w.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    w.once('exit', () => resolve());
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker ${w.pid} still running ${timeoutMs} ms after ${signal}`)), timeoutMs);
+    w.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     w.kill(signal);
   });
 }
@@ -104,16 +109,24 @@ async function submit(server: RunningServer, body: unknown): Promise<JobRecord> 
 
 const record = (server: RunningServer, id: string) => json<JobRecord>(`${server.url}/v1/jobs/${id}`).then((r) => r.body);
 
-/** Read an SSE stream to its end (an error after `timeoutMs`). */
-async function events(server: RunningServer, id: string, timeoutMs = 60_000): Promise<{ event: string; data: JobRecord }[]> {
+type JobEvent = { event: string; data: JobRecord };
+
+/** Open a job's SSE stream (it answered 200); `read()` reads it to its end (an error after `timeoutMs`). */
+async function openEvents(server: RunningServer, id: string, timeoutMs = 60_000): Promise<{ read(): Promise<JobEvent[]> }> {
   const res = await fetch(`${server.url}/v1/jobs/${id}/events`, { signal: AbortSignal.timeout(timeoutMs) });
   expect(res.status).toBe(200);
-  const text = await res.text();
-  return text
-    .split('\n\n')
-    .filter((block) => block.includes('data: '))
-    .map((block) => ({ event: /^event: (.*)$/m.exec(block)![1]!, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as JobRecord }));
+  const text = res.text();
+  text.catch(() => undefined); // awaited by read(); not an unhandled rejection meanwhile
+  return {
+    read: async () =>
+      (await text)
+        .split('\n\n')
+        .filter((block) => block.includes('data: '))
+        .map((block) => ({ event: /^event: (.*)$/m.exec(block)![1]!, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as JobRecord })),
+  };
 }
+
+const events = async (server: RunningServer, id: string): Promise<JobEvent[]> => (await openEvents(server, id)).read();
 
 const next = (server: RunningServer, name: string) =>
   fetch(`${server.url}/v1/models/${name}/next`, {
@@ -295,14 +308,38 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
   it("an event stream open while Redis restarts mid-job still ends with the job's final record", async () => {
     const rec = await submit(a, longJob('outage', 0.1));
     await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
-    const stream = events(b, rec.id);
-    stream.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    const stream = await openEvents(b, rec.id); // open before Redis goes: job routes answer 503 while it is away
     await redis.stop();
     await new Promise((r) => setTimeout(r, 2000)); // the worker keeps training; its writes wait for Redis
     await redis.start();
-    const evs = await stream;
+    const evs = await stream.read();
     expect(evs.at(-1)).toMatchObject({ event: 'end', data: { state: 'succeeded', model: { name: 'outage', version: 1 } } });
     expect(await published('outage')).toEqual([{ version: '1', job: rec.id }]);
+  });
+
+  it('a worker stopped just after Redis restarted mid-job still exits; another worker trains its job', async () => {
+    // Redis is away longer than the job's lock, so the stopping worker no longer holds the job and
+    // BullMQ's close meets a connection still reconnecting: this hung the worker for good before.
+    await Promise.all([...workers].map((w) => stopWorker(w)));
+    const victim = await startWorker();
+    const rec = await submit(a, longJob('restarted', 0.1));
+    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, (LOCK_SECONDS + 0.5) * 1000));
+    await redis.start();
+    await stopWorker(victim, 'SIGTERM');
+    expect(victim.exitCode).toBe(0);
+    await startWorker();
+    const done = await until(
+      'the job to finish on the other worker',
+      async () => {
+        const r = await record(b, rec.id);
+        return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
+      },
+      60_000,
+    );
+    expect(done).toMatchObject({ state: 'succeeded', model: { name: 'restarted', version: 1 } });
+    expect(await published('restarted')).toEqual([{ version: '1', job: rec.id }]);
   });
 
   it('a worker stopped with SIGTERM mid-job hands the job back at once; another worker finishes it', async () => {

@@ -93,6 +93,30 @@ export async function connectOrExplain(client: Redis, url: string, timeoutMs = 1
   }
 }
 
+/**
+ * Whether `work` settles (either way) within `ms`. For BullMQ calls that can wait forever on a
+ * connection still reconnecting after a Redis restart (bullmq#4656); the timer does not keep the
+ * process alive.
+ */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A command that failed because Redis is away, as the 503 a client can retry. */
 export function redisUnavailable(e: unknown): SeqcastError {
   const why = e instanceof Error ? e.message.split('\n')[0] : String(e);

@@ -25,7 +25,16 @@ import { publicJobError } from '../backend.js';
 import { childProcessRunner, resolveWorkerScript, type JobRunner, type RunHandle } from '../runner.js';
 import { TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import { RedisJobRecords } from './records.js';
-import { blockingConnectionOptions, cancelKey, checkRedisUrl, commandConnection, connectOrExplain, publishLockKey, QUEUE_NAME } from './redis.js';
+import {
+  blockingConnectionOptions,
+  cancelKey,
+  checkRedisUrl,
+  commandConnection,
+  connectOrExplain,
+  publishLockKey,
+  QUEUE_NAME,
+  settlesWithin,
+} from './redis.js';
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -51,7 +60,9 @@ export interface QueueWorker {
   readonly name: string;
   /**
    * Stop: take no new job, kill running trainings and put their jobs back in the queue at once
-   * (state `queued` again, for another worker), disconnect.
+   * (state `queued` again, for another worker), disconnect. Resolves within about 15 s even when
+   * Redis is away or just restarted; a job that could not be handed back by then returns to the
+   * queue when its lock expires.
    */
   close(): Promise<void>;
 }
@@ -65,6 +76,9 @@ function final(message: string): UnrecoverableError {
 const SAVE_EVERY_MS = 1000;
 const EVENT_EVERY_MS = 200;
 const CANCEL_POLL_MS = 500;
+/** How long a stopping worker waits to hand a job back, and for BullMQ to close. */
+const HAND_BACK_TIMEOUT_MS = 5000;
+const CLOSE_TIMEOUT_MS = 10_000;
 /** Staging left by a worker that died and whose job was never retried is removed after this. */
 const STAGING_MAX_AGE_MS = 24 * 3600 * 1000;
 
@@ -249,8 +263,16 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
         // Record first: once the job is back in the queue this worker no longer holds it.
         Object.assign(rec, { state: 'queued', startedAt: null, epoch: 0, loss: null, elapsedMs: 0, etaMs: null });
         await save(rec);
-        await job.moveToWait(token);
-        logger.log('warn', 'job handed back to the queue', { job: id, worker: name });
+        // When the lock has expired (Redis was away longer than it) the hand-back fails, and right
+        // after a Redis restart it can wait forever. Either way the job is no longer this worker's:
+        // the queue's stalled-job check gives it to another worker once the lock is gone.
+        let handedBack = false;
+        const moved = job.moveToWait(token).then(() => (handedBack = true));
+        if (!(await settlesWithin(moved, HAND_BACK_TIMEOUT_MS)) || !handedBack) {
+          logger.log('warn', 'job not handed back: this worker no longer holds it; the queue retries it when its lock expires', { job: id, worker: name });
+        } else {
+          logger.log('warn', 'job handed back to the queue', { job: id, worker: name });
+        }
         throw new WaitingError();
       }
       if (cancelled) {
@@ -295,8 +317,14 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       closing ??= (async () => {
         stopping = true;
         for (const h of running) h.kill();
-        await worker.close(); // waits for the processors, which hand their jobs back
-        await producer.close().catch(() => undefined);
+        // Waits for the processors, which hand their jobs back; bounded, because BullMQ's close
+        // can hang while a connection is still reconnecting after a Redis restart (bullmq#4656).
+        // A job this worker could not hand back in time returns to the queue when its lock expires.
+        if (!(await settlesWithin(worker.close(), CLOSE_TIMEOUT_MS))) {
+          logger.log('warn', `the queue connection did not close in ${CLOSE_TIMEOUT_MS / 1000} s; stopping without it`, { worker: name });
+          void worker.disconnect().catch(() => undefined);
+        }
+        await settlesWithin(producer.close(), HAND_BACK_TIMEOUT_MS);
         redis.disconnect();
         logger.log('info', 'worker stopped', { worker: name });
       })();
