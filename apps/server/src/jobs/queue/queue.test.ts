@@ -109,6 +109,20 @@ async function submit(server: RunningServer, body: unknown): Promise<JobRecord> 
 
 const record = (server: RunningServer, id: string) => json<JobRecord>(`${server.url}/v1/jobs/${id}`).then((r) => r.body);
 
+/** Wait until the job is training (its record shows an epoch). */
+const running = (id: string) => until('the job to be running', async () => ((await record(a, id)).epoch >= 1 ? true : undefined));
+
+/** Wait for the job's final record, as `server` reports it. */
+const finished = (server: RunningServer, id: string, timeoutMs = 60_000) =>
+  until(
+    'the job to finish',
+    async () => {
+      const r = await record(server, id);
+      return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
+    },
+    timeoutMs,
+  );
+
 type JobEvent = { event: string; data: JobRecord };
 
 /** Open a job's SSE stream (it answered 200); `read()` reads it to its end (an error after `timeoutMs`). */
@@ -307,7 +321,7 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
 
   it("an event stream open while Redis restarts mid-job still ends with the job's final record", async () => {
     const rec = await submit(a, longJob('outage', 0.1));
-    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
+    await running(rec.id);
     const stream = await openEvents(b, rec.id); // open before Redis goes: job routes answer 503 while it is away
     await redis.stop();
     await new Promise((r) => setTimeout(r, 2000)); // the worker keeps training; its writes wait for Redis
@@ -323,21 +337,14 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     await Promise.all([...workers].map((w) => stopWorker(w)));
     const victim = await startWorker();
     const rec = await submit(a, longJob('restarted', 0.1));
-    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
+    await running(rec.id);
     await redis.stop();
     await new Promise((r) => setTimeout(r, (LOCK_SECONDS + 0.5) * 1000));
     await redis.start();
     await stopWorker(victim, 'SIGTERM');
     expect(victim.exitCode).toBe(0);
     await startWorker();
-    const done = await until(
-      'the job to finish on the other worker',
-      async () => {
-        const r = await record(b, rec.id);
-        return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
-      },
-      60_000,
-    );
+    const done = await finished(b, rec.id);
     expect(done).toMatchObject({ state: 'succeeded', model: { name: 'restarted', version: 1 } });
     expect(await published('restarted')).toEqual([{ version: '1', job: rec.id }]);
   });
@@ -346,19 +353,12 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     await Promise.all([...workers].map((w) => stopWorker(w)));
     const leaving = await startWorker();
     const rec = await submit(a, longJob('handover'));
-    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
+    await running(rec.id);
     await stopWorker(leaving, 'SIGTERM');
     expect(leaving.exitCode).toBe(0);
     expect((await record(b, rec.id)).state).toBe('queued');
     await startWorker();
-    const done = await until(
-      'the job to finish',
-      async () => {
-        const r = await record(b, rec.id);
-        return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
-      },
-      60_000,
-    );
+    const done = await finished(b, rec.id);
     expect(done).toMatchObject({ state: 'succeeded', model: { name: 'handover', version: 1 } });
     expect(await published('handover')).toEqual([{ version: '1', job: rec.id }]);
   });
@@ -368,19 +368,12 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     await Promise.all([...workers].map((w) => stopWorker(w)));
     const victim = await startWorker();
     const rec = await submit(a, longJob('crash'));
-    await until('the job to be running', async () => ((await record(a, rec.id)).epoch >= 1 ? true : undefined));
+    await running(rec.id);
     await stopWorker(victim, 'SIGKILL');
     const before = await record(b, rec.id);
     expect(before.state).toBe('running'); // nobody finished it
     await startWorker();
-    const done = await until(
-      'the retried job to finish',
-      async () => {
-        const r = await record(b, rec.id);
-        return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
-      },
-      90_000,
-    );
+    const done = await finished(b, rec.id, 90_000);
     expect(done.state).toBe('succeeded');
     expect(done.model).toEqual({ name: 'crash', version: 1 });
     expect(await published('crash')).toEqual([{ version: '1', job: rec.id }]);
@@ -396,10 +389,7 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     await fs.cp(path.join(models.dir, 'hi', '1'), path.join(models.dir, 'late', '1'), { recursive: true });
     await fs.writeFile(path.join(models.dir, 'late', '1', JOB_MARKER), `${rec.id}\n`);
     await startWorker();
-    const done = await until('the job to finish', async () => {
-      const r = await record(a, rec.id);
-      return r.state === 'succeeded' || r.state === 'failed' ? r : undefined;
-    });
+    const done = await finished(a, rec.id);
     expect(done).toMatchObject({ state: 'succeeded', model: { name: 'late', version: 1 } });
     expect(await published('late')).toEqual([{ version: '1', job: rec.id }]);
   });
