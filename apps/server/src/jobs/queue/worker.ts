@@ -266,9 +266,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
         // When the lock has expired (Redis was away longer than it) the hand-back fails, and right
         // after a Redis restart it can wait forever. Either way the job is no longer this worker's:
         // the queue's stalled-job check gives it to another worker once the lock is gone.
-        let handedBack = false;
-        const moved = job.moveToWait(token).then(() => (handedBack = true));
-        if (!(await settlesWithin(moved, HAND_BACK_TIMEOUT_MS)) || !handedBack) {
+        const moved = job.moveToWait(token).then(
+          () => true,
+          () => false,
+        );
+        const handedBack = (await settlesWithin(moved, HAND_BACK_TIMEOUT_MS)) && (await moved);
+        if (!handedBack) {
           logger.log('warn', 'job not handed back: this worker no longer holds it; the queue retries it when its lock expires', { job: id, worker: name });
         } else {
           logger.log('warn', 'job handed back to the queue', { job: id, worker: name });
