@@ -81,13 +81,13 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
-const charsJob = (name: string, epochs: number, text = 'hihello', hidden?: number) => ({
+const charsJob = (name: string, epochs: number) => ({
   kind: 'chars',
   name,
-  text,
-  options: { seqLength: 6, epochs, learningRate: 0.1, seed: 1, ...(hidden ? { hidden } : {}) },
+  text: 'hihello',
+  options: { seqLength: 6, epochs, learningRate: 0.1, seed: 1 },
 });
-const longText = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
+const LONG_JOB_CSV = panelToCsv(syntheticPanel({ series: 40, length: 200, season: 12, seed: 3 }));
 /**
  * A job that trains for its whole wall-clock budget (9 s by default) however fast the machine is:
  * a panel job whose 1000 epochs (~23,000 steps) are out of reach. A chars job sized in epochs
@@ -96,7 +96,7 @@ const longText = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
 const longJob = (name: string, minutes = 0.15) => ({
   kind: 'panel',
   name,
-  csv: panelToCsv(syntheticPanel({ series: 40, length: 200, season: 12, seed: 3 })),
+  csv: LONG_JOB_CSV,
   csvOptions: { idColumn: 'id', timeColumn: 't' },
   options: { target: 'y', horizon: 4, season: 12, epochs: 1000, minutes, seed: 1 },
 });
@@ -266,9 +266,9 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
   });
 
   it('a running job is cancelled through replica B; its stream on A ends; nothing is published', async () => {
-    const rec = await submit(a, charsJob('cancelme', 1000, longText));
+    const rec = await submit(a, longJob('cancelme'));
     const streamOnA = events(a, rec.id);
-    await until('the job to run', async () => ((await record(b, rec.id)).epoch >= 1 ? true : undefined));
+    await running(rec.id);
     const res = await json<JobRecord>(`${b.url}/v1/jobs/${rec.id}`, { method: 'DELETE', headers: auth });
     expect(res.status).toBe(200);
     expect(res.body.state).toBe('cancelled');
