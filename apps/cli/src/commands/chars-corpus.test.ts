@@ -47,6 +47,11 @@ describe('seqcast chars on a corpus', () => {
     const again = runCli(['chars', 'train', '--resume', model, '--text', corpus, '--steps', '30', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ steps: 30, chars: 30 * 8 * 16 });
+    const spent = runCli(['chars', 'train', '--resume', model, '--text', corpus, '--steps', '25']);
+    expect(spent.code).toBe(2);
+    expect(spent.stderr.trim()).toBe(
+      `seqcast: error: --steps budget used up: the run in ${model} has used 30 of 25 steps; budgets count the whole run, so give a larger one to continue it`,
+    );
     const fixed = runCli(['chars', 'train', '--resume', model, '--text', corpus, '--hidden', '32']);
     expect(fixed.code).toBe(2);
     expect(fixed.stderr.trim()).toBe('seqcast: error: chars train: --hidden cannot change when resuming (--resume continues the saved run)');

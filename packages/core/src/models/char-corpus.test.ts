@@ -141,6 +141,10 @@ describe('trainCharCorpus', () => {
     expect((err as Error).message).toBe('stop');
     const ck = JSON.parse(await fs.readFile(path.join(dir, CHECKPOINT_JSON), 'utf8'));
     expect(ck.progress.step).toBe(7);
+    // Budgets count the whole run: one already used up is refused, not a silent run of no steps.
+    expect(await errorOf(resumeCharCorpus(dir, text, { steps: 5 }))).toBe(
+      `BAD_ARGUMENT: steps budget used up: the run in ${dir} has used 7 of 5 steps; budgets count the whole run, so give a larger one to continue it`,
+    );
     const resumed = await resumeCharCorpus(dir, text, { steps: 9 });
     expect(resumed.record.steps).toBe(9);
     resumed.lm.dispose();

@@ -552,11 +552,7 @@ class CorpusRun {
   }
 
   private budgetReached(elapsedMs: number): StopReason | null {
-    const { o, p, split } = this;
-    if (o.steps !== null && p.step >= o.steps) return 'steps';
-    if (o.minutes !== null && elapsedMs >= o.minutes * 60_000) return 'minutes';
-    if (o.epochs !== null && p.epochsDone + p.chunk / split.chunksPerEpoch >= o.epochs) return 'epochs';
-    return null;
+    return budgetReached(this.o, this.p, this.split, elapsedMs);
   }
 
   /** Chunk starting at `offset` of every stream: x = text[s+offset ...], y = the next characters. */
@@ -727,6 +723,14 @@ class CorpusRun {
   }
 }
 
+/** The first budget (steps, wall-clock minutes, epochs) the run has used up, or null. */
+function budgetReached(o: ResolvedOptions, p: Progress, split: Split, elapsedMs: number): Exclude<StopReason, 'interrupted'> | null {
+  if (o.steps !== null && p.step >= o.steps) return 'steps';
+  if (o.minutes !== null && elapsedMs >= o.minutes * 60_000) return 'minutes';
+  if (o.epochs !== null && p.epochsDone + p.chunk / split.chunksPerEpoch >= o.epochs) return 'epochs';
+  return null;
+}
+
 function trainingInfo(o: ResolvedOptions, record: CorpusTrainingRecord, p: Progress, split: Split) {
   return {
     epochs: p.epochsDone,
@@ -866,6 +870,20 @@ export async function resumeCharCorpus(
     const o = resolveOptions(merged, ids.length);
     const split = splitCorpus(ids, o);
     const p: Progress = { ...json.progress };
+    const spent = budgetReached(o, p, split, p.elapsedMs);
+    if (spent !== null) {
+      // Budgets count the whole run: without this a smaller one would train nothing and say nothing.
+      const used = {
+        steps: `${p.step} of ${o.steps} steps`,
+        minutes: `${(p.elapsedMs / 60_000).toFixed(2)} of ${o.minutes} minutes`,
+        epochs: `${(p.epochsDone + p.chunk / split.chunksPerEpoch).toFixed(2)} of ${o.epochs} epochs`,
+      }[spent];
+      throw new SeqcastError(
+        'BAD_ARGUMENT',
+        `${spent} budget used up: the run in ${dir} has used ${used}; budgets count the whole run, so give a larger one to continue it`,
+        { where: spent },
+      );
+    }
     if (options.checkpointDir !== undefined && path.resolve(options.checkpointDir) !== path.resolve(dir)) {
       await checkSaveTarget(options.checkpointDir, { overwrite: options.overwrite === true });
     }
