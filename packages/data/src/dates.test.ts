@@ -24,6 +24,18 @@ describe('parseDate', () => {
     expect(detectDayFirst(['2020-01-01'])).toBeUndefined();
   });
 
+  it('reads English month names: month-day-year, day-month-year and month-year', () => {
+    expect(parseDate('Jan 1 2000')).toBe(Date.UTC(2000, 0, 1));
+    expect(parseDate('Sep 30, 2008')).toBe(Date.UTC(2008, 8, 30));
+    expect(parseDate('Sept. 3 2008')).toBe(Date.UTC(2008, 8, 3));
+    expect(parseDate('February 29, 2020')).toBe(Date.UTC(2020, 1, 29));
+    expect(parseDate('02-Jan-2020')).toBe(Date.UTC(2020, 0, 2));
+    expect(parseDate('2 jan 2020')).toBe(Date.UTC(2020, 0, 2));
+    expect(parseDate('Mar 1995')).toBe(Date.UTC(1995, 2, 1));
+    expect(parseDate('DECEMBER-1995')).toBe(Date.UTC(1995, 11, 1));
+    for (const bad of ['Feb 30 2020', 'Ju 1 2020', 'Foo 1 2020', 'Mayo 2020', 'Jan 1', 'Jan 32 2020']) expect(parseDate(bad)).toBeNaN();
+  });
+
   it('rejects impossible dates and numbers; bare years only when loose', () => {
     for (const bad of ['2020-02-30', '2021-02-29', '2020-13', '2020-01-01 24:00', '12.5', '35', '', 'soon']) {
       expect(parseDate(bad)).toBeNaN();

@@ -2,13 +2,25 @@
  * Date cells of time-series CSVs: recognising a date/month column and turning its cells into
  * sortable UTC milliseconds. Only unambiguous, widespread layouts are accepted (ISO-like
  * `1959-01-01`, `1960-01`, `2020-01-02 09:30[:00][Z|+01:00]`, `2020/01/02`, `02.01.2020`,
- * `1/2/2020`) so that a number column is never mistaken for dates.
+ * `1/2/2020`, and English month names: `Jan 2 2020`, `January 2, 2020`, `2-Jan-2020`, `Jan 2020`)
+ * so that a number column is never mistaken for dates.
  */
 
 const ISO = /^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
 const DMY = /^(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
 const COMPACT = /^(\d{4})(\d{2})(\d{2})$/;
 const YEAR = /^(\d{4})$/;
+// Month names: `Jan 2 2020`, `Jan 2, 2020`, `January 2 2020`; `2 Jan 2020`, `02-Jan-2020`; `Jan 2020`.
+const NAME_DAY_YEAR = /^([a-z]{3,9})\.?[\s-](\d{1,2}),?[\s-](\d{4})$/i;
+const DAY_NAME_YEAR = /^(\d{1,2})[\s-]([a-z]{3,9})\.?,?[\s-](\d{4})$/i;
+const NAME_YEAR = /^([a-z]{3,9})\.?[\s-](\d{4})$/i;
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+/** 1..12 for an English month name or its abbreviation of three letters or more (`Sep`, `Sept`), else 0. */
+function monthNumber(name: string): number {
+  const lower = name.toLowerCase();
+  return MONTHS.findIndex((full) => full.startsWith(lower)) + 1;
+}
 
 /** Header names that announce a date column. */
 const DATE_NAME = /^(date|time|datetime|timestamp|day|month|period|ds|week|year|quarter)$|date|time/i;
@@ -71,6 +83,17 @@ function offsetMs(tz: string | undefined): number {
   return sign * (hh * 60 + mm) * 60_000;
 }
 
+/** Examples of the layouts {@link parseDate} reads, for error messages. */
+export const DATE_LAYOUTS = '2020-01-31, 2020-01-31 09:30, 31.01.2020, 1/31/2020, Jan 31 2020, 31-Jan-2020';
+
+/**
+ * The advice closing a bad-date error: skip the bad rows when most cells are dates, or the
+ * layouts this module reads when none is (dropping every row would help no one).
+ */
+export function badDateAdvice(bad: number, cells: number): string {
+  return bad < cells ? 'choose missing: drop to skip such rows' : `no cell of the column is a date seqcast reads, e.g. ${DATE_LAYOUTS}`;
+}
+
 /** Options for {@link parseDate}. */
 export interface DateParseOptions {
   /** For `a/b/yyyy` and `a.b.yyyy`: true = day first. Default: true for `.`, false for `/`. */
@@ -104,6 +127,12 @@ export function parseDate(text: string, opts: DateParseOptions = {}): number {
     const [d, mo] = dayFirst ? [a, b] : [b, a];
     return build(Number(m[4]), mo, d, m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, m[7] ? Number(m[7]) : 0, 0);
   }
+  m = NAME_DAY_YEAR.exec(s);
+  if (m) return build(Number(m[3]), monthNumber(m[1]!), Number(m[2]), 0, 0, 0, 0);
+  m = DAY_NAME_YEAR.exec(s);
+  if (m) return build(Number(m[3]), monthNumber(m[2]!), Number(m[1]), 0, 0, 0, 0);
+  m = NAME_YEAR.exec(s);
+  if (m) return build(Number(m[2]), monthNumber(m[1]!), 1, 0, 0, 0, 0);
   if (opts.loose) {
     m = COMPACT.exec(s);
     if (m) return build(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0, 0, 0);

@@ -44,6 +44,15 @@ describe('readPanelCsv', () => {
     expect(Array.from(p.series.find((s) => s.id === 'a')!.values)).toEqual([1, 2, 3]);
   });
 
+  it('orders by month-name dates, given or detected (a stock file laid out as "Jan 1 2000")', async () => {
+    const text = 'symbol,date,price\nMSFT,Feb 1 2000,36.35\nMSFT,Jan 1 2000,39.81\nIBM,Jan 1 2000,100.52\nMSFT,Mar 1 2000,43.22\n';
+    for (const timeColumn of ['date', undefined]) {
+      const p = await read(text, { idColumn: 'symbol', target: 'price', ...(timeColumn ? { timeColumn } : {}) });
+      expect(p.timeColumn).toBe('date');
+      expect(Array.from(p.series.find((s) => s.id === 'MSFT')!.values)).toEqual([39.81, 36.35, 43.22]);
+    }
+  });
+
   it('reads a file with no id column as one series named after the file', async () => {
     const p = await read('Month,Sales\n1960-01,5\n1960-02,6\n', { target: 'Sales' });
     expect(p.series).toHaveLength(1);
@@ -94,6 +103,12 @@ describe('readPanelCsv', () => {
   it('an unusable time cell names its line', async () => {
     expect(await errorOf('id,when,y\na,2020-01-01,1\na,soon,2\n', { idColumn: 'id', timeColumn: 'when', target: 'y' })).toBe(
       'BAD_INPUT: <text>:3: time column "when": "soon" is neither a date nor an integer (choose missing: drop to skip such rows)',
+    );
+  });
+
+  it('a time column with no date in it lists the date layouts instead of advising to drop every row', async () => {
+    expect(await errorOf('id,when,y\na,soon,1\na,later,2\n', { idColumn: 'id', timeColumn: 'when', target: 'y' })).toBe(
+      'BAD_INPUT: <text>:2: time column "when": "soon" is neither a date nor an integer (no cell of the column is a date seqcast reads, e.g. 2020-01-31, 2020-01-31 09:30, 31.01.2020, 1/31/2020, Jan 31 2020, 31-Jan-2020)',
     );
   });
 

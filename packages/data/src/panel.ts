@@ -10,7 +10,7 @@
 import { basename } from 'node:path';
 import { SeqcastError } from '@seqcast/core/errors';
 import type { Delimiter } from './csv.js';
-import { detectDayFirst, isDateName, parseDate } from './dates.js';
+import { badDateAdvice, detectDayFirst, isDateName, parseDate } from './dates.js';
 import type { Panel, PanelSeries } from './panel-types.js';
 import { readCsv, type CsvSource } from './read.js';
 
@@ -71,13 +71,12 @@ function timeKeys(cells: readonly string[], column: string, lines: Int32Array, s
   const df = detectDayFirst(cells);
   if (typeof df === 'string') throw bad(source, `time column "${column}": ${df}`);
   const loose = isDateName(column);
-  for (let i = 0; i < cells.length; i++) {
-    const t = parseDate(cells[i]!, { loose, dayFirst: df });
-    if (Number.isNaN(t) && !dropBad) {
-      const what = cells[i] === '' ? 'empty time' : `${JSON.stringify(cells[i])} is neither a date nor an integer`;
-      throw bad(`${source}:${lines[i]}`, `time column "${column}": ${what} (choose missing: drop to skip such rows)`, { column, line: lines[i] });
-    }
-    keys[i] = t;
+  for (let i = 0; i < cells.length; i++) keys[i] = parseDate(cells[i]!, { loose, dayFirst: df });
+  const first = keys.findIndex(Number.isNaN);
+  if (first >= 0 && !dropBad) {
+    const what = cells[first] === '' ? 'empty time' : `${JSON.stringify(cells[first])} is neither a date nor an integer`;
+    const advice = badDateAdvice(keys.filter(Number.isNaN).length, keys.length);
+    throw bad(`${source}:${lines[first]}`, `time column "${column}": ${what} (${advice})`, { column, line: lines[first] });
   }
   return keys;
 }
@@ -127,7 +126,11 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
   const badDate = s.dateIssues.find((d) => d.kind === 'bad-date');
   if (badDate && missing !== 'drop') {
     const what = badDate.value === '' ? 'empty date' : `${JSON.stringify(badDate.value)} is not a date`;
-    throw bad(`${src}:${badDate.line}`, `date column "${s.dateColumn}": ${what} (choose missing: drop to skip such rows)`, { line: badDate.line });
+    throw bad(
+      `${src}:${badDate.line}`,
+      `date column "${s.dateColumn}": ${what} (${badDateAdvice(s.dateIssues.filter((d) => d.kind === 'bad-date').length, s.rows)})`,
+      { line: badDate.line },
+    );
   }
   const timeColumn = typeof explicitTime === 'string' ? explicitTime : s.dateColumn;
   const timeCells = typeof explicitTime === 'string' ? s.keys[explicitTime]! : s.dates;

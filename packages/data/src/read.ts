@@ -14,7 +14,7 @@ import { stat } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import { SeqcastError } from '@seqcast/core/errors';
 import { DELIMITERS, MISSING, RecordSplitter, detectDelimiter, isNumeric, parseCell, parsePlainDecimal, type Delimiter } from './csv.js';
-import { detectDayFirst, isDateName, parseDate } from './dates.js';
+import { badDateAdvice, detectDayFirst, isDateName, parseDate } from './dates.js';
 
 /** Where the CSV comes from. `{text}` is CONTENT: never opened as a path, never fetched as a URL. */
 export type CsvSource = { path: string } | { text: string } | { stream: NodeJS.ReadableStream };
@@ -624,7 +624,7 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
       throw bad(
         source,
         d0.line,
-        `date column "${L.header[L.dateIndex]}": ${d0.value === '' ? 'empty date' : `${quoteCell(d0.value)} is not a date`} (${dateIssues.length} bad in all; choose missing: drop to skip such rows)`,
+        `date column "${L.header[L.dateIndex]}": ${d0.value === '' ? 'empty date' : `${quoteCell(d0.value)} is not a date`} (${dateIssues.length} bad in all; ${badDateAdvice(dateIssues.length, n)})`,
         {
           column: L.header[L.dateIndex],
           line: d0.line,
