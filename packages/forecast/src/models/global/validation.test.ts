@@ -37,25 +37,31 @@ describe('calibrateWidth', () => {
     expect(calibrateWidth([], 0.95)).toBe(1);
   });
 
-  it('keeps the learnt shape: factors stay within [1/3, 5]', () => {
+  it('never shrinks below a third, and widens as far as the stretch needs (no cap that would undercover)', () => {
     expect(
       calibrateWidth(
         Array.from({ length: 40 }, () => needing(0.01, true)),
         0.8,
       ),
     ).toBeCloseTo(1 / 3, 12);
+    // A network whose widths are 50× too narrow: a factor of 5 would cover none of these points;
+    // rank ⌈41 · 0.8⌉ = 33 of the needs 50..89 is 82.
     expect(
       calibrateWidth(
-        Array.from({ length: 40 }, () => needing(50, false)),
+        Array.from({ length: 40 }, (_, i) => needing(50 + i, false)),
         0.8,
       ),
-    ).toBe(5);
-    // A zero-width side that the actual value falls on needs an infinite factor: 5.
+    ).toBe(82);
+  });
+
+  it('a zero-width side the actual value falls on needs an infinite factor: the largest finite need stands in, or 1', () => {
+    const zeroUpper = { actual: 1, median: 0, lower: -1, upper: 0 };
+    expect(calibrateWidth([...Array.from({ length: 30 }, () => zeroUpper), needing(3, true), needing(2, false)], 0.8)).toBe(3);
     expect(
       calibrateWidth(
-        Array.from({ length: 40 }, () => ({ actual: 1, median: 0, lower: -1, upper: 0 })),
+        Array.from({ length: 10 }, () => zeroUpper),
         0.8,
       ),
-    ).toBe(5);
+    ).toBe(1);
   });
 });

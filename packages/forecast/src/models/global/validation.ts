@@ -38,6 +38,12 @@ export interface IntervalCase {
  * for 95%, under 4 for 80%), no rank certifies the level: the largest need is the nearest one
  * (certifies n/(n + 1)), better than the raw widths of a network that has seen too little data
  * to know its own error. No cases: 1.
+ *
+ * The factor is at least 1/3, so a calm stretch cannot erase the learnt shape, and has no upper
+ * limit: where the network's widths are far too narrow (a few series it has nearly memorised),
+ * the factor is what the stretch needs, since a capped one would ship intervals the model has
+ * just measured to fall short. A need past a zero-width side is infinite; when the rank lands on
+ * one, the largest finite need stands in (no factor widens a zero width).
  */
 export function calibrateWidth(cases: readonly IntervalCase[], level: number): number {
   if (cases.length === 0) return 1;
@@ -48,7 +54,7 @@ export function calibrateWidth(cases: readonly IntervalCase[], level: number): n
   });
   need.sort((a, b) => a - b);
   const rank = Math.min(need.length, Math.ceil((need.length + 1) * level));
-  const k = need[rank - 1]!;
-  // Keep the learnt shape: never shrink below a third or widen beyond 5× (a few odd series).
-  return Math.min(5, Math.max(1 / 3, Number.isFinite(k) ? k : 5));
+  const finite = need.filter(Number.isFinite);
+  const k = Number.isFinite(need[rank - 1]!) ? need[rank - 1]! : (finite[finite.length - 1] ?? 1);
+  return Math.max(1 / 3, k);
 }
