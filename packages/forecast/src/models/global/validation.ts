@@ -54,7 +54,7 @@ export function calibrateWidth(cases: readonly IntervalCase[], level: number): n
   });
   need.sort((a, b) => a - b);
   const rank = Math.min(need.length, Math.ceil((need.length + 1) * level));
-  const finite = need.filter(Number.isFinite);
-  const k = Number.isFinite(need[rank - 1]!) ? need[rank - 1]! : (finite[finite.length - 1] ?? 1);
-  return Math.max(1 / 3, k);
+  const k = need[rank - 1]!;
+  // Sorted, so infinite needs come last: the largest finite one is the last finite element.
+  return Math.max(1 / 3, Number.isFinite(k) ? k : (need.findLast(Number.isFinite) ?? 1));
 }
