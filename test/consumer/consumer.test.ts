@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
-const CARS = path.resolve(REPO, '../shared/data/monthly-car-sales.csv');
+/** The example's data, written in the project by `npx seqcast data sample` as the README says. */
+const CARS = 'monthly-car-sales.csv';
 const PACKAGES = ['cli', 'core', 'data', 'forecast', 'kernels', 'server', 'web'];
 /** Packages whose tarball is a browser bundle: no TypeScript, so no source maps to check. */
 const BUNDLES = new Set(['seqcast-web-0.1.0.tgz']);
@@ -73,6 +74,8 @@ beforeAll(async () => {
   const r = await run('npm', ['i', ...tarballs]);
   install = { code: r.code, ms: r.ms, output: `${r.stdout}\n${r.stderr}`.trim() };
   for (const f of ['example.mjs', 'checks.mjs']) copyFileSync(path.join(HERE, f), path.join(app, f));
+  const sample = await run('npx', ['--no-install', 'seqcast', 'data', 'sample', 'monthly-sales']);
+  writeFileSync(path.join(app, CARS), sample.stdout);
 }, 900_000);
 
 afterAll(() => {
@@ -113,7 +116,8 @@ describe('packed packages in a fresh npm project', () => {
     const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
     const shown = /```text\n\$ node example\.mjs\n([\s\S]*?)```/.exec(section)?.[1];
     expect(code, 'README: the example code block').toBe(readFileSync(path.join(HERE, 'example.mjs'), 'utf8'));
-    const r = await run('node', ['example.mjs', CARS]);
+    expect(section, 'README: the sample command the test runs').toContain('npx seqcast data sample monthly-sales > monthly-car-sales.csv');
+    const r = await run('node', ['example.mjs']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^backend (node|wasm|cpu), recurrent kernels fused$/);
     // The backend depends on the machine (tfjs-node where its download works); the rest must match.
@@ -127,7 +131,11 @@ describe('packed packages in a fresh npm project', () => {
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(out.kernels).toBe('fused');
     expect(out.require).toEqual(Object.fromEntries(['core', 'kernels', 'data', 'forecast', 'server'].map((p) => [`@seqcast/${p}`, 'ok'])));
-    expect(out.describe).toMatchObject({ min: 5568, max: 26099, count: 108 });
+    const sales = readFileSync(path.join(app, CARS), 'utf8')
+      .split('\r\n')
+      .slice(1)
+      .map((line) => Number(line.split(',')[1]));
+    expect(out.describe).toMatchObject({ min: Math.min(...sales), max: Math.max(...sales), count: 108 });
     expect(out.toDataFrame).toMatch(/^BACKEND_UNAVAILABLE: danfojs-node is not installed: .*npm i danfojs-node/);
     expect(out.svg).toBe(true);
     expect(out.health).toMatchObject({ status: 'ok', models: 2 });
@@ -137,7 +145,6 @@ describe('packed packages in a fresh npm project', () => {
   });
 
   it("every package README's example runs as written", async () => {
-    copyFileSync(CARS, path.join(app, 'monthly-car-sales.csv'));
     for (const dir of ['packages/core', 'packages/kernels', 'packages/data', 'packages/forecast', 'apps/server']) {
       const code = /```js\n([\s\S]*?)```/.exec(readFileSync(path.join(REPO, dir, 'README.md'), 'utf8'))?.[1];
       expect(code, `${dir}/README.md has a js example`).toBeTruthy();

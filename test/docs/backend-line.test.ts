@@ -3,8 +3,8 @@
  * errors (between `<!-- backend-line:yes -->` / `<!-- backend-line:no -->` and
  * `<!-- /backend-line -->`). This runs every command listed and checks that it does as it says.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +12,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(REPO, 'apps/cli/dist/main.js');
-const CARS = path.resolve(REPO, '../shared/data/monthly-car-sales.csv');
 const README = readFileSync(path.join(REPO, 'README.md'), 'utf8');
 const BACKEND_LINE = /^seqcast: tfjs \S+ backend (node|wasm|cpu)\b/m;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'seqcast-backend-line-'));
+const CARS = path.join(dir, 'monthly-sales.csv');
+writeFileSync(CARS, execFileSync(process.execPath, [CLI, 'data', 'sample', 'monthly-sales']));
 const M = path.join(dir, 'models');
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +41,7 @@ const ARGS: Record<string, string[]> = {
   'chars next': ['--model', `${M}/hihello`, '--text', 'hihel'],
   'chars generate': ['--model', `${M}/hihello`, '--prefix', 'hi', '--length', '3', '--seed', '1'],
   'data inspect': ['--csv', CARS],
+  'data sample': ['monthly-sales'],
 };
 
 function run(command: string): Promise<{ code: number | null; stderr: string }> {

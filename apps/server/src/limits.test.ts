@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { seededRandom } from '@seqcast/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './server.js';
 import { tmpDir } from './testing/fixtures.js';
@@ -26,8 +27,24 @@ async function server(limits: ServerLimits = {}): Promise<RunningServer> {
   return s;
 }
 
-/** 60 KB of ordinary text (the issue's job: seqLength 50, hidden 256, 2 layers, 1 epoch). */
-const TEXT_60K = readFileSync(path.resolve(__dirname, '../../../../shared/data/republic_clean.txt'), 'utf8').slice(0, 60_000);
+/**
+ * 60 KB of prose-like text with the vocabulary of ordinary English prose (~78 characters: both
+ * cases, digits, punctuation), seeded; the issue's job: seqLength 50, hidden 256, 2 layers, 1 epoch.
+ */
+function proseLike(chars: number, seed = 1): string {
+  const rand = seededRandom(seed);
+  const pick = (s: string) => s[Math.floor(rand() * s.length)]!;
+  const lower = 'etaoinshrdlucmfwypvbgkjqxz';
+  let out = '';
+  while (out.length < chars) {
+    let word = pick(lower.toUpperCase() + lower + lower + lower);
+    for (let k = Math.floor(rand() * 7); k > 0; k--) word += pick(lower);
+    if (rand() < 0.02) word = String(Math.floor(rand() * 1000));
+    out += word + (rand() < 0.15 ? pick(`.,;:!?'"-)(`) : '') + pick('   \n');
+  }
+  return out.slice(0, chars);
+}
+const TEXT_60K = proseLike(60_000);
 const BIG_JOB = { kind: 'chars', name: 'big', text: TEXT_60K, options: { seqLength: 50, hidden: 256, layers: 2, epochs: 1 } };
 
 async function submit(url: string, body: unknown): Promise<Response> {

@@ -1,12 +1,8 @@
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from './read.js';
 import { describeSeries, toDataFrame } from './describe.js';
 import { formatInspection, inspectCsv } from './inspect.js';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SHARED = path.resolve(REPO, '../shared/data');
+import { sampleCsv } from './samples.js';
 
 describe('describeSeries', () => {
   it('danfo and typed-array statistics agree, NaN cells skipped', async () => {
@@ -19,7 +15,7 @@ describe('describeSeries', () => {
   });
 
   it('agrees on the stock file', async () => {
-    const s = await readCsv({ path: path.join(SHARED, 'stock_daily.csv') });
+    const s = await readCsv({ text: sampleCsv('stock-daily') });
     const a = await describeSeries(s, { engine: 'danfo' });
     const b = await describeSeries(s, { engine: 'typed' });
     for (const c of s.columns) {
@@ -30,7 +26,7 @@ describe('describeSeries', () => {
   });
 
   it('toDataFrame indexes rows by date', async () => {
-    const s = await readCsv({ path: path.join(SHARED, 'monthly-car-sales.csv') });
+    const s = await readCsv({ text: sampleCsv('monthly-sales') });
     const df = await toDataFrame(s);
     expect(df.shape).toEqual([108, 1]);
     expect(df.index[0]).toBe('1960-01');

@@ -13,3 +13,4 @@ export { describeSeries, toDataFrame, loadDanfo, DANFO_MAX_ROWS, type ColumnStat
 export type { Panel, PanelSeries } from './panel-types.js';
 export { readPanelCsv, type ReadPanelOptions, type PanelCsv, type SkippedSeries } from './panel.js';
 export { inspectCsv, formatInspection, type Inspection, type InspectOptions } from './inspect.js';
+export { sampleCsv, SAMPLE_KINDS, type SampleKind, type SampleOptions } from './samples.js';

@@ -2,13 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isSeqcastError, type SeqcastError } from '@seqcast/core';
 import { readCsv, type ReadCsvOptions } from './read.js';
+import { sampleCsv } from './samples.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SHARED = path.resolve(REPO, '../shared/data');
 const tmp = mkdtempSync(path.join(tmpdir(), 'seqcast-data-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -29,49 +27,61 @@ async function fails(p: Promise<unknown>): Promise<SeqcastError> {
   throw new Error('expected a SeqcastError');
 }
 
-describe('shared files', () => {
-  it('stock_daily.csv: commented header, CRLF, newest-first', async () => {
-    const asGiven = await readCsv({ path: path.join(SHARED, 'stock_daily.csv') });
+describe("the classic files' layouts (seeded samples of them)", () => {
+  it('stock-daily: commented header, CRLF, newest-first', async () => {
+    const text = sampleCsv('stock-daily');
+    const cells = (line: number) => text.split('\r\n')[line - 1]!.split(',').map(Number);
+    const asGiven = await readCsv({ path: file(text) });
     expect(asGiven.rows).toBe(732);
     expect(asGiven.columns).toEqual(['Open', 'High', 'Low', 'Volume', 'Close']);
     expect(asGiven.headerKind).toBe('comment');
     expect(asGiven.dateColumn).toBeNull();
     expect(asGiven.order).toBe('unknown');
     expect(asGiven.lines[0]).toBe(3); // two comment lines come first
-    expect(asGiven.values.Close![0]).toBeCloseTo(831.659973, 6);
+    expect(asGiven.values.Close![0]).toBe(cells(3)[4]);
 
-    const s = await readCsv({ path: path.join(SHARED, 'stock_daily.csv') }, { newestFirst: true });
+    const s = await readCsv({ path: file(text) }, { newestFirst: true });
     expect(s.order).toBe('newest-first');
     expect(s.lines[0]).toBe(734);
     expect(s.lines[731]).toBe(3);
-    // Oldest row (last file line): 568.00257,568.00257,552.922516,13100,558.462551
-    expect(s.values.Open![0]).toBeCloseTo(568.00257, 6);
-    expect(s.values.Volume![0]).toBe(13100);
-    expect(s.values.Close![731]).toBeCloseTo(831.659973, 6);
+    // The oldest row is the file's last line.
+    const [open, , , volume] = cells(734);
+    expect(s.values.Open![0]).toBe(open);
+    expect(s.values.Volume![0]).toBe(volume);
+    expect(s.values.Close![731]).toBe(cells(3)[4]);
     expect(s.missing).toEqual([]);
   });
 
-  it('monthly-car-sales.csv: quoted header and month dates', async () => {
-    const s = await readCsv({ path: path.join(SHARED, 'monthly-car-sales.csv') });
+  it('monthly-sales: quoted header and month dates', async () => {
+    const text = sampleCsv('monthly-sales');
+    const s = await readCsv({ path: file(text) });
     expect(s.rows).toBe(108);
     expect(s.columns).toEqual(['Sales']);
     expect(s.dateColumn).toBe('Month');
     expect(s.order).toBe('oldest-first');
     expect(s.dates![0]).toBe('1960-01');
     expect(s.dates![107]).toBe('1968-12');
-    expect(s.values.Sales![0]).toBe(6550);
+    expect(s.values.Sales![0]).toBe(Number(text.split('\r\n')[1]!.split(',')[1]));
     expect(s.lines[0]).toBe(2);
     expect(s.dateIssues).toEqual([]);
   });
 
-  it('daily-total-female-births.csv: quoted ISO dates', async () => {
-    const s = await readCsv({ path: path.join(SHARED, 'daily-total-female-births.csv') });
+  it('daily-births: quoted ISO dates', async () => {
+    const text = sampleCsv('daily-births');
+    const last = text.split('\r\n').at(-1)!;
+    const s = await readCsv({ path: file(text) });
     expect(s.rows).toBe(365);
     expect(s.dateColumn).toBe('Date');
     expect(s.order).toBe('oldest-first');
-    expect(s.values.Births![0]).toBe(35);
-    expect(s.values.Births![364]).toBe(50);
+    expect(s.dates![364]).toBe('1959-12-31');
+    expect(s.values.Births![364]).toBe(Number(last.split(',')[1]));
     expect(s.lines[364]).toBe(366);
+  });
+
+  it('the same seed gives the same file, another seed another', () => {
+    expect(sampleCsv('monthly-sales', { seed: 3 })).toBe(sampleCsv('monthly-sales', { seed: 3 }));
+    expect(sampleCsv('monthly-sales', { seed: 3 })).not.toBe(sampleCsv('monthly-sales', { seed: 4 }));
+    expect(sampleCsv('daily-births', { rows: 10 }).split('\r\n')).toHaveLength(11);
   });
 });
 
@@ -171,7 +181,7 @@ describe('{text} is content, never a path or URL', () => {
     const fetchSpy = vi.fn();
     vi.stubGlobal('fetch', fetchSpy);
     try {
-      for (const text of ['/etc/passwd', 'http://127.0.0.1/x', path.join(SHARED, 'daily-total-female-births.csv')]) {
+      for (const text of ['/etc/passwd', 'http://127.0.0.1/x', file(sampleCsv('daily-births'))]) {
         const e = await fails(readCsv({ text }));
         expect(e.code).toBe('BAD_INPUT');
         expect(e.message).toMatch(/^<text>:1: /);

@@ -3,11 +3,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, runCli, type CliResult } from '../testing/run-cli.js';
+import { CLI, runCli, type CliResult } from '../testing/run-cli.js';
 
-const SHARED = path.resolve(REPO_ROOT, '../shared/data');
 const tmp = mkdtempSync(path.join(tmpdir(), 'seqcast-cli-data-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A sample file written by `seqcast data sample KIND` itself, and its data rows' cells. */
+function sample(kind: string): { path: string; rows: number[][] } {
+  const r = runCli(['data', 'sample', kind]);
+  expect(r.stderr).toBe('');
+  const p = path.join(tmp, `${kind}.csv`);
+  writeFileSync(p, r.stdout);
+  const rows = r.stdout
+    .split(/\r?\n/)
+    .filter((l) => l && !l.startsWith('#') && !l.startsWith('"Month"') && !l.startsWith('"Date"'))
+    .map((l) => l.split(',').map((c) => Number(c.replaceAll('"', ''))));
+  return { path: p, rows };
+}
+const STOCK = sample('stock-daily');
+const BIRTHS = sample('daily-births');
 
 function file(name: string, content: string): string {
   const p = path.join(tmp, name);
@@ -39,9 +53,23 @@ interface InspectJson {
   stats: Record<string, { min: number; max: number; mean: number }>;
 }
 
+describe('seqcast data sample', () => {
+  it('prints a seeded CSV of each kind, the same for the same seed; a wrong kind is one line', () => {
+    expect(STOCK.rows).toHaveLength(732);
+    expect(BIRTHS.rows).toHaveLength(365);
+    const a = runCli(['data', 'sample', 'monthly-sales', '--rows', '24', '--seed', '5']);
+    expect(a.stdout.startsWith('"Month","Sales"\r\n"1960-01",')).toBe(true);
+    expect(a.stdout.trim().split('\r\n')).toHaveLength(25);
+    expect(runCli(['data', 'sample', 'monthly-sales', '--rows', '24', '--seed', '5']).stdout).toBe(a.stdout);
+    const bad = runCli(['data', 'sample', 'weekly']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('seqcast: error: data sample needs one of monthly-sales, stock-daily, daily-births (received "weekly")\n');
+  });
+});
+
 describe('seqcast data inspect', () => {
-  it('stock_daily.csv --json: 732 rows, Open,High,Low,Volume,Close, no date column', () => {
-    const r = runCli(['data', 'inspect', '--csv', path.join(SHARED, 'stock_daily.csv'), '--json']);
+  it('the lecture stock layout --json: 732 rows, Open,High,Low,Volume,Close, no date column', () => {
+    const r = runCli(['data', 'inspect', '--csv', STOCK.path, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as InspectJson;
@@ -50,15 +78,16 @@ describe('seqcast data inspect', () => {
     expect(j.dateColumn).toBeNull();
     expect(j.order).toBe('unknown');
     expect(j.missing).toEqual([]);
-    expect(j.stats.Volume!.min).toBe(7900);
-    expect(j.stats.Volume!.max).toBe(11164900);
+    const volumes = STOCK.rows.map((cells) => cells[3]!);
+    expect(j.stats.Volume!.min).toBe(Math.min(...volumes));
+    expect(j.stats.Volume!.max).toBe(Math.max(...volumes));
   });
 
   it('--newest-first, and human output for a dated file', async () => {
     const tabbed = file('tabbed.tsv', 'when\tsym\ta\tb\n2020-01-02\tX\t1\t2\n2020-01-01\tX\t3\t4\n');
     const [n, r, t] = await runAll([
-      ['data', 'inspect', '--csv', path.join(SHARED, 'stock_daily.csv'), '--json', '--newest-first'],
-      ['data', 'inspect', '--csv', path.join(SHARED, 'daily-total-female-births.csv')],
+      ['data', 'inspect', '--csv', STOCK.path, '--json', '--newest-first'],
+      ['data', 'inspect', '--csv', BIRTHS.path],
       ['data', 'inspect', '--csv', tabbed, '--json', '--delimiter', 'tab', '--date-column', 'none', '--columns', 'b'],
     ]);
     expect((JSON.parse(n!.stdout) as InspectJson).order).toBe('newest-first');
@@ -69,7 +98,9 @@ describe('seqcast data inspect', () => {
     expect(r.stdout).toContain('rows        365');
     expect(r.stdout).toContain('date column Date (1959-01-01 .. 1959-12-31)');
     expect(r.stdout).toMatch(/order {7}oldest-first/);
-    expect(r.stdout).toMatch(/Births\s+23\s+73\s+41\.98/);
+    const births = BIRTHS.rows.map((cells) => cells[1]!);
+    const mean = births.reduce((a, b) => a + b, 0) / births.length;
+    expect(r.stdout).toMatch(new RegExp(`Births\\s+${Math.min(...births)}\\s+${Math.max(...births)}\\s+${mean.toPrecision(6)}`));
   });
 
   it('lists missing cells with file lines (exit 0), or fails on them with --missing error', async () => {
@@ -108,7 +139,7 @@ describe('seqcast data inspect', () => {
 
   it('flag mistakes and a missing file are one-line errors', async () => {
     const [bad, none, noCsv] = await runAll([
-      ['data', 'inspect', '--csv', path.join(SHARED, 'stock_daily.csv'), '--delimiter', '|'],
+      ['data', 'inspect', '--csv', STOCK.path, '--delimiter', '|'],
       ['data', 'inspect', '--csv', path.join(tmp, 'absent.csv')],
       ['data', 'inspect'],
     ]);

@@ -2,10 +2,11 @@
  * `seqcast data inspect`: what seqcast makes of a CSV before training on it — rows, numeric
  * columns, date column, order, per-column min/max/mean, missing and questionable cells with
  * their file lines. An unusable file exits non-zero with one line naming the problem and line.
+ * `seqcast data sample`: a seeded sample CSV to try everything on without a download.
  */
 import { SeqcastError } from '@seqcast/core/errors';
-import { formatInspection, inspectCsv, type Delimiter, type MissingPolicy } from '@seqcast/data';
-import { optionalString, parseFlags, requireString } from '../args.js';
+import { formatInspection, inspectCsv, SAMPLE_KINDS, sampleCsv, type Delimiter, type MissingPolicy, type SampleKind } from '@seqcast/data';
+import { optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup } from '../command.js';
 
 const DELIMS: Record<string, Delimiter> = { ',': ',', comma: ',', ';': ';', semicolon: ';', tab: '\t', '\\t': '\t', '\t': '\t' };
@@ -67,8 +68,30 @@ const inspect: Command = {
   },
 };
 
+const sample: Command = {
+  name: 'sample',
+  summary: 'print a seeded sample CSV (monthly-sales, stock-daily, daily-births)',
+  usage:
+    `seqcast data sample ${SAMPLE_KINDS.join('|')} [--rows N] [--seed N] > FILE.csv\n` +
+    '  monthly-sales   "Month","Sales": 108 months from 1960-01, trend and a yearly season\n' +
+    "  stock-daily     the lecture's stock file layout: Open,High,Low,Volume,Close under two comment lines, newest row first\n" +
+    '  daily-births    "Date","Births": 365 days from 1959-01-01',
+  async run(argv, io) {
+    const cmd = 'data sample';
+    const kind = argv[0]?.startsWith('-') ? undefined : argv[0];
+    const flags = parseFlags(argv.slice(kind === undefined ? 0 : 1), { rows: { type: 'string' }, seed: { type: 'string' } }, cmd);
+    if (!SAMPLE_KINDS.includes(kind as SampleKind)) {
+      const received = kind === undefined ? 'nothing' : `"${kind}"`;
+      throw new SeqcastError('BAD_ARGUMENT', `data sample needs one of ${SAMPLE_KINDS.join(', ')} (received ${received})`, { where: 'data sample' });
+    }
+    const rows = optionalNumber(flags, 'rows', { integer: true, min: 1, max: 1_000_000 });
+    const seed = optionalNumber(flags, 'seed', { integer: true });
+    io.out(sampleCsv(kind as SampleKind, { rows, seed }));
+  },
+};
+
 export const data: CommandGroup = {
   name: 'data',
-  summary: 'inspect CSV series',
-  commands: [inspect],
+  summary: 'inspect CSV series, print sample CSVs',
+  commands: [inspect, sample],
 };

@@ -5,14 +5,17 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleCsv } from '@seqcast/data';
 import { CLI } from '../testing/run-cli.js';
 import { parseLimits } from './serve.js';
 
 let tmp: string;
-const STOCK = path.resolve(__dirname, '../../../../../shared/data/stock_daily.csv');
+let STOCK: string;
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'seqcast-out-safety-'));
+  STOCK = path.join(tmp, 'stock.csv');
+  await fs.writeFile(STOCK, sampleCsv('stock-daily'));
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });

@@ -13,7 +13,6 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../../../..');
-export const SHARED_DATA = path.resolve(REPO, '../shared/data');
 export const CHROMIUM = process.env.SEQCAST_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Flags for a root, sandbox-less, offline machine: no GPU, no background calls to Google. */

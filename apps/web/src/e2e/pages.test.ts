@@ -4,18 +4,20 @@
 // screenshot is written to docs/ for the README.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CharLM } from '@seqcast/core';
-import { readCsv, readPanelCsv } from '@seqcast/data';
+import { readCsv, readPanelCsv, sampleCsv } from '@seqcast/data';
 import { Forecaster, GlobalForecaster, globalForecasterOptionsSchema, layoutOf, panelToCsv, syntheticPanel } from '@seqcast/forecast';
-import { REPO, SHARED_DATA, launchBrowser, seriousViolations, serve, tmpModels, watchErrors, type ServedModels } from './harness.js';
+import { REPO, launchBrowser, seriousViolations, serve, tmpModels, watchErrors, type ServedModels } from './harness.js';
 
-const CARS = path.join(SHARED_DATA, 'monthly-car-sales.csv');
 // Screenshots are always taken; they replace the README's pictures in docs/ only when asked
 // (SEQCAST_SCREENSHOTS=1), so an ordinary test run leaves the checkout clean.
 const DOCS = process.env.SEQCAST_SCREENSHOTS === '1' ? path.join(REPO, 'docs') : mkdtempSync(path.join(tmpdir(), 'seqcast-shots-'));
+/** Monthly sales as `seqcast data sample monthly-sales` writes them: the file a user uploads. */
+const CARS = path.join(mkdtempSync(path.join(tmpdir(), 'seqcast-web-data-')), 'monthly-car-sales.csv');
+writeFileSync(CARS, sampleCsv('monthly-sales'));
 const TOKEN = 'web-test-token';
 const tmp = tmpModels();
 let server: ServedModels;

@@ -1,16 +1,11 @@
 // The input stack: what both models' inputs may depend on (leakage), the scale they share, and
 // the edge cases (flat columns, short histories, outliers) that must not produce NaN or Infinity.
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readCsv, type Series } from '@seqcast/data';
+import { readCsv, sampleCsv, type Series } from '@seqcast/data';
 import { describe, expect, it } from 'vitest';
 import { Forecaster } from '../models/forecaster.js';
 import { buildInputs, buildTargets, contextFor, fitStats, targetLagsFor, type DesignSpec, type InputStats } from './lag-design.js';
 import { INPUT_CLIP, windowNorm, writeTargets, writeWindow, type WindowShape } from './panel-windows.js';
 import { meanAbsChange, meanAbsOf, meanOf } from './scale.js';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const STOCK = path.resolve(REPO, '../shared/data/stock_daily.csv');
 
 /** A seeded random walk with a weekly cycle. */
 function walk(n: number, seed = 1): Float64Array {
@@ -76,7 +71,7 @@ describe('per-series inputs (lag design)', () => {
   });
 
   it('leak-free model: changing only the rows after the training part leaves the fitted Forecaster unchanged', async () => {
-    const series = await readCsv({ path: STOCK }, { newestFirst: true });
+    const series = await readCsv({ text: sampleCsv('stock-daily') }, { newestFirst: true });
     const options = { target: 'Close', features: ['Open', 'High', 'Low', 'Close'], window: 7, horizon: 2, epochs: 0 };
     const base = await Forecaster.fit(series, options);
     const trainEnd = base.info.trainRows;
