@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchesDoc } from './doc-output.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(REPO, 'apps/cli/dist/main.js');
@@ -27,51 +28,6 @@ function block(heading: string, lang: string): string {
   const m = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(DOC.slice(from));
   expect(m, `${heading}: a ${lang} block`).not.toBeNull();
   return m![1]!;
-}
-
-/**
- * Decimal numbers of three or more places in a documented output are training results (losses,
- * accuracies, MAEs): the fused kernels sum in a different order on each ISA (AVX2, AVX-512), so
- * the last digit moves. They match any number within 1% plus one unit of the last printed place.
- */
-const DOC_NUMBER = /(?<![\w.])-?\d+\.\d{3,}(?![\d.])/g;
-const ANY_NUMBER = '(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)';
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A documented output as an anchored pattern (`…` = any text) plus the numbers it pins. */
-function pattern(expected: string): { regex: RegExp; numbers: string[] } {
-  const numbers: string[] = [];
-  const source = expected
-    .split('…')
-    .map((part) => {
-      let out = '';
-      let from = 0;
-      for (const m of part.matchAll(DOC_NUMBER)) {
-        out += escape(part.slice(from, m.index)) + ANY_NUMBER;
-        numbers.push(m[0]);
-        from = m.index + m[0].length;
-      }
-      return out + escape(part.slice(from));
-    })
-    .join('[\\s\\S]*?');
-  return { regex: new RegExp(`^${source}$`), numbers };
-}
-
-/** Whether `actual` reads as the documented output, its result numbers within tolerance. */
-function matchesDoc(actual: string, expected: string): string | null {
-  const { regex, numbers } = pattern(expected);
-  const m = regex.exec(actual);
-  if (!m) return `does not match ${regex}`;
-  for (const [i, shown] of numbers.entries()) {
-    const got = Number(m[i + 1]);
-    const want = Number(shown);
-    const places = shown.split('.')[1]!.length;
-    if (!(Math.abs(got - want) <= 0.01 * Math.abs(want) + 10 ** -places)) return `${got} where the doc shows ${shown}`;
-  }
-  return null;
 }
 
 interface Step {
@@ -166,15 +122,6 @@ afterAll(async () => {
     await exited;
   }
   if (work) rmSync(work, { recursive: true, force: true });
-});
-
-describe('documented outputs', () => {
-  it('pin result numbers within a tolerance that survives a change of ISA, and still catch a wrong one', () => {
-    const doc = 'loss 0.2289, accuracy 0.994, 500 epochs, {"p":0.9999…}';
-    expect(matchesDoc('loss 0.2291, accuracy 0.993, 500 epochs, {"p":0.99987}', doc)).toBeNull();
-    expect(matchesDoc('loss 0.2501, accuracy 0.994, 500 epochs, {"p":0.99987}', doc)).toMatch(/0\.2501 where the doc shows 0\.2289/);
-    expect(matchesDoc('loss 0.2289, accuracy 0.994, 499 epochs, {"p":0.99987}', doc)).toMatch(/does not match/);
-  });
 });
 
 describe('docs/server.md', () => {
