@@ -134,6 +134,33 @@ describe('start-up and the directory lock', () => {
     }
   });
 
+  it('break 7: a model a killed `--force` left aside is served again after a start, and the leftovers are gone', async () => {
+    const dir = tmpDir();
+    try {
+      // A save killed between its renames: old model aside, the complete new one not yet in place.
+      const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+      await lm.save(path.join(dir.dir, `.m.tmp-${deadPid}-AbC123-old`));
+      await lm.save(path.join(dir.dir, `.m.tmp-${deadPid}-AbC123`));
+      // An older version's names (no pid): an old model aside with nothing to roll forward to.
+      await lm.save(path.join(dir.dir, '.n.tmp-XyZ789-old'));
+      const logger = memoryLogger();
+      const app = await createApp({ modelsDir: dir.dir, logger });
+      try {
+        expect(app.registry.list().map((m) => m.name)).toEqual(['m', 'n']);
+        expect((await fs.readdir(dir.dir)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+        expect(logger.entries.filter((e) => e.msg === 'repaired an interrupted model save').map((e) => e.did)).toEqual([
+          `rolled forward to .m.tmp-${deadPid}-AbC123`,
+          `removed .m.tmp-${deadPid}-AbC123-old`,
+          'restored .n.tmp-XyZ789-old',
+        ]);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('serve --models on a file is one line, exit 2', () => {
     const cli = path.resolve(__dirname, '../../cli/dist/main.js');
     const r = spawnSync(process.execPath, [cli, 'serve', '--models', '/etc/passwd', '--port', '0'], { encoding: 'utf8', timeout: 60_000 });

@@ -150,6 +150,19 @@ export async function checkSaveTarget(dir: string, options: SaveOptions = {}): P
   return { state: 'model' };
 }
 
+/**
+ * Make the model at `dir` loadable again after a save killed while replacing it, and remove what
+ * killed saves of it left beside it (see interrupted-save.ts). Loads and saves do this
+ * themselves; a server calls it for models it cannot see because they are not in place.
+ * Returns what was done (for a log line); never throws.
+ *
+ * @example
+ * await recoverModelDir('models/hihello');   // ['rolled forward to .hihello.tmp-4242-Ab12Cd']
+ */
+export function recoverModelDir(dir: string): Promise<string[]> {
+  return recoverInterruptedSave(path.resolve(dir), MODEL_FILES);
+}
+
 /** Remove a directory holding only a model's own files (checked), entry by entry, never recursively. */
 function removeModelFiles(dir: string): Promise<void> {
   return removeOnlyFiles(dir, MODEL_FILES);
