@@ -18,7 +18,7 @@ function undecodablePath(err: unknown, rawPath: string): SeqcastError | undefine
   if (!(err instanceof URIError) || (err as { status?: number }).status !== 400) return undefined;
   const model = /^\/v1\/models\/([^/]+)/.exec(rawPath)?.[1];
   if (model !== undefined) return modelNotFound(model);
-  return new SeqcastError('NOT_FOUND', `no endpoint ${rawPath.slice(0, 200)} (malformed percent-encoding)`, { where: 'path' });
+  return new SeqcastError('NOT_FOUND', `nothing at ${rawPath.slice(0, 200)} (malformed percent-encoding)`, { where: 'path' });
 }
 
 /** body-parser / express errors -> SeqcastError (client mistakes are 4xx, never 5xx). */

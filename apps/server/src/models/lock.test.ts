@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tmpDir } from '../testing/fixtures.js';
 import { lockModelsDir, LOCK_FILE } from './lock.js';
 
@@ -118,5 +118,22 @@ describe('models directory lock', () => {
     const taken = await lockModelsDir(dir.dir);
     expect(await fs.readdir(path.join(dir.dir, LOCK_FILE))).toEqual([String(Number(files[0]) + 2)]);
     await taken.release();
+  });
+
+  it('works where hard links are not supported (exclusive create instead)', async () => {
+    const dir = tmpDir();
+    dirs.push(dir);
+    const fsp = (await import('node:fs')).promises;
+    const spy = vi.spyOn(fsp, 'link').mockRejectedValue(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' }));
+    try {
+      const lock = await lockModelsDir(dir.dir);
+      await expect(lockModelsDir(dir.dir)).rejects.toMatchObject({ code: 'CONFLICT' });
+      await lock.release();
+      await (await lockModelsDir(dir.dir)).release();
+      expect(spy).toHaveBeenCalled();
+      expect((await fs.readdir(path.join(dir.dir, LOCK_FILE))).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

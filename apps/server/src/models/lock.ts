@@ -10,7 +10,9 @@
  * (written aside, then hard-linked into place) and link() fails when the name exists, so of any
  * number of processes taking over the same stale lock exactly one creates the next generation.
  * The winner then checks that no higher number exists (a slow taker may re-create a number
- * already cleaned up; a lower number never wins) and removes the lower ones. Read-then-remove of
+ * already cleaned up; a lower number never wins) and removes the lower ones. On a filesystem
+ * without hard links a generation is created exclusively (O_EXCL) and its pid written after; a
+ * reader waits up to a second for an empty generation to get its pid. Read-then-remove of
  * one lock file is not atomic: two servers could both take it (issue 28, break 6).
  */
 import { promises as fs } from 'node:fs';
@@ -41,9 +43,39 @@ function cannotUse(modelsDir: string, e: unknown): SeqcastError {
 
 /** A live pid read from `file`, or undefined when it is free, stale, or gone. */
 async function liveHolder(file: string): Promise<number | undefined> {
-  const text = (await fs.readFile(file, 'utf8').catch(() => FREE)).trim();
+  let text = '';
+  // Empty: a writer without hard links (see createGeneration) has not written its pid yet.
+  for (let wait = 0; wait < 20 && text === ''; wait++) {
+    if (wait > 0) await new Promise((r) => setTimeout(r, 50));
+    text = (await fs.readFile(file, 'utf8').catch(() => FREE)).trim();
+  }
   const pid = Number(text);
   return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
+}
+
+/**
+ * Create generation `file` holding our pid, all at once (link of a written file); false when it
+ * exists. Where hard links are not supported, an exclusive create followed by the write.
+ */
+async function createGeneration(lockDir: string, file: string): Promise<boolean> {
+  const tmp = await aside(lockDir, `${process.pid}\n`);
+  try {
+    await fs.link(tmp, file);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+  } finally {
+    await fs.unlink(tmp).catch(() => undefined);
+  }
+  try {
+    await fs.writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
 }
 
 async function generations(lockDir: string): Promise<number[]> {
@@ -99,15 +131,7 @@ export async function lockModelsDir(modelsDir: string): Promise<ModelsLock> {
       }
       const mine = top + 1;
       const file = path.join(lockDir, String(mine));
-      const tmp = await aside(lockDir, `${process.pid}\n`);
-      try {
-        await fs.link(tmp, file); // fails with EEXIST when another process took `mine` first
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        continue;
-      } finally {
-        await fs.unlink(tmp).catch(() => undefined);
-      }
+      if (!(await createGeneration(lockDir, file))) continue; // another process took `mine` first
       if (Math.max(...(await generations(lockDir))) !== mine) {
         await fs.unlink(file).catch(() => undefined); // a re-created old number: not the lock
         continue;
