@@ -130,3 +130,24 @@ describe('loading reads only regular files inside the model directory', () => {
     );
   });
 });
+
+describe('a save killed while replacing a model', () => {
+  it('break 7: is rolled forward (or back) by the next load; a live save is left alone', async () => {
+    const parent = await fs.mkdtemp(path.join(tmp, 'killed-'));
+    const target = path.join(parent, 'm');
+    // Killed between the renames (no pid in the name: an older version's save counts as dead).
+    await saveModelDir(path.join(parent, '.m.tmp-AbC123-old'), model, { ...meta, extra: { which: 'old' } });
+    await saveModelDir(path.join(parent, '.m.tmp-AbC123'), model, { ...meta, extra: { which: 'new' } });
+    expect((await readModelMetadata<unknown, { which: string }>(target)).extra.which).toBe('new');
+    expect(await fs.readdir(parent)).toEqual(['m']);
+    // Killed after the old model was moved aside by a save whose temp is gone: put back.
+    await fs.rename(target, path.join(parent, '.m.tmp-XyZ789-old'));
+    expect((await readModelMetadata<unknown, { which: string }>(target)).extra.which).toBe('new');
+    expect(await fs.readdir(parent)).toEqual(['m']);
+    // A save of a live process (the parent of this one) is still running: nothing is touched.
+    const live = `.m.tmp-${process.ppid}-Live12`;
+    await fs.rename(target, path.join(parent, `${live}-old`));
+    expect(await errorOf(readModelMetadata(target))).toMatch(/^NOT_FOUND model directory .*m does not exist$/);
+    expect(await fs.readdir(parent)).toEqual([`${live}-old`]);
+  });
+});
