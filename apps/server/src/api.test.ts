@@ -186,7 +186,7 @@ describe('bad input is a 4xx problem+json naming what was wrong', () => {
     await problem(await post('/v1/models/hihello/generate', { prefix: 'z', length: 3 }), 400, 'UNKNOWN_CHAR');
   });
 
-  it('unknown model, including names with / or .. (404)', async () => {
+  it('unknown model, including names with / or .. or malformed percent-encoding (404)', async () => {
     await problem(await post('/v1/models/nope/next', { text: 'hi' }), 404, 'MODEL_NOT_FOUND');
     await problem(await fetch(`${url}/v1/models/nope`), 404, 'MODEL_NOT_FOUND');
     for (const p of [
@@ -197,6 +197,9 @@ describe('bad input is a 4xx problem+json naming what was wrong', () => {
       '/v1/models/%2E%2E/next',
       '/v1/models/.jobs',
       '/v1/models/hihello%00',
+      '/v1/models/%C0%AE',
+      '/v1/models/%C0%AE/next',
+      '/v1/models/%ZZ',
     ]) {
       const method = p.endsWith('/next') ? 'POST' : 'GET';
       const res = await raw(url, method, p, method === 'POST' ? JSON.stringify({ text: 'hi' }) : undefined);
@@ -204,6 +207,8 @@ describe('bad input is a 4xx problem+json naming what was wrong', () => {
       expect(res.headers['content-type']).toMatch(/problem\+json/);
     }
     await problem(await fetch(`${url}/v2/nothing`), 404, 'NOT_FOUND');
+    const undecodable = await problem(await fetch(`${url}/v1/models/%C0%AE`), 404, 'MODEL_NOT_FOUND');
+    expect(undecodable.detail).toBe('model "%C0%AE" not found');
   });
 
   it('a model of the other kind', async () => {

@@ -29,6 +29,13 @@ beforeAll(async () => {
   for (const f of ['model.json', 'weights.bin', 'seqcast.json']) {
     await fs.symlink(path.join(outside.dir, 'secret', f), path.join(models.dir, 'filelinks', f));
   }
+  // A model whose model.json reaches its weights through a linked sub-directory (break 5).
+  await lm.save(path.join(models.dir, 'sublink'));
+  const manifest = JSON.parse(await fs.readFile(path.join(models.dir, 'sublink', 'model.json'), 'utf8'));
+  manifest.weightsManifest[0].paths = ['./w/weights.bin'];
+  await fs.writeFile(path.join(models.dir, 'sublink', 'model.json'), JSON.stringify(manifest));
+  await fs.rm(path.join(models.dir, 'sublink', 'weights.bin'));
+  await fs.symlink(path.join(outside.dir, 'secret'), path.join(models.dir, 'sublink', 'w'));
   await fs.mkdir(path.join(outside.dir, 'sink'));
   await fs.symlink(path.join(outside.dir, 'sink'), path.join(models.dir, 'sink'));
   server = await startServer({ modelsDir: models.dir, port: 0, token: TOKEN, logger: false });
@@ -49,6 +56,14 @@ describe('symlinks in the models directory', () => {
       const next = await fetch(`${server.url}/v1/models/${name}/next`, { method: 'POST', headers: auth, body: JSON.stringify({ text: 'hi' }) });
       expect(next.status).toBe(404);
     }
+  });
+
+  it('break 5: a model reading its weights through a linked sub-directory is neither listed nor served (404)', async () => {
+    const list = (await (await fetch(`${server.url}/v1/models`)).json()) as { models: { name: string }[] };
+    expect(list.models.map((m) => m.name)).not.toContain('sublink');
+    expect((await fetch(`${server.url}/v1/models/sublink`)).status).toBe(404);
+    const next = await fetch(`${server.url}/v1/models/sublink/next`, { method: 'POST', headers: auth, body: JSON.stringify({ text: 'hi' }) });
+    expect(next.status).toBe(404);
   });
 
   it('deleting a linked name removes nothing outside; training under it is refused (409), nothing written outside', async () => {
@@ -113,6 +128,33 @@ describe('start-up and the directory lock', () => {
         await app.close();
       } finally {
         spy.mockRestore();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('break 7: a model a killed `--force` left aside is served again after a start, and the leftovers are gone', async () => {
+    const dir = tmpDir();
+    try {
+      // A save killed between its renames: old model aside, the complete new one not yet in place.
+      const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+      await lm.save(path.join(dir.dir, `.m.tmp-${deadPid}-AbC123-old`));
+      await lm.save(path.join(dir.dir, `.m.tmp-${deadPid}-AbC123`));
+      // An older version's names (no pid): an old model aside with nothing to roll forward to.
+      await lm.save(path.join(dir.dir, '.n.tmp-XyZ789-old'));
+      const logger = memoryLogger();
+      const app = await createApp({ modelsDir: dir.dir, logger });
+      try {
+        expect(app.registry.list().map((m) => m.name)).toEqual(['m', 'n']);
+        expect((await fs.readdir(dir.dir)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+        expect(logger.entries.filter((e) => e.msg === 'repaired an interrupted model save').map((e) => e.did)).toEqual([
+          `rolled forward to .m.tmp-${deadPid}-AbC123`,
+          `removed .m.tmp-${deadPid}-AbC123-old`,
+          'restored .n.tmp-XyZ789-old',
+        ]);
+      } finally {
+        await app.close();
       }
     } finally {
       dir.cleanup();

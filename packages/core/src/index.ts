@@ -22,6 +22,7 @@ export {
   checkSaveTarget,
   readModelMetadata,
   loadLayersModelDir,
+  recoverModelDir,
   MODEL_JSON,
   WEIGHTS_BIN,
   METADATA_JSON,

@@ -7,6 +7,7 @@
  *   and yardstick of the fused kernels (`lstmSequence` picks between them).
  * - `dirHandler`: the tfjs IO handler behind `saveModelDir` / `loadLayersModelDir`.
  * - `shuffledIndices`: the seeded shuffle of the training loops.
+ * - `processAlive`: whether a pid exists (lock files, a killed save's leftovers).
  *
  * @example
  * import { tf } from '@seqcast/core/internals';
@@ -16,3 +17,4 @@ export { tf } from './runtime/backend.js';
 export { lstmSequenceReference, gruSequenceReference } from './nn/reference.js';
 export { dirHandler } from './io/model-dir.js';
 export { shuffledIndices } from './random.js';
+export { processAlive } from './io/interrupted-save.js';

@@ -8,6 +8,18 @@ import type { Logger } from '../logger.js';
 import { RETRY_AFTER_SECONDS } from '../models/inference.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../problem.js';
 import { routeLabel } from './middleware.js';
+import { modelNotFound } from '../models/names.js';
+
+/**
+ * A path segment the router could not percent-decode (`/v1/models/%C0%AE`) names nothing that
+ * exists: 404 like any unknown name (a model name under /v1/models), not a 400 about the body.
+ */
+function undecodablePath(err: unknown, rawPath: string): SeqcastError | undefined {
+  if (!(err instanceof URIError) || (err as { status?: number }).status !== 400) return undefined;
+  const model = /^\/v1\/models\/([^/]+)/.exec(rawPath)?.[1];
+  if (model !== undefined) return modelNotFound(model);
+  return new SeqcastError('NOT_FOUND', `nothing at ${rawPath.slice(0, 200)} (malformed percent-encoding)`, { where: 'path' });
+}
 
 /** body-parser / express errors -> SeqcastError (client mistakes are 4xx, never 5xx). */
 export function normalizeError(err: unknown, limit: number | string): unknown {
@@ -37,7 +49,7 @@ export const notFound: RequestHandler = (req, _res, next) => {
 /** Every error as problem+json; our own bugs (non-SeqcastErrors) are logged with their stack, never sent. */
 export function problemHandler(logger: Logger, bodyLimit: number | string): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const e = normalizeError(err, bodyLimit);
+    const e = undecodablePath(err, req.path) ?? normalizeError(err, bodyLimit);
     const requestId = String(res.locals.requestId ?? '');
     if (!isSeqcastError(e) || e.code === 'INTERNAL') {
       // Our bug: the stack goes to the log (never to the client).

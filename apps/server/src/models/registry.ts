@@ -15,7 +15,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isSeqcastError, readModelMetadata, SeqcastError, METADATA_JSON } from '@seqcast/core';
+import { isSeqcastError, readModelMetadata, recoverModelDir, SeqcastError, METADATA_JSON } from '@seqcast/core';
 import type { ModelAdapter, ModelLoader } from './adapter.js';
 import { isValidModelName, modelNotFound } from './names.js';
 import type { Logger } from '../logger.js';
@@ -196,11 +196,17 @@ export class ModelRegistry {
 
   /**
    * Load every model in the directory (models that fail to load are logged and skipped), after
-   * removing what a crash can leave behind: half-written versions (`<name>/.<N>.tmp-*`, from a
-   * training process killed while saving) and half-deleted models (`.deleted-*`).
+   * repairing what a crash can leave behind: a model replaced with `--force` by a process killed
+   * between its renames is put back (`.<name>.tmp-*`, see core's recoverModelDir), half-written
+   * versions (`<name>/.<N>.tmp-*`, from a training process killed while saving) and half-deleted
+   * models (`.deleted-*`) are removed.
    */
   async scan(): Promise<void> {
     await ensureModelsDir(this.opts.modelsDir);
+    for (const e of await fs.readdir(this.opts.modelsDir, { withFileTypes: true })) {
+      const name = /^\.(.+)\.tmp-/.exec(e.name)?.[1];
+      if (e.isDirectory() && name !== undefined && isValidModelName(name)) await this.recover(name, path.join(this.opts.modelsDir, name));
+    }
     const entries = await fs.readdir(this.opts.modelsDir, { withFileTypes: true });
     // Leftovers are cleaned up when possible and skipped otherwise: they never stop a start.
     for (const e of entries) {
@@ -213,6 +219,10 @@ export class ModelRegistry {
     for (const e of entries) {
       if (!e.isDirectory() || !isValidModelName(e.name)) continue; // symlinked models are never served
       const dir = path.join(this.opts.modelsDir, e.name);
+      for (const sub of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const version = /^\.([1-9][0-9]*)\.tmp-/.exec(sub.name)?.[1];
+        if (sub.isDirectory() && version !== undefined) await this.recover(e.name, path.join(dir, version));
+      }
       const subs = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const sub of subs) {
         if (sub.isDirectory() && /^\.[1-9][0-9]*\.tmp-/.test(sub.name)) {
@@ -222,6 +232,10 @@ export class ModelRegistry {
       }
       await this.refresh(e.name);
     }
+  }
+
+  private async recover(name: string, dir: string): Promise<void> {
+    for (const what of await recoverModelDir(dir)) this.opts.logger.log('warn', 'repaired an interrupted model save', { model: name, did: what });
   }
 
   /** Served models, by name. */

@@ -4,7 +4,10 @@
  *
  * Writes are atomic: everything goes to a temporary sibling directory which is renamed over the
  * target, so a crash mid-save never leaves a half-written model and an existing model is only
- * replaced by a complete one. Reads validate the metadata and name the file that is wrong.
+ * replaced by a complete one. Replacing takes two renames (rename() cannot replace a non-empty
+ * directory); a process killed between them is recovered at the next load or save of the target
+ * (see interrupted-save.ts). Reads validate the metadata and name the file that is wrong, never
+ * follow a link under the model directory, and check sizes before reading (model-files.ts).
  *
  * Saving never removes anything it did not create. A target that exists must be an empty
  * directory, or (with `overwrite`) a seqcast model directory holding only a model's own files;
@@ -17,6 +20,17 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
 import { pathExists } from './fs.js';
+import { faultPoint, recoverInterruptedSave, removeOnlyFiles, saveTempPrefix } from './interrupted-save.js';
+import {
+  formatBytes,
+  MAX_MODEL_JSON_BYTES,
+  MAX_WEIGHTS_BYTES,
+  MissingModelFile,
+  openModelFile,
+  readInto,
+  readModelFile,
+  type ModelFile,
+} from './model-files.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -92,6 +106,7 @@ async function nearestExisting(p: string): Promise<string> {
 export async function checkSaveTarget(dir: string, options: SaveOptions = {}): Promise<SaveTarget> {
   const target = path.resolve(dir);
   const refuse = (why: string) => new SeqcastError('CONFLICT', `${dir} ${why}; nothing was saved or removed`, { where: dir });
+  await recoverInterruptedSave(target, MODEL_FILES);
   let st: import('node:fs').Stats | undefined;
   try {
     st = await fs.lstat(target);
@@ -135,12 +150,22 @@ export async function checkSaveTarget(dir: string, options: SaveOptions = {}): P
   return { state: 'model' };
 }
 
+/**
+ * Make the model at `dir` loadable again after a save killed while replacing it, and remove what
+ * killed saves of it left beside it (see interrupted-save.ts). Loads and saves do this
+ * themselves; a server calls it for models it cannot see because they are not in place.
+ * Returns what was done (for a log line); never throws.
+ *
+ * @example
+ * await recoverModelDir('models/hihello');   // ['rolled forward to .hihello.tmp-4242-Ab12Cd']
+ */
+export function recoverModelDir(dir: string): Promise<string[]> {
+  return recoverInterruptedSave(path.resolve(dir), MODEL_FILES);
+}
+
 /** Remove a directory holding only a model's own files (checked), entry by entry, never recursively. */
-async function removeModelFiles(dir: string): Promise<void> {
-  for (const f of await fs.readdir(dir)) {
-    if (MODEL_FILES.has(f)) await fs.unlink(path.join(dir, f));
-  }
-  await fs.rmdir(dir); // fails (and keeps everything) if anything else appeared meanwhile
+function removeModelFiles(dir: string): Promise<void> {
+  return removeOnlyFiles(dir, MODEL_FILES);
 }
 
 /**
@@ -167,7 +192,9 @@ export async function saveModelDir<C, E>(
   } catch (e) {
     throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir }, { cause: e });
   }
-  const tmp = await fs.mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-`));
+  // The pid in the name tells a live save from one a killed process left (interrupted-save.ts).
+  const tmp = await fs.mkdtemp(saveTempPrefix(target));
+  faultPoint('save:created-temp');
   const full: ModelMetadata<C, E> = {
     format: 'seqcast',
     formatVersion: FORMAT_VERSION,
@@ -190,6 +217,7 @@ export async function saveModelDir<C, E>(
           weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
         };
         await fs.writeFile(path.join(tmp, WEIGHTS_BIN), bytes);
+        faultPoint('save:wrote-weights');
         await fs.writeFile(path.join(tmp, MODEL_JSON), JSON.stringify(modelJson));
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
@@ -201,16 +229,17 @@ export async function saveModelDir<C, E>(
       }
       await fs.writeFile(path.join(tmp, name), data);
     }
+    faultPoint('save:wrote-all');
     // Checked again right before the swap (the target may have changed during the save).
     const now = await checkSaveTarget(dir, options);
-    // rename() cannot replace a non-empty directory: move the old model aside first, then remove
-    // its (checked) model files one by one. An empty directory is replaced by rmdir.
+    // rename() cannot replace a non-empty directory: move the old model (or empty directory)
+    // aside first, then remove its (checked) model files one by one. The `-old` name beside the
+    // complete temp is the journal a killed save is recovered from (interrupted-save.ts).
     let old: string | undefined;
-    if (now.state === 'model') {
+    if (now.state !== 'absent') {
       old = `${tmp}-old`;
       await fs.rename(target, old);
-    } else if (now.state === 'empty-dir') {
-      await fs.rmdir(target);
+      faultPoint('save:moved-old-aside');
     }
     try {
       await fs.rename(tmp, target);
@@ -218,6 +247,7 @@ export async function saveModelDir<C, E>(
       if (old) await fs.rename(old, target).catch(() => undefined); // put the old model back
       throw e;
     }
+    faultPoint('save:moved-new-in');
     if (old) await removeModelFiles(old).catch(() => undefined);
     return full;
   } catch (e) {
@@ -227,28 +257,26 @@ export async function saveModelDir<C, E>(
   }
 }
 
-/** A model's own files are regular files: a symlink would read whatever it points at. */
-async function refuseSymlink(file: string): Promise<void> {
-  const st = await fs.lstat(file).catch(() => undefined);
-  if (st?.isSymbolicLink()) throw new SeqcastError('BAD_MODEL', `${file} is a symbolic link; model files must be regular files`, { where: file });
-}
-
 /** Read and validate `seqcast.json` in `dir`; `kind` (when given) must match. */
 export async function readModelMetadata<C = unknown, E = unknown>(dir: string, kind?: string): Promise<ModelMetadata<C, E>> {
   const file = path.join(dir, METADATA_JSON);
+  // A save killed while replacing this model left it aside: make it loadable again first.
+  await recoverInterruptedSave(path.resolve(dir), MODEL_FILES);
   let text: string;
   try {
     const st = await fs.stat(dir);
     if (!st.isDirectory()) throw new SeqcastError('BAD_MODEL', `${dir} is not a model directory`, { where: dir });
-    await refuseSymlink(file);
-    text = await fs.readFile(file, 'utf8');
+    text = (await readModelFile(dir, METADATA_JSON, MAX_MODEL_JSON_BYTES)).toString('utf8');
   } catch (e) {
+    if (e instanceof MissingModelFile) {
+      throw new SeqcastError('BAD_MODEL', `${dir} is not a seqcast model directory (missing ${METADATA_JSON})`, { where: file });
+    }
     if (e instanceof SeqcastError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !(await pathExists(dir))) {
       throw new SeqcastError('NOT_FOUND', `model directory ${dir} does not exist`, { where: dir }, { cause: e });
     }
-    throw new SeqcastError('BAD_MODEL', `${dir} is not a seqcast model directory (missing ${METADATA_JSON})`, { where: file });
+    throw new SeqcastError('BAD_MODEL', `${dir} cannot be read as a model directory (${ioMessage(e)})`, { where: dir }, { cause: e });
   }
   let meta: unknown;
   try {
@@ -284,44 +312,79 @@ export function dirHandler(dir: string): tf.io.IOHandler {
     async load() {
       const jsonPath = path.join(dir, MODEL_JSON);
       let json: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
-      await refuseSymlink(jsonPath);
+      let text: string;
       try {
-        json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
+        text = (await readModelFile(dir, MODEL_JSON, MAX_MODEL_JSON_BYTES)).toString('utf8');
       } catch (e) {
-        throw new SeqcastError('BAD_MODEL', `${jsonPath} is missing or not valid JSON`, { where: jsonPath }, { cause: e });
+        if (e instanceof MissingModelFile) throw new SeqcastError('BAD_MODEL', `${jsonPath} is missing`, { where: jsonPath });
+        throw e;
       }
-      if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        throw new SeqcastError('BAD_MODEL', `${jsonPath} is not valid JSON`, { where: jsonPath }, { cause: e });
+      }
+      if (!json || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
         throw new SeqcastError('BAD_MODEL', `${jsonPath} is not a tfjs layers model`, { where: jsonPath });
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
-      const chunks: Buffer[] = [];
+      const paths: string[] = [];
       for (const group of json.weightsManifest) {
-        specs.push(...group.weights);
-        for (const p of group.paths) {
-          const wp = path.join(dir, path.normalize(p));
-          if (path.relative(dir, wp).startsWith('..')) {
-            throw new SeqcastError('BAD_MODEL', `${jsonPath} points outside its directory (${p})`, { where: jsonPath });
-          }
-          await refuseSymlink(wp);
-          try {
-            chunks.push(await fs.readFile(wp));
-          } catch {
-            throw new SeqcastError('BAD_MODEL', `weights file ${wp} is missing`, { where: wp });
-          }
+        if (!group || !Array.isArray(group.weights) || !Array.isArray(group.paths)) {
+          throw new SeqcastError('BAD_MODEL', `${jsonPath}: a weightsManifest entry has no "paths" or "weights"`, { where: jsonPath });
         }
+        specs.push(...group.weights);
+        paths.push(...group.paths.map(String));
       }
-      const data = Buffer.concat(chunks);
-      const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-      if (data.byteLength !== expected) {
-        throw new SeqcastError('BAD_MODEL', `weights in ${dir} are ${data.byteLength} bytes, expected ${expected} (corrupt?)`, {
-          where: dir,
+      const expected = specs.reduce((n, s) => n + (Array.isArray(s?.shape) ? s.shape.reduce((a, b) => a * b, 1) : NaN) * 4, 0);
+      if (!Number.isSafeInteger(expected) || expected < 0) {
+        throw new SeqcastError('BAD_MODEL', `${jsonPath}: the weights' shapes are not valid`, { where: jsonPath });
+      }
+      if (expected > MAX_WEIGHTS_BYTES) {
+        throw new SeqcastError('BAD_MODEL', `${jsonPath} describes ${formatBytes(expected)} of weights, over the ${formatBytes(MAX_WEIGHTS_BYTES)} limit`, {
+          where: jsonPath,
         });
       }
-      return {
-        modelTopology: json.modelTopology as object,
-        weightSpecs: specs,
-        weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
-      };
+      // Open every weights file and check the sizes before reading a byte: a huge (or sparse)
+      // file is refused at once, naming it, instead of being read in full first.
+      const files: ModelFile[] = [];
+      try {
+        let total = 0;
+        for (const p of paths) {
+          let f: ModelFile;
+          try {
+            f = await openModelFile(dir, p, jsonPath);
+          } catch (e) {
+            if (e instanceof MissingModelFile) throw new SeqcastError('BAD_MODEL', `weights file ${e.file} is missing`, { where: e.file });
+            throw e;
+          }
+          files.push(f);
+          total += f.size;
+          if (total > expected) {
+            const what = paths.length === 1 ? `weights file ${f.file} is` : `weights files of ${dir} are at least`;
+            throw new SeqcastError('BAD_MODEL', `${what} ${formatBytes(total)}, expected ${formatBytes(expected)} (corrupt?); nothing was read`, {
+              where: f.file,
+            });
+          }
+        }
+        if (total !== expected) {
+          throw new SeqcastError('BAD_MODEL', `weights in ${dir} are ${total} bytes, expected ${expected} (corrupt?)`, { where: dir });
+        }
+        // One buffer of the expected size, filled file by file (no second copy).
+        const data = Buffer.allocUnsafe(expected);
+        let offset = 0;
+        for (const f of files) {
+          await readInto(f, data, offset);
+          offset += f.size;
+        }
+        return {
+          modelTopology: json.modelTopology as object,
+          weightSpecs: specs,
+          weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+        };
+      } finally {
+        await Promise.all(files.map((f) => f.handle.close()));
+      }
     },
   };
 }

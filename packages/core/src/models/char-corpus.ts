@@ -17,12 +17,12 @@
  * The lecture's sliding-window trainer (CharLM.train) is untouched; this is the path for texts
  * too long to hold every window.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
 import { CHECKPOINT_FILES, checkSaveTarget } from '../io/model-dir.js';
 import { pathExists } from '../io/fs.js';
+import { MAX_MODEL_JSON_BYTES, MAX_WEIGHTS_BYTES, MissingModelFile, readModelFile } from '../io/model-files.js';
 import { adamOptimizer, initKernels, kernelStatus } from '../nn/kernels.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
 import { showChar, Vocabulary } from '../vocab.js';
@@ -803,9 +803,10 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJSON; bin:
   const file = path.join(dir, CHECKPOINT_JSON);
   let json: CheckpointJSON;
   try {
-    json = JSON.parse(await fs.readFile(file, 'utf8')) as CheckpointJSON;
+    json = JSON.parse((await readModelFile(dir, CHECKPOINT_JSON, MAX_MODEL_JSON_BYTES)).toString('utf8')) as CheckpointJSON;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof SeqcastError && !(e instanceof MissingModelFile)) throw e; // a link, a directory, over the limit
+    const code = e instanceof MissingModelFile ? 'ENOENT' : (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? `has no ${CHECKPOINT_JSON} (not a corpus training checkpoint)` : `${CHECKPOINT_JSON} is not valid JSON`;
     const missing = code === 'ENOENT' && !(await pathExists(dir));
     throw new SeqcastError(missing ? 'NOT_FOUND' : 'BAD_MODEL', `${dir} ${missing ? 'does not exist' : why}`, { where: file }, { cause: e });
@@ -813,7 +814,8 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJSON; bin:
   if (json?.format !== CHECKPOINT_FORMAT || json.version !== CHECKPOINT_VERSION || !Array.isArray(json.tensors) || !json.progress || !json.options) {
     throw new SeqcastError('BAD_MODEL', `${file}: not a version ${CHECKPOINT_VERSION} seqcast corpus checkpoint`, { where: file });
   }
-  const buf = await fs.readFile(path.join(dir, CHECKPOINT_BIN)).catch(() => {
+  const buf = await readModelFile(dir, CHECKPOINT_BIN, MAX_WEIGHTS_BYTES).catch((e: unknown) => {
+    if (!(e instanceof MissingModelFile)) throw e;
     throw new SeqcastError('BAD_MODEL', `${dir}: ${CHECKPOINT_BIN} is missing`, { where: path.join(dir, CHECKPOINT_BIN) });
   });
   if (buf.byteLength % 4 !== 0) throw new SeqcastError('BAD_MODEL', `${dir}: ${CHECKPOINT_BIN} is truncated`, { where: path.join(dir, CHECKPOINT_BIN) });

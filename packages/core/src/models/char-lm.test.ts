@@ -228,7 +228,7 @@ describe('inference, save and load', () => {
 
     const garbage = await copy('garbage');
     await fs.writeFile(path.join(garbage, 'model.json'), '{"modelTopology": ');
-    expect(await codeOf(CharLM.load(garbage))).toMatch(/^BAD_MODEL: .*model.json is missing or not valid JSON/);
+    expect(await codeOf(CharLM.load(garbage))).toMatch(/^BAD_MODEL: .*model.json is not valid JSON/);
   });
 
   it('fromConfig builds an untrained model of that shape', () => {
