@@ -16,6 +16,8 @@ export const QUEUE_NAME = 'seqcast-train';
 export const RECORD_EVENT = 'seqcast-record';
 
 export const recordKey = (id: string): string => `seqcast:job:${id}`;
+/** The worker that rebuilt a job's record after Redis lost it (see RedisJobRecords.saveIfHolding). */
+export const rebuiltKey = (id: string): string => `seqcast:rebuilt:${id}`;
 /** Sorted set of job ids by creation time (ms). */
 export const INDEX_KEY = 'seqcast:jobs';
 /** Set by a replica to ask the worker running a job to stop it. */
