@@ -1,7 +1,8 @@
 // Queue mode under faults, against a real redis-server WITHOUT persistence (a restart loses
 // everything, as a cache-only Redis would): concurrent submits over two replica processes never
 // queue more than maxQueuedJobs; a Redis restart mid-job loses neither the job's record nor its
-// idempotency key; a queue entry holding another job's record is refused.
+// idempotency key; a queue entry holding another job's record is refused; a wrong Redis password
+// is said to be one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -195,6 +196,27 @@ describe('queue mode under faults', () => {
       expect(await published('victim')).toEqual([]);
     } finally {
       await stop(worker.child);
+    }
+  });
+
+  it('a wrong Redis password is said to be one, naming the setting', async () => {
+    const locked = await startRedis({ password: 's3cret', persistence: false });
+    try {
+      const wrong = locked.url.replace('s3cret', 'nope');
+      const none = locked.url.replace(':s3cret@', '');
+      for (const [url, code] of [
+        [wrong, 'WRONGPASS'],
+        [none, 'NOAUTH'],
+      ] as const) {
+        const err = await startServer({ modelsDir: models.dir, port: 0, redisUrl: url, webDir: false, logger: false }).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(err?.message).toMatch(new RegExp(`authentication failed: ${code}.*--redis`));
+        expect(err?.message).not.toMatch(/Connection is closed|nope/);
+      }
+    } finally {
+      await locked.dispose();
     }
   });
 });
