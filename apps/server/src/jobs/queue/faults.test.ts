@@ -17,6 +17,7 @@ import { startRedis, type TestRedis } from '../../testing/redis.js';
 import type { JobRecord } from '../types.js';
 import { JOB_MARKER } from '../../store/directory.js';
 import { newJobRecord } from '../backend.js';
+import { JOBS_DIR } from '../store.js';
 import { QUEUE_NAME, recordKey } from './redis.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../cli/dist/main.js');
@@ -196,6 +197,29 @@ describe('queue mode under faults', () => {
       expect(await published('victim')).toEqual([]);
     } finally {
       await stop(worker.child);
+    }
+  });
+
+  it('break 10: a job the queue lost while it waited (Redis restarted without its data) reads interrupted, not queued forever', async () => {
+    const replica = await startServer({ modelsDir: models.dir, port: 0, token: TOKEN, redisUrl: redis.url, webDir: false, logger: false });
+    try {
+      // What a replica left on the disk for a job accepted before Redis lost the queue; unwritten for 2 minutes.
+      const lost = newJobRecord({ name: 'waited', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 5);
+      const file = path.join(models.dir, JOBS_DIR, `${lost.id}.json`);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, JSON.stringify(lost));
+      const twoMinutesAgo = new Date(Date.now() - 120_000);
+      await fs.utimes(file, twoMinutesAgo, twoMinutesAgo);
+      const r = await record(replica.url, lost.id);
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ state: 'interrupted', error: { code: 'INTERRUPTED' } });
+      expect(r.body.error?.message).toMatch(/the job queue lost this job while it was queued .*submit it again/);
+      // A record the disk has but Redis not, and written recently, is still being worked on: left alone.
+      const fresh = newJobRecord({ name: 'waited', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 5);
+      await fs.writeFile(path.join(models.dir, JOBS_DIR, `${fresh.id}.json`), JSON.stringify(fresh));
+      expect((await record(replica.url, fresh.id)).body.state).toBe('queued');
+    } finally {
+      await replica.close();
     }
   });
 
