@@ -42,7 +42,7 @@ interface Running {
  * @example
  * const jobs = new JobManager({ store, registry, runner: childProcessRunner(resolveWorkerScript()), logger, maxQueued: 8 });
  * await jobs.init();
- * const rec = await jobs.submit({ name: 'hi', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 100);
+ * const { record } = await jobs.submit({ name: 'hi', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 100);
  * jobs.on('update', (r) => console.log(r.state, r.epoch));
  */
 export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {

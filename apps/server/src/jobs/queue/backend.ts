@@ -68,7 +68,7 @@ const isTerminal = (s: JobState): boolean => TERMINAL_STATES.includes(s);
 /**
  * @example
  * const jobs = await QueueJobBackend.open({ redisUrl: 'redis://127.0.0.1:6379', logger, maxQueued: 8 });
- * const rec = await jobs.submit(spec, 20);   // a worker anywhere picks it up
+ * const { record } = await jobs.submit(spec, 20);   // a worker anywhere picks it up
  * jobs.on('update', (r) => console.log(r.state, r.epoch));
  */
 export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {

@@ -3,7 +3,7 @@
 // queue more than maxQueuedJobs; a Redis restart mid-job loses neither the job's record nor its
 // idempotency key; a queue entry holding another job's record is refused; a wrong Redis password
 // is said to be one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -139,6 +139,33 @@ describe('queue mode under faults', () => {
     } finally {
       await Promise.all(replicas.map((r) => stop(r.child)));
       await withQueue((q) => q.obliterate({ force: true }));
+    }
+  });
+
+  it('break 8 (queue mode): a job whose record cannot be written is refused with 507; nothing is queued, recorded or reserved', async () => {
+    const replica = await startServer({ modelsDir: models.dir, port: 0, token: TOKEN, redisUrl: redis.url, webDir: false, logger: false });
+    const jobsDir = path.join(models.dir, JOBS_DIR);
+    const open = fs.open.bind(fs);
+    // The file-system seam record writes go through: every file opened in the jobs directory fails as a full disk would.
+    const full = vi.spyOn(fs, 'open').mockImplementation(async (file, ...rest) => {
+      if (String(file).startsWith(jobsDir + path.sep)) throw Object.assign(new Error('ENOSPC: no space left on device, open'), { code: 'ENOSPC' });
+      return open(file, ...rest);
+    });
+    try {
+      const recordsBefore = await withQueue((_q, client) => client.zcard('seqcast:jobs'));
+      const res = await post(replica.url, charsJob('nospace'));
+      expect(res.status).toBe(507);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(/^job not accepted: its record could not be saved \(ENOSPC/);
+      const left = await withQueue(async (q, client) => ({
+        queued: await q.getJobCountByTypes('waiting', 'active', 'prioritized', 'delayed'),
+        reserved: await client.zcard('seqcast:submitting'),
+        records: await client.zcard('seqcast:jobs'),
+      }));
+      expect(left).toEqual({ queued: 0, reserved: 0, records: recordsBefore });
+    } finally {
+      full.mockRestore();
+      await replica.close();
     }
   });
 

@@ -171,7 +171,11 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     let lastState: JobState | undefined;
     let rebuilt = false;
     const save = async (r: JobRecord) => {
-      const disk = r.state !== lastState || Date.now() - lastDisk >= DISK_EVERY_MS;
+      // A published model is a fact whoever holds the job now, and whether Redis answers or not:
+      // its record reaches the disk first.
+      const published = r.state === 'succeeded';
+      if (published) await store.records.save(r);
+      const disk = !published && (r.state !== lastState || Date.now() - lastDisk >= DISK_EVERY_MS);
       try {
         if (token === undefined) await records.save(r, { disk });
         else {
@@ -180,8 +184,6 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
             logger.log('warn', 'job record rebuilt in Redis from this worker (Redis had lost it)', { job: id, state: r.state });
           if (how === 'rebuilt') rebuilt = true;
           if (how === 'refused') {
-            // A published model is a fact whoever holds the job now: its record says so durably.
-            if (r.state === 'succeeded') await store.records.save(r);
             logger.log('warn', 'job record not written: this worker no longer holds the job', { job: id });
             return;
           }
