@@ -7,10 +7,12 @@ import { execFileSync } from 'node:child_process';
 import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { startServer, type RunningServer } from '../server.js';
 import { tmpDir } from '../testing/fixtures.js';
 import type { JobRecord } from './types.js';
 import { JOBS_DIR } from './store.js';
+import { IdempotencyKeys } from './idempotency.js';
 
 const TOKEN = 'durable-token';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -139,5 +141,19 @@ describe('job acceptance is durable', () => {
     expect((await afterRestart.json()) as JobRecord).toMatchObject({ id: j1!.id, state: 'succeeded' });
     expect((await list(b)).map((j) => j.id)).toEqual([j1!.id]);
     expect((await fs.readdir(path.join(tmp.dir, 'once'))).filter((v) => /^\d+$/.test(v))).toEqual(['1']);
+  });
+
+  it('a damaged Idempotency-Key file (not JSON) is replaced by the next submit with that key, never a hang', async () => {
+    const tmp = tmpDir();
+    cleanups.push(() => tmp.cleanup());
+    const keys = new IdempotencyKeys(tmp.dir);
+    await fs.mkdir(keys.dir, { recursive: true });
+    await fs.writeFile(path.join(keys.dir, `${createHash('sha256').update('k-1').digest('hex')}.json`), '{"id":');
+    const a = await start(tmp.dir);
+    const res = await post(a, charsJob('mended'), { 'idempotency-key': 'k-1' });
+    expect(res.status).toBe(202);
+    const job = (await res.json()) as JobRecord;
+    const again = await post(a, charsJob('mended'), { 'idempotency-key': 'k-1' });
+    expect(((await again.json()) as JobRecord).id).toBe(job.id);
   });
 });

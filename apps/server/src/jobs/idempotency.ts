@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { SeqcastError } from '@seqcast/core';
-import { ioReason, JOBS_DIR } from './store.js';
+import { ioReason, JOBS_DIR, syncDir } from './store.js';
 import type { JobRecord } from './types.js';
 
 export const IDEMPOTENCY_KEY_HOURS = 24;
@@ -69,10 +69,12 @@ export class IdempotencyKeys {
     let held: Held;
     try {
       held = JSON.parse(await fs.readFile(file, 'utf8')) as Held;
-    } catch {
-      return undefined; // none (a claim is never seen half-written: it is linked in whole)
+    } catch (e) {
+      // A claim is never seen half-written (it is linked in whole): anything unreadable is damage.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') await fs.rm(file, { force: true });
+      return undefined;
     }
-    if (Date.now() - held.createdAt > KEY_MS) {
+    if (typeof held?.id !== 'string' || typeof held.createdAt !== 'number' || Date.now() - held.createdAt > KEY_MS) {
       await fs.rm(file, { force: true });
       return undefined;
     }
@@ -83,7 +85,7 @@ export class IdempotencyKeys {
    * Claim `req.key` for job `id`: undefined once it is ours (on the disk), else the job already
    * holding it. A 409 when it was used with a different request; a 507 when it cannot be written.
    */
-  async claim(req: IdempotencyRequest, id: string): Promise<Held | undefined> {
+  async claim(req: IdempotencyRequest, id: string, tries = 3): Promise<Held | undefined> {
     const held: Held = { id, fingerprint: req.fingerprint, createdAt: Date.now() };
     const file = this.file(req.key);
     const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
@@ -98,6 +100,7 @@ export class IdempotencyKeys {
       }
       // link() refuses an existing name: of two replicas claiming one key, exactly one wins.
       await fs.link(tmp, file);
+      await syncDir(this.dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new SeqcastError(
@@ -109,7 +112,11 @@ export class IdempotencyKeys {
         );
       }
       const holder = await this.find(req.key);
-      if (!holder) return this.claim(req, id); // expired meanwhile
+      if (!holder) {
+        // Expired or damaged (now removed), or released meanwhile: claim again.
+        if (tries > 1) return this.claim(req, id, tries - 1);
+        throw new SeqcastError('CONFLICT', 'a job with this Idempotency-Key is being accepted right now; retry', { where: 'Idempotency-Key' });
+      }
       if (holder.fingerprint !== req.fingerprint) throw differentRequest();
       return holder;
     } finally {

@@ -60,7 +60,11 @@ async function writeDurably(file: string, text: string): Promise<void> {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw e;
   }
-  // The rename itself is only durable once the directory is (a power cut could otherwise undo it).
+  await syncDir(dir);
+}
+
+/** Flush a directory's entries (a rename or link in it is only durable then; a power cut could otherwise undo it). */
+export async function syncDir(dir: string): Promise<void> {
   const dh = await fs.open(dir, 'r');
   try {
     await dh.sync();
@@ -171,6 +175,7 @@ export class JobStore {
     try {
       await this.write(record);
     } catch (e) {
+      await this.remove(record.id).catch(() => undefined); // renamed but not made durable: not accepted either
       this.logger.log('error', 'job not accepted: its record could not be saved', { job: record.id, error: ioReason(e) });
       throw new SeqcastError(
         'INSUFFICIENT_STORAGE',
