@@ -93,6 +93,12 @@ describe('job acceptance is durable', () => {
     expect(problem.detail).not.toContain('\n');
     expect(problem.detail).not.toContain(tmp.dir); // no server path
     expect(await list(a)).toEqual([]);
+    // The served document says so, and documents the Idempotency-Key header.
+    type Op = { responses: Record<string, { headers?: object }>; parameters?: { name: string; in: string }[] };
+    const doc = (await (await fetch(`${a.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Op>> };
+    const submitOp = doc.paths['/v1/jobs']!.post!;
+    expect(submitOp.responses['507']?.headers).toHaveProperty('Retry-After');
+    expect(submitOp.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
     // Nothing was queued: no training starts, no version appears.
     await new Promise((r) => setTimeout(r, 500));
     expect((await fetch(`${a.url}/v1/models/full`)).status).toBe(404);
