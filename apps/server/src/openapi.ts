@@ -21,7 +21,8 @@ const problemResponse = (description: string): Json => ({
   description,
   content: { 'application/problem+json': { schema: ref('Problem') } },
 });
-// Every 503 says when to come back (http/errors.ts sets the header on OVERLOADED).
+// Every 503 and 507 says when to come back (http/errors.ts sets the header on OVERLOADED and INSUFFICIENT_STORAGE).
+const RETRY_STATUSES = new Set(['503', '507']);
 const retryLater = (description: string): Json => ({
   ...problemResponse(description),
   headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } },
@@ -108,7 +109,9 @@ export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = R
       ...(r.auth === 'token' ? authErrors : {}),
       // An unknown thing named in the path is a 404 (the innermost parameter names it).
       ...Object.fromEntries(params.slice(-1).map((p) => ['404', problemResponse(p.notFound)])),
-      ...Object.fromEntries(Object.entries(r.errors ?? {}).map(([status, text]) => [status, status === '503' ? retryLater(text) : problemResponse(text)])),
+      ...Object.fromEntries(
+        Object.entries(r.errors ?? {}).map(([status, text]) => [status, RETRY_STATUSES.has(status) ? retryLater(text) : problemResponse(text)]),
+      ),
     };
     if (r.jobQueue && opts.redisUrl !== undefined) {
       const busy = r.errors?.['503'];
@@ -120,6 +123,9 @@ export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = R
       // Public operations say so explicitly (an empty requirement list), not by omission.
       security: r.auth === 'token' ? [{ bearer: [] }] : [],
     };
+    if (r.headers) {
+      op.parameters = Object.entries(r.headers).map(([headerName, h]) => ({ name: headerName, in: 'header', required: false, ...h }));
+    }
     if (r.body) op.requestBody = { required: true, content: json(ref(r.body.component)) };
     op.responses = { [String(reply.status)]: success, ...(Object.keys(errors).length ? errors : anyClientError) };
     item[r.method] = op;

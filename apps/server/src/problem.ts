@@ -42,6 +42,7 @@ const TITLES: Record<ErrorCode, string> = {
   CONFLICT: 'Conflict',
   DISABLED: 'Switched off',
   OVERLOADED: 'Server busy',
+  INSUFFICIENT_STORAGE: 'Insufficient storage',
   INTERRUPTED: 'Interrupted',
   INTERNAL: 'Internal error',
 };

@@ -8,8 +8,9 @@ import { forecastOptionsSchema, panelForecastJson, resolveForecastOptions, type 
 import { parseCsvText, parsePanelText } from './csv.js';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
-import type { JobBackend } from './jobs/backend.js';
-import type { JobRecord, JobSpec } from './jobs/types.js';
+import type { JobBackend, Submitted } from './jobs/backend.js';
+import type { IdempotencyRequest } from './jobs/idempotency.js';
+import type { JobSpec } from './jobs/types.js';
 import type { RequestSchemas } from './schemas.js';
 import { checkWork, InferenceGate, sliced } from './models/inference.js';
 import type { ResolvedOptions } from './options.js';
@@ -271,14 +272,14 @@ export class Service {
     return values;
   }
 
-  /** Check a job's input now (see {@link prepareJob}) and queue it. */
-  async submitJob(req: JobRequest): Promise<JobRecord> {
+  /** Check a job's input now (see {@link prepareJob}) and queue it (once per idempotency key). */
+  async submitJob(req: JobRequest, idempotency?: IdempotencyRequest): Promise<Submitted> {
     const spec = await prepareJob(req, this.limits?.trainMemoryMb ?? 512);
     await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
     // The model's default epoch count, from its options table (the record is corrected by the
     // first progress report; a panel model without epochs counts steps, so any guess will do).
     const defaults = spec.kind === 'chars' ? charLMOptionsSchema.shape.epochs : forecastOptionsSchema.shape.epochs;
     const epochs = typeof spec.options.epochs === 'number' ? spec.options.epochs : (defaults.def.defaultValue as number);
-    return this.jobs.submit(spec, epochs);
+    return this.jobs.submit(spec, epochs, idempotency);
   }
 }

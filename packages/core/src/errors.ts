@@ -34,6 +34,8 @@ export const ErrorCode = {
   DISABLED: 'DISABLED',
   /** The server is at its work limit right now; retry after a moment (503 with Retry-After). */
   OVERLOADED: 'OVERLOADED',
+  /** Nothing could be written (a full disk, a quota, an I/O error); nothing was accepted (507 with Retry-After). */
+  INSUFFICIENT_STORAGE: 'INSUFFICIENT_STORAGE',
   /** Work stopped by the user (Ctrl-C) after saving what it could. */
   INTERRUPTED: 'INTERRUPTED',
   /** Something seqcast itself got wrong; a bug. */
@@ -56,6 +58,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   DISABLED: 403,
   OVERLOADED: 503,
+  INSUFFICIENT_STORAGE: 507,
   INTERRUPTED: 499,
   INTERNAL: 500,
 };
@@ -75,6 +78,7 @@ export const EXIT_CODE: Record<ErrorCode, number> = {
   CONFLICT: 8,
   DISABLED: 7,
   OVERLOADED: 9,
+  INSUFFICIENT_STORAGE: 10,
   // 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C.
   INTERRUPTED: 130,
   INTERNAL: 1,

@@ -68,7 +68,8 @@ export function problemHandler(logger: Logger, bodyLimit: number | string): Erro
     // connection after this answer rather than keep it for a next request.
     if (!req.complete) res.setHeader('Connection', 'close');
     if (problem.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="seqcast"');
-    if (problem.code === 'OVERLOADED') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    // A full disk is temporary too (RFC 4918 §11.5): say when to try again.
+    if (problem.code === 'OVERLOADED' || problem.code === 'INSUFFICIENT_STORAGE') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   };
 }

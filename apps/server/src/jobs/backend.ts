@@ -11,8 +11,15 @@ import { randomUUID } from 'node:crypto';
 import { isSeqcastError } from '@seqcast/core';
 import type { JobRecord, JobSpec, JobState } from './types.js';
 import type { Logger } from '../logger.js';
+import type { IdempotencyRequest } from './idempotency.js';
 
 type MaybePromise<T> = T | Promise<T>;
+
+/** What a submit answers: the job, and whether an earlier submit with the same key started it. */
+export interface Submitted {
+  record: JobRecord;
+  replayed: boolean;
+}
 
 export interface JobBackend extends EventEmitter<{ update: [JobRecord] }> {
   /** `embedded` or `queue`, for logs and /health. */
@@ -23,8 +30,12 @@ export interface JobBackend extends EventEmitter<{ update: [JobRecord] }> {
   list(): MaybePromise<JobRecord[]>;
   /** Jobs by state (for /health and /metrics; the queue backend answers from a cache). */
   counts(): Record<JobState, number>;
-  /** Queue a job whose request has been validated; returns its record in state `queued`. */
-  submit(spec: JobSpec, epochs: number): Promise<JobRecord>;
+  /**
+   * Queue a job whose request has been validated; resolves with its record (state `queued`) only
+   * once that record is durably written (else a 507 and nothing queued). With an idempotency key
+   * already used for this request, resolves with that job instead (`replayed`) and queues nothing.
+   */
+  submit(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted>;
   /** Cancel a queued or running job; resolves with its record once it is final. */
   cancel(id: string): Promise<JobRecord | undefined>;
   /** Stop taking jobs and release what the backend holds. */

@@ -7,10 +7,12 @@
  * `interrupted`: its process is gone and its input was never kept on disk.
  */
 import { EventEmitter } from 'node:events';
+import * as path from 'node:path';
 import { SeqcastError } from '@seqcast/core';
 import type { JobRunner, RunHandle } from './runner.js';
 import type { JobStore } from './store.js';
-import { newJobRecord, publicJobError, type JobBackend } from './backend.js';
+import { newJobRecord, publicJobError, type JobBackend, type Submitted } from './backend.js';
+import { IdempotencyKeys, replayOf, type IdempotencyRequest } from './idempotency.js';
 import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from './types.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Logger } from '../logger.js';
@@ -40,7 +42,7 @@ interface Running {
  * @example
  * const jobs = new JobManager({ store, registry, runner: childProcessRunner(resolveWorkerScript()), logger, maxQueued: 8 });
  * await jobs.init();
- * const rec = await jobs.submit({ name: 'hi', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 100);
+ * const { record } = await jobs.submit({ name: 'hi', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 100);
  * jobs.on('update', (r) => console.log(r.state, r.epoch));
  */
 export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {
@@ -48,6 +50,10 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
   private readonly records = new Map<string, JobRecord>();
   private readonly specs = new Map<string, JobSpec>();
   private readonly queue: string[] = [];
+  /** Submits whose record is being written. */
+  private accepting = 0;
+  private readonly keys: IdempotencyKeys;
+  private readonly keyTurns = new Map<string, Promise<Submitted>>();
   private running: Running | undefined;
   private lastPersist = 0;
   private closed = false;
@@ -56,6 +62,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
   constructor(private readonly opts: JobManagerOptions) {
     super();
     this.setMaxListeners(0); // one listener per SSE subscriber
+    this.keys = new IdempotencyKeys(path.dirname(opts.store.dir));
   }
 
   /** Load records; mark the ones a previous process left unfinished as interrupted. */
@@ -72,6 +79,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
       }
       this.records.set(rec.id, rec);
     }
+    await this.keys.sweep();
   }
 
   get(id: string): JobRecord | undefined {
@@ -89,22 +97,68 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     return c;
   }
 
-  /** Queue a job; returns its record (state `queued`). */
-  async submit(spec: JobSpec, epochs: number): Promise<JobRecord> {
+  /**
+   * Queue a job; returns its record (state `queued`) once the record is on the disk. When it cannot
+   * be written (a full disk) nothing is queued and the error says why (507).
+   */
+  submit(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
+    if (!idempotency) return this.submitNow(spec, epochs);
+    // Submits with one key run one after the other: the second sees the first's job.
+    const prev = this.keyTurns.get(idempotency.key) ?? Promise.resolve();
+    const turn = prev.catch(() => undefined).then(() => this.submitNow(spec, epochs, idempotency));
+    this.keyTurns.set(idempotency.key, turn);
+    const done = () => {
+      if (this.keyTurns.get(idempotency.key) === turn) this.keyTurns.delete(idempotency.key);
+    };
+    turn.then(done, done);
+    return turn;
+  }
+
+  private async submitNow(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
     if (this.closed) throw new SeqcastError('DISABLED', 'the server is shutting down; job not accepted');
-    if (this.queue.length >= this.opts.maxQueued) {
-      throw new SeqcastError('CONFLICT', `${this.queue.length} jobs are already waiting (limit ${this.opts.maxQueued}); retry later`);
+    if (idempotency) {
+      const earlier = await replayOf(this.keys, idempotency, (id) => this.records.get(id));
+      if (earlier) return { record: structuredClone(earlier), replayed: true };
+    }
+    // Jobs whose record is being written hold their place, so concurrent submits cannot pass the limit.
+    const waiting = this.queue.length + this.accepting;
+    if (waiting >= this.opts.maxQueued) {
+      throw new SeqcastError('CONFLICT', `${waiting} jobs are already waiting (limit ${this.opts.maxQueued}); retry later`);
     }
     const rec = newJobRecord(spec, epochs);
+    this.accepting++;
+    let holder: { id: string } | undefined;
+    try {
+      await this.opts.store.create(rec);
+      holder = idempotency
+        ? await this.keys.claim(idempotency, rec.id).catch(async (e: unknown) => {
+            await this.opts.store.remove(rec.id);
+            throw e;
+          })
+        : undefined;
+    } finally {
+      this.accepting--;
+    }
+    if (holder) {
+      // A concurrent submit with the same key won: this record was never acknowledged.
+      await this.opts.store.remove(rec.id);
+      const earlier = this.records.get(holder.id);
+      if (earlier) return { record: structuredClone(earlier), replayed: true };
+      throw new SeqcastError('CONFLICT', 'a job with this Idempotency-Key is being accepted right now; retry', { where: 'Idempotency-Key' });
+    }
+    if (this.closed) {
+      await this.opts.store.remove(rec.id); // never acknowledged: leave no record of it
+      if (idempotency) await this.keys.release(idempotency.key, rec.id);
+      throw new SeqcastError('DISABLED', 'the server is shutting down; job not accepted');
+    }
     this.records.set(rec.id, rec);
     this.specs.set(rec.id, spec);
     this.queue.push(rec.id);
-    await this.opts.store.save(rec);
     this.emit('update', rec);
     this.opts.logger.log('info', 'job queued', { job: rec.id, model: rec.name, kind: rec.kind });
     const accepted = structuredClone(rec); // the state at acceptance, before the queue moves on
     this.pump();
-    return accepted;
+    return { record: accepted, replayed: false };
   }
 
   /**

@@ -3,7 +3,8 @@
  *   embedded (default)  the directory is this server's alone (a lock file refuses a second
  *                       one); jobs run as child processes; records in `<models>/.jobs/`.
  *   queue (a Redis URL) the directory is shared by replicas and workers (no lock; a poll
- *                       picks up versions others publish or delete); jobs go to BullMQ.
+ *                       picks up versions others publish or delete); jobs go to BullMQ;
+ *                       records in Redis, their durable copies in `<models>/.jobs/`.
  */
 import { promises as fs } from 'node:fs';
 import type { ModelLoader } from '../models/adapter.js';
@@ -38,7 +39,7 @@ export async function openJobs(opts: ResolvedOptions, loaders: Record<string, Mo
 
   if (opts.redisUrl !== undefined) {
     // Redis first: a replica that cannot reach it fails at once, before loading any model.
-    const jobs = await QueueJobBackend.open({ redisUrl: opts.redisUrl, logger, maxQueued: limits.maxQueuedJobs });
+    const jobs = await QueueJobBackend.open({ redisUrl: opts.redisUrl, modelsDir, logger, maxQueued: limits.maxQueuedJobs });
     try {
       await registry.scan();
     } catch (e) {

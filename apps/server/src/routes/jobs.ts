@@ -5,6 +5,7 @@
 import type { Response } from 'express';
 import { SeqcastError } from '@seqcast/core';
 import { isJobId } from '../jobs/store.js';
+import { IDEMPOTENCY_KEY_HOURS, idempotencyRequest } from '../jobs/idempotency.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
 import { responses } from '../schemas.js';
 import { route, type RouteContext } from './route.js';
@@ -99,18 +100,35 @@ export const jobRoutes = [
     auth: 'token',
     jobQueue: true,
     summary: 'Train a model from CSV or text content; the result is published as a new version of `name`',
+    headers: {
+      'Idempotency-Key': {
+        description: `Optional, 1–255 visible ASCII characters. A resubmit with the same key within ${IDEMPOTENCY_KEY_HOURS} h answers the job the first submit started (with Idempotent-Replayed: true) and trains nothing; the same key with a different request is a 409`,
+        schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+      },
+    },
     body: { component: 'JobRequest', schema: (s) => s.job },
     reply: {
       status: 202,
-      description: 'Accepted; poll the Location or follow its /events',
-      headers: { Location: { schema: { type: 'string' } } },
+      description: 'Accepted (its record is on the disk); poll the Location or follow its /events',
+      headers: {
+        Location: { schema: { type: 'string' } },
+        'Idempotent-Replayed': {
+          description: '`true` when an earlier submit with the same Idempotency-Key started this job',
+          schema: { type: 'string', enum: ['true'] },
+        },
+      },
       body: jobReply,
     },
-    errors: { '409': 'Too many jobs waiting' },
-    handle: async (ctx, { body, res }) => {
-      const rec = await ctx.service.submitJob(body);
-      res.location(`/v1/jobs/${rec.id}`);
-      return rec;
+    errors: {
+      '409': 'Too many jobs waiting, or the Idempotency-Key was used for a different request',
+      '507': "The job's record could not be written (the models directory's disk is full); nothing was queued",
+    },
+    handle: async (ctx, { body, req, res }) => {
+      const idempotency = idempotencyRequest(req.get('idempotency-key'), body);
+      const { record, replayed } = await ctx.service.submitJob(body, idempotency);
+      res.location(`/v1/jobs/${record.id}`);
+      if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+      return record;
     },
   }),
 

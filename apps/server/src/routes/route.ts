@@ -100,6 +100,8 @@ export interface Route<
     parse?(requests: RequestSchemas, value: unknown): z.output<NonNullable<S>>;
   };
   reply: Reply<R>;
+  /** Request headers the route reads, as OpenAPI parameter fields (`description`, `schema`); all optional. */
+  headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
   /** Problem answers besides those the table derives (400/413 for a body, 401/403 for `token`, 404 for a path parameter). */
   errors?: Record<string, string>;
   /** Reads or writes job records: in queue mode (a Redis URL) it answers 503 while Redis is unreachable. */

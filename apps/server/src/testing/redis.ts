@@ -1,7 +1,7 @@
 /**
  * A real redis-server for the queue-mode tests: started on a free loopback port in its own temp
- * directory (append-only file on, so a restart keeps the queue as a production Redis would),
- * stopped and restarted on demand. Debian's `redis-server` (scripts/test-tools.mjs installs it);
+ * directory (append-only file on by default, so a restart keeps the queue as a production Redis
+ * would; `persistence: false` loses everything on a restart), stopped and restarted on demand. Debian's `redis-server` (scripts/test-tools.mjs installs it);
  * SEQCAST_REDIS_SERVER overrides the binary.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,16 +36,23 @@ async function freePort(): Promise<number> {
  * await startServer({ modelsDir, redisUrl: redis.url, port: 0 });
  * await redis.dispose();
  */
-export async function startRedis(): Promise<TestRedis> {
+export interface TestRedisOptions {
+  /** Keep the data across a restart (append-only file). Default true. */
+  persistence?: boolean;
+  /** Require this password (`requirepass`); the URL carries it. */
+  password?: string;
+}
+
+export async function startRedis(o: TestRedisOptions = {}): Promise<TestRedis> {
   const bin = process.env.SEQCAST_REDIS_SERVER ?? 'redis-server';
   const dir = tmpDir('seqcast-redis-');
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const c = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.dir, '--save', '', '--appendonly', 'yes', '--protected-mode', 'no'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.dir, '--save', '', '--appendonly', o.persistence === false ? 'no' : 'yes'];
+      args.push('--protected-mode', 'no', ...(o.password !== undefined ? ['--requirepass', o.password] : []));
+      const c = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       let out = '';
       c.on('error', (e) => reject(new Error(`cannot start ${bin} (${e.message}); install Debian's redis-server (pnpm test does when it may)`)));
@@ -66,7 +73,7 @@ export async function startRedis(): Promise<TestRedis> {
   };
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: o.password !== undefined ? `redis://:${encodeURIComponent(o.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     port,
     stop,
     start,

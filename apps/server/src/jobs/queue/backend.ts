@@ -11,7 +11,9 @@ import { EventEmitter } from 'node:events';
 import { Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SeqcastError } from '@seqcast/core';
-import { newJobRecord, type JobBackend } from '../backend.js';
+import { newJobRecord, type JobBackend, type Submitted } from '../backend.js';
+import { IdempotencyKeys, replayOf, type IdempotencyRequest } from '../idempotency.js';
+import { JobStore } from '../store.js';
 import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import type { Logger } from '../../logger.js';
 import { parseRecord, RedisJobRecords } from './records.js';
@@ -21,13 +23,17 @@ import {
   commandConnection,
   connectOrExplain,
   FAILED_KEEP_SECONDS,
+  INDEX_MAX,
   QUEUE_NAME,
+  RECORD_TTL_SECONDS,
   RECORD_EVENT,
   redisUnavailable,
 } from './redis.js';
 
 export interface QueueBackendOptions {
   redisUrl: string;
+  /** The shared models directory: job records' durable copies and idempotency keys live in its `.jobs/`. */
+  modelsDir: string;
   logger: Logger;
   /** Most jobs waiting in the queue (all replicas together); more are refused (409). */
   maxQueued: number;
@@ -38,12 +44,31 @@ const COUNTS_EVERY_MS = 2000;
 /** How long a cancel of a running job waits for the worker to confirm. */
 const CANCEL_WAIT_MS = 15_000;
 
+/** A job the disk says is unfinished, unwritten this long and gone from the queue, was lost with Redis's data. */
+const LOST_AFTER_MS = 60_000;
+/** A submit's reserved place in the queue lapses after this (a replica that died between reserve and add). */
+const RESERVATION_MS = 30_000;
+/** Sorted set of job ids being submitted (score: when the reservation lapses, ms). */
+const RESERVATIONS_KEY = 'seqcast:submitting';
+
+// KEYS: wait, paused, prioritized, delayed (BullMQ's), reservations; ARGV: limit, reservation ms, id.
+// Counts what waits plus what is being submitted and reserves a place, in one step: the count and
+// the add can never interleave with another replica's.
+const RESERVE = `
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('zremrangebyscore', KEYS[5], '-inf', now)
+local n = redis.call('llen', KEYS[1]) + redis.call('llen', KEYS[2]) + redis.call('zcard', KEYS[3]) + redis.call('zcard', KEYS[4]) + redis.call('zcard', KEYS[5])
+if n >= tonumber(ARGV[1]) then return -n - 1 end
+redis.call('zadd', KEYS[5], now + tonumber(ARGV[2]), ARGV[3])
+return n`;
+
 const isTerminal = (s: JobState): boolean => TERMINAL_STATES.includes(s);
 
 /**
  * @example
  * const jobs = await QueueJobBackend.open({ redisUrl: 'redis://127.0.0.1:6379', logger, maxQueued: 8 });
- * const rec = await jobs.submit(spec, 20);   // a worker anywhere picks it up
+ * const { record } = await jobs.submit(spec, 20);   // a worker anywhere picks it up
  * jobs.on('update', (r) => console.log(r.state, r.epoch));
  */
 export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {
@@ -51,6 +76,9 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
   private cachedCounts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   private countsAt = 0;
   private closed = false;
+
+  private readonly keys: IdempotencyKeys;
+  private readonly disk: JobStore;
 
   private constructor(
     private readonly opts: QueueBackendOptions,
@@ -62,6 +90,8 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
   ) {
     super();
     this.setMaxListeners(0); // one listener per SSE subscriber
+    this.keys = new IdempotencyKeys(opts.modelsDir);
+    this.disk = records.disk!;
   }
 
   /** Connect (a one-line error when Redis cannot be reached) and start following the queue's events. */
@@ -80,7 +110,9 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
     events.on('error', onError);
     producer.on('error', onError);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), producer.waitUntilReady()]);
-    const backend = new QueueJobBackend(opts, redis, queue, events, producer, new RedisJobRecords(redis, producer));
+    const records = new RedisJobRecords(redis, producer, new JobStore(opts.modelsDir, opts.logger));
+    const backend = new QueueJobBackend(opts, redis, queue, events, producer, records);
+    void backend.keys.sweep();
     backend.follow();
     return backend;
   }
@@ -119,12 +151,46 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
     }
   }
 
+  /** The record in Redis, else its durable copy on the disk (Redis lost its data). */
   get(id: string): Promise<JobRecord | undefined> {
-    return this.redisCall(() => this.records.get(id));
+    return this.redisCall(async () => (await this.records.get(id)) ?? (await this.fromDisk(id)));
   }
 
+  /**
+   * Job `id`'s record from the disk, when Redis has none. A job the disk says is queued or running
+   * but that the queue no longer holds, and that no worker has written for {@link LOST_AFTER_MS},
+   * was lost with Redis's data: it is marked interrupted (its input is gone with the queue).
+   */
+  private async fromDisk(id: string): Promise<JobRecord | undefined> {
+    const found = await this.disk.load(id);
+    if (!found) return undefined;
+    const { record, writtenAt } = found;
+    if (isTerminal(record.state) || Date.now() - writtenAt < LOST_AFTER_MS) return record;
+    if (await this.queue.getJob(id)) return record;
+    Object.assign(record, {
+      state: 'interrupted',
+      finishedAt: new Date().toISOString(),
+      etaMs: null,
+      error: {
+        code: 'INTERRUPTED',
+        message: `the job queue lost this job while it was ${record.state} (did Redis restart without persistence?); submit it again`,
+      },
+    });
+    await this.records.save(record);
+    this.opts.logger.log('warn', 'job lost by the queue', { job: id });
+    return record;
+  }
+
+  /** Records in Redis and those only the disk still has (Redis lost them), newest first. */
   list(): Promise<JobRecord[]> {
-    return this.redisCall(() => this.records.list());
+    return this.redisCall(async () => {
+      const inRedis = await this.records.list();
+      const seen = new Set(inRedis.map((r) => r.id));
+      // Kept as long as Redis keeps a record: that long after its last write.
+      const onDisk = await this.disk.loadAll({ skip: seen, maxAgeMs: RECORD_TTL_SECONDS * 1000 });
+      const restored = await Promise.all(onDisk.map(async (r) => (isTerminal(r.state) ? r : ((await this.fromDisk(r.id)) ?? r))));
+      return [...inRedis, ...restored].sort((x, y) => y.createdAt.localeCompare(x.createdAt)).slice(0, INDEX_MAX);
+    });
   }
 
   counts(): Record<JobState, number> {
@@ -142,26 +208,68 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
     return this.cachedCounts;
   }
 
-  async submit(spec: JobSpec, epochs: number): Promise<JobRecord> {
+  async submit(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
     if (this.closed) throw new SeqcastError('DISABLED', 'the server is shutting down; job not accepted');
+    if (idempotency) {
+      const earlier = await replayOf(this.keys, idempotency, (id) => this.get(id));
+      if (earlier) return { record: earlier, replayed: true };
+    }
     return this.redisCall(async () => {
-      const waiting = await this.queue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
-      if (waiting >= this.opts.maxQueued) {
+      const rec = newJobRecord(spec, epochs);
+      // Count and reserve a place in one Redis step: replicas checking at once cannot all pass.
+      const reserved = await this.reserve(rec.id);
+      if (reserved < 0) {
+        const waiting = -reserved - 1;
         throw new SeqcastError('CONFLICT', `${waiting} jobs are already waiting (limit ${this.opts.maxQueued}); retry later`);
       }
-      const rec = newJobRecord(spec, epochs);
-      await this.records.save(rec);
-      // The payload is the validated spec; workers validate it again before training.
-      await this.queue.add('train', spec, {
-        jobId: rec.id,
-        attempts: 1,
-        removeOnComplete: true,
-        removeOnFail: { age: FAILED_KEEP_SECONDS },
-      });
+      try {
+        // The record is durable before anything is acknowledged or queued (a 507 otherwise).
+        await this.records.create(rec);
+        const holder = idempotency ? await this.claimOrUndo(idempotency, rec) : undefined;
+        if (holder) {
+          // A concurrent submit with the same key (on any replica) won: this one was never acknowledged.
+          await this.records.remove(rec.id);
+          const earlier = await this.get(holder.id);
+          if (earlier) return { record: earlier, replayed: true };
+          throw new SeqcastError('CONFLICT', 'a job with this Idempotency-Key is being accepted right now; retry', { where: 'Idempotency-Key' });
+        }
+        try {
+          // The payload is the validated spec; workers validate it again before training.
+          await this.queue.add('train', spec, {
+            jobId: rec.id,
+            attempts: 1,
+            removeOnComplete: true,
+            removeOnFail: { age: FAILED_KEEP_SECONDS },
+          });
+        } catch (e) {
+          await this.records.remove(rec.id).catch(() => undefined);
+          if (idempotency) await this.keys.release(idempotency.key, rec.id);
+          throw e;
+        }
+      } finally {
+        await this.redis.zrem(RESERVATIONS_KEY, rec.id).catch(() => undefined);
+      }
       this.opts.logger.log('info', 'job queued', { job: rec.id, model: rec.name, kind: rec.kind });
       this.emit('update', rec);
-      return rec;
+      return { record: rec, replayed: false };
     });
+  }
+
+  /** Claim the key for `rec`; on a failure to write it, `rec` is removed (it was never acknowledged). */
+  private async claimOrUndo(idempotency: IdempotencyRequest, rec: JobRecord): Promise<{ id: string } | undefined> {
+    try {
+      return await this.keys.claim(idempotency, rec.id);
+    } catch (e) {
+      await this.records.remove(rec.id).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Reserve a place for job `id`: the number of jobs waiting before it, or -(waiting + 1) when the queue is full. */
+  private async reserve(id: string): Promise<number> {
+    const k = this.queue.keys;
+    const n = await this.redis.eval(RESERVE, 5, k.wait!, k.paused!, k.prioritized!, k.delayed!, RESERVATIONS_KEY, this.opts.maxQueued, RESERVATION_MS, id);
+    return Number(n);
   }
 
   async cancel(id: string): Promise<JobRecord | undefined> {

@@ -254,9 +254,9 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
       await records.save({ ...rec, state: 'running' });
       // Another worker took the job: its token is in the lock now.
       await client.set(lock, 'new-attempt');
-      expect(await records.saveIfHolding({ ...rec, state: 'failed' }, lock, 'old-attempt')).toBe(false);
+      expect(await records.saveIfHolding({ ...rec, state: 'failed' }, lock, 'old-attempt')).toBe('refused');
       expect((await records.get(rec.id))?.state).toBe('running');
-      expect(await records.saveIfHolding({ ...rec, state: 'succeeded' }, lock, 'new-attempt')).toBe(true);
+      expect(await records.saveIfHolding({ ...rec, state: 'succeeded' }, lock, 'new-attempt')).toBe('written');
       expect((await records.get(rec.id))?.state).toBe('succeeded');
       expect((await records.list()).map((r) => r.id)).toContain(rec.id);
       await client.del(lock, recordKey(rec.id));

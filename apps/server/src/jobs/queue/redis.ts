@@ -16,6 +16,8 @@ export const QUEUE_NAME = 'seqcast-train';
 export const RECORD_EVENT = 'seqcast-record';
 
 export const recordKey = (id: string): string => `seqcast:job:${id}`;
+/** The worker that rebuilt a job's record after Redis lost it (see RedisJobRecords.saveIfHolding). */
+export const rebuiltKey = (id: string): string => `seqcast:rebuilt:${id}`;
 /** Sorted set of job ids by creation time (ms). */
 export const INDEX_KEY = 'seqcast:jobs';
 /** Set by a replica to ask the worker running a job to stop it. */
@@ -73,9 +75,36 @@ export function blockingConnectionOptions(url: string, extra: BullRedisOptions =
   return { url, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(100 * times, 2000), ...extra };
 }
 
+const AUTH_FAILED = /\b(WRONGPASS|NOAUTH)\b|invalid password|Client sent AUTH, but no password is set/;
+
+/** Redis's refusal of the URL's credentials, said as such (it otherwise reads "Connection is closed."). */
+function authFailure(message: string, url: string): SeqcastError | undefined {
+  if (!AUTH_FAILED.test(message)) return undefined;
+  const code = /\b(WRONGPASS|NOAUTH)\b/.exec(message)?.[1] ?? 'AUTH';
+  const given = (() => {
+    try {
+      return new URL(url).password !== '';
+    } catch {
+      return false;
+    }
+  })();
+  const what = given ? 'refused the user name and password' : 'requires a password';
+  return new SeqcastError(
+    'BACKEND_UNAVAILABLE',
+    `Redis at ${safeRedisUrl(url)} ${what} (authentication failed: ${code}); set them in the Redis URL (--redis redis://user:password@host:port, or SEQCAST_REDIS_URL)`,
+    { where: 'redis' },
+  );
+}
+
 /** Connect `client` (lazy) or throw a one-line error naming the URL (without its password). */
 export async function connectOrExplain(client: Redis, url: string, timeoutMs = 10_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  // A refused AUTH reaches only the error event; the connect itself then fails as "Connection is closed."
+  let refused: string | undefined;
+  const onError = (e: Error) => {
+    if (AUTH_FAILED.test(e.message)) refused ??= e.message;
+  };
+  client.on('error', onError);
   try {
     await Promise.race([
       client.connect(),
@@ -86,10 +115,13 @@ export async function connectOrExplain(client: Redis, url: string, timeoutMs = 1
     await client.ping();
   } catch (e) {
     client.disconnect();
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new SeqcastError('BACKEND_UNAVAILABLE', `cannot reach Redis at ${safeRedisUrl(url)} (${why})`, { where: 'redis' });
+    const why = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    throw (
+      authFailure(refused ?? why, url) ?? new SeqcastError('BACKEND_UNAVAILABLE', `cannot reach Redis at ${safeRedisUrl(url)} (${why})`, { where: 'redis' })
+    );
   } finally {
     clearTimeout(timer);
+    client.off('error', onError);
   }
 }
 

@@ -22,6 +22,7 @@ import { parseBody, requestSchemas } from '../../schemas.js';
 import { prepareJob, requestOfSpec } from '../../service.js';
 import { DirectoryModelStore } from '../../store/directory.js';
 import { publicJobError } from '../backend.js';
+import { JobStore } from '../store.js';
 import { childProcessRunner, resolveWorkerScript, type JobRunner, type RunHandle } from '../runner.js';
 import { TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import { RedisJobRecords } from './records.js';
@@ -74,6 +75,8 @@ function final(message: string): UnrecoverableError {
 
 /** Progress records are written to Redis at most this often (events go out every epoch). */
 const SAVE_EVERY_MS = 1000;
+/** Progress reaches the record's durable copy on the disk at most this often (state changes always do). */
+const DISK_EVERY_MS = 10_000;
 const EVENT_EVERY_MS = 200;
 const CANCEL_POLL_MS = 500;
 /** How long a stopping worker waits to hand a job back, and for BullMQ to close. */
@@ -112,9 +115,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   await connectOrExplain(redis, o.redisUrl);
   const producer = new QueueEventsProducer(QUEUE_NAME, { connection: blockingConnectionOptions(o.redisUrl) });
   producer.on('error', () => undefined);
-  const records = new RedisJobRecords(redis, producer);
-  const store = new DirectoryModelStore(modelsDir, logger);
-  await store.sweepStaging(STAGING_MAX_AGE_MS);
+  const store = { models: new DirectoryModelStore(modelsDir, logger), records: new JobStore(modelsDir, logger) };
+  const records = new RedisJobRecords(redis, producer, store.records);
+  await store.models.sweepStaging(STAGING_MAX_AGE_MS);
   const schemas = requestSchemas(limits);
   let processRunner: JobRunner | undefined;
   const runner: JobRunner =
@@ -145,8 +148,15 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
 
   async function processJob(job: Job<JobSpec>, token?: string): Promise<JobRecord> {
     const id = job.id!;
-    const rec = await records.get(id);
-    if (!rec) throw final(`job ${id} has no record in Redis (expired or never written); not run`);
+    const stored = await records.read(id);
+    if (stored && stored.id !== id) {
+      // A forged or corrupted entry: training it would publish under, and overwrite, another job's record.
+      logger.log('error', "queue entry refused: the record under its key is another job's", { job: id, record: stored.id, worker: name });
+      throw final(`queue entry ${id} holds the record of job ${stored.id}; not run`);
+    }
+    // Redis may have lost the record (a restart without persistence) while the entry survived.
+    const rec = stored ?? (await store.records.load(id))?.record;
+    if (!rec) throw final(`job ${id} has no record in Redis or in the models directory (expired or never written); not run`);
     if (TERMINAL_STATES.includes(rec.state)) return rec; // cancelled while it waited
     if (stopping) {
       await job.moveToWait(token);
@@ -155,11 +165,33 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     const lockKey = `bull:${QUEUE_NAME}:${id}:lock`;
     // Fencing: a worker that lost the job (its lock expired and another worker took it) must not
     // overwrite the new attempt's record; the lock is checked in the same Redis step as the write.
+    // The disk copy is written on every state change and every DISK_EVERY_MS (a heartbeat replicas
+    // read when Redis has lost the record); Redis gets every progress save.
+    let lastDisk = 0;
+    let lastState: JobState | undefined;
+    let rebuilt = false;
     const save = async (r: JobRecord) => {
+      // A published model is a fact whoever holds the job now, and whether Redis answers or not:
+      // its record reaches the disk first.
+      const published = r.state === 'succeeded';
+      if (published) await store.records.save(r);
+      const disk = !published && (r.state !== lastState || Date.now() - lastDisk >= DISK_EVERY_MS);
       try {
-        if (token === undefined) await records.save(r);
-        else if (!(await records.saveIfHolding(r, lockKey, token)))
-          logger.log('warn', 'job record not written: this worker no longer holds the job', { job: id });
+        if (token === undefined) await records.save(r, { disk });
+        else {
+          const how = await records.saveIfHolding(r, lockKey, token, { disk });
+          if (how === 'rebuilt' && !rebuilt)
+            logger.log('warn', 'job record rebuilt in Redis from this worker (Redis had lost it)', { job: id, state: r.state });
+          if (how === 'rebuilt') rebuilt = true;
+          if (how === 'refused') {
+            logger.log('warn', 'job record not written: this worker no longer holds the job', { job: id });
+            return;
+          }
+        }
+        if (disk) {
+          lastDisk = Date.now();
+          lastState = r.state;
+        }
       } catch (e) {
         logger.log('warn', 'job record not saved', { job: id, error: e instanceof Error ? e.message : String(e) });
       }
@@ -195,7 +227,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       await finish('cancelled', null);
       return rec;
     }
-    const already = await store.publishedBy(spec.name, id);
+    const already = await store.models.publishedBy(spec.name, id);
     if (already !== undefined) {
       // The previous attempt published, then died before it could say so.
       rec.model = { name: spec.name, version: already };
@@ -203,7 +235,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       return rec;
     }
 
-    const staging = await store.stage(id);
+    const staging = await store.models.stage(id);
     const started = Date.now();
     rec.state = 'running';
     rec.startedAt = new Date(started).toISOString();
@@ -251,7 +283,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     try {
       await handle.done;
       rec.elapsedMs = Date.now() - started;
-      const published = await withPublishLock(spec.name, () => store.publish(spec.name, id, path.join(staging, 'model')));
+      const published = await withPublishLock(spec.name, () => store.models.publish(spec.name, id, path.join(staging, 'model')));
       rec.model = { name: spec.name, version: published.version };
       await finish('succeeded', null);
       logger.log('info', 'model published', { job: id, model: spec.name, version: published.version, already: published.already });
@@ -295,7 +327,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       clearInterval(poll);
       clearTimeout(timer);
       running.delete(handle);
-      await store.discard(staging).catch(() => undefined);
+      await store.models.discard(staging).catch(() => undefined);
     }
   }
 
