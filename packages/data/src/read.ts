@@ -47,7 +47,25 @@ export interface ReadCsvOptions {
    * time columns. They are not parsed as numbers. Default none.
    */
   keyColumns?: string[];
+  /**
+   * Most columns the file may have. Default {@link DEFAULT_MAX_COLUMNS} (10,000). Checked on the
+   * first rows, before any column buffer exists; over it: TOO_LARGE (HTTP 413, CLI exit 3).
+   */
+  maxColumns?: number;
+  /**
+   * Most cells (data rows × columns) read; reading stops at the first row over it with TOO_LARGE,
+   * so memory stays proportional to the limit whatever the input's size. Default unlimited.
+   */
+  maxCells?: number;
+  /**
+   * How the limits are named in their messages (e.g. the server's `maxCsvColumns`, or the CLI's
+   * memory budget). Default: the option names and a generic hint.
+   */
+  limitNames?: { columns?: string; cells?: string };
 }
+
+/** Default {@link ReadCsvOptions.maxColumns}: wider files are refused before any column buffer exists. */
+export const DEFAULT_MAX_COLUMNS = 10_000;
 
 /** A problem with a row's date. */
 export interface DateIssue {
@@ -92,9 +110,13 @@ export interface Series {
 
 const SAMPLE_BYTES = 64 * 1024;
 
-/** Growable Float64Array. */
+/**
+ * Growable Float64Array. It starts small (one per column: a wide header must not reserve kilobytes
+ * per column) and doubles, so its memory is at most twice the cells actually read.
+ */
+const INITIAL_CAPACITY = 8;
 class F64 {
-  a = new Float64Array(1024);
+  a = new Float64Array(INITIAL_CAPACITY);
   n = 0;
   push(v: number): void {
     if (this.n === this.a.length) {
@@ -106,7 +128,7 @@ class F64 {
   }
 }
 class I32 {
-  a = new Int32Array(1024);
+  a = new Int32Array(INITIAL_CAPACITY);
   n = 0;
   push(v: number): void {
     if (this.n === this.a.length) {
@@ -217,7 +239,16 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
     return k;
   };
   const headerCells = hasHeaderRow ? first.fields.slice(0, used(first.fields)) : [];
-  const width = hasHeaderRow ? headerCells.length : Math.max(...records.slice(0, 50).map((r) => used(r.fields)));
+  let width = headerCells.length;
+  if (!hasHeaderRow) for (const r of records.slice(0, 50)) width = Math.max(width, used(r.fields));
+  const maxColumns = opts.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  if (width > maxColumns) {
+    const limit = opts.limitNames?.columns ?? 'maxColumns';
+    throw new SeqcastError('TOO_LARGE', `${source}:${first.line}: ${width} columns, over the limit of ${maxColumns} columns (${limit})`, {
+      where: limit,
+      line: first.line,
+    });
+  }
   if (hasHeaderRow) {
     header = uniqueNames(headerCells);
     headerKind = 'row';
@@ -290,6 +321,8 @@ class Collector {
   private readonly cell = { kind: 0 };
   private readonly roles: Int32Array;
   private readonly decimalComma: boolean;
+  /** Rows allowed by `maxCells`: checked per row, so reading stops as soon as it is passed. */
+  private readonly maxRows: number;
   extraFields: { line: number; count: number } | null = null;
 
   constructor(
@@ -299,7 +332,9 @@ class Collector {
     private readonly source: string,
     private readonly names: string[],
     private readonly keyIndices: number[] = [],
+    private readonly limits: Pick<ReadCsvOptions, 'maxCells' | 'limitNames'> = {},
   ) {
+    this.maxRows = limits.maxCells === undefined ? Infinity : Math.floor(limits.maxCells / Math.max(1, layout.header.length));
     this.keys = keyIndices.map(() => []);
     this.values = indices.map(() => new F64());
     this.numericCount = new Float64Array(indices.length);
@@ -313,6 +348,20 @@ class Collector {
     keyIndices.forEach((c, k) => (this.roles[c] = KEY_ROLE - k));
   }
 
+  /** Count a row, refusing the first one over `maxCells`. */
+  private addRow(line: number): void {
+    if (this.lines.n >= this.maxRows) {
+      const limit = this.limits.limitNames?.cells ?? 'maxCells';
+      const width = this.layout.header.length;
+      throw new SeqcastError(
+        'TOO_LARGE',
+        `${this.source}:${line}: more than ${this.limits.maxCells} cells (${this.lines.n} rows × ${width} columns so far), over the limit (${limit})`,
+        { where: limit, line },
+      );
+    }
+    this.lines.push(line);
+  }
+
   /**
    * The hot path: a record without quotes, scanned in place. Plain decimals are parsed from the
    * line without creating a string per cell; anything else goes through parseCell.
@@ -323,7 +372,7 @@ class Collector {
     const delim = L.delimiter;
     const roles = this.roles;
     const width = L.header.length;
-    this.lines.push(line);
+    this.addRow(line);
     let pos = 0;
     let col = 0;
     for (; ; col++) {
@@ -395,7 +444,7 @@ class Collector {
         }
       }
     }
-    this.lines.push(line);
+    this.addRow(line);
     if (this.dates) {
       // Copy the cell: a substring would keep its whole 1 MB input chunk alive (V8 sliced
       // strings), which at 1M rows holds the entire file in memory (~100 MB more heap).
@@ -513,7 +562,7 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
     });
     numericIdx = numericIdx.filter((i) => !keyIdx.includes(i));
     names = numericIdx.map((i) => L.header[i]!);
-    const c = new Collector(L, numericIdx, options.columns !== undefined, name, names, keyIdx);
+    const c = new Collector(L, numericIdx, options.columns !== undefined, name, names, keyIdx, options);
     collector = c;
     splitter = new RecordSplitter(
       L.delimiter,
