@@ -57,11 +57,13 @@ export interface ReadCsvOptions {
    * so memory stays proportional to the limit whatever the input's size. Default unlimited.
    */
   maxCells?: number;
+  /** Most data rows read; reading stops at the first row over it with TOO_LARGE. Default unlimited. */
+  maxRows?: number;
   /**
    * How the limits are named in their messages (e.g. the server's `maxCsvColumns`, or the CLI's
-   * memory budget). Default: the option names and a generic hint.
+   * training memory budget). Default: the option names.
    */
-  limitNames?: { columns?: string; cells?: string };
+  limitNames?: { columns?: string; cells?: string; rows?: string };
 }
 
 /** Default {@link ReadCsvOptions.maxColumns}: wider files are refused before any column buffer exists. */
@@ -321,7 +323,8 @@ class Collector {
   private readonly cell = { kind: 0 };
   private readonly roles: Int32Array;
   private readonly decimalComma: boolean;
-  /** Rows allowed by `maxCells`: checked per row, so reading stops as soon as it is passed. */
+  /** Rows allowed by `maxCells` and `maxRows`: checked per row, so reading stops as soon as one is passed. */
+  private readonly rowsByCells: number;
   private readonly maxRows: number;
   extraFields: { line: number; count: number } | null = null;
 
@@ -332,9 +335,10 @@ class Collector {
     private readonly source: string,
     private readonly names: string[],
     private readonly keyIndices: number[] = [],
-    private readonly limits: Pick<ReadCsvOptions, 'maxCells' | 'limitNames'> = {},
+    private readonly limits: Pick<ReadCsvOptions, 'maxCells' | 'maxRows' | 'limitNames'> = {},
   ) {
-    this.maxRows = limits.maxCells === undefined ? Infinity : Math.floor(limits.maxCells / Math.max(1, layout.header.length));
+    this.rowsByCells = limits.maxCells === undefined ? Infinity : Math.floor(limits.maxCells / Math.max(1, layout.header.length));
+    this.maxRows = Math.min(this.rowsByCells, limits.maxRows ?? Infinity);
     this.keys = keyIndices.map(() => []);
     this.values = indices.map(() => new F64());
     this.numericCount = new Float64Array(indices.length);
@@ -351,6 +355,10 @@ class Collector {
   /** Count a row, refusing the first one over `maxCells`. */
   private addRow(line: number): void {
     if (this.lines.n >= this.maxRows) {
+      if (this.lines.n < this.rowsByCells) {
+        const limit = this.limits.limitNames?.rows ?? 'maxRows';
+        throw new SeqcastError('TOO_LARGE', `${this.source}:${line}: more than ${this.limits.maxRows} rows, over the limit (${limit})`, { where: limit, line });
+      }
       const limit = this.limits.limitNames?.cells ?? 'maxCells';
       const width = this.layout.header.length;
       throw new SeqcastError(

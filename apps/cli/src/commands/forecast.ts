@@ -4,11 +4,14 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkFields, SeqcastError } from '@seqcast/core';
-import { nextDates, readCsv, type Series } from '@seqcast/data';
+import { checkFields, SeqcastError, trainingMemoryBudget } from '@seqcast/core';
+import { nextDates, readCsv, type ReadCsvOptions, type Series } from '@seqcast/data';
 import {
   baselinePaths,
   evaluate,
+  fitMemoryShape,
+  fitRowLimitReason,
+  forecastFitMaxRows,
   Forecaster,
   forecastOptionsSchema,
   forecastChartSvg,
@@ -25,8 +28,13 @@ import { backtestPanel, isPanelModel, predictPanel, trainPanel } from './forecas
 import { checkOut } from '../save-target.js';
 
 /** Read a CSV series (oldest first); `newestFirst` and `missing` as recorded by the model or given at train. */
-function readSeries(file: string, newestFirst: boolean, missing?: 'drop' | 'ffill'): Promise<Series> {
-  return readCsv({ path: file }, { ...(newestFirst ? { newestFirst: true } : {}), ...(missing ? { missing } : {}) });
+function readSeries(
+  file: string,
+  newestFirst: boolean,
+  missing?: 'drop' | 'ffill',
+  limits: Pick<ReadCsvOptions, 'maxRows' | 'limitNames'> = {},
+): Promise<Series> {
+  return readCsv({ path: file }, { ...(newestFirst ? { newestFirst: true } : {}), ...(missing ? { missing } : {}), ...limits });
 }
 
 function missingPolicy(v: string | undefined): 'drop' | 'ffill' | undefined {
@@ -122,7 +130,13 @@ const train: Command = {
     const missing = missingPolicy(optionalString(flags, 'missing'));
     const save = { overwrite: flags.force === true };
     await checkOut(out, save); // before reading or training: never destroy what is at --out
-    const series = await readSeries(csv, newestFirst, missing);
+    // The training memory budget bounds the rows: reading stops at the first row over it.
+    const shape = fitMemoryShape({ target, ...(features ? { features } : {}), ...numbers });
+    const budget = trainingMemoryBudget();
+    const series = await readSeries(csv, newestFirst, missing, {
+      maxRows: forecastFitMaxRows(shape, budget),
+      limitNames: { rows: fitRowLimitReason(shape, budget) },
+    });
     const bar = new ProgressBar('forecast');
     let last: { epoch: number; epochs: number } | undefined;
     const model = await Forecaster.fit(
