@@ -4,7 +4,15 @@
  * tensors here; the route handlers parse bodies and serialise results, the adapters do the math.
  */
 import { charLMOptionsSchema, charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
-import { forecastOptionsSchema, panelForecastJson, resolveForecastOptions, type ForecastOptions, type PanelForecastJson } from '@seqcast/forecast';
+import {
+  forecastable,
+  forecastOptionsSchema,
+  panelForecastJson,
+  unforecastable,
+  resolveForecastOptions,
+  type ForecastOptions,
+  type PanelForecastJson,
+} from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from './csv.js';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
@@ -214,6 +222,11 @@ export class Service {
           });
         if (!Number.isFinite(v))
           throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} must be a finite number`, { where: `series[${i}].rows[${j}].${target}` });
+        if (!forecastable(v)) {
+          throw new SeqcastError('BAD_INPUT', `series "${s.id}": ${unforecastable(v, `series[${i}].rows[${j}].${target}`)}`, {
+            where: `series[${i}].rows[${j}].${target}`,
+          });
+        }
         return v;
       });
       return { id: s.id, values };

@@ -33,6 +33,7 @@ import { evaluate } from '../protocol/evaluate.js';
 import { metricTable, safeScale, type MetricTable } from '../protocol/metrics.js';
 import { column, type SeriesLike } from '../series.js';
 import { checkFitRows } from './fit-memory.js';
+import { checkFiniteSteps, forecastable, unforecastable } from '../inputs/magnitude.js';
 import { resolveForecastOptions, type ForecastOptions, type ResolvedForecastOptions } from './forecaster-options.js';
 
 export type { ForecastOptions } from './forecaster-options.js';
@@ -661,10 +662,9 @@ export class Forecaster {
     const cols = c.features.map((f) =>
       Float64Array.from(used, (r, i) => {
         const v = r?.[f];
-        if (typeof v !== 'number' || !Number.isFinite(v)) {
-          throw new SeqcastError('BAD_INPUT', `rows[${rows.length - used.length + i}].${f} must be a finite number`, {
-            where: `rows[${rows.length - used.length + i}].${f}`,
-          });
+        if (typeof v !== 'number' || !forecastable(v)) {
+          const where = `rows[${rows.length - used.length + i}].${f}`;
+          throw new SeqcastError('BAD_INPUT', unforecastable(typeof v === 'number' ? v : NaN, where), { where });
         }
         return v;
       }),
@@ -681,6 +681,7 @@ export class Forecaster {
         hist = hist.map((a, i) => [...a, i === ti ? p[h]! : a[a.length - 1]!]);
       }
     }
+    checkFiniteSteps(out);
     return out;
   }
 
