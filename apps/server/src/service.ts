@@ -64,7 +64,13 @@ function checkCharsJob(text: string, options: Record<string, unknown>, budgetByt
     vocabSize: vocabulary.size,
   });
   const batchSize = options.batchSize as number | undefined;
-  planTrainingBatch(shape, { windows, budgetBytes, names: JOB_OPTION_NAMES, ...(batchSize !== undefined ? { batchSize } : {}) });
+  planTrainingBatch(shape, {
+    windows,
+    budgetBytes,
+    names: JOB_OPTION_NAMES,
+    vocabulary: { where: 'text', unitsFollow: options.hidden === undefined },
+    ...(batchSize !== undefined ? { batchSize } : {}),
+  });
 }
 
 /** Refuse (400) a forecast job the library would reject after the 202: too few rows, a step over budget. */
