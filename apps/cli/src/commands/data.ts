@@ -5,7 +5,7 @@
  */
 import { SeqcastError } from '@seqcast/core/errors';
 import { formatInspection, inspectCsv, type Delimiter, type MissingPolicy } from '@seqcast/data';
-import { optionalString, parseFlags, requireString } from '../args.js';
+import { columnList, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup } from '../command.js';
 
 const DELIMS: Record<string, Delimiter> = { ',': ',', comma: ',', ';': ';', semicolon: ';', tab: '\t', '\\t': '\t', '\t': '\t' };
@@ -53,13 +53,7 @@ const inspect: Command = {
         delimiter,
         missing: (m as MissingPolicy | undefined) ?? 'keep',
         dateColumn: dc === undefined ? undefined : dc === 'none' ? null : dc,
-        columns:
-          cols === undefined
-            ? undefined
-            : cols
-                .split(',')
-                .map((c) => c.trim())
-                .filter(Boolean),
+        columns: columnList(cols, '--columns'),
       },
     );
     if (flags.json) return io.out(JSON.stringify(report));

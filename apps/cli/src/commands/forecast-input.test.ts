@@ -48,3 +48,45 @@ describe('break 3: forecast train stops reading at the training memory budget', 
     );
   });
 });
+
+describe('confusing answers: forecast train input', () => {
+  it('duplicate dates in a one-series CSV are refused naming the first duplicate and its file lines', () => {
+    const lines = ['Date,Close'];
+    const day = (i: number) => new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+    for (let i = 0; i < 150; i++) lines.push(`${day(i)},${100 + (i % 7)}`);
+    for (let i = 0; i < 50; i++) lines.push(`${day(100 + i)},${90 + (i % 5)}`); // 50 dates again
+    const csv = path.join(tmp, 'dups.csv');
+    writeFileSync(csv, lines.join('\n') + '\n');
+    const r = runCli(['forecast', 'train', '--csv', csv, '--target', 'Close', '--window', '4', '--epochs', '0', '--out', path.join(tmp, 'dups-model')]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr.trim()).toBe(
+      `seqcast: error: ${csv}:152: date "2020-04-10" repeats line 102 (50 duplicate dates in all); a series needs one row per date: remove or aggregate the duplicates`,
+    );
+  });
+
+  it('--features names a column with a comma when it is quoted as in CSV', () => {
+    const csv = walkCsv(400, 'comma.csv', 'Date,Open,High,Low,Volume,"Close, USD"');
+    const out = path.join(tmp, 'comma-model');
+    const r = runCli([
+      'forecast',
+      'train',
+      '--csv',
+      csv,
+      '--target',
+      'Close, USD',
+      '--features',
+      '"Close, USD", Open',
+      '--window',
+      '4',
+      '--epochs',
+      '0',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`saved ${out} (target Close, USD, features Close, USD,Open,`);
+    const unclosed = runCli(['forecast', 'train', '--csv', csv, '--target', 'Open', '--features', '"Close, USD', '--out', path.join(tmp, 'x')]);
+    expect(unclosed.code).toBe(2);
+    expect(unclosed.stderr.trim()).toBe('seqcast: error: --features: the quote at character 1 is not closed (received "\\"Close, USD")');
+  });
+});

@@ -21,7 +21,7 @@ import {
   type Metrics,
   type MetricTable,
 } from '@seqcast/forecast';
-import { numberFlags, optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
+import { columnList, numberFlags, optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { backtestPanel, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
@@ -75,14 +75,21 @@ export function verdict(t: MetricTable, rows = 'test rows'): string {
   return `on the ${rows} the model matches or beats every baseline (MASE ${fmt(t.model.mase)} vs best baseline ${best} ${fmt(t[best]!.mase)}).`;
 }
 
-function list(v: string | undefined): string[] | undefined {
-  if (v === undefined) return undefined;
-  const items = v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (!items.length) throw new SeqcastError('BAD_ARGUMENT', '--features must list column names separated by commas', { where: '--features' });
-  return items;
+/**
+ * One series needs one row per date: duplicates would train on two values for one time step
+ * and shift every later lag. Refused naming the first duplicate's file lines (readCsv keeps and
+ * reports them; a panel's series are checked by readPanelCsv).
+ */
+function refuseDuplicateDates(series: Series): void {
+  const dups = series.dateIssues.filter((d) => d.kind === 'duplicate-date');
+  const first = dups[0];
+  if (!first) return;
+  throw new SeqcastError(
+    'BAD_INPUT',
+    `${series.source}:${first.line}: date ${JSON.stringify(first.value)} repeats line ${first.firstLine} ` +
+      `(${dups.length} duplicate date${dups.length === 1 ? '' : 's'} in all); a series needs one row per date: remove or aggregate the duplicates`,
+    { where: `${series.source}:${first.line}`, line: first.line },
+  );
 }
 
 const train: Command = {
@@ -90,7 +97,8 @@ const train: Command = {
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
     'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
-    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]',
+    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  (column lists are comma-separated; quote a name that has a comma as in CSV: --features \'"Close, USD",Open\')',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast train';
     const flags = parseFlags(
@@ -123,7 +131,7 @@ const train: Command = {
     const csv = requireString(flags, 'csv', cmd);
     const target = requireString(flags, 'target', cmd);
     const out = requireString(flags, 'out', cmd);
-    const features = list(optionalString(flags, 'features'));
+    const features = columnList(optionalString(flags, 'features'), '--features');
     // Ranges and defaults are Forecaster.fit's options table's; only the flags given are passed on.
     const numbers = checkFields(forecastOptionsSchema, numberFlags(flags, ['window', 'horizon', 'season', 'epochs', 'seed']), '--');
     const newestFirst = flags['newest-first'] === true;
@@ -137,6 +145,7 @@ const train: Command = {
       maxRows: forecastFitMaxRows(shape, budget),
       limitNames: { rows: fitRowLimitReason(shape, budget) },
     });
+    refuseDuplicateDates(series);
     const bar = new ProgressBar('forecast');
     let last: { epoch: number; epochs: number } | undefined;
     const model = await Forecaster.fit(
