@@ -218,6 +218,22 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
     throw bad(source, null, sample.trim() === '' ? 'empty input (no rows)' : 'no data rows (only comments or blank lines)');
   }
   const first = records[0]!;
+  // Trailing empty cells (`1,2,3,`) do not make a column.
+  const used = (f: string[]): number => {
+    let k = f.length;
+    while (k > 1 && f[k - 1]!.trim() === '') k--;
+    return k;
+  };
+  const maxColumns = opts.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  const tooWide = (width: number): SeqcastError => {
+    const limit = opts.limitNames?.columns ?? 'maxColumns';
+    return new SeqcastError('TOO_LARGE', `${source}:${first.line}: ${width} columns, over the limit of ${maxColumns} columns (${limit})`, {
+      where: limit,
+      line: first.line,
+    });
+  };
+  // Before classifying any cell: the first row's width is the header's, or at most the file's.
+  if (used(first.fields) > maxColumns) throw tooWide(used(first.fields));
   const second = records[1];
   const isText = (c: string): boolean => c.trim() !== '' && !isNumeric(c, decimalComma) && Number.isNaN(parseDate(c));
   const secondIsValue = (i: number): boolean => {
@@ -234,23 +250,10 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
   let headerKind: Layout['headerKind'];
   let headerLine = 0;
   const dataStart = hasHeaderRow ? 1 : 0;
-  // Trailing empty cells (`1,2,3,`) do not make a column.
-  const used = (f: string[]): number => {
-    let k = f.length;
-    while (k > 1 && f[k - 1]!.trim() === '') k--;
-    return k;
-  };
   const headerCells = hasHeaderRow ? first.fields.slice(0, used(first.fields)) : [];
   let width = headerCells.length;
   if (!hasHeaderRow) for (const r of records.slice(0, 50)) width = Math.max(width, used(r.fields));
-  const maxColumns = opts.maxColumns ?? DEFAULT_MAX_COLUMNS;
-  if (width > maxColumns) {
-    const limit = opts.limitNames?.columns ?? 'maxColumns';
-    throw new SeqcastError('TOO_LARGE', `${source}:${first.line}: ${width} columns, over the limit of ${maxColumns} columns (${limit})`, {
-      where: limit,
-      line: first.line,
-    });
-  }
+  if (width > maxColumns) throw tooWide(width);
   if (hasHeaderRow) {
     header = uniqueNames(headerCells);
     headerKind = 'row';
