@@ -78,3 +78,56 @@ export function optionalNumber(flags: Flags, name: string, rule: NumberRule = {}
   }
   return n;
 }
+
+/**
+ * A list of column names given as one flag value, comma-separated. A name with a comma (or
+ * quotes) is written in double quotes as in CSV: `--features '"Close, USD",Open'`; `""` inside
+ * quotes is one quote. Unquoted names are trimmed; an unclosed quote or an empty list is an
+ * error naming the flag.
+ *
+ * @example
+ * columnList('"Close, USD", Open', '--features');   // ['Close, USD', 'Open']
+ */
+export function columnList(value: string | undefined, flag: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (value[i] === ' ') i++;
+    let name: string;
+    if (value[i] === '"') {
+      name = '';
+      let j = i + 1;
+      for (;;) {
+        const q = value.indexOf('"', j);
+        if (q < 0) {
+          throw new SeqcastError('BAD_ARGUMENT', `${flag}: the quote at character ${i + 1} is not closed (received ${JSON.stringify(value)})`, { where: flag });
+        }
+        name += value.slice(j, q);
+        if (value[q + 1] === '"') {
+          name += '"';
+          j = q + 2;
+        } else {
+          j = q + 1;
+          break;
+        }
+      }
+      while (value[j] === ' ') j++;
+      if (j < value.length && value[j] !== ',') {
+        throw new SeqcastError('BAD_ARGUMENT', `${flag}: expected a comma after the quoted name ${JSON.stringify(name)} (received ${JSON.stringify(value)})`, {
+          where: flag,
+        });
+      }
+      i = j;
+    } else {
+      const end = value.indexOf(',', i);
+      name = (end < 0 ? value.slice(i) : value.slice(i, end)).trim();
+      i = end < 0 ? value.length : end;
+    }
+    if (name !== '') names.push(name);
+    if (i >= value.length) break;
+    i++; // the comma
+  }
+  if (!names.length) throw new SeqcastError('BAD_ARGUMENT', `${flag} must list column names separated by commas`, { where: flag });
+  return names;
+}

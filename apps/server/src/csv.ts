@@ -13,14 +13,41 @@ export type CsvTextOptions = Pick<ReadCsvOptions, 'delimiter' | 'newestFirst' | 
 /** The readPanelCsv options a panel job may set (validated by the job schema). */
 export type PanelCsvOptions = Pick<ReadPanelOptions, 'delimiter' | 'idColumn' | 'timeColumn' | 'missing' | 'short'>;
 
+/** The server's CSV limits (`maxCsvColumns`, `maxCsvCells`); every parse of a body takes them. */
+export interface CsvLimits {
+  maxCsvColumns: number;
+  maxCsvCells: number;
+}
+
+/** readCsv's reading limits from the server's, named as the server names them. */
+function readLimits(limits: CsvLimits): Pick<ReadCsvOptions, 'maxColumns' | 'maxCells' | 'limitNames'> {
+  return {
+    maxColumns: limits.maxCsvColumns,
+    maxCells: limits.maxCsvCells,
+    limitNames: { columns: 'server limit maxCsvColumns', cells: 'server limit maxCsvCells' },
+  };
+}
+
 /**
  * Parse long-format panel CSV `text` (content only) for a model forecasting `target`
  * `horizon` steps ahead: a series needs two inputs and the horizon to train.
  */
-export function parsePanelText(text: string, csv: PanelCsvOptions, o: { target: string; features?: string[]; horizon: number }): Promise<PanelCsv> {
+export function parsePanelText(
+  text: string,
+  csv: PanelCsvOptions,
+  o: { target: string; features?: string[]; horizon: number },
+  limits: CsvLimits,
+): Promise<PanelCsv> {
   return readPanelCsv(
     { text },
-    { ...csv, target: o.target, ...(o.features ? { features: o.features } : {}), minRows: o.horizon + 2, minRowsReason: `2 inputs + horizon ${o.horizon}` },
+    {
+      ...csv,
+      target: o.target,
+      ...(o.features ? { features: o.features } : {}),
+      minRows: o.horizon + 2,
+      minRowsReason: `2 inputs + horizon ${o.horizon}`,
+      limits: readLimits(limits),
+    },
   );
 }
 
@@ -28,10 +55,10 @@ export function parsePanelText(text: string, csv: PanelCsvOptions, o: { target: 
  * Parse CSV `text` (content only).
  *
  * @example
- * const series = await parseCsvText('date,close\n2024-01-02,10\n2024-01-03,11\n');
+ * const series = await parseCsvText('date,close\n2024-01-02,10\n2024-01-03,11\n', {}, DEFAULT_LIMITS);
  */
-export function parseCsvText(text: string, options: CsvTextOptions = {}): Promise<Series> {
-  return readCsv({ text }, options);
+export function parseCsvText(text: string, options: CsvTextOptions, limits: CsvLimits): Promise<Series> {
+  return readCsv({ text }, { ...options, ...readLimits(limits) });
 }
 
 import type { ParsedCsv, ParsedSeries } from './wire.js';
@@ -53,11 +80,11 @@ function idCells(text: string, lines: Int32Array, index: number, delimiter: stri
  * first appearance. `idColumn: null` keeps one series.
  *
  * @example
- * const p = await parseCsvForDisplay('id,t,y\na,1,5\nb,1,7\na,2,6\n', {}, undefined);
+ * const p = await parseCsvForDisplay('id,t,y\na,1,5\nb,1,7\na,2,6\n', {}, undefined, DEFAULT_LIMITS);
  * p.series.map((s) => s.id);   // ['a', 'b']
  */
-export async function parseCsvForDisplay(text: string, options: CsvTextOptions = {}, idColumn?: string | null): Promise<ParsedCsv> {
-  const s = await parseCsvText(text, options);
+export async function parseCsvForDisplay(text: string, options: CsvTextOptions, idColumn: string | null | undefined, limits: CsvLimits): Promise<ParsedCsv> {
+  const s = await parseCsvText(text, options, limits);
   const idName = idColumn === undefined ? (s.ignored[0] ?? null) : idColumn;
   const toJson = (id: string | null, rows: number[]): ParsedSeries => ({
     id,

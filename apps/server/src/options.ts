@@ -45,6 +45,10 @@ export interface ServerLimits {
   maxRequestWork?: number;
   /** Open job event streams (SSE) at once; more are answered 503. Default 64. */
   maxEventStreams?: number;
+  /** Most columns of a CSV body (`/v1/csv`, jobs); wider files are a 413 before any column is built. Default 1000. */
+  maxCsvColumns?: number;
+  /** Most cells (data rows × columns) of a CSV body; parsing stops at the first row over it with a 413. Default 1,000,000. */
+  maxCsvCells?: number;
 }
 
 /** Options of {@link createApp} / {@link startServer}. Every field is optional. */
@@ -123,6 +127,8 @@ export const DEFAULT_LIMITS: Required<ServerLimits> = {
   maxInferenceQueue: 64,
   maxRequestWork: 1e9,
   maxEventStreams: 64,
+  maxCsvColumns: 1000,
+  maxCsvCells: 1_000_000,
 };
 
 function positiveInt(value: number, where: string): number {

@@ -108,6 +108,24 @@ describe('panel models over HTTP', () => {
     );
   });
 
+  it('break 4: values a forecast would overflow on are a 400 naming the series, never a 200 with nulls or zeros', async () => {
+    const rows = Array.from({ length: 30 }, (_, t) => ({ y: 3e307 * (1 + t / 100) }));
+    const res = await post('/v1/models/stores/forecast', {
+      series: [
+        { id: 'ok', rows: [{ y: 1 }, { y: 2 }] },
+        { id: 'huge', rows },
+      ],
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { detail: string; where: string };
+    expect(body.detail).toBe('series "huge": series[1].rows[0].y is 3e+307, beyond ±1e300, where a forecast would overflow');
+    expect(body.where).toBe('series[1].rows[0].y');
+    // The one-series path refuses the same input the same way.
+    const one = await post('/v1/models/stock/forecast', { rows: Array.from({ length: 40 }, () => ({ Close: 3e307, Volume: 1 })) });
+    expect(one.status).toBe(400);
+    expect(((await one.json()) as { detail: string }).detail).toMatch(/^rows\[\d+\]\.Close is 3e\+307, beyond ±1e300, where a forecast would overflow$/);
+  });
+
   it('a panel job with a CSV mistake is rejected at submit with its line', async () => {
     const res = await post(
       '/v1/jobs',

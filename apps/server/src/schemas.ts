@@ -6,7 +6,7 @@
  * `rows[3].close must be a number (received "abc")`.
  */
 import { z } from 'zod';
-import { cellNames, optionalFields, SeqcastError } from '@seqcast/core';
+import { cellNames, optionalFields, reportedIssue, SeqcastError } from '@seqcast/core';
 import { forecastOptionsSchema, globalForecasterOptionsSchema } from '@seqcast/forecast';
 import { MODEL_NAME_PATTERN } from './models/names.js';
 import { JOB_STATES } from './jobs/types.js';
@@ -116,8 +116,7 @@ export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.out
   }
   const r = schema.safeParse(value, { reportInput: true });
   if (r.success) return r.data;
-  const first = r.error.issues[0]!;
-  const { message, where } = formatIssue(first);
+  const { message, where } = formatIssue(reportedIssue(r.error.issues));
   throw new SeqcastError('BAD_ARGUMENT', message, { where });
 }
 

@@ -4,8 +4,16 @@
  * tensors here; the route handlers parse bodies and serialise results, the adapters do the math.
  */
 import { charLMOptionsSchema, charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
-import { forecastOptionsSchema, panelForecastJson, resolveForecastOptions, type ForecastOptions, type PanelForecastJson } from '@seqcast/forecast';
-import { parseCsvText, parsePanelText } from './csv.js';
+import {
+  forecastable,
+  forecastOptionsSchema,
+  panelForecastJson,
+  unforecastable,
+  resolveForecastOptions,
+  type ForecastOptions,
+  type PanelForecastJson,
+} from '@seqcast/forecast';
+import { parseCsvText, parsePanelText, type CsvLimits } from './csv.js';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
 import type { JobBackend, Submitted } from './jobs/backend.js';
@@ -13,7 +21,7 @@ import type { IdempotencyRequest } from './jobs/idempotency.js';
 import type { JobSpec } from './jobs/types.js';
 import type { RequestSchemas } from './schemas.js';
 import { checkWork, InferenceGate, sliced } from './models/inference.js';
-import type { ResolvedOptions } from './options.js';
+import { DEFAULT_LIMITS, type ResolvedOptions } from './options.js';
 import type { z } from 'zod';
 
 type JobRequest = z.output<RequestSchemas['job']>;
@@ -57,7 +65,13 @@ function checkCharsJob(text: string, options: Record<string, unknown>, budgetByt
     vocabSize: vocabulary.size,
   });
   const batchSize = options.batchSize as number | undefined;
-  planTrainingBatch(shape, { windows, budgetBytes, names: JOB_OPTION_NAMES, ...(batchSize !== undefined ? { batchSize } : {}) });
+  planTrainingBatch(shape, {
+    windows,
+    budgetBytes,
+    names: JOB_OPTION_NAMES,
+    vocabulary: { where: 'text', unitsFollow: options.hidden === undefined },
+    ...(batchSize !== undefined ? { batchSize } : {}),
+  });
 }
 
 /** Refuse (400) a forecast job the library would reject after the 202: too few rows, a step over budget. */
@@ -100,10 +114,10 @@ function checkForecastJob(rows: number, columns: number, o: ForecastOptions, bud
  * and turn it into the spec a training runs. CSV content is parsed as text only (never opened
  * as a path or fetched as a URL). Queue workers call this again on every payload they take.
  */
-export async function prepareJob(req: JobRequest, trainMemoryMb: number): Promise<JobSpec> {
+export async function prepareJob(req: JobRequest, trainMemoryMb: number, csvLimits: CsvLimits = DEFAULT_LIMITS): Promise<JobSpec> {
   let spec: JobSpec;
   if (req.kind === 'forecast') {
-    const series = await parseCsvText(req.csv, req.csvOptions ?? {});
+    const series = await parseCsvText(req.csv, req.csvOptions ?? {}, csvLimits);
     const opts = req.options;
     const wanted = [opts.target, ...(opts.features ?? [])];
     for (const [i, col] of wanted.entries()) {
@@ -118,7 +132,7 @@ export async function prepareJob(req: JobRequest, trainMemoryMb: number): Promis
     spec = { name: req.name, kind: 'forecast', content: req.csv, csvOptions: req.csvOptions ?? {}, options: opts };
   } else if (req.kind === 'panel') {
     // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
-    await parsePanelText(req.csv, req.csvOptions ?? {}, req.options);
+    await parsePanelText(req.csv, req.csvOptions ?? {}, req.options, csvLimits);
     spec = { name: req.name, kind: 'panel', content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
   } else {
     checkCharsJob(req.text, req.options, trainMemoryMb * 2 ** 20);
@@ -215,6 +229,11 @@ export class Service {
           });
         if (!Number.isFinite(v))
           throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} must be a finite number`, { where: `series[${i}].rows[${j}].${target}` });
+        if (!forecastable(v)) {
+          throw new SeqcastError('BAD_INPUT', `series "${s.id}": ${unforecastable(v, `series[${i}].rows[${j}].${target}`)}`, {
+            where: `series[${i}].rows[${j}].${target}`,
+          });
+        }
         return v;
       });
       return { id: s.id, values };
@@ -274,7 +293,7 @@ export class Service {
 
   /** Check a job's input now (see {@link prepareJob}) and queue it (once per idempotency key). */
   async submitJob(req: JobRequest, idempotency?: IdempotencyRequest): Promise<Submitted> {
-    const spec = await prepareJob(req, this.limits?.trainMemoryMb ?? 512);
+    const spec = await prepareJob(req, this.limits?.trainMemoryMb ?? 512, this.limits ?? DEFAULT_LIMITS);
     await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
     // The model's default epoch count, from its options table (the record is corrected by the
     // first progress report; a panel model without epochs counts steps, so any guess will do).

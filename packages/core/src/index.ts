@@ -43,7 +43,7 @@ export {
   type BatchPlanRequest,
   type BatchPlan,
 } from './training-memory.js';
-export { parseOptions, intField, positiveField, fractionField, cellField, optionalFields, checkFields } from './options.js';
+export { parseOptions, reportedIssue, intField, positiveField, fractionField, cellField, optionalFields, checkFields } from './options.js';
 export { seededRandom } from './random.js';
 export { Vocabulary, showChar, type VocabularyJSON } from './vocab.js';
 export type { SequenceOptions, SequenceResult, LstmSequenceFn, GruSequenceFn } from './nn/types.js';

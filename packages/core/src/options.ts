@@ -87,6 +87,23 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /**
+ * The issue to report: the first, except that a bound check on a number gives way to a tighter
+ * bound of the same field. zod reports an integer's safe range (2^53 - 1) before the field's
+ * own limit, so `top: 1e308` was told "<= 9007199254740991" where the limit is 1000.
+ */
+export function reportedIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
+  const first = issues[0]!;
+  if (first.code !== 'too_big' && first.code !== 'too_small') return first;
+  const samePath = (i: z.core.$ZodIssue) => i.path.length === first.path.length && i.path.every((k, j) => k === first.path[j]);
+  let best = first;
+  for (const i of issues) {
+    if (i.code === 'too_big' && best.code === 'too_big' && samePath(i) && Number(i.maximum) < Number(best.maximum)) best = i;
+    if (i.code === 'too_small' && best.code === 'too_small' && samePath(i) && Number(i.minimum) > Number(best.minimum)) best = i;
+  }
+  return best;
+}
+
+/**
  * Parse `value` with an options table: defaults filled in, or a BAD_ARGUMENT for the first
  * problem, e.g. `seqLength must be a number >= 1 (received 0)` with `where: 'seqLength'`.
  * `prefix` is put before field names (e.g. `'config.'`).
@@ -97,7 +114,7 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.output<S> {
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+  const issue = reportedIssue(r.error.issues);
   const field = prefix + (issue.path.length ? issue.path.map(String).join('.') : 'options');
   const got = issue.code === 'unrecognized_keys' ? '' : ` (received ${JSON.stringify(valueAt(value, issue.path)) ?? 'undefined'})`;
   throw new SeqcastError('BAD_ARGUMENT', `${field} ${expected(issue)}${got}`, { where: field }, { cause: r.error });

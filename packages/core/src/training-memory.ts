@@ -100,6 +100,28 @@ export interface BatchPlanRequest {
   residentBytes?: number;
   /** Option names used in messages (default the library's: batchSize, units, steps). */
   names?: { batchSize?: string; units?: string; layers?: string; steps?: string };
+  /**
+   * The inputs and outputs are a character vocabulary (a char model): a model that cannot fit
+   * because of it is refused naming the vocabulary, `where` (e.g. 'text'), and the most
+   * characters that fit. `unitsFollow`: the units default to the vocabulary size.
+   */
+  vocabulary?: { where: string; unitsFollow: boolean };
+}
+
+/** The most vocabulary characters whose one training window fits `budgetBytes` (0 when none does). */
+function largestVocabulary(shape: TrainingShape, unitsFollow: boolean, budgetBytes: number, residentBytes: number): number {
+  const fits = (v: number) => {
+    const s = { ...shape, inputs: v, outputs: v, ...(unitsFollow ? { units: v } : {}) };
+    return parameterBytes(s) + perWindowBytes(s) + residentBytes <= budgetBytes;
+  };
+  let lo = 0;
+  let hi = shape.inputs;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 export interface BatchPlan {
@@ -127,6 +149,20 @@ export function planTrainingBatch(shape: TrainingShape, req: BatchPlanRequest): 
   const fixed = parameterBytes(shape) + (req.residentBytes ?? 0);
   const one = perWindowBytes(shape);
   const maxBatch = Math.floor((budgetBytes - fixed) / one);
+  if (maxBatch < 1 && req.vocabulary) {
+    const most = largestVocabulary(shape, req.vocabulary.unitsFollow, budgetBytes, req.residentBytes ?? 0);
+    // Not the vocabulary's fault when not even one character fits: then the generic message below.
+    if (most >= 1 && most < shape.inputs) {
+      throw new SeqcastError(
+        'BAD_INPUT',
+        `${req.vocabulary.where} has ${shape.inputs} distinct characters (its vocabulary); one training window then needs about ${mib(fixed + one)}, ` +
+          `over the ${mib(budgetBytes)} training memory budget: at most ${most} distinct characters fit at ` +
+          `${req.vocabulary.unitsFollow ? `${names.units} = the vocabulary size (the default)` : `${names.units} ${shape.units}`}, ${names.layers} ${shape.layers}, ${names.steps} ${shape.steps} ` +
+          `(use text with fewer distinct characters${req.vocabulary.unitsFollow ? `, set ${names.units}` : ''}, or raise ${TRAINING_MEMORY_ENV})`,
+        { where: req.vocabulary.where },
+      );
+    }
+  }
   if (maxBatch < 1) {
     throw new SeqcastError(
       'BAD_INPUT',

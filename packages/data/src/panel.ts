@@ -12,7 +12,7 @@ import { SeqcastError } from '@seqcast/core/errors';
 import type { Delimiter } from './csv.js';
 import { badDateAdvice, detectDayFirst, isDateName, parseDate } from './dates.js';
 import type { Panel, PanelSeries } from './panel-types.js';
-import { readCsv, type CsvSource } from './read.js';
+import { readCsv, type CsvSource, type ReadCsvOptions } from './read.js';
 
 /** Options for {@link readPanelCsv}. Only `target` is required. */
 export interface ReadPanelOptions {
@@ -38,6 +38,8 @@ export interface ReadPanelOptions {
   /** Without a time column, the file lists newest rows first (one-series files only). */
   newestFirst?: boolean;
   delimiter?: Delimiter;
+  /** Reading limits, as readCsv's (columns, cells, and their names in messages). */
+  limits?: Pick<ReadCsvOptions, 'maxColumns' | 'maxCells' | 'limitNames'>;
 }
 
 /** A series left out because it was too short. */
@@ -121,6 +123,7 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
     keyColumns,
     missing: 'keep',
     ...(options.newestFirst ? { newestFirst: true } : {}),
+    ...(options.limits ?? {}),
   });
   const src = s.source;
   const badDate = s.dateIssues.find((d) => d.kind === 'bad-date');

@@ -47,7 +47,27 @@ export interface ReadCsvOptions {
    * time columns. They are not parsed as numbers. Default none.
    */
   keyColumns?: string[];
+  /**
+   * Most columns the file may have. Default {@link DEFAULT_MAX_COLUMNS} (10,000). Checked on the
+   * first rows, before any column buffer exists; over it: TOO_LARGE (HTTP 413, CLI exit 3).
+   */
+  maxColumns?: number;
+  /**
+   * Most cells (data rows × columns) read; reading stops at the first row over it with TOO_LARGE,
+   * so memory stays proportional to the limit whatever the input's size. Default unlimited.
+   */
+  maxCells?: number;
+  /** Most data rows read; reading stops at the first row over it with TOO_LARGE. Default unlimited. */
+  maxRows?: number;
+  /**
+   * How the limits are named in their messages (e.g. the server's `maxCsvColumns`, or the CLI's
+   * training memory budget). Default: the option names.
+   */
+  limitNames?: { columns?: string; cells?: string; rows?: string };
 }
+
+/** Default {@link ReadCsvOptions.maxColumns}: wider files are refused before any column buffer exists. */
+export const DEFAULT_MAX_COLUMNS = 10_000;
 
 /** A problem with a row's date. */
 export interface DateIssue {
@@ -92,9 +112,13 @@ export interface Series {
 
 const SAMPLE_BYTES = 64 * 1024;
 
-/** Growable Float64Array. */
+/**
+ * Growable Float64Array. It starts small (one per column: a wide header must not reserve kilobytes
+ * per column) and doubles, so its memory is at most twice the cells actually read.
+ */
+const INITIAL_CAPACITY = 8;
 class F64 {
-  a = new Float64Array(1024);
+  a = new Float64Array(INITIAL_CAPACITY);
   n = 0;
   push(v: number): void {
     if (this.n === this.a.length) {
@@ -106,7 +130,7 @@ class F64 {
   }
 }
 class I32 {
-  a = new Int32Array(1024);
+  a = new Int32Array(INITIAL_CAPACITY);
   n = 0;
   push(v: number): void {
     if (this.n === this.a.length) {
@@ -194,6 +218,22 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
     throw bad(source, null, sample.trim() === '' ? 'empty input (no rows)' : 'no data rows (only comments or blank lines)');
   }
   const first = records[0]!;
+  // Trailing empty cells (`1,2,3,`) do not make a column.
+  const used = (f: string[]): number => {
+    let k = f.length;
+    while (k > 1 && f[k - 1]!.trim() === '') k--;
+    return k;
+  };
+  const maxColumns = opts.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  const tooWide = (width: number): SeqcastError => {
+    const limit = opts.limitNames?.columns ?? 'maxColumns';
+    return new SeqcastError('TOO_LARGE', `${source}:${first.line}: ${width} columns, over the limit of ${maxColumns} columns (${limit})`, {
+      where: limit,
+      line: first.line,
+    });
+  };
+  // Before classifying any cell: the first row's width is the header's, or at most the file's.
+  if (used(first.fields) > maxColumns) throw tooWide(used(first.fields));
   const second = records[1];
   const isText = (c: string): boolean => c.trim() !== '' && !isNumeric(c, decimalComma) && Number.isNaN(parseDate(c));
   const secondIsValue = (i: number): boolean => {
@@ -210,14 +250,10 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
   let headerKind: Layout['headerKind'];
   let headerLine = 0;
   const dataStart = hasHeaderRow ? 1 : 0;
-  // Trailing empty cells (`1,2,3,`) do not make a column.
-  const used = (f: string[]): number => {
-    let k = f.length;
-    while (k > 1 && f[k - 1]!.trim() === '') k--;
-    return k;
-  };
   const headerCells = hasHeaderRow ? first.fields.slice(0, used(first.fields)) : [];
-  const width = hasHeaderRow ? headerCells.length : Math.max(...records.slice(0, 50).map((r) => used(r.fields)));
+  let width = headerCells.length;
+  if (!hasHeaderRow) for (const r of records.slice(0, 50)) width = Math.max(width, used(r.fields));
+  if (width > maxColumns) throw tooWide(width);
   if (hasHeaderRow) {
     header = uniqueNames(headerCells);
     headerKind = 'row';
@@ -290,6 +326,9 @@ class Collector {
   private readonly cell = { kind: 0 };
   private readonly roles: Int32Array;
   private readonly decimalComma: boolean;
+  /** Rows allowed by `maxCells` and `maxRows`: checked per row, so reading stops as soon as one is passed. */
+  private readonly rowsByCells: number;
+  private readonly maxRows: number;
   extraFields: { line: number; count: number } | null = null;
 
   constructor(
@@ -299,7 +338,10 @@ class Collector {
     private readonly source: string,
     private readonly names: string[],
     private readonly keyIndices: number[] = [],
+    private readonly limits: Pick<ReadCsvOptions, 'maxCells' | 'maxRows' | 'limitNames'> = {},
   ) {
+    this.rowsByCells = limits.maxCells === undefined ? Infinity : Math.floor(limits.maxCells / Math.max(1, layout.header.length));
+    this.maxRows = Math.min(this.rowsByCells, limits.maxRows ?? Infinity);
     this.keys = keyIndices.map(() => []);
     this.values = indices.map(() => new F64());
     this.numericCount = new Float64Array(indices.length);
@@ -313,6 +355,24 @@ class Collector {
     keyIndices.forEach((c, k) => (this.roles[c] = KEY_ROLE - k));
   }
 
+  /** Count a row, refusing the first one over `maxCells`. */
+  private addRow(line: number): void {
+    if (this.lines.n >= this.maxRows) {
+      if (this.lines.n < this.rowsByCells) {
+        const limit = this.limits.limitNames?.rows ?? 'maxRows';
+        throw new SeqcastError('TOO_LARGE', `${this.source}:${line}: more than ${this.limits.maxRows} rows, over the limit (${limit})`, { where: limit, line });
+      }
+      const limit = this.limits.limitNames?.cells ?? 'maxCells';
+      const width = this.layout.header.length;
+      throw new SeqcastError(
+        'TOO_LARGE',
+        `${this.source}:${line}: more than ${this.limits.maxCells} cells (${this.lines.n} rows × ${width} columns so far), over the limit (${limit})`,
+        { where: limit, line },
+      );
+    }
+    this.lines.push(line);
+  }
+
   /**
    * The hot path: a record without quotes, scanned in place. Plain decimals are parsed from the
    * line without creating a string per cell; anything else goes through parseCell.
@@ -323,7 +383,7 @@ class Collector {
     const delim = L.delimiter;
     const roles = this.roles;
     const width = L.header.length;
-    this.lines.push(line);
+    this.addRow(line);
     let pos = 0;
     let col = 0;
     for (; ; col++) {
@@ -395,7 +455,7 @@ class Collector {
         }
       }
     }
-    this.lines.push(line);
+    this.addRow(line);
     if (this.dates) {
       // Copy the cell: a substring would keep its whole 1 MB input chunk alive (V8 sliced
       // strings), which at 1M rows holds the entire file in memory (~100 MB more heap).
@@ -513,7 +573,7 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
     });
     numericIdx = numericIdx.filter((i) => !keyIdx.includes(i));
     names = numericIdx.map((i) => L.header[i]!);
-    const c = new Collector(L, numericIdx, options.columns !== undefined, name, names, keyIdx);
+    const c = new Collector(L, numericIdx, options.columns !== undefined, name, names, keyIdx, options);
     collector = c;
     splitter = new RecordSplitter(
       L.delimiter,

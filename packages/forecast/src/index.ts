@@ -34,6 +34,8 @@ export {
   type TrendSeasonalOptions,
 } from './synthetic.js';
 export { Forecaster, type ForecastOptions, type FitCallbacks, type ForecastConfig, type ForecastInfo } from './models/forecaster.js';
+export { MAX_INPUT_MAGNITUDE, forecastable, unforecastable, checkPanelHistory, checkFiniteForecasts } from './inputs/magnitude.js';
+export { forecastFitBytesPerRow, forecastFitMaxRows, fitMemoryShape, fitRowLimitReason, checkFitRows, type FitMemoryShape } from './models/fit-memory.js';
 export { forecastOptionsSchema, resolveForecastOptions, defaultForecastWindow, type ResolvedForecastOptions } from './models/forecaster-options.js';
 export { evaluate, type OneStepModel, type MethodName, type EvalReport } from './protocol/evaluate.js';
 export { type Base, type InputStats } from './inputs/lag-design.js';

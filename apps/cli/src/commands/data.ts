@@ -6,7 +6,7 @@
  */
 import { SeqcastError } from '@seqcast/core/errors';
 import { formatInspection, inspectCsv, SAMPLE_KINDS, sampleCsv, type Delimiter, type MissingPolicy, type SampleKind } from '@seqcast/data';
-import { optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
+import { columnList, optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup } from '../command.js';
 
 const DELIMS: Record<string, Delimiter> = { ',': ',', comma: ',', ';': ';', semicolon: ';', tab: '\t', '\\t': '\t', '\t': '\t' };
@@ -54,13 +54,7 @@ const inspect: Command = {
         delimiter,
         missing: (m as MissingPolicy | undefined) ?? 'keep',
         dateColumn: dc === undefined ? undefined : dc === 'none' ? null : dc,
-        columns:
-          cols === undefined
-            ? undefined
-            : cols
-                .split(',')
-                .map((c) => c.trim())
-                .filter(Boolean),
+        columns: columnList(cols, '--columns'),
       },
     );
     if (flags.json) return io.out(JSON.stringify(report));

@@ -19,7 +19,7 @@ import {
   type PanelMetrics,
   type PanelModel,
 } from '@seqcast/forecast';
-import { numberFlags, optionalNumber, optionalString, requireString, type Flags } from '../args.js';
+import { columnList, numberFlags, optionalNumber, optionalString, requireString, type Flags } from '../args.js';
 import type { Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { checkOut } from '../save-target.js';
@@ -44,19 +44,9 @@ function shortFlag(flags: Flags): 'skip' | 'error' {
   return v;
 }
 
-function list(v: string | undefined, flag: string): string[] | undefined {
-  if (v === undefined) return undefined;
-  const items = v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (!items.length) throw new SeqcastError('BAD_ARGUMENT', `${flag} must list column names separated by commas`, { where: flag });
-  return items;
-}
-
 /** The reading options shared by train and backtest. */
 function panelReadOptions(flags: Flags, cmd: string, minRows: number, reason: string): ReadPanelOptions {
-  const features = list(optionalString(flags, 'features'), '--features');
+  const features = columnList(optionalString(flags, 'features'), '--features');
   const time = optionalString(flags, 'time-column');
   return {
     target: requireString(flags, 'target', cmd),

@@ -4,11 +4,14 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkFields, SeqcastError } from '@seqcast/core';
-import { nextDates, readCsv, type Series } from '@seqcast/data';
+import { checkFields, SeqcastError, trainingMemoryBudget } from '@seqcast/core';
+import { nextDates, readCsv, type ReadCsvOptions, type Series } from '@seqcast/data';
 import {
   baselinePaths,
   evaluate,
+  fitMemoryShape,
+  fitRowLimitReason,
+  forecastFitMaxRows,
   Forecaster,
   forecastOptionsSchema,
   forecastChartSvg,
@@ -18,15 +21,20 @@ import {
   type Metrics,
   type MetricTable,
 } from '@seqcast/forecast';
-import { numberFlags, optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
+import { columnList, numberFlags, optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { backtestPanel, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
 import { checkOut } from '../save-target.js';
 
 /** Read a CSV series (oldest first); `newestFirst` and `missing` as recorded by the model or given at train. */
-function readSeries(file: string, newestFirst: boolean, missing?: 'drop' | 'ffill'): Promise<Series> {
-  return readCsv({ path: file }, { ...(newestFirst ? { newestFirst: true } : {}), ...(missing ? { missing } : {}) });
+function readSeries(
+  file: string,
+  newestFirst: boolean,
+  missing?: 'drop' | 'ffill',
+  limits: Pick<ReadCsvOptions, 'maxRows' | 'limitNames'> = {},
+): Promise<Series> {
+  return readCsv({ path: file }, { ...(newestFirst ? { newestFirst: true } : {}), ...(missing ? { missing } : {}), ...limits });
 }
 
 function missingPolicy(v: string | undefined): 'drop' | 'ffill' | undefined {
@@ -67,14 +75,21 @@ export function verdict(t: MetricTable, rows = 'test rows'): string {
   return `on the ${rows} the model matches or beats every baseline (MASE ${fmt(t.model.mase)} vs best baseline ${best} ${fmt(t[best]!.mase)}).`;
 }
 
-function list(v: string | undefined): string[] | undefined {
-  if (v === undefined) return undefined;
-  const items = v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (!items.length) throw new SeqcastError('BAD_ARGUMENT', '--features must list column names separated by commas', { where: '--features' });
-  return items;
+/**
+ * One series needs one row per date: duplicates would train on two values for one time step
+ * and shift every later lag. Refused naming the first duplicate's file lines (readCsv keeps and
+ * reports them; a panel's series are checked by readPanelCsv).
+ */
+function refuseDuplicateDates(series: Series): void {
+  const dups = series.dateIssues.filter((d) => d.kind === 'duplicate-date');
+  const first = dups[0];
+  if (!first) return;
+  throw new SeqcastError(
+    'BAD_INPUT',
+    `${series.source}:${first.line}: date ${JSON.stringify(first.value)} repeats line ${first.firstLine} ` +
+      `(${dups.length} duplicate date${dups.length === 1 ? '' : 's'} in all); a series needs one row per date: remove or aggregate the duplicates`,
+    { where: `${series.source}:${first.line}`, line: first.line },
+  );
 }
 
 const train: Command = {
@@ -82,7 +97,8 @@ const train: Command = {
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
     'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
-    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]',
+    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  (column lists are comma-separated; quote a name that has a comma as in CSV: --features \'"Close, USD",Open\')',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast train';
     const flags = parseFlags(
@@ -115,14 +131,21 @@ const train: Command = {
     const csv = requireString(flags, 'csv', cmd);
     const target = requireString(flags, 'target', cmd);
     const out = requireString(flags, 'out', cmd);
-    const features = list(optionalString(flags, 'features'));
+    const features = columnList(optionalString(flags, 'features'), '--features');
     // Ranges and defaults are Forecaster.fit's options table's; only the flags given are passed on.
     const numbers = checkFields(forecastOptionsSchema, numberFlags(flags, ['window', 'horizon', 'season', 'epochs', 'seed']), '--');
     const newestFirst = flags['newest-first'] === true;
     const missing = missingPolicy(optionalString(flags, 'missing'));
     const save = { overwrite: flags.force === true };
     await checkOut(out, save); // before reading or training: never destroy what is at --out
-    const series = await readSeries(csv, newestFirst, missing);
+    // The training memory budget bounds the rows: reading stops at the first row over it.
+    const shape = fitMemoryShape({ target, ...(features ? { features } : {}), ...numbers });
+    const budget = trainingMemoryBudget();
+    const series = await readSeries(csv, newestFirst, missing, {
+      maxRows: forecastFitMaxRows(shape, budget),
+      limitNames: { rows: fitRowLimitReason(shape, budget) },
+    });
+    refuseDuplicateDates(series);
     const bar = new ProgressBar('forecast');
     let last: { epoch: number; epochs: number } | undefined;
     const model = await Forecaster.fit(

@@ -21,6 +21,19 @@ function undecodablePath(err: unknown, rawPath: string): SeqcastError | undefine
   return new SeqcastError('NOT_FOUND', `nothing at ${rawPath.slice(0, 200)} (malformed percent-encoding)`, { where: 'path' });
 }
 
+/** The body's JSON when it is valid JSON but not an object or array (`null`, `5`, `"x"`), else undefined. */
+function jsonScalar(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    const v: unknown = JSON.parse(body);
+    if (v !== null && typeof v === 'object') return undefined;
+    const text = JSON.stringify(v);
+    return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  } catch {
+    return undefined;
+  }
+}
+
 /** body-parser / express errors -> SeqcastError (client mistakes are 4xx, never 5xx). */
 export function normalizeError(err: unknown, limit: number | string): unknown {
   if (isSeqcastError(err)) return err;
@@ -30,6 +43,11 @@ export function normalizeError(err: unknown, limit: number | string): unknown {
       return new SeqcastError('TOO_LARGE', `request body is over the ${String(limit)} limit`, { where: 'body' });
     }
     if (e.type === 'entity.parse.failed') {
+      // Strict parsing refuses valid JSON that is not an object or array (`null`, `5`, `"x"`).
+      const scalar = jsonScalar((e as { body?: unknown }).body);
+      if (scalar !== undefined) {
+        return new SeqcastError('BAD_ARGUMENT', `request body must be a JSON object (received ${scalar})`, { where: 'body' });
+      }
       const why = (e.message ?? '').split('\n')[0]!.slice(0, 120);
       return new SeqcastError('BAD_ARGUMENT', `request body is not valid JSON (${why})`, { where: 'body' });
     }

@@ -9,8 +9,11 @@ import { watchdogReady } from './parent-watchdog.js';
 import * as os from 'node:os';
 import { CharLM, initBackend, isSeqcastError, type CharLMOptions } from '@seqcast/core';
 import { Forecaster, GlobalForecaster, layoutOf, type GlobalForecasterOptions } from '@seqcast/forecast';
-import { parseCsvText, parsePanelText } from '../csv.js';
+import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
 import type { FromWorker, ToWorker } from './types.js';
+
+/** The content was parsed within the server's CSV limits when the job was accepted (prepareJob). */
+const CHECKED_AT_SUBMIT: CsvLimits = { maxCsvColumns: Infinity, maxCsvCells: Infinity };
 
 const abort = new AbortController();
 
@@ -41,7 +44,7 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { spec, outDir } = m;
   if (spec.kind === 'forecast') {
     // CONTENT only: never opened as a path or fetched as a URL.
-    const series = await parseCsvText(spec.content, spec.csvOptions ?? {});
+    const series = await parseCsvText(spec.content, spec.csvOptions ?? {}, CHECKED_AT_SUBMIT);
     const model = await Forecaster.fit(series, spec.options as unknown as Parameters<typeof Forecaster.fit>[1], callbacks);
     try {
       await model.save(outDir);
@@ -53,7 +56,7 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const { target: _t, features: _f, ...modelOptions } = o;
     // The global model's fit has no abort hook: a cancel ends this process (nothing is published).
     abort.signal.addEventListener('abort', () => process.exit(1));
-    const panel = await parsePanelText(spec.content, spec.csvOptions ?? {}, o);
+    const panel = await parsePanelText(spec.content, spec.csvOptions ?? {}, o, CHECKED_AT_SUBMIT);
     const model = new GlobalForecaster(modelOptions);
     try {
       await model.fit(

@@ -35,7 +35,7 @@ export const metaRoutes = [
     summary: 'Parse CSV content exactly as a training job does (numeric columns oldest first, file lines; a panel split by its id column)',
     body: { component: 'CsvRequest', schema: (s) => s.csv },
     reply: { status: 200, description: 'The series of the file', body: { component: 'CsvResponse', schema: responses.csv } },
-    handle: (_ctx, { body }) => parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn),
+    handle: (ctx, { body }) => parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn, ctx.options.limits),
   }),
 
   route({

@@ -115,7 +115,8 @@ export function corpusVocabulary(text: string): Vocabulary {
   }
   const cps: number[] = [];
   for (let c = 0; c < 65536; c++) if (seen[c]) cps.push(c);
-  cps.push(...[...astral].sort((a, b) => a - b));
+  // One push per code point: spreading a large set as arguments overflows the call stack.
+  for (const cp of [...astral].sort((a, b) => a - b)) cps.push(cp);
   return new Vocabulary(cps.map((cp) => String.fromCodePoint(cp)));
 }
 

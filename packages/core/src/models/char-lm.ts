@@ -444,7 +444,11 @@ export class CharLM {
     );
     // Before any tensor exists: the default batch (every window) is capped to the memory budget,
     // and a batch or model that cannot fit is refused naming the option.
-    const { batchSize } = planTrainingBatch(charLMTrainingShape(config), { windows, ...(asked !== undefined ? { batchSize: asked } : {}) });
+    const { batchSize } = planTrainingBatch(charLMTrainingShape(config), {
+      windows,
+      vocabulary: { where: 'text', unitsFollow: o.hidden === undefined },
+      ...(asked !== undefined ? { batchSize: asked } : {}),
+    });
     const lm = new CharLM(buildContainer(config, seed), vocabulary, config, null, 'model');
     try {
       const fitted = await lm.fit(ids, { epochs, lr, batchSize, seed }, callbacks);

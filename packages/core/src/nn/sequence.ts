@@ -48,7 +48,8 @@ export function padSequences(seqs: ArrayLike<number>[] | ArrayLike<ArrayLike<num
   const value = opts.value ?? 0;
   if (seqs.length === 0) throw new SeqcastError('BAD_INPUT', 'padSequences: no sequences given');
   const lengths = Int32Array.from(seqs as ArrayLike<unknown>[], (s) => s.length);
-  const longest = Math.max(...lengths);
+  let longest = 0;
+  for (const l of lengths) longest = Math.max(longest, l); // no spread: a long list overflows the call stack
   const steps = opts.length ?? longest;
   if (longest > steps) {
     const i = lengths.findIndex((l) => l > steps);

@@ -216,8 +216,12 @@ export function lossChartSpec(
   options: { width?: number; height?: number; title?: string; /** x-axis title. Default "epoch". */ unit?: string } = {},
 ): TopLevelSpec {
   const finite = points.filter((p) => Number.isFinite(p.loss) && p.loss > 0);
-  const lo = Math.min(...finite.map((p) => p.loss));
-  const hi = Math.max(...finite.map((p) => p.loss));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of finite) {
+    lo = Math.min(lo, p.loss);
+    hi = Math.max(hi, p.loss);
+  }
   const log = finite.length > 1 && hi / lo >= 10;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -13,7 +13,7 @@
  * refitted on all training rows. The linear path is computed and stored in float64 here only
  * (config.linearKernel/linearBias); forecasts add the regressor's output to it.
  */
-import { initBackend, initKernels, SeqcastError, SequenceRegressor, type ModelMetadata, type SaveOptions } from '@seqcast/core';
+import { initBackend, initKernels, SeqcastError, SequenceRegressor, trainingMemoryBudget, type ModelMetadata, type SaveOptions } from '@seqcast/core';
 import { fitLinearAR, linearARForecasts, naiveForecasts, oneStepBaselines, seasonalNaiveForecasts } from '../baselines/one-step.js';
 import {
   baseIndex,
@@ -32,6 +32,8 @@ import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
 import { evaluate } from '../protocol/evaluate.js';
 import { metricTable, safeScale, type MetricTable } from '../protocol/metrics.js';
 import { column, type SeriesLike } from '../series.js';
+import { checkFitRows } from './fit-memory.js';
+import { checkFiniteSteps, forecastable, unforecastable } from '../inputs/magnitude.js';
 import { resolveForecastOptions, type ForecastOptions, type ResolvedForecastOptions } from './forecaster-options.js';
 
 export type { ForecastOptions } from './forecaster-options.js';
@@ -179,7 +181,8 @@ function selectLinear(
   if (h === 0) {
     const all = range(0, nO);
     const yn = Float64Array.from(all, (r) => targets.naive[r * H]!);
-    actual.push(...yn);
+    // One push per value: spreading a 300k-row array as arguments overflows the call stack.
+    for (let i = 0; i < yn.length; i++) actual.push(yn[i]!);
     for (const base of bases) {
       const yh = Float64Array.from(all, (r) => targets[base][r * H]!);
       // offset converts a prediction relative to this base into one relative to the naive base
@@ -505,6 +508,9 @@ export class Forecaster {
     await initBackend();
     const started = Date.now();
     const plan = planFit(options);
+    // Before any design array exists: the rows must fit the training memory budget.
+    const shape = { window: plan.window, horizon: plan.horizon, season: plan.season, features: plan.features.length };
+    checkFitRows(series.rows, shape, trainingMemoryBudget(), series.source ?? 'series');
     const d = buildFitDesign(series, plan);
     const lin = chooseLinearPath(d, plan);
     const regressor = SequenceRegressor.create(
@@ -656,10 +662,9 @@ export class Forecaster {
     const cols = c.features.map((f) =>
       Float64Array.from(used, (r, i) => {
         const v = r?.[f];
-        if (typeof v !== 'number' || !Number.isFinite(v)) {
-          throw new SeqcastError('BAD_INPUT', `rows[${rows.length - used.length + i}].${f} must be a finite number`, {
-            where: `rows[${rows.length - used.length + i}].${f}`,
-          });
+        if (typeof v !== 'number' || !forecastable(v)) {
+          const where = `rows[${rows.length - used.length + i}].${f}`;
+          throw new SeqcastError('BAD_INPUT', unforecastable(typeof v === 'number' ? v : NaN, where), { where });
         }
         return v;
       }),
@@ -676,6 +681,7 @@ export class Forecaster {
         hist = hist.map((a, i) => [...a, i === ti ? p[h]! : a[a.length - 1]!]);
       }
     }
+    checkFiniteSteps(out);
     return out;
   }
 

@@ -212,7 +212,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
 
     let spec: JobSpec;
     try {
-      spec = await prepareJob(parseBody(schemas.job, requestOfSpec(job.data)), limits.trainMemoryMb);
+      spec = await prepareJob(parseBody(schemas.job, requestOfSpec(job.data)), limits.trainMemoryMb, limits);
       if (spec.name !== rec.name || spec.kind !== rec.kind) {
         throw new SeqcastError('BAD_INPUT', `the queued job's name/kind (${spec.name}/${spec.kind}) differ from its record's (${rec.name}/${rec.kind})`, {
           where: 'name',

@@ -32,6 +32,7 @@ import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUAN
 import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from './validation.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
 import { linearStart, type WindowSource } from './linear-start.js';
+import { checkFiniteForecasts, checkPanelHistory } from '../../inputs/magnitude.js';
 import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
 import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
 
@@ -463,11 +464,12 @@ export class GlobalForecaster implements PanelModel {
         throw new SeqcastError('BAD_INPUT', `series "${s.id}" (number ${i + 1} of ${history.source}) has no values to forecast from`, { where: s.id });
       }
     });
+    checkPanelHistory(history);
     const q = this.quantiles(history.series.map((s) => s.values));
     const w = info.widths;
     const { partner, weight } = info.combination ?? { partner: 'naive2', weight: 1 };
     const season = this.config!.season;
-    return history.series.map((s, i) => {
+    const forecasts = history.series.map((s, i) => {
       const rows = q[i]!.slice(0, horizon);
       const med = rows.map((row) => row[MEDIAN]!);
       const other = weight < 1 ? partnerForecast(s.values, horizon, season, partner) : null;
@@ -479,6 +481,8 @@ export class GlobalForecaster implements PanelModel {
       });
       return { id: s.id, values, intervals: { '80': band(1, 3, w['80']), '95': band(0, 4, w['95']) } };
     });
+    checkFiniteForecasts(forecasts);
+    return forecasts;
   }
 
   private requireTrained(): GlobalInfo {
