@@ -83,6 +83,11 @@ export interface GlobalInfo {
   trainMs: number;
   stopped: 'steps' | 'budget';
   kernels: string;
+  /**
+   * How the linear path started: the robust pooled ridge fit, the level (zero kernel: the ridge
+   * did not beat it on later windows), or off (`linearStart: false`). Absent in older models.
+   */
+  linearStart?: 'ridge' | 'level' | 'off';
   /** Interval widening factors from the held-out stretch. */
   widths: { '80': number; '95': number };
   /** The combination with a statistical forecast chosen on the held-out stretch. */
@@ -226,11 +231,13 @@ export class GlobalForecaster implements PanelModel {
     const network: NetworkConfig = { window: L, patch: r.patch, horizon: H, cell: r.cell, units: r.units, members: r.members };
     this.dispose();
     this.net = buildNetwork(network, r.seed);
+    let startKind: GlobalInfo['linearStart'] = 'off';
     if (r.linearStart) {
-      const start = linearStart(early, shape, seededRandom(r.seed + 17));
+      const fitted = linearStart(early, shape, seededRandom(r.seed + 17));
+      startKind = fitted.kind;
       for (let k = 0; k < r.members; k++) {
-        const kernel = tf.tensor2d(start.kernel, [L, H * QUANTILES.length]);
-        const bias = tf.tensor1d(start.bias);
+        const kernel = tf.tensor2d(fitted.kernel, [L, H * QUANTILES.length]);
+        const bias = tf.tensor1d(fitted.bias);
         this.net.getLayer(`linear_${k}`).setWeights([kernel, bias]);
         tf.dispose([kernel, bias]);
       }
@@ -319,6 +326,7 @@ export class GlobalForecaster implements PanelModel {
       trainMs: Date.now() - start,
       stopped,
       kernels: kernelStatus().path,
+      linearStart: startKind,
       widths,
       combination,
       validation,
