@@ -61,17 +61,30 @@ function drawWindows(sources: WindowSource[], shape: WindowShape, rand: () => nu
   return { X, Y };
 }
 
+/** X·beta [n, H] (zeros for a null beta); j outer, h inner, so beta is read in order. */
+function predict(X: Float64Array, beta: Float64Array | null, k: number, H: number, n: number): Float64Array {
+  const out = new Float64Array(n * H);
+  if (!beta) return out;
+  for (let r = 0; r < n; r++) {
+    const o = r * H;
+    for (let j = 0; j < k; j++) {
+      const x = X[r * k + j]!;
+      if (x === 0) continue;
+      const b = j * H;
+      for (let h = 0; h < H; h++) out[o + h] = out[o + h]! + x * beta[b + h]!;
+    }
+  }
+  return out;
+}
+
 /** Per-row mean absolute error of X·beta against Y. */
 function rowErrors(X: Float64Array, Y: Float64Array, beta: Float64Array | null, k: number, H: number): Float64Array {
   const n = Y.length / H;
+  const pred = predict(X, beta, k, H, n);
   const out = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     let s = 0;
-    for (let h = 0; h < H; h++) {
-      let p = 0;
-      if (beta) for (let j = 0; j < k; j++) p += X[r * k + j]! * beta[j * H + h]!;
-      s += Math.abs(Y[r * H + h]! - p);
-    }
+    for (let h = 0; h < H; h++) s += Math.abs(Y[r * H + h]! - pred[r * H + h]!);
     out[r] = s / H;
   }
   return out;
@@ -93,21 +106,33 @@ export function linearStart(sources: WindowSource[], shape: WindowShape, rand: (
   const check = later.length > 0 ? drawWindows(later, shape, rand, nCheck, (s) => [s.hi - H + 1, s.hi]) : null;
 
   const rows = Int32Array.from({ length: n }, (_, i) => i);
-  let beta = ridgeSolve(gram(fit.X, fit.Y, k, H, rows), 1e-3, [L]);
-  const wX = new Float64Array(fit.X.length);
-  const wY = new Float64Array(fit.Y.length);
+  const full = gram(fit.X, fit.Y, k, H, rows);
+  let beta = ridgeSolve(full, 1e-3, [L]);
   for (let pass = 0; pass < HUBER_PASSES; pass++) {
     const err = rowErrors(fit.X, fit.Y, beta, k, H);
     const sorted = Float64Array.from(err).sort();
     // 1.4826 × the median absolute error ≈ a standard deviation for normal errors.
     const c = HUBER_K * 1.4826 * sorted[Math.floor(n / 2)]!;
     if (!(c > 0)) break;
-    for (let r = 0; r < n; r++) {
-      const w = Math.sqrt(err[r]! > c ? c / err[r]! : 1);
-      for (let j = 0; j < k; j++) wX[r * k + j] = w * fit.X[r * k + j]!;
-      for (let h = 0; h < H; h++) wY[r * H + h] = w * fit.Y[r * H + h]!;
-    }
-    beta = ridgeSolve(gram(wX, wY, k, H, rows), 1e-3, [L]);
+    // Only rows beyond c lose weight: subtract their lost share from the full Gram (a few per
+    // cent of the rows) instead of building a weighted one from scratch.
+    const out = rows.filter((r) => err[r]! > c);
+    const dX = new Float64Array(out.length * k);
+    const dY = new Float64Array(out.length * H);
+    out.forEach((r, i) => {
+      const lost = Math.sqrt(1 - c / err[r]!);
+      for (let j = 0; j < k; j++) dX[i * k + j] = lost * fit.X[r * k + j]!;
+      for (let h = 0; h < H; h++) dY[i * H + h] = lost * fit.Y[r * H + h]!;
+    });
+    const d = gram(
+      dX,
+      dY,
+      k,
+      H,
+      Int32Array.from({ length: out.length }, (_, i) => i),
+    );
+    const weighted = { ...full, xtx: full.xtx.map((v, i) => v - d.xtx[i]!), xty: full.xty.map((v, i) => v - d.xty[i]!) };
+    beta = ridgeSolve(weighted, 1e-3, [L]);
   }
 
   let checkRatio = NaN;
@@ -120,13 +145,10 @@ export function linearStart(sources: WindowSource[], shape: WindowShape, rand: (
 
   // Residual quantiles per horizon give the outer quantiles' offsets.
   const offsets: number[][] = [];
+  const pred = predict(fit.X, beta, k, H, n);
   const res = new Float64Array(n);
   for (let h = 0; h < H; h++) {
-    for (let r = 0; r < n; r++) {
-      let p = 0;
-      for (let j = 0; j < k; j++) p += fit.X[r * k + j]! * beta[j * H + h]!;
-      res[r] = fit.Y[r * H + h]! - p;
-    }
+    for (let r = 0; r < n; r++) res[r] = fit.Y[r * H + h]! - pred[r * H + h]!;
     res.sort();
     offsets.push(QUANTILES.map((q) => (q === 0.5 && kind === 'ridge' ? 0 : res[Math.min(n - 1, Math.floor(q * n))]!)));
   }
