@@ -136,6 +136,15 @@ function syntheticPanels() {
       season: 1,
       load: () => syntheticCollection(13, { series: 360, kind: 'weekly-structured', length: [80, 2600] }),
     },
+    {
+      // Step-shaped series far from zero (administered prices with rounding jitter, breaks after
+      // calm stretches, values held two weeks then a rise): windows whose one-step change collapses.
+      name: 'synthetic weekly, step-shaped (300 × 80–2600)',
+      key: 'steps',
+      horizon: 13,
+      season: 1,
+      load: () => syntheticCollection(14, { series: 300, kind: 'weekly-steps', length: [80, 2600], intermittent: 0 }),
+    },
   ];
 }
 
@@ -181,11 +190,17 @@ async function quality(values) {
     };
     const report = await backtest(panel, [globalModel, ...Object.values(PANEL_BASELINES)], { ...spec, windows: Number(values.windows ?? 1) });
     table(p.name, report);
-    const { combination, widths, steps, stopped } = info;
+    const { combination, widths, steps, stopped, validation } = info;
     console.log(
-      `model: ${steps} steps (${stopped}); combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
+      `model: ${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
     );
-    out[p.key] = { series: report.series, windows: report.windows, metrics: report.metrics, ms: report.ms, model: { steps, stopped, combination, widths } };
+    out[p.key] = {
+      series: report.series,
+      windows: report.windows,
+      metrics: report.metrics,
+      ms: report.ms,
+      model: { steps, stopped, combination, widths, validationOwa: validation?.owa, networkOwa: validation?.modelOwa },
+    };
   }
   if (values.json) console.log(JSON.stringify({ suite: 'panel-quality', options: extra, panels: out }));
 }

@@ -54,6 +54,7 @@ export {
 } from './baselines/panel.js';
 export type { PanelMetrics } from './protocol/panel-metrics.js';
 export { backtest, holdout, cutPanel, MIN_TRAIN_POINTS, type PanelCut, type BacktestOptions, type BacktestReport } from './protocol/backtest.js';
+export { naive2Verdict, VERDICT_LEVEL, type Naive2Verdict, type ScoredUnit, type Verdict } from './protocol/verdict.js';
 export { layoutOf, loadPanelLayout, type PanelLayout } from './panel/layout.js';
 export { panelForecastJson, type PanelForecastJson } from './panel/output.js';
 export {
@@ -61,6 +62,7 @@ export {
   GLOBAL_KIND,
   globalForecasterOptionsSchema,
   defaultWindow,
+  shippedForecast,
   QUANTILES,
   type Combination,
   type GlobalForecasterOptions,

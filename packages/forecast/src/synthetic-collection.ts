@@ -15,9 +15,12 @@ export interface SyntheticCollectionOptions {
   /**
    * 'hourly': daily (24) and weekly (168) cycles; 'weekly': yearly (≈52) cycle, random walks;
    * 'weekly-structured': weekly-like series with something to learn (piecewise trends, level
-   * shifts, a yearly cycle in some, noise that varies by series). Default 'hourly'.
+   * shifts, a yearly cycle in some, noise that varies by series); 'weekly-steps': step-shaped
+   * weekly series far from zero (administered prices: long plateaus that repeat or move by
+   * rounding jitter, then jumps of 8–40%; calm stretches ending in a structural break; values
+   * held for two weeks before a steep rise), mostly trending, no season. Default 'hourly'.
    */
-  kind?: 'hourly' | 'weekly' | 'weekly-structured';
+  kind?: 'hourly' | 'weekly' | 'weekly-structured' | 'weekly-steps';
   /** Length of each series: a fixed number or [min, max]. Default [700, 960] hourly, [80, 1000] weekly. */
   length?: number | [number, number];
   /** Share of intermittent (mostly zero) series. Default 0.05. */
@@ -96,6 +99,52 @@ function weeklyStructured(n: number, rand: () => number, g: () => number): Float
   return y;
 }
 
+/**
+ * Step-shaped weekly series, the kind whose windows have almost no one-step change (a plateau
+ * with jitter ~1e-5 of the level, over half the changes exactly zero) and then a jump.
+ */
+function weeklySteps(n: number, rand: () => number, g: () => number): Float64Array {
+  const level0 = Math.exp(4 + rand() * 7); // 55 .. 60,000: far from zero
+  const y = new Float64Array(n);
+  const kind = rand();
+  if (kind < 0.5) {
+    // Administered price: a plateau for 10–120 weeks, then a jump of 8–40% (up three times in four).
+    let level = level0;
+    let next = 10 + Math.floor(rand() * 110);
+    for (let t = 0; t < n; t++) {
+      if (t === next) {
+        level *= 1 + (rand() < 0.75 ? 1 : -0.6) * (0.08 + rand() * 0.32);
+        next += 10 + Math.floor(rand() * 110);
+      }
+      // Rounding jitter on a third of the weeks; the rest repeat the plateau's value exactly.
+      y[t] = level * (rand() < 0.35 ? 1 + 1e-5 * (rand() < 0.5 ? -1 : 1) : 1);
+    }
+  } else if (kind < 0.8) {
+    // A calm stretch (tiny noise, slow trend), then a break: a level shift and a new, steeper trend.
+    const breakAt = Math.floor(n * (0.3 + rand() * 0.6));
+    const calmNoise = 1e-4 + rand() * 1e-3;
+    const slope0 = (rand() - 0.3) * 0.001;
+    const shift = (rand() < 0.7 ? 1 : -1) * (0.1 + rand() * 0.3);
+    const slope1 = (rand() - 0.25) * 0.01;
+    let level = level0;
+    for (let t = 0; t < n; t++) {
+      if (t === breakAt) level *= 1 + shift;
+      level *= 1 + (t < breakAt ? slope0 : slope1);
+      y[t] = level * (1 + (t < breakAt ? calmNoise : 5 * calmNoise) * g());
+    }
+  } else {
+    // Held for two weeks, then a steep rise, over and over: a staircase with a trend.
+    const rise = 0.005 + rand() * 0.03;
+    const noise = rand() * 0.002;
+    let level = level0;
+    for (let t = 0; t < n; t++) {
+      if (t % 3 === 2) level *= 1 + rise * (0.5 + rand());
+      y[t] = Math.round(level * (1 + noise * g()) * 100) / 100;
+    }
+  }
+  return y;
+}
+
 function intermittent(n: number, rand: () => number): Float64Array {
   const p = 0.1 + rand() * 0.4;
   const size = 1 + rand() * 20;
@@ -122,7 +171,15 @@ export function syntheticCollection(seed: number, options: SyntheticCollectionOp
   for (let i = 0; i < count; i++) {
     const n = typeof len === 'number' ? len : len[0] + Math.floor(rand() * (len[1] - len[0] + 1));
     const values =
-      rand() < share ? intermittent(n, rand) : kind === 'hourly' ? hourly(n, rand, g) : kind === 'weekly' ? weekly(n, rand, g) : weeklyStructured(n, rand, g);
+      rand() < share
+        ? intermittent(n, rand)
+        : kind === 'hourly'
+          ? hourly(n, rand, g)
+          : kind === 'weekly'
+            ? weekly(n, rand, g)
+            : kind === 'weekly-steps'
+              ? weeklySteps(n, rand, g)
+              : weeklyStructured(n, rand, g);
     series.push({ id: `s${i + 1}`, values, times: null, features: {}, lines: null });
   }
   return { target: 'value', idColumn: 'id', timeColumn: null, features: [], series, source: '<memory>' };

@@ -14,8 +14,13 @@ import {
   loadPanelLayout,
   PANEL_BASELINES,
   panelForecastJson,
+  shippedForecast,
+  VERDICT_LEVEL,
   type BacktestReport,
+  type Combination,
   type GlobalForecasterOptions,
+  type GlobalInfo,
+  type Naive2Verdict,
   type PanelMetrics,
   type PanelModel,
 } from '@seqcast/forecast';
@@ -115,9 +120,13 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
     bar.done();
     await model.save(out, { ...save, layout: layoutOf(panel, read.missing) });
     const i = model.info();
+    const v = i.validation;
+    const where = 'on the last horizon of the training series';
     if (flags.json) {
       io.out(JSON.stringify({ out, series: panel.series.length, skipped: panel.skipped.length, info: i }));
-      if (i.validation?.worseThanNaive2) io.err(worseLine(i.validation.owa, 'on the last horizon of the training series'));
+      // Verdicts go to stderr in JSON mode, so stdout stays one JSON document.
+      if (v && v.verdict.verdict === 'worse') io.err(verdictLine(v.verdict, i.combination, where));
+      for (const w of i.warnings ?? []) io.err(`WARNING: ${w}`);
       return;
     }
     io.out(
@@ -126,7 +135,6 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
     io.out(
       `trained ${i.cell} ${i.units} × ${i.members} member(s): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})`,
     );
-    const v = i.validation;
     if (v) {
       io.out(
         `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage of the 80% interval ${pct(v.coverage80)}, of the 95% ${pct(v.coverage95)}`,
@@ -138,11 +146,8 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
         io.out(
           `forecasts combine the network (weight ${c.weight}) with ${PARTNER_NAMES[c.partner]} (weight ${1 - c.weight}), the mix that scored best on the validation stretch (network alone: OWA ${fmt(v.modelOwa)}).`,
         );
-      io.out(
-        v.worseThanNaive2
-          ? worseLine(v.owa, 'on the last horizon of the training series')
-          : `the model beats Naive2 on its validation stretch (OWA ${fmt(v.owa)} < 1).`,
-      );
+      for (const w of i.warnings ?? []) io.out(`WARNING: ${w}`);
+      io.out(verdictLine(v.verdict, c, where));
     } else {
       io.out('no validation stretch (series too short to hold out a horizon): accuracy against Naive2 unknown; run `forecast backtest`.');
     }
@@ -157,8 +162,19 @@ function pct(v: number): string {
 
 const PARTNER_NAMES = { naive2: 'Naive2', theta: 'Theta' } as const;
 
-function worseLine(owa: number, where: string): string {
-  return `WARNING: the model is WORSE than Naive2 ${where} (OWA ${fmt(owa)} ≥ 1); prefer the naive2 forecast.`;
+/**
+ * The one-line verdict against Naive2 that `train` (on its validation stretch) and `backtest` (on
+ * its cutoffs) both print: better or worse only when the bootstrap band over series lies wholly
+ * on one side of 1, and never advice to use Naive2 when the forecasts shipped already are Naive2's.
+ */
+export function verdictLine(v: Naive2Verdict, shipped: Combination | null, where: string): string {
+  const band = `${Math.round(VERDICT_LEVEL * 100)}% band ${fmt(v.low)}–${fmt(v.high)} over series`;
+  if (shipped && shipped.weight === 0 && shipped.partner === 'naive2') {
+    return `the forecasts shipped are Naive2's (the network did not beat it on its validation stretch), so they score as Naive2 ${where} (OWA ${fmt(v.owa)}).`;
+  }
+  if (v.verdict === 'better') return `the model beats Naive2 ${where} (OWA ${fmt(v.owa)}, ${band}).`;
+  if (v.verdict === 'same') return `no measurable difference from Naive2 ${where} (OWA ${fmt(v.owa)}, ${band}).`;
+  return `WARNING: the model is WORSE than Naive2 ${where} (OWA ${fmt(v.owa)}, ${band}); the forecasts shipped are ${shippedForecast(shipped ?? { partner: 'naive2', weight: 1 })}: prefer the naive2 forecast.`;
 }
 
 /** `forecast predict` on a panel model: H values (and intervals) after each series of the file. */
@@ -204,6 +220,8 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
   const { minRows, reason } = minRowsFor(flags, horizon);
   const panel = await readPanel(csv, panelReadOptions(flags, cmd, minRows, reason), io);
   // The recurrent model reports its steps to a progress bar; the baselines take seconds.
+  // The last cutoff's model: what it shipped and what it warned about.
+  let last: GlobalInfo | null = null;
   const recurrent = (): PanelModel & { dispose(): void } => {
     const m = new GlobalForecaster(options);
     const bar = new ProgressBar('model');
@@ -215,7 +233,10 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
         });
         bar.done();
       },
-      forecast: (history, h) => m.forecast(history, h),
+      forecast: (history, h) => {
+        last = m.info();
+        return m.forecast(history, h);
+      },
       dispose: () => m.dispose(),
     };
   };
@@ -227,10 +248,14 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
       if (!p.done && p.model === 'model') io.err(`backtest: window ${p.window}/${p.windows}: training the model…`);
     },
   });
-  const worse = r.metrics.model!.owa > 1;
+  const verdict = r.verdicts.model!;
+  const shipped = (last as GlobalInfo | null)?.combination ?? null;
+  const warnings = ((last as GlobalInfo | null)?.warnings ?? []).map((w) => `WARNING: last window's model: ${w}`);
+  const line = verdictLine(verdict, shipped, `over ${windows} backtest window(s)`);
   if (flags.json) {
     io.out(JSON.stringify(backtestJson(r)));
-    if (worse) io.err(worseLine(r.metrics.model!.owa, `over ${windows} backtest window(s)`));
+    if (verdict.verdict === 'worse') io.err(line);
+    for (const w of warnings) io.err(w);
     return;
   }
   io.out(`backtest: ${r.series} series, ${r.windows} window(s) of ${horizon} steps, season ${season} (coverage as a fraction, MSIS of the 95% interval)`);
@@ -241,5 +266,6 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
     if (!m) continue;
     io.out([k.padEnd(14), ...cols.map((c) => fmt(m[c]).padStart(11)), ((r.ms[k] ?? 0) / 1000).toFixed(1).padStart(9)].join(''));
   }
-  io.out(worse ? worseLine(r.metrics.model!.owa, `over ${windows} backtest window(s)`) : `the model beats Naive2 (OWA ${fmt(r.metrics.model!.owa)} < 1).`);
+  for (const w of warnings) io.out(w);
+  io.out(line);
 }

@@ -4,7 +4,7 @@ import { readCsv, sampleCsv, type Series } from '@seqcast/data';
 import { describe, expect, it } from 'vitest';
 import { Forecaster } from '../models/forecaster.js';
 import { buildInputs, buildTargets, contextFor, fitStats, targetLagsFor, type DesignSpec, type InputStats } from './lag-design.js';
-import { INPUT_CLIP, windowNorm, writeTargets, writeWindow, type WindowShape } from './panel-windows.js';
+import { INPUT_CLIP, LEVEL_FLOOR, TARGET_CLIP, windowNorm, writeTargets, writeWindow, type WindowShape } from './panel-windows.js';
 import { meanAbsChange, meanAbsOf, meanOf } from './scale.js';
 
 /** A seeded random walk with a weekly cycle. */
@@ -142,8 +142,15 @@ describe('panel inputs (per-window normalisation)', () => {
     expect(x[47]).toBe(0);
   });
 
-  it('a flat window falls back to its mean absolute value, an all-zero one to 1', () => {
-    expect(windowNorm(new Float64Array(20).fill(5), 20, shape)).toEqual({ level: 5, scale: 5 });
+  it('a flat window is scaled by a small share of its level (jitter stays small, nothing divides by 0), a history of zeros by 1', () => {
+    expect(windowNorm(new Float64Array(20).fill(5), 20, shape)).toEqual({ level: 5, scale: 5 * LEVEL_FLOOR });
     expect(windowNorm(new Float64Array(20), 20, shape)).toEqual({ level: 0, scale: 1 });
+  });
+
+  it('training targets are clipped at TARGET_CLIP scales, as the inputs are', () => {
+    const y = Float64Array.from({ length: 40 }, (_, i) => (i < 36 ? 100 + (i % 2) : 10_000));
+    const ty = new Float32Array(4);
+    writeTargets(y, 36, windowNorm(y, 36, shape), 4, 0, ty);
+    expect(Array.from(ty)).toEqual([TARGET_CLIP, TARGET_CLIP, TARGET_CLIP, TARGET_CLIP]);
   });
 });

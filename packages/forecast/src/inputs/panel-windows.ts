@@ -13,6 +13,22 @@ import { meanAbsChange, meanAbsOf, meanOf } from './scale.js';
 /** Inputs above this many scales from the level are clipped (outliers, level shifts). */
 export const INPUT_CLIP = 20;
 
+/**
+ * Training targets are clipped at the same distance: a jump out of a plateau can be tens of
+ * thousands of window scales, and a few such windows would otherwise dominate every squared or
+ * pinball error (the linear start's ridge above all).
+ */
+export const TARGET_CLIP = INPUT_CLIP;
+
+/** The longer run the scale may not fall far below: this many windows of history before the cutoff. */
+export const LONG_RUN_WINDOWS = 4;
+
+/** The scale is at least this share of the longer run's mean absolute change. */
+export const LONG_RUN_SHARE = 0.5;
+
+/** …and at least this share of the window's mean absolute value (rounding jitter stays small). */
+export const LEVEL_FLOOR = 1e-4;
+
 /** Shapes shared by the window builder and the network. */
 export interface WindowShape {
   /** Input values per window (a multiple of `patch`). */
@@ -32,17 +48,22 @@ export interface WindowNorm {
 
 /**
  * Level = mean of the last m values before `end` (the last value when m = 1); scale = mean
- * absolute one-step change inside the window (so variation, not magnitude, is normalised),
- * falling back to the mean absolute value and then to 1 for flat windows.
+ * absolute one-step change inside the window (so variation, not magnitude, is normalised), but
+ * never below {@link LONG_RUN_SHARE} of that change over the last {@link LONG_RUN_WINDOWS}
+ * windows nor below {@link LEVEL_FLOOR} of the window's mean absolute value. A plateau of a
+ * step-shaped series (a price that repeats or moves by rounding jitter, then jumps) would
+ * otherwise get a scale 10⁵ below the series' real variation. A window flat over that whole run
+ * takes the change over all its history, then the mean absolute value; 1 only for a history of
+ * zeros, where nothing tells the units.
  */
 export function windowNorm(values: ArrayLike<number>, end: number, shape: WindowShape): WindowNorm {
   const start = Math.max(0, end - shape.window);
   const m = Math.min(shape.season, end - start);
   const level = meanOf(values, end - m, end);
-  const diff = meanAbsChange(values, start, end);
-  const abs = meanAbsOf(values, start, end);
-  // A window with almost no movement relative to its size would blow small noise up.
-  let scale = diff > 1e-6 * abs ? diff : abs;
+  const longStart = Math.max(0, end - LONG_RUN_WINDOWS * shape.window);
+  let scale = Math.max(meanAbsChange(values, start, end), LONG_RUN_SHARE * meanAbsChange(values, longStart, end), LEVEL_FLOOR * meanAbsOf(values, start, end));
+  if (!(scale > 0) && longStart > 0) scale = LONG_RUN_SHARE * meanAbsChange(values, 0, end);
+  if (!(scale > 0)) scale = meanAbsOf(values, 0, end);
   if (!(scale > 1e-12)) scale = 1;
   return { level, scale };
 }
@@ -69,7 +90,10 @@ export function writeWindow(values: ArrayLike<number>, end: number, shape: Windo
   return norm;
 }
 
-/** Normalised targets values[end .. end + horizon) into `y` at row `row`. */
+/** Normalised training targets values[end .. end + horizon) into `y` at row `row`, clipped as the inputs are. */
 export function writeTargets(values: ArrayLike<number>, end: number, norm: WindowNorm, horizon: number, row: number, y: Float32Array): void {
-  for (let h = 0; h < horizon; h++) y[row * horizon + h] = (values[end + h]! - norm.level) / norm.scale;
+  for (let h = 0; h < horizon; h++) {
+    const v = (values[end + h]! - norm.level) / norm.scale;
+    y[row * horizon + h] = v > TARGET_CLIP ? TARGET_CLIP : v < -TARGET_CLIP ? -TARGET_CLIP : v;
+  }
 }

@@ -75,6 +75,8 @@ describe('backtest', () => {
     expect(r.metrics.model!.owa).toBeCloseTo(1, 12);
     expect(r.windows).toBe(3);
     expect(r.worseThanNaive2).toEqual([]);
+    // Naive is Naive2 on a non-seasonal series: no measurable difference, over series × cutoffs.
+    expect(r.verdicts.model).toEqual({ verdict: 'same', owa: r.metrics.model!.owa, low: r.metrics.model!.owa, high: r.metrics.model!.owa });
   });
 
   it('on a seasonal synthetic panel every baseline scores, and seasonal naive beats naive', async () => {
@@ -83,6 +85,10 @@ describe('backtest', () => {
     expect(Object.keys(r.metrics)).toEqual(['naive2', 'snaive', 'naive', 'ses', 'theta', 'pooledLinear']);
     for (const m of Object.values(r.metrics)) expect(Number.isFinite(m.owa)).toBe(true);
     expect(r.metrics.snaive!.owa).toBeLessThan(r.metrics.naive!.owa);
+    // Every model but Naive2 gets a verdict with a band around its OWA.
+    expect(Object.keys(r.verdicts)).toEqual(['snaive', 'naive', 'ses', 'theta', 'pooledLinear']);
+    expect(r.verdicts.naive!.low).toBeLessThanOrEqual(r.metrics.naive!.owa);
+    expect(r.verdicts.naive!.high).toBeGreaterThanOrEqual(r.metrics.naive!.owa);
     // A share of the held-out points, not merely present.
     expect(r.metrics.naive2!.coverage95).toBeGreaterThan(0);
     expect(r.metrics.naive2!.coverage95).toBeLessThanOrEqual(1);

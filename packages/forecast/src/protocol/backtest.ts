@@ -11,6 +11,7 @@ import { SeqcastError } from '@seqcast/core';
 import { Naive2Model } from '../baselines/panel.js';
 import type { ForecastSpec, PanelModelFactory, SeriesForecast } from '../panel/model.js';
 import { MetricTotals, seasonalScale, type PanelMetrics } from './panel-metrics.js';
+import { naive2Verdict, type Naive2Verdict } from './verdict.js';
 
 /** A panel cut at `end(series)` points per series, with what comes after it. */
 export interface PanelCut {
@@ -63,6 +64,8 @@ export interface BacktestReport {
   ms: Record<string, number>;
   /** Models worse than Naive2 by OWA (OWA > 1). */
   worseThanNaive2: string[];
+  /** Per model but Naive2: better, no measurable difference, or worse, with the OWA band over series × cutoffs. */
+  verdicts: Record<string, Naive2Verdict>;
 }
 
 /**
@@ -127,6 +130,7 @@ export async function backtest(panel: Panel, factories: readonly PanelModelFacto
     windows: K,
     ms: Object.fromEntries(names.map((n, i) => [n, ms[i]!])),
     worseThanNaive2: names.filter((n) => n !== 'naive2' && metrics[n]!.owa > 1),
+    verdicts: Object.fromEntries(names.filter((n) => n !== 'naive2').map((n) => [n, naive2Verdict(totals[names.indexOf(n)]!.units, naive2!.units)])),
   };
 }
 

@@ -6,6 +6,7 @@
  * of the 95% interval.
  */
 import type { SeriesForecast } from '../panel/model.js';
+import type { ScoredUnit } from './verdict.js';
 
 /** The issue's metric names, one object per model. Interval metrics are null without intervals. */
 export interface PanelMetrics {
@@ -45,17 +46,23 @@ export class MetricTotals {
   covered95 = 0;
   msis = 0;
   intervalPoints = 0;
+  /** Each added series' own sMAPE and MASE sums (for the bootstrap band of a verdict). */
+  readonly units: ScoredUnit[] = [];
 
   /** Add one series' forecast of `actual`, with `scale` from {@link seasonalScale}. */
   add(actual: ArrayLike<number>, f: SeriesForecast, scale: number): void {
+    const unit = { smape: 0, mase: 0 };
     for (let h = 0; h < actual.length; h++) {
       const a = actual[h]!;
       const p = f.values[h]!;
       const d = Math.abs(a) + Math.abs(p);
-      this.smape += d > 0 ? (200 * Math.abs(p - a)) / d : 0;
-      this.mase += Math.abs(p - a) / scale;
+      unit.smape += d > 0 ? (200 * Math.abs(p - a)) / d : 0;
+      unit.mase += Math.abs(p - a) / scale;
       this.points++;
     }
+    this.smape += unit.smape;
+    this.mase += unit.mase;
+    this.units.push(unit);
     const iv = f.intervals;
     if (!iv) return;
     const alpha = 0.05;

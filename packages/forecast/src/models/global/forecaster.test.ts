@@ -5,7 +5,7 @@ import type { Panel } from '@seqcast/data';
 import { leakedTensors } from '@seqcast/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticCollection } from '../../synthetic-collection.js';
-import { defaultWindow, ensembleMedian, GlobalForecaster } from './forecaster.js';
+import { defaultWindow, ensembleMedian, GlobalForecaster, validationWarnings } from './forecaster.js';
 import { partnerForecast } from './validation.js';
 
 const dirs: string[] = [];
@@ -101,12 +101,38 @@ describe('GlobalForecaster', () => {
     const i = model.info();
     expect(i.combination).toEqual({ partner: 'theta', weight: 0 });
     expect(i.validation!.owa).toBeLessThan(i.validation!.modelOwa - 0.005);
+    // The network alone beats Naive2 here (Theta beats it more): nothing to warn about.
+    expect(i.validation!.networkVerdict.verdict).not.toBe('worse');
+    expect(i.warnings).toEqual([]);
     const f = await model.forecast(panel, 8);
     f.forEach((s, k) => {
       const expected = partnerForecast(series[k]!.values, 8, 1, i.combination.partner);
       s.values.forEach((v, h) => expect(v).toBeCloseTo(expected[h]!, 6));
     });
     model.dispose();
+  });
+
+  it('a network worse than Naive2 beyond noise is a warning in info even when the fallback hides it', () => {
+    const band = (verdict: 'better' | 'same' | 'worse', owa: number) => ({ verdict, owa, low: owa - 0.2, high: owa + 0.2 });
+    const v = {
+      series: 300,
+      smape: 9,
+      mase: 1,
+      naive2Smape: 10,
+      naive2Mase: 1.1,
+      owa: 0.907,
+      modelOwa: 5.098,
+      worseThanNaive2: false,
+      verdict: band('better', 0.907),
+      networkVerdict: band('worse', 5.098),
+      coverage80: 0.8,
+      coverage95: 0.95,
+    };
+    expect(validationWarnings(v, { partner: 'theta', weight: 0 })).toEqual([
+      "the network alone is WORSE than Naive2 on its validation stretch (OWA 5.098, 90% band 4.898–5.298 over series); the forecasts shipped are Theta's alone (OWA 0.907)",
+    ]);
+    // Within noise of Naive2: no warning.
+    expect(validationWarnings({ ...v, networkVerdict: band('same', 1.05) }, { partner: 'theta', weight: 0 })).toEqual([]);
   });
 
   it('short series are padded and masked; training leaks no tensors', async () => {

@@ -31,6 +31,7 @@ import type { PanelLayout } from '../../panel/layout.js';
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
 import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from './validation.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
+import { naive2Verdict, VERDICT_LEVEL, type Naive2Verdict } from '../../protocol/verdict.js';
 import { linearStart, type WindowSource } from './linear-start.js';
 import { checkFiniteForecasts, checkPanelHistory } from '../../inputs/magnitude.js';
 import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
@@ -61,8 +62,12 @@ export interface GlobalValidation {
   owa: number;
   /** OWA of the network alone. */
   modelOwa: number;
-  /** True when OWA ≥ 1: the model is no better than Naive2 on its own data. */
+  /** True when the forecast as combined is worse than Naive2 by more than noise (`verdict`). */
   worseThanNaive2: boolean;
+  /** The forecast as combined against Naive2, with the bootstrap band over series. */
+  verdict: Naive2Verdict;
+  /** The network alone against Naive2 (what `modelOwa` says, with its band). */
+  networkVerdict: Naive2Verdict;
   /** Coverage of the calibrated intervals on that stretch (in-sample for the widths). */
   coverage80: number;
   coverage95: number;
@@ -84,11 +89,39 @@ export interface GlobalInfo {
   trainMs: number;
   stopped: 'steps' | 'budget';
   kernels: string;
+  /**
+   * How the linear path started: the robust pooled ridge fit, the level (zero kernel: the ridge
+   * did not beat it on later windows), or off (`linearStart: false`). Absent in older models.
+   */
+  linearStart?: 'ridge' | 'level' | 'off';
   /** Interval widening factors from the held-out stretch. */
   widths: { '80': number; '95': number };
   /** The combination with a statistical forecast chosen on the held-out stretch. */
   combination: Combination;
   validation: GlobalValidation | null;
+  /**
+   * What the user must hear even when the shipped forecast is safe, e.g. a network measurably
+   * worse than Naive2 on its validation stretch (hidden behind the fallback). Absent in older models.
+   */
+  warnings?: string[];
+}
+
+/** What the forecasts of a model with this combination are, in words. */
+export function shippedForecast(c: Combination): string {
+  const partner = c.partner === 'naive2' ? 'Naive2' : 'Theta';
+  if (c.weight === 1) return "the network's";
+  if (c.weight === 0) return `${partner}'s alone`;
+  return `the network's (weight ${c.weight}) combined with ${partner}'s (weight ${1 - c.weight})`;
+}
+
+/** Warnings about a validation result (see {@link GlobalInfo.warnings}). */
+export function validationWarnings(v: GlobalValidation, c: Combination): string[] {
+  const n = v.networkVerdict;
+  if (n.verdict !== 'worse') return [];
+  const band = `${Math.round(VERDICT_LEVEL * 100)}% band ${n.low.toFixed(3)}–${n.high.toFixed(3)} over series`;
+  return [
+    `the network alone is WORSE than Naive2 on its validation stretch (OWA ${n.owa.toFixed(3)}, ${band}); the forecasts shipped are ${shippedForecast(c)} (OWA ${v.owa.toFixed(3)})`,
+  ];
 }
 
 /** How the network's median is combined with a statistical forecast (weight 1 = network alone). */
@@ -227,11 +260,13 @@ export class GlobalForecaster implements PanelModel {
     const network: NetworkConfig = { window: L, patch: r.patch, horizon: H, cell: r.cell, units: r.units, members: r.members };
     this.dispose();
     this.net = buildNetwork(network, r.seed);
+    let startKind: GlobalInfo['linearStart'] = 'off';
     if (r.linearStart) {
-      const start = linearStart(early, shape, seededRandom(r.seed + 17));
+      const fitted = linearStart(early, shape, seededRandom(r.seed + 17));
+      startKind = fitted.kind;
       for (let k = 0; k < r.members; k++) {
-        const kernel = tf.tensor2d(start.kernel, [L, H * QUANTILES.length]);
-        const bias = tf.tensor1d(start.bias);
+        const kernel = tf.tensor2d(fitted.kernel, [L, H * QUANTILES.length]);
+        const bias = tf.tensor1d(fitted.bias);
         this.net.getLayer(`linear_${k}`).setWeights([kernel, bias]);
         tf.dispose([kernel, bias]);
       }
@@ -320,9 +355,11 @@ export class GlobalForecaster implements PanelModel {
       trainMs: Date.now() - start,
       stopped,
       kernels: kernelStatus().path,
+      linearStart: startKind,
       widths,
       combination,
       validation,
+      warnings: validation ? validationWarnings(validation, combination) : [],
     };
   }
 
@@ -387,6 +424,7 @@ export class GlobalForecaster implements PanelModel {
       cases.filter((c) => c.actual >= c.median - k * (c.median - c.lower) && c.actual <= c.median + k * (c.upper - c.median)).length /
       Math.max(1, cases.length);
     const n2 = naive2Totals.result(naive2Totals);
+    const verdict = naive2Verdict(score(center).units, naive2Totals.units);
     return {
       widths,
       combination,
@@ -398,7 +436,9 @@ export class GlobalForecaster implements PanelModel {
         naive2Mase: n2.mase,
         owa: final.owa,
         modelOwa,
-        worseThanNaive2: final.owa >= 1,
+        worseThanNaive2: verdict.verdict === 'worse',
+        verdict,
+        networkVerdict: naive2Verdict(score(med).units, naive2Totals.units),
         coverage80: covered(cases80, widths['80']),
         coverage95: covered(cases95, widths['95']),
       },
