@@ -107,15 +107,6 @@ describe('CharLM.nextBatchSteps / generateSteps in chunks (a server interleaves 
     it(`${kind}: a prefix read in chunks generates the same characters`, () => {
       const lm = models[kind]!;
       const want = lm.generate(TEXT, 20, { seed: 4 });
-      const { value, yields } = drain(
-        (function* () {
-          let out = '';
-          for (const c of lm.generateSteps(TEXT, 20, { seed: 4, prefixChunk: 8 })) out += c;
-          return out;
-        })(),
-      );
-      expect(yields).toBe(0);
-      expect(value).toBe(want);
       const steps = [...lm.generateSteps(TEXT, 20, { seed: 4, prefixChunk: 8 })];
       expect(steps.filter((c) => c === '')).toHaveLength(Math.ceil((TEXT.length - 1) / 8));
       expect(steps.join('')).toBe(want);
