@@ -8,6 +8,8 @@ import { parseBody, responses } from '../schemas.js';
 import { route } from './route.js';
 import { z } from 'zod';
 
+const BUSY = 'Too many inference requests running and waiting (limits maxConcurrentInference, maxInferenceQueue); retry after Retry-After seconds';
+
 export const modelRoutes = [
   route({
     method: 'get',
@@ -49,6 +51,7 @@ export const modelRoutes = [
     summary: 'Most likely next characters after `text` (chars models)',
     body: { component: 'NextRequest', schema: (s) => s.next },
     reply: { status: 200, description: 'Candidates, most likely first', body: { component: 'NextResponse', schema: responses.next } },
+    errors: { '503': BUSY },
     handle: async (ctx, { params, body }) => ({ next: await ctx.service.next(params.name, body.text, body.top) }),
   }),
 
@@ -60,7 +63,7 @@ export const modelRoutes = [
     summary: 'Continue `prefix` by `length` characters (chars models; same seed, same text)',
     body: { component: 'GenerateRequest', schema: (s) => s.generate },
     reply: { status: 200, description: 'The continuation only', body: { component: 'GenerateResponse', schema: responses.generate } },
-    errors: { '503': 'Too many generations running and waiting (limits maxConcurrentInference, maxInferenceQueue)' },
+    errors: { '503': BUSY },
     handle: async (ctx, { params, body, res }) => {
       const { prefix, length, ...gen } = body;
       // A client that hangs up stops its generation (and frees its slot) at the next slice.
@@ -89,6 +92,7 @@ export const modelRoutes = [
       description: 'Forecast in original units',
       body: { component: 'ForecastResponse', schema: z.union([responses.forecast, responses.panelForecast]) },
     },
+    errors: { '503': BUSY },
     handle: async (ctx, { params, body }) =>
       'series' in body
         ? ctx.service.forecastPanel(params.name, body.series, body.steps)
