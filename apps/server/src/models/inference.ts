@@ -18,11 +18,12 @@ export const SLICE_MS = 2;
 
 /**
  * Work (characters × model parameters, the unit of `maxRequestWork`) of one chunk of a recurrent
- * pass between two checks of the slice clock: 4e6 is about 1–2 ms with the fused kernels (a
- * 2×256 LSTM reads 1,200 characters in ~0.5 s there). A batched pass reads at least one
- * character per chunk whatever its rows.
+ * pass between two checks of the slice clock. A chunk has a fixed cost too (tensors made, a
+ * kernel call): reading 600 characters of a 2×256 LSTM one at a time took 2.5–3× as long as 4 at
+ * a time, at 1–2 ms per chunk of 4 characters × 8 rows (fused kernels, loaded machine). 1.6e7 is
+ * ~19 characters of one text there, 2 of 8 batched texts, 1 of 64.
  */
-export const SLICE_WORK = 4e6;
+export const SLICE_WORK = 1.6e7;
 
 /** Characters a recurrent pass over `rows` texts of a model with `parameters` reads per chunk. */
 export function chunkSteps(rows: number, parameters: number | undefined): number {
