@@ -18,8 +18,9 @@
 //                                   client times /health, one request at a time (issue 12: the
 //                                   event loop stays responsive; busy generations may get 503)
 // Goals (issue 5): p99 <= 50 ms at N clients, <= 100 ms while training; /health p99 <= 100 ms
-// under the generate load (issue 12). `--scenario health` runs only that one. Prints a table,
-// then one JSON line.
+// under the generate load (issue 12). `--scenario health` runs only that one; `--scenario mix`
+// runs issue 28's mix of every inference route and /v1/csv (bench/server-mix.mjs). Prints a
+// table, then one JSON line.
 import { spawn, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -204,8 +205,16 @@ export async function run(argv) {
       models: { type: 'string' },
       json: { type: 'boolean' },
       scenario: { type: 'string' },
+      csv: { type: 'string' },
+      cli: { type: 'string' },
+      only: { type: 'string' },
     },
   });
+  if (flags.scenario === 'mix') {
+    // Issue 28's attack mix (bench/server-mix.mjs): its own models, server and goals.
+    const { runMix } = await import('./server-mix.mjs');
+    return runMix(flags, root);
+  }
   const duration = Number(flags.duration ?? 10);
   const connections = Number(flags.connections ?? 32);
   if (!(duration > 0 && duration <= 120)) throw new Error('--duration must be in (0, 120] seconds');

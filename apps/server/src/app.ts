@@ -8,6 +8,7 @@ import express, { type Response } from 'express';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import type { ModelRegistry } from './models/registry.js';
 import { defaultLoaders } from './models/loaders.js';
+import { InferenceGate } from './models/inference.js';
 import type { ModelLoader } from './models/adapter.js';
 import type { JobBackend } from './jobs/backend.js';
 import { openJobs } from './jobs/open.js';
@@ -38,6 +39,8 @@ export interface SeqcastApp {
   registry: ModelRegistry;
   jobs: JobBackend;
   metrics: Metrics;
+  /** The gate every inference request (next, generate, forecast) passes: its load is running and waiting work. */
+  inference: InferenceGate;
   /** Open server-sent-event streams (ended on close). */
   readonly streams: Set<Response>;
   /** Stop jobs (running ones become `interrupted`), end event streams, dispose models. */
@@ -61,12 +64,14 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     models: () => registry?.size ?? 0,
     jobs: () => jobs!.counts(),
   });
-  const loaders = internals.loaders ?? defaultLoaders({ batchNext: opts.batchNext, onNextBatch: (n) => metrics.observeBatch(n) });
+  // One gate for every inference route (next passes in the loaders, the rest in the Service).
+  const gate = new InferenceGate(limits.maxConcurrentInference, limits.maxInferenceQueue);
+  const loaders = internals.loaders ?? defaultLoaders({ batchNext: opts.batchNext, onNextBatch: (n) => metrics.observeBatch(n), gate });
   // Embedded or queue mode (opts.redisUrl): see jobs/open.ts.
   const opened = await openJobs(opts, loaders, internals.runner);
   registry = opened.registry;
   jobs = opened.jobs;
-  const service = new Service(registry, jobs, limits);
+  const service = new Service(registry, jobs, limits, gate);
   const streams = new Set<Response>();
   const openapi = buildOpenApi(opts, ROUTES);
   const ctx: RouteContext = { options: opts, service, registry, jobs, metrics, streams, started: Date.now(), openapi: () => openapi };
@@ -91,6 +96,7 @@ export async function createApp(options: ServerOptions = {}, internals: AppInter
     registry,
     jobs,
     metrics,
+    inference: gate,
     streams,
     close() {
       closing ??= (async () => {

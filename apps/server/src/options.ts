@@ -78,6 +78,13 @@ export interface ServerOptions {
   /** How long SIGTERM / close() waits for in-flight requests before cutting them, ms. Default 10000. */
   shutdownTimeoutMs?: number;
   /**
+   * A connection whose request headers have not all arrived this long after it started sending
+   * them is answered 408 and closed (slow-loris guard), ms. Default 15000.
+   */
+  headersTimeoutMs?: number;
+  /** The same for the whole request (headers and body), ms. Default 60000; at least `headersTimeoutMs`. */
+  requestTimeoutMs?: number;
+  /**
    * Answer concurrent `next` requests for a model with one batched forward pass. Same results,
    * much higher throughput under load. Default true.
    */
@@ -107,6 +114,8 @@ export interface ResolvedOptions {
   logger: Logger;
   workerScript: string | undefined;
   shutdownTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   batchNext: boolean;
   webDir: string | false;
   redisUrl: string | undefined;
@@ -155,6 +164,13 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const underTest = Boolean(process.env.VITEST) || process.env.NODE_ENV === 'test';
   const envToken = process.env.SEQCAST_TOKEN;
   const token = options.token ?? (envToken && envToken.length > 0 ? envToken : undefined);
+  const headersTimeoutMs = positiveInt(options.headersTimeoutMs ?? 15_000, 'headersTimeoutMs');
+  const requestTimeoutMs = positiveInt(options.requestTimeoutMs ?? Math.max(60_000, headersTimeoutMs), 'requestTimeoutMs');
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new SeqcastError('BAD_ARGUMENT', `requestTimeoutMs (${requestTimeoutMs}) must be at least headersTimeoutMs (${headersTimeoutMs})`, {
+      where: 'requestTimeoutMs',
+    });
+  }
   const envRedis = process.env.SEQCAST_REDIS_URL;
   const redisUrl = options.redisUrl ?? (envRedis && envRedis.length > 0 ? envRedis : undefined);
   return {
@@ -167,6 +183,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     logger: options.logger === false ? silentLogger : (options.logger ?? (underTest ? silentLogger : jsonLogger())),
     workerScript: options.workerScript,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+    headersTimeoutMs,
+    requestTimeoutMs,
     batchNext: options.batchNext ?? true,
     webDir: options.webDir ?? defaultWebDir(),
     redisUrl: redisUrl === undefined ? undefined : checkRedisUrl(redisUrl, 'redisUrl'),

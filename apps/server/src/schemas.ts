@@ -110,6 +110,33 @@ export function formatIssue(issue: z.core.$ZodIssue, root = 'body'): { message: 
  * @example
  * const body = parseBody(schemas.next, req.body);   // throws SeqcastError('BAD_ARGUMENT', 'top must be an integer …')
  */
+/**
+ * Check the items of a panel body's `series` (see panelForecastShallow) `chunk` at a time, the
+ * event loop turning between chunks; the first bad one is a 400 naming `series[i]…`, as the
+ * whole-body check would.
+ */
+export async function checkPanelSeries(
+  schema: RequestSchemas['panelSeries'],
+  series: readonly unknown[],
+  chunk: number,
+  turn: () => Promise<void>,
+): Promise<z.output<RequestSchemas['panelSeries']>[]> {
+  const out: z.output<RequestSchemas['panelSeries']>[] = [];
+  for (let from = 0; from < series.length; from += chunk) {
+    if (from > 0) await turn();
+    const part = series.slice(from, from + chunk);
+    const r = z.array(schema).safeParse(part, { reportInput: true });
+    if (!r.success) {
+      const first = r.error.issues[0]!;
+      const [i, ...rest] = first.path;
+      const { message, where } = formatIssue({ ...first, path: ['series', from + (i as number), ...rest] });
+      throw new SeqcastError('BAD_ARGUMENT', message, { where });
+    }
+    for (const s of r.data) out.push(s);
+  }
+  return out;
+}
+
 export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   if (value === undefined) {
     throw new SeqcastError('BAD_ARGUMENT', 'request body must be a JSON object (send Content-Type: application/json)', { where: 'body' });
@@ -268,21 +295,17 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .optional()
       .meta({ description: "Values to forecast (default: the model's horizon)" }),
   });
+  const panelSeries = z.strictObject({
+    id: z.string().min(1),
+    rows: z
+      .array(z.record(z.string(), z.number()))
+      .min(1)
+      .max(limits.maxRows, { error: `rows must have at most ${limits.maxRows} items (server limit)` })
+      .meta({ description: "Oldest first; each row has a number for the model's target" }),
+  });
   const panelForecast = z
     .strictObject({
-      series: z
-        .array(
-          z.strictObject({
-            id: z.string().min(1),
-            rows: z
-              .array(z.record(z.string(), z.number()))
-              .min(1)
-              .max(limits.maxRows, { error: `rows must have at most ${limits.maxRows} items (server limit)` })
-              .meta({ description: "Oldest first; each row has a number for the model's target" }),
-          }),
-        )
-        .min(1)
-        .max(10_000, { error: 'series must have at most 10000 items (server limit)' }),
+      series: z.array(panelSeries).min(1).max(10_000, { error: 'series must have at most 10000 items (server limit)' }),
       steps: z
         .int()
         .min(1)
@@ -291,6 +314,11 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
         .meta({ description: "Values to forecast per series (default: the model's horizon)" }),
     })
     .meta({ description: 'Panel models: many series, one global model' });
+  // The same body with its series left unchecked: the server checks them a chunk at a time
+  // (checkPanelSeries), as one pass over 10,000 series holds the event loop for ~50-300 ms.
+  const panelForecastShallow = panelForecast.extend({
+    series: z.array(z.unknown()).min(1).max(10_000, { error: 'series must have at most 10000 items (server limit)' }),
+  });
   const name = z.string().regex(new RegExp(MODEL_NAME_PATTERN), {
     error: `name must be 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
   });
@@ -393,7 +421,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .optional()
       .meta({ description: 'Text column that names the series of a panel (default: the first text column; null: one series)' }),
   });
-  return { next, generate, forecast, panelForecast, job, csv };
+  return { next, generate, forecast, panelForecast, panelSeries, panelForecastShallow, job, csv };
 }
 
 export type RequestSchemas = ReturnType<typeof requestSchemas>;

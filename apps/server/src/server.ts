@@ -39,10 +39,18 @@ export interface RunningServer extends SeqcastApp {
 export async function startServer(options: StartOptions = {}, internals: AppInternals = {}): Promise<RunningServer> {
   const sapp = await createApp(options, internals);
   const { host, port, shutdownTimeoutMs, logger } = sapp.options;
-  const server = http.createServer(sapp.app);
-  // Slow-loris guard; long event streams are exempt because they keep writing.
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 60_000;
+  const { headersTimeoutMs, requestTimeoutMs } = sapp.options;
+  // Slow-loris guard (long event streams are exempt: the limits are on receiving the request).
+  // Node enforces them only when it checks its connections, every 30 s by default, which let a
+  // header trickle live ~40 s against a 15 s limit: check often enough to cut within ~10% of it.
+  const server = http.createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.floor(headersTimeoutMs / 10))),
+    },
+    sapp.app,
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

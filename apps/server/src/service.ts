@@ -20,7 +20,7 @@ import type { JobBackend, Submitted } from './jobs/backend.js';
 import type { IdempotencyRequest } from './jobs/idempotency.js';
 import type { JobSpec } from './jobs/types.js';
 import type { RequestSchemas } from './schemas.js';
-import { checkWork, InferenceGate, sliced } from './models/inference.js';
+import { checkWork, InferenceGate, PANEL_CHUNK, sliced, turn } from './models/inference.js';
 import { DEFAULT_LIMITS, type ResolvedOptions } from './options.js';
 import type { z } from 'zod';
 
@@ -151,16 +151,21 @@ export function requestOfSpec(spec: JobSpec): unknown {
 export class Service {
   private readonly maxWork: number;
 
+  /**
+   * `gate` is the one every inference request passes (the app gives the loaders the same one,
+   * for `next` passes); default: a new one sized by `limits`.
+   */
   constructor(
     readonly registry: ModelRegistry,
     readonly jobs: JobBackend,
     private readonly limits?: ResolvedOptions['limits'],
+    gate?: InferenceGate,
   ) {
-    this.gate = new InferenceGate(limits?.maxConcurrentInference ?? 2, limits?.maxInferenceQueue ?? 64);
+    this.gate = gate ?? new InferenceGate(limits?.maxConcurrentInference ?? 2, limits?.maxInferenceQueue ?? 64);
     this.maxWork = limits?.maxRequestWork ?? 1e9;
   }
 
-  /** The gate every generation passes (a concurrency limit with a bounded queue). */
+  /** The gate every inference request passes (a concurrency limit with a bounded queue). */
   readonly gate: InferenceGate;
 
   private charsOf(m: ServedModel, action: string): CharsAdapter {
@@ -190,9 +195,8 @@ export class Service {
     return this.registry.use(name, async (m) => {
       const model = this.charsOf(m, 'generate');
       if (model.parameters !== undefined) checkWork(prefix.length + length, model.parameters, this.maxWork, 'length');
-      const steps = model.generateSteps;
-      if (!steps) return model.generate(prefix, length, options);
-      return this.gate.run(() => sliced(steps(prefix, length, options), signal));
+      if (!model.generateSteps) return this.gate.run(async () => model.generate(prefix, length, options));
+      return this.gate.run(() => sliced(model.generateSteps!(prefix, length, options), signal));
     });
   }
 
@@ -244,14 +248,23 @@ export class Service {
         where: 'steps',
       });
     }
-    return panelForecastJson(target, n, await model.forecast(input, n));
+    // Series are forecast independently: a chunk of them per slice, the event loop turning between.
+    const forecasts = await this.gate.run(async () => {
+      const out = [];
+      for (let from = 0; from < input.length; from += PANEL_CHUNK) {
+        if (from > 0) await turn();
+        for (const f of await model.forecast(input.slice(from, from + PANEL_CHUNK), n)) out.push(f);
+      }
+      return out;
+    });
+    return panelForecastJson(target, n, forecasts);
   }
 
   async forecast(name: string, rows: Record<string, number>[], steps?: number): Promise<number[]> {
     return this.registry.use(name, (m) => this.forecastWith(name, this.forecasterOf(m), rows, steps));
   }
 
-  private forecastWith(name: string, model: ForecastAdapter, rows: Record<string, number>[], steps?: number): number[] {
+  private async forecastWith(name: string, model: ForecastAdapter, rows: Record<string, number>[], steps?: number): Promise<number[]> {
     if (rows.length < model.context) {
       throw new SeqcastError(
         'BAD_INPUT',
@@ -276,7 +289,9 @@ export class Service {
       }
     }
     const horizon = model.input.kind === 'forecast' ? model.input.horizon : 1;
-    const values = model.forecast(rows.slice(start), steps ?? horizon);
+    const used = rows.slice(start);
+    const n = steps ?? horizon;
+    const values = await (model.forecastSteps ? this.gate.steps(() => model.forecastSteps!(used, n)) : this.gate.run(async () => model.forecast(used, n)));
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
       // JSON would turn these into nulls under a 200: say what happened instead.

@@ -6,9 +6,12 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Handler } from 'vega-tooltip';
+import { expressionInterpreter } from 'vega-interpreter';
 
 export async function renderChart(el: HTMLElement, spec: TopLevelSpec, label: string): Promise<vega.View> {
-  const view = new vega.View(vega.parse(compile(spec).spec), {
+  // Expressions are interpreted, not compiled with new Function, so the page's CSP needs no 'unsafe-eval'.
+  const view = new vega.View(vega.parse(compile(spec).spec, undefined, { ast: true }), {
+    expr: expressionInterpreter,
     renderer: 'svg',
     container: el,
     hover: true,

@@ -10,13 +10,31 @@ import type { Metrics } from '../metrics.js';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
+/**
+ * Content-Security-Policy of every response (the web page's is what matters): scripts, data and
+ * connections from this server only, never framed. Styles allow 'unsafe-inline' because the
+ * charts' tooltip injects a style element and bar widths are style attributes; no script is inline
+ * and chart expressions are interpreted (apps/web/src/chart.ts), so no 'unsafe-eval'.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** The route template a request matched (`/v1/models/:name`), or `unmatched`. */
 export function routeLabel(req: Request): string {
   const r = (req as Request & { route?: { path?: unknown } }).route;
   return r && typeof r.path === 'string' ? r.path : 'unmatched';
 }
 
-/** Request id (a valid `X-Request-Id` is kept), `nosniff`, and on close the log line and metrics. */
+/** Request id (a valid `X-Request-Id` is kept), `nosniff`, the CSP and no framing, and on close the log line and metrics. */
 export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const t0 = process.hrtime.bigint();
@@ -25,6 +43,8 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    res.setHeader('X-Frame-Options', 'DENY'); // frame-ancestors for browsers without CSP level 2
     res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const route = routeLabel(req);

@@ -61,6 +61,8 @@ export interface ForecastAdapter extends AdapterBase {
   readonly context: number;
   /** `steps` next values of the target, in original units. */
   forecast(rows: Record<string, number>[], steps: number): number[];
+  /** The same, yielding between model passes (so the server can slice a long recursive forecast). */
+  forecastSteps?(rows: Record<string, number>[], steps: number): Iterator<void, number[], undefined>;
 }
 
 /** One series of a panel request: its id and its target values, oldest first. */

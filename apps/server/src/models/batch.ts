@@ -12,8 +12,11 @@
  * each text and reports a bad text as that text's own error, so one bad request never fails the
  * others in its batch.
  */
-import type { CharLM } from '@seqcast/core';
+import type { CharLM, NextBatchResult } from '@seqcast/core';
 import type { NextChar } from './adapter.js';
+
+/** Runs one batched pass (the server's: through the inference gate, in time slices). */
+export type NextBatchRunner = (texts: string[], top: number) => NextBatchResult[] | Promise<NextBatchResult[]>;
 
 /** Rows per forward pass at most. */
 const MAX_BATCH = 64;
@@ -40,10 +43,14 @@ export class NextBatcher {
   /** Forward passes run and rows answered so far. */
   readonly stats = { batches: 0, rows: 0 };
 
-  /** `onBatch(rows)` is told the size of every forward pass (for metrics). */
+  /**
+   * `onBatch(rows)` is told the size of every forward pass (for metrics); `run` runs a pass
+   * (default: `lm.nextBatch` at once).
+   */
   constructor(
-    private readonly lm: CharLM,
+    lm: CharLM,
     private readonly onBatch?: (rows: number) => void,
+    private readonly run: NextBatchRunner = (texts, top) => lm.nextBatch(texts, top),
   ) {}
 
   /** Same result (or error) as `lm.next(text, top)`; a bad text rejects without failing the others. */
@@ -71,28 +78,32 @@ export class NextBatcher {
     for (const group of groups.values()) {
       for (let i = 0; i < group.length; i += MAX_BATCH) {
         const batch = group.slice(i, i + MAX_BATCH);
-        try {
-          // One pass at the largest `top`; each caller gets its own prefix of the ranked list.
-          const top = Math.max(...batch.map((p) => p.top));
-          const results = this.lm.nextBatch(
-            batch.map((p) => p.text),
-            top,
-          );
-          const rows = results.filter((r) => r.ok).length;
-          if (rows > 0) {
-            this.stats.batches++;
-            this.stats.rows += rows;
-            this.onBatch?.(rows);
-          }
-          batch.forEach((p, b) => {
-            const r = results[b]!;
-            if (r.ok) p.resolve(r.next.slice(0, p.top));
-            else p.reject(r.error);
-          });
-        } catch (e) {
-          for (const p of batch) p.reject(e);
-        }
+        // One pass at the largest `top`; each caller gets its own prefix of the ranked list.
+        const top = Math.max(...batch.map((p) => p.top));
+        void this.answer(batch, top);
       }
+    }
+  }
+
+  private async answer(batch: Pending[], top: number): Promise<void> {
+    try {
+      const results = await this.run(
+        batch.map((p) => p.text),
+        top,
+      );
+      const rows = results.filter((r) => r.ok).length;
+      if (rows > 0) {
+        this.stats.batches++;
+        this.stats.rows += rows;
+        this.onBatch?.(rows);
+      }
+      batch.forEach((p, b) => {
+        const r = results[b]!;
+        if (r.ok) p.resolve(r.next.slice(0, p.top));
+        else p.reject(r.error);
+      });
+    } catch (e) {
+      for (const p of batch) p.reject(e);
     }
   }
 }

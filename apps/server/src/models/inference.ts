@@ -2,7 +2,8 @@
  * Inference bounded on the event loop. Model math is synchronous and runs on the one thread that
  * also answers `/health` and every other request, so long work is (1) capped per request,
  * (2) limited to a few requests at a time, with a bounded queue behind them (overload is a 503
- * with Retry-After, never a stall), and (3) run in short slices with the event loop turning in
+ * with Retry-After, never a stall) — every inference route passes the same gate — and (3) run
+ * in short slices with the event loop turning in
  * between, so cheap requests wait for at most a slice or so, not for a whole generation.
  */
 import { SeqcastError } from '@seqcast/core';
@@ -15,15 +16,34 @@ import { SeqcastError } from '@seqcast/core';
  */
 export const SLICE_MS = 2;
 
+/**
+ * Work (characters × model parameters, the unit of `maxRequestWork`) of one chunk of a recurrent
+ * pass between two checks of the slice clock. A chunk has a fixed cost too (tensors made, a
+ * kernel call): reading 600 characters of a 2×256 LSTM one at a time took 2.5–3× as long as 4 at
+ * a time, at 1–2 ms per chunk of 4 characters × 8 rows (fused kernels, loaded machine). 1.6e7 is
+ * ~19 characters of one text there, 2 of 8 batched texts, 1 of 64.
+ */
+export const SLICE_WORK = 1.6e7;
+
+/** Characters a recurrent pass over `rows` texts of a model with `parameters` reads per chunk. */
+export function chunkSteps(rows: number, parameters: number | undefined): number {
+  return Math.max(1, Math.floor(SLICE_WORK / (Math.max(1, rows) * Math.max(1, parameters ?? 1))));
+}
+
+/** Series of a panel forecast per chunk (10,000 one-row series take about 40 chunks). */
+export const PANEL_CHUNK = 256;
+
 /** Seconds a client is told to wait before retrying when the queue is full. */
 export const RETRY_AFTER_SECONDS = 1;
 
 /**
- * A concurrency limit with a bounded waiting line.
+ * A concurrency limit with a bounded waiting line, shared by every inference route (`next`
+ * passes, generations, forecasts, panel forecasts).
  *
  * @example
  * const gate = new InferenceGate(4, 64);
  * const text = await gate.run(() => sliced(lm.generateSteps('hi', 500, {})));
+ * const answers = await gate.steps(() => lm.nextBatchSteps(texts, 3, chunkSteps(texts.length, params)));
  */
 export class InferenceGate {
   private active = 0;
@@ -45,7 +65,7 @@ export class InferenceGate {
       if (this.waiting.length >= this.maxQueue) {
         throw new SeqcastError(
           'OVERLOADED',
-          `the server is busy (${this.active} generations running, ${this.waiting.length} waiting); retry in ${RETRY_AFTER_SECONDS} s`,
+          `the server is busy (${this.active} inference requests running, ${this.waiting.length} waiting); retry in ${RETRY_AFTER_SECONDS} s`,
           {
             retryAfter: RETRY_AFTER_SECONDS,
           },
@@ -62,30 +82,57 @@ export class InferenceGate {
       else this.active--;
     }
   }
+
+  /** Run a step generator (started once a slot is free) in time slices; resolves to its return value. */
+  steps<T>(start: () => Iterator<unknown, T, undefined>, signal?: AbortSignal): Promise<T> {
+    return this.run(() => drain(start(), signal));
+  }
 }
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** One turn of the event loop (I/O callbacks such as a waiting `/health` run in it). */
+export const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Drain `steps` into one string, yielding to the event loop every {@link SLICE_MS} ms; `signal`
- * (a client that went away) stops the work and frees its tensors.
+ * Run `steps` to its end, yielding to the event loop every {@link SLICE_MS} ms; `signal` (a
+ * client that went away) stops the work and frees its tensors.
  */
-export async function sliced(steps: Iterator<string, void>, signal?: AbortSignal): Promise<string> {
-  let out = '';
+export async function drain<T>(steps: Iterator<unknown, T, undefined>, signal?: AbortSignal): Promise<T> {
+  let finished = false;
   try {
     for (;;) {
       const t0 = performance.now();
       while (performance.now() - t0 < SLICE_MS) {
         const r = steps.next();
-        if (r.done) return out;
-        out += r.value;
+        if (r.done) {
+          finished = true;
+          return r.value;
+        }
       }
       await turn();
       signal?.throwIfAborted();
     }
   } finally {
+    if (!finished) steps.return?.(undefined as T);
+  }
+}
+
+/** Characters of a generation, one step each, as one string (`''` steps are prefix chunks). */
+function* joined(steps: Iterator<string, void, undefined>): Generator<void, string, undefined> {
+  let out = '';
+  try {
+    for (let r = steps.next(); !r.done; r = steps.next()) {
+      out += r.value;
+      yield;
+    }
+    return out;
+  } finally {
     steps.return?.();
   }
+}
+
+/** {@link drain} for a generation: its characters as one string. */
+export function sliced(steps: Iterator<string, void, undefined>, signal?: AbortSignal): Promise<string> {
+  return drain(joined(steps), signal);
 }
 
 /**

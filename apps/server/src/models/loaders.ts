@@ -4,16 +4,22 @@
  * library does the tensor work and frees its tensors.
  */
 import * as path from 'node:path';
-import { CharLM } from '@seqcast/core';
+import { CharLM, initKernels } from '@seqcast/core';
 import { Forecaster, GlobalForecaster, GLOBAL_KIND } from '@seqcast/forecast';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
 import { NextBatcher } from './batch.js';
+import { chunkSteps, type InferenceGate } from './inference.js';
 
 export interface LoaderOptions {
   /** Batch concurrent `next` requests per model (see batch.ts). Default true. */
   batchNext?: boolean;
   /** Told the number of rows of every batched forward pass. */
   onNextBatch?: (rows: number) => void;
+  /**
+   * The server's inference gate: every `next` pass then waits for a slot and runs in time
+   * slices (the text read a chunk at a time). Without one, `next` runs at once.
+   */
+  gate?: InferenceGate;
 }
 
 function plain(x: unknown): Record<string, unknown> {
@@ -28,19 +34,31 @@ function plain(x: unknown): Record<string, unknown> {
  * await adapter.next('hihel', 2);
  */
 export function charsAdapter(lm: CharLM, options: LoaderOptions = {}): CharsAdapter {
-  const batcher = options.batchNext === false ? undefined : new NextBatcher(lm, options.onNextBatch);
+  const parameters = lm.model.countParams();
+  const gate = options.gate;
+  // A pass over `texts` (one request's, or a batch of them): gated and sliced when served.
+  const pass = (texts: string[], top: number) =>
+    gate ? gate.steps(() => lm.nextBatchSteps(texts, top, chunkSteps(texts.length, parameters))) : lm.nextBatch(texts, top);
+  const batcher = options.batchNext === false ? undefined : new NextBatcher(lm, options.onNextBatch, pass);
+  const single = async (text: string, top: number): Promise<NextChar[]> => {
+    const [r] = await pass([text], top);
+    if (!r!.ok) throw r!.error;
+    return r!.next;
+  };
   return {
     kind: 'chars',
     input: { kind: 'chars', vocabulary: [...lm.vocabulary.chars] },
     metrics: { ...plain(lm.info), config: plain(lm.config) },
-    next: (text: string, top: number): NextChar[] | Promise<NextChar[]> => (batcher ? batcher.next(text, top) : lm.next(text, top)),
+    next: (text: string, top: number): NextChar[] | Promise<NextChar[]> => (batcher ? batcher.next(text, top) : gate ? single(text, top) : lm.next(text, top)),
     generate: (prefix: string, length: number, options: GenerateOptions): string => lm.generate(prefix, length, options),
-    generateSteps: (prefix: string, length: number, options: GenerateOptions) => lm.generateSteps(prefix, length, options),
-    parameters: lm.model.countParams(),
+    // The prefix is read a slice's worth of characters at a time, like a `next` text.
+    generateSteps: (prefix: string, length: number, options: GenerateOptions) =>
+      lm.generateSteps(prefix, length, { ...options, prefixChunk: chunkSteps(1, parameters) }),
+    parameters,
     warmUp: () => {
       const c = lm.vocabulary.chars[0]!;
       lm.next(c, 1);
-      void batcher?.next(c, 1);
+      lm.nextBatch([c], 1);
       lm.generate(c, 2, { seed: 0 });
     },
     dispose: () => lm.dispose(),
@@ -73,6 +91,7 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
     // The training CSV's path is the server's business, not an anonymous reader's: its name only.
     metrics: { ...plain(info), source: info.source === null ? null : path.basename(info.source) },
     forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
+    forecastSteps: (rows: Record<string, number>[], steps: number) => f.forecastSteps(rows, steps),
     warmUp: () => {
       const row = Object.fromEntries(features.map((k) => [k, 1]));
       f.forecast(
@@ -119,9 +138,12 @@ export function panelAdapter(g: GlobalForecaster): PanelAdapter {
  * const registry = new ModelRegistry({ modelsDir: 'models', loaders: defaultLoaders(), logger });
  */
 export function defaultLoaders(options: LoaderOptions = {}): Record<string, ModelLoader> {
+  // Inference uses the same recurrent kernels as training (fused when @seqcast/kernels loads):
+  // the reference path is many times slower, and every request's time is the event loop's.
+  const kernels = initKernels().catch(() => undefined); // unavailable: the reference path, as before
   return {
-    chars: async (dir) => charsAdapter(await CharLM.load(dir), options),
-    forecast: async (dir) => forecastAdapter(await Forecaster.load(dir)),
-    [GLOBAL_KIND]: async (dir) => panelAdapter(await GlobalForecaster.load(dir)),
+    chars: async (dir) => (await kernels, charsAdapter(await CharLM.load(dir), options)),
+    forecast: async (dir) => (await kernels, forecastAdapter(await Forecaster.load(dir))),
+    [GLOBAL_KIND]: async (dir) => (await kernels, panelAdapter(await GlobalForecaster.load(dir))),
   };
 }

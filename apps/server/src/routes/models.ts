@@ -4,9 +4,22 @@
  */
 import { SeqcastError } from '@seqcast/core';
 import { describeModel } from '../models/registry.js';
-import { parseBody, responses } from '../schemas.js';
+import { checkPanelSeries, parseBody, requestSchemas, responses, type RequestSchemas } from '../schemas.js';
+import { sendChunkedJson } from '../http/chunked-json.js';
+import { PANEL_CHUNK, turn } from '../models/inference.js';
+import type { ResolvedOptions } from '../options.js';
 import { route } from './route.js';
 import { z } from 'zod';
+
+const schemaCache = new WeakMap<ResolvedOptions['limits'], RequestSchemas>();
+/** The request schemas of a server's limits (built once per server). */
+function schemasOf(limits: ResolvedOptions['limits']): RequestSchemas {
+  let s = schemaCache.get(limits);
+  if (!s) schemaCache.set(limits, (s = requestSchemas(limits)));
+  return s;
+}
+
+const BUSY = 'Too many inference requests running and waiting (limits maxConcurrentInference, maxInferenceQueue); retry after Retry-After seconds';
 
 export const modelRoutes = [
   route({
@@ -49,6 +62,7 @@ export const modelRoutes = [
     summary: 'Most likely next characters after `text` (chars models)',
     body: { component: 'NextRequest', schema: (s) => s.next },
     reply: { status: 200, description: 'Candidates, most likely first', body: { component: 'NextResponse', schema: responses.next } },
+    errors: { '503': BUSY },
     handle: async (ctx, { params, body }) => ({ next: await ctx.service.next(params.name, body.text, body.top) }),
   }),
 
@@ -60,7 +74,7 @@ export const modelRoutes = [
     summary: 'Continue `prefix` by `length` characters (chars models; same seed, same text)',
     body: { component: 'GenerateRequest', schema: (s) => s.generate },
     reply: { status: 200, description: 'The continuation only', body: { component: 'GenerateResponse', schema: responses.generate } },
-    errors: { '503': 'Too many generations running and waiting (limits maxConcurrentInference, maxInferenceQueue)' },
+    errors: { '503': BUSY },
     handle: async (ctx, { params, body, res }) => {
       const { prefix, length, ...gen } = body;
       // A client that hangs up stops its generation (and frees its slot) at the next slice.
@@ -82,16 +96,24 @@ export const modelRoutes = [
       schema: (s) => z.union([s.forecast, s.panelForecast]),
       // A "series" body is for panel models; anything else keeps the one-series contract and its
       // errors (a union's parse would report the mismatch of both shapes at once).
-      parse: (s, value) => (value && typeof value === 'object' && 'series' in value ? parseBody(s.panelForecast, value) : parseBody(s.forecast, value)),
+      // A panel body's series are checked by the handler a chunk at a time (checkPanelSeries).
+      parse: (s, value) =>
+        value && typeof value === 'object' && 'series' in value
+          ? (parseBody(s.panelForecastShallow, value) as z.output<typeof s.panelForecast>)
+          : parseBody(s.forecast, value),
     },
     reply: {
       status: 200,
       description: 'Forecast in original units',
       body: { component: 'ForecastResponse', schema: z.union([responses.forecast, responses.panelForecast]) },
     },
-    handle: async (ctx, { params, body }) =>
-      'series' in body
-        ? ctx.service.forecastPanel(params.name, body.series, body.steps)
-        : { forecast: await ctx.service.forecast(params.name, body.rows, body.steps) },
+    errors: { '503': BUSY },
+    handle: async (ctx, { params, body, res }) => {
+      if (!('series' in body)) return { forecast: await ctx.service.forecast(params.name, body.rows, body.steps) };
+      const series = await checkPanelSeries(schemasOf(ctx.options.limits).panelSeries, body.series as readonly unknown[], PANEL_CHUNK, turn);
+      const answer = await ctx.service.forecastPanel(params.name, series, body.steps);
+      await sendChunkedJson(res, 200, { ...answer }, 'forecasts', PANEL_CHUNK);
+      return answer; // already sent (the route table sends nothing once headers are out)
+    },
   }),
 ];

@@ -51,17 +51,18 @@ describe('route table and OpenAPI document', () => {
     expect(new Set(ROUTES.map((r) => r.operationId)).size).toBe(ROUTES.length);
   });
 
-  it('the 503s a client can get are documented with Retry-After: generate and job events always, every job route in queue mode', () => {
+  it('the 503s a client can get are documented with Retry-After: every inference route and job events always, every job route in queue mode', () => {
     type Responses = Record<string, { headers?: Record<string, unknown> }>;
     const responses = (d: unknown, method: string, path: string) =>
       (d as { paths: Record<string, Record<string, { responses: Responses }>> }).paths[path]![method]!.responses;
     const embedded = buildOpenApi(resolveOptions({ modelsDir: tmp.dir }));
     const queue = buildOpenApi(resolveOptions({ modelsDir: tmp.dir, redisUrl: 'redis://127.0.0.1:6379' }));
     for (const d of [embedded, queue]) {
-      expect(responses(d, 'post', '/v1/models/{name}/generate')['503']?.headers).toHaveProperty('Retry-After');
+      // The inference queue (maxInferenceQueue) is full: next, generate and forecast alike.
+      for (const p of ['next', 'generate', 'forecast']) expect(responses(d, 'post', `/v1/models/{name}/${p}`)['503']?.headers).toHaveProperty('Retry-After');
       expect(responses(d, 'get', '/v1/jobs/{id}/events')['503']?.headers).toHaveProperty('Retry-After');
-      // Predictions never wait on Redis.
-      expect(responses(d, 'post', '/v1/models/{name}/next')['503']).toBeUndefined();
+      // Predictions never wait on Redis: their one 503 is the inference queue's.
+      expect(responses(embedded, 'post', '/v1/models/{name}/next')['503']).toEqual(responses(queue, 'post', '/v1/models/{name}/next')['503']);
     }
     const jobRoutes = ROUTES.filter((r) => r.path.startsWith('/v1/jobs'));
     expect(jobRoutes).toHaveLength(5);

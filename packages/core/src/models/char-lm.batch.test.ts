@@ -82,3 +82,52 @@ describe('CharLM.nextBatch', () => {
     }
   });
 });
+
+/** Drain a step generator, counting its yields. */
+function drain<T>(it: Generator<unknown, T>): { value: T; yields: number } {
+  let yields = 0;
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) return { value: r.value, yields };
+    yields++;
+  }
+}
+
+describe('CharLM.nextBatchSteps / generateSteps in chunks (a server interleaves long inputs)', () => {
+  for (const kind of ['lstm', 'gru', 'bare']) {
+    it(`${kind}: reading the texts a few characters at a time answers what nextBatch answers`, () => {
+      const lm = models[kind]!;
+      const want = answers(lm.nextBatch(TEXTS, 3));
+      for (const chunk of [1, 3, 7]) {
+        const { value, yields } = drain(lm.nextBatchSteps(TEXTS, 3, chunk));
+        expect(yields).toBe(Math.ceil(TEXT.length / chunk) - 1); // the longest text sets the passes
+        answers(value).forEach((got, i) => expectSame(got, want[i]!));
+      }
+    });
+
+    it(`${kind}: a prefix read in chunks generates the same characters`, () => {
+      const lm = models[kind]!;
+      const want = lm.generate(TEXT, 20, { seed: 4 });
+      const steps = [...lm.generateSteps(TEXT, 20, { seed: 4, prefixChunk: 8 })];
+      expect(steps.filter((c) => c === '')).toHaveLength(Math.ceil((TEXT.length - 1) / 8));
+      expect(steps.join('')).toBe(want);
+    });
+  }
+
+  it('a bad chunk is refused naming it; stopping early or a bad text leaks no tensors', async () => {
+    const lm = models.lstm!;
+    expect(() => lm.nextBatchSteps(TEXTS, 3, 0).next()).toThrow(/chunk must be a number >= 1/);
+    expect(() => lm.generateSteps(TEXT, 3, { prefixChunk: 0 }).next()).toThrow(/prefixChunk must be a number >= 1/);
+    expect(
+      await leakedTensors(() => {
+        const it = lm.nextBatchSteps([TEXT, 'ifz'], 3, 2);
+        it.next();
+        it.next();
+        it.return(undefined as never);
+        drain(lm.nextBatchSteps([TEXT, 'ifz'], 3, 5));
+        const g = lm.generateSteps(TEXT, 5, { prefixChunk: 4, seed: 1 });
+        g.next();
+        g.return();
+      }),
+    ).toBe(0);
+  });
+});

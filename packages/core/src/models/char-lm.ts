@@ -20,7 +20,7 @@ import type { SequenceResult } from '../nn/types.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
 import { cellSequence, denseSoftmaxCrossEntropy, initKernels, kernelStatus } from '../nn/kernels.js';
 import { trainLoop } from '../train/loop.js';
-import { lastValidOutputs, padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
+import { padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
 import { Vocabulary, type VocabularyJSON } from '../vocab.js';
@@ -127,6 +127,12 @@ export interface GenerateOptions {
   topP?: number;
   /** Sampling seed (default: random). The same seed always gives the same text. */
   seed?: number;
+  /**
+   * {@link CharLM.generateSteps} only: read the prefix this many characters at a time, yielding
+   * an empty string after each chunk, so a server can interleave a long prefix with other work
+   * (default: the whole prefix in one step). The characters generated are the same.
+   */
+  prefixChunk?: number;
 }
 
 /** Result of {@link CharLM.evaluate}. */
@@ -678,8 +684,29 @@ export class CharLM {
    * c;   // { ok: false, error: SeqcastError UNKNOWN_CHAR 'character "x" (U+0078) at position 2 of text …' }
    */
   nextBatch(texts: readonly string[], top = 5): NextBatchResult[] {
+    const steps = this.nextBatchSteps(texts, top);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * {@link CharLM.nextBatch} reading the texts `chunk` characters at a time, the recurrent state
+   * carried from chunk to chunk: it yields after every chunk but the last, so a caller (a server)
+   * can spread a long pass over several turns of its event loop, and returns what `nextBatch`
+   * returns. Arguments are checked on the first `next()`; stopping early (`return()`) frees
+   * every tensor.
+   *
+   * @example
+   * const it = lm.nextBatchSteps([longText], 3, 50);
+   * let r = it.next();
+   * while (!r.done) r = it.next();   // r.value equals lm.nextBatch([longText], 3)
+   */
+  *nextBatchSteps(texts: readonly string[], top = 5, chunk = Infinity): Generator<void, NextBatchResult[], undefined> {
     const k = intIn(top, 'top', 1);
     if (!Array.isArray(texts)) throw badArg('texts', `must be an array of strings (received ${typeof texts})`);
+    if (!(chunk >= 1)) throw badArg('chunk', `must be a number >= 1 (received ${chunk})`);
     this.assertUsable();
     const results = new Array<NextBatchResult>(texts.length);
     const rows: Int32Array[] = [];
@@ -695,20 +722,46 @@ export class CharLM {
     });
     if (rows.length === 0) return results;
     const padded = padSequences(rows);
-    const probs = tf.tidy(() => {
-      const ids = tf.tensor2d(Int32Array.from(padded.data), [padded.batch, padded.steps], 'int32');
-      const mask = tf.tensor2d(padded.mask, [padded.batch, padded.steps]);
-      const { outputs } = this.recur(ids, { mask });
-      // The head runs on each row's last valid output only ([B,H]), not on every padded step.
-      return tf.softmax(this.head(lastValidOutputs(outputs, padded.lengths)));
-    });
-    const flat = probs.dataSync();
-    probs.dispose();
-    const V = this.config.vocabSize;
-    rowOf.forEach((i, r) => {
-      results[i] = { ok: true, next: this.topChars(flat.subarray(r * V, (r + 1) * V), k) };
-    });
-    return results;
+    const { batch, steps } = padded;
+    const width = Math.min(steps, Math.floor(chunk));
+    const withCell = this.cell.states === 2;
+    let state: tf.Tensor2D[] | undefined;
+    let probs: tf.Tensor | undefined;
+    try {
+      for (let t0 = 0; t0 < steps; t0 += width) {
+        const t1 = Math.min(steps, t0 + width);
+        const ids = new Int32Array(batch * (t1 - t0));
+        const mask = new Float32Array(batch * (t1 - t0));
+        for (let b = 0; b < batch; b++) {
+          ids.set(padded.data.subarray(b * steps + t0, b * steps + t1), b * (t1 - t0));
+          mask.set(padded.mask.subarray(b * steps + t0, b * steps + t1), b * (t1 - t0));
+        }
+        const prev = state;
+        // Padded steps keep the state, so each row's final state is its state after its last character.
+        state = tf.tidy(() => {
+          const prevStates = prev ? unflattenStates(prev, withCell) : undefined;
+          const { states } = this.recur(tf.tensor2d(ids, [batch, t1 - t0], 'int32'), {
+            ...(prevStates ? { state: prevStates } : {}),
+            mask: tf.tensor2d(mask, [batch, t1 - t0]),
+          });
+          return flattenStates(states);
+        });
+        if (prev) tf.dispose(prev);
+        if (t1 < steps) yield;
+      }
+      const last = state!;
+      // The head runs on each row's last state only ([B,H]), not on every step.
+      probs = tf.tidy(() => tf.softmax(this.head(unflattenStates(last, withCell).at(-1)!.h)));
+      const flat = probs.dataSync();
+      const V = this.config.vocabSize;
+      rowOf.forEach((i, r) => {
+        results[i] = { ok: true, next: this.topChars(flat.subarray(r * V, (r + 1) * V), k) };
+      });
+      return results;
+    } finally {
+      if (state) tf.dispose(state);
+      probs?.dispose();
+    }
   }
 
   /**
@@ -743,14 +796,30 @@ export class CharLM {
     const topK = opts.topK === undefined ? this.vocabulary.size : intIn(opts.topK, 'topK', 1);
     const topP = opts.topP ?? 1;
     if (typeof topP !== 'number' || !(topP > 0 && topP <= 1)) throw badArg('topP', `must be a number in (0, 1] (received ${topP})`);
+    const prefixChunk = opts.prefixChunk ?? Infinity;
+    if (!(prefixChunk >= 1)) throw badArg('prefixChunk', `must be a number >= 1 (received ${prefixChunk})`);
     const rand = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
     let state: LayerState[] | undefined;
-    let input = tf.tensor2d(ids, [1, ids.length], 'int32');
+    // All of the prefix but its last character is read in chunks first (when asked to); the
+    // first step below then reads the rest, as it would have read the whole prefix.
+    const width = Math.floor(Math.min(prefixChunk, ids.length));
+    const head = n > 0 && width < ids.length ? ids.length - 1 : 0;
+    let input: tf.Tensor2D | undefined;
     try {
+      for (let t0 = 0; t0 < head; t0 += width) {
+        const chunk = ids.subarray(t0, Math.min(head, t0 + width));
+        const prev = state;
+        const flat = tf.tidy(() => flattenStates(this.recur(tf.tensor2d(chunk, [1, chunk.length], 'int32'), prev ? { state: prev } : {}).states));
+        if (prev) tf.dispose(flattenStates(prev));
+        state = unflattenStates(flat, this.cell.states === 2);
+        yield '';
+      }
+      input = tf.tensor2d(ids.subarray(head), [1, ids.length - head], 'int32');
       for (let step = 0; step < n; step++) {
         const prev = state;
+        const x = input;
         const [logpT, ...flatState] = tf.tidy(() => {
-          const { logits, states } = this.forward(input, prev);
+          const { logits, states } = this.forward(x, prev);
           const t = logits.shape[1];
           const last = logits.slice([0, t - 1, 0], [1, 1, -1]).reshape([-1]);
           return [tf.logSoftmax(last), ...flattenStates(states)];
@@ -765,7 +834,7 @@ export class CharLM {
         yield this.vocabulary.decode([next]);
       }
     } finally {
-      input.dispose();
+      input?.dispose();
       if (state) tf.dispose(flattenStates(state));
     }
   }

@@ -649,6 +649,19 @@ export class Forecaster {
    * @example model.forecast(rows.slice(-model.info.context), 5)
    */
   forecast(rows: Record<string, number>[], steps: number): number[] {
+    const it = this.forecastSteps(rows, steps);
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * {@link Forecaster.forecast} one horizon at a time: yields after every model pass but the
+   * last, so a server can interleave a long recursive forecast with other work; returns what
+   * `forecast` returns. Arguments are checked on the first `next()`.
+   */
+  *forecastSteps(rows: Record<string, number>[], steps: number): Generator<void, number[], undefined> {
     const c = this.config;
     if (!Number.isInteger(steps) || steps < 1) {
       throw new SeqcastError('BAD_ARGUMENT', `steps must be a positive integer (received ${String(steps)})`, { where: 'steps' });
@@ -680,6 +693,7 @@ export class Forecaster {
         out.push(p[h]!);
         hist = hist.map((a, i) => [...a, i === ti ? p[h]! : a[a.length - 1]!]);
       }
+      if (out.length < steps) yield;
     }
     checkFiniteSteps(out);
     return out;
