@@ -72,5 +72,7 @@ export function makeSeries(values: Record<string, ArrayLike<number>>, dates: str
     dateIssues: [],
     droppedRows: 0,
     keys: {},
+    timeColumns: null,
+    categorical: {},
   };
 }
