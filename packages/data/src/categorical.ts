@@ -72,7 +72,7 @@ interface Rows {
 /**
  * Apply the missing-cell policy to categorical columns (rows already oldest-first): `error`
  * names the first missing cell, `drop` removes its row from every column, `ffill` carries the
- * previous level forward (a leading gap stays -1), `keep` leaves -1. Missing cells are added to
+ * previous level forward (rows before the first level are dropped), `keep` leaves -1. Missing cells are added to
  * `missing` either way. Mutates and returns `s`.
  */
 export function applyCategoricalMissing<S extends Rows>(s: S, cats: Record<string, CategoricalColumn>, policy: 'error' | 'drop' | 'ffill' | 'keep'): S {
@@ -88,8 +88,9 @@ export function applyCategoricalMissing<S extends Rows>(s: S, cats: Record<strin
         continue;
       }
       found.push({ column: name, line: s.lines[i]! });
-      if (policy === 'ffill') codes[i] = last;
-      else if (policy === 'drop') drop[i] = 1;
+      // ffill as for numbers: rows before the column's first level have nothing to carry.
+      if (policy === 'ffill' && last >= 0) codes[i] = last;
+      else if (policy === 'drop' || policy === 'ffill') drop[i] = 1;
     }
   }
   if (found.length === 0) return s;
@@ -103,7 +104,7 @@ export function applyCategoricalMissing<S extends Rows>(s: S, cats: Record<strin
     );
   }
   s.missing = [...s.missing, ...found].sort((a, b) => a.line - b.line);
-  if (policy !== 'drop') return s;
+  if (!drop.includes(1)) return s;
   const keep = (i: number) => drop[i] === 0;
   const idx = Array.from({ length: s.rows }, (_, i) => i).filter(keep);
   const pick = <T extends { [k: number]: number }>(a: T, make: (n: number) => T): T => {
@@ -121,7 +122,7 @@ export function applyCategoricalMissing<S extends Rows>(s: S, cats: Record<strin
   s.lines = pick(s.lines, (n) => new Int32Array(n));
   s.droppedRows += s.rows - idx.length;
   s.rows = idx.length;
-  if (s.rows === 0) throw new SeqcastError('BAD_INPUT', `${s.source}: no rows left after applying missing: drop`, { where: s.source });
+  if (s.rows === 0) throw new SeqcastError('BAD_INPUT', `${s.source}: no rows left after applying missing: ${policy}`, { where: s.source });
   return s;
 }
 

@@ -59,7 +59,8 @@ export interface ReadCsvOptions {
   /**
    * Text columns returned as levels + codes (`Series.categorical`) instead of numbers: the
    * columns named, or with `'auto'` every column whose first rows hold only text (instead of
-   * listing it in `ignored`). Missing cells follow `missing` like numeric ones. Default none.
+   * listing it in `ignored`; with `columns`, only among them). Missing cells follow `missing`
+   * like numeric ones. Default none.
    */
   categorical?: string[] | 'auto';
 }
@@ -297,7 +298,7 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
   const categoricalIndices =
     opts.categorical === 'auto'
       ? textColumnsOf(records.slice(dataStart), header.length, decimalComma, (c) => !Number.isNaN(parseDate(c))).filter(
-          (i) => i !== dateIndex && !timeIndices?.includes(i) && !opts.keyColumns?.includes(header[i]!),
+          (i) => i !== dateIndex && !timeIndices?.includes(i) && !opts.keyColumns?.includes(header[i]!) && (!opts.columns || opts.columns.includes(header[i]!)),
         )
       : (opts.categorical ?? []).map((c) => {
           const i = header.indexOf(c);

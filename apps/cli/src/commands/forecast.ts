@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkFields, SeqcastError } from '@seqcast/core';
-import { nextDates, readCsv, type Series } from '@seqcast/data';
+import { nextDates, readCsv, type ReadCsvOptions, type Series } from '@seqcast/data';
 import {
   baselinePaths,
   evaluate,
@@ -22,11 +22,40 @@ import { numberFlags, optionalNumber, optionalString, parseFlags, requireString 
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { backtestPanel, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
+import { seasonFromDates, timeColumnsFlag, unknownLevelFlag } from './season-flags.js';
 import { checkOut } from '../save-target.js';
 
-/** Read a CSV series (oldest first); `newestFirst` and `missing` as recorded by the model or given at train. */
-function readSeries(file: string, newestFirst: boolean, missing?: 'drop' | 'ffill'): Promise<Series> {
-  return readCsv({ path: file }, { ...(newestFirst ? { newestFirst: true } : {}), ...(missing ? { missing } : {}) });
+/** How a model's CSV is read: as recorded by the model, or as given at train. */
+interface ReadAs {
+  newestFirst: boolean;
+  missing?: 'drop' | 'ffill';
+  timeColumns?: string[];
+  /** Train: the columns the model reads (text ones among them come back categorical). */
+  columns?: string[];
+  /** Eval/predict: the model's categorical features. */
+  categorical?: string[];
+}
+
+/** Read a CSV series (oldest first) the way the model was (or is being) trained. */
+function readSeries(file: string, as: ReadAs): Promise<Series> {
+  const options: ReadCsvOptions = {
+    ...(as.newestFirst ? { newestFirst: true } : {}),
+    ...(as.missing ? { missing: as.missing } : {}),
+    ...(as.timeColumns ? { timeColumns: as.timeColumns } : {}),
+    ...(as.columns ? { columns: as.columns, categorical: 'auto' as const } : {}),
+    ...(as.categorical?.length ? { categorical: as.categorical } : {}),
+  };
+  return readCsv({ path: file }, options);
+}
+
+/** The reading a saved model recorded. */
+function readAsModel(info: Forecaster['info']): ReadAs {
+  return {
+    newestFirst: info.newestFirst === true,
+    ...(info.missing ? { missing: info.missing } : {}),
+    ...(info.timeColumns ? { timeColumns: info.timeColumns } : {}),
+    ...(info.categorical ? { categorical: Object.keys(info.categorical) } : {}),
+  };
 }
 
 function missingPolicy(v: string | undefined): 'drop' | 'ffill' | undefined {
@@ -81,8 +110,11 @@ const train: Command = {
   name: 'train',
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
-    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
-    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]',
+    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--time-columns year,month,day,hour] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
+    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  --features        input columns; a text column (e.g. a wind direction) is one-hot encoded, its levels saved in the model\n' +
+    '  --time-columns    the timestamp is split across these columns (any prefix of year,month,day,hour,minute)\n' +
+    '  --season          season length; default: inferred from the dates (hourly 24, daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4, yearly 1), else 1',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast train';
     const flags = parseFlags(
@@ -103,6 +135,7 @@ const train: Command = {
         missing: { type: 'string' },
         'id-column': { type: 'string' },
         'time-column': { type: 'string' },
+        'time-columns': { type: 'string' },
         minutes: { type: 'string' },
         short: { type: 'string' },
       },
@@ -120,9 +153,17 @@ const train: Command = {
     const numbers = checkFields(forecastOptionsSchema, numberFlags(flags, ['window', 'horizon', 'season', 'epochs', 'seed']), '--');
     const newestFirst = flags['newest-first'] === true;
     const missing = missingPolicy(optionalString(flags, 'missing'));
+    const timeColumns = timeColumnsFlag(flags);
     const save = { overwrite: flags.force === true };
     await checkOut(out, save); // before reading or training: never destroy what is at --out
-    const series = await readSeries(csv, newestFirst, missing);
+    const series = await readSeries(csv, {
+      newestFirst,
+      ...(missing ? { missing } : {}),
+      ...(timeColumns ? { timeColumns } : {}),
+      columns: [...new Set([target, ...(features ?? [])])],
+    });
+    const inferred = numbers.season === undefined ? seasonFromDates(series.dates, series.dateColumn, series.timeColumns !== null) : null;
+    if (inferred) (flags.json ? io.err : io.out)(inferred.line);
     const bar = new ProgressBar('forecast');
     let last: { epoch: number; epochs: number } | undefined;
     const model = await Forecaster.fit(
@@ -131,8 +172,10 @@ const train: Command = {
         target,
         ...(features ? { features } : {}),
         ...numbers,
+        ...(inferred?.frequency ? { season: inferred.season, frequency: inferred.frequency } : {}),
         newestFirst,
         ...(missing ? { missing } : {}),
+        ...(series.timeColumns ? { timeColumns: series.timeColumns } : {}),
       },
       {
         onEpoch: (p) => {
@@ -175,10 +218,17 @@ function printEval(r: EvalReport, io: Io): void {
 const evalCmd: Command = {
   name: 'eval',
   summary: 'score a forecaster against the baselines on a CSV series',
-  usage: 'seqcast forecast eval --model DIR --csv FILE [--json] [--plot FILE.svg]',
+  usage:
+    'seqcast forecast eval --model DIR --csv FILE [--json] [--plot FILE.svg] [--unknown-level error|ignore]\n' +
+    '  --unknown-level   a categorical level not seen in training: error (default, naming it and its line) or ignore (encode it as the first level)',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast eval';
-    const flags = parseFlags(argv, { model: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' } }, cmd);
+    const flags = parseFlags(
+      argv,
+      { model: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' }, 'unknown-level': { type: 'string' } },
+      cmd,
+    );
+    const unknownLevel = unknownLevelFlag(flags);
     const dir = requireString(flags, 'model', cmd);
     const csv = requireString(flags, 'csv', cmd);
     const plot = optionalString(flags, 'plot');
@@ -192,7 +242,7 @@ const evalCmd: Command = {
     }
     const model = await Forecaster.load(dir);
     try {
-      const series = await readSeries(csv, model.info.newestFirst === true, model.info.missing);
+      const series = model.encode(await readSeries(csv, readAsModel(model.info)), unknownLevel);
       const r = evaluate(model, series);
       if (plot) await writeEvaluationSvg(plot, r, { target: model.info.target });
       if (flags.json) {
@@ -218,14 +268,22 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
 const predict: Command = {
   name: 'predict',
   summary: 'forecast the next N values after the last row of a CSV series (of every series, for a panel model)',
-  usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json] [--plot FILE.svg]',
+  usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json] [--plot FILE.svg] [--unknown-level error|ignore]',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast predict';
     const flags = parseFlags(
       argv,
-      { model: { type: 'string' }, csv: { type: 'string' }, steps: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' } },
+      {
+        model: { type: 'string' },
+        csv: { type: 'string' },
+        steps: { type: 'string' },
+        json: { type: 'boolean' },
+        plot: { type: 'string' },
+        'unknown-level': { type: 'string' },
+      },
       cmd,
     );
+    const unknownLevel = unknownLevelFlag(flags);
     const plot = optionalString(flags, 'plot');
     if (plot !== undefined && !plot.toLowerCase().endsWith('.svg')) {
       throw new SeqcastError('BAD_ARGUMENT', `--plot must name an .svg file (received "${plot}")`, { where: '--plot' });
@@ -240,8 +298,8 @@ const predict: Command = {
     }
     const model = await Forecaster.load(dir);
     try {
-      const series = await readSeries(csv, model.info.newestFirst === true, model.info.missing);
-      const rows = model.rowsOf(series);
+      const series = await readSeries(csv, readAsModel(model.info));
+      const rows = model.rowsOf(model.encode(series, unknownLevel));
       const values = model.forecast(rows, steps);
       const dates = nextDates(series.dates, steps);
       if (plot) {
@@ -273,7 +331,8 @@ const backtestCmd: Command = {
   name: 'backtest',
   summary: 'score the global model and the panel baselines on the last K horizons of every series',
   usage:
-    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
+    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]\n' +
+    '  --season   default: inferred from the dates (see forecast train), else 1',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast backtest';
     const flags = parseFlags(
@@ -288,6 +347,7 @@ const backtestCmd: Command = {
             'season',
             'windows',
             'time-column',
+            'time-columns',
             'features',
             'window',
             'epochs',
