@@ -30,9 +30,7 @@ interface ReadAs {
   newestFirst: boolean;
   missing?: 'drop' | 'ffill';
   timeColumns?: string[];
-  /** Train: the columns the model reads (text ones among them come back categorical). */
-  columns?: string[];
-  /** Eval/predict: the model's categorical features. */
+  /** The model's categorical (text) features. */
   categorical?: string[];
 }
 
@@ -42,7 +40,6 @@ function readSeries(file: string, as: ReadAs): Promise<Series> {
     ...(as.newestFirst ? { newestFirst: true } : {}),
     ...(as.missing ? { missing: as.missing } : {}),
     ...(as.timeColumns ? { timeColumns: as.timeColumns } : {}),
-    ...(as.columns ? { columns: as.columns, categorical: 'auto' as const } : {}),
     ...(as.categorical?.length ? { categorical: as.categorical } : {}),
   };
   return readCsv({ path: file }, options);
@@ -156,12 +153,11 @@ const train: Command = {
     const timeColumns = timeColumnsFlag(flags);
     const save = { overwrite: flags.force === true };
     await checkOut(out, save); // before reading or training: never destroy what is at --out
-    const series = await readSeries(csv, {
-      newestFirst,
-      ...(missing ? { missing } : {}),
-      ...(timeColumns ? { timeColumns } : {}),
-      columns: [...new Set([target, ...(features ?? [])])],
-    });
+    const as: ReadAs = { newestFirst, ...(missing ? { missing } : {}), ...(timeColumns ? { timeColumns } : {}) };
+    let series = await readSeries(csv, as);
+    // Features that are text columns (left out as "no numeric cell"): read again as categorical.
+    const text = (features ?? []).filter((f) => series.ignored.includes(f));
+    if (text.length) series = await readSeries(csv, { ...as, categorical: text });
     const inferred = numbers.season === undefined ? seasonFromDates(series.dates, series.dateColumn, series.timeColumns !== null) : null;
     if (inferred) (flags.json ? io.err : io.out)(inferred.line);
     const bar = new ProgressBar('forecast');

@@ -16,9 +16,13 @@ export function timeColumnsFlag(flags: Flags): string[] | undefined {
     .map((s) => s.trim())
     .filter(Boolean);
   if (items.length === 0 || items.length > TIME_PARTS.length) {
-    throw new SeqcastError('BAD_ARGUMENT', `--time-columns must list 1 to ${TIME_PARTS.length} columns in the order ${TIME_PARTS.join(',')} (received "${v}")`, {
-      where: '--time-columns',
-    });
+    throw new SeqcastError(
+      'BAD_ARGUMENT',
+      `--time-columns must list 1 to ${TIME_PARTS.length} columns in the order ${TIME_PARTS.join(',')} (received "${v}")`,
+      {
+        where: '--time-columns',
+      },
+    );
   }
   return items;
 }

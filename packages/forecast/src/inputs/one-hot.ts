@@ -35,9 +35,13 @@ export function categoricalLevelsOf(series: SeriesLike, features: readonly strin
     const c = series.categorical?.[f];
     if (!c || series.values[f]) continue;
     if (c.levels.length < 2) {
-      throw new SeqcastError('BAD_INPUT', `${series.source ?? 'series'}: categorical column "${f}" has ${c.levels.length} level(s); it needs two to tell rows apart`, {
-        where: f,
-      });
+      throw new SeqcastError(
+        'BAD_INPUT',
+        `${series.source ?? 'series'}: categorical column "${f}" has ${c.levels.length} level(s); it needs two to tell rows apart`,
+        {
+          where: f,
+        },
+      );
     }
     out[f] = c.levels;
   }
@@ -60,9 +64,13 @@ export function encodeCategorical(series: SeriesLike, levels: CategoricalLevels,
   for (const f of names) {
     const c = series.categorical?.[f];
     if (!c) {
-      throw new SeqcastError('BAD_INPUT', `${src}: no categorical column "${f}" (the model one-hot encodes it; columns: ${series.columns.join(', ') || 'none'})`, {
-        where: f,
-      });
+      throw new SeqcastError(
+        'BAD_INPUT',
+        `${src}: no categorical column "${f}" (the model one-hot encodes it; columns: ${series.columns.join(', ') || 'none'})`,
+        {
+          where: f,
+        },
+      );
     }
     const trained = levels[f]!;
     // This file's codes -> the training levels' index (-1: unseen).

@@ -39,7 +39,10 @@ export const forecastOptionsSchema = z.object({
   timeColumns: z
     .array(z.string().min(1))
     .optional()
-    .meta({ description: 'Recorded only: the columns combined into the timestamp of the training CSV (year, month, …), so CLI eval/predict read later files the same way' }),
+    .meta({
+      description:
+        'Recorded only: the columns combined into the timestamp of the training CSV (year, month, …), so CLI eval/predict read later files the same way',
+    }),
   frequency: z
     .string()
     .optional()
