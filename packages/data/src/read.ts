@@ -265,15 +265,13 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
   }
   while (header.length < width) header.push(`col${header.length}`);
 
-  // Date column: named, or explicitly given, or every sampled cell is a date (and not a number);
-  // or a timestamp split across columns (year, month, day, …).
+  // Date column: named, or explicitly given, or every sampled cell is a date (and not a number).
   let dateIndex = -1;
-  const split = opts.timeColumns ?? (opts.timeColumns === undefined && opts.dateColumn === undefined ? detectTimeColumns(header) : null);
-  const timeIndices = split ? checkTimeColumns(split, header, source) : null;
-  if (timeIndices) {
-    if (typeof opts.dateColumn === 'string') {
-      throw new SeqcastError('BAD_ARGUMENT', 'give dateColumn or timeColumns, not both', { where: 'timeColumns' });
-    }
+  if (opts.timeColumns && typeof opts.dateColumn === 'string') {
+    throw new SeqcastError('BAD_ARGUMENT', 'give dateColumn or timeColumns, not both', { where: 'timeColumns' });
+  }
+  if (opts.timeColumns) {
+    // The split timestamp given: no date column.
   } else if (typeof opts.dateColumn === 'string') {
     dateIndex = header.indexOf(opts.dateColumn);
     if (dateIndex < 0) {
@@ -295,6 +293,15 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
       if (named ? dates >= 0.5 * cells.length : dates === cells.length && numbers === 0) dateIndex = i;
     }
   }
+  // Or a timestamp split across columns: given, or year/month/day[/hour[/minute]] found by name
+  // when no other column is the date (the ordinary detection takes `year` alone for one).
+  let split = opts.timeColumns ?? null;
+  if (opts.timeColumns === undefined && opts.dateColumn === undefined) {
+    const found = detectTimeColumns(header);
+    if (found && (dateIndex < 0 || found.includes(header[dateIndex]!))) split = found;
+  }
+  const timeIndices = split ? checkTimeColumns(split, header, source) : null;
+  if (timeIndices) dateIndex = -1;
   const categoricalIndices =
     opts.categorical === 'auto'
       ? textColumnsOf(records.slice(dataStart), header.length, decimalComma, (c) => !Number.isNaN(parseDate(c))).filter(

@@ -49,6 +49,12 @@ describe('time split across columns', () => {
     expect(s.dateIssues).toEqual([]);
   });
 
+  it('a real date column beside year, month, day columns stays the date column', async () => {
+    const s = await readCsv({ text: 'Date,year,month,day,v\n2020-01-02,2020,1,2,2\n2020-01-01,2020,1,1,1\n' });
+    expect(s.dateColumn).toBe('Date');
+    expect(s.timeColumns).toBeNull();
+  });
+
   it('an explicit timeColumns prefix wins; dateColumn: null turns detection off', async () => {
     const daily = await readCsv({ text: HOURLY }, { timeColumns: ['year', 'month', 'day'] });
     expect(daily.dates![0]).toBe('2010-01-01');

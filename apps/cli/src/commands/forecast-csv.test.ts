@@ -154,5 +154,25 @@ describe('season from the dates', () => {
     const b = runCli(['forecast', 'backtest', ...common, '--json']);
     expect(b.code).toBe(0);
     expect(b.stderr).toContain('season 7 inferred from the dates (daily)');
+
+    // The same panel with its dates split into year, month, day columns: --time-columns, and
+    // predict reads later files through the saved layout without the flag.
+    const split = text
+      .split('\n')
+      .map((l, i) => {
+        if (l === '') return l;
+        const [id, t, y] = l.split(',');
+        return i === 0 ? 'id,year,month,day,y' : [id, Number(t!.slice(0, 4)), Number(t!.slice(5, 7)), Number(t!.slice(8, 10)), y].join(',');
+      })
+      .join('\n');
+    const splitCsv = path.join(dir, 'split-panel.csv');
+    await writeFile(splitCsv, split);
+    const flags = ['--csv', splitCsv, '--id-column', 'id', '--time-columns', 'year,month,day', ...common.slice(6)];
+    const s = runCli(['forecast', 'train', ...flags, '--out', path.join(dir, 'p2')]);
+    expect(s.code).toBe(0);
+    expect(s.stdout.split('\n')[0]).toBe('season 7 inferred from the dates (daily); --season M overrides it');
+    const p = runCli(['forecast', 'predict', '--model', path.join(dir, 'p2'), '--csv', splitCsv, '--steps', '7', '--json']);
+    expect(p.code).toBe(0);
+    expect((JSON.parse(p.stdout) as { forecasts: unknown[] }).forecasts).toHaveLength(3);
   });
 });
