@@ -350,9 +350,10 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
     name,
     csv: z.string().min(1).meta({ description: 'CSV content (never a path or URL)' }),
     csvOptions: csvOptions.optional(),
-    // Forecaster.fit's own table; the CSV reading options (newestFirst, missing) come in csvOptions.
+    // Forecaster.fit's own table; the CSV reading options (newestFirst, missing) come in csvOptions,
+    // and the CLI's records of how it read the file (timeColumns, frequency) are not options here.
     options: optionalFields(forecastOptionsSchema)
-      .omit({ newestFirst: true, missing: true })
+      .omit({ newestFirst: true, missing: true, timeColumns: true, frequency: true })
       .extend({
         target: forecastOptionsSchema.shape.target,
         features: serverFeatures,

@@ -13,4 +13,7 @@ export { describeSeries, toDataFrame, loadDanfo, DANFO_MAX_ROWS, type ColumnStat
 export type { Panel, PanelSeries } from './panel-types.js';
 export { readPanelCsv, type ReadPanelOptions, type PanelCsv, type SkippedSeries } from './panel.js';
 export { inspectCsv, formatInspection, type Inspection, type InspectOptions } from './inspect.js';
+export { categoricalOf, type CategoricalColumn } from './categorical.js';
+export { TIME_PARTS, composeTimestamp, detectTimeColumns } from './time-columns.js';
+export { inferFrequency, describeFrequency, type Frequency, type FrequencyInfo, type DateGap } from './frequency.js';
 export { sampleCsv, SAMPLE_KINDS, type SampleKind, type SampleOptions } from './samples.js';

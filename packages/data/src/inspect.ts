@@ -6,7 +6,10 @@
 import { readCsv, type CsvSource, type DateIssue, type ReadCsvOptions } from './read.js';
 import { describeSeries } from './describe.js';
 
-/** Options for {@link inspectCsv}: readCsv's, with `missing` defaulting to `keep` (report, don't fail). */
+/**
+ * Options for {@link inspectCsv}: readCsv's, with `missing` defaulting to `keep` (report, don't
+ * fail) and `categorical` to `'auto'` (text columns are reported with their levels).
+ */
 export type InspectOptions = ReadCsvOptions;
 
 /** The `data inspect --json` document. */
@@ -32,6 +35,10 @@ export interface Inspection {
   /** First/last date after ordering oldest-first (null without a date column). */
   firstDate: string | null;
   lastDate: string | null;
+  /** The columns combined into the dates (year, month, …), or null. */
+  timeColumns: string[] | null;
+  /** Text columns: their levels (sorted) and rows per level. */
+  categorical: Record<string, { levels: string[]; counts: number[] }>;
 }
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -45,7 +52,7 @@ const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
  * r.columns;  // ['Open', 'High', 'Low', 'Volume', 'Close']
  */
 export async function inspectCsv(source: CsvSource, options: InspectOptions = {}): Promise<Inspection> {
-  const s = await readCsv(source, { ...options, missing: options.missing ?? 'keep' });
+  const s = await readCsv(source, { ...options, missing: options.missing ?? 'keep', categorical: options.categorical ?? 'auto' });
   const st = await describeSeries(s);
   const stats: Inspection['stats'] = {};
   for (const c of s.columns) stats[c] = { min: num(st[c]!.min), max: num(st[c]!.max), mean: num(st[c]!.mean) };
@@ -65,6 +72,8 @@ export async function inspectCsv(source: CsvSource, options: InspectOptions = {}
     droppedRows: s.droppedRows,
     firstDate: s.dates ? (s.dates[0] ?? null) : null,
     lastDate: s.dates ? (s.dates[s.dates.length - 1] ?? null) : null,
+    timeColumns: s.timeColumns,
+    categorical: Object.fromEntries(Object.entries(s.categorical).map(([k, c]) => [k, { levels: c.levels, counts: c.counts }])),
   };
 }
 
@@ -101,6 +110,11 @@ export function formatInspection(r: Inspection): string[] {
     `date column ${r.dateColumn ?? 'none'}${r.firstDate !== null ? ` (${r.firstDate} .. ${r.lastDate})` : ''}`,
     `order       ${r.order}${orderNote(r)}`,
   ];
+  if (r.timeColumns) out.push(`time        combined from columns ${r.timeColumns.join(', ')} (pass --time-columns to choose others)`);
+  for (const [name, c] of Object.entries(r.categorical)) {
+    const shown = c.levels.slice(0, LIST_MAX).map((l, k) => `${l} ${c.counts[k]}`);
+    out.push(`categorical ${name}: ${c.levels.length} level(s): ${shown.join(', ')}${c.levels.length > LIST_MAX ? ', …' : ''}`);
+  }
   if (r.ignored.length) out.push(`ignored     ${r.ignored.join(', ')} (no numeric cell)`);
   out.push('');
   const w = Math.max(6, ...r.columns.map((c) => c.length));

@@ -14,6 +14,8 @@ export interface PanelSeries {
   readonly times: readonly string[] | null;
   /** Feature columns (same length as `values`), keyed by column name; empty without features. */
   readonly features: Readonly<Record<string, Float64Array>>;
+  /** Categorical features as codes into the panel's `categoricalLevels` (same length as `values`); absent without them. */
+  readonly categorical?: Readonly<Record<string, Int32Array>>;
   /** 1-based file line of each value (for error messages); null for in-memory panels. */
   readonly lines: Int32Array | null;
 }
@@ -26,6 +28,8 @@ export interface Panel {
   /** Feature column names, shared by every series. */
   readonly features: readonly string[];
   readonly series: readonly PanelSeries[];
+  /** Levels of each categorical feature, shared by every series; absent without them. */
+  readonly categoricalLevels?: Readonly<Record<string, readonly string[]>>;
   /** The path, or `<text>` / `<memory>`. */
   readonly source: string;
 }

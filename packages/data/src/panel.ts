@@ -25,6 +25,14 @@ export interface ReadPanelOptions {
    * readCsv does; `null`: rows are taken in file order.
    */
   timeColumn?: string | null;
+  /**
+   * A timestamp split across columns (year, month, day, hour, minute; any prefix), as readCsv's
+   * `timeColumns`. The panel's `timeColumn` is then their names joined by `+`
+   * (`year+month+day+hour`), which `timeColumn` also accepts, so a saved layout reads the same way.
+   */
+  timeColumns?: string[];
+  /** Features that are text (e.g. a store type), returned as codes per series with the panel's levels. Default none. */
+  categorical?: string[];
   /** Extra numeric columns read beside the target. Default none. */
   features?: string[];
   /** Missing target/feature cells: `error` (default), `drop` the row, or `ffill` within the series. */
@@ -104,7 +112,21 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
   }
   const features = options.features ?? [];
   const idColumn = options.idColumn ?? null;
-  const explicitTime = options.timeColumn;
+  const categorical = options.categorical ?? [];
+  const stray = categorical.find((c) => !features.includes(c));
+  if (stray !== undefined) throw new SeqcastError('BAD_ARGUMENT', `categorical "${stray}" is not one of the features`, { where: 'categorical' });
+  let explicitTime = options.timeColumn;
+  let timeColumns = options.timeColumns;
+  // `year+month+day+hour`: the name a split timestamp gets (a saved layout's timeColumn).
+  if (typeof explicitTime === 'string' && explicitTime.includes('+') && timeColumns === undefined) {
+    timeColumns = explicitTime.split('+');
+    explicitTime = undefined;
+  }
+  if (timeColumns !== undefined && typeof explicitTime === 'string') {
+    throw new SeqcastError('BAD_ARGUMENT', 'give timeColumn or timeColumns, not both', { where: 'timeColumns' });
+  }
+  const clash = (timeColumns ?? []).find((c) => c === target || features.includes(c) || c === idColumn);
+  if (clash !== undefined) throw new SeqcastError('BAD_ARGUMENT', `time column "${clash}" is also the target, a feature or the id`, { where: 'timeColumns' });
   for (const [name, col] of [
     ['idColumn', idColumn],
     ['timeColumn', explicitTime],
@@ -119,8 +141,10 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
     // An explicit time column is read as text and ordered per series below; otherwise readCsv
     // detects (and orders by) a date column as it does for one series.
     dateColumn: typeof explicitTime === 'string' ? null : explicitTime,
-    columns: [target, ...features],
+    columns: [target, ...features.filter((f) => !categorical.includes(f))],
     keyColumns,
+    ...(timeColumns ? { timeColumns } : {}),
+    ...(categorical.length ? { categorical } : {}),
     missing: 'keep',
     ...(options.newestFirst ? { newestFirst: true } : {}),
     ...(options.limits ?? {}),
@@ -153,7 +177,9 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
     g.push(i);
   }
 
-  const columns = [target, ...features];
+  const columns = [target, ...features.filter((f) => !categorical.includes(f))];
+  // Categorical features ride along as their codes (-1 = missing) through the same row selection.
+  const catCodes = categorical.map((c) => Float64Array.from(s.categorical[c]!.codes));
   const minRows = options.minRows ?? 1;
   const series: PanelSeries[] = [];
   const skipped: SkippedSeries[] = [];
@@ -174,7 +200,10 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
       }
     }
     // Missing cells, per series and in time order.
-    const cols = columns.map((c) => Float64Array.from(rows, (i) => s.values[c]![i]!));
+    const cols = [
+      ...columns.map((c) => Float64Array.from(rows, (i) => s.values[c]![i]!)),
+      ...catCodes.map((v) => Float64Array.from(rows, (i) => (v[i]! < 0 ? NaN : v[i]!))),
+    ];
     const keep = new Uint8Array(rows.length).fill(1);
     for (let j = 0; j < cols.length; j++) {
       const col = cols[j]!;
@@ -187,8 +216,9 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
         }
         if (missing === 'error') {
           const line = lines[rows[k]!]!;
-          throw bad(`${src}:${line}`, `column "${columns[j]}" has a missing cell in ${label} (choose missing: drop or ffill)`, {
-            column: columns[j],
+          const column = j < columns.length ? columns[j] : categorical[j - columns.length];
+          throw bad(`${src}:${line}`, `column "${column}" has a missing cell in ${label} (choose missing: drop or ffill)`, {
+            column,
             line,
             id,
           });
@@ -224,7 +254,8 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
       id,
       values: vals[0]!,
       times,
-      features: Object.fromEntries(features.map((f, j) => [f, vals[j + 1]!])),
+      features: Object.fromEntries(columns.slice(1).map((f, j) => [f, vals[j + 1]!])),
+      ...(categorical.length ? { categorical: Object.fromEntries(categorical.map((f, j) => [f, Int32Array.from(vals[columns.length + j]!)])) } : {}),
       lines: rowLines,
     });
   }
@@ -240,5 +271,6 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
   if (series.length === 0) {
     throw bad(src, `no series has at least ${minRows} rows${options.minRowsReason ? ` (${options.minRowsReason})` : ''}`);
   }
-  return { target, idColumn, timeColumn, features, series, source: src, skipped, warnings };
+  const categoricalLevels = Object.fromEntries(categorical.map((c) => [c, s.categorical[c]!.levels]));
+  return { target, idColumn, timeColumn, features, series, source: src, skipped, warnings, ...(categorical.length ? { categoricalLevels } : {}) };
 }

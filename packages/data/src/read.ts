@@ -15,6 +15,8 @@ import { TextDecoder } from 'node:util';
 import { SeqcastError } from '@seqcast/core/errors';
 import { DELIMITERS, MISSING, RecordSplitter, detectDelimiter, isNumeric, parseCell, parsePlainDecimal, type Delimiter } from './csv.js';
 import { badDateAdvice, detectDayFirst, isDateName, parseDate } from './dates.js';
+import { applyCategoricalMissing, categoricalOf, recount, textColumnsOf, type CategoricalColumn } from './categorical.js';
+import { checkTimeColumns, composeTimestamps, detectTimeColumns, timeColumnsName } from './time-columns.js';
 
 /** Where the CSV comes from. `{text}` is CONTENT: never opened as a path, never fetched as a URL. */
 export type CsvSource = { path: string } | { text: string } | { stream: NodeJS.ReadableStream };
@@ -64,6 +66,19 @@ export interface ReadCsvOptions {
    * training memory budget). Default: the option names.
    */
   limitNames?: { columns?: string; cells?: string; rows?: string };
+   * A timestamp split across columns, in the order year, month, day, hour, minute (any prefix,
+   * e.g. `['year', 'month', 'day', 'hour']`): combined into one date per row (`2010-01-02 05:00`)
+   * that orders the rows like a date column. Default (undefined): year, month and day columns
+   * (and hour, minute) are found by name when `dateColumn` is not given; `null`: never.
+   */
+  timeColumns?: string[] | null;
+  /**
+   * Text columns returned as levels + codes (`Series.categorical`) instead of numbers: the
+   * columns named, or with `'auto'` every column whose first rows hold only text (instead of
+   * listing it in `ignored`; with `columns`, only among them). Missing cells follow `missing`
+   * like numeric ones. Default none.
+   */
+  categorical?: string[] | 'auto';
 }
 
 /** Default {@link ReadCsvOptions.maxColumns}: wider files are refused before any column buffer exists. */
@@ -108,6 +123,10 @@ export interface Series {
   droppedRows: number;
   /** Raw cells of `ReadCsvOptions.keyColumns`, aligned with rows (empty object without them). */
   keys: Record<string, string[]>;
+  /** The columns combined into `dates` (see {@link ReadCsvOptions.timeColumns}); null otherwise. */
+  timeColumns: string[] | null;
+  /** Categorical columns (see {@link ReadCsvOptions.categorical}), file order; empty without them. */
+  categorical: Record<string, CategoricalColumn>;
 }
 
 const SAMPLE_BYTES = 64 * 1024;
@@ -161,6 +180,10 @@ interface Layout {
   /** File line of the header row (skipped when records are read), 0 if none. */
   headerLine: number;
   dateIndex: number;
+  /** Columns combined into the date (year, month, …), or null. */
+  timeIndices: number[] | null;
+  /** Columns read as categorical. */
+  categoricalIndices: number[];
 }
 
 function looksLikeValue(cell: string, d: Delimiter): boolean {
@@ -279,7 +302,12 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
 
   // Date column: named, or explicitly given, or every sampled cell is a date (and not a number).
   let dateIndex = -1;
-  if (typeof opts.dateColumn === 'string') {
+  if (opts.timeColumns && typeof opts.dateColumn === 'string') {
+    throw new SeqcastError('BAD_ARGUMENT', 'give dateColumn or timeColumns, not both', { where: 'timeColumns' });
+  }
+  if (opts.timeColumns) {
+    // The split timestamp given: no date column.
+  } else if (typeof opts.dateColumn === 'string') {
     dateIndex = header.indexOf(opts.dateColumn);
     if (dateIndex < 0) {
       throw new SeqcastError('BAD_ARGUMENT', `dateColumn "${opts.dateColumn}" is not a column of ${source} (columns: ${header.join(', ')})`, {
@@ -300,7 +328,26 @@ function detectLayout(sample: string, atEof: boolean, source: string, opts: Read
       if (named ? dates >= 0.5 * cells.length : dates === cells.length && numbers === 0) dateIndex = i;
     }
   }
-  return { delimiter, newline, header, headerKind, headerLine, dateIndex };
+  // Or a timestamp split across columns: given, or year/month/day[/hour[/minute]] found by name
+  // when no other column is the date (the ordinary detection takes `year` alone for one).
+  let split = opts.timeColumns ?? null;
+  if (opts.timeColumns === undefined && opts.dateColumn === undefined) {
+    const found = detectTimeColumns(header);
+    if (found && (dateIndex < 0 || found.includes(header[dateIndex]!))) split = found;
+  }
+  const timeIndices = split ? checkTimeColumns(split, header, source) : null;
+  if (timeIndices) dateIndex = -1;
+  const categoricalIndices =
+    opts.categorical === 'auto'
+      ? textColumnsOf(records.slice(dataStart), header.length, decimalComma, (c) => !Number.isNaN(parseDate(c))).filter(
+          (i) => i !== dateIndex && !timeIndices?.includes(i) && !opts.keyColumns?.includes(header[i]!) && (!opts.columns || opts.columns.includes(header[i]!)),
+        )
+      : (opts.categorical ?? []).map((c) => {
+          const i = header.indexOf(c);
+          if (i < 0) throw new SeqcastError('BAD_ARGUMENT', `unknown column "${c}" in ${source} (available: ${header.join(', ')})`, { where: 'categorical' });
+          return i;
+        });
+  return { delimiter, newline, header, headerKind, headerLine, dateIndex, timeIndices, categoricalIndices };
 }
 
 const DATE_ROLE = -2;
@@ -548,6 +595,7 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
   let sample = '';
   let numericIdx: number[] = [];
   let names: string[] = [];
+  let keyNames: string[] = [];
 
   const start = (atEof: boolean): void => {
     layout = detectLayout(sample, atEof, name, options);
@@ -559,8 +607,14 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
       for (const c of options.columns) {
         const i = L.header.indexOf(c);
         if (i < 0) throw new SeqcastError('BAD_ARGUMENT', `unknown column "${c}" in ${name} (available: ${L.header.join(', ')})`, { where: 'columns' });
-        if (i === L.dateIndex)
-          throw new SeqcastError('BAD_ARGUMENT', `column "${c}" is the date column of ${name}; it cannot be numeric`, { where: 'columns' });
+        if (i === L.dateIndex || L.timeIndices?.includes(i))
+          throw new SeqcastError(
+            'BAD_ARGUMENT',
+            `column "${c}" is ${i === L.dateIndex ? 'the date column' : 'a time column'} of ${name}; it cannot be numeric`,
+            {
+              where: 'columns',
+            },
+          );
       }
       numericIdx = L.header.map((_, i) => i).filter((i) => options.columns!.includes(L.header[i]!));
     } else {
@@ -571,8 +625,11 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
       if (i < 0) throw new SeqcastError('BAD_ARGUMENT', `unknown column "${k}" in ${name} (available: ${L.header.join(', ')})`, { where: 'keyColumns' });
       return i;
     });
+    // Time and categorical columns are read as raw text beside the key columns.
+    for (const i of [...(L.timeIndices ?? []), ...L.categoricalIndices]) if (!keyIdx.includes(i)) keyIdx.push(i);
     numericIdx = numericIdx.filter((i) => !keyIdx.includes(i));
     names = numericIdx.map((i) => L.header[i]!);
+    keyNames = keyIdx.map((i) => L.header[i]!);
     const c = new Collector(L, numericIdx, options.columns !== undefined, name, names, keyIdx, options);
     collector = c;
     splitter = new RecordSplitter(
@@ -596,11 +653,44 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
   if (!splitter) start(true);
   const unterminated = splitter!.end();
   if (unterminated) throw bad(name, unterminated, 'unterminated quoted field');
-  return finish(collector!, layout!, names, name, policy, options);
+  return finishSplit(collector!, layout!, names, keyNames, name, policy, options);
 }
 
-function finish(c: Collector, L: Layout, names: string[], source: string, policy: MissingPolicy, options: ReadCsvOptions): Series {
+/** {@link finish}, with split time columns combined into dates and categorical columns coded. */
+function finishSplit(c: Collector, L: Layout, names: string[], keyNames: string[], source: string, policy: MissingPolicy, options: ReadCsvOptions): Series {
+  const keyOf = (i: number) => c.keys[keyNames.indexOf(L.header[i]!)]!;
+  const composed = L.timeIndices ? composeTimestamps(L.timeIndices.map(keyOf), c.lines.n) : null;
+  const s = finish(c, L, names, keyNames, source, policy, options, composed);
+  const cats: Record<string, CategoricalColumn> = {};
+  for (const i of L.categoricalIndices) {
+    const col = L.header[i]!;
+    cats[col] = categoricalOf(s.keys[col]!);
+  }
+  // Only the key columns asked for are returned as text.
+  const keys: Record<string, string[]> = {};
+  for (const k of options.keyColumns ?? []) keys[k] = s.keys[k]!;
+  s.keys = keys;
+  s.categorical = cats;
+  if (Object.keys(cats).length === 0) return s;
+  s.ignored = s.ignored.filter((col) => !(col in cats));
+  applyCategoricalMissing(s, cats, policy);
+  for (const k of Object.keys(cats)) cats[k] = recount(cats[k]!);
+  return s;
+}
+
+function finish(
+  c: Collector,
+  L: Layout,
+  names: string[],
+  keyNames: string[],
+  source: string,
+  policy: MissingPolicy,
+  options: ReadCsvOptions,
+  composedDates: string[] | null,
+): Series {
   const n = c.lines.n;
+  const dateName = L.timeIndices ? timeColumnsName(L.timeIndices.map((i) => L.header[i]!)) : L.dateIndex >= 0 ? L.header[L.dateIndex]! : null;
+  const rawDates = composedDates ?? c.dates;
   if (n === 0) throw bad(source, L.headerLine || null, 'header only, no data rows');
   if (c.extraFields) {
     throw bad(source, c.extraFields.line, `row has ${c.extraFields.count} cells but the header has ${L.header.length} (${L.header.join(', ')})`);
@@ -622,7 +712,7 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
     throw bad(source, fb.line, `column "${names[fb.slot]}": ${quoteCell(fb.value)} is not a number`, { column: names[fb.slot], line: fb.line });
   }
   if (keep.length === 0) {
-    throw bad(source, null, `no numeric column (columns: ${L.header.join(', ')}${L.dateIndex >= 0 ? `; date column ${L.header[L.dateIndex]}` : ''})`);
+    throw bad(source, null, `no numeric column (columns: ${L.header.join(', ')}${dateName ? `; date column ${dateName}` : ''})`);
   }
   const keptNames = keep.map((j) => names[j]!);
   const slotToKept = new Int32Array(names.length).fill(-1);
@@ -666,16 +756,17 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
   let dates: string[] | null = null;
   const dropRow = new Uint8Array(n);
   let dropped = 0;
-  if (c.dates) {
-    const named = isDateName(L.header[L.dateIndex]!);
-    const df = detectDayFirst(c.dates);
-    if (typeof df === 'string') throw bad(source, null, `date column "${L.header[L.dateIndex]}": ${df}`);
+  if (rawDates) {
+    // Combined time columns are ISO cells; a year alone (`2010`) needs the loose parse.
+    const named = L.timeIndices !== null || isDateName(dateName!);
+    const df = detectDayFirst(rawDates);
+    if (typeof df === 'string') throw bad(source, null, `date column "${dateName}": ${df}`);
     const ts = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const t = parseDate(c.dates[i]!, { loose: named, dayFirst: df });
+      const t = parseDate(rawDates[i]!, { loose: named, dayFirst: df });
       ts[i] = t;
       if (Number.isNaN(t)) {
-        dateIssues.push({ kind: 'bad-date', line: lines[i]!, value: c.dates[i]! });
+        dateIssues.push({ kind: 'bad-date', line: lines[i]!, value: rawDates[i]! });
         dropRow[i] = 1;
       }
     }
@@ -684,9 +775,9 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
       throw bad(
         source,
         d0.line,
-        `date column "${L.header[L.dateIndex]}": ${d0.value === '' ? 'empty date' : `${quoteCell(d0.value)} is not a date`} (${dateIssues.length} bad in all; ${badDateAdvice(dateIssues.length, n)})`,
+        `date column "${dateName}": ${d0.value === '' ? 'empty date' : `${quoteCell(d0.value)} is not a date`} (${dateIssues.length} bad in all; ${badDateAdvice(dateIssues.length, n)})`,
         {
-          column: L.header[L.dateIndex],
+          column: dateName,
           line: d0.line,
         },
       );
@@ -716,13 +807,13 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
       if (Number.isNaN(ts[i]!)) continue;
       if (last >= 0 && ts[i] === ts[last]) {
         const [a, b] = lines[i]! > lines[last]! ? [lines[i]!, lines[last]!] : [lines[last]!, lines[i]!];
-        dateIssues.push({ kind: 'duplicate-date', line: a, value: c.dates[i]!, firstLine: b });
+        dateIssues.push({ kind: 'duplicate-date', line: a, value: rawDates[i]!, firstLine: b });
       }
       last = i;
     }
     // A reversed newest-first file lists duplicates newest-first; keep their file order within a date.
     dateIssues.sort((a, b) => a.line - b.line);
-    dates = c.dates;
+    dates = rawDates;
   } else if (options.newestFirst) {
     order = 'newest-first';
     perm = new Int32Array(n);
@@ -775,7 +866,7 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
   return {
     columns: keptNames,
     values,
-    dateColumn: L.dateIndex >= 0 ? L.header[L.dateIndex]! : null,
+    dateColumn: dateName,
     dates: outDates,
     order,
     lines: outLines,
@@ -788,6 +879,8 @@ function finish(c: Collector, L: Layout, names: string[], source: string, policy
     ignored,
     dateIssues,
     droppedRows: dropped,
-    keys: Object.fromEntries((options.keyColumns ?? []).map((k, j) => [k, outKeys[j]!])),
+    keys: Object.fromEntries(keyNames.map((k, j) => [k, outKeys[j]!])),
+    timeColumns: L.timeIndices ? L.timeIndices.map((i) => L.header[i]!) : null,
+    categorical: {},
   };
 }

@@ -39,6 +39,7 @@ export { forecastFitBytesPerRow, forecastFitMaxRows, fitMemoryShape, fitRowLimit
 export { forecastOptionsSchema, resolveForecastOptions, defaultForecastWindow, type ResolvedForecastOptions } from './models/forecaster-options.js';
 export { evaluate, type OneStepModel, type MethodName, type EvalReport } from './protocol/evaluate.js';
 export { type Base, type InputStats } from './inputs/lag-design.js';
+export { encodeCategorical, expandFeatures, indicatorName, type CategoricalLevels, type UnknownLevel } from './inputs/one-hot.js';
 export { evaluationSvg, writeEvaluationSvg, type PlotOptions } from './plots/evaluation.js';
 export type { ForecastSpec, Interval, IntervalLevel, PanelModel, PanelModelFactory, SeriesForecast } from './panel/model.js';
 export { syntheticPanel, panelToCsv, type SyntheticPanelOptions } from './panel/synthetic.js';

@@ -14,6 +14,10 @@ export interface SeriesLike {
   dateColumn?: string | null;
   rows: number;
   source?: string;
+  /** Text columns as levels + codes (readCsv's `categorical`); the Forecaster one-hot encodes those named as features. */
+  categorical?: Record<string, { levels: string[]; codes: Int32Array }>;
+  /** 1-based file line of each row, for error messages. */
+  lines?: Int32Array;
 }
 
 /** The full series shape: readCsv's result (@seqcast/data), also produced by the synthetic generators. */
@@ -72,5 +76,7 @@ export function makeSeries(values: Record<string, ArrayLike<number>>, dates: str
     dateIssues: [],
     droppedRows: 0,
     keys: {},
+    timeColumns: null,
+    categorical: {},
   };
 }

@@ -8,6 +8,7 @@ import { SeqcastError } from '@seqcast/core/errors';
 import { formatInspection, inspectCsv, SAMPLE_KINDS, sampleCsv, type Delimiter, type MissingPolicy, type SampleKind } from '@seqcast/data';
 import { columnList, optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup } from '../command.js';
+import { timeColumnsFlag } from './season-flags.js';
 
 const DELIMS: Record<string, Delimiter> = { ',': ',', comma: ',', ';': ';', semicolon: ';', tab: '\t', '\\t': '\t', '\t': '\t' };
 const POLICIES: MissingPolicy[] = ['keep', 'error', 'drop', 'ffill'];
@@ -16,10 +17,12 @@ const inspect: Command = {
   name: 'inspect',
   summary: 'rows, columns, date order, stats and missing cells of a CSV',
   usage:
-    'seqcast data inspect --csv FILE [--json] [--newest-first] [--delimiter ,|;|tab] [--missing keep|error|drop|ffill] [--date-column NAME|none] [--columns A,B]\n' +
+    'seqcast data inspect --csv FILE [--json] [--newest-first] [--delimiter ,|;|tab] [--missing keep|error|drop|ffill] [--date-column NAME|none] [--time-columns year,month,…] [--columns A,B]\n' +
     '  --newest-first   the file has no date column and lists newest rows first (reverse it)\n' +
     '  --missing        keep (default: list missing cells), error, drop rows, or ffill\n' +
-    '  --columns        only these columns, which must be numeric',
+    '  --columns        only these columns, which must be numeric\n' +
+    '  --time-columns   the timestamp is split across these columns (any prefix of year,month,day,hour,minute);\n' +
+    '                   default: year, month, day[, hour[, minute]] columns are found by name',
   async run(argv, io) {
     const cmd = 'data inspect';
     const flags = parseFlags(
@@ -31,6 +34,7 @@ const inspect: Command = {
         delimiter: { type: 'string' },
         missing: { type: 'string' },
         'date-column': { type: 'string' },
+        'time-columns': { type: 'string' },
         columns: { type: 'string' },
       },
       cmd,
@@ -47,6 +51,7 @@ const inspect: Command = {
     }
     const dc = optionalString(flags, 'date-column');
     const cols = optionalString(flags, 'columns');
+    const timeColumns = timeColumnsFlag(flags);
     const report = await inspectCsv(
       { path: csv },
       {
@@ -54,6 +59,7 @@ const inspect: Command = {
         delimiter,
         missing: (m as MissingPolicy | undefined) ?? 'keep',
         dateColumn: dc === undefined ? undefined : dc === 'none' ? null : dc,
+        ...(timeColumns ? { timeColumns } : {}),
         columns: columnList(cols, '--columns'),
       },
     );
@@ -64,12 +70,13 @@ const inspect: Command = {
 
 const sample: Command = {
   name: 'sample',
-  summary: 'print a seeded sample CSV (monthly-sales, stock-daily, daily-births)',
+  summary: 'print a seeded sample CSV (monthly-sales, stock-daily, daily-births, hourly-weather)',
   usage:
     `seqcast data sample ${SAMPLE_KINDS.join('|')} [--rows N] [--seed N] > FILE.csv\n` +
     '  monthly-sales   "Month","Sales": 108 months from 1960-01, trend and a yearly season\n' +
     "  stock-daily     the lecture's stock file layout: Open,High,Low,Volume,Close under two comment lines, newest row first\n" +
-    '  daily-births    "Date","Births": 365 days from 1959-01-01',
+    '  daily-births    "Date","Births": 365 days from 1959-01-01\n' +
+    '  hourly-weather  No,year,month,day,hour,pm2.5,DEWP,TEMP,PRES,cbwd,Iws,Is,Ir: two years hourly, time split across columns, text wind direction, "NA" cells',
   async run(argv, io) {
     const cmd = 'data sample';
     const kind = argv[0]?.startsWith('-') ? undefined : argv[0];

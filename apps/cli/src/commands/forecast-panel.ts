@@ -28,6 +28,7 @@ import { columnList, numberFlags, optionalNumber, optionalString, requireString,
 import type { Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { checkOut } from '../save-target.js';
+import { seasonFromDates, timeColumnsFlag } from './season-flags.js';
 
 /** True when `dir` holds a panel (global) model rather than a one-series forecaster. */
 export async function isPanelModel(dir: string): Promise<boolean> {
@@ -53,10 +54,15 @@ function shortFlag(flags: Flags): 'skip' | 'error' {
 function panelReadOptions(flags: Flags, cmd: string, minRows: number, reason: string): ReadPanelOptions {
   const features = columnList(optionalString(flags, 'features'), '--features');
   const time = optionalString(flags, 'time-column');
+  const timeColumns = timeColumnsFlag(flags);
+  if (time !== undefined && timeColumns) {
+    throw new SeqcastError('BAD_ARGUMENT', `${cmd}: give --time-column or --time-columns, not both`, { where: '--time-columns' });
+  }
   return {
     target: requireString(flags, 'target', cmd),
     idColumn: optionalString(flags, 'id-column') ?? null,
     ...(time !== undefined ? { timeColumn: time } : {}),
+    ...(timeColumns ? { timeColumns } : {}),
     ...(features ? { features } : {}),
     missing: missingFlag(flags),
     minRows,
@@ -83,6 +89,18 @@ function horizonAndSeason(flags: Flags, cmd: string): { horizon: number; season:
   return { horizon: horizon!, season };
 }
 
+/**
+ * `--season`, or when it is omitted the season of the panel's dates (its longest series'), with
+ * the line saying so (stderr under --json, whose stdout is one JSON document).
+ */
+function panelSeason(flags: Flags, panel: PanelCsv, given: number, io: Io): number {
+  if (flags.season !== undefined) return given;
+  const longest = panel.series.reduce((a, b) => (b.values.length > a.values.length ? b : a));
+  const choice = seasonFromDates(longest.times, panel.timeColumn, panel.timeColumn?.includes('+') === true);
+  (flags.json ? io.err : io.out)(choice.line);
+  return choice.season;
+}
+
 /** Rows a series needs to train: an input stretch and a horizon after it. */
 function minRowsFor(flags: Flags, horizon: number): { minRows: number; reason: string } {
   const { window } = checkFields(globalForecasterOptionsSchema, numberFlags(flags, ['window']), '--');
@@ -101,15 +119,16 @@ function fmt(v: number | null): string {
 export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<void> {
   const csv = requireString(flags, 'csv', cmd);
   const out = requireString(flags, 'out', cmd);
-  const { horizon, season } = horizonAndSeason(flags, cmd);
-  const options = modelOptions(flags, horizon, season);
+  const { horizon, season: given } = horizonAndSeason(flags, cmd);
   // Validates every model option before the file is read.
-  const model = new GlobalForecaster(options);
+  new GlobalForecaster(modelOptions(flags, horizon, given)).dispose();
   const { minRows, reason } = minRowsFor(flags, horizon);
   const read = panelReadOptions(flags, cmd, minRows, reason);
   const save = { overwrite: flags.force === true };
   await checkOut(out, save); // before reading or training: never destroy what is at --out
   const panel = await readPanel(csv, read, io);
+  const season = panelSeason(flags, panel, given, io);
+  const model = new GlobalForecaster(modelOptions(flags, horizon, season));
   const bar = new ProgressBar('forecast');
   try {
     await model.fit(
@@ -213,12 +232,13 @@ export function backtestJson(r: BacktestReport): { metrics: Record<string, Panel
 /** `forecast backtest`: the global model and every panel baseline on the same K cutoffs. */
 export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<void> {
   const csv = requireString(flags, 'csv', cmd);
-  const { horizon, season } = horizonAndSeason(flags, cmd);
+  const { horizon, season: given } = horizonAndSeason(flags, cmd);
   const windows = optionalNumber(flags, 'windows', { integer: true, min: 1, max: 100 }) ?? 1;
-  const options = modelOptions(flags, horizon, season);
-  new GlobalForecaster(options).dispose(); // validates the options before the file is read
+  new GlobalForecaster(modelOptions(flags, horizon, given)).dispose(); // validates the options before the file is read
   const { minRows, reason } = minRowsFor(flags, horizon);
   const panel = await readPanel(csv, panelReadOptions(flags, cmd, minRows, reason), io);
+  const season = panelSeason(flags, panel, given, io);
+  const options = modelOptions(flags, horizon, season);
   // The recurrent model reports its steps to a progress bar; the baselines take seconds.
   // The last cutoff's model: what it shipped and what it warned about.
   let last: GlobalInfo | null = null;

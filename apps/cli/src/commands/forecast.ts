@@ -25,16 +25,38 @@ import { columnList, numberFlags, optionalNumber, optionalString, parseFlags, re
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { backtestPanel, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
+import { seasonFromDates, timeColumnsFlag, unknownLevelFlag } from './season-flags.js';
 import { checkOut } from '../save-target.js';
 
-/** Read a CSV series (oldest first); `newestFirst` and `missing` as recorded by the model or given at train. */
-function readSeries(
-  file: string,
-  newestFirst: boolean,
-  missing?: 'drop' | 'ffill',
-  limits: Pick<ReadCsvOptions, 'maxRows' | 'limitNames'> = {},
-): Promise<Series> {
-  return readCsv({ path: file }, { ...(newestFirst ? { newestFirst: true } : {}), ...(missing ? { missing } : {}), ...limits });
+/** How a model's CSV is read: as recorded by the model, or as given at train. */
+interface ReadAs {
+  newestFirst: boolean;
+  missing?: 'drop' | 'ffill';
+  timeColumns?: string[];
+  /** The model's categorical (text) features. */
+  categorical?: string[];
+}
+
+/** Read a CSV series (oldest first) the way the model was (or is being) trained; `limits` bound its rows. */
+function readSeries(file: string, as: ReadAs, limits: Pick<ReadCsvOptions, 'maxRows' | 'limitNames'> = {}): Promise<Series> {
+  const options: ReadCsvOptions = {
+    ...limits,
+    ...(as.newestFirst ? { newestFirst: true } : {}),
+    ...(as.missing ? { missing: as.missing } : {}),
+    ...(as.timeColumns ? { timeColumns: as.timeColumns } : {}),
+    ...(as.categorical?.length ? { categorical: as.categorical } : {}),
+  };
+  return readCsv({ path: file }, options);
+}
+
+/** The reading a saved model recorded. */
+function readAsModel(info: Forecaster['info']): ReadAs {
+  return {
+    newestFirst: info.newestFirst === true,
+    ...(info.missing ? { missing: info.missing } : {}),
+    ...(info.timeColumns ? { timeColumns: info.timeColumns } : {}),
+    ...(info.categorical ? { categorical: Object.keys(info.categorical) } : {}),
+  };
 }
 
 function missingPolicy(v: string | undefined): 'drop' | 'ffill' | undefined {
@@ -96,8 +118,11 @@ const train: Command = {
   name: 'train',
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
-    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
-    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--time-columns year,month,day,hour] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
+    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  --features        input columns; a text column (e.g. a wind direction) is one-hot encoded, its levels saved in the model\n' +
+    '  --time-columns    the timestamp is split across these columns (any prefix of year,month,day,hour,minute)\n' +
+    '  --season          season length; default: inferred from the dates (hourly 24, daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4, yearly 1), else 1' +
     '  (column lists are comma-separated; quote a name that has a comma as in CSV: --features \'"Close, USD",Open\')',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast train';
@@ -119,6 +144,7 @@ const train: Command = {
         missing: { type: 'string' },
         'id-column': { type: 'string' },
         'time-column': { type: 'string' },
+        'time-columns': { type: 'string' },
         minutes: { type: 'string' },
         short: { type: 'string' },
       },
@@ -136,16 +162,21 @@ const train: Command = {
     const numbers = checkFields(forecastOptionsSchema, numberFlags(flags, ['window', 'horizon', 'season', 'epochs', 'seed']), '--');
     const newestFirst = flags['newest-first'] === true;
     const missing = missingPolicy(optionalString(flags, 'missing'));
+    const timeColumns = timeColumnsFlag(flags);
     const save = { overwrite: flags.force === true };
     await checkOut(out, save); // before reading or training: never destroy what is at --out
     // The training memory budget bounds the rows: reading stops at the first row over it.
     const shape = fitMemoryShape({ target, ...(features ? { features } : {}), ...numbers });
     const budget = trainingMemoryBudget();
-    const series = await readSeries(csv, newestFirst, missing, {
-      maxRows: forecastFitMaxRows(shape, budget),
-      limitNames: { rows: fitRowLimitReason(shape, budget) },
-    });
+    const limits = { maxRows: forecastFitMaxRows(shape, budget), limitNames: { rows: fitRowLimitReason(shape, budget) } };
+    const as: ReadAs = { newestFirst, ...(missing ? { missing } : {}), ...(timeColumns ? { timeColumns } : {}) };
+    let series = await readSeries(csv, as, limits);
+    // Features that are text columns (left out as "no numeric cell"): read again as categorical.
+    const text = (features ?? []).filter((f) => series.ignored.includes(f));
+    if (text.length) series = await readSeries(csv, { ...as, categorical: text }, limits);
     refuseDuplicateDates(series);
+    const inferred = numbers.season === undefined ? seasonFromDates(series.dates, series.dateColumn, series.timeColumns !== null) : null;
+    if (inferred) (flags.json ? io.err : io.out)(inferred.line);
     const bar = new ProgressBar('forecast');
     let last: { epoch: number; epochs: number } | undefined;
     const model = await Forecaster.fit(
@@ -154,8 +185,10 @@ const train: Command = {
         target,
         ...(features ? { features } : {}),
         ...numbers,
+        ...(inferred?.frequency ? { season: inferred.season, frequency: inferred.frequency } : {}),
         newestFirst,
         ...(missing ? { missing } : {}),
+        ...(series.timeColumns ? { timeColumns: series.timeColumns } : {}),
       },
       {
         onEpoch: (p) => {
@@ -198,10 +231,17 @@ function printEval(r: EvalReport, io: Io): void {
 const evalCmd: Command = {
   name: 'eval',
   summary: 'score a forecaster against the baselines on a CSV series',
-  usage: 'seqcast forecast eval --model DIR --csv FILE [--json] [--plot FILE.svg]',
+  usage:
+    'seqcast forecast eval --model DIR --csv FILE [--json] [--plot FILE.svg] [--unknown-level error|ignore]\n' +
+    '  --unknown-level   a categorical level not seen in training: error (default, naming it and its line) or ignore (encode it as the first level)',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast eval';
-    const flags = parseFlags(argv, { model: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' } }, cmd);
+    const flags = parseFlags(
+      argv,
+      { model: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' }, 'unknown-level': { type: 'string' } },
+      cmd,
+    );
+    const unknownLevel = unknownLevelFlag(flags);
     const dir = requireString(flags, 'model', cmd);
     const csv = requireString(flags, 'csv', cmd);
     const plot = optionalString(flags, 'plot');
@@ -215,7 +255,7 @@ const evalCmd: Command = {
     }
     const model = await Forecaster.load(dir);
     try {
-      const series = await readSeries(csv, model.info.newestFirst === true, model.info.missing);
+      const series = model.encode(await readSeries(csv, readAsModel(model.info)), unknownLevel);
       const r = evaluate(model, series);
       if (plot) await writeEvaluationSvg(plot, r, { target: model.info.target });
       if (flags.json) {
@@ -241,14 +281,22 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
 const predict: Command = {
   name: 'predict',
   summary: 'forecast the next N values after the last row of a CSV series (of every series, for a panel model)',
-  usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json] [--plot FILE.svg]',
+  usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json] [--plot FILE.svg] [--unknown-level error|ignore]',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast predict';
     const flags = parseFlags(
       argv,
-      { model: { type: 'string' }, csv: { type: 'string' }, steps: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' } },
+      {
+        model: { type: 'string' },
+        csv: { type: 'string' },
+        steps: { type: 'string' },
+        json: { type: 'boolean' },
+        plot: { type: 'string' },
+        'unknown-level': { type: 'string' },
+      },
       cmd,
     );
+    const unknownLevel = unknownLevelFlag(flags);
     const plot = optionalString(flags, 'plot');
     if (plot !== undefined && !plot.toLowerCase().endsWith('.svg')) {
       throw new SeqcastError('BAD_ARGUMENT', `--plot must name an .svg file (received "${plot}")`, { where: '--plot' });
@@ -263,8 +311,8 @@ const predict: Command = {
     }
     const model = await Forecaster.load(dir);
     try {
-      const series = await readSeries(csv, model.info.newestFirst === true, model.info.missing);
-      const rows = model.rowsOf(series);
+      const series = await readSeries(csv, readAsModel(model.info));
+      const rows = model.rowsOf(model.encode(series, unknownLevel));
       const values = model.forecast(rows, steps);
       const dates = nextDates(series.dates, steps);
       if (plot) {
@@ -296,7 +344,8 @@ const backtestCmd: Command = {
   name: 'backtest',
   summary: 'score the global model and the panel baselines on the last K horizons of every series',
   usage:
-    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
+    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]\n' +
+    '  --season   default: inferred from the dates (see forecast train), else 1',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast backtest';
     const flags = parseFlags(
@@ -311,6 +360,7 @@ const backtestCmd: Command = {
             'season',
             'windows',
             'time-column',
+            'time-columns',
             'features',
             'window',
             'epochs',

@@ -36,6 +36,14 @@ export const forecastOptionsSchema = z.object({
     .enum(['drop', 'ffill'])
     .optional()
     .meta({ description: 'Recorded only: the missing-cell policy the training CSV was read with (CLI eval/predict reuse it)' }),
+  timeColumns: z.array(z.string().min(1)).optional().meta({
+    description:
+      'Recorded only: the columns combined into the timestamp of the training CSV (year, month, …), so CLI eval/predict read later files the same way',
+  }),
+  frequency: z
+    .string()
+    .optional()
+    .meta({ description: 'Recorded only: the frequency inferred from the dates (hourly, daily, …) when the season was inferred from them' }),
 });
 
 /** Options of `Forecaster.fit` (see {@link forecastOptionsSchema}). */

@@ -28,6 +28,7 @@ import {
   type InputStats,
   type DesignSpec,
 } from '../inputs/lag-design.js';
+import { categoricalLevelsOf, encodeCategorical, expandFeatures, type CategoricalLevels, type UnknownLevel } from '../inputs/one-hot.js';
 import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
 import { evaluate } from '../protocol/evaluate.js';
 import { metricTable, safeScale, type MetricTable } from '../protocol/metrics.js';
@@ -68,6 +69,8 @@ export interface ForecastConfig extends DesignSpec {
    */
   linearKernel: number[];
   linearBias: number[];
+  /** Levels of the one-hot encoded (categorical) features; absent without them. */
+  categorical?: CategoricalLevels;
 }
 
 /** Public description of a trained model (what /v1/models shows). */
@@ -90,6 +93,12 @@ export interface ForecastInfo {
   newestFirst: boolean;
   /** Missing-cell policy of the training CSV, when one was chosen (see {@link ForecastOptions.missing}). */
   missing?: 'drop' | 'ffill';
+  /** Columns combined into the training CSV's timestamp (see {@link ForecastOptions.timeColumns}). */
+  timeColumns?: string[];
+  /** The frequency the season was inferred from (see {@link ForecastOptions.frequency}). */
+  frequency?: string;
+  /** Categorical features and their levels (the first is the reference); `features` lists their indicator columns. */
+  categorical?: CategoricalLevels;
   /**
    * The linear path per horizon step: base, ridge penalty (null = the base alone), whether it is
    * the linear AR on the window, and a plain description ("naive", "seasonal naive", "linear AR",
@@ -508,6 +517,13 @@ export class Forecaster {
     await initBackend();
     const started = Date.now();
     const plan = planFit(options);
+    // Categorical features (text columns) become indicator columns; their levels are saved.
+    const levels = categoricalLevelsOf(series, plan.features);
+    const categorical = Object.keys(levels).length ? levels : undefined;
+    if (categorical) {
+      series = encodeCategorical(series, categorical);
+      plan.features = expandFeatures(plan.features, categorical);
+    }
     // Before any design array exists: the rows must fit the training memory budget.
     const shape = { window: plan.window, horizon: plan.horizon, season: plan.season, features: plan.features.length };
     checkFitRows(series.rows, shape, trainingMemoryBudget(), series.source ?? 'series');
@@ -537,6 +553,7 @@ export class Forecaster {
       exact: rnn.used ? null : exactPath(lin.chosen[0]!, d.y, plan.window, d.trainEnd),
       linearKernel: Array.from(rnn.linear.kernel),
       linearBias: Array.from(rnn.linear.bias),
+      ...(categorical ? { categorical } : {}),
     };
     const info: ForecastInfo = {
       kind: 'forecast',
@@ -554,6 +571,9 @@ export class Forecaster {
       source: series.source ?? null,
       newestFirst: plan.newestFirst,
       ...(plan.missing ? { missing: plan.missing } : {}),
+      ...(plan.timeColumns ? { timeColumns: plan.timeColumns } : {}),
+      ...(plan.frequency ? { frequency: plan.frequency } : {}),
+      ...(categorical ? { categorical } : {}),
       linear: { bases: lin.bases, lambdas: config.lambdas, arOnly: config.arOnly, paths: lin.chosen.map(describePath) },
       rnn: {
         cell: plan.cell,
@@ -617,9 +637,19 @@ export class Forecaster {
     return out;
   }
 
-  /** The model's input columns from a series (validated). */
+  /** The model's input columns from a series (validated; categorical features one-hot encoded). */
   columnsOf(series: SeriesLike): Float64Array[] {
-    return this.config.features.map((f) => column(series, f, series.source ?? 'series'));
+    const s = this.encode(series);
+    return this.config.features.map((f) => column(s, f, series.source ?? 'series'));
+  }
+
+  /**
+   * `series` with the model's categorical features one-hot encoded as in training (unchanged for
+   * a model without them). A level unseen in training is an error naming the column, the level
+   * and the file line, or with `unknownLevel: 'ignore'` is encoded as the reference level.
+   */
+  encode(series: SeriesLike, unknownLevel: UnknownLevel = 'error'): SeriesLike {
+    return this.config.categorical ? encodeCategorical(series, this.config.categorical, unknownLevel) : series;
   }
 
   /** The last `info.context` rows of `series` as records, ready for {@link forecast}. */
