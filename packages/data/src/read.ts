@@ -66,6 +66,7 @@ export interface ReadCsvOptions {
    * training memory budget). Default: the option names.
    */
   limitNames?: { columns?: string; cells?: string; rows?: string };
+  /**
    * A timestamp split across columns, in the order year, month, day, hour, minute (any prefix,
    * e.g. `['year', 'month', 'day', 'hour']`): combined into one date per row (`2010-01-02 05:00`)
    * that orders the rows like a date column. Default (undefined): year, month and day columns
