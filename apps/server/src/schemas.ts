@@ -144,6 +144,7 @@ const inputContract = z.discriminatedUnion('kind', [
     horizon: z.int(),
     season: z.int(),
     context: z.int().meta({ description: 'Rows of history a forecast request needs' }),
+    newestFirst: z.boolean().meta({ description: 'The training CSV listed its newest row first (POST /v1/csv with "model" reads a file so)' }),
   }),
   z.object({ kind: z.literal('panel'), target: z.string(), horizon: z.int(), season: z.int() }),
 ]);
@@ -393,6 +394,14 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .nullable()
       .optional()
       .meta({ description: 'Text column that names the series of a panel (default: the first text column; null: one series)' }),
+    model: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          "Read the file as this forecast model's `forecast predict` does, with its saved read layout (newest-first rows, missing policy, a panel's id and time columns); excludes csvOptions and idColumn",
+      }),
   });
   return { next, generate, forecast, panelForecast, job, csv };
 }

@@ -22,6 +22,8 @@ export type InputContract =
       season: number;
       /** Rows of history a forecast request needs (the window, or season + 1 when larger). */
       context: number;
+      /** The training CSV listed its newest row first; `POST /v1/csv` with `model` reads files so. */
+      newestFirst: boolean;
     }
   | {
       kind: 'panel';

@@ -83,6 +83,8 @@ export const api = {
   generate: (name: string, body: GenerateRequest) =>
     call<GenerateResponse>('POST', `/v1/models/${encodeURIComponent(name)}/generate`, body).then((r) => r.text),
   parseCsv: (csv: string, idColumn?: string | null) => call<ParsedCsv>('POST', '/v1/csv', idColumn === undefined ? { csv } : { csv, idColumn }),
+  /** The CSV read as forecast model `model` reads it (`forecast predict`'s reader and the model's saved layout). */
+  parseCsvFor: (model: string, csv: string) => call<ParsedCsv>('POST', '/v1/csv', { csv, model }),
   /**
    * Forecast `steps` after `rows`. A per-series model answers `{forecast}`; a panel model takes
    * `{series:[{id,rows}]}` and answers `{forecasts:[{id,values,intervals}]}`. Both map to ForecastResult.

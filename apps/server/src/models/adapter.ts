@@ -8,7 +8,7 @@
  */
 
 import type { SeriesForecast } from '@seqcast/forecast';
-import type { InputContract, NextChar } from '../wire.js';
+import type { InputContract, NextChar, ParsedCsv } from '../wire.js';
 
 /** One candidate next character. */
 export type { NextChar };
@@ -36,6 +36,12 @@ interface AdapterBase {
   dispose(): void;
 }
 
+/** A forecasting model reads a CSV as the CLI's `forecast predict` does, with its saved read layout. */
+interface ReadsCsv {
+  /** CSV content read with the model's saved layout (row order, missing policy, panel columns). */
+  readCsv(text: string): Promise<ParsedCsv>;
+}
+
 /** A character language model. */
 export interface CharsAdapter extends AdapterBase {
   readonly kind: 'chars';
@@ -53,7 +59,7 @@ export interface CharsAdapter extends AdapterBase {
 }
 
 /** A many-to-one series forecaster. */
-export interface ForecastAdapter extends AdapterBase {
+export interface ForecastAdapter extends AdapterBase, ReadsCsv {
   readonly kind: 'forecast';
   /** Feature columns each row must carry. */
   readonly features: string[];
@@ -70,7 +76,7 @@ export interface PanelRequestSeries {
 }
 
 /** A global forecaster over many series (one model, any number of series per request). */
-export interface PanelAdapter extends AdapterBase {
+export interface PanelAdapter extends AdapterBase, ReadsCsv {
   readonly kind: 'panel';
   readonly target: string;
   readonly horizon: number;

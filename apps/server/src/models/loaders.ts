@@ -5,7 +5,8 @@
  */
 import * as path from 'node:path';
 import { CharLM } from '@seqcast/core';
-import { Forecaster, GlobalForecaster, GLOBAL_KIND } from '@seqcast/forecast';
+import { Forecaster, GlobalForecaster, GLOBAL_KIND, loadPanelLayout } from '@seqcast/forecast';
+import { parseCsvForDisplay, parsePanelForDisplay, type PanelReadLayout } from '../csv.js';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
 import { NextBatcher } from './batch.js';
 
@@ -69,10 +70,13 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
       horizon: info.horizon,
       season: info.season,
       context: info.context,
+      newestFirst: info.newestFirst === true,
     },
     // The training CSV's path is the server's business, not an anonymous reader's: its name only.
     metrics: { ...plain(info), source: info.source === null ? null : path.basename(info.source) },
     forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
+    // As `forecast predict`: the whole file is one series, in the row order the model was trained on.
+    readCsv: (text) => parseCsvForDisplay(text, { ...(info.newestFirst ? { newestFirst: true } : {}), ...(info.missing ? { missing: info.missing } : {}) }, null),
     warmUp: () => {
       const row = Object.fromEntries(features.map((k) => [k, 1]));
       f.forecast(
@@ -91,8 +95,10 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
  * const adapter = panelAdapter(await GlobalForecaster.load('models/stores'));
  * await adapter.forecast([{ id: 'a', values: Float64Array.of(1, 2, 3) }], 2);
  */
-export function panelAdapter(g: GlobalForecaster): PanelAdapter {
+export function panelAdapter(g: GlobalForecaster, layout: PanelReadLayout | null = null): PanelAdapter {
   const info = g.info();
+  // A model saved without a layout (an in-memory fit) reads the target from a file of one series.
+  const read: PanelReadLayout = layout ?? { target: info.target, idColumn: null, timeColumn: null, features: [], missing: 'error' };
   const asPanel = (series: PanelRequestSeries[]) => ({
     target: info.target,
     idColumn: 'id',
@@ -108,6 +114,7 @@ export function panelAdapter(g: GlobalForecaster): PanelAdapter {
     input: { kind: 'panel', target: info.target, horizon: info.horizon, season: info.season },
     metrics: plain(info),
     forecast: (series, steps) => g.forecast(asPanel(series), steps),
+    readCsv: (text) => parsePanelForDisplay(text, read),
     dispose: () => g.dispose(),
   };
 }
@@ -122,6 +129,6 @@ export function defaultLoaders(options: LoaderOptions = {}): Record<string, Mode
   return {
     chars: async (dir) => charsAdapter(await CharLM.load(dir), options),
     forecast: async (dir) => forecastAdapter(await Forecaster.load(dir)),
-    [GLOBAL_KIND]: async (dir) => panelAdapter(await GlobalForecaster.load(dir)),
+    [GLOBAL_KIND]: async (dir) => panelAdapter(await GlobalForecaster.load(dir), await loadPanelLayout(dir)),
   };
 }

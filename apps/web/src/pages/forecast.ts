@@ -3,8 +3,10 @@
  * of it), and see history, forecast, its 80%/95% intervals (when the model gives them) and the
  * naive / seasonal-naive baselines in one zoomable chart, plus a table of the numbers.
  *
- * The CSV is validated by the server with the same reader training jobs use (`POST /v1/csv`), so
- * an error names the same file line; the page shows it under the CSV with that line's text.
+ * The CSV is read by the server as the chosen model reads it in `forecast predict` (`POST /v1/csv`
+ * with `model`: the same reader, the model's saved row order, missing policy and panel columns),
+ * so the page forecasts from exactly the rows the CLI would, and an error names the same file
+ * line; the page shows it under the CSV with that line's text.
  */
 import type { View } from 'vega';
 import { baselinePaths, forecastChartSpec } from '@seqcast/forecast/charts';
@@ -18,6 +20,7 @@ interface ForecastInput {
   horizon: number;
   season: number;
   context: number | null;
+  newestFirst: boolean;
 }
 
 function inputOf(m: ModelDescription): ForecastInput {
@@ -29,6 +32,7 @@ function inputOf(m: ModelDescription): ForecastInput {
     horizon: typeof i.horizon === 'number' ? i.horizon : 1,
     season: typeof i.season === 'number' ? i.season : 1,
     context: typeof i.context === 'number' ? i.context : null,
+    newestFirst: i.newestFirst === true,
   };
 }
 
@@ -122,7 +126,10 @@ export function forecastPage(root: HTMLElement): () => void {
       `${isPanelModel(m) ? 'Panel model' : 'Model'} of ${i.target}` +
       (i.features.length > 1 || i.features[0] !== i.target ? ` from ${i.features.join(', ')}` : '') +
       (i.context ? `; needs at least ${i.context} rows` : '') +
-      (i.season > 1 ? `; season ${i.season}` : '');
+      (i.season > 1 ? `; season ${i.season}` : '') +
+      (i.newestFirst ? '; reads files newest row first, as it was trained' : '');
+    // The file is read as the model reads it: a new model may read it differently.
+    if (text.value.trim()) void parse();
   });
 
   file.addEventListener('change', async () => {
@@ -146,8 +153,8 @@ export function forecastPage(root: HTMLElement): () => void {
     text.setAttribute('aria-invalid', 'true');
   }
 
-  /** One server check per distinct text (a change event and a click may both ask at once). */
-  let checking: { text: string; answer: Promise<ParsedCsv | ApiError> } | null = null;
+  /** One server read per distinct text and model (a change event and a click may both ask at once). */
+  let checking: { text: string; model: string; answer: Promise<ParsedCsv | ApiError> } | null = null;
   let seriesFor: ParsedCsv | null = null; // the parse the series list was built from
 
   async function parse(): Promise<ParsedCsv | null> {
@@ -157,13 +164,21 @@ export function forecastPage(root: HTMLElement): () => void {
       showError(csvError, 'Upload or paste a CSV first.');
       return null;
     }
-    if (checking?.text !== text.value) {
+    const model = modelSel.value;
+    if (!model) {
+      showError(csvError, 'Pick a forecast model first: the file is read as that model reads it.');
+      return null;
+    }
+    if (checking?.text !== text.value || checking.model !== model) {
       checking = {
         text: text.value,
-        answer: api.parseCsv(text.value).catch((e: unknown) => (e instanceof ApiError ? e : new ApiError(0, String(e), undefined, undefined))),
+        model,
+        answer: api.parseCsvFor(model, text.value).catch((e: unknown) => (e instanceof ApiError ? e : new ApiError(0, String(e), undefined, undefined))),
       };
     }
-    const answer = await checking.answer;
+    const asked = checking;
+    const answer = await asked.answer;
+    if (asked.model !== modelSel.value || asked.text !== text.value) return parse(); // changed meanwhile: read the new pair
     if (answer instanceof ApiError) {
       csvProblem(answer);
       return null;
@@ -176,7 +191,8 @@ export function forecastPage(root: HTMLElement): () => void {
     }
     status.textContent =
       `${p.series.length > 1 ? `${p.series.length} series (id column ${p.idColumn})` : `${p.series[0]!.rows} rows`}` +
-      `; numeric columns ${p.columns.join(', ')}${p.dateColumn ? `; dates in ${p.dateColumn}` : ''}`;
+      `; numeric columns ${p.columns.join(', ')}${p.dateColumn ? `; dates in ${p.dateColumn}` : ''}` +
+      (current() && inputOf(current()!).newestFirst && !p.dateColumn ? '; read newest row first, as the model was trained' : '');
     return p;
   }
 
