@@ -78,4 +78,24 @@ describe('POST /v1/csv with a model', () => {
     expect(noId.status).toBe(400);
     expect(((await noId.json()) as { detail: string }).detail).toMatch(/id/);
   });
+
+  it('a panel forecast given the rows\' times answers the forecast dates at the series\' frequency', async () => {
+    const s0 = PANEL.series[0]!;
+    const rows = Array.from(s0.values, (y) => ({ y }));
+    const times = rows.map((_, k) => String(3 * k)); // integer times, step 3
+    const res = await fetch(`${server.url}/v1/models/shops/forecast`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ series: [{ id: s0.id, rows, times }], steps: 2 }),
+    });
+    const body = (await res.json()) as { forecasts: { dates?: string[] }[] };
+    expect(body.forecasts[0]!.dates).toEqual([String(3 * rows.length), String(3 * rows.length + 3)]);
+    const short = await fetch(`${server.url}/v1/models/shops/forecast`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ series: [{ id: s0.id, rows, times: times.slice(1) }], steps: 2 }),
+    });
+    expect(short.status).toBe(400);
+    expect(((await short.json()) as { where: string }).where).toBe('series[0].times');
+  });
 });

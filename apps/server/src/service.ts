@@ -4,7 +4,15 @@
  * tensors here; the route handlers parse bodies and serialise results, the adapters do the math.
  */
 import { charLMOptionsSchema, charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
-import { forecastOptionsSchema, panelForecastJson, resolveForecastOptions, type ForecastOptions, type PanelForecastJson } from '@seqcast/forecast';
+import {
+  forecastOptionsSchema,
+  GlobalForecaster,
+  panelForecastJson,
+  resolveForecastOptions,
+  type ForecastOptions,
+  type GlobalForecasterOptions,
+  type PanelForecastJson,
+} from '@seqcast/forecast';
 import { parseCsvText, parsePanelText } from './csv.js';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
@@ -16,6 +24,9 @@ import type { ResolvedOptions } from './options.js';
 import type { z } from 'zod';
 
 type JobRequest = z.output<RequestSchemas['job']>;
+
+/** One series of a panel forecast request: its rows and, optionally, their time cells. */
+type PanelRequestSeriesBody = { id: string; rows: Record<string, number>[]; times?: string[] };
 
 function wrongKind(m: ServedModel, want: string, action: string): SeqcastError {
   return new SeqcastError('BAD_ARGUMENT', `model "${m.name}" is a ${m.adapter.kind} model; ${action} needs a ${want} model`, { where: 'name' });
@@ -100,7 +111,13 @@ function checkForecastJob(rows: number, columns: number, o: ForecastOptions, bud
  * as a path or fetched as a URL). Queue workers call this again on every payload they take.
  */
 export async function prepareJob(req: JobRequest, trainMemoryMb: number): Promise<JobSpec> {
+  return (await prepare(req, trainMemoryMb)).spec;
+}
+
+/** {@link prepareJob}, plus the training steps a panel job plans (its record's `epochs` while queued). */
+async function prepare(req: JobRequest, trainMemoryMb: number): Promise<{ spec: JobSpec; panelSteps?: number }> {
   let spec: JobSpec;
+  let panelSteps: number | undefined;
   if (req.kind === 'forecast') {
     const series = await parseCsvText(req.csv, req.csvOptions ?? {});
     const opts = req.options;
@@ -117,13 +134,17 @@ export async function prepareJob(req: JobRequest, trainMemoryMb: number): Promis
     spec = { name: req.name, kind: 'forecast', content: req.csv, csvOptions: req.csvOptions ?? {}, options: opts };
   } else if (req.kind === 'panel') {
     // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
-    await parsePanelText(req.csv, req.csvOptions ?? {}, req.options);
+    const panel = await parsePanelText(req.csv, req.csvOptions ?? {}, req.options);
+    const { target: _target, features: _features, ...modelOptions } = req.options;
+    const planner = new GlobalForecaster(modelOptions as GlobalForecasterOptions);
+    panelSteps = planner.plannedSteps(panel, { horizon: req.options.horizon, season: req.options.season ?? 1 });
+    planner.dispose();
     spec = { name: req.name, kind: 'panel', content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
   } else {
     checkCharsJob(req.text, req.options, trainMemoryMb * 2 ** 20);
     spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
   }
-  return spec;
+  return { spec, ...(panelSteps !== undefined ? { panelSteps } : {}) };
 }
 
 /** The API request a spec was made from (workers validate it with the API's own schema). */
@@ -191,14 +212,14 @@ export class Service {
   }
 
   /** Panel models: `steps` values (and intervals) after each series' last row, the shape of `forecast predict --json`. */
-  async forecastPanel(name: string, series: { id: string; rows: Record<string, number>[] }[], steps?: number): Promise<PanelForecastJson> {
+  async forecastPanel(name: string, series: PanelRequestSeriesBody[], steps?: number): Promise<PanelForecastJson> {
     return this.registry.use(name, (m) => this.forecastPanelWith(name, this.panelOf(m), series, steps));
   }
 
   private async forecastPanelWith(
     name: string,
     model: PanelAdapter,
-    series: { id: string; rows: Record<string, number>[] }[],
+    series: PanelRequestSeriesBody[],
     steps?: number,
   ): Promise<PanelForecastJson> {
     const target = model.target;
@@ -206,6 +227,11 @@ export class Service {
     const input = series.map((s, i) => {
       if (seen.has(s.id)) throw new SeqcastError('BAD_INPUT', `series[${i}].id "${s.id}" appears twice`, { where: `series[${i}].id` });
       seen.add(s.id);
+      if (s.times && s.times.length !== s.rows.length) {
+        throw new SeqcastError('BAD_INPUT', `series[${i}].times has ${s.times.length} items; it needs one per row (${s.rows.length})`, {
+          where: `series[${i}].times`,
+        });
+      }
       const values = Float64Array.from(s.rows, (row, j) => {
         const v = row[target];
         if (v === undefined)
@@ -224,7 +250,8 @@ export class Service {
         where: 'steps',
       });
     }
-    return panelForecastJson(target, n, await model.forecast(input, n));
+    const times = new Map(series.map((s) => [s.id, s.times]));
+    return panelForecastJson(target, n, await model.forecast(input, n), (id) => times.get(id));
   }
 
   async forecast(name: string, rows: Record<string, number>[], steps?: number): Promise<number[]> {
@@ -273,12 +300,12 @@ export class Service {
 
   /** Check a job's input now (see {@link prepareJob}) and queue it. */
   async submitJob(req: JobRequest): Promise<JobRecord> {
-    const spec = await prepareJob(req, this.limits?.trainMemoryMb ?? 512);
+    const { spec, panelSteps } = await prepare(req, this.limits?.trainMemoryMb ?? 512);
     await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
-    // The model's default epoch count, from its options table (the record is corrected by the
-    // first progress report; a panel model without epochs counts steps, so any guess will do).
+    // A panel model counts training steps: the steps its fit plans. Others count epochs: the
+    // given count or the default of the model's options table.
     const defaults = spec.kind === 'chars' ? charLMOptionsSchema.shape.epochs : forecastOptionsSchema.shape.epochs;
-    const epochs = typeof spec.options.epochs === 'number' ? spec.options.epochs : (defaults.def.defaultValue as number);
+    const epochs = panelSteps ?? (typeof spec.options.epochs === 'number' ? spec.options.epochs : (defaults.def.defaultValue as number));
     return this.jobs.submit(spec, epochs);
   }
 }

@@ -28,6 +28,8 @@ export type { ParsedSeries } from '../../server/src/wire.js';
 export interface ForecastResult {
   values: number[];
   intervals: Record<string, Interval> | null;
+  /** The forecast steps' times from the server (panel models given the rows' times), else null. */
+  dates: string[] | null;
 }
 
 /** A failed call: the problem's one-line detail and where it points (field, `<text>:7`, …). */
@@ -89,10 +91,10 @@ export const api = {
    * Forecast `steps` after `rows`. A per-series model answers `{forecast}`; a panel model takes
    * `{series:[{id,rows}]}` and answers `{forecasts:[{id,values,intervals}]}`. Both map to ForecastResult.
    */
-  async forecast(model: ModelDescription, id: string, rows: Record<string, number>[], steps: number): Promise<ForecastResult> {
+  async forecast(model: ModelDescription, id: string, rows: Record<string, number>[], steps: number, times: string[] | null = null): Promise<ForecastResult> {
     const path = `/v1/models/${encodeURIComponent(model.name)}/forecast`;
     const r = isPanelModel(model)
-      ? await call<PanelForecastResponse>('POST', path, { series: [{ id, rows }], steps })
+      ? await call<PanelForecastResponse>('POST', path, { series: [{ id, rows, ...(times ? { times } : {}) }], steps })
       : await call<SeriesForecastResponse>('POST', path, { rows, steps });
     return toForecastResult(r);
   },
@@ -137,7 +139,7 @@ export function toForecastResult(r: SeriesForecastResponse | PanelForecastRespon
   if ('forecasts' in r) {
     const f = r.forecasts[0];
     if (!f) throw new ApiError(200, 'the server answered no forecast', undefined, undefined);
-    return { values: f.values, intervals: f.intervals ?? null };
+    return { values: f.values, intervals: f.intervals ?? null, dates: f.dates ?? null };
   }
-  return { values: r.forecast, intervals: null }; // per-series models give no intervals
+  return { values: r.forecast, intervals: null, dates: null }; // per-series models give no intervals
 }

@@ -182,7 +182,8 @@ export async function predictPanel(dir: string, csv: string, steps: number, json
     );
     const forecasts = await model.forecast(panel, steps);
     if (json) {
-      io.out(JSON.stringify(panelForecastJson(layout.target, steps, forecasts)));
+      const times = new Map(panel.series.map((s) => [s.id, s.times]));
+      io.out(JSON.stringify(panelForecastJson(layout.target, steps, forecasts, (id) => times.get(id))));
       return;
     }
     io.out(`next ${steps} value(s) of ${layout.target} for ${forecasts.length} series (median, 80% interval):`);

@@ -14,6 +14,7 @@ import { newJobRecord, publicJobError, type JobBackend } from './backend.js';
 import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from './types.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Logger } from '../logger.js';
+import { trainingStop } from '../models/quality.js';
 
 /** Progress is written to disk at most this often (state changes always are). */
 const PERSIST_EVERY_MS = 1000;
@@ -228,6 +229,8 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
         throw new SeqcastError('BAD_MODEL', `the trained model ${spec.name} version ${version} could not be loaded`);
       }
       rec.model = { name: spec.name, version };
+      const stoppedBy = await trainingStop(dir);
+      if (stoppedBy) rec.stoppedBy = stoppedBy;
       if (this.running === run) await this.finish(rec, 'succeeded', null);
     } catch (e) {
       rec.elapsedMs = Date.now() - started;

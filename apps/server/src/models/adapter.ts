@@ -8,7 +8,7 @@
  */
 
 import type { SeriesForecast } from '@seqcast/forecast';
-import type { InputContract, NextChar, ParsedCsv } from '../wire.js';
+import type { InputContract, ModelQuality, NextChar, ParsedCsv } from '../wire.js';
 
 /** One candidate next character. */
 export type { NextChar };
@@ -27,6 +27,8 @@ interface AdapterBase {
   readonly metrics: Record<string, unknown>;
   /** The model's input contract. */
   readonly input: InputContract;
+  /** Validation score against the baselines (forecasting models). */
+  readonly quality?: ModelQuality;
   /**
    * Run one tiny prediction so the backend's one-time setup (kernel lookup, buffers) happens at
    * load time instead of inside the first user's request.

@@ -9,6 +9,7 @@ import { Forecaster, GlobalForecaster, GLOBAL_KIND, loadPanelLayout } from '@seq
 import { parseCsvForDisplay, parsePanelForDisplay, type PanelReadLayout } from '../csv.js';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
 import { NextBatcher } from './batch.js';
+import { forecasterQuality, panelQuality } from './quality.js';
 
 export interface LoaderOptions {
   /** Batch concurrent `next` requests per model (see batch.ts). Default true. */
@@ -74,6 +75,7 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
     },
     // The training CSV's path is the server's business, not an anonymous reader's: its name only.
     metrics: { ...plain(info), source: info.source === null ? null : path.basename(info.source) },
+    quality: forecasterQuality(plain(info)),
     forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
     // As `forecast predict`: the whole file is one series, in the row order the model was trained on.
     readCsv: (text) => parseCsvForDisplay(text, { ...(info.newestFirst ? { newestFirst: true } : {}), ...(info.missing ? { missing: info.missing } : {}) }, null),
@@ -113,6 +115,7 @@ export function panelAdapter(g: GlobalForecaster, layout: PanelReadLayout | null
     horizon: info.horizon,
     input: { kind: 'panel', target: info.target, horizon: info.horizon, season: info.season },
     metrics: plain(info),
+    quality: panelQuality(plain(info)),
     forecast: (series, steps) => g.forecast(asPanel(series), steps),
     readCsv: (text) => parsePanelForDisplay(text, read),
     dispose: () => g.dispose(),

@@ -11,6 +11,7 @@
 import type { View } from 'vega';
 import { baselinePaths, forecastChartSpec } from '@seqcast/forecast/charts';
 import { api, ApiError, isForecastModel, isPanelModel, type ForecastResult, type ModelDescription, type ParsedCsv } from '../api.js';
+import { nextTimes } from '@seqcast/data/dates';
 import { renderChart } from '../chart.js';
 import { field, fmt, h, showError } from '../dom.js';
 
@@ -34,45 +35,6 @@ function inputOf(m: ModelDescription): ForecastInput {
     context: typeof i.context === 'number' ? i.context : null,
     newestFirst: i.newestFirst === true,
   };
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/**
- * Dates of the `steps` rows after `dates`: months for `YYYY-MM` (or month-ends / same day of
- * month), else the last gap in days. Null when the dates are not ISO dates.
- */
-export function extendDates(dates: readonly string[] | null, steps: number): string[] | null {
-  if (!dates || dates.length < 2) return null;
-  const a = dates[dates.length - 2]!;
-  const b = dates[dates.length - 1]!;
-  const month = /^(\d{4})-(\d{2})$/.exec(b);
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(b);
-  const dayA = /^(\d{4})-(\d{2})-(\d{2})$/.exec(a);
-  if (month) {
-    let y = Number(month[1]);
-    let mo = Number(month[2]);
-    return Array.from({ length: steps }, () => {
-      mo++;
-      if (mo > 12) {
-        mo = 1;
-        y++;
-      }
-      return `${y}-${pad(mo)}`;
-    });
-  }
-  if (!day || !dayA) return null;
-  const tb = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
-  const ta = Date.UTC(Number(dayA[1]), Number(dayA[2]) - 1, Number(dayA[3]));
-  const gap = tb - ta;
-  if (!(gap > 0)) return null;
-  const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
-  if (gap >= 28 * 864e5 && gap <= 31 * 864e5 && day[3] === dayA[3]) {
-    return Array.from({ length: steps }, (_, h) => iso(Date.UTC(Number(day[1]), Number(day[2]) - 1 + h + 1, Number(day[3]))));
-  }
-  return Array.from({ length: steps }, (_, h) => iso(tb + gap * (h + 1)));
 }
 
 export function forecastPage(root: HTMLElement): () => void {
@@ -215,7 +177,7 @@ export function forecastPage(root: HTMLElement): () => void {
     const rows = Array.from({ length: s.rows }, (_, r) => Object.fromEntries(i.features.map((f) => [f, s.values[f]![r]!])));
     go.disabled = true;
     try {
-      const result = await api.forecast(m, s.id ?? 'series', rows, n);
+      const result = await api.forecast(m, s.id ?? 'series', rows, n, s.dates);
       if (!alive) return;
       await draw(m, i, s.values[i.target]!, s.dates, result);
     } catch (e) {
@@ -227,7 +189,9 @@ export function forecastPage(root: HTMLElement): () => void {
 
   async function draw(m: ModelDescription, i: ForecastInput, history: number[], dates: string[] | null, r: ForecastResult): Promise<void> {
     const steps = r.values.length;
-    const future = extendDates(dates, steps);
+    // The server's dates (a panel model continues each series' own frequency); else the same
+    // rule (@seqcast/data's nextTimes) on the file's dates: business days stay Mon–Fri.
+    const future = r.dates ?? nextTimes(dates, steps);
     const baselines = baselinePaths(history, steps, i.season);
     const intervals = r.intervals ?? undefined;
     const spec = forecastChartSpec(

@@ -18,6 +18,7 @@ import { SeqcastError } from '@seqcast/core';
 import { resolveOptions, type ServerLimits } from '../../options.js';
 import type { Logger } from '../../logger.js';
 import { ensureModelsDir } from '../../models/registry.js';
+import { trainingStop } from '../../models/quality.js';
 import { parseBody, requestSchemas } from '../../schemas.js';
 import { prepareJob, requestOfSpec } from '../../service.js';
 import { DirectoryModelStore } from '../../store/directory.js';
@@ -251,6 +252,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     try {
       await handle.done;
       rec.elapsedMs = Date.now() - started;
+      const stoppedBy = await trainingStop(path.join(staging, 'model')); // read before publishing moves it
+      if (stoppedBy) rec.stoppedBy = stoppedBy;
       const published = await withPublishLock(spec.name, () => store.publish(spec.name, id, path.join(staging, 'model')));
       rec.model = { name: spec.name, version: published.version };
       await finish('succeeded', null);
