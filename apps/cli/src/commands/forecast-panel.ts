@@ -205,11 +205,18 @@ export function backtestJson(r: BacktestReport): { metrics: Record<string, Panel
   return { metrics, series: r.series, windows: r.windows };
 }
 
+/**
+ * One cutoff by default: the one `train` validates on (the last H points of every series), so a
+ * default backtest and train's validation verdict speak about the same stretch; `--windows 3` or
+ * more averages over more cutoffs for a steadier score, at K times the training time.
+ */
+export const DEFAULT_BACKTEST_WINDOWS = 1;
+
 /** `forecast backtest`: the global model and every panel baseline on the same K cutoffs. */
 export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<void> {
   const csv = requireString(flags, 'csv', cmd);
   const { horizon, season } = horizonAndSeason(flags, cmd);
-  const windows = optionalNumber(flags, 'windows', { integer: true, min: 1, max: 100 }) ?? 1;
+  const windows = optionalNumber(flags, 'windows', { integer: true, min: 1, max: 100 }) ?? DEFAULT_BACKTEST_WINDOWS;
   const options = modelOptions(flags, horizon, season);
   new GlobalForecaster(options).dispose(); // validates the options before the file is read
   const { minRows, reason } = minRowsFor(flags, horizon);
