@@ -80,6 +80,8 @@ export interface PanelRequestSeries {
 /** A global forecaster over many series (one model, any number of series per request). */
 export interface PanelAdapter extends AdapterBase, ReadsCsv {
   readonly kind: 'panel';
+  /** The saved read layout (id and time columns); null for a model saved without one. */
+  readonly layout: { idColumn: string | null; timeColumn: string | null } | null;
   readonly target: string;
   readonly horizon: number;
   /** `steps` values after each series, with 80%/95% intervals, in the request's order. */

@@ -114,6 +114,7 @@ export function panelAdapter(g: GlobalForecaster, layout: PanelReadLayout | null
     target: info.target,
     horizon: info.horizon,
     input: { kind: 'panel', target: info.target, horizon: info.horizon, season: info.season },
+    layout,
     metrics: plain(info),
     quality: panelQuality(plain(info)),
     forecast: (series, steps) => g.forecast(asPanel(series), steps),

@@ -37,6 +37,11 @@ function inputOf(m: ModelDescription): ForecastInput {
   };
 }
 
+/** History rows the chart shows by default: enough to read the forecast against, not years of it. */
+export function recentRows(steps: number, season: number): number {
+  return Math.max(8 * steps, 3 * season, 48);
+}
+
 export function forecastPage(root: HTMLElement): () => void {
   const modelSel = h('select', { id: 'forecast-model' });
   const contractEl = h('p', { class: 'hint', id: 'forecast-contract' });
@@ -45,9 +50,10 @@ export function forecastPage(root: HTMLElement): () => void {
     id: 'csv-text',
     rows: 8,
     spellcheck: 'false',
-    placeholder: 'Month,Sales\n1960-01,6550\n1960-02,8728\n…',
+    placeholder: 'Date,Close\n2024-01-02,101.5\n2024-01-03,102.1\n…',
     'aria-describedby': 'csv-error',
   });
+  const sample = h('button', { type: 'button', class: 'secondary', id: 'forecast-sample' }, 'Try a sample CSV');
   const csvError = h('div', { class: 'error', role: 'alert', id: 'csv-error', hidden: true });
   const seriesSel = h('select', { id: 'forecast-series' });
   const seriesField = field('Series', seriesSel, 'this file is a panel: pick one of its series');
@@ -58,6 +64,9 @@ export function forecastPage(root: HTMLElement): () => void {
   const status = h('p', { class: 'muted', role: 'status', id: 'forecast-status' });
   const chartEl = h('div', { class: 'chart', id: 'forecast-chart' });
   chartEl.hidden = true;
+  const allHistory = h('input', { id: 'forecast-all-history', type: 'checkbox' });
+  const historyField = h('p', {}, allHistory, h('label', { for: 'forecast-all-history' }, ' Show the whole history in the chart'));
+  historyField.hidden = true;
   const tableEl = h('div', { id: 'forecast-table' });
 
   const form = h(
@@ -65,14 +74,14 @@ export function forecastPage(root: HTMLElement): () => void {
     {},
     h('div', { class: 'row' }, field('Forecast model', modelSel), field('Steps', steps)),
     contractEl,
-    field('CSV file', file, 'or paste the CSV below'),
+    h('div', { class: 'row' }, field('CSV file', file, 'or paste the CSV below'), h('div', { class: 'field' }, sample, h('span', { class: 'hint' }, "generated in the model's columns"))),
     field('CSV', text),
     csvError,
     seriesField,
     go,
     runError,
   );
-  root.append(h('h1', {}, 'Forecast'), form, status, chartEl, tableEl);
+  root.append(h('h1', {}, 'Forecast'), form, status, historyField, chartEl, tableEl);
 
   let models: ModelDescription[] = [];
   let view: View | null = null;
@@ -90,6 +99,8 @@ export function forecastPage(root: HTMLElement): () => void {
       (i.context ? `; needs at least ${i.context} rows` : '') +
       (i.season > 1 ? `; season ${i.season}` : '') +
       (i.newestFirst ? '; reads files newest row first, as it was trained' : '');
+    const cols = i.features.includes(i.target) ? i.features : [...i.features, i.target];
+    text.placeholder = isPanelModel(m) ? `id,t,${i.target}\na,1,…\na,2,…\n…` : `Date,${cols.join(',')}\n…`;
     // The file is read as the model reads it: a new model may read it differently.
     if (text.value.trim()) void parse();
   });
@@ -101,6 +112,16 @@ export function forecastPage(root: HTMLElement): () => void {
     await parse();
   });
   text.addEventListener('change', () => void parse());
+  sample.addEventListener('click', async () => {
+    const m = current();
+    if (!m) return showError(runError, 'No forecast model is served — train one on the Training page.');
+    try {
+      text.value = await api.sampleCsv(m.name);
+      await parse();
+    } catch (e) {
+      showError(runError, e instanceof ApiError ? e.detail : String(e));
+    }
+  });
 
   /** The CSV error with the text of the line it names. */
   function csvProblem(e: ApiError): void {
@@ -187,21 +208,43 @@ export function forecastPage(root: HTMLElement): () => void {
     }
   });
 
+  /** The last draw's inputs, so the history toggle can redraw without asking the server again. */
+  let drawn: Parameters<typeof draw> | null = null;
+  allHistory.addEventListener('change', () => {
+    if (drawn) void draw(...drawn);
+  });
+
   async function draw(m: ModelDescription, i: ForecastInput, history: number[], dates: string[] | null, r: ForecastResult): Promise<void> {
+    drawn = [m, i, history, dates, r];
     const steps = r.values.length;
     // The server's dates (a panel model continues each series' own frequency); else the same
     // rule (@seqcast/data's nextTimes) on the file's dates: business days stay Mon–Fri.
     const future = r.dates ?? nextTimes(dates, steps);
-    const baselines = baselinePaths(history, steps, i.season);
+    const baselines = baselinePaths(history, steps, i.season); // from the whole history
     const intervals = r.intervals ?? undefined;
+    // A few steps after years of history would be a sliver at the right edge: by default the chart
+    // shows a recent stretch (pan or tick the box for the rest).
+    const shown = allHistory.checked ? history.length : Math.min(history.length, recentRows(steps, i.season));
+    const from = history.length - shown;
     const spec = forecastChartSpec(
-      { target: i.target, history, forecast: r.values, dates: future && dates ? [...dates, ...future] : null, intervals, baselines },
+      {
+        target: i.target,
+        history: history.slice(from),
+        forecast: r.values,
+        dates: future && dates ? [...dates.slice(from), ...future] : null,
+        firstRow: from + 1,
+        intervals,
+        baselines,
+      },
       { interactive: true, width: 900, height: 340, title: `${m.name}: ${i.target}, ${steps}-step forecast${intervals ? ' with intervals' : ''}` },
     );
     view?.finalize();
     chartEl.replaceChildren();
     chartEl.hidden = false;
-    view = await renderChart(chartEl, spec, `Chart of ${history.length} observed values of ${i.target} and the ${steps}-step forecast`);
+    historyField.hidden = shown === history.length && !allHistory.checked;
+    const what = shown < history.length ? `the last ${shown} of ${history.length} observed values` : `${history.length} observed values`;
+    view = await renderChart(chartEl, spec, `Chart of ${what} of ${i.target} and the ${steps}-step forecast`);
+    chartEl.append(h('p', { class: 'hint', id: 'forecast-shown' }, `Showing ${what}.`));
     chartEl.append(h('p', { class: 'hint' }, 'Drag to pan, scroll to zoom the time axis, double-click to reset; hover a forecast point for its numbers.'));
 
     const levels = Object.keys(intervals ?? {}).sort((a, b) => Number(a) - Number(b));
