@@ -98,4 +98,13 @@ describe('POST /v1/csv with a model', () => {
     expect(short.status).toBe(400);
     expect(((await short.json()) as { where: string }).where).toBe('series[0].times');
   });
+
+  it("GET /v1/models/{name}/sample.csv is a file the model reads: its own columns, enough rows", async () => {
+    for (const [name, rows] of [['stock-nf', 250], ['shops', 72]] as const) { // panel series are 60–100% of 120 long
+      const res = await fetch(`${server.url}/v1/models/${name}/sample.csv`);
+      expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+      const p = (await (await post({ csv: await res.text(), model: name })).json()) as ParsedCsv;
+      expect(p.series[0]!.rows).toBeGreaterThanOrEqual(rows);
+    }
+  });
 });

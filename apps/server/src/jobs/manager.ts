@@ -15,6 +15,7 @@ import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobStat
 import type { ModelRegistry } from '../models/registry.js';
 import type { Logger } from '../logger.js';
 import { trainingStop } from '../models/quality.js';
+import { jobEtaMs } from './eta.js';
 
 /** Progress is written to disk at most this often (state changes always are). */
 const PERSIST_EVERY_MS = 1000;
@@ -201,7 +202,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
         rec.epochs = p.epochs;
         rec.loss = p.loss;
         rec.elapsedMs = Date.now() - started;
-        rec.etaMs = p.epoch > 0 ? Math.round((p.elapsedMs / p.epoch) * (p.epochs - p.epoch)) : null;
+        rec.etaMs = jobEtaMs(spec.kind, spec.options, p);
         this.emit('update', rec);
         if (Date.now() - this.lastPersist >= PERSIST_EVERY_MS) {
           this.lastPersist = Date.now();

@@ -19,6 +19,7 @@ import { resolveOptions, type ServerLimits } from '../../options.js';
 import type { Logger } from '../../logger.js';
 import { ensureModelsDir } from '../../models/registry.js';
 import { trainingStop } from '../../models/quality.js';
+import { jobEtaMs } from '../eta.js';
 import { parseBody, requestSchemas } from '../../schemas.js';
 import { prepareJob, requestOfSpec } from '../../service.js';
 import { DirectoryModelStore } from '../../store/directory.js';
@@ -222,7 +223,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       rec.epochs = p.epochs;
       rec.loss = p.loss;
       rec.elapsedMs = Date.now() - started;
-      rec.etaMs = p.epoch > 0 ? Math.round((p.elapsedMs / p.epoch) * (p.epochs - p.epoch)) : null;
+      rec.etaMs = jobEtaMs(spec.kind, spec.options, p);
       // Every replica's SSE subscribers; a panel job reports every step, so at most 5 a second.
       if (Date.now() - lastEvent >= EVENT_EVERY_MS || p.epoch === p.epochs) {
         lastEvent = Date.now();
