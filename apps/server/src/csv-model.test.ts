@@ -79,7 +79,7 @@ describe('POST /v1/csv with a model', () => {
     expect(((await noId.json()) as { detail: string }).detail).toMatch(/id/);
   });
 
-  it('a panel forecast given the rows\' times answers the forecast dates at the series\' frequency', async () => {
+  it("a panel forecast given the rows' times answers the forecast dates at the series' frequency", async () => {
     const s0 = PANEL.series[0]!;
     const rows = Array.from(s0.values, (y) => ({ y }));
     const times = rows.map((_, k) => String(3 * k)); // integer times, step 3
@@ -99,8 +99,12 @@ describe('POST /v1/csv with a model', () => {
     expect(((await short.json()) as { where: string }).where).toBe('series[0].times');
   });
 
-  it("GET /v1/models/{name}/sample.csv is a file the model reads: its own columns, enough rows", async () => {
-    for (const [name, rows] of [['stock-nf', 250], ['shops', 72]] as const) { // panel series are 60–100% of 120 long
+  it('GET /v1/models/{name}/sample.csv is a file the model reads: its own columns, enough rows', async () => {
+    for (const [name, rows] of [
+      ['stock-nf', 250],
+      ['shops', 72],
+    ] as const) {
+      // panel series are 60–100% of 120 long
       const res = await fetch(`${server.url}/v1/models/${name}/sample.csv`);
       expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
       const p = (await (await post({ csv: await res.text(), model: name })).json()) as ParsedCsv;

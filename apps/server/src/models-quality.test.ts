@@ -63,7 +63,9 @@ describe('GET /v1/models shows quality', () => {
       combination: { partner: 'naive2', weight: 0 },
     });
     expect(q.ships).toBe("Naive2's forecasts (the network did not beat it)");
-    expect(q.summary).toBe("validation OWA 1.004 vs Naive2 1 (network alone 1.080); ships Naive2's forecasts (the network did not beat it); worse than Naive2 on its validation stretch");
+    expect(q.summary).toBe(
+      "validation OWA 1.004 vs Naive2 1 (network alone 1.080); ships Naive2's forecasts (the network did not beat it); worse than Naive2 on its validation stretch",
+    );
     expect(q.worseThanNaive2).toBe(true);
   });
 });
@@ -74,7 +76,13 @@ describe('panel job records', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       // No epochs: the default 4,000 steps; a budget of 0.01 minutes ends it long before.
-      body: JSON.stringify({ kind: 'panel', name: 'hurried', csv: panelToCsv(PANEL), csvOptions: { idColumn: 'id', timeColumn: 't' }, options: { target: 'y', horizon: 4, season: 12, minutes: 0.01, seed: 1 } }),
+      body: JSON.stringify({
+        kind: 'panel',
+        name: 'hurried',
+        csv: panelToCsv(PANEL),
+        csvOptions: { idColumn: 'id', timeColumn: 't' },
+        options: { target: 'y', horizon: 4, season: 12, minutes: 0.01, seed: 1 },
+      }),
     });
     expect(res.status).toBe(202);
     const queued = (await res.json()) as JobRecord;
@@ -90,7 +98,13 @@ describe('panel job records', () => {
     const res = await fetch(`${server.url}/v1/jobs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'panel', name: 'paced', csv: panelToCsv(PANEL), csvOptions: { idColumn: 'id', timeColumn: 't' }, options: { target: 'y', horizon: 4, season: 12, epochs: 2, seed: 1 } }),
+      body: JSON.stringify({
+        kind: 'panel',
+        name: 'paced',
+        csv: panelToCsv(PANEL),
+        csvOptions: { idColumn: 'id', timeColumn: 't' },
+        options: { target: 'y', horizon: 4, season: 12, epochs: 2, seed: 1 },
+      }),
     });
     const queued = (await res.json()) as JobRecord;
     const done = await waitDone(queued.id);

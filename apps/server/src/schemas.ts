@@ -151,7 +151,9 @@ const inputContract = z.discriminatedUnion('kind', [
 
 const modelQuality = z
   .object({
-    metric: z.enum(['mase', 'owa']).meta({ description: 'mase: one-step MASE (per-series forecasters); owa: OWA relative to Naive2 = 1 (panel models); lower is better' }),
+    metric: z
+      .enum(['mase', 'owa'])
+      .meta({ description: 'mase: one-step MASE (per-series forecasters); owa: OWA relative to Naive2 = 1 (panel models); lower is better' }),
     on: z.string().nullable().meta({ description: 'Where the score was measured; null without a validation stretch' }),
     model: z.number().nullable().meta({ description: "The served forecasts' score" }),
     baselines: z.record(z.string(), z.number()).meta({ description: "Each baseline's score on the same stretch" }),
@@ -221,10 +223,7 @@ export const responses = {
     forecasts: z.array(
       z.object({
         id: z.string(),
-        dates: z
-          .array(z.string())
-          .optional()
-          .meta({ description: "Time of each forecast step, continuing the request's `times` at the series' frequency" }),
+        dates: z.array(z.string()).optional().meta({ description: "Time of each forecast step, continuing the request's `times` at the series' frequency" }),
         values: z.array(z.number()),
         intervals: z.object({ '80': interval, '95': interval }).optional(),
       }),
@@ -308,7 +307,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
               .optional()
               .meta({
                 description:
-                  'Time cell of each row (dates or integers), oldest first; the answer then carries the forecast `dates` at the series\' own frequency (business days stay Mon–Fri)',
+                  "Time cell of each row (dates or integers), oldest first; the answer then carries the forecast `dates` at the series' own frequency (business days stay Mon–Fri)",
               }),
           }),
         )
@@ -423,14 +422,10 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .nullable()
       .optional()
       .meta({ description: 'Text column that names the series of a panel (default: the first text column; null: one series)' }),
-    model: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        description:
-          "Read the file as this forecast model's `forecast predict` does, with its saved read layout (newest-first rows, missing policy, a panel's id and time columns); excludes csvOptions and idColumn",
-      }),
+    model: z.string().min(1).optional().meta({
+      description:
+        "Read the file as this forecast model's `forecast predict` does, with its saved read layout (newest-first rows, missing policy, a panel's id and time columns); excludes csvOptions and idColumn",
+    }),
   });
   return { next, generate, forecast, panelForecast, job, csv };
 }

@@ -216,12 +216,7 @@ export class Service {
     return this.registry.use(name, (m) => this.forecastPanelWith(name, this.panelOf(m), series, steps));
   }
 
-  private async forecastPanelWith(
-    name: string,
-    model: PanelAdapter,
-    series: PanelRequestSeriesBody[],
-    steps?: number,
-  ): Promise<PanelForecastJson> {
+  private async forecastPanelWith(name: string, model: PanelAdapter, series: PanelRequestSeriesBody[], steps?: number): Promise<PanelForecastJson> {
     const target = model.target;
     const seen = new Set<string>();
     const input = series.map((s, i) => {

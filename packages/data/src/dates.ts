@@ -258,7 +258,11 @@ export function nextTimes(times: readonly string[] | null, steps: number): strin
   const ms = tail.map((t) => parseDate(t, typeof dayFirst === 'boolean' ? { dayFirst } : {}));
   if (ms.some((t) => Number.isNaN(t)) || ms.some((t, i) => i > 0 && t <= ms[i - 1]!)) return null;
   const hours = ms.some((t) => t % 86_400_000 !== 0);
-  if (!hours) return nextDates(ms.map((t) => new Date(t).toISOString().slice(0, 10)), steps);
+  if (!hours)
+    return nextDates(
+      ms.map((t) => new Date(t).toISOString().slice(0, 10)),
+      steps,
+    );
   const gaps = ms
     .slice(1)
     .map((t, i) => t - ms[i]!)

@@ -45,7 +45,23 @@ afterAll(async () => {
 function trainAndPredict(csv: string, time: string): { forecasts: { id: string; dates?: string[]; values: number[] }[] } {
   const out = path.join(dir, `m-${time}-${path.basename(csv)}`);
   const fast = ['--epochs', '1', '--minutes', '0.1', '--seed', '1'];
-  const t = runCli(['forecast', 'train', '--csv', csv, '--id-column', 'id', '--time-column', time, '--target', 'y', '--horizon', String(H), ...fast, '--out', out]);
+  const t = runCli([
+    'forecast',
+    'train',
+    '--csv',
+    csv,
+    '--id-column',
+    'id',
+    '--time-column',
+    time,
+    '--target',
+    'y',
+    '--horizon',
+    String(H),
+    ...fast,
+    '--out',
+    out,
+  ]);
   expect(t.code, t.stderr).toBe(0);
   const p = runCli(['forecast', 'predict', '--model', out, '--csv', csv, '--steps', String(H), '--json']);
   expect(p.code, p.stderr).toBe(0);
@@ -53,7 +69,7 @@ function trainAndPredict(csv: string, time: string): { forecasts: { id: string; 
 }
 
 describe('panel predict --json carries forecast dates', () => {
-  it("a Mon–Fri series continues Mon–Fri and a monthly one monthly, each at its own frequency", () => {
+  it('a Mon–Fri series continues Mon–Fri and a monthly one monthly, each at its own frequency', () => {
     const r = trainAndPredict(path.join(dir, 'panel.csv'), 'date');
     const byId = Object.fromEntries(r.forecasts.map((f) => [f.id, f.dates]));
     expect(byId.shares).toEqual(['2024-04-22', '2024-04-23', '2024-04-24']); // after Fri 2024-04-19: Mon, Tue, Wed

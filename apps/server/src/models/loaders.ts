@@ -78,7 +78,8 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
     quality: forecasterQuality(plain(info)),
     forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
     // As `forecast predict`: the whole file is one series, in the row order the model was trained on.
-    readCsv: (text) => parseCsvForDisplay(text, { ...(info.newestFirst ? { newestFirst: true } : {}), ...(info.missing ? { missing: info.missing } : {}) }, null),
+    readCsv: (text) =>
+      parseCsvForDisplay(text, { ...(info.newestFirst ? { newestFirst: true } : {}), ...(info.missing ? { missing: info.missing } : {}) }, null),
     warmUp: () => {
       const row = Object.fromEntries(features.map((k) => [k, 1]));
       f.forecast(

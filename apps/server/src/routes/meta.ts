@@ -42,7 +42,8 @@ export const metaRoutes = [
       if (other) throw new SeqcastError('BAD_ARGUMENT', `${other}: leave it out with "model" (the model's saved read layout decides)`, { where: other });
       const name = body.model;
       return ctx.registry.use(name, (m) => {
-        if (m.adapter.kind === 'chars') throw new SeqcastError('BAD_ARGUMENT', `model "${name}" is a chars model; "model" needs a forecast model`, { where: 'model' });
+        if (m.adapter.kind === 'chars')
+          throw new SeqcastError('BAD_ARGUMENT', `model "${name}" is a chars model; "model" needs a forecast model`, { where: 'model' });
         return m.adapter.readCsv(body.csv);
       });
     },

@@ -127,7 +127,7 @@ describe('pages tell the truth about models and forecasts', () => {
     });
     expect(res.status).toBe(202);
     const id = ((await res.json()) as { id: string }).id;
-    for (let t0 = Date.now(); ; ) {
+    for (let t0 = Date.now(); ;) {
       const r = (await (await fetch(`${server.url}/v1/jobs/${id}`)).json()) as { state: string };
       if (r.state === 'succeeded') break;
       expect(['queued', 'running']).toContain(r.state);

@@ -44,7 +44,21 @@ const UNSEEN_CSV = lectureStockCsv(300, 11);
 beforeAll(async () => {
   writeFileSync(TRAIN, lectureStockCsv(400, 5));
   writeFileSync(UNSEEN, UNSEEN_CSV);
-  cli(['forecast', 'train', '--csv', TRAIN, '--target', 'Close', '--newest-first', '--epochs', '5', '--seed', '1', '--out', path.join(tmp.dir, 'models', 'stock-nf')]);
+  cli([
+    'forecast',
+    'train',
+    '--csv',
+    TRAIN,
+    '--target',
+    'Close',
+    '--newest-first',
+    '--epochs',
+    '5',
+    '--seed',
+    '1',
+    '--out',
+    path.join(tmp.dir, 'models', 'stock-nf'),
+  ]);
   server = await serve(path.join(tmp.dir, 'models'), 'read-test-token');
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();

@@ -74,7 +74,12 @@ export function forecastPage(root: HTMLElement): () => void {
     {},
     h('div', { class: 'row' }, field('Forecast model', modelSel), field('Steps', steps)),
     contractEl,
-    h('div', { class: 'row' }, field('CSV file', file, 'or paste the CSV below'), h('div', { class: 'field' }, sample, h('span', { class: 'hint' }, "generated in the model's columns"))),
+    h(
+      'div',
+      { class: 'row' },
+      field('CSV file', file, 'or paste the CSV below'),
+      h('div', { class: 'field' }, sample, h('span', { class: 'hint' }, "generated in the model's columns")),
+    ),
     field('CSV', text),
     csvError,
     seriesField,

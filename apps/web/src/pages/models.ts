@@ -45,7 +45,11 @@ export function modelsPage(root: HTMLElement): () => void {
     h(
       'thead',
       {},
-      h('tr', {}, ...['name', 'kind', 'version', 'created', 'validation vs baselines', 'training metrics', 'input contract', ''].map((t) => h('th', { scope: 'col' }, t))),
+      h(
+        'tr',
+        {},
+        ...['name', 'kind', 'version', 'created', 'validation vs baselines', 'training metrics', 'input contract', ''].map((t) => h('th', { scope: 'col' }, t)),
+      ),
     ),
     body,
   );

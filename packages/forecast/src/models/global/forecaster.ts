@@ -206,7 +206,12 @@ export class GlobalForecaster implements PanelModel {
    * before training starts. The time budget (`minutes`) may stop the fit earlier.
    */
   plannedSteps(train: Panel, spec: ForecastSpec): number {
-    const r = resolve(this.options, spec, train.series.map((s) => s.values.length), this.options);
+    const r = resolve(
+      this.options,
+      spec,
+      train.series.map((s) => s.values.length),
+      this.options,
+    );
     const windows = sources(train.series, r.horizon, r.window, 0).reduce((n, s) => n + s.hi - s.lo + 1, 0);
     const perMember = r.epochs !== undefined ? Math.max(1, Math.ceil((r.epochs * windows) / r.batchSize)) : r.steps;
     return perMember * r.members;
