@@ -8,6 +8,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** `--help` lines after the usage: each flag with what it does and its default. */
+  flags?: readonly (readonly [flag: string, description: string])[];
   run(argv: string[], io: Io): Promise<void> | void;
 }
 

@@ -59,6 +59,12 @@ async function main(argv: string[]): Promise<number> {
     const { cmd, rest } = await resolve(argv);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(`usage: ${cmd.usage}`);
+      if (cmd.flags?.length) {
+        const width = Math.max(...cmd.flags.map(([f]) => f.length));
+        io.out('');
+        io.out('flags:');
+        for (const [f, d] of cmd.flags) io.out(`  ${f.padEnd(width)}  ${d}`);
+      }
       return 0;
     }
     await holdStatusLines();

@@ -337,6 +337,7 @@ describe('OpenAPI 3.1', () => {
         '/v1/models/{name}/forecast',
         '/v1/models/{name}/generate',
         '/v1/models/{name}/next',
+        '/v1/models/{name}/sample.csv',
       ].sort(),
     );
     const check = async (tpl: string, method: string, res: Response) => {

@@ -120,3 +120,49 @@ export async function parseCsvForDisplay(text: string, options: CsvTextOptions, 
   });
   return { ...base, idColumn: idName, series: [...groups].map(([id, rows]) => toJson(id, rows)) };
 }
+
+/** A panel model's saved read layout (the columns and missing policy it was trained with). */
+export interface PanelReadLayout {
+  target: string;
+  idColumn: string | null;
+  timeColumn: string | null;
+  features: string[];
+  missing: 'error' | 'drop' | 'ffill';
+}
+
+/**
+ * Parse panel CSV content with a panel model's saved layout, exactly as `forecast predict` reads
+ * it (readPanelCsv, every series sorted by its time column, a short series an error).
+ *
+ * @example
+ * const p = await parsePanelForDisplay('id,t,y\na,1,5\na,2,6\n', { target: 'y', idColumn: 'id', timeColumn: 't', features: [], missing: 'error' }, DEFAULT_LIMITS);
+ */
+export async function parsePanelForDisplay(text: string, layout: PanelReadLayout, limits: CsvLimits): Promise<ParsedCsv> {
+  const panel = await readPanelCsv(
+    { text },
+    {
+      target: layout.target,
+      idColumn: layout.idColumn,
+      timeColumn: layout.timeColumn,
+      features: layout.features,
+      missing: layout.missing,
+      short: 'error',
+      ...readLimits(limits),
+    },
+  );
+  return {
+    columns: [layout.target, ...layout.features],
+    dateColumn: layout.timeColumn,
+    idColumn: layout.idColumn,
+    ignored: [],
+    delimiter: ',',
+    droppedRows: 0,
+    series: panel.series.map((s) => ({
+      id: layout.idColumn === null ? null : s.id,
+      rows: s.values.length,
+      dates: s.times ? [...s.times] : null,
+      lines: s.lines ? Array.from(s.lines) : [],
+      values: { [layout.target]: Array.from(s.values), ...Object.fromEntries(layout.features.map((f) => [f, Array.from(s.features[f]!)])) },
+    })),
+  };
+}

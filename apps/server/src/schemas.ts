@@ -170,9 +170,24 @@ const inputContract = z.discriminatedUnion('kind', [
     horizon: z.int(),
     season: z.int(),
     context: z.int().meta({ description: 'Rows of history a forecast request needs' }),
+    newestFirst: z.boolean().meta({ description: 'The training CSV listed its newest row first (POST /v1/csv with "model" reads a file so)' }),
   }),
   z.object({ kind: z.literal('panel'), target: z.string(), horizon: z.int(), season: z.int() }),
 ]);
+
+const modelQuality = z
+  .object({
+    metric: z
+      .enum(['mase', 'owa'])
+      .meta({ description: 'mase: one-step MASE (per-series forecasters); owa: OWA relative to Naive2 = 1 (panel models); lower is better' }),
+    on: z.string().nullable().meta({ description: 'Where the score was measured; null without a validation stretch' }),
+    model: z.number().nullable().meta({ description: "The served forecasts' score" }),
+    baselines: z.record(z.string(), z.number()).meta({ description: "Each baseline's score on the same stretch" }),
+    ships: z.string().meta({ description: "What the served forecasts are: the network, a mix, or a baseline's own" }),
+    worseThanNaive2: z.boolean().optional().meta({ description: 'Panel models: scored worse than Naive2 on the validation stretch' }),
+    summary: z.string(),
+  })
+  .meta({ description: "A forecasting model's validation score against its baselines" });
 
 const modelDescription = z.object({
   name: z.string(),
@@ -182,6 +197,7 @@ const modelDescription = z.object({
   created: z.string(),
   metrics: z.record(z.string(), z.unknown()),
   input: inputContract,
+  quality: modelQuality.nullable().meta({ description: 'Validation score against the baselines; null for chars models' }),
 });
 
 const jobRecord = z.object({
@@ -200,6 +216,10 @@ const jobRecord = z.object({
   options: z.record(z.string(), z.unknown()),
   model: z.object({ name: z.string(), version: z.int() }).nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  stoppedBy: z
+    .enum(['steps', 'time'])
+    .optional()
+    .meta({ description: 'Finished panel jobs: time = the time budget (options.minutes) ended training before `epochs` steps; steps = all ran' }),
 });
 
 const interval = z.object({ lower: z.array(z.number()), upper: z.array(z.number()) });
@@ -229,6 +249,7 @@ export const responses = {
     forecasts: z.array(
       z.object({
         id: z.string(),
+        dates: z.array(z.string()).optional().meta({ description: "Time of each forecast step, continuing the request's `times` at the series' frequency" }),
         values: z.array(z.number()),
         intervals: z.object({ '80': interval, '95': interval }).optional(),
       }),
@@ -302,6 +323,14 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .min(1)
       .max(limits.maxRows, { error: `rows must have at most ${limits.maxRows} items (server limit)` })
       .meta({ description: "Oldest first; each row has a number for the model's target" }),
+    times: z
+      .array(z.string().max(64))
+      .max(limits.maxRows, { error: `times must have at most ${limits.maxRows} items (server limit)` })
+      .optional()
+      .meta({
+        description:
+          "Time cell of each row (dates or integers), oldest first; the answer then carries the forecast `dates` at the series' own frequency (business days stay Mon–Fri)",
+      }),
   });
   const panelForecast = z
     .strictObject({
@@ -421,6 +450,10 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .nullable()
       .optional()
       .meta({ description: 'Text column that names the series of a panel (default: the first text column; null: one series)' }),
+    model: z.string().min(1).optional().meta({
+      description:
+        "Read the file as this forecast model's `forecast predict` does, with its saved read layout (newest-first rows, missing policy, a panel's id and time columns); excludes csvOptions and idColumn",
+    }),
   });
   return { next, generate, forecast, panelForecast, panelSeries, panelForecastShallow, job, csv };
 }

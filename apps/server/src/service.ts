@@ -7,10 +7,12 @@ import { charLMOptionsSchema, charLMTrainingShape, planTrainingBatch, SeqcastErr
 import {
   forecastable,
   forecastOptionsSchema,
+  GlobalForecaster,
   panelForecastJson,
   unforecastable,
   resolveForecastOptions,
   type ForecastOptions,
+  type GlobalForecasterOptions,
   type PanelForecastJson,
 } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from './csv.js';
@@ -25,6 +27,9 @@ import { DEFAULT_LIMITS, type ResolvedOptions } from './options.js';
 import type { z } from 'zod';
 
 type JobRequest = z.output<RequestSchemas['job']>;
+
+/** One series of a panel forecast request: its rows and, optionally, their time cells. */
+type PanelRequestSeriesBody = { id: string; rows: Record<string, number>[]; times?: string[] };
 
 function wrongKind(m: ServedModel, want: string, action: string): SeqcastError {
   return new SeqcastError('BAD_ARGUMENT', `model "${m.name}" is a ${m.adapter.kind} model; ${action} needs a ${want} model`, { where: 'name' });
@@ -115,7 +120,13 @@ function checkForecastJob(rows: number, columns: number, o: ForecastOptions, bud
  * as a path or fetched as a URL). Queue workers call this again on every payload they take.
  */
 export async function prepareJob(req: JobRequest, trainMemoryMb: number, csvLimits: CsvLimits = DEFAULT_LIMITS): Promise<JobSpec> {
+  return (await prepare(req, trainMemoryMb, csvLimits)).spec;
+}
+
+/** {@link prepareJob}, plus the training steps a panel job plans (its record's `epochs` while queued). */
+async function prepare(req: JobRequest, trainMemoryMb: number, csvLimits: CsvLimits = DEFAULT_LIMITS): Promise<{ spec: JobSpec; panelSteps?: number }> {
   let spec: JobSpec;
+  let panelSteps: number | undefined;
   if (req.kind === 'forecast') {
     const series = await parseCsvText(req.csv, req.csvOptions ?? {}, csvLimits);
     const opts = req.options;
@@ -132,13 +143,17 @@ export async function prepareJob(req: JobRequest, trainMemoryMb: number, csvLimi
     spec = { name: req.name, kind: 'forecast', content: req.csv, csvOptions: req.csvOptions ?? {}, options: opts };
   } else if (req.kind === 'panel') {
     // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
-    await parsePanelText(req.csv, req.csvOptions ?? {}, req.options, csvLimits);
+    const panel = await parsePanelText(req.csv, req.csvOptions ?? {}, req.options, csvLimits);
+    const { target: _target, features: _features, ...modelOptions } = req.options;
+    const planner = new GlobalForecaster(modelOptions as GlobalForecasterOptions);
+    panelSteps = planner.plannedSteps(panel, { horizon: req.options.horizon, season: req.options.season ?? 1 });
+    planner.dispose();
     spec = { name: req.name, kind: 'panel', content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
   } else {
     checkCharsJob(req.text, req.options, trainMemoryMb * 2 ** 20);
     spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
   }
-  return spec;
+  return { spec, ...(panelSteps !== undefined ? { panelSteps } : {}) };
 }
 
 /** The API request a spec was made from (workers validate it with the API's own schema). */
@@ -210,21 +225,21 @@ export class Service {
   }
 
   /** Panel models: `steps` values (and intervals) after each series' last row, the shape of `forecast predict --json`. */
-  async forecastPanel(name: string, series: { id: string; rows: Record<string, number>[] }[], steps?: number): Promise<PanelForecastJson> {
+  async forecastPanel(name: string, series: PanelRequestSeriesBody[], steps?: number): Promise<PanelForecastJson> {
     return this.registry.use(name, (m) => this.forecastPanelWith(name, this.panelOf(m), series, steps));
   }
 
-  private async forecastPanelWith(
-    name: string,
-    model: PanelAdapter,
-    series: { id: string; rows: Record<string, number>[] }[],
-    steps?: number,
-  ): Promise<PanelForecastJson> {
+  private async forecastPanelWith(name: string, model: PanelAdapter, series: PanelRequestSeriesBody[], steps?: number): Promise<PanelForecastJson> {
     const target = model.target;
     const seen = new Set<string>();
     const input = series.map((s, i) => {
       if (seen.has(s.id)) throw new SeqcastError('BAD_INPUT', `series[${i}].id "${s.id}" appears twice`, { where: `series[${i}].id` });
       seen.add(s.id);
+      if (s.times && s.times.length !== s.rows.length) {
+        throw new SeqcastError('BAD_INPUT', `series[${i}].times has ${s.times.length} items; it needs one per row (${s.rows.length})`, {
+          where: `series[${i}].times`,
+        });
+      }
       const values = Float64Array.from(s.rows, (row, j) => {
         const v = row[target];
         if (v === undefined)
@@ -257,7 +272,8 @@ export class Service {
       }
       return out;
     });
-    return panelForecastJson(target, n, forecasts);
+    const times = new Map(series.map((s) => [s.id, s.times]));
+    return panelForecastJson(target, n, forecasts, (id) => times.get(id));
   }
 
   async forecast(name: string, rows: Record<string, number>[], steps?: number): Promise<number[]> {
@@ -308,12 +324,12 @@ export class Service {
 
   /** Check a job's input now (see {@link prepareJob}) and queue it (once per idempotency key). */
   async submitJob(req: JobRequest, idempotency?: IdempotencyRequest): Promise<Submitted> {
-    const spec = await prepareJob(req, this.limits?.trainMemoryMb ?? 512, this.limits ?? DEFAULT_LIMITS);
+    const { spec, panelSteps } = await prepare(req, this.limits?.trainMemoryMb ?? 512, this.limits ?? DEFAULT_LIMITS);
     await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
-    // The model's default epoch count, from its options table (the record is corrected by the
-    // first progress report; a panel model without epochs counts steps, so any guess will do).
+    // A panel model counts training steps: the steps its fit plans. Others count epochs: the
+    // given count or the default of the model's options table.
     const defaults = spec.kind === 'chars' ? charLMOptionsSchema.shape.epochs : forecastOptionsSchema.shape.epochs;
-    const epochs = typeof spec.options.epochs === 'number' ? spec.options.epochs : (defaults.def.defaultValue as number);
+    const epochs = panelSteps ?? (typeof spec.options.epochs === 'number' ? spec.options.epochs : (defaults.def.defaultValue as number));
     return this.jobs.submit(spec, epochs, idempotency);
   }
 }

@@ -22,6 +22,8 @@ export type InputContract =
       season: number;
       /** Rows of history a forecast request needs (the window, or season + 1 when larger). */
       context: number;
+      /** The training CSV listed its newest row first; `POST /v1/csv` with `model` reads files so. */
+      newestFirst: boolean;
     }
   | {
       kind: 'panel';
@@ -30,6 +32,27 @@ export type InputContract =
       horizon: number;
       season: number;
     };
+
+/**
+ * A forecasting model's validation score against its baselines (lower is better for both
+ * metrics): one-step MASE on a per-series forecaster's validation rows, OWA relative to Naive2
+ * (Naive2 = 1) on the last horizon of a panel model's training series.
+ */
+export interface ModelQuality {
+  metric: 'mase' | 'owa';
+  /** Where the score was measured; null when the model kept no validation stretch. */
+  on: string | null;
+  /** The served forecasts' score; null when unknown. */
+  model: number | null;
+  /** Each baseline's score on the same stretch. */
+  baselines: Record<string, number>;
+  /** What the served forecasts are: the network, a mix, or a baseline's own forecasts. */
+  ships: string;
+  /** Panel models: the forecasts scored worse than Naive2 on the validation stretch. */
+  worseThanNaive2?: boolean;
+  /** The above in one sentence. */
+  summary: string;
+}
 
 /** `GET /v1/models/{name}`, and each item of `GET /v1/models`. */
 export interface ModelDescription {
@@ -40,6 +63,8 @@ export interface ModelDescription {
   created: string;
   metrics: Record<string, unknown>;
   input: InputContract;
+  /** Validation score against the baselines; null for chars models. */
+  quality: ModelQuality | null;
 }
 
 export interface ModelList {
@@ -84,7 +109,8 @@ export interface SeriesForecastRequest {
 
 /** `POST /v1/models/{name}/forecast` of a panel model. */
 export interface PanelForecastRequest {
-  series: { id: string; rows: Record<string, number>[] }[];
+  /** `times`: the rows' time cells (dates or integers), oldest first; the answer then has the forecast `dates`. */
+  series: { id: string; rows: Record<string, number>[]; times?: string[] }[];
   steps?: number;
 }
 
@@ -100,7 +126,8 @@ export interface Interval {
 export interface PanelForecastResponse {
   target: string;
   steps: number;
-  forecasts: { id: string; values: number[]; intervals?: { '80': Interval; '95': Interval } }[];
+  /** `dates`: the forecast steps' times, following the request's `times` at the series' own frequency. */
+  forecasts: { id: string; dates?: string[]; values: number[]; intervals?: { '80': Interval; '95': Interval } }[];
 }
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
@@ -130,6 +157,11 @@ export interface JobRecord {
   model: { name: string; version: number } | null;
   /** Set when the job failed / was interrupted. */
   error: { code: string; message: string } | null;
+  /**
+   * Finished panel jobs: `time` when the time budget (options.minutes) ended the training before
+   * its `epochs` steps (the record's `epoch` is then below `epochs`), `steps` when it ran them all.
+   */
+  stoppedBy?: 'steps' | 'time';
 }
 
 export interface JobList {

@@ -182,7 +182,7 @@ export function detectDayFirst(values: readonly string[]): boolean | undefined |
 
 /**
  * The `steps` dates after `dates` (oldest first), continuing their spacing: `YYYY-MM` months,
- * or ISO days (daily, business days, monthly). Null when they are not ISO dates.
+ * or ISO days (daily, business days, monthly, quarterly, yearly). Null when they are not ISO dates.
  * @example nextDates(['1968-11', '1968-12'], 2) // ['1969-01', '1969-02']
  */
 export function nextDates(dates: string[] | null, steps: number): string[] | null {
@@ -203,16 +203,17 @@ export function nextDates(dates: string[] | null, steps: number): string[] | nul
     .map((t, i) => Math.round((t - tail[i]!) / 86_400_000))
     .sort((a, b) => a - b);
   const step = diffs[Math.floor(diffs.length / 2)]!;
-  const monthly = diffs.every((d) => d >= 28 && d <= 31);
+  // Calendar months (1), quarters (3) or years (12) keep their day of month; fixed day counts drift.
+  const months = diffs.every((d) => d >= 28 && d <= 31) ? 1 : diffs.every((d) => d >= 89 && d <= 92) ? 3 : diffs.every((d) => d >= 365 && d <= 366) ? 12 : 0;
   // Business days: daily steps, weekend gaps (Friday -> Monday) seen, and no weekend dates.
   const businessDays = step === 1 && diffs.includes(3) && tail.every((t) => ![0, 6].includes(new Date(t).getUTCDay()));
   const out: string[] = [];
   const d = new Date(tail[tail.length - 1]!);
   const day = d.getUTCDate();
   while (out.length < steps) {
-    if (monthly) {
+    if (months) {
       d.setUTCDate(1);
-      d.setUTCMonth(d.getUTCMonth() + 1);
+      d.setUTCMonth(d.getUTCMonth() + months);
       const dim = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
       d.setUTCDate(Math.min(day, dim));
     } else {
@@ -222,4 +223,50 @@ export function nextDates(dates: string[] | null, steps: number): string[] | nul
     out.push(d.toISOString().slice(0, 10));
   }
   return out;
+}
+
+const INTEGER_CELL = /^[+-]?\d+$/;
+
+/**
+ * The `steps` time cells after `times` (a panel series' time column, oldest first), following the
+ * series' own frequency: integers continue as integers (by their usual step), ISO dates as
+ * {@link nextDates} continues them (business days stay Mon–Fri, months stay months), other date
+ * layouts (`1/31/2020`, `Jan 2020`, `2020-01-02 09:30`) are continued and written as ISO dates
+ * (`YYYY-MM-DD`, or `YYYY-MM-DD HH:MM` when the times have hours). Null when the cells give no
+ * usable spacing (fewer than two, unparseable, or not increasing).
+ *
+ * @example
+ * nextTimes(['1', '2', '3'], 2);                        // ['4', '5']
+ * nextTimes(['2024-01-04', '2024-01-05'], 2);          // ['2024-01-08', '2024-01-09'] (business days)
+ */
+export function nextTimes(times: readonly string[] | null, steps: number): string[] | null {
+  if (!times || times.length < 2) return null;
+  const tail = times.slice(-30).map((t) => t.trim());
+  if (tail.every((t) => INTEGER_CELL.test(t))) {
+    const v = tail.map(Number);
+    const gaps = v
+      .slice(1)
+      .map((x, i) => x - v[i]!)
+      .sort((a, b) => a - b);
+    const step = gaps[Math.floor(gaps.length / 2)]!;
+    if (!(step > 0)) return null;
+    return Array.from({ length: steps }, (_, k) => String(v[v.length - 1]! + step * (k + 1)));
+  }
+  const iso = nextDates([...tail], steps);
+  if (iso) return iso;
+  const dayFirst = detectDayFirst(tail);
+  const ms = tail.map((t) => parseDate(t, typeof dayFirst === 'boolean' ? { dayFirst } : {}));
+  if (ms.some((t) => Number.isNaN(t)) || ms.some((t, i) => i > 0 && t <= ms[i - 1]!)) return null;
+  const hours = ms.some((t) => t % 86_400_000 !== 0);
+  if (!hours)
+    return nextDates(
+      ms.map((t) => new Date(t).toISOString().slice(0, 10)),
+      steps,
+    );
+  const gaps = ms
+    .slice(1)
+    .map((t, i) => t - ms[i]!)
+    .sort((a, b) => a - b);
+  const step = gaps[Math.floor(gaps.length / 2)]!;
+  return Array.from({ length: steps }, (_, k) => new Date(ms[ms.length - 1]! + step * (k + 1)).toISOString().slice(0, 16).replace('T', ' '));
 }

@@ -73,14 +73,17 @@ describe('seqcast forecast on a panel (built CLI)', () => {
     const j = JSON.parse(r.stdout) as {
       target: string;
       steps: number;
-      forecasts: { id: string; values: number[]; intervals: Record<string, { lower: number[]; upper: number[] }> }[];
+      forecasts: { id: string; dates: string[]; values: number[]; intervals: Record<string, { lower: number[]; upper: number[] }> }[];
     };
     expect(Object.keys(j)).toEqual(['target', 'steps', 'forecasts']);
     expect(j.target).toBe('y');
     expect(j.steps).toBe(4);
     expect(j.forecasts.map((f) => f.id)).toEqual(Array.from({ length: SERIES }, (_, i) => `s00${i}`));
     for (const f of j.forecasts) {
-      expect(Object.keys(f)).toEqual(['id', 'values', 'intervals']);
+      expect(Object.keys(f)).toEqual(['id', 'dates', 'values', 'intervals']);
+      // The integer time column continues: the 4 times after the series' last one.
+      const t0 = Number(f.dates[0]);
+      expect(f.dates).toEqual([t0, t0 + 1, t0 + 2, t0 + 3].map(String));
       expect(Object.keys(f.intervals)).toEqual(['80', '95']);
       expect(f.values).toHaveLength(4);
       for (let h = 0; h < 4; h++) {

@@ -207,7 +207,8 @@ export async function predictPanel(dir: string, csv: string, steps: number, json
     );
     const forecasts = await model.forecast(panel, steps);
     if (json) {
-      io.out(JSON.stringify(panelForecastJson(layout.target, steps, forecasts)));
+      const times = new Map(panel.series.map((s) => [s.id, s.times]));
+      io.out(JSON.stringify(panelForecastJson(layout.target, steps, forecasts, (id) => times.get(id))));
       return;
     }
     io.out(`next ${steps} value(s) of ${layout.target} for ${forecasts.length} series (median, 80% interval):`);
@@ -229,11 +230,18 @@ export function backtestJson(r: BacktestReport): { metrics: Record<string, Panel
   return { metrics, series: r.series, windows: r.windows };
 }
 
+/**
+ * One cutoff by default: the one `train` validates on (the last H points of every series), so a
+ * default backtest and train's validation verdict speak about the same stretch; `--windows 3` or
+ * more averages over more cutoffs for a steadier score, at K times the training time.
+ */
+export const DEFAULT_BACKTEST_WINDOWS = 1;
+
 /** `forecast backtest`: the global model and every panel baseline on the same K cutoffs. */
 export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<void> {
   const csv = requireString(flags, 'csv', cmd);
   const { horizon, season: given } = horizonAndSeason(flags, cmd);
-  const windows = optionalNumber(flags, 'windows', { integer: true, min: 1, max: 100 }) ?? 1;
+  const windows = optionalNumber(flags, 'windows', { integer: true, min: 1, max: 100 }) ?? DEFAULT_BACKTEST_WINDOWS;
   new GlobalForecaster(modelOptions(flags, horizon, given)).dispose(); // validates the options before the file is read
   const { minRows, reason } = minRowsFor(flags, horizon);
   const panel = await readPanel(csv, panelReadOptions(flags, cmd, minRows, reason), io);

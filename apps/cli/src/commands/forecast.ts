@@ -15,6 +15,7 @@ import {
   Forecaster,
   forecastOptionsSchema,
   forecastChartSvg,
+  globalForecasterOptionsSchema,
   ONE_STEP_BASELINES,
   writeEvaluationSvg,
   type EvalReport,
@@ -24,7 +25,7 @@ import {
 import { columnList, numberFlags, optionalNumber, optionalString, parseFlags, requireString } from '../args.js';
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
-import { backtestPanel, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
+import { backtestPanel, DEFAULT_BACKTEST_WINDOWS, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
 import { seasonFromDates, timeColumnsFlag, unknownLevelFlag } from './season-flags.js';
 import { checkOut } from '../save-target.js';
 
@@ -340,12 +341,41 @@ const predict: Command = {
   },
 };
 
+/** The default of a GlobalForecaster option, from its options table (one source for help and model). */
+function panelDefault(name: 'season' | 'minutes' | 'seed' | 'steps'): string {
+  return String(globalForecasterOptionsSchema.shape[name].def.defaultValue);
+}
+
+function backtestFlags(): NonNullable<Command['flags']> {
+  return [
+    ['--csv FILE', 'long-format panel CSV (one row per series and time); required'],
+    ['--id-column COL', 'column naming the series; required'],
+    ['--target COL', 'column to forecast; required'],
+    ['--horizon H', 'steps ahead scored at each cutoff (the model forecasts them directly); required'],
+    ['--season M', `seasonal period (12 monthly, 7 daily, 52 weekly; 1 = none); default ${panelDefault('season')}`],
+    [
+      '--windows K',
+      `cutoffs, H apart, the last leaving exactly H points per series; each trains its own model (K fits of --minutes each); default ${DEFAULT_BACKTEST_WINDOWS} (the cutoff train validates on); 3 or more give a steadier score`,
+    ],
+    ['--time-column COL', 'column ordering each series (dates or integers); default: the date column the reader detects, else file order'],
+    ['--features A,B', 'input columns besides the target; default none'],
+    ['--window N', 'input values per window; default max(3.5·H, 4·m) rounded up to whole seasons, capped by the data'],
+    ['--epochs N', `passes over all training windows; default: as many steps as --minutes allows, at most ${panelDefault('steps')}`],
+    ['--minutes M', `wall-clock budget of each fit, minutes; default ${panelDefault('minutes')}`],
+    ['--seed N', `seed of the weights and window draws; default ${panelDefault('seed')}`],
+    ['--missing drop|ffill', 'empty cells: drop the row or carry the last value forward, within each series; default: an error naming the line'],
+    ['--short skip|error', 'series too short for window + horizon: skip them with a warning, or stop; default skip'],
+    ['--json', 'print the metrics as JSON (`{metrics, series, windows}`) instead of the table'],
+  ];
+}
+
 const backtestCmd: Command = {
   name: 'backtest',
   summary: 'score the global model and the panel baselines on the last K horizons of every series',
   usage:
     'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]\n' +
     '  --season   default: inferred from the dates (see forecast train), else 1',
+  flags: backtestFlags(),
   async run(argv: string[], io: Io) {
     const cmd = 'forecast backtest';
     const flags = parseFlags(

@@ -16,6 +16,8 @@ import { IdempotencyKeys, replayOf, type IdempotencyRequest } from './idempotenc
 import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from './types.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Logger } from '../logger.js';
+import { trainingStop } from '../models/quality.js';
+import { jobEtaMs } from './eta.js';
 
 /** Progress is written to disk at most this often (state changes always are). */
 const PERSIST_EVERY_MS = 1000;
@@ -254,7 +256,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
         rec.epochs = p.epochs;
         rec.loss = p.loss;
         rec.elapsedMs = Date.now() - started;
-        rec.etaMs = p.epoch > 0 ? Math.round((p.elapsedMs / p.epoch) * (p.epochs - p.epoch)) : null;
+        rec.etaMs = jobEtaMs(spec.kind, spec.options, p);
         this.emit('update', rec);
         if (Date.now() - this.lastPersist >= PERSIST_EVERY_MS) {
           this.lastPersist = Date.now();
@@ -282,6 +284,8 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
         throw new SeqcastError('BAD_MODEL', `the trained model ${spec.name} version ${version} could not be loaded`);
       }
       rec.model = { name: spec.name, version };
+      const stoppedBy = await trainingStop(dir);
+      if (stoppedBy) rec.stoppedBy = stoppedBy;
       if (this.running === run) await this.finish(rec, 'succeeded', null);
     } catch (e) {
       rec.elapsedMs = Date.now() - started;

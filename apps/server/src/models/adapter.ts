@@ -8,7 +8,8 @@
  */
 
 import type { SeriesForecast } from '@seqcast/forecast';
-import type { InputContract, NextChar } from '../wire.js';
+import type { CsvLimits } from '../csv.js';
+import type { InputContract, ModelQuality, NextChar, ParsedCsv } from '../wire.js';
 
 /** One candidate next character. */
 export type { NextChar };
@@ -27,6 +28,8 @@ interface AdapterBase {
   readonly metrics: Record<string, unknown>;
   /** The model's input contract. */
   readonly input: InputContract;
+  /** Validation score against the baselines (forecasting models). */
+  readonly quality?: ModelQuality;
   /**
    * Run one tiny prediction so the backend's one-time setup (kernel lookup, buffers) happens at
    * load time instead of inside the first user's request.
@@ -34,6 +37,12 @@ interface AdapterBase {
   warmUp?(): void;
   /** Free the model's tensors. Called once, when it stops being served. */
   dispose(): void;
+}
+
+/** A forecasting model reads a CSV as the CLI's `forecast predict` does, with its saved read layout. */
+interface ReadsCsv {
+  /** CSV content read with the model's saved layout (row order, missing policy, panel columns). */
+  readCsv(text: string, limits: CsvLimits): Promise<ParsedCsv>;
 }
 
 /** A character language model. */
@@ -53,7 +62,7 @@ export interface CharsAdapter extends AdapterBase {
 }
 
 /** A many-to-one series forecaster. */
-export interface ForecastAdapter extends AdapterBase {
+export interface ForecastAdapter extends AdapterBase, ReadsCsv {
   readonly kind: 'forecast';
   /** Feature columns each row must carry. */
   readonly features: string[];
@@ -72,8 +81,10 @@ export interface PanelRequestSeries {
 }
 
 /** A global forecaster over many series (one model, any number of series per request). */
-export interface PanelAdapter extends AdapterBase {
+export interface PanelAdapter extends AdapterBase, ReadsCsv {
   readonly kind: 'panel';
+  /** The saved read layout (id and time columns); null for a model saved without one. */
+  readonly layout: { idColumn: string | null; timeColumn: string | null } | null;
   readonly target: string;
   readonly horizon: number;
   /** `steps` values after each series, with 80%/95% intervals, in the request's order. */

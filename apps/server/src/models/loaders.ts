@@ -5,10 +5,12 @@
  */
 import * as path from 'node:path';
 import { CharLM, initKernels } from '@seqcast/core';
-import { Forecaster, GlobalForecaster, GLOBAL_KIND } from '@seqcast/forecast';
+import { Forecaster, GlobalForecaster, GLOBAL_KIND, loadPanelLayout } from '@seqcast/forecast';
+import { parseCsvForDisplay, parsePanelForDisplay, type PanelReadLayout } from '../csv.js';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
 import { NextBatcher } from './batch.js';
 import { chunkSteps, type InferenceGate } from './inference.js';
+import { forecasterQuality, panelQuality } from './quality.js';
 
 export interface LoaderOptions {
   /** Batch concurrent `next` requests per model (see batch.ts). Default true. */
@@ -87,11 +89,16 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
       horizon: info.horizon,
       season: info.season,
       context: info.context,
+      newestFirst: info.newestFirst === true,
     },
     // The training CSV's path is the server's business, not an anonymous reader's: its name only.
     metrics: { ...plain(info), source: info.source === null ? null : path.basename(info.source) },
+    quality: forecasterQuality(plain(info)),
     forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
     forecastSteps: (rows: Record<string, number>[], steps: number) => f.forecastSteps(rows, steps),
+    // As `forecast predict`: the whole file is one series, in the row order the model was trained on.
+    readCsv: (text, limits) =>
+      parseCsvForDisplay(text, { ...(info.newestFirst ? { newestFirst: true } : {}), ...(info.missing ? { missing: info.missing } : {}) }, null, limits),
     warmUp: () => {
       const row = Object.fromEntries(features.map((k) => [k, 1]));
       f.forecast(
@@ -110,8 +117,10 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
  * const adapter = panelAdapter(await GlobalForecaster.load('models/stores'));
  * await adapter.forecast([{ id: 'a', values: Float64Array.of(1, 2, 3) }], 2);
  */
-export function panelAdapter(g: GlobalForecaster): PanelAdapter {
+export function panelAdapter(g: GlobalForecaster, layout: PanelReadLayout | null = null): PanelAdapter {
   const info = g.info();
+  // A model saved without a layout (an in-memory fit) reads the target from a file of one series.
+  const read: PanelReadLayout = layout ?? { target: info.target, idColumn: null, timeColumn: null, features: [], missing: 'error' };
   const asPanel = (series: PanelRequestSeries[]) => ({
     target: info.target,
     idColumn: 'id',
@@ -125,8 +134,11 @@ export function panelAdapter(g: GlobalForecaster): PanelAdapter {
     target: info.target,
     horizon: info.horizon,
     input: { kind: 'panel', target: info.target, horizon: info.horizon, season: info.season },
+    layout,
     metrics: plain(info),
+    quality: panelQuality(plain(info)),
     forecast: (series, steps) => g.forecast(asPanel(series), steps),
+    readCsv: (text, limits) => parsePanelForDisplay(text, read, limits),
     dispose: () => g.dispose(),
   };
 }
@@ -144,6 +156,6 @@ export function defaultLoaders(options: LoaderOptions = {}): Record<string, Mode
   return {
     chars: async (dir) => (await kernels, charsAdapter(await CharLM.load(dir), options)),
     forecast: async (dir) => (await kernels, forecastAdapter(await Forecaster.load(dir))),
-    [GLOBAL_KIND]: async (dir) => (await kernels, panelAdapter(await GlobalForecaster.load(dir))),
+    [GLOBAL_KIND]: async (dir) => (await kernels, panelAdapter(await GlobalForecaster.load(dir), await loadPanelLayout(dir))),
   };
 }

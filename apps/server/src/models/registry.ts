@@ -98,6 +98,7 @@ export function describeModel(m: ServedModel): ModelDescription {
     created: m.created,
     metrics: m.adapter.metrics,
     input: m.adapter.input,
+    quality: m.adapter.quality ?? null,
   };
 }
 

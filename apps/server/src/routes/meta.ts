@@ -2,7 +2,7 @@
  * The server's own endpoints: liveness, CSV parsing for the web page, metrics and the OpenAPI
  * document.
  */
-import { backendInfo } from '@seqcast/core';
+import { backendInfo, SeqcastError } from '@seqcast/core';
 import { parseCsvForDisplay } from '../csv.js';
 import { responses } from '../schemas.js';
 import { route } from './route.js';
@@ -32,10 +32,21 @@ export const metaRoutes = [
     path: '/v1/csv',
     operationId: 'parseCsv',
     auth: 'open',
-    summary: 'Parse CSV content exactly as a training job does (numeric columns oldest first, file lines; a panel split by its id column)',
+    summary:
+      'Parse CSV content exactly as a training job does (numeric columns oldest first, file lines; a panel split by its id column), or as a served forecast model reads it (`model`)',
     body: { component: 'CsvRequest', schema: (s) => s.csv },
     reply: { status: 200, description: 'The series of the file', body: { component: 'CsvResponse', schema: responses.csv } },
-    handle: (ctx, { body }) => parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn, ctx.options.limits),
+    handle: async (ctx, { body }) => {
+      if (body.model === undefined) return parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn, ctx.options.limits);
+      const other = body.csvOptions !== undefined ? 'csvOptions' : body.idColumn !== undefined ? 'idColumn' : null;
+      if (other) throw new SeqcastError('BAD_ARGUMENT', `${other}: leave it out with "model" (the model's saved read layout decides)`, { where: other });
+      const name = body.model;
+      return ctx.registry.use(name, (m) => {
+        if (m.adapter.kind === 'chars')
+          throw new SeqcastError('BAD_ARGUMENT', `model "${name}" is a chars model; "model" needs a forecast model`, { where: 'model' });
+        return m.adapter.readCsv(body.csv, ctx.options.limits);
+      });
+    },
   }),
 
   route({

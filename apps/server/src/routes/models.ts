@@ -4,6 +4,7 @@
  */
 import { SeqcastError } from '@seqcast/core';
 import { describeModel } from '../models/registry.js';
+import { sampleCsvFor } from '../models/sample.js';
 import { checkPanelSeries, parseBody, requestSchemas, responses, type RequestSchemas } from '../schemas.js';
 import { sendChunkedJson } from '../http/chunked-json.js';
 import { PANEL_CHUNK, turn } from '../models/inference.js';
@@ -51,6 +52,19 @@ export const modelRoutes = [
     reply: { status: 204, description: 'Deleted' },
     handle: async (ctx, { params }) => {
       await ctx.registry.remove(params.name);
+    },
+  }),
+
+  route({
+    method: 'get',
+    path: '/v1/models/{name}/sample.csv',
+    operationId: 'sampleCsv',
+    auth: 'open',
+    summary: "A sample CSV in a forecast model's own columns (seeded synthetic data), to try the model with",
+    reply: { status: 200, description: 'CSV text', body: { mediaType: 'text/csv', schema: { type: 'string' } } },
+    handle: async (ctx, { params, res }) => {
+      const csv = await ctx.registry.use(params.name, (m) => sampleCsvFor(m));
+      res.type('text/csv').send(csv);
     },
   }),
 

@@ -5,9 +5,22 @@
 import { api, ApiError, type ModelDescription } from '../api.js';
 import { field, h, showError } from '../dom.js';
 
-/** Make whitespace visible in a candidate list. */
+/**
+ * Whitespace by name: the control-picture symbols (␠, ↵, ⇥) are missing from common fonts and
+ * render as an empty box, so a word is what every reader can see.
+ */
+const WHITESPACE: Record<string, string> = { ' ': 'space', '\n': 'newline', '\t': 'tab', '\r': 'return' };
+
+/** A candidate character as shown: whitespace named in a small label, anything else as is. */
+function showChar(ch: string): HTMLElement | string {
+  const name = WHITESPACE[ch];
+  return name ? h('span', { class: 'ws' }, name) : ch;
+}
+
+/** A character in the vocabulary line: whitespace named in brackets. */
 function show(ch: string): string {
-  return ch === ' ' ? '␠' : ch === '\n' ? '↵' : ch === '\t' ? '⇥' : ch;
+  const name = WHITESPACE[ch];
+  return name ? `[${name}]` : ch;
 }
 
 export function charsPage(root: HTMLElement): () => void {
@@ -80,7 +93,7 @@ export function charsPage(root: HTMLElement): () => void {
           h(
             'li',
             { 'data-char': c.char, 'data-p': c.p },
-            h('span', { class: 'ch', 'aria-label': c.char === ' ' ? 'space' : c.char }, show(c.char)),
+            h('span', { class: 'ch' }, showChar(c.char)),
             h('span', { class: 'bar', style: `width:${Math.max(1, c.p * 100).toFixed(1)}%`, 'aria-hidden': 'true' }),
             h('span', { class: 'p' }, `${(c.p * 100).toFixed(1)}%`),
           ),

@@ -3,12 +3,15 @@
  * of it), and see history, forecast, its 80%/95% intervals (when the model gives them) and the
  * naive / seasonal-naive baselines in one zoomable chart, plus a table of the numbers.
  *
- * The CSV is validated by the server with the same reader training jobs use (`POST /v1/csv`), so
- * an error names the same file line; the page shows it under the CSV with that line's text.
+ * The CSV is read by the server as the chosen model reads it in `forecast predict` (`POST /v1/csv`
+ * with `model`: the same reader, the model's saved row order, missing policy and panel columns),
+ * so the page forecasts from exactly the rows the CLI would, and an error names the same file
+ * line; the page shows it under the CSV with that line's text.
  */
 import type { View } from 'vega';
 import { baselinePaths, forecastChartSpec } from '@seqcast/forecast/charts';
 import { api, ApiError, isForecastModel, isPanelModel, type ForecastResult, type ModelDescription, type ParsedCsv } from '../api.js';
+import { nextTimes } from '@seqcast/data/dates';
 import { renderChart } from '../chart.js';
 import { field, fmt, h, showError } from '../dom.js';
 
@@ -18,6 +21,7 @@ interface ForecastInput {
   horizon: number;
   season: number;
   context: number | null;
+  newestFirst: boolean;
 }
 
 function inputOf(m: ModelDescription): ForecastInput {
@@ -29,46 +33,13 @@ function inputOf(m: ModelDescription): ForecastInput {
     horizon: typeof i.horizon === 'number' ? i.horizon : 1,
     season: typeof i.season === 'number' ? i.season : 1,
     context: typeof i.context === 'number' ? i.context : null,
+    newestFirst: i.newestFirst === true,
   };
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/**
- * Dates of the `steps` rows after `dates`: months for `YYYY-MM` (or month-ends / same day of
- * month), else the last gap in days. Null when the dates are not ISO dates.
- */
-export function extendDates(dates: readonly string[] | null, steps: number): string[] | null {
-  if (!dates || dates.length < 2) return null;
-  const a = dates[dates.length - 2]!;
-  const b = dates[dates.length - 1]!;
-  const month = /^(\d{4})-(\d{2})$/.exec(b);
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(b);
-  const dayA = /^(\d{4})-(\d{2})-(\d{2})$/.exec(a);
-  if (month) {
-    let y = Number(month[1]);
-    let mo = Number(month[2]);
-    return Array.from({ length: steps }, () => {
-      mo++;
-      if (mo > 12) {
-        mo = 1;
-        y++;
-      }
-      return `${y}-${pad(mo)}`;
-    });
-  }
-  if (!day || !dayA) return null;
-  const tb = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
-  const ta = Date.UTC(Number(dayA[1]), Number(dayA[2]) - 1, Number(dayA[3]));
-  const gap = tb - ta;
-  if (!(gap > 0)) return null;
-  const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
-  if (gap >= 28 * 864e5 && gap <= 31 * 864e5 && day[3] === dayA[3]) {
-    return Array.from({ length: steps }, (_, h) => iso(Date.UTC(Number(day[1]), Number(day[2]) - 1 + h + 1, Number(day[3]))));
-  }
-  return Array.from({ length: steps }, (_, h) => iso(tb + gap * (h + 1)));
+/** History rows the chart shows by default: enough to read the forecast against, not years of it. */
+export function recentRows(steps: number, season: number): number {
+  return Math.max(8 * steps, 3 * season, 48);
 }
 
 export function forecastPage(root: HTMLElement): () => void {
@@ -79,9 +50,10 @@ export function forecastPage(root: HTMLElement): () => void {
     id: 'csv-text',
     rows: 8,
     spellcheck: 'false',
-    placeholder: 'Month,Sales\n1960-01,6550\n1960-02,8728\n…',
+    placeholder: 'Date,Close\n2024-01-02,101.5\n2024-01-03,102.1\n…',
     'aria-describedby': 'csv-error',
   });
+  const sample = h('button', { type: 'button', class: 'secondary', id: 'forecast-sample' }, 'Try a sample CSV');
   const csvError = h('div', { class: 'error', role: 'alert', id: 'csv-error', hidden: true });
   const seriesSel = h('select', { id: 'forecast-series' });
   const seriesField = field('Series', seriesSel, 'this file is a panel: pick one of its series');
@@ -92,6 +64,9 @@ export function forecastPage(root: HTMLElement): () => void {
   const status = h('p', { class: 'muted', role: 'status', id: 'forecast-status' });
   const chartEl = h('div', { class: 'chart', id: 'forecast-chart' });
   chartEl.hidden = true;
+  const allHistory = h('input', { id: 'forecast-all-history', type: 'checkbox' });
+  const historyField = h('p', {}, allHistory, h('label', { for: 'forecast-all-history' }, ' Show the whole history in the chart'));
+  historyField.hidden = true;
   const tableEl = h('div', { id: 'forecast-table' });
 
   const form = h(
@@ -99,14 +74,19 @@ export function forecastPage(root: HTMLElement): () => void {
     {},
     h('div', { class: 'row' }, field('Forecast model', modelSel), field('Steps', steps)),
     contractEl,
-    field('CSV file', file, 'or paste the CSV below'),
+    h(
+      'div',
+      { class: 'row' },
+      field('CSV file', file, 'or paste the CSV below'),
+      h('div', { class: 'field' }, sample, h('span', { class: 'hint' }, "generated in the model's columns")),
+    ),
     field('CSV', text),
     csvError,
     seriesField,
     go,
     runError,
   );
-  root.append(h('h1', {}, 'Forecast'), form, status, chartEl, tableEl);
+  root.append(h('h1', {}, 'Forecast'), form, status, historyField, chartEl, tableEl);
 
   let models: ModelDescription[] = [];
   let view: View | null = null;
@@ -122,7 +102,12 @@ export function forecastPage(root: HTMLElement): () => void {
       `${isPanelModel(m) ? 'Panel model' : 'Model'} of ${i.target}` +
       (i.features.length > 1 || i.features[0] !== i.target ? ` from ${i.features.join(', ')}` : '') +
       (i.context ? `; needs at least ${i.context} rows` : '') +
-      (i.season > 1 ? `; season ${i.season}` : '');
+      (i.season > 1 ? `; season ${i.season}` : '') +
+      (i.newestFirst ? '; reads files newest row first, as it was trained' : '');
+    const cols = i.features.includes(i.target) ? i.features : [...i.features, i.target];
+    text.placeholder = isPanelModel(m) ? `id,t,${i.target}\na,1,…\na,2,…\n…` : `Date,${cols.join(',')}\n…`;
+    // The file is read as the model reads it: a new model may read it differently.
+    if (text.value.trim()) void parse();
   });
 
   file.addEventListener('change', async () => {
@@ -132,6 +117,16 @@ export function forecastPage(root: HTMLElement): () => void {
     await parse();
   });
   text.addEventListener('change', () => void parse());
+  sample.addEventListener('click', async () => {
+    const m = current();
+    if (!m) return showError(runError, 'No forecast model is served — train one on the Training page.');
+    try {
+      text.value = await api.sampleCsv(m.name);
+      await parse();
+    } catch (e) {
+      showError(runError, e instanceof ApiError ? e.detail : String(e));
+    }
+  });
 
   /** The CSV error with the text of the line it names. */
   function csvProblem(e: ApiError): void {
@@ -146,8 +141,8 @@ export function forecastPage(root: HTMLElement): () => void {
     text.setAttribute('aria-invalid', 'true');
   }
 
-  /** One server check per distinct text (a change event and a click may both ask at once). */
-  let checking: { text: string; answer: Promise<ParsedCsv | ApiError> } | null = null;
+  /** One server read per distinct text and model (a change event and a click may both ask at once). */
+  let checking: { text: string; model: string; answer: Promise<ParsedCsv | ApiError> } | null = null;
   let seriesFor: ParsedCsv | null = null; // the parse the series list was built from
 
   async function parse(): Promise<ParsedCsv | null> {
@@ -157,13 +152,21 @@ export function forecastPage(root: HTMLElement): () => void {
       showError(csvError, 'Upload or paste a CSV first.');
       return null;
     }
-    if (checking?.text !== text.value) {
+    const model = modelSel.value;
+    if (!model) {
+      showError(csvError, 'Pick a forecast model first: the file is read as that model reads it.');
+      return null;
+    }
+    if (checking?.text !== text.value || checking.model !== model) {
       checking = {
         text: text.value,
-        answer: api.parseCsv(text.value).catch((e: unknown) => (e instanceof ApiError ? e : new ApiError(0, String(e), undefined, undefined))),
+        model,
+        answer: api.parseCsvFor(model, text.value).catch((e: unknown) => (e instanceof ApiError ? e : new ApiError(0, String(e), undefined, undefined))),
       };
     }
-    const answer = await checking.answer;
+    const asked = checking;
+    const answer = await asked.answer;
+    if (asked.model !== modelSel.value || asked.text !== text.value) return parse(); // changed meanwhile: read the new pair
     if (answer instanceof ApiError) {
       csvProblem(answer);
       return null;
@@ -176,7 +179,8 @@ export function forecastPage(root: HTMLElement): () => void {
     }
     status.textContent =
       `${p.series.length > 1 ? `${p.series.length} series (id column ${p.idColumn})` : `${p.series[0]!.rows} rows`}` +
-      `; numeric columns ${p.columns.join(', ')}${p.dateColumn ? `; dates in ${p.dateColumn}` : ''}`;
+      `; numeric columns ${p.columns.join(', ')}${p.dateColumn ? `; dates in ${p.dateColumn}` : ''}` +
+      (current() && inputOf(current()!).newestFirst && !p.dateColumn ? '; read newest row first, as the model was trained' : '');
     return p;
   }
 
@@ -199,7 +203,7 @@ export function forecastPage(root: HTMLElement): () => void {
     const rows = Array.from({ length: s.rows }, (_, r) => Object.fromEntries(i.features.map((f) => [f, s.values[f]![r]!])));
     go.disabled = true;
     try {
-      const result = await api.forecast(m, s.id ?? 'series', rows, n);
+      const result = await api.forecast(m, s.id ?? 'series', rows, n, s.dates);
       if (!alive) return;
       await draw(m, i, s.values[i.target]!, s.dates, result);
     } catch (e) {
@@ -209,19 +213,43 @@ export function forecastPage(root: HTMLElement): () => void {
     }
   });
 
+  /** The last draw's inputs, so the history toggle can redraw without asking the server again. */
+  let drawn: Parameters<typeof draw> | null = null;
+  allHistory.addEventListener('change', () => {
+    if (drawn) void draw(...drawn);
+  });
+
   async function draw(m: ModelDescription, i: ForecastInput, history: number[], dates: string[] | null, r: ForecastResult): Promise<void> {
+    drawn = [m, i, history, dates, r];
     const steps = r.values.length;
-    const future = extendDates(dates, steps);
-    const baselines = baselinePaths(history, steps, i.season);
+    // The server's dates (a panel model continues each series' own frequency); else the same
+    // rule (@seqcast/data's nextTimes) on the file's dates: business days stay Mon–Fri.
+    const future = r.dates ?? nextTimes(dates, steps);
+    const baselines = baselinePaths(history, steps, i.season); // from the whole history
     const intervals = r.intervals ?? undefined;
+    // A few steps after years of history would be a sliver at the right edge: by default the chart
+    // shows a recent stretch (pan or tick the box for the rest).
+    const shown = allHistory.checked ? history.length : Math.min(history.length, recentRows(steps, i.season));
+    const from = history.length - shown;
     const spec = forecastChartSpec(
-      { target: i.target, history, forecast: r.values, dates: future && dates ? [...dates, ...future] : null, intervals, baselines },
+      {
+        target: i.target,
+        history: history.slice(from),
+        forecast: r.values,
+        dates: future && dates ? [...dates.slice(from), ...future] : null,
+        firstRow: from + 1,
+        intervals,
+        baselines,
+      },
       { interactive: true, width: 900, height: 340, title: `${m.name}: ${i.target}, ${steps}-step forecast${intervals ? ' with intervals' : ''}` },
     );
     view?.finalize();
     chartEl.replaceChildren();
     chartEl.hidden = false;
-    view = await renderChart(chartEl, spec, `Chart of ${history.length} observed values of ${i.target} and the ${steps}-step forecast`);
+    historyField.hidden = shown === history.length && !allHistory.checked;
+    const what = shown < history.length ? `the last ${shown} of ${history.length} observed values` : `${history.length} observed values`;
+    view = await renderChart(chartEl, spec, `Chart of ${what} of ${i.target} and the ${steps}-step forecast`);
+    chartEl.append(h('p', { class: 'hint', id: 'forecast-shown' }, `Showing ${what}.`));
     chartEl.append(h('p', { class: 'hint' }, 'Drag to pan, scroll to zoom the time axis, double-click to reset; hover a forecast point for its numbers.'));
 
     const levels = Object.keys(intervals ?? {}).sort((a, b) => Number(a) - Number(b));

@@ -17,6 +17,13 @@ function metricsSummary(m: ModelDescription): string {
   return parts.join(', ') || '–';
 }
 
+/** The validation score against the baselines, in one sentence (chars models have none). */
+function quality(m: ModelDescription): HTMLElement {
+  const q = m.quality;
+  if (!q) return h('td', { 'data-key': 'quality' }, '–');
+  return h('td', { 'data-key': 'quality', class: q.worseThanNaive2 ? 'warn' : undefined }, q.summary);
+}
+
 function contract(m: ModelDescription): string {
   const i = m.input as Record<string, unknown>;
   if (i.kind === 'chars') return `vocabulary of ${(i.vocabulary as string[]).length}: ${JSON.stringify((i.vocabulary as string[]).join(''))}`;
@@ -24,6 +31,7 @@ function contract(m: ModelDescription): string {
   if (Array.isArray(i.features)) bits.push(`features ${(i.features as string[]).join(', ')}`);
   for (const k of ['window', 'horizon', 'season', 'context']) if (typeof i[k] === 'number') bits.push(`${k} ${String(i[k])}`);
   if (typeof i.idColumn === 'string') bits.push(`id column ${i.idColumn}`);
+  if (i.newestFirst === true) bits.push('reads files newest row first');
   return bits.join(' · ');
 }
 
@@ -34,7 +42,15 @@ export function modelsPage(root: HTMLElement): () => void {
   const table = h(
     'table',
     { 'aria-label': 'Served models' },
-    h('thead', {}, h('tr', {}, ...['name', 'kind', 'version', 'created', 'training metrics', 'input contract', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['name', 'kind', 'version', 'created', 'validation vs baselines', 'training metrics', 'input contract', ''].map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
     body,
   );
   root.append(h('h1', {}, 'Models'), h('p', { class: 'muted' }, 'Every model the server serves. Deleting needs the token (top right).'), status, error, table);
@@ -83,6 +99,7 @@ export function modelsPage(root: HTMLElement): () => void {
       h('td', {}, m.kind),
       h('td', { class: 'num' }, `${m.version}${m.versions.length > 1 ? ` (of ${m.versions.join(', ')})` : ''}`),
       h('td', {}, new Date(m.created).toLocaleString()),
+      quality(m),
       h('td', {}, metricsSummary(m)),
       h('td', {}, contract(m)),
       cell,

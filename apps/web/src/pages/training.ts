@@ -177,7 +177,7 @@ export function trainingPage(root: HTMLElement): () => void {
               h('td', {}, j.name),
               h('td', {}, j.kind),
               h('td', {}, j.state),
-              h('td', { class: 'num' }, `${j.epoch}/${j.epochs}`),
+              h('td', { class: 'num' }, `${j.epoch}/${j.epochs}${j.stoppedBy === 'time' ? ' (time budget)' : ''}`),
               h('td', { class: 'num' }, j.loss === null ? '–' : fmt(j.loss)),
               h('td', {}, new Date(j.createdAt).toLocaleString()),
             ),
@@ -224,6 +224,8 @@ export function trainingPage(root: HTMLElement): () => void {
           {},
           `Published ${j.model.name} version ${j.model.version} after ${j.epoch} ${j.kind === 'panel' ? 'steps' : 'epochs'} (${duration(j.elapsedMs)}). `,
         ),
+        // A panel fit that ran out of time stopped early by design: say so, instead of a bare 2977/4000.
+        j.stoppedBy === 'time' ? h('span', { id: 'job-stopped' }, `The time budget (options.minutes) stopped it before its ${j.epochs} planned steps. `) : '',
         h('a', { href: '#/models' }, 'See it on the Models page'),
       );
     } else if (j.state === 'failed') {

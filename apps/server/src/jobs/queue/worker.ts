@@ -18,6 +18,8 @@ import { SeqcastError } from '@seqcast/core';
 import { resolveOptions, type ServerLimits } from '../../options.js';
 import type { Logger } from '../../logger.js';
 import { ensureModelsDir } from '../../models/registry.js';
+import { trainingStop } from '../../models/quality.js';
+import { jobEtaMs } from '../eta.js';
 import { parseBody, requestSchemas } from '../../schemas.js';
 import { prepareJob, requestOfSpec } from '../../service.js';
 import { DirectoryModelStore } from '../../store/directory.js';
@@ -253,7 +255,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       rec.epochs = p.epochs;
       rec.loss = p.loss;
       rec.elapsedMs = Date.now() - started;
-      rec.etaMs = p.epoch > 0 ? Math.round((p.elapsedMs / p.epoch) * (p.epochs - p.epoch)) : null;
+      rec.etaMs = jobEtaMs(spec.kind, spec.options, p);
       // Every replica's SSE subscribers; a panel job reports every step, so at most 5 a second.
       if (Date.now() - lastEvent >= EVENT_EVERY_MS || p.epoch === p.epochs) {
         lastEvent = Date.now();
@@ -283,6 +285,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     try {
       await handle.done;
       rec.elapsedMs = Date.now() - started;
+      const stoppedBy = await trainingStop(path.join(staging, 'model')); // read before publishing moves it
+      if (stoppedBy) rec.stoppedBy = stoppedBy;
       const published = await withPublishLock(spec.name, () => store.models.publish(spec.name, id, path.join(staging, 'model')));
       rec.model = { name: spec.name, version: published.version };
       await finish('succeeded', null);

@@ -235,6 +235,22 @@ export class GlobalForecaster implements PanelModel {
     resolve(options, null, null, options);
   }
 
+  /**
+   * The steps `fit(train, spec)` plans in all (its progress reports' `steps`): what a queue shows
+   * before training starts. The time budget (`minutes`) may stop the fit earlier.
+   */
+  plannedSteps(train: Panel, spec: ForecastSpec): number {
+    const r = resolve(
+      this.options,
+      spec,
+      train.series.map((s) => s.values.length),
+      this.options,
+    );
+    const windows = sources(train.series, r.horizon, r.window, 0).reduce((n, s) => n + s.hi - s.lo + 1, 0);
+    const perMember = r.epochs !== undefined ? Math.max(1, Math.ceil((r.epochs * windows) / r.batchSize)) : r.steps;
+    return perMember * r.members;
+  }
+
   /** Train on every series of `train`. Replaces any earlier fit. */
   async fit(train: Panel, spec: ForecastSpec, callbacks: { onProgress?(p: GlobalProgress): void } = {}): Promise<void> {
     await initBackend();
