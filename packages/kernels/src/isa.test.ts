@@ -132,7 +132,11 @@ describe.skipIf(!info.available || isas.length === 0)('every instruction-set pat
     it(`SEQCAST_KERNELS_ISA=${isa}: the LSTM/GRU comparison suite passes`, { timeout: 600_000 }, async () => {
       const addon = await buildIsa(isa);
       const suite = ['packages/kernels/src/sequence.test.ts', 'packages/kernels/src/dense-sq-error.test.ts'];
-      const r = await child([path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'unit', ...suite], { SEQCAST_KERNELS_ADDON: addon }, repoRoot);
+      const r = await child(
+        [path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'unit', ...suite],
+        { SEQCAST_KERNELS_ADDON: addon },
+        repoRoot,
+      );
       expect(r.status, `${r.stdout}\n${r.stderr}`.split('\n').slice(-30).join('\n')).toBe(0);
     });
   }
