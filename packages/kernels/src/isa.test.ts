@@ -141,3 +141,13 @@ describe.skipIf(!info.available || isas.length === 0)('every instruction-set pat
     });
   }
 });
+
+describe('SEQCAST_KERNELS_ISA', () => {
+  it('an unknown path stops the build with one line naming the variable, and builds nothing', async () => {
+    const out = path.join(packageRoot, 'build', 'isa-unknown-test');
+    const r = await child([path.join(packageRoot, 'scripts', 'build-native.mjs'), `--out=${out}`], { SEQCAST_KERNELS_ISA: 'avx9' }, packageRoot);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('@seqcast/kernels: SEQCAST_KERNELS_ISA=avx9 is not one of native, avx512, avx2, sse');
+    expect(existsSync(out)).toBe(false);
+  });
+});
