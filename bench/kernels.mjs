@@ -12,13 +12,17 @@
 // Adam 0.01), charlm-h128 (64 x 100 steps, one-hot 82, 2 LSTM x 128, softmax each step, Adam 2e-3),
 // plus next-char latency and generation speed at the charlm-h128 shape; and the corpus shapes
 // charlm-h256 / charlm-h512 (2 LSTM layers, 64 x 100, one-hot 82) with 1 and with 2 threads on
-// both sides (SEQCAST_THREADS / torch.set_num_threads). seqcast is timed the way each PyTorch
+// both sides: seqcast's own thread count, and PyTorch at its best use of the same N cores (every
+// torch threads x OpenBLAS threads split whose product is N is run; the fastest is reported, with
+// which it was). The header names the CPU, the kernels' instruction-set path (see
+// SEQCAST_KERNELS_ISA in docs/kernels.md) and the thread counts. seqcast is timed the way each PyTorch
 // script times itself (the same number of steps, untimed warm-up only where the script has one,
 // the mean per step; long-char and stock from a cold process, as the scripts start), and the two
 // sides alternate over a few rounds (medians), so that a shared machine's drift falls on both. The
 // one-thread rows are also compared by process CPU time. `--json` ends with one JSON line.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@seqcast/core';
@@ -368,12 +372,12 @@ function torchAvailable() {
 
 /**
  * The anchors run without the OpenBLAS overrides (see DEVELOPERS.md): this child only. They call
- * torch.set_num_threads(1), which does not bound Debian's pthread OpenBLAS (it still runs each
- * product on every core), so OPENBLAS_NUM_THREADS=1 makes the column really one thread (and =2
- * for the two-thread rows).
+ * torch.set_num_threads(n), which does not bound Debian's pthread OpenBLAS (it runs each product
+ * on every core unless told), so OPENBLAS_NUM_THREADS sets the BLAS side: torch n x OpenBLAS m
+ * uses n·m threads, and only splits with n·m = the cores compared are run.
  */
-function anchorEnv(threads = 1) {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+function anchorEnv(torchThreads = 1, blasThreads = torchThreads) {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(torchThreads) };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   return env;
@@ -383,7 +387,7 @@ function anchorEnv(threads = 1) {
  * Run one anchor script unchanged; with `cpu`, its timer (time.perf_counter) is swapped for
  * time.process_time, so the same script reports process CPU time instead of wall time.
  */
-function runAnchor(script, args, pattern, cpu = false, threads = 1) {
+function runAnchor(script, args, pattern, cpu = false, threads = 1, blasThreads = threads) {
   const file = path.join(shared, 'anchors', script);
   if (!existsSync(file)) return { error: `${file} not found` };
   const code = [
@@ -392,13 +396,26 @@ function runAnchor(script, args, pattern, cpu = false, threads = 1) {
     `sys.argv = ${JSON.stringify([file, ...args])}`,
     `runpy.run_path(${JSON.stringify(file)}, run_name='__main__')`,
   ].join('\n');
-  const r = spawnSync(PYTHON, ['-c', code], { env: anchorEnv(threads), encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(PYTHON, ['-c', code], { env: anchorEnv(threads, blasThreads), encoding: 'utf8', timeout: 300_000 });
   const m = (r.stdout ?? '').match(pattern);
   if (r.status !== 0 || !m) return { error: (r.stderr || r.stdout || 'no output').trim().split('\n').pop() };
   return { value: Number(m[1]) };
 }
 
 // ------------------------------------------------------------------ main
+
+/** torch threads x OpenBLAS threads splits of n cores: [torch, blas] with torch·blas = n. */
+function torchSplits(n) {
+  const out = [];
+  for (let t = 1; t <= n; t++) if (n % t === 0) out.push([t, n / t]);
+  return out;
+}
+
+/** The CPU's model name (os.cpus(), else /proc/cpuinfo), for the bench header. */
+function cpuModel() {
+  const model = os.cpus()[0]?.model?.trim();
+  return model || 'unknown CPU';
+}
 
 function fmt(n, digits = 1) {
   if (n == null || !Number.isFinite(n)) return '—';
@@ -524,25 +541,56 @@ export async function run(argv) {
     for (const threads of [1, 2]) {
       log(`${name}, ${threads} thread(s) ...`);
       const used = K.setKernelThreads(threads);
-      // With one thread, process CPU time is also compared (steadier than wall time on a shared
-      // machine); with two it would add both threads' time, which says nothing about speed.
-      const anchor = existsSync(txt)
-        ? anchorRuns('torch_charlm.py', [txt, String(H), String(steps), String(threads)], /chars\/s=([\d.]+)/, threads)
-        : [null, null];
-      const m = alternate(rounds, () => timeLikeAnchor(w.step, { warm: 1, n: steps }), ...anchor);
+      // PyTorch at each torch x OpenBLAS split of the same cores, every split alternated with
+      // seqcast in each round; the best split's median is the column. With one thread, process
+      // CPU time is also compared (steadier than wall time on a shared machine); with two it would
+      // add both threads' time, which says nothing about speed.
+      const splits = torch && existsSync(txt) ? torchSplits(threads) : [];
+      const perSplit = splits.map(() => []);
+      const cpuRuns = [];
+      const m = alternate(
+        rounds,
+        () => timeLikeAnchor(w.step, { warm: 1, n: steps }),
+        splits.length
+          ? () => {
+              splits.forEach(([tt, bt], i) => {
+                const r = runAnchor('torch_charlm.py', [txt, String(H), String(steps), String(tt)], /chars\/s=([\d.]+)/, false, tt, bt);
+                if (r.value != null) perSplit[i].push(r.value);
+              });
+              return { value: null };
+            }
+          : null,
+        splits.length && threads === 1
+          ? () => {
+              const r = runAnchor('torch_charlm.py', [txt, String(H), String(steps), '1'], /chars\/s=([\d.]+)/, true, 1, 1);
+              if (r.value != null) cpuRuns.push(r.value);
+              return r;
+            }
+          : null,
+      );
+      const splitFigures = splits.map(([tt, bt], i) => ({
+        torchThreads: tt,
+        openblasThreads: bt,
+        charsPerSec: perSplit[i].length ? median(perSplit[i]) : null,
+      }));
+      const best = splitFigures.filter((f) => f.charsPerSec != null).sort((a, b) => b.charsPerSec - a.charsPerSec)[0] ?? null;
       const cps = (w.chars * 1000) / m.ms;
       results.push({
         name,
         threads,
+        isa: info.isa ?? null,
         kernelThreads: used,
         unit: 'chars/s',
         charsPerSec: cps,
         fusedCharsPerSec: cps,
-        torchCharsPerSec: m.anchor,
+        torchCharsPerSec: best?.charsPerSec ?? null,
+        torchBest: best ? `${best.torchThreads}x${best.openblasThreads}` : null,
+        torchSplits: splitFigures,
         fusedCpuCharsPerSec: threads === 1 ? (w.chars * 1000) / m.cpuMs : null,
         torchCpuCharsPerSec: m.anchorCpu,
       });
-      rows.push([`${name} (${threads} thread${threads > 1 ? 's' : ''})`, 'chars/s', cps, null, m.anchor, true]);
+      const which = best && splits.length > 1 ? ` (torch ${best.torchThreads} x OpenBLAS ${best.openblasThreads})` : '';
+      rows.push([`${name} (${threads} thread${threads > 1 ? 's' : ''})`, 'chars/s', cps, null, best?.charsPerSec ?? null, true, undefined, which]);
     }
     K.setKernelThreads(1);
   }
@@ -565,15 +613,16 @@ export async function run(argv) {
   }
 
   // Table: speedup > 1 means seqcast fused is faster.
-  const head = ['workload', 'unit', 'seqcast fused', 'tfjs-layers', 'PyTorch (same threads)', 'vs tfjs', 'vs PyTorch'];
-  const lines = rows.map(([name, unit, f, l, t, higherBetter, extra]) => {
+  const head = ['workload', 'unit', 'seqcast fused', 'tfjs-layers', 'PyTorch (same cores, best split)', 'vs tfjs', 'vs PyTorch'];
+  const lines = rows.map(([name, unit, f, l, t, higherBetter, extra, which]) => {
     const ratio = (a, b) => (a && b ? `${(higherBetter ? a / b : b / a).toFixed(2)}x` : '—');
-    return [name, unit, fmt(f, 2) + (extra ? ` (${fmt(extra, 1)} rnn-only)` : ''), fmt(l, 1), fmt(t, 1), ratio(f, l), ratio(f, t)];
+    return [name, unit, fmt(f, 2) + (extra ? ` (${fmt(extra, 1)} rnn-only)` : ''), fmt(l, 1), fmt(t, 1) + (which ?? ''), ratio(f, l), ratio(f, t)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const pr = (cols) => console.log(`| ${cols.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`);
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
   console.log(
-    `\nseqcast kernels bench — backend ${backend.name}, fused ${info.available ? info.isa : `unavailable (${info.reason})`}, one thread unless the workload says; seqcast timed as each PyTorch script times itself, medians of ${rounds} alternated round${rounds > 1 ? 's' : ''}\n`,
+    `\nseqcast kernels bench — ${cpuModel()} (${cores} hardware threads); backend ${backend.name}; fused ${info.available ? `${info.isa} (${info.reason})` : `unavailable (${info.reason})`}; threads: 1 unless the workload says (seqcast and PyTorch on the same number of cores; PyTorch's two-thread column is the best of torch 1 x OpenBLAS 2 and torch 2 x OpenBLAS 1); seqcast timed as each PyTorch script times itself, medians of ${rounds} alternated round${rounds > 1 ? 's' : ''}\n`,
   );
   pr(head);
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
@@ -603,7 +652,9 @@ export async function run(argv) {
   }
   if (!K) console.log(`\n(fused kernels unavailable: ${info.reason}; figures are plain tfjs)`);
   if (json) {
-    console.log(JSON.stringify({ backend: backend.name, fused: info.available, isa: info.isa ?? null, results, inference }));
+    // every row says how many threads it ran and on which instruction-set path
+    const rowsOut = results.map((r) => ({ ...r, threads: r.threads ?? 1, isa: info.isa ?? null }));
+    console.log(JSON.stringify({ backend: backend.name, cpu: cpuModel(), fused: info.available, isa: info.isa ?? null, results: rowsOut, inference }));
   }
 }
 

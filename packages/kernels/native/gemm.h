@@ -26,11 +26,21 @@
 #else
 #define SK_VL 4
 #define SK_MR 4
+#if defined(__SSE2__)
+#define SK_ISA "sse"
+#else
 #define SK_ISA "generic"
+#endif
 #endif
 #define SK_NR (2 * SK_VL)
 // K block: one packed panel (KC x NR floats) stays in L1 while the row blocks stream past it.
+#ifndef SK_KC
+#if SK_VL == 8
+#define SK_KC 256
+#else
 #define SK_KC 128
+#endif
+#endif
 // M block: the rows of A reused across all panels of one K block stay in L2.
 #define SK_MC 192
 // Packed B up to this size is re-read from L2 rather than streaming C through memory (see gemm_part).
@@ -102,14 +112,22 @@ static inline void pack(Packed& P, const float* src, long ld, int K, int N, bool
 // the states h [rows, units] in place instead of transposing them first.
 template <int M, bool AT>
 static inline void micro(int kc, const float* __restrict A, long lda, const float* __restrict Bp, float* C, long ldc,
-                         bool acc, int nc) {
+                         bool acc, int nc, const float* pf = nullptr) {
   vf c0[M], c1[M];
   for (int r = 0; r < M; r++) {
     c0[r] = vf{};
     c1[r] = vf{};
+    // C's rows are read (acc) or written after the K loop: start fetching them now
+    __builtin_prefetch(C + r * ldc, 1, 3);
+    __builtin_prefetch(C + r * ldc + SK_NR - 1, 1, 3);
   }
   for (int k = 0; k < kc; k++) {
     const vf b0 = loadu(Bp + (size_t)k * SK_NR), b1 = loadu(Bp + (size_t)k * SK_NR + SK_VL);
+    // the next panel, one k row (NR floats) per k, so it is in L1 when its first row block starts
+    if (pf) {
+      __builtin_prefetch(pf + (size_t)k * SK_NR, 0, 3);
+      if (SK_NR * 4 > 64) __builtin_prefetch(pf + (size_t)k * SK_NR + 16, 0, 3);
+    }
     for (int r = 0; r < M; r++) {
       const float a = AT ? A[(size_t)k * lda + r] : A[r * lda + k];
       c0[r] += a * b0;
@@ -193,9 +211,12 @@ static inline void gemm_part(const float* A, long lda, const Packed& P, float* C
     for (int p = p0; p < p1; p++) {
       const int n0 = p * SK_NR, nc = std::min(SK_NR, P.N - n0);
       const float* bp = P.panel(kb, p);
+      // the first row block of a panel prefetches the next panel (of this K block, or the next's first)
+      const float* next = p + 1 < p1 ? P.panel(kb, p + 1) : kb + 1 < P.nkb ? P.panel(kb + 1, p0) : nullptr;
       int r = 0;
       for (; r + SK_MR <= mc; r += SK_MR)
-        micro<SK_MR, AT>(kc, a_at<AT>(A, lda, m0 + r, k0), lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc);
+        micro<SK_MR, AT>(kc, a_at<AT>(A, lda, m0 + r, k0), lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc,
+                         r == 0 ? next : nullptr);
       if (r < mc)
         micro_rows<AT>(mc - r, kc, a_at<AT>(A, lda, m0 + r, k0), lda, bp, C + (size_t)(m0 + r) * ldc + n0, ldc, a, nc);
     }

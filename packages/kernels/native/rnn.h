@@ -192,35 +192,6 @@ static inline ColRange col_range(int H, int parts, int i) {
   return r;
 }
 
-// Z_g = bias_g + x·W_g for all T·B rows before the recurrence: one large product per gate (or a
-// row gather for ids) instead of T products of B rows. Z is gate-major [ng][T][B][H].
-static inline void input_all(int B, int T, int I, int H, int ng, const float* x, const int32_t* ids, const float* W,
-                             const float* bias, float* Z) {
-  const long TB = (long)T * B, BH = (long)B * H, TBH = TB * H, G = (long)ng * H;
-  Pool& pool = Pool::get();
-  const int parts = std::min(4 * pool.size(), T);
-  // rows of time steps [t0, t1): bias, plus the gathered kernel rows for ids
-  pool.run(parts, [&](int i) {
-    const int t0 = (int)((long)T * i / parts), t1 = (int)((long)T * (i + 1) / parts);
-    for (int g = 0; g < ng; g++)
-      for (int t = t0; t < t1; t++)
-        for (int b = 0; b < B; b++) {
-          float* z = Z + g * TBH + t * BH + (long)b * H;
-          const float* bb = bias + g * H;
-          if (ids) {
-            const float* w = W + (size_t)ids[(long)b * T + t] * G + g * H;
-            for (long j = 0; j < H; j += SK_VL) storen(z + j, loadn(w + j, H - j) + loadn(bb + j, H - j), H - j);
-          } else {
-            copy_row(z, bb, H);
-          }
-        }
-  });
-  if (ids || !x) return;
-  float* xtm = s_a.get((size_t)TB * I);
-  to_time_major(B, T, I, x, xtm);
-  for (int g = 0; g < ng; g++) gemm((int)TB, xtm, I, s_pkW[g], Z + g * TBH, H, true);
-}
-
 // Z_g[t][b] += row[b, g*H : (g+1)*H] for all gates.
 static inline void spread_add(int B, int H, int ng, const float* row, float* Z, long TBH, int t) {
   const long G = (long)ng * H;
@@ -404,9 +375,10 @@ static inline void lstm_forward_wide(SeqDims d, const float* x, const int32_t* i
                                      float* cs) {
   const int B = d.B, T = d.T, H = d.H, G = 4 * H;
   const long BH = (long)B * H, TBH = (long)T * BH, ldo = (long)T * H;
-  input_all(B, T, d.I, H, 4, x, ids, W, bias, gates);
   for (int g = 0; g < 4; g++) pack(s_pk[g], U + g * H, G, H, H, false);
   const Packed* pk = s_pk;  // the caller's (thread_local) panels, shared with the workers
+  const Packed* pkW = s_pkW;
+  const long G4 = (long)G, ldx = (long)T * d.I;
   const int parts = step_parts(B, H, 4);
   Pool& pool = Pool::get();
   for (int t = 0; t < T; t++) {
@@ -418,7 +390,24 @@ static inline void lstm_forward_wide(SeqDims d, const float* x, const int32_t* i
     pool.run(parts, [&](int part) {
       const ColRange c = col_range(H, parts, part);
       const int w = c.j1 - c.j0;
-      for (int g = 0; g < 4; g++) gemm_part(hp, H, pk[g], z + g * TBH, H, true, 0, B, c.p0, c.p1);
+      // The step's input projection right before its recurrent product, on these columns only:
+      // its gate block is then still in cache when the product adds to it (a projection of all
+      // steps up front would write T blocks that come back from memory one step at a time).
+      for (int g = 0; g < 4; g++) {
+        float* zg = z + g * TBH;
+        for (int b = 0; b < B; b++) {
+          const float* bb = bias + g * H + c.j0;
+          float* zr = zg + (long)b * H + c.j0;
+          if (ids) {
+            const float* wr = W + (size_t)ids[(long)b * T + t] * G4 + g * H + c.j0;
+            for (long j = 0; j < w; j += SK_VL) storen(zr + j, loadn(wr + j, w - j) + loadn(bb + j, w - j), w - j);
+          } else {
+            copy_row(zr, bb, w);
+          }
+        }
+        if (x && !ids) gemm_part(x + (long)t * d.I, ldx, pkW[g], zg, H, true, 0, B, c.p0, c.p1);
+        gemm_part(hp, H, pk[g], zg, H, true, 0, B, c.p0, c.p1);
+      }
       for (int b = 0; b < B; b++) {
         const long r = (long)b * H + c.j0;
         float* o = out + (size_t)b * ldo + (size_t)t * H + c.j0;

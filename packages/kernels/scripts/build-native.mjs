@@ -2,7 +2,9 @@
 // The package's install hook (and the first half of its `build`): builds the native addon from
 // source with node-gyp (a dependency of this package, so no globally installed copy is needed) and
 // this machine's compiler (-O3 -march=native), using the Node headers already on disk: nothing is
-// downloaded. It never fails the install: it prints one status line, and when the build cannot run
+// downloaded. SEQCAST_KERNELS_ISA (or --isa=) builds another instruction-set path this CPU can run
+// (avx512, avx2, sse; native is the default), e.g. to measure the AVX2 path on an AVX-512 machine;
+// --out=DIR builds into DIR instead of build/ (the tests build every path side by side). It never fails the install: it prints one status line, and when the build cannot run
 // or fails it records the reason and the command that retries it in build/status.json (reported
 // later by kernelsInfo(), initKernels() and `seqcast info`) and exits 0; seqcast then uses plain tfjs.
 //
@@ -16,20 +18,29 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkIsa, isaFlags } from './isa.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const buildDir = path.join(root, 'build');
+const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const buildDir = path.resolve(arg('out') ?? path.join(root, 'build'));
+const isaName = (arg('isa') ?? process.env.SEQCAST_KERNELS_ISA ?? 'native').trim().toLowerCase() || 'native';
+const isaError = checkIsa(isaName);
+if (isaError) {
+  // An explicit request that cannot be honoured fails loudly; the binary already built stays.
+  console.error(`@seqcast/kernels: ${isaError}`);
+  process.exit(1);
+}
 const addon = path.join(buildDir, 'Release', 'seqcast_kernels.node');
 
 const statusFile = path.join(buildDir, 'status.json');
 const started = Date.now();
 // Runs this script again; works whatever installed the package (npm rebuild only where npm did).
-const retry = `node ${path.join(root, 'scripts', 'build-native.mjs')}`;
+const retry = `node ${path.join(root, 'scripts', 'build-native.mjs')}${isaName === 'native' ? '' : ` --isa=${isaName}`}`;
 
 /** Identifies what the binary was built from. */
 function sourceStamp() {
   const h = createHash('sha256');
-  h.update(`${process.version} ${process.platform} ${process.arch}\n`);
+  h.update(`${process.version} ${process.platform} ${process.arch} ${isaFlags(isaName).join(' ')}\n`);
   for (const f of readdirSync(path.join(root, 'native')).sort()) h.update(f).update(readFileSync(path.join(root, 'native', f)));
   return h.digest('hex').slice(0, 16);
 }
@@ -42,7 +53,7 @@ function writeAtomic(file, text) {
 
 function finish(ok, reason, stamp = null) {
   mkdirSync(buildDir, { recursive: true });
-  writeAtomic(statusFile, JSON.stringify({ ok, reason, stamp, retry: ok ? undefined : retry, built: new Date().toISOString() }) + '\n');
+  writeAtomic(statusFile, JSON.stringify({ ok, reason, stamp, isaOverride: isaName === 'native' ? undefined : isaName, retry: ok ? undefined : retry, built: new Date().toISOString() }) + '\n');
   if (!ok) {
     // No binary from an earlier build may outlive a build that did not happen: status and addon agree.
     rmSync(addon, { force: true });
@@ -54,7 +65,8 @@ function finish(ok, reason, stamp = null) {
     } catch {
       /* reported by kernelsInfo() at run time */
     }
-    console.log(`@seqcast/kernels: native kernels built (${isa}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    const forced = isaName === 'native' ? '' : ` by SEQCAST_KERNELS_ISA=${isaName}`;
+    console.log(`@seqcast/kernels: native kernels built (${isa}${forced}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
   process.exit(0);
 }
@@ -110,10 +122,11 @@ const stage = mkdtempSync(path.join(os.tmpdir(), 'seqcast-kernels-'));
 // their implicit `node-gyp rebuild` at install, which fails the install where no compiler exists.
 cpSync(path.join(root, 'native', 'binding.gyp'), path.join(stage, 'binding.gyp'));
 cpSync(path.join(root, 'native'), path.join(stage, 'native'), { recursive: true });
+// binding.gyp reads the instruction-set flags from the environment (SEQCAST_KERNELS_MARCH).
 const res = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`], {
   cwd: stage,
   encoding: 'utf8',
-  env: { ...process.env, npm_config_nodedir: nodedir },
+  env: { ...process.env, npm_config_nodedir: nodedir, SEQCAST_KERNELS_MARCH: isaFlags(isaName).join(' ') },
   timeout: 300_000,
 });
 const built = path.join(stage, 'build', 'Release', 'seqcast_kernels.node');

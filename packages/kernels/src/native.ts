@@ -140,7 +140,7 @@ export interface KernelsInfo {
   available: boolean;
   /** Why the kernels are unavailable (or how they were built). */
   reason?: string;
-  /** Instruction set the addon was compiled for (avx512, avx2-fma, avx, generic). */
+  /** Instruction set the addon was compiled for (avx512, avx2-fma, avx, sse, generic). */
   isa?: string;
   /** Threads the kernels' matrix products run on (`SEQCAST_THREADS` pins it). */
   threads?: number;
@@ -155,15 +155,27 @@ export function defaultAddonPath(): string {
   return process.env.SEQCAST_KERNELS_ADDON ?? path.join(packageRoot, 'build', 'Release', 'seqcast_kernels.node');
 }
 
-/** Why the install-time build produced no binary, with the command that retries it. */
-function buildStatus(): string | undefined {
+interface BuildStatus {
+  ok?: boolean;
+  reason?: string;
+  retry?: string;
+  /** SEQCAST_KERNELS_ISA of the build, when it was not native. */
+  isaOverride?: string;
+}
+
+function readBuildStatus(): BuildStatus | undefined {
   try {
-    const s = JSON.parse(readFileSync(path.join(packageRoot, 'build', 'status.json'), 'utf8')) as { ok?: boolean; reason?: string; retry?: string };
-    if (s.ok) return undefined;
-    return s.retry ? `${s.reason}; retry: ${s.retry}` : s.reason;
+    return JSON.parse(readFileSync(path.join(packageRoot, 'build', 'status.json'), 'utf8')) as BuildStatus;
   } catch {
     return undefined;
   }
+}
+
+/** Why the install-time build produced no binary, with the command that retries it. */
+function buildStatus(): string | undefined {
+  const s = readBuildStatus();
+  if (!s || s.ok) return undefined;
+  return s.retry ? `${s.reason}; retry: ${s.retry}` : s.reason;
 }
 
 /**
@@ -186,7 +198,9 @@ export function loadAddon(file: string = defaultAddonPath()): { addon?: NativeAd
     if (typeof addon.lstmForward !== 'function' || typeof addon.isa !== 'string') {
       return { info: { available: false, reason: `${file} is not the seqcast kernels addon`, addonPath: file } };
     }
-    return { addon, info: { available: true, reason: 'native addon loaded', isa: addon.isa, threads: addon.threads, addonPath: file } };
+    const override = file === path.join(packageRoot, 'build', 'Release', 'seqcast_kernels.node') ? readBuildStatus()?.isaOverride : undefined;
+    const reason = override ? `native addon loaded, built with SEQCAST_KERNELS_ISA=${override}` : 'native addon loaded';
+    return { addon, info: { available: true, reason, isa: addon.isa, threads: addon.threads, addonPath: file } };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
     return { info: { available: false, reason: `addon failed to load (${msg})`, addonPath: file } };
