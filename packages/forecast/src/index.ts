@@ -56,7 +56,7 @@ export {
 export type { PanelMetrics } from './protocol/panel-metrics.js';
 export { backtest, holdout, cutPanel, MIN_TRAIN_POINTS, type PanelCut, type BacktestOptions, type BacktestReport } from './protocol/backtest.js';
 export { naive2Verdict, VERDICT_LEVEL, type Naive2Verdict, type ScoredUnit, type Verdict } from './protocol/verdict.js';
-export { layoutOf, loadPanelLayout, type PanelLayout } from './panel/layout.js';
+export { layoutOf, loadPanelLayout, loadSavedPanelLayout, type PanelLayout } from './panel/layout.js';
 export { panelForecastJson, type PanelForecastJson } from './panel/output.js';
 export {
   GlobalForecaster,

@@ -352,12 +352,16 @@ function backtestFlags(): NonNullable<Command['flags']> {
     ['--id-column COL', 'column naming the series; required'],
     ['--target COL', 'column to forecast; required'],
     ['--horizon H', 'steps ahead scored at each cutoff (the model forecasts them directly); required'],
-    ['--season M', `seasonal period (12 monthly, 7 daily, 52 weekly; 1 = none); default ${panelDefault('season')}`],
+    [
+      '--season M',
+      `seasonal period (12 monthly, 7 daily, 52 weekly; 1 = none); default: inferred from the dates (hourly 24, daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4, yearly 1), else ${panelDefault('season')}`,
+    ],
     [
       '--windows K',
       `cutoffs, H apart, the last leaving exactly H points per series; each trains its own model (K fits of --minutes each); default ${DEFAULT_BACKTEST_WINDOWS} (the cutoff train validates on); 3 or more give a steadier score`,
     ],
     ['--time-column COL', 'column ordering each series (dates or integers); default: the date column the reader detects, else file order'],
+    ['--time-columns year,month,…', 'the time is split across these columns (any prefix of year,month,day,hour,minute); default: found by name'],
     ['--features A,B', 'input columns besides the target; default none'],
     ['--window N', 'input values per window; default max(3.5·H, 4·m) rounded up to whole seasons, capped by the data'],
     ['--epochs N', `passes over all training windows; default: as many steps as --minutes allows, at most ${panelDefault('steps')}`],
@@ -373,8 +377,7 @@ const backtestCmd: Command = {
   name: 'backtest',
   summary: 'score the global model and the panel baselines on the last K horizons of every series',
   usage:
-    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]\n' +
-    '  --season   default: inferred from the dates (see forecast train), else 1',
+    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
   flags: backtestFlags(),
   async run(argv: string[], io: Io) {
     const cmd = 'forecast backtest';

@@ -14,7 +14,7 @@ describe('seqcast help', () => {
     for (const l of rest.filter((x) => /^ {2}--/.test(x))) expect(l.trim().split(/\s{2,}/)[1]?.length ?? 0).toBeGreaterThan(10);
     expect(r.stdout).toMatch(/--windows K\s+.*default 1\b/);
     expect(r.stdout).toMatch(/--minutes M\s+.*default 8\b/);
-    expect(r.stdout).toMatch(/--season M\s+.*default 1\b/);
+    expect(r.stdout).toMatch(/--season M\s+.*default: inferred from the dates .*, else 1\b/);
   });
 
   it('the top-level help lists forecast as train, eval, predict, backtest', () => {

@@ -34,13 +34,20 @@ function jsonScalar(body: unknown): string | undefined {
   }
 }
 
+/** A body over the server's byte limit: names the limit and the flag that raises it. */
+export function bodyTooLarge(limit: number | string): SeqcastError {
+  return new SeqcastError('TOO_LARGE', `request body is over the ${String(limit)} limit; start the server with --body-limit BYTES to raise it`, {
+    where: 'body',
+  });
+}
+
 /** body-parser / express errors -> SeqcastError (client mistakes are 4xx, never 5xx). */
 export function normalizeError(err: unknown, limit: number | string): unknown {
   if (isSeqcastError(err)) return err;
   const e = err as { type?: string; status?: number; message?: string };
   if (e && typeof e === 'object') {
     if (e.type === 'entity.too.large') {
-      return new SeqcastError('TOO_LARGE', `request body is over the ${String(limit)} limit`, { where: 'body' });
+      return bodyTooLarge(limit);
     }
     if (e.type === 'entity.parse.failed') {
       // Strict parsing refuses valid JSON that is not an object or array (`null`, `5`, `"x"`).

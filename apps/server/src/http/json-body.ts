@@ -8,6 +8,7 @@
  */
 import express, { type RequestHandler } from 'express';
 import { SeqcastError } from '@seqcast/core';
+import { bodyTooLarge } from './errors.js';
 
 const UNITS: Record<string, number> = { b: 1, kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30 };
 
@@ -22,7 +23,7 @@ export function limitBytes(limit: number | string): number {
 export function jsonBody(limit: number | string): RequestHandler {
   const maxBytes = limitBytes(limit);
   const parse = express.json({ limit: maxBytes, strict: true });
-  const tooLarge = () => new SeqcastError('TOO_LARGE', `request body is over the ${String(limit)} limit`, { where: 'body' });
+  const tooLarge = () => bodyTooLarge(limit);
 
   return (req, res, next) => {
     const declared = Number(req.headers['content-length']);

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { CharLM, initKernels } from '@seqcast/core';
-import { Forecaster, GlobalForecaster, GLOBAL_KIND, loadPanelLayout } from '@seqcast/forecast';
+import { Forecaster, GlobalForecaster, GLOBAL_KIND, loadSavedPanelLayout } from '@seqcast/forecast';
 import { parseCsvForDisplay, parsePanelForDisplay, type PanelReadLayout } from '../csv.js';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
 import { NextBatcher } from './batch.js';
@@ -156,6 +156,6 @@ export function defaultLoaders(options: LoaderOptions = {}): Record<string, Mode
   return {
     chars: async (dir) => (await kernels, charsAdapter(await CharLM.load(dir), options)),
     forecast: async (dir) => (await kernels, forecastAdapter(await Forecaster.load(dir))),
-    [GLOBAL_KIND]: async (dir) => (await kernels, panelAdapter(await GlobalForecaster.load(dir), await loadPanelLayout(dir))),
+    [GLOBAL_KIND]: async (dir) => (await kernels, panelAdapter(await GlobalForecaster.load(dir), await loadSavedPanelLayout(dir))),
   };
 }

@@ -22,12 +22,24 @@ export function layoutOf(panel: Panel, missing: PanelLayout['missing'] = 'error'
 
 /** Read and check the layout a panel model saved in its seqcast.json; one-line BAD_MODEL errors. */
 export async function loadPanelLayout(dir: string): Promise<PanelLayout> {
+  const layout = await loadSavedPanelLayout(dir);
+  if (layout === null) {
+    const file = path.join(dir, METADATA_JSON);
+    throw new SeqcastError('BAD_MODEL', `${file}: no panel layout (train the model with seqcast forecast train --id-column)`, { where: file });
+  }
+  return layout;
+}
+
+/**
+ * The layout a panel model saved, or null for one saved without it (a fit in code, `save(dir)`):
+ * such a model is still served, reading files of one series. A layout that is there but broken
+ * is a one-line BAD_MODEL error.
+ */
+export async function loadSavedPanelLayout(dir: string): Promise<PanelLayout | null> {
   const meta = await readModelMetadata<unknown, { layout?: Partial<PanelLayout> }>(dir);
   const file = path.join(dir, METADATA_JSON);
   const j = (meta.extra as { layout?: Partial<PanelLayout> } | null)?.layout;
-  if (j === undefined) {
-    throw new SeqcastError('BAD_MODEL', `${file}: no panel layout (train the model with seqcast forecast train --id-column)`, { where: file });
-  }
+  if (j === undefined) return null;
   const nameOrNull = (v: unknown) => v === null || typeof v === 'string';
   if (
     typeof j !== 'object' ||
