@@ -67,4 +67,14 @@ describe('break 1: parsing memory is proportional to the cells read, and bounded
     expect(e.message).toBe('<text>:52: more than 100 cells (50 rows × 2 columns so far), over the limit (maxCells)');
     expect((await readCsv({ text }, { maxCells: 200 })).rows).toBe(100);
   });
+
+  it('a long text is read in slices with the event loop turning between them (a server keeps answering)', async () => {
+    const text = 'a,b\n' + '1,2\n'.repeat(100_000); // 400 KB
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const s = await readCsv({ text });
+    expect(turned).toBe(true); // one synchronous pass resolves before any macrotask runs
+    expect(s.rows).toBe(100_000);
+    expect(s.lines[99_999]).toBe(100_001);
+  });
 });

@@ -524,10 +524,25 @@ class Collector {
   }
 }
 
+/**
+ * Text is read in slices of about this many characters (to a line end) with the event loop turning
+ * between them, as a file's chunks are: a server parsing a 1 MB body keeps answering meanwhile.
+ */
+const TEXT_SLICE = 1 << 16;
+
 async function* chunksOf(source: CsvSource): AsyncGenerator<string> {
   if ('text' in source) {
-    if (typeof source.text !== 'string') throw new SeqcastError('BAD_ARGUMENT', 'text must be a string', { where: 'text' });
-    yield source.text;
+    const text = source.text;
+    if (typeof text !== 'string') throw new SeqcastError('BAD_ARGUMENT', 'text must be a string', { where: 'text' });
+    if (text.length <= TEXT_SLICE) return yield text;
+    for (let from = 0; from < text.length;) {
+      // Slices end at a line end, so a row (and the first row's width check) is never split.
+      const end = text.indexOf('\n', from + TEXT_SLICE);
+      const to = end < 0 ? text.length : end + 1;
+      if (from > 0) await new Promise((turn) => setImmediate(turn));
+      yield text.slice(from, to);
+      from = to;
+    }
     return;
   }
   let stream: NodeJS.ReadableStream;
