@@ -4,8 +4,24 @@
  */
 import { backendInfo, SeqcastError } from '@seqcast/core';
 import { parseCsvForDisplay } from '../csv.js';
-import { responses } from '../schemas.js';
-import { route } from './route.js';
+import { sendSlicedJson } from '../http/chunked-json.js';
+import { responses, type RequestSchemas } from '../schemas.js';
+import type { ParsedCsv } from '../wire.js';
+import { route, type RouteContext } from './route.js';
+import type { z } from 'zod';
+
+/** A CSV body read as a training job does, or as the served forecast model `body.model` reads it. */
+function readCsvBody(ctx: RouteContext, body: z.output<RequestSchemas['csv']>): Promise<ParsedCsv> {
+  if (body.model === undefined) return parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn, ctx.options.limits);
+  const other = body.csvOptions !== undefined ? 'csvOptions' : body.idColumn !== undefined ? 'idColumn' : null;
+  if (other) throw new SeqcastError('BAD_ARGUMENT', `${other}: leave it out with "model" (the model's saved read layout decides)`, { where: other });
+  const name = body.model;
+  return ctx.registry.use(name, (m) => {
+    if (m.adapter.kind === 'chars')
+      throw new SeqcastError('BAD_ARGUMENT', `model "${name}" is a chars model; "model" needs a forecast model`, { where: 'model' });
+    return m.adapter.readCsv(body.csv, ctx.options.limits);
+  });
+}
 
 export const metaRoutes = [
   route({
@@ -36,16 +52,11 @@ export const metaRoutes = [
       'Parse CSV content exactly as a training job does (numeric columns oldest first, file lines; a panel split by its id column), or as a served forecast model reads it (`model`)',
     body: { component: 'CsvRequest', schema: (s) => s.csv },
     reply: { status: 200, description: 'The series of the file', body: { component: 'CsvResponse', schema: responses.csv } },
-    handle: async (ctx, { body }) => {
-      if (body.model === undefined) return parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn, ctx.options.limits);
-      const other = body.csvOptions !== undefined ? 'csvOptions' : body.idColumn !== undefined ? 'idColumn' : null;
-      if (other) throw new SeqcastError('BAD_ARGUMENT', `${other}: leave it out with "model" (the model's saved read layout decides)`, { where: other });
-      const name = body.model;
-      return ctx.registry.use(name, (m) => {
-        if (m.adapter.kind === 'chars')
-          throw new SeqcastError('BAD_ARGUMENT', `model "${name}" is a chars model; "model" needs a forecast model`, { where: 'model' });
-        return m.adapter.readCsv(body.csv, ctx.options.limits);
-      });
+    handle: async (ctx, { body, res }) => {
+      const parsed = await readCsvBody(ctx, body);
+      // A 1 MB CSV answers ~10 MB of JSON: written a slice at a time so /health keeps answering.
+      await sendSlicedJson(res, 200, parsed);
+      return parsed; // already sent (the route table sends nothing once headers are out)
     },
   }),
 
