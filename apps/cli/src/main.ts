@@ -13,6 +13,13 @@ class HelpRequest {
 import { commands } from './registry.js';
 import { dropStatusLines, holdStatusLines, releaseStatusLines } from './status.js';
 
+// A reader that stops early (`seqcast data sample … | head`) closes the pipe: that is the end of
+// the output, not an error (node would print a stack trace for the unhandled EPIPE).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const io: Io = {
   out: (line) => {
     releaseStatusLines();

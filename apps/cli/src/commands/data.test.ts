@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -64,6 +64,18 @@ describe('seqcast data sample', () => {
     const bad = runCli(['data', 'sample', 'weekly']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('seqcast: error: data sample needs one of monthly-sales, stock-daily, daily-births, hourly-weather (received "weekly")\n');
+  });
+});
+
+describe('output into a pipe that closes early', () => {
+  it('`data sample … | head -1` ends quietly with exit 0, no EPIPE stack trace', async () => {
+    const child = spawn(process.execPath, [CLI, 'data', 'sample', 'stock-daily', '--rows', '200000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy()); // as head does after its line
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
 
