@@ -63,13 +63,8 @@ export async function sendSlicedJson(res: Response, status: number, value: unkno
           await write(',');
           await turn();
         }
-        // As JSON.stringify writes array items: undefined and functions become null.
-        await write(
-          v
-            .slice(from, from + SLICE_ITEMS)
-            .map((x) => JSON.stringify(x) ?? 'null')
-            .join(','),
-        );
+        // One native stringify per slice, its brackets dropped: the same bytes as the whole array's.
+        await write(JSON.stringify(v.slice(from, from + SLICE_ITEMS)).slice(1, -1));
       }
       return write(']');
     }
