@@ -13,11 +13,11 @@
 // Goals: /health p99 <= 100 ms, server RSS peak < 1 GB, no 5xx but 503 with Retry-After.
 // --cli runs another build's `seqcast` (e.g. a checkout of main's apps/cli/dist/main.js) for a
 // before/after comparison on the same models. Prints a table, then one JSON line.
-import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { serveInChild } from './serve-child.mjs';
 
 const VOCAB = 'abcdefghijklmnopqrstuvwxyz ';
 const GOAL_HEALTH_P99_MS = 100;
@@ -57,21 +57,7 @@ async function trainModels(dir) {
 }
 
 function startServer(cli, modelsDir) {
-  const child = spawn(process.execPath, [cli, 'serve', '--models', modelsDir, '--port', '0', '--quiet'], {
-    env: { ...process.env, SEQCAST_QUIET: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = / at (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
+  return serveInChild({ cli, modelsDir });
 }
 
 function bodies(series, context, csv) {

@@ -21,7 +21,7 @@
 // under the generate load (issue 12). `--scenario health` runs only that one; `--scenario mix`
 // runs issue 28's mix of every inference route and /v1/csv (bench/server-mix.mjs). Prints a
 // table, then one JSON line.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { serveInChild } from './serve-child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -54,21 +55,7 @@ async function trainModels(dir) {
 }
 
 function startServer(modelsDir, extra = []) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--models', modelsDir, '--port', '0', '--quiet', ...extra], {
-    env: { ...process.env, SEQCAST_TOKEN: TOKEN, SEQCAST_QUIET: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = / at (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
+  return serveInChild({ cli: CLI, modelsDir, extra, env: { SEQCAST_TOKEN: TOKEN } });
 }
 
 async function json(url, init) {
