@@ -24,10 +24,12 @@ import { CHECKPOINT_FILES, checkSaveTarget } from '../io/model-dir.js';
 import { pathExists } from '../io/fs.js';
 import { MAX_MODEL_JSON_BYTES, MAX_WEIGHTS_BYTES, MissingModelFile, readModelFile } from '../io/model-files.js';
 import { adamOptimizer, initKernels, kernelStatus } from '../nn/kernels.js';
+import { trainLoop, type TrainProgress } from '../train/loop.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
 import { showChar, Vocabulary } from '../vocab.js';
 import { getCell } from '../nn/cells/registry.js';
-import { CharLM, type CellType, type CharLMConfig } from './char-lm.js';
+import { planTrainingBatch } from '../training-memory.js';
+import { CharLM, charLMTrainingShape, type CellType, type CharLMConfig } from './char-lm.js';
 import type { CorpusProgress, CorpusResumeOptions, CorpusTrainingRecord, CorpusTrainOptions, StopReason } from './char-corpus-types.js';
 
 export type * from './char-corpus-types.js';
@@ -460,75 +462,98 @@ class CorpusRun {
       tf.dispose(slots.map((s) => s.tensor));
     }
     this.state = state.length > 0 ? state : undefined;
+    if (this.p.chunk >= this.split.chunksPerEpoch) {
+      // Checkpoints before the one loop ended an epoch lazily, at the next step; start the new pass now.
+      this.p.chunk = 0;
+      this.p.epochsDone += 1;
+      this.dropState();
+    }
     setLearningRate(this.optimizer, this.learningRate);
   }
 
+  /**
+   * Train until the first budget, through the one training loop: it owns the steps, the budgets
+   * (counting the run before a resume), the learning-rate schedule, clipping, the NaN stop, the
+   * ETA and the abort signal; this run supplies each chunk's loss and, after each step, carries
+   * the streams' state, validates and checkpoints.
+   */
   async run(cb: CorpusCallbacks): Promise<StopReason> {
     const { o, p, split } = this;
     const B = o.batchSize;
     const T = o.seqLength;
-    const started = Date.now();
     const elapsedBefore = p.elapsedMs;
     const charsBefore = p.chars;
-    const fractionBefore = this.fraction(elapsedBefore);
+    const started = Date.now();
     const x = new Int32Array(B * T);
     const y = new Int32Array(B * T);
-    setLearningRate(this.optimizer, this.learningRate);
+    let pending: tf.Tensor2D[] = [];
+    let lastRate = this.learningRate;
     let stop: StopReason | null = this.budgetReached(elapsedBefore);
     try {
-      while (stop === null) {
-        if (cb.signal?.aborted) {
-          stop = 'interrupted';
-          break;
-        }
-        if (p.chunk >= split.chunksPerEpoch) {
-          // A new pass: streams restart from their beginnings with a zero state (as char-rnn).
-          p.chunk = 0;
-          p.epochsDone += 1;
-          this.dropState();
-          setLearningRate(this.optimizer, this.learningRate);
-          stop = this.budgetReached(elapsedBefore + Date.now() - started);
-          if (stop) break;
-        }
-        this.fillChunk(x, y, p.chunk * T);
-        const lr = this.learningRateAt(elapsedBefore + Date.now() - started);
-        setLearningRate(this.optimizer, lr);
-        const loss = this.trainStep(x, y);
-        if (!Number.isFinite(loss)) {
-          throw new SeqcastError('BAD_ARGUMENT', `training diverged at step ${p.step + 1} (loss ${loss}); try a smaller learning rate`, {
-            where: 'learningRate',
+      if (stop === null) {
+        const stepLimit = Math.min(o.steps ?? Infinity, o.epochs !== null ? o.epochs * split.chunksPerEpoch : Infinity);
+        try {
+          await trainLoop({
+            variables: this.vars,
+            optimizer: this.optimizer,
+            steps: stepLimit,
+            ...(o.minutes !== null ? { budgetMs: o.minutes * 60_000 } : {}),
+            resumeFrom: { step: p.step, elapsedMs: elapsedBefore },
+            learningRate: (_step, _steps, elapsedMs) => (lastRate = this.learningRateAt(elapsedMs)),
+            clipNorm: o.clip,
+            loss: () => {
+              this.fillChunk(x, y, p.chunk * T);
+              const r = this.lm.chunkLoss(tf.tensor2d(x, [B, T], 'int32'), tf.tensor2d(y, [B, T], 'int32'), this.state, o.dropout);
+              // The state goes on to the next chunk as a plain value: the gradient stops here.
+              pending = r.state.map((s) => tf.keep(s));
+              return r.loss;
+            },
+            afterStep: async (s) => {
+              if (this.state) tf.dispose(this.state);
+              this.state = pending;
+              pending = [];
+              p.step = s.step;
+              p.chunk += 1;
+              p.chars += B * T;
+              this.recent.push(s.loss);
+              if (this.recent.length > 20) this.recent.shift();
+              p.trainLoss = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
+              if (split.val && p.step % o.valEvery === 0) this.validate(cb);
+              p.elapsedMs = elapsedBefore + Date.now() - started;
+              if (p.chunk >= split.chunksPerEpoch) {
+                // A new pass: streams restart from their beginnings with a zero state (as char-rnn).
+                p.chunk = 0;
+                p.epochsDone += 1;
+                this.dropState();
+              }
+              if (this.checkpointDir && !s.last && this.budgetReached(p.elapsedMs) === null && p.step % o.checkpointEvery === 0) await this.checkpoint(cb);
+            },
+            ...(cb.onStep
+              ? {
+                  progressEvery: 1,
+                  onProgress: (t: TrainProgress) => {
+                    const sessionMs = Math.max(1, Date.now() - started);
+                    const progress: CorpusProgress = {
+                      ...t,
+                      epoch: p.epochsDone + p.chunk / split.chunksPerEpoch,
+                      chars: p.chars,
+                      charsPerSec: ((p.chars - charsBefore) * 1000) / sessionMs,
+                      trainLoss: p.trainLoss,
+                      learningRate: lastRate,
+                      fraction: Math.min(1, this.fraction(t.elapsedMs)),
+                    };
+                    if (p.lastVal) Object.assign(progress, { valLoss: p.lastVal.loss, valBitsPerChar: p.lastVal.loss / LN2 });
+                    cb.onStep!(progress);
+                  },
+                }
+              : { progressEvery: Number.MAX_SAFE_INTEGER }),
+            ...(cb.signal ? { signal: cb.signal } : {}),
           });
+          stop = this.budgetReached(p.elapsedMs) ?? (o.minutes !== null ? 'minutes' : o.steps !== null ? 'steps' : 'epochs');
+        } catch (e) {
+          if (!cb.signal?.aborted) throw e;
+          stop = 'interrupted';
         }
-        p.step += 1;
-        p.chunk += 1;
-        p.chars += B * T;
-        this.recent.push(loss);
-        if (this.recent.length > 20) this.recent.shift();
-        p.trainLoss = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
-        if (split.val && p.step % o.valEvery === 0) this.validate(cb);
-        p.elapsedMs = elapsedBefore + Date.now() - started;
-        stop = this.budgetReached(p.elapsedMs);
-        if (cb.onStep) {
-          const sessionMs = Date.now() - started;
-          const f = Math.min(1, this.fraction(p.elapsedMs));
-          const rate = (f - fractionBefore) / Math.max(1, sessionMs);
-          const progress: CorpusProgress = {
-            step: p.step,
-            epoch: p.epochsDone + p.chunk / split.chunksPerEpoch,
-            chars: p.chars,
-            charsPerSec: ((p.chars - charsBefore) * 1000) / Math.max(1, sessionMs),
-            trainLoss: p.trainLoss,
-            learningRate: lr,
-            elapsedMs: p.elapsedMs,
-            etaMs: rate > 0 ? (1 - f) / rate : NaN,
-            fraction: f,
-          };
-          if (p.lastVal) Object.assign(progress, { valLoss: p.lastVal.loss, valBitsPerChar: p.lastVal.loss / LN2 });
-          cb.onStep(progress);
-        }
-        if (this.checkpointDir && stop === null && p.step % o.checkpointEvery === 0) await this.checkpoint(cb);
-        // Let timers, I/O and signals (Ctrl-C) run between steps.
-        await new Promise<void>((r) => setImmediate(r));
       }
       p.elapsedMs = elapsedBefore + Date.now() - started;
       if (split.val && p.lastVal?.step !== p.step && p.step > 0 && stop !== 'interrupted') {
@@ -538,6 +563,7 @@ class CorpusRun {
       if (this.checkpointDir) await this.checkpoint(cb, stop);
       return stop;
     } finally {
+      tf.dispose(pending);
       this.dropState();
     }
   }
@@ -567,42 +593,6 @@ class CorpusRun {
         x[b * T + t] = train[from + t]!;
         y[b * T + t] = train[from + t + 1]!;
       }
-    }
-  }
-
-  /** One truncated-BPTT step: loss and gradients of the chunk, global-norm clip, Adam update. Returns the loss. */
-  private trainStep(xs: Int32Array, ys: Int32Array): number {
-    const { batchSize: B, seqLength: T, clip, dropout } = this.o;
-    const prev = this.state;
-    let next: tf.Tensor2D[] = [];
-    const x = tf.tensor2d(xs, [B, T], 'int32');
-    const y = tf.tensor2d(ys, [B, T], 'int32');
-    try {
-      const { value, grads } = tf.variableGrads(() => {
-        const r = this.lm.chunkLoss(x, y, prev, dropout);
-        // The state goes on to the next chunk as a plain value: the gradient stops here.
-        next = r.state.map((s) => tf.keep(s));
-        return r.loss;
-      }, this.vars);
-      const loss = value.dataSync()[0]!;
-      let apply: tf.NamedTensorMap = grads;
-      if (clip > 0) {
-        const normSq = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
-        const norm = Math.sqrt(normSq.dataSync()[0]!);
-        normSq.dispose();
-        if (norm > clip) apply = tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, clip / norm)])));
-      }
-      this.optimizer.applyGradients(apply);
-      tf.dispose([value, ...Object.values(grads)]);
-      if (apply !== grads) tf.dispose(Object.values(apply));
-      if (prev) tf.dispose(prev);
-      this.state = next;
-      return loss;
-    } catch (e) {
-      tf.dispose(next);
-      throw e;
-    } finally {
-      tf.dispose([x, y]);
     }
   }
 
@@ -749,6 +739,19 @@ function trainingInfo(o: ResolvedOptions, record: CorpusTrainingRecord, p: Progr
   };
 }
 
+/**
+ * Refuse, before any tensor exists, a run whose streams (the batch) do not fit the training memory
+ * budget, as every training is (see planTrainingBatch); the text's ids stay resident.
+ */
+function planCorpusMemory(config: CharLMConfig, o: ResolvedOptions, textChars: number): void {
+  planTrainingBatch(charLMTrainingShape(config), {
+    windows: o.batchSize,
+    batchSize: o.batchSize,
+    residentBytes: textChars * (config.vocabSize <= 256 ? 1 : 2),
+    vocabulary: { where: 'text', unitsFollow: false },
+  });
+}
+
 /** A trained corpus model and how its training went. */
 export interface CorpusTrainResult {
   /** Holds the best-validation weights (the last ones without validation). */
@@ -789,6 +792,7 @@ export async function trainCharCorpus(text: string, options: CorpusTrainOptions,
   const config: CharLMConfig = { cell: o.cell, layers: o.layers, hidden: o.hidden, seqLength: o.seqLength, dense: true, vocabSize: vocabulary.size };
   // Refused before any training: checkpoints never replace what is not this kind of model.
   if (options.checkpointDir) await checkSaveTarget(options.checkpointDir, { overwrite: options.overwrite === true });
+  planCorpusMemory(config, o, ids.length);
   const lm = CharLM.forTraining(config, vocabulary, o.seed);
   const p: Progress = { step: 0, chunk: 0, epochsDone: 0, chars: 0, elapsedMs: 0, trainLoss: NaN, lastVal: null, best: null };
   try {
@@ -890,6 +894,7 @@ export async function resumeCharCorpus(
     if (options.checkpointDir !== undefined && path.resolve(options.checkpointDir) !== path.resolve(dir)) {
       await checkSaveTarget(options.checkpointDir, { overwrite: options.overwrite === true });
     }
+    planCorpusMemory(lm.config, o, ids.length);
     const run = new CorpusRun(lm, ids, split, o, p, options.checkpointDir ?? dir);
     try {
       await run.restore(json, bin, file);
