@@ -207,7 +207,7 @@ const train: Command = {
     };
     await initBackend();
     const bar = new ProgressBar('train');
-    const lm = await withFlagNames(() => CharLM.train(text, options, { onEpoch: (p) => bar.update(p) }));
+    const lm = await withFlagNames(() => CharLM.train(text, options, { onProgress: (p) => bar.update(p) }));
     try {
       await lm.save(out, save);
       const info = lm.info!;

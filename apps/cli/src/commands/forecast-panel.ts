@@ -131,11 +131,7 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
   const model = new GlobalForecaster(modelOptions(flags, horizon, season));
   const bar = new ProgressBar('forecast');
   try {
-    await model.fit(
-      panel,
-      { horizon, season },
-      { onProgress: (p) => bar.update({ epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs, etaMs: p.etaMs, unit: 'step' }) },
-    );
+    await model.fit(panel, { horizon, season }, { onProgress: (p) => bar.update(p) });
     bar.done();
     await model.save(out, { ...save, layout: layoutOf(panel, read.missing) });
     const i = model.info();
@@ -257,7 +253,7 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
       name: m.name,
       fit: async (train, spec) => {
         await m.fit(train, spec, {
-          onProgress: (p) => bar.update({ epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs, etaMs: p.etaMs, unit: 'step' }),
+          onProgress: (p) => bar.update(p),
         });
         bar.done();
       },

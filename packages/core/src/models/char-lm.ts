@@ -19,7 +19,7 @@ import type { RecurrentCell } from '../nn/cells/cell.js';
 import type { SequenceResult } from '../nn/types.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
 import { cellSequence, denseSoftmaxCrossEntropy, initKernels, kernelStatus } from '../nn/kernels.js';
-import { trainLoop } from '../train/loop.js';
+import { trainLoop, type EpochEnd } from '../train/loop.js';
 import { padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 import { backendInfo, initBackend } from '../runtime/backend.js';
@@ -100,18 +100,16 @@ export interface CharLMTrainingInfo {
   corpus?: CorpusTrainingRecord;
 }
 
-/** Progress reported after every epoch. */
-export interface EpochProgress {
-  /** 1-based. */
-  epoch: number;
-  epochs: number;
-  /** Mean training loss of this epoch. */
-  loss: number;
-  /** Milliseconds since training started. */
-  elapsedMs: number;
-}
+/**
+ * Progress reported after every epoch: the one progress shape ({@link TrainProgress}: `step` of
+ * `steps` optimizer steps, `elapsedMs`, `etaMs`) with the epoch, `loss` being its mean.
+ */
+export type EpochProgress = EpochEnd;
 
 export interface TrainCallbacks {
+  /** After every epoch. */
+  onProgress?(p: EpochProgress): void;
+  /** @deprecated Use `onProgress` (the same object). */
   onEpoch?(p: EpochProgress): void;
   /** Aborting stops training between batches; `train` then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -521,7 +519,11 @@ export class CharLM {
         epoch: {
           steps: batches,
           weight: rows,
-          ...(cb.onEpoch ? { onEnd: (e) => cb.onEpoch!({ epoch: e.epoch, epochs: e.epochs, loss: e.loss, elapsedMs: e.elapsedMs }) } : {}),
+          onEnd: (e) => {
+            const { score: _, ...progress } = e;
+            cb.onProgress?.(progress);
+            cb.onEpoch?.(progress);
+          },
         },
         ...(cb.signal ? { signal: cb.signal } : {}),
         progressEvery: Number.MAX_SAFE_INTEGER,

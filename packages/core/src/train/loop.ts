@@ -30,17 +30,15 @@ export interface TrainProgress {
   etaMs: number;
 }
 
-/** What the loop reports at the end of an epoch. */
-export interface EpochEnd {
+/** What the loop reports at the end of an epoch: the progress shape, with the epoch. */
+export interface EpochEnd extends TrainProgress {
   /** 1-based. */
   epoch: number;
   epochs: number;
-  /** Mean training loss of the epoch's steps, each weighted by its examples. */
+  /** Mean training loss of the epoch's steps, each weighted by its examples (not smoothed). */
   loss: number;
   /** The early-stopping score after this epoch, when early stopping is on. */
   score?: number;
-  /** Milliseconds since training started. */
-  elapsedMs: number;
 }
 
 /** Options for {@link trainLoop}. */
@@ -205,7 +203,16 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
         epochWeight = 0;
         const score = stopping?.score();
         if (best && score !== undefined && score < best.score - 1e-12) best = { epoch: epochsDone, score, values: snapshot() };
-        opts.epoch!.onEnd?.({ epoch: epochsDone, epochs: epochs!, loss: epochLoss, ...(score !== undefined ? { score } : {}), elapsedMs });
+        opts.epoch!.onEnd?.({
+          step: done,
+          steps,
+          loss: epochLoss,
+          elapsedMs,
+          etaMs,
+          epoch: epochsDone,
+          epochs: epochs!,
+          ...(score !== undefined ? { score } : {}),
+        });
         if (best && stopping && epochsDone - best.epoch >= stopping.patience) {
           stopped = 'early';
           step++;
