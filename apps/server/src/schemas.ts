@@ -6,7 +6,7 @@
  * `rows[3].close must be a number (received "abc")`.
  */
 import { z } from 'zod';
-import { cellNames, optionalFields, reportedIssue, SeqcastError } from '@seqcast/core';
+import { capFields, cellNames, charLMOptionsSchema, optionalFields, reportedIssue, SeqcastError } from '@seqcast/core';
 import { forecastOptionsSchema, globalForecasterOptionsSchema } from '@seqcast/forecast';
 import { MODEL_NAME_PATTERN } from './models/names.js';
 import { JOB_STATES } from './jobs/types.js';
@@ -351,9 +351,6 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
   const name = z.string().regex(new RegExp(MODEL_NAME_PATTERN), {
     error: `name must be 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
   });
-  const epochs = int()
-    .min(1)
-    .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` });
   /** A table's epochs field under the server's cap (the table's default kept for the document). */
   const serverEpochs = (field: z.ZodDefault<z.ZodNumber> | z.ZodOptional<z.ZodNumber>) =>
     field
@@ -392,22 +389,19 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .strict()
       .meta({ description: 'Forecaster.fit options (see @seqcast/forecast)' }),
   });
+  const charsOptions = capFields(charLMOptionsSchema, { seqLength: 1000, layers: 4, hidden: 1024, learningRate: 10, batchSize: 100_000 }, '(server limit)');
   const charsJob = z.strictObject({
     kind: z.literal('chars'),
     name,
     text: z.string().min(2).meta({ description: 'Training text (content, never a path or URL)' }),
-    options: z
-      .strictObject({
-        seqLength: int().min(1).max(1000),
-        cell: z.enum(cellNames() as [string, ...string[]]).optional(),
-        layers: int().min(1).max(4).optional(),
-        hidden: int().min(1).max(1024).optional(),
-        dense: z.boolean().optional(),
-        epochs: epochs.optional(),
-        learningRate: z.number().gt(0).max(10).optional(),
-        batchSize: int().min(1).max(100_000).optional(),
-        seed: int().min(0).optional(),
+    // CharLM.train's own table under the server's limits (its defaults shown in the document).
+    options: optionalFields(charsOptions)
+      .extend({
+        seqLength: charsOptions.shape.seqLength,
+        epochs: serverEpochs(charLMOptionsSchema.shape.epochs),
+        cell: cellEnum(charLMOptionsSchema.shape.cell),
       })
+      .strict()
       .meta({ description: 'CharLM.train options (see @seqcast/core)' }),
   });
   const panelJob = z.strictObject({

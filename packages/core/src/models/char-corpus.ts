@@ -20,6 +20,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeqcastError } from '../errors.js';
+import { parseOptions } from '../options.js';
 import { CHECKPOINT_FILES, checkSaveTarget } from '../io/model-dir.js';
 import { pathExists } from '../io/fs.js';
 import { MAX_MODEL_JSON_BYTES, MAX_WEIGHTS_BYTES, MissingModelFile, readModelFile } from '../io/model-files.js';
@@ -30,12 +31,12 @@ import { showChar, Vocabulary } from '../vocab.js';
 import { getCell } from '../nn/cells/registry.js';
 import { planTrainingBatch } from '../training-memory.js';
 import { CharLM, charLMTrainingShape, type CellType, type CharLMConfig } from './char-lm.js';
+import { corpusTrainOptionsSchema, evaluateCorpusOptionsSchema, MIN_DEFAULT_VAL_CHARS } from './char-corpus-options.js';
 import type { CorpusProgress, CorpusResumeOptions, CorpusTrainingRecord, CorpusTrainOptions, StopReason } from './char-corpus-types.js';
 
 export type * from './char-corpus-types.js';
 
-/** Below this many held-out characters the default validation split is off. */
-export const MIN_DEFAULT_VAL_CHARS = 10_000;
+export { corpusTrainOptionsSchema, evaluateCorpusOptionsSchema, MIN_DEFAULT_VAL_CHARS } from './char-corpus-options.js';
 /** Files a checkpoint adds to a model directory. */
 export const [CHECKPOINT_JSON, CHECKPOINT_BIN] = CHECKPOINT_FILES as [string, string];
 const CHECKPOINT_FORMAT = 'seqcast-corpus-checkpoint';
@@ -76,20 +77,6 @@ const LN2 = Math.log(2);
 
 function badArg(field: string, msg: string): SeqcastError {
   return new SeqcastError('BAD_ARGUMENT', `${field} ${msg}`, { where: field });
-}
-
-function intOpt(v: unknown, field: string, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw badArg(field, `must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max} (received ${JSON.stringify(v)})`);
-  }
-  return v;
-}
-
-function numOpt(v: unknown, field: string, ok: (n: number) => boolean, expected: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw badArg(field, `must be ${expected} (received ${JSON.stringify(v)})`);
-  return v;
 }
 
 /**
@@ -229,8 +216,9 @@ export function estimateCorpusTrainingBytes(s: CorpusMemoryShape): { total: numb
 export function evaluateCorpus(lm: CharLM, text: string | CorpusIds, opts: { streams?: number; chunk?: number; where?: string } = {}): CorpusEvaluation {
   const ids = typeof text === 'string' ? encodeCorpus(lm.vocabulary, text, opts.where ?? 'text') : text;
   if (ids.length < 2) throw new SeqcastError('BAD_INPUT', `${opts.where ?? 'text'}: evaluation needs at least 2 characters`, { where: opts.where ?? 'text' });
-  const S = Math.min(intOpt(opts.streams, 'streams', 1, 1), ids.length - 1);
-  const chunk = intOpt(opts.chunk, 'chunk', 1, S === 1 ? 1000 : 100);
+  const o = parseOptions(evaluateCorpusOptionsSchema, { streams: opts.streams, chunk: opts.chunk });
+  const S = Math.min(o.streams, ids.length - 1);
+  const chunk = o.chunk ?? (S === 1 ? 1000 : 100);
   const n = Math.floor((ids.length - 1) / S);
   const V = lm.vocabulary.size;
   let state: tf.Tensor2D[] | undefined;
@@ -292,35 +280,12 @@ interface ResolvedOptions {
   checkpointEvery: number;
 }
 
-function resolveOptions(o: CorpusTrainOptions, textChars: number): ResolvedOptions {
-  if (typeof o !== 'object' || o === null) throw badArg('options', 'must be an object');
-  const seqLength = intOpt(o.seqLength, 'seqLength', 1, NaN, 100_000);
-  if (Number.isNaN(seqLength)) throw badArg('seqLength', 'is required');
-  if (o.cell !== undefined) getCell(o.cell, 'cell');
-  const defaultVal = textChars * 0.05 >= MIN_DEFAULT_VAL_CHARS ? 0.05 : 0;
-  const budgets = {
-    steps: o.steps === undefined ? null : intOpt(o.steps, 'steps', 1, 0),
-    minutes: o.minutes === undefined ? null : numOpt(o.minutes, 'minutes', (n) => n > 0, 'a number > 0', 0),
-    epochs: o.epochs === undefined ? null : intOpt(o.epochs, 'epochs', 1, 0),
-  };
+function resolveOptions(options: CorpusTrainOptions, textChars: number): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw badArg('options', 'must be an object');
+  const { checkpointDir: _dir, overwrite: _overwrite, val, steps, minutes, epochs, ...o } = parseOptions(corpusTrainOptionsSchema, options);
+  const budgets = { steps: steps ?? null, minutes: minutes ?? null, epochs: epochs ?? null };
   if (budgets.steps === null && budgets.minutes === null && budgets.epochs === null) budgets.epochs = 10;
-  return {
-    seqLength,
-    batchSize: intOpt(o.batchSize, 'batchSize', 1, 64, 100_000),
-    cell: o.cell ?? 'lstm',
-    layers: intOpt(o.layers, 'layers', 1, 2, 64),
-    hidden: intOpt(o.hidden, 'hidden', 1, 256, 65536),
-    learningRate: numOpt(o.learningRate, 'learningRate', (n) => n > 0, 'a positive number', 0.002),
-    lrDecay: numOpt(o.lrDecay, 'lrDecay', (n) => n > 0 && n <= 1, 'a number in (0, 1]', 1),
-    anneal: numOpt(o.anneal, 'anneal', (n) => n >= 0 && n <= 1, 'a fraction in [0, 1]', 0.2),
-    clip: numOpt(o.clip, 'clip', (n) => n >= 0, 'a number >= 0 (0 = off)', 5),
-    dropout: numOpt(o.dropout, 'dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)', 0),
-    val: numOpt(o.val, 'val', (n) => n >= 0 && n < 1, 'a fraction in [0, 1)', defaultVal),
-    valEvery: intOpt(o.valEvery, 'valEvery', 1, 100),
-    ...budgets,
-    seed: intOpt(o.seed, 'seed', 0, 777, 2 ** 31 - 1),
-    checkpointEvery: intOpt(o.checkpointEvery, 'checkpointEvery', 1, 200),
-  };
+  return { ...o, val: val ?? (textChars * 0.05 >= MIN_DEFAULT_VAL_CHARS ? 0.05 : 0), ...budgets };
 }
 
 /** The training and validation parts of a corpus, with the streams' geometry. */

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { SeqcastError } from '../errors.js';
-import { cellField, intField, parseOptions, positiveField } from '../options.js';
+import { cellField, checkValue, intField, parseOptions, positiveField } from '../options.js';
 import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
 import type { RecurrentCell } from '../nn/cells/cell.js';
@@ -57,7 +57,7 @@ export const charLMOptionsSchema = z.object({
   layers: intField(1, 64).default(1).meta({ description: 'Stacked recurrent layers' }),
   hidden: intField(1, 65536).optional().meta({ description: 'Units per layer. Default: the vocabulary size (as in the lecture)' }),
   dense: z.boolean().default(true).meta({ description: 'Dense softmax head (lab 12-4); false uses the last layer as logits (lab 12-3)' }),
-  epochs: intField(1).default(100),
+  epochs: intField(1).default(100).meta({ description: 'Passes over every training window' }),
   learningRate: positiveField(1e6).default(0.1).meta({ description: "Adam learning rate (the lecture's 0.1)" }),
   batchSize: intField(1).optional().meta({
     description: 'Windows per batch. Default: all windows (as in the lecture), capped to the training memory budget; a larger explicit batch is refused',
@@ -180,12 +180,26 @@ function badArg(field: string, msg: string): SeqcastError {
   return new SeqcastError('BAD_ARGUMENT', `${field} ${msg}`, { where: field });
 }
 
-function intIn(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw badArg(field, `must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max} (received ${JSON.stringify(v)})`);
-  }
-  return v;
-}
+/** A number >= 1, Infinity included (a chunk size: Infinity = all at once). */
+const chunkField = z.custom<number>((v) => typeof v === 'number' && v >= 1, { error: 'must be a number >= 1' });
+
+/** The options table of {@link CharLM.generate} (see {@link GenerateOptions}). */
+export const generateOptionsSchema = z.object({
+  temperature: z
+    .number({ error: 'must be a number >= 0' })
+    .min(0, { error: 'must be a number >= 0' })
+    .default(1)
+    .meta({ description: 'Softmax temperature; 0 picks the most likely character every step' }),
+  topK: intField(1).optional().meta({ description: 'Sample only among the K most likely characters (default: all)' }),
+  topP: z
+    .number({ error: 'must be a number in (0, 1]' })
+    .gt(0, { error: 'must be a number in (0, 1]' })
+    .max(1, { error: 'must be a number in (0, 1]' })
+    .default(1)
+    .meta({ description: 'Nucleus sampling: the most likely characters whose probabilities sum to at least P' }),
+  seed: z.number().int().optional().meta({ description: 'Sampling seed (default: random)' }),
+  prefixChunk: chunkField.default(Infinity).meta({ description: 'generateSteps: read the prefix this many characters at a time' }),
+});
 
 /** The architecture table (what `seqcast.json` stores as `config`; see {@link CharLMConfig}). */
 const charLMConfigSchema = z.object({
@@ -659,7 +673,7 @@ export class CharLM {
    * lm.next('hihel', 2);   // [{ char: 'l', p: 0.97 }, { char: 'o', p: 0.01 }]
    */
   next(text: string, top = 5): NextChar[] {
-    const k = intIn(top, 'top', 1);
+    const k = checkValue('top', intField(1), top);
     const ids = this.encodeNonEmpty(text, 'text');
     const probs = tf.tidy(() => {
       const { logits } = this.forward(tf.tensor2d(ids, [1, ids.length], 'int32'));
@@ -706,9 +720,9 @@ export class CharLM {
    * while (!r.done) r = it.next();   // r.value equals lm.nextBatch([longText], 3)
    */
   *nextBatchSteps(texts: readonly string[], top = 5, chunk = Infinity): Generator<void, NextBatchResult[], undefined> {
-    const k = intIn(top, 'top', 1);
+    const k = checkValue('top', intField(1), top);
     if (!Array.isArray(texts)) throw badArg('texts', `must be an array of strings (received ${typeof texts})`);
-    if (!(chunk >= 1)) throw badArg('chunk', `must be a number >= 1 (received ${chunk})`);
+    checkValue('chunk', chunkField, chunk);
     this.assertUsable();
     const results = new Array<NextBatchResult>(texts.length);
     const rows: Int32Array[] = [];
@@ -790,17 +804,11 @@ export class CharLM {
    */
   *generateSteps(prefix: string, length: number, opts: GenerateOptions = {}): Generator<string, void, undefined> {
     const ids = this.encodeNonEmpty(prefix, 'prefix');
-    const n = intIn(length, 'length', 0, 1_000_000);
-    const temperature = opts.temperature ?? 1;
-    if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0) {
-      throw badArg('temperature', `must be a number >= 0 (received ${temperature})`);
-    }
-    const topK = opts.topK === undefined ? this.vocabulary.size : intIn(opts.topK, 'topK', 1);
-    const topP = opts.topP ?? 1;
-    if (typeof topP !== 'number' || !(topP > 0 && topP <= 1)) throw badArg('topP', `must be a number in (0, 1] (received ${topP})`);
-    const prefixChunk = opts.prefixChunk ?? Infinity;
-    if (!(prefixChunk >= 1)) throw badArg('prefixChunk', `must be a number >= 1 (received ${prefixChunk})`);
-    const rand = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
+    const n = checkValue('length', intField(0, 1_000_000), length);
+    const o = parseOptions(generateOptionsSchema, opts);
+    const { temperature, topP, prefixChunk } = o;
+    const topK = o.topK ?? this.vocabulary.size;
+    const rand = seededRandom(o.seed ?? Math.floor(Math.random() * 2 ** 31));
     let state: LayerState[] | undefined;
     // All of the prefix but its last character is read in chunks first (when asked to); the
     // first step below then reads the rest, as it would have read the whole prefix.
