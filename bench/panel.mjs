@@ -233,14 +233,14 @@ async function quality(values) {
     }
     const { combination, widths, steps, stopped, validation } = info;
     console.log(
-      `model: ${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
+      `model: ${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}, drift ${f(validation?.drift)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
     );
     out[p.key] = {
       series: report.series,
       windows: report.windows,
       metrics: report.metrics,
       ms: report.ms,
-      model: { steps, stopped, combination, widths, validationOwa: validation?.owa, networkOwa: validation?.modelOwa },
+      model: { steps, stopped, combination, widths, validationOwa: validation?.owa, networkOwa: validation?.modelOwa, drift: validation?.drift },
     };
   }
   if (values.json) console.log(JSON.stringify({ suite: 'panel-quality', options: extra, panels: out }));
