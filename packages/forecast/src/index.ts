@@ -60,6 +60,7 @@ export { layoutOf, loadPanelLayout, loadSavedPanelLayout, type PanelLayout } fro
 export { panelForecastJson, type PanelForecastJson } from './panel/output.js';
 export {
   GlobalForecaster,
+  GlobalEnsemble,
   GLOBAL_KIND,
   globalForecasterOptionsSchema,
   defaultWindow,
@@ -70,6 +71,7 @@ export {
   type GlobalInfo,
   type GlobalProgress,
   type GlobalValidation,
+  type EnsembleInfo,
 } from './models/global/index.js';
 export { syntheticCollection, type SyntheticCollectionOptions } from './synthetic-collection.js';
 export { forecastSvg, writeForecastSvg, type ForecastPlotOptions } from './svg/forecast.js';
