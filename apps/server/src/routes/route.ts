@@ -100,6 +100,13 @@ export interface Route<
     parse?(requests: RequestSchemas, value: unknown): z.output<NonNullable<S>>;
   };
   reply: Reply<R>;
+  /**
+   * A non-JSON request body the handler reads from `req` itself (a CSV upload): its media type and
+   * description for the document. The table attaches no body parser to such a route.
+   */
+  upload?: { mediaType: string; description: string };
+  /** Query parameters the route reads, as OpenAPI parameter fields. */
+  query?: Record<string, { description: string; required?: boolean; schema: Record<string, unknown> }>;
   /** Request headers the route reads, as OpenAPI parameter fields (`description`, `schema`); all optional. */
   headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
   /** Problem answers besides those the table derives (400/413 for a body, 401/403 for `token`, 404 for a path parameter). */
