@@ -116,8 +116,17 @@ export interface Route<
   handle(ctx: RouteContext, input: HandlerInput<P, S extends z.ZodType ? z.output<S> : undefined>): HandlerResult<R>;
 }
 
-/** A JSON reply's handler returns its body (checked against the reply schema); others answer through `res`. */
-export type HandlerResult<R> = R extends z.ZodType ? z.input<R> | Promise<z.input<R>> : void | Promise<void>;
+/**
+ * What a JSON route's handler returns when it wrote its (declared) answer itself, a slice at a
+ * time (http/chunked-json.ts), instead of keeping the whole value alive until it is sent.
+ */
+export class Answered {
+  private readonly answered = true;
+}
+export const ANSWERED = new Answered();
+
+/** A JSON reply's handler returns its body (checked against the reply schema) or {@link ANSWERED}; others answer through `res`. */
+export type HandlerResult<R> = R extends z.ZodType ? z.input<R> | typeof ANSWERED | Promise<z.input<R> | typeof ANSWERED> : void | Promise<void>;
 
 /**
  * Declare a route with its types checked: params from the path, the body from its schema, and
