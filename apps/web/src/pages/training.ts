@@ -158,8 +158,12 @@ export function trainingPage(root: HTMLElement): () => void {
     }
     upload = f;
     content.value = '';
-    content.placeholder = `${f.name} (${(f.size / 2 ** 20).toFixed(1)} MB) is uploaded as it is; type here to send text instead`;
+    showUpload();
   });
+  const showUpload = () => {
+    if (upload) content.placeholder = `${upload.name} (${(upload.size / 2 ** 20).toFixed(1)} MB) is uploaded as it is; type here to send text instead`;
+  };
+  kind.addEventListener('change', showUpload); // after showOptions, which sets the kind's own placeholder
   content.addEventListener('input', () => {
     if (content.value !== '') upload = null; // typed text replaces the chosen file
   });
@@ -283,7 +287,8 @@ export function trainingPage(root: HTMLElement): () => void {
       const id = idColumn.value.trim();
       body = { kind: 'panel', name: name.value.trim(), csv: content.value, ...(id ? { csvOptions: { idColumn: id } } : {}), options };
     } else {
-      body = { kind: 'chars', name: name.value.trim(), text: content.value, options };
+      // A chosen file too big to show is still a char model's text (the server's text limit applies).
+      body = { kind: 'chars', name: name.value.trim(), text: upload ? await upload.text() : content.value, options };
     }
     submit.disabled = true;
     try {
