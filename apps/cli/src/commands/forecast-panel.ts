@@ -59,12 +59,23 @@ function covariateRequest(flags: Flags): CovariateRequest {
   if (calendar !== 'on' && calendar !== 'off') {
     throw new SeqcastError('BAD_ARGUMENT', `--calendar must be on or off (received "${calendar}")`, { where: '--calendar' });
   }
+  const target = optionalString(flags, 'target');
   return {
-    features: columnList(optionalString(flags, 'features'), '--features') ?? [],
+    // The target's past is the model's input already: `--features Open,High,Low,Close` with
+    // target Close reads the other four (the note says so, see targetNote).
+    features: (columnList(optionalString(flags, 'features'), '--features') ?? []).filter((f) => f !== target),
     futureFeatures: columnList(optionalString(flags, 'future-features'), '--future-features') ?? [],
     staticFeatures: columnList(optionalString(flags, 'static-features'), '--static-features') ?? [],
     calendar: calendar === 'on',
   };
+}
+
+/** The line saying that the target named in `--features` is read as the target (once per command). */
+function targetNote(flags: Flags, io: Io): void {
+  const target = optionalString(flags, 'target');
+  if (target !== undefined && (columnList(optionalString(flags, 'features'), '--features') ?? []).includes(target)) {
+    io.err(`--features: ${target} is the target; the model reads its past in every window already`);
+  }
 }
 
 /** The reading options shared by train and backtest. */
@@ -147,6 +158,7 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
   const save = { overwrite: flags.force === true };
   await checkOut(out, save); // before reading or training: never destroy what is at --out
   const panel = await readPanel(csv, read, io);
+  targetNote(flags, io);
   const season = panelSeason(flags, panel, given, io);
   const model = new GlobalForecaster(modelOptions(flags, horizon, season));
   const bar = new ProgressBar('forecast');
@@ -295,6 +307,7 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
   new GlobalForecaster(modelOptions(flags, horizon, given)).dispose(); // validates the options before the file is read
   const { minRows, reason } = minRowsFor(flags, horizon);
   const panel = await readPanel(csv, panelReadOptions(flags, cmd, minRows, reason), io);
+  targetNote(flags, io);
   const season = panelSeason(flags, panel, given, io);
   const options = modelOptions(flags, horizon, season);
   // The recurrent model reports its steps to a progress bar; the baselines take seconds.
