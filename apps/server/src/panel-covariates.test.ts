@@ -38,7 +38,9 @@ const times = history.map((_, i) => day(i));
 
 describe('a panel model with covariates over HTTP', () => {
   it('describes its covariates and forecasts from rows with them and a future body', async () => {
-    const m = (await (await fetch(`${server.url}/v1/models/promo`)).json()) as { input: { covariates?: { future: string[]; static: string[]; calendar: string[] } } };
+    const m = (await (await fetch(`${server.url}/v1/models/promo`)).json()) as {
+      input: { covariates?: { future: string[]; static: string[]; calendar: string[] } };
+    };
     expect(m.input.covariates).toEqual({ past: [], future: ['promo'], static: ['store_type'], calendar: ['dayOfWeek', 'dayOfYear'] });
     const future = Array.from({ length: H }, (_, h) => ({ promo: h >= 2 && h < 5 ? 1 : 0 }));
     const res = await post({ series: [{ id: 'shop', rows: history, times, future }], steps: H });

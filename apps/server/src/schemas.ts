@@ -352,7 +352,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .optional()
       .meta({
         description:
-          "Models trained with future-known covariates: one row per forecast step (at least `steps`), each with a value for every future-known column, e.g. `[{\"promo\": 1}, {\"promo\": 0}]`",
+          'Models trained with future-known covariates: one row per forecast step (at least `steps`), each with a value for every future-known column, e.g. `[{"promo": 1}, {"promo": 0}]`',
       }),
   });
   const panelForecast = z

@@ -61,13 +61,17 @@ describe('seqcast forecast with covariates (built CLI)', () => {
 
     const none = runCli(['forecast', 'predict', '--model', out, '--csv', csv, '--steps', '7']);
     expect(none.code).not.toBe(0);
-    expect(none.stderr).toContain('forecast predict: this model reads future-known promo: give --future FILE with store, date and those columns for the next 7 step(s) of each series');
+    expect(none.stderr).toContain(
+      'forecast predict: this model reads future-known promo: give --future FILE with store, date and those columns for the next 7 step(s) of each series',
+    );
     const short = path.join(dir, 'short.csv');
     const lines = sampleCsv('store-promo-future', { rows: ROWS }).split('\r\n');
     // store_002 loses its last 25 future days: 3 left.
     await writeFile(short, lines.filter((l) => !l.startsWith('store_002') || lines.indexOf(l) < 32).join('\n'));
     const s = runCli(['forecast', 'predict', '--model', out, '--csv', csv, '--future', short, '--steps', '7']);
     expect(s.code).not.toBe(0);
-    expect(s.stderr).toMatch(/short\.csv: series "store_002" has 3 future row\(s\) after its last time 2023-02-04, the forecast of 7 step\(s\) needs 7 \(columns promo\)/);
+    expect(s.stderr).toMatch(
+      /short\.csv: series "store_002" has 3 future row\(s\) after its last time 2023-02-04, the forecast of 7 step\(s\) needs 7 \(columns promo\)/,
+    );
   }, 120_000);
 });

@@ -255,7 +255,9 @@ export async function predictPanel(dir: string, csv: string, steps: number, json
       );
     }
     if (contract.future.length === 0 && futureFile !== undefined) {
-      throw new SeqcastError('BAD_ARGUMENT', 'forecast predict: --future is for models trained with --future-features; this one reads none', { where: '--future' });
+      throw new SeqcastError('BAD_ARGUMENT', 'forecast predict: --future is for models trained with --future-features; this one reads none', {
+        where: '--future',
+      });
     }
     const future =
       futureFile !== undefined

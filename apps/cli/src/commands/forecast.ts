@@ -319,7 +319,8 @@ const predict: Command = {
       if (plot) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --plot draws one series; it is not available for panel models yet`, { where: '--plot' });
       return predictPanel(dir, csv, steps, flags.json === true, io, optionalString(flags, 'future'));
     }
-    if (flags.future !== undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --future is for panel models trained with --future-features`, { where: '--future' });
+    if (flags.future !== undefined)
+      throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --future is for panel models trained with --future-features`, { where: '--future' });
     const model = await Forecaster.load(dir);
     try {
       const series = await readSeries(csv, readAsModel(model.info));

@@ -9,7 +9,11 @@ import type { CovariateContract, FutureCovariates, FutureSeries } from '@seqcast
 import type { PanelRequestSeries } from './adapter.js';
 
 /** The in-memory panel of a request, and its future values (undefined when the model reads none). */
-export function requestPanel(target: string, c: CovariateContract, series: readonly PanelRequestSeries[]): { panel: Panel; future: FutureCovariates | undefined } {
+export function requestPanel(
+  target: string,
+  c: CovariateContract,
+  series: readonly PanelRequestSeries[],
+): { panel: Panel; future: FutureCovariates | undefined } {
   const columns = [...c.past, ...c.future, ...c.static];
   const levelsSeen: Record<string, Map<string, number>> = {};
   for (const f of columns) if (c.levels[f]) levelsSeen[f] = new Map();
@@ -21,7 +25,9 @@ export function requestPanel(target: string, c: CovariateContract, series: reado
       const cell = (j: number) => {
         const v = rows[j]?.[f];
         if (v === undefined) {
-          throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${f} is missing (the model reads ${f} in every row)`, { where: `series[${i}].rows[${j}].${f}` });
+          throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${f} is missing (the model reads ${f} in every row)`, {
+            where: `series[${i}].rows[${j}].${f}`,
+          });
         }
         return v;
       };

@@ -38,7 +38,9 @@ describe('fitCovariates', () => {
   it('refuses the target as a covariate, a column given two kinds, and a column that was not read', () => {
     const p = panel([series('a', [1, 2, 3], { x: [1, 2, 3] })], ['x']);
     expect(() => fitCovariates(p, { features: ['y'] })).toThrow(/"y" is the target/);
-    expect(() => fitCovariates(p, { features: ['x'], futureFeatures: ['x'] })).toThrow('--future-features: column "x" is also in --features; give each column one kind');
+    expect(() => fitCovariates(p, { features: ['x'], futureFeatures: ['x'] })).toThrow(
+      '--future-features: column "x" is also in --features; give each column one kind',
+    );
     expect(() => fitCovariates(p, { staticFeatures: ['z'] })).toThrow('--static-features: column "z" was not read from p.csv');
   });
 
@@ -67,7 +69,9 @@ describe('encodeSeries', () => {
     const type = p.categoricalLevels!.store_type![s.categorical!.store_type![0]!]!;
     expect(Array.from(enc.statics)).toEqual(c.levels.store_type!.map((l) => (l === type ? 1 : 0)));
     expect(Array.from(enc.channels[0]!.subarray(s.values.length))).toEqual([1, 0]);
-    expect(() => encodeSeries(c, p, s, { values: future, horizon: 3 })).toThrow(`future.csv: series "${s.id}" has 2 future value(s) of "promo", the forecast needs 3`);
+    expect(() => encodeSeries(c, p, s, { values: future, horizon: 3 })).toThrow(
+      `future.csv: series "${s.id}" has 2 future value(s) of "promo", the forecast needs 3`,
+    );
     expect(() => encodeSeries(c, p, p.series[0]!, { values: future, horizon: 2 })).toThrow(`series "${p.series[0]!.id}" has no future values`);
   });
 

@@ -223,7 +223,12 @@ function oneHot(levels: string[], value: string, where: () => string): number {
  * `horizon` steps past the history; a series without future values, or with fewer than `horizon`,
  * is a one-line error naming it.
  */
-export function encodeSeries(c: CovariateContract, panel: Panel, s: PanelSeries, future?: { values: FutureCovariates | undefined; horizon: number }): EncodedSeries {
+export function encodeSeries(
+  c: CovariateContract,
+  panel: Panel,
+  s: PanelSeries,
+  future?: { values: FutureCovariates | undefined; horizon: number },
+): EncodedSeries {
   const T = s.values.length;
   const H = future ? future.horizon : 0;
   const fut = future && c.future.length > 0 ? future.values?.get(s.id) : undefined;
@@ -269,10 +274,14 @@ export function encodeSeries(c: CovariateContract, panel: Panel, s: PanelSeries,
   const channels = [...c.past.flatMap((f) => timeColumn(f, false)), ...c.future.flatMap((f) => timeColumn(f, true))];
   if (c.calendar.length > 0) {
     const times = [...(s.times ?? [])];
-    if (times.length !== T) throw new SeqcastError('BAD_INPUT', `series "${s.id}" has no time column; the model's calendar inputs need its dates`, { where: s.id });
+    if (times.length !== T)
+      throw new SeqcastError('BAD_INPUT', `series "${s.id}" has no time column; the model's calendar inputs need its dates`, { where: s.id });
     if (H > 0) {
       const next = fut?.times && fut.times.length >= H ? fut.times.slice(0, H) : nextTimes(times, H);
-      if (!next) throw new SeqcastError('BAD_INPUT', `series "${s.id}": its dates give no spacing to continue for the calendar of the next ${H} step(s)`, { where: s.id });
+      if (!next)
+        throw new SeqcastError('BAD_INPUT', `series "${s.id}": its dates give no spacing to continue for the calendar of the next ${H} step(s)`, {
+          where: s.id,
+        });
       times.push(...next);
     }
     channels.push(...calendarChannels(times, c.calendar));

@@ -66,9 +66,13 @@ export async function readFutureCsv(path: string, history: Panel, o: FutureCsvOp
     if (times) {
       const bad = rows.find((i) => Number.isNaN(timeKey(times[i]!)));
       if (bad !== undefined) {
-        throw new SeqcastError('BAD_INPUT', `${src}:${s.lines[bad]}: series "${series.id}": time ${JSON.stringify(times[bad])} is neither a date nor an integer`, {
-          where: `${src}:${s.lines[bad]}`,
-        });
+        throw new SeqcastError(
+          'BAD_INPUT',
+          `${src}:${s.lines[bad]}: series "${series.id}": time ${JSON.stringify(times[bad])} is neither a date nor an integer`,
+          {
+            where: `${src}:${s.lines[bad]}`,
+          },
+        );
       }
       rows = rows.filter((i) => !(timeKey(times[i]!) <= last)).sort((a, b) => timeKey(times[a]!) - timeKey(times[b]!));
     }

@@ -43,7 +43,8 @@ const MODE_WORDS: Record<ChannelMode, string> = { raw: 'as is', target: "target'
 
 export function covariateInfo(c: CovariateContract): CovariateInfo {
   const d = covariateDims(c);
-  const describe = (f: string) => `${f} (${c.levels[f] ? `one-hot: ${c.levels[f].length} levels` : (c.statics[f] ? 'standardised' : MODE_WORDS[c.modes[f] ?? 'window'])})`;
+  const describe = (f: string) =>
+    `${f} (${c.levels[f] ? `one-hot: ${c.levels[f].length} levels` : c.statics[f] ? 'standardised' : MODE_WORDS[c.modes[f] ?? 'window']})`;
   return {
     past: c.past.map(describe),
     future: c.future.map(describe),

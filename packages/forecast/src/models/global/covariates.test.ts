@@ -74,7 +74,9 @@ describe('GlobalForecaster with covariates', () => {
     expect(mae(f)).toBeLessThan(0.5 * mae(g));
 
     // Forecasting needs the future values of every series, and says whose are missing.
-    await expect(withCov.forecast(history, H)).rejects.toThrow('series "s0" has no future values: the model needs promo for the next 8 step(s) of every series');
+    await expect(withCov.forecast(history, H)).rejects.toThrow(
+      'series "s0" has no future values: the model needs promo for the next 8 step(s) of every series',
+    );
     const short = new Map(future);
     short.set('s5', { columns: { promo: new Float64Array(3) } });
     await expect(withCov.forecast(history, H, short)).rejects.toThrow('future values: series "s5" has 3 future value(s) of "promo", the forecast needs 8');
@@ -97,7 +99,14 @@ describe('GlobalForecaster with covariates', () => {
     const p = promoPanel(12, 120, 2);
     const r = await backtest(
       p,
-      [() => new GlobalForecaster({ ...options, steps: 200 }), () => ({ name: 'naive2copy', fit: async () => {}, forecast: async (h, n) => h.series.map((s) => ({ id: s.id, values: new Array<number>(n).fill(s.values[s.values.length - 1]!) })) })],
+      [
+        () => new GlobalForecaster({ ...options, steps: 200 }),
+        () => ({
+          name: 'naive2copy',
+          fit: async () => {},
+          forecast: async (h, n) => h.series.map((s) => ({ id: s.id, values: new Array<number>(n).fill(s.values[s.values.length - 1]!) })),
+        }),
+      ],
       { horizon: H, season: 1, covariates: { futureFeatures: ['promo'] } },
     );
     // Knowing the promotion, the model beats Naive2 clearly on a stretch that holds one.

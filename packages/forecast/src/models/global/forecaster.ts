@@ -253,7 +253,12 @@ export class GlobalForecaster implements PanelModel {
       train.series.map((s) => s.values.length),
       this.options,
     );
-    const windows = sources(train.series.map((s) => ({ values: s.values, channels: [], statics: new Float32Array(0) })), r.horizon, r.window, 0).reduce((n, s) => n + s.hi - s.lo + 1, 0);
+    const windows = sources(
+      train.series.map((s) => ({ values: s.values, channels: [], statics: new Float32Array(0) })),
+      r.horizon,
+      r.window,
+      0,
+    ).reduce((n, s) => n + s.hi - s.lo + 1, 0);
     const perMember = r.epochs !== undefined ? Math.max(1, Math.ceil((r.epochs * windows) / r.batchSize)) : r.steps;
     return perMember * r.members;
   }
@@ -625,7 +630,8 @@ export class GlobalForecaster implements PanelModel {
     if (!Number.isInteger(meta.config.season) || meta.config.season < 1) throw bad('config.season');
     const covariates = loadedContract(meta.config.covariates, bad);
     const d = hasCovariates(covariates) ? new CovariateWriter(covariates, { window: c.window, patch: c.patch, horizon: c.horizon, season: 1 }, 0).dims : null;
-    if (d && (c.covariates?.window !== d.window || c.covariates?.horizon !== d.horizon || c.covariates?.statics !== d.statics)) throw bad('config.network.covariates');
+    if (d && (c.covariates?.window !== d.window || c.covariates?.horizon !== d.horizon || c.covariates?.statics !== d.statics))
+      throw bad('config.network.covariates');
     const info = meta.extra?.info;
     if (typeof info !== 'object' || info === null || typeof info.widths !== 'object') throw bad('extra.info');
     const model = await loadLayersModelDir(dir);

@@ -93,7 +93,9 @@ export function buildNetwork(c: NetworkConfig, seed: number): tf.LayersModel {
         .apply(withSide(rnn, `rnn_side_${k}`)) as tf.SymbolicTensor;
       // Zero head: an untrained member is its linear path alone.
       const head = tf.layers.dense({ units: outs, name: `head_${k}`, kernelInitializer: 'zeros' }).apply(hidden) as tf.SymbolicTensor;
-      const lin = tf.layers.dense({ units: outs, name: `linear_${k}`, kernelInitializer: 'zeros' }).apply(withSide(flat, `flat_side_${k}`)) as tf.SymbolicTensor;
+      const lin = tf.layers
+        .dense({ units: outs, name: `linear_${k}`, kernelInitializer: 'zeros' })
+        .apply(withSide(flat, `flat_side_${k}`)) as tf.SymbolicTensor;
       outputs.push(tf.layers.add({ name: `sum_${k}` }).apply([head, lin]) as tf.SymbolicTensor);
     }
     const model = tf.model({ inputs: side ? [win, flat, side] : [win, flat], outputs, name: 'global_forecaster' });
@@ -110,14 +112,7 @@ function weights(model: tf.LayersModel, name: string): tf.Tensor[] {
  * Member `k`'s outputs for a batch: x [B, window] (normalised), mask [B, steps] -> [B, H, Q].
  * Call inside tf.tidy.
  */
-export function forwardMember(
-  model: tf.LayersModel,
-  c: NetworkConfig,
-  k: number,
-  x: tf.Tensor2D,
-  mask: tf.Tensor2D,
-  cov?: CovariateTensors,
-): tf.Tensor3D {
+export function forwardMember(model: tf.LayersModel, c: NetworkConfig, k: number, x: tf.Tensor2D, mask: tf.Tensor2D, cov?: CovariateTensors): tf.Tensor3D {
   const [batch] = x.shape;
   const steps = c.window / c.patch;
   const d = c.covariates ?? NONE;
