@@ -275,7 +275,11 @@ export function encodeSeries(
   if (c.calendar.length > 0) {
     const times = [...(s.times ?? [])];
     if (times.length !== T)
-      throw new SeqcastError('BAD_INPUT', `series "${s.id}" has no time column; the model's calendar inputs need its dates`, { where: s.id });
+      throw new SeqcastError(
+        'BAD_INPUT',
+        `series "${s.id}" has no times; the model's calendar inputs (${c.calendar.join(', ')}) need its dates (the time column, or "times" in a request)`,
+        { where: s.id },
+      );
     if (H > 0) {
       const next = fut?.times && fut.times.length >= H ? fut.times.slice(0, H) : nextTimes(times, H);
       if (!next)
