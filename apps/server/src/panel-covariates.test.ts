@@ -18,7 +18,7 @@ beforeAll(async () => {
     { target: 'sales', idColumn: 'store', timeColumn: 'date', features: ['promo', 'store_type'], categorical: 'auto' },
   );
   const model = new GlobalForecaster({ horizon: H, season: 7, steps: 60, units: 16, batchSize: 32, minutes: 2 });
-  await model.fit(panel, { horizon: H, season: 7, covariates: { futureFeatures: ['promo'], staticFeatures: ['store_type'] } });
+  await model.fit(panel, { horizon: H, season: 7, covariates: { futureFeatures: ['promo'], staticFeatures: ['store_type'], calendar: true } });
   await model.save(path.join(tmp.dir, 'promo'), { layout: layoutOf(panel, 'error') });
   model.dispose();
   server = await startServer({ modelsDir: tmp.dir, port: 0, token: 'x', logger: false });

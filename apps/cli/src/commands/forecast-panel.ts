@@ -55,9 +55,9 @@ function shortFlag(flags: Flags): 'skip' | 'error' {
 
 /** `--features`, `--future-features`, `--static-features` and `--calendar on|off`, as the model takes them. */
 function covariateRequest(flags: Flags): CovariateRequest {
-  const calendar = optionalString(flags, 'calendar') ?? 'on';
-  if (calendar !== 'on' && calendar !== 'off') {
-    throw new SeqcastError('BAD_ARGUMENT', `--calendar must be on or off (received "${calendar}")`, { where: '--calendar' });
+  const calendar = optionalString(flags, 'calendar') ?? 'auto';
+  if (calendar !== 'auto' && calendar !== 'on' && calendar !== 'off') {
+    throw new SeqcastError('BAD_ARGUMENT', `--calendar must be auto, on or off (received "${calendar}")`, { where: '--calendar' });
   }
   const target = optionalString(flags, 'target');
   return {
@@ -66,7 +66,7 @@ function covariateRequest(flags: Flags): CovariateRequest {
     features: (columnList(optionalString(flags, 'features'), '--features') ?? []).filter((f) => f !== target),
     futureFeatures: columnList(optionalString(flags, 'future-features'), '--future-features') ?? [],
     staticFeatures: columnList(optionalString(flags, 'static-features'), '--static-features') ?? [],
-    calendar: calendar === 'on',
+    calendar: calendar === 'auto' ? 'auto' : calendar === 'on',
   };
 }
 

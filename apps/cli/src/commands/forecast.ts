@@ -120,11 +120,11 @@ const train: Command = {
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
     'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--time-columns year,month,day,hour] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
-    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar on|off] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar auto|on|off] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
     '  --features        input columns; a text column (e.g. a wind direction) is one-hot encoded, its levels saved in the model\n' +
     '  --future-features (panels) columns known in advance (a planned promotion): predict then needs --future FILE with their next values\n' +
     '  --static-features (panels) columns constant per series (a store type)\n' +
-    '  --calendar        (panels) position in day/week/year from the dates as inputs; default on when the time column holds dates\n' +
+    '  --calendar        (panels) position in day/week/year from the dates as inputs: auto (default: those the season does not already show and the history covers twice), on (all), off\n' +
     '  --time-columns    the timestamp is split across these columns (any prefix of year,month,day,hour,minute)\n' +
     '  --season          season length; default: inferred from the dates (hourly 24, daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4, yearly 1), else 1' +
     '  (column lists are comma-separated; quote a name that has a comma as in CSV: --features \'"Close, USD",Open\')',
@@ -376,7 +376,10 @@ function backtestFlags(): NonNullable<Command['flags']> {
     ['--features A,B', 'past covariates: columns known up to each cutoff, read beside the target (text columns one-hot); default none'],
     ['--future-features P,Q', 'columns known in advance (a planned promotion): the model reads their values over the horizon too; default none'],
     ['--static-features S', 'columns constant per series (a store type); default none'],
-    ['--calendar on|off', 'position in day/week/year from the dates as inputs; default on when the time column holds dates'],
+    [
+      '--calendar auto|on|off',
+      'position in day/week/year from the dates as inputs: auto (default) those the season does not already show and the history covers twice, on all, off none',
+    ],
     ['--window N', 'input values per window; default max(3.5·H, 4·m) rounded up to whole seasons, capped by the data'],
     ['--epochs N', `passes over all training windows; default: as many steps as --minutes allows, at most ${panelDefault('steps')}`],
     ['--minutes M', `wall-clock budget of each fit, minutes; default ${panelDefault('minutes')}`],
@@ -391,7 +394,7 @@ const backtestCmd: Command = {
   name: 'backtest',
   summary: 'score the global model and the panel baselines on the last K horizons of every series',
   usage:
-    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar on|off] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
+    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar auto|on|off] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
   flags: backtestFlags(),
   async run(argv: string[], io: Io) {
     const cmd = 'forecast backtest';

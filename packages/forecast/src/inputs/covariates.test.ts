@@ -44,10 +44,18 @@ describe('fitCovariates', () => {
     expect(() => fitCovariates(p, { staticFeatures: ['z'] })).toThrow('--static-features: column "z" was not read from p.csv');
   });
 
-  it('turns the calendar on for dates (daily: weekday and day of year), off for integer times or when asked', () => {
-    const dated = panel([series('a', [1, 2, 3, 4, 5, 6, 7, 8], {}, days(8))], [], 'date');
-    expect(fitCovariates(dated, {}).calendar).toEqual(['dayOfWeek', 'dayOfYear']);
-    expect(fitCovariates(dated, { calendar: false }).calendar).toEqual([]);
+  it('feeds by default the calendar positions the season does not show and the history covers twice; all when on; none for integer times or when off', () => {
+    const dated = (n: number) => panel([series('a', new Array<number>(n).fill(1), {}, days(n))], [], 'date');
+    expect(fitCovariates(dated(8), { calendar: true }).calendar).toEqual(['dayOfWeek', 'dayOfYear']);
+    // Daily with season 7: the weekday is the season's; the day of year needs two years.
+    expect(fitCovariates(dated(400), {}, 7).calendar).toEqual([]);
+    expect(fitCovariates(dated(800), {}, 7).calendar).toEqual(['dayOfYear']);
+    // Without a season the weekday is news to the model.
+    expect(fitCovariates(dated(400), {}, 1).calendar).toEqual(['dayOfWeek']);
+    const hours = Array.from({ length: 400 }, (_, i) => new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString().slice(0, 16).replace('T', ' '));
+    const hourly = panel([series('a', new Array<number>(400).fill(1), {}, hours)], [], 'time');
+    expect(fitCovariates(hourly, {}, 24).calendar).toEqual(['dayOfWeek']);
+    expect(fitCovariates(dated(8), { calendar: false }).calendar).toEqual([]);
     const numbered = panel([series('a', [1, 2, 3, 4], {}, ['1', '2', '3', '4'])], [], 't');
     expect(fitCovariates(numbered, {}).calendar).toEqual([]);
     expect(calendarParts('hourly')).toEqual(['hourOfDay', 'dayOfWeek']);

@@ -19,7 +19,7 @@
  */
 import { SeqcastError } from '@seqcast/core';
 import { inferFrequency, isDateName, nextTimes, type Panel, type PanelSeries } from '@seqcast/data';
-import { calendarChannelNames, calendarChannels, calendarParts, type CalendarPart } from './calendar.js';
+import { calendarChannelNames, calendarChannels, calendarParts, usefulCalendarParts, type CalendarPart } from './calendar.js';
 import { INPUT_CLIP, windowNorm, type WindowNorm, type WindowShape } from './panel-windows.js';
 import { meanAbsOf } from './scale.js';
 
@@ -34,8 +34,12 @@ export interface CovariateRequest {
   futureFeatures?: readonly string[];
   /** Static covariates (constant per series). */
   staticFeatures?: readonly string[];
-  /** Calendar covariates from a date time column; default true (on when the times are dates). */
-  calendar?: boolean;
+  /**
+   * Calendar covariates from a date time column: `'auto'` (default) the positions the season does
+   * not already show and the history covers twice (see usefulCalendarParts), `true` every position
+   * the frequency makes meaningful, `false` none. None without dates.
+   */
+  calendar?: boolean | 'auto';
 }
 
 /** The saved input contract: which covariates, and how each is encoded. */
@@ -129,7 +133,7 @@ function cell(panel: Panel, s: PanelSeries, column: string, i: number): string |
  * per series (a one-line error naming the first series where one is not), and chooses each numeric
  * column's normalisation and the calendar parts.
  */
-export function fitCovariates(panel: Panel, request: CovariateRequest): CovariateContract {
+export function fitCovariates(panel: Panel, request: CovariateRequest, season = 1): CovariateContract {
   const past = [...(request.features ?? [])];
   const future = [...(request.futureFeatures ?? [])];
   const statics = [...(request.staticFeatures ?? [])];
@@ -186,7 +190,7 @@ export function fitCovariates(panel: Panel, request: CovariateRequest): Covariat
     const f = inferFrequency(longest.times, { loose: panel.timeColumn.includes('+') || isDateName(panel.timeColumn) });
     if (f) {
       frequency = f.frequency;
-      calendar = calendarParts(f.frequency);
+      calendar = request.calendar === true ? calendarParts(f.frequency) : usefulCalendarParts(f.frequency, season, longest.values.length);
     }
   }
   return { past, future, static: statics, calendar, frequency, levels, modes, statics: staticStats };

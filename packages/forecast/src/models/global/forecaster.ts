@@ -272,7 +272,7 @@ export class GlobalForecaster implements PanelModel {
     const r = resolve(this.options, spec, lengths, this.options);
     const { horizon: H, window: L } = r;
     const shape: WindowShape = { window: L, patch: r.patch, horizon: H, season: r.season };
-    const covariates = fitCovariates(train, spec.covariates ?? {});
+    const covariates = fitCovariates(train, spec.covariates ?? {}, r.season);
     const cov = new CovariateWriter(covariates, shape, r.batchSize);
     const encoded = cov.encode(train);
     let all = sources(encoded, H, L, 0);
