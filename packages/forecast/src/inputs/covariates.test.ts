@@ -55,6 +55,8 @@ describe('fitCovariates', () => {
     const hours = Array.from({ length: 400 }, (_, i) => new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString().slice(0, 16).replace('T', ' '));
     const hourly = panel([series('a', new Array<number>(400).fill(1), {}, hours)], [], 'time');
     expect(fitCovariates(hourly, {}, 24).calendar).toEqual(['dayOfWeek']);
+    // The calendar is fed for the horizon's steps only (they fix the window's): 3 sine/cosine pairs.
+    expect(covariateDims(fitCovariates(hourly, {}, 24))).toEqual({ window: 0, horizon: 6, statics: 0 });
     expect(fitCovariates(dated(8), { calendar: false }).calendar).toEqual([]);
     const numbered = panel([series('a', [1, 2, 3, 4], {}, ['1', '2', '3', '4'])], [], 't');
     expect(fitCovariates(numbered, {}).calendar).toEqual([]);

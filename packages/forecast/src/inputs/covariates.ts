@@ -8,7 +8,8 @@
  *   input window *and* for every step of the horizon;
  * - static (`staticFeatures`): one value per series (a store type), fed once per window;
  * - calendar: the position in the day / week / year of each step (see calendar.ts), derived from
- *   a date time column, known in advance like the future ones.
+ *   a date time column, fed for the horizon's steps only: with regular steps the horizon's
+ *   positions fix the window's, so feeding them at every window step too would only cost time.
  *
  * The contract (which columns, their categorical levels, how each numeric one is normalised) is
  * fixed at train time and saved with the model. Numeric time columns are normalised per window
@@ -61,7 +62,7 @@ export interface CovariateContract {
 
 /** Channel counts the network is built for. */
 export interface CovariateDims {
-  /** Channels per step of the input window (past, then future, then calendar). */
+  /** Channels per step of the input window (past, then future). */
   window: number;
   /** Channels per step of the horizon (future, then calendar). */
   horizon: number;
@@ -85,7 +86,7 @@ export type FutureCovariates = ReadonlyMap<string, FutureSeries>;
 /** A series as the network reads it: the target and one column per window channel. */
 export interface EncodedSeries {
   values: Float64Array;
-  /** Window channels (past, future, calendar); the known ones run on past the history when future values were given. */
+  /** Channels (past, future, calendar); the future and calendar ones run on past the history when future values were given. */
   channels: Float64Array[];
   statics: Float32Array;
 }
@@ -98,8 +99,12 @@ function oneHotNames(column: string, levels: Record<string, string[]>): string[]
 
 /** Names of the window channels, the horizon channels and the static inputs, in input order. */
 export function covariateNames(c: CovariateContract): { window: string[]; horizon: string[]; statics: string[] } {
-  const known = [...c.future.flatMap((f) => oneHotNames(f, c.levels)), ...calendarChannelNames(c.calendar)];
-  return { window: [...c.past.flatMap((f) => oneHotNames(f, c.levels)), ...known], horizon: known, statics: c.static.flatMap((f) => oneHotNames(f, c.levels)) };
+  const future = c.future.flatMap((f) => oneHotNames(f, c.levels));
+  return {
+    window: [...c.past.flatMap((f) => oneHotNames(f, c.levels)), ...future],
+    horizon: [...future, ...calendarChannelNames(c.calendar)],
+    statics: c.static.flatMap((f) => oneHotNames(f, c.levels)),
+  };
 }
 
 export function covariateDims(c: CovariateContract): CovariateDims {
@@ -314,7 +319,7 @@ function clip(v: number): number {
   return v > INPUT_CLIP ? INPUT_CLIP : v < -INPUT_CLIP ? -INPUT_CLIP : v;
 }
 
-/** Each window channel's mode, in channel order. */
+/** Each channel's mode, in channel order (past, future, calendar). */
 export function channelModes(c: CovariateContract): ChannelMode[] {
   const mode = (f: string): ChannelMode[] => (c.levels[f] ? c.levels[f].map(() => 'raw' as const) : [c.modes[f] ?? 'window']);
   return [...c.past.flatMap(mode), ...c.future.flatMap(mode), ...calendarChannelNames(c.calendar).map(() => 'raw' as const)];
@@ -355,12 +360,13 @@ export function writeCovariates(
   const have = Math.min(L, end);
   const wo = row * L * Cw;
   out.window.fill(0, wo, wo + L * Cw);
-  const known0 = Cw - d.horizon;
-  for (let j = 0; j < Cw; j++) {
+  // Channels: past (window only), future (window and horizon), calendar (horizon only).
+  const known0 = enc.channels.length - d.horizon;
+  for (let j = 0; j < enc.channels.length; j++) {
     const ch = enc.channels[j]!;
     const mode = modes[j]!;
     const { level, scale } = mode === 'raw' ? { level: 0, scale: 1 } : mode === 'target' ? target : windowNorm(ch, end, shape);
-    for (let i = 0; i < have; i++) out.window[wo + (L - have + i) * Cw + j] = clip((ch[end - have + i]! - level) / scale);
+    if (j < Cw) for (let i = 0; i < have; i++) out.window[wo + (L - have + i) * Cw + j] = clip((ch[end - have + i]! - level) / scale);
     if (j < known0) continue;
     const fo = row * H * d.horizon + (j - known0);
     // Forecasting fewer steps than the model's horizon: the last future value stands for the rest.

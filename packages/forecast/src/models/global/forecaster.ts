@@ -37,7 +37,15 @@ import { checkFiniteForecasts, checkPanelHistory } from '../../inputs/magnitude.
 import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
 import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
 import { covariateInfo, CovariateWriter, loadedContract, type CovariateInfo } from './covariate-inputs.js';
-import { fitCovariates, hasCovariates, NO_COVARIATES, type CovariateContract, type EncodedSeries, type FutureCovariates } from '../../inputs/covariates.js';
+import {
+  covariateDims,
+  fitCovariates,
+  hasCovariates,
+  NO_COVARIATES,
+  type CovariateContract,
+  type EncodedSeries,
+  type FutureCovariates,
+} from '../../inputs/covariates.js';
 
 /** The saved directory's kind. */
 export const GLOBAL_KIND = 'panel-forecast';
@@ -629,7 +637,7 @@ export class GlobalForecaster implements PanelModel {
     if (!hasCell(c.cell)) throw bad('config.network.cell');
     if (!Number.isInteger(meta.config.season) || meta.config.season < 1) throw bad('config.season');
     const covariates = loadedContract(meta.config.covariates, bad);
-    const d = hasCovariates(covariates) ? new CovariateWriter(covariates, { window: c.window, patch: c.patch, horizon: c.horizon, season: 1 }, 0).dims : null;
+    const d = hasCovariates(covariates) ? covariateDims(covariates) : null;
     if (d && (c.covariates?.window !== d.window || c.covariates?.horizon !== d.horizon || c.covariates?.statics !== d.statics))
       throw bad('config.network.covariates');
     const info = meta.extra?.info;
