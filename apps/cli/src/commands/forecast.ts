@@ -124,7 +124,7 @@ const train: Command = {
     '  --features        input columns; a text column (e.g. a wind direction) is one-hot encoded, its levels saved in the model\n' +
     '  --future-features (panels) columns known in advance (a planned promotion): predict then needs --future FILE with their next values\n' +
     '  --static-features (panels) columns constant per series (a store type)\n' +
-    '  --calendar        (panels) position in day/week/year from the dates as inputs: auto (default: those the season does not already show and the history covers twice), on (all), off\n' +
+    '  --calendar        (panels) position in day/week/year from the dates as inputs: auto (default: those the season does not show, the history covers twice and the data shows an effect at), on (all), off\n' +
     '  --time-columns    the timestamp is split across these columns (any prefix of year,month,day,hour,minute)\n' +
     '  --season          season length; default: inferred from the dates (hourly 24, daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4, yearly 1), else 1' +
     '  (column lists are comma-separated; quote a name that has a comma as in CSV: --features \'"Close, USD",Open\')',
@@ -378,7 +378,7 @@ function backtestFlags(): NonNullable<Command['flags']> {
     ['--static-features S', 'columns constant per series (a store type); default none'],
     [
       '--calendar auto|on|off',
-      'position in day/week/year from the dates as inputs: auto (default) those the season does not already show and the history covers twice, on all, off none',
+      'position in day/week/year from the dates as inputs: auto (default) those the season does not already show, the history covers twice and the data shows an effect at; on all; off none',
     ],
     ['--window N', 'input values per window; default max(3.5·H, 4·m) rounded up to whole seasons, capped by the data'],
     ['--epochs N', `passes over all training windows; default: as many steps as --minutes allows, at most ${panelDefault('steps')}`],

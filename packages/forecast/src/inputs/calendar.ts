@@ -49,17 +49,99 @@ function stepMs(frequency: string): number | null {
  * The parts worth feeding by default: those whose period is longer than the season (the season's
  * patch already places every step within a season, and the series' own pattern shows it: an
  * hourly model with season 24 gains nothing from the hour of day but may from the weekday) and
- * that the history covers at least twice (a day of year seen once teaches nothing). Measured on
- * panels without calendar effects: all parts made hourly forecasts ~4% worse in MASE at an equal
- * time budget (more inputs, fewer steps); this choice feeds none of the redundant ones.
+ * that the history covers at least twice (a day of year seen once teaches nothing), and only when
+ * the panel shows an effect there ({@link calendarEffect}). Measured on panels without calendar
+ * effects: every part made hourly forecasts ~4% worse in MASE, the weekday alone ~3%.
  */
-export function usefulCalendarParts(frequency: string, season: number, longest: number): CalendarPart[] {
+export function usefulCalendarParts(
+  frequency: string,
+  season: number,
+  series: readonly { values: ArrayLike<number>; times: readonly string[] | null }[],
+): CalendarPart[] {
   const step = stepMs(frequency);
   if (!step) return [];
+  const longest = series.reduce((m, s) => Math.max(m, s.values.length), 0);
   return calendarParts(frequency).filter((p) => {
     const period = PERIOD_MS[p] / step;
-    return period > 1.5 * season && longest >= 2 * period;
+    return period > 1.5 * season && longest >= 2 * period && calendarEffect(series, p, Math.round(period));
   });
+}
+
+/** Position bins per part for the effect test: weekdays, hours, months. */
+function bin(part: CalendarPart, ms: number): number {
+  const d = new Date(ms);
+  if (part === 'hourOfDay') return d.getUTCHours();
+  if (part === 'dayOfWeek') return d.getUTCDay();
+  return d.getUTCMonth();
+}
+
+/** Share of variance a position must explain, pooled over series, to be fed by default. */
+export const CALENDAR_EFFECT_SHARE = 0.01;
+
+/**
+ * Whether the panel shows an effect at a calendar position: each value over the mean of the
+ * period around it (a ratio, so series of any scale pool), grouped by position (weekday, hour or
+ * month) over all series; the share of the ratios' variance between positions must reach
+ * {@link CALENDAR_EFFECT_SHARE}. A panel without a weekday pattern then gets no weekday inputs,
+ * which would only be noise to fit (measured: 3% worse MASE on an hourly panel without one).
+ */
+export function calendarEffect(series: readonly { values: ArrayLike<number>; times: readonly string[] | null }[], part: CalendarPart, period: number): boolean {
+  const half = Math.max(1, Math.floor(period / 2));
+  const sums = new Map<number, { n: number; sum: number }>();
+  // The same per position, separately for each half of every series: an effect must repeat.
+  const halves = [new Map<number, { n: number; sum: number }>(), new Map<number, { n: number; sum: number }>()];
+  let n = 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (const s of series) {
+    if (!s.times || s.values.length < 2 * half + 1) continue;
+    const v = s.values;
+    const prefix = new Float64Array(v.length + 1);
+    for (let i = 0; i < v.length; i++) prefix[i + 1] = prefix[i]! + v[i]!;
+    const dayFirst = detectDayFirst(s.times as string[]);
+    // A sample of at most ~2,000 points per series keeps this cheap on long hourly series.
+    const stride = Math.max(1, Math.floor((v.length - 2 * half) / 2000));
+    for (let t = half; t < v.length - half; t += stride) {
+      const mean = (prefix[t + half + 1]! - prefix[t - half]!) / (2 * half + 1);
+      if (!(mean > 0)) continue;
+      const ms = parseDate(s.times[t]!, { loose: true, ...(typeof dayFirst === 'boolean' ? { dayFirst } : {}) });
+      if (Number.isNaN(ms)) continue;
+      const r = v[t]! / mean;
+      const k = bin(part, ms);
+      for (const m of [sums, halves[2 * t < v.length ? 0 : 1]!]) {
+        const g = m.get(k) ?? { n: 0, sum: 0 };
+        g.n++;
+        g.sum += r;
+        m.set(k, g);
+      }
+      n++;
+      sum += r;
+      sumSq += r * r;
+    }
+  }
+  if (n < 10 || sums.size < 2) return false;
+  const total = sumSq - (sum * sum) / n;
+  if (!(total > 0)) return false;
+  let between = 0;
+  for (const g of sums.values()) between += g.n * (g.sum / g.n - sum / n) ** 2;
+  if (between / total < CALENDAR_EFFECT_SHARE) return false;
+  // A wandering level (a random walk) also differs between months of one stretch; a calendar
+  // effect repeats: the two halves' profiles must agree (correlation at least 0.5).
+  const keys = [...sums.keys()].filter((k) => halves[0]!.has(k) && halves[1]!.has(k));
+  if (keys.length < 2) return false;
+  const a = keys.map((k) => halves[0]!.get(k)!.sum / halves[0]!.get(k)!.n);
+  const b = keys.map((k) => halves[1]!.get(k)!.sum / halves[1]!.get(k)!.n);
+  const ma = a.reduce((x, y) => x + y, 0) / a.length;
+  const mb = b.reduce((x, y) => x + y, 0) / b.length;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  a.forEach((x, i) => {
+    ab += (x - ma) * (b[i]! - mb);
+    aa += (x - ma) ** 2;
+    bb += (b[i]! - mb) ** 2;
+  });
+  return aa > 0 && bb > 0 && ab / Math.sqrt(aa * bb) >= 0.5;
 }
 
 /** Channel names of `parts`, in order (`dayOfWeek:sin1`, `dayOfWeek:cos1`, …). */

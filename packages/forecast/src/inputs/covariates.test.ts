@@ -44,19 +44,39 @@ describe('fitCovariates', () => {
     expect(() => fitCovariates(p, { staticFeatures: ['z'] })).toThrow('--static-features: column "z" was not read from p.csv');
   });
 
-  it('feeds by default the calendar positions the season does not show and the history covers twice; all when on; none for integer times or when off', () => {
-    const dated = (n: number) => panel([series('a', new Array<number>(n).fill(1), {}, days(n))], [], 'date');
+  it('feeds by default the calendar positions the season does not show, the history covers twice and the panel shows an effect at; all when on; none when off', () => {
+    // Sales 30% up on weekends and in summer months; `flat` has neither.
+    const effect = (d: Date) => 1 + ([0, 6].includes(d.getUTCDay()) ? 0.3 : 0) + ([5, 6, 7].includes(d.getUTCMonth()) ? 0.3 : 0);
+    const dated = (n: number, flat = false) => {
+      const times = days(n);
+      const values = times.map((t, i) => 100 * (flat ? 1 + 0.05 * Math.sin(i * 1.7) : effect(new Date(`${t}T00:00:00Z`))));
+      return panel([series('a', values, {}, times)], [], 'date');
+    };
     expect(fitCovariates(dated(8), { calendar: true }).calendar).toEqual(['dayOfWeek', 'dayOfYear']);
-    // Daily with season 7: the weekday is the season's; the day of year needs two years.
+    // Daily with season 7: the weekday is the season's; the day of year needs two years, and an effect.
     expect(fitCovariates(dated(400), {}, 7).calendar).toEqual([]);
     expect(fitCovariates(dated(800), {}, 7).calendar).toEqual(['dayOfYear']);
+    expect(fitCovariates(dated(800, true), {}, 7).calendar).toEqual([]);
     // Without a season the weekday is news to the model.
     expect(fitCovariates(dated(400), {}, 1).calendar).toEqual(['dayOfWeek']);
-    const hours = Array.from({ length: 400 }, (_, i) => new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString().slice(0, 16).replace('T', ' '));
-    const hourly = panel([series('a', new Array<number>(400).fill(1), {}, hours)], [], 'time');
-    expect(fitCovariates(hourly, {}, 24).calendar).toEqual(['dayOfWeek']);
+    const hours = Array.from({ length: 400 }, (_, i) => new Date(Date.UTC(2024, 0, 1) + i * 3_600_000));
+    const hourly = (flat: boolean) =>
+      panel(
+        [
+          series(
+            'a',
+            hours.map((d, i) => 100 * (flat ? 1 + 0.05 * Math.sin(i * 1.7) : effect(d))),
+            {},
+            hours.map((d) => d.toISOString().slice(0, 16).replace('T', ' ')),
+          ),
+        ],
+        [],
+        'time',
+      );
+    expect(fitCovariates(hourly(false), {}, 24).calendar).toEqual(['dayOfWeek']);
+    expect(fitCovariates(hourly(true), {}, 24).calendar).toEqual([]);
     // The calendar is fed for the horizon's steps only (they fix the window's): 3 sine/cosine pairs.
-    expect(covariateDims(fitCovariates(hourly, {}, 24))).toEqual({ window: 0, horizon: 6, statics: 0 });
+    expect(covariateDims(fitCovariates(hourly(false), {}, 24))).toEqual({ window: 0, horizon: 6, statics: 0 });
     expect(fitCovariates(dated(8), { calendar: false }).calendar).toEqual([]);
     const numbered = panel([series('a', [1, 2, 3, 4], {}, ['1', '2', '3', '4'])], [], 't');
     expect(fitCovariates(numbered, {}).calendar).toEqual([]);

@@ -195,7 +195,7 @@ export function fitCovariates(panel: Panel, request: CovariateRequest, season = 
     const f = inferFrequency(longest.times, { loose: panel.timeColumn.includes('+') || isDateName(panel.timeColumn) });
     if (f) {
       frequency = f.frequency;
-      calendar = request.calendar === true ? calendarParts(f.frequency) : usefulCalendarParts(f.frequency, season, longest.values.length);
+      calendar = request.calendar === true ? calendarParts(f.frequency) : usefulCalendarParts(f.frequency, season, panel.series);
     }
   }
   return { past, future, static: statics, calendar, frequency, levels, modes, statics: staticStats };
