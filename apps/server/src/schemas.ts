@@ -172,7 +172,19 @@ const inputContract = z.discriminatedUnion('kind', [
     context: z.int().meta({ description: 'Rows of history a forecast request needs' }),
     newestFirst: z.boolean().meta({ description: 'The training CSV listed its newest row first (POST /v1/csv with "model" reads a file so)' }),
   }),
-  z.object({ kind: z.literal('panel'), target: z.string(), horizon: z.int(), season: z.int() }),
+  z.object({
+    kind: z.literal('panel'),
+    target: z.string(),
+    horizon: z.int(),
+    season: z.int(),
+    covariates: z
+      .object({ past: z.array(z.string()), future: z.array(z.string()), static: z.array(z.string()), calendar: z.array(z.string()) })
+      .optional()
+      .meta({
+        description:
+          'Columns each row of a series must carry (past, future-known, static), and the future-known ones each `future` row must carry; calendar inputs come from `times`. Absent: the target alone',
+      }),
+  }),
 ]);
 
 const modelQuality = z
@@ -319,10 +331,13 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
   const panelSeries = z.strictObject({
     id: z.string().min(1),
     rows: z
-      .array(z.record(z.string(), z.number()))
+      .array(z.record(z.string(), z.union([z.number(), z.string().max(256)])))
       .min(1)
       .max(limits.maxRows, { error: `rows must have at most ${limits.maxRows} items (server limit)` })
-      .meta({ description: "Oldest first; each row has a number for the model's target" }),
+      .meta({
+        description:
+          "Oldest first; each row has a number for the model's target and a value for each of its covariate columns (`input.covariates`: numbers, or level names for categorical ones)",
+      }),
     times: z
       .array(z.string().max(64))
       .max(limits.maxRows, { error: `times must have at most ${limits.maxRows} items (server limit)` })
@@ -330,6 +345,14 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .meta({
         description:
           "Time cell of each row (dates or integers), oldest first; the answer then carries the forecast `dates` at the series' own frequency (business days stay Mon–Fri)",
+      }),
+    future: z
+      .array(z.record(z.string(), z.union([z.number(), z.string().max(256)])))
+      .max(limits.maxSteps, { error: `future must have at most ${limits.maxSteps} items (server limit)` })
+      .optional()
+      .meta({
+        description:
+          'Models trained with future-known covariates: one row per forecast step (at least `steps`), each with a value for every future-known column, e.g. `[{"promo": 1}, {"promo": 0}]`',
       }),
   });
   const panelForecast = z

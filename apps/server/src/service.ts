@@ -29,7 +29,7 @@ import type { z } from 'zod';
 type JobRequest = z.output<RequestSchemas['job']>;
 
 /** One series of a panel forecast request: its rows and, optionally, their time cells. */
-type PanelRequestSeriesBody = { id: string; rows: Record<string, number>[]; times?: string[] };
+type PanelRequestSeriesBody = { id: string; rows: Record<string, number | string>[]; times?: string[]; future?: Record<string, number | string>[] };
 
 function wrongKind(m: ServedModel, want: string, action: string): SeqcastError {
   return new SeqcastError('BAD_ARGUMENT', `model "${m.name}" is a ${m.adapter.kind} model; ${action} needs a ${want} model`, { where: 'name' });
@@ -246,7 +246,7 @@ export class Service {
           throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} is missing (model "${name}" forecasts ${target})`, {
             where: `series[${i}].rows[${j}].${target}`,
           });
-        if (!Number.isFinite(v))
+        if (typeof v !== 'number' || !Number.isFinite(v))
           throw new SeqcastError('BAD_INPUT', `series[${i}].rows[${j}].${target} must be a finite number`, { where: `series[${i}].rows[${j}].${target}` });
         if (!forecastable(v)) {
           throw new SeqcastError('BAD_INPUT', `series "${s.id}": ${unforecastable(v, `series[${i}].rows[${j}].${target}`)}`, {
@@ -255,7 +255,7 @@ export class Service {
         }
         return v;
       });
-      return { id: s.id, values };
+      return { id: s.id, values, rows: s.rows, ...(s.times ? { times: s.times } : {}), ...(s.future ? { future: s.future } : {}) };
     });
     const n = steps ?? model.horizon;
     if (n > model.horizon) {

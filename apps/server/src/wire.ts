@@ -31,6 +31,8 @@ export type InputContract =
       /** Steps the model forecasts directly (at most this many per request). */
       horizon: number;
       season: number;
+      /** Columns each row must carry and the future-known ones each `future` row must carry; absent: the target alone. */
+      covariates?: { past: string[]; future: string[]; static: string[]; calendar: string[] };
     };
 
 /**
@@ -110,7 +112,8 @@ export interface SeriesForecastRequest {
 /** `POST /v1/models/{name}/forecast` of a panel model. */
 export interface PanelForecastRequest {
   /** `times`: the rows' time cells (dates or integers), oldest first; the answer then has the forecast `dates`. */
-  series: { id: string; rows: Record<string, number>[]; times?: string[] }[];
+  /** `future`: one row per forecast step with the model's future-known columns (models trained with them). */
+  series: { id: string; rows: Record<string, number | string>[]; times?: string[]; future?: Record<string, number | string>[] }[];
   steps?: number;
 }
 

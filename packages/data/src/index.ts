@@ -7,7 +7,7 @@
  * windowing for the forecasters live with them, in @seqcast/forecast (src/inputs/).
  */
 export { readCsv, DEFAULT_MAX_COLUMNS, type CsvSource, type ReadCsvOptions, type Series, type MissingPolicy, type DateIssue } from './read.js';
-export { parseDate, isDateName, nextDates, nextTimes } from './dates.js';
+export { parseDate, isDateName, nextDates, nextTimes, detectDayFirst } from './dates.js';
 export type { Delimiter } from './csv.js';
 export { describeSeries, toDataFrame, loadDanfo, DANFO_MAX_ROWS, type ColumnStats, type DescribeOptions } from './describe.js';
 export type { Panel, PanelSeries } from './panel-types.js';

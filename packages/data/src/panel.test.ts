@@ -115,4 +115,17 @@ describe('readPanelCsv', () => {
   it('an unknown id column lists the columns', async () => {
     expect(await errorOf('id,y\na,1\n', { idColumn: 'store', target: 'y' })).toBe('BAD_ARGUMENT: unknown column "store" in <text> (available: id, y)');
   });
+
+  it("categorical 'auto' reads the text features as levels and codes (the numeric ones as numbers), and refuses a text target", async () => {
+    const p = await readPanelCsv(
+      { text: 'id,t,type,promo,y\na,1,big,0,5\na,2,big,1,9\nb,1,small,0,2\nb,2,small,0,3\n' },
+      { idColumn: 'id', timeColumn: 't', target: 'y', features: ['type', 'promo'], categorical: 'auto' },
+    );
+    expect(p.categoricalLevels).toEqual({ type: ['big', 'small'] });
+    expect(Array.from(p.series[1]!.categorical!.type!)).toEqual([1, 1]);
+    expect(Array.from(p.series[0]!.features.promo!)).toEqual([0, 1]);
+    expect(await errorOf('id,y,x\na,up,1\n', { idColumn: 'id', target: 'y', features: ['x'], categorical: 'auto' })).toBe(
+      'BAD_INPUT: <text>: target column "y" holds text, not numbers',
+    );
+  });
 });

@@ -31,8 +31,11 @@ export interface ReadPanelOptions {
    * (`year+month+day+hour`), which `timeColumn` also accepts, so a saved layout reads the same way.
    */
   timeColumns?: string[];
-  /** Features that are text (e.g. a store type), returned as codes per series with the panel's levels. Default none. */
-  categorical?: string[];
+  /**
+   * Features that are text (e.g. a store type), returned as codes per series with the panel's
+   * levels; `'auto'`: every feature whose first rows hold only text. Default none.
+   */
+  categorical?: string[] | 'auto';
   /** Extra numeric columns read beside the target. Default none. */
   features?: string[];
   /** Missing target/feature cells: `error` (default), `drop` the row, or `ffill` within the series. */
@@ -112,7 +115,8 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
   }
   const features = options.features ?? [];
   const idColumn = options.idColumn ?? null;
-  const categorical = options.categorical ?? [];
+  const auto = options.categorical === 'auto';
+  let categorical: string[] = options.categorical === 'auto' ? [] : (options.categorical ?? []);
   const stray = categorical.find((c) => !features.includes(c));
   if (stray !== undefined) throw new SeqcastError('BAD_ARGUMENT', `categorical "${stray}" is not one of the features`, { where: 'categorical' });
   let explicitTime = options.timeColumn;
@@ -144,12 +148,16 @@ export async function readPanelCsv(source: CsvSource, options: ReadPanelOptions)
     columns: [target, ...features.filter((f) => !categorical.includes(f))],
     keyColumns,
     ...(timeColumns ? { timeColumns } : {}),
-    ...(categorical.length ? { categorical } : {}),
+    ...(auto ? { categorical: 'auto' as const } : categorical.length ? { categorical } : {}),
     missing: 'keep',
     ...(options.newestFirst ? { newestFirst: true } : {}),
     ...(options.limits ?? {}),
   });
   const src = s.source;
+  if (auto) {
+    if (target in s.categorical) throw bad(src, `target column "${target}" holds text, not numbers`, { column: target });
+    categorical = features.filter((f) => f in s.categorical);
+  }
   const badDate = s.dateIssues.find((d) => d.kind === 'bad-date');
   if (badDate && missing !== 'drop') {
     const what = badDate.value === '' ? 'empty date' : `${JSON.stringify(badDate.value)} is not a date`;

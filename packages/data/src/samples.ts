@@ -6,19 +6,31 @@
  * exercises what reading the real file would.
  */
 import { seededRandom } from '@seqcast/core';
+import { storePromo } from './sample-store-promo.js';
 
 /** The sample layouts `sampleCsv` writes. */
-export const SAMPLE_KINDS = ['monthly-sales', 'stock-daily', 'daily-births', 'hourly-weather'] as const;
+export const SAMPLE_KINDS = ['monthly-sales', 'stock-daily', 'daily-births', 'hourly-weather', 'store-promo', 'store-promo-future'] as const;
 export type SampleKind = (typeof SAMPLE_KINDS)[number];
 
 export interface SampleOptions {
-  /** Data rows. Defaults: monthly-sales 108 (1960-01 .. 1968-12), stock-daily 732, daily-births 365, hourly-weather 17,520 (two years). */
+  /**
+   * Data rows. Defaults: monthly-sales 108 (1960-01 .. 1968-12), stock-daily 732, daily-births 365, hourly-weather 17,520 (two years),
+   * store-promo 60,000 (150 stores × 400 days; 400 days per store, at most 150 stores); store-promo-future: the rows of the
+   * store-promo file it follows (it lists the next 28 days of those stores).
+   */
   rows?: number;
   /** Seed of the generator; the same seed gives the same file. Default 1. */
   seed?: number;
 }
 
-const DEFAULT_ROWS: Record<SampleKind, number> = { 'monthly-sales': 108, 'stock-daily': 732, 'daily-births': 365, 'hourly-weather': 17_520 };
+const DEFAULT_ROWS: Record<SampleKind, number> = {
+  'monthly-sales': 108,
+  'stock-daily': 732,
+  'daily-births': 365,
+  'hourly-weather': 17_520,
+  'store-promo': 60_000,
+  'store-promo-future': 60_000,
+};
 
 /** Standard normal draws (Box–Muller) from a seeded uniform stream. */
 function normal(seed: number): () => number {
@@ -127,6 +139,8 @@ const WRITERS: Record<SampleKind, (rows: number, seed: number) => string[]> = {
   'stock-daily': stockDaily,
   'daily-births': dailyBirths,
   'hourly-weather': hourlyWeather,
+  'store-promo': (rows, seed) => storePromo(rows, seed, false),
+  'store-promo-future': (rows, seed) => storePromo(rows, seed, true),
 };
 
 /**
@@ -134,7 +148,9 @@ const WRITERS: Record<SampleKind, (rows: number, seed: number) => string[]> = {
  * `stock-daily` (the lecture's stock file layout: Open, High, Low, Volume, Close, newest row first
  * under two comment lines), `daily-births` (`"Date","Births"`, ISO dates) or `hourly-weather`
  * (`No,year,month,day,hour,pm2.5,…,cbwd,…`: time split across columns, a text wind direction,
- * "NA" cells). CRLF line ends.
+ * "NA" cells), `store-promo` (a daily panel `store,date,store_type,promo,sales` whose sales follow a
+ * planned promotion, the weekday and the store type) or `store-promo-future` (the next 28 days of
+ * those stores: `store,date,promo`). CRLF line ends.
  * @example
  * writeFileSync('sales.csv', sampleCsv('monthly-sales'));
  * const s = await readCsv({ path: 'sales.csv' }); // 108 rows, dates 1960-01 .. 1968-12

@@ -74,6 +74,9 @@ export {
   type EnsembleInfo,
 } from './models/global/index.js';
 export { syntheticCollection, type SyntheticCollectionOptions } from './synthetic-collection.js';
+export { fitCovariates, type CovariateContract, type CovariateRequest, type FutureCovariates, type FutureSeries } from './inputs/covariates.js';
+export { readFutureCsv, type FutureCsvOptions } from './inputs/future-csv.js';
+export { covariateLine, type CovariateInfo } from './models/global/covariate-inputs.js';
 export { forecastSvg, writeForecastSvg, type ForecastPlotOptions } from './svg/forecast.js';
 export {
   forecastChartSpec,

@@ -63,7 +63,9 @@ describe('seqcast data sample', () => {
     expect(runCli(['data', 'sample', 'monthly-sales', '--rows', '24', '--seed', '5']).stdout).toBe(a.stdout);
     const bad = runCli(['data', 'sample', 'weekly']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('seqcast: error: data sample needs one of monthly-sales, stock-daily, daily-births, hourly-weather (received "weekly")\n');
+    expect(bad.stderr).toBe(
+      'seqcast: error: data sample needs one of monthly-sales, stock-daily, daily-births, hourly-weather, store-promo, store-promo-future (received "weekly")\n',
+    );
   });
 });
 

@@ -7,6 +7,7 @@ import { checkFields, readModelMetadata, SeqcastError } from '@seqcast/core';
 import { readPanelCsv, type PanelCsv, type ReadPanelOptions } from '@seqcast/data';
 import {
   backtest,
+  covariateLine,
   GlobalForecaster,
   GLOBAL_KIND,
   globalForecasterOptionsSchema,
@@ -14,10 +15,12 @@ import {
   loadPanelLayout,
   PANEL_BASELINES,
   panelForecastJson,
+  readFutureCsv,
   shippedForecast,
   VERDICT_LEVEL,
   type BacktestReport,
   type Combination,
+  type CovariateRequest,
   type GlobalForecasterOptions,
   type GlobalInfo,
   type Naive2Verdict,
@@ -50,9 +53,37 @@ function shortFlag(flags: Flags): 'skip' | 'error' {
   return v;
 }
 
+/** `--features`, `--future-features`, `--static-features` and `--calendar on|off`, as the model takes them. */
+function covariateRequest(flags: Flags): CovariateRequest {
+  const calendar = optionalString(flags, 'calendar') ?? 'auto';
+  if (calendar !== 'auto' && calendar !== 'on' && calendar !== 'off') {
+    throw new SeqcastError('BAD_ARGUMENT', `--calendar must be auto, on or off (received "${calendar}")`, { where: '--calendar' });
+  }
+  const target = optionalString(flags, 'target');
+  return {
+    // The target's past is the model's input already: `--features Open,High,Low,Close` with
+    // target Close reads the other four (the note says so, see targetNote).
+    features: (columnList(optionalString(flags, 'features'), '--features') ?? []).filter((f) => f !== target),
+    futureFeatures: columnList(optionalString(flags, 'future-features'), '--future-features') ?? [],
+    staticFeatures: columnList(optionalString(flags, 'static-features'), '--static-features') ?? [],
+    calendar: calendar === 'auto' ? 'auto' : calendar === 'on',
+  };
+}
+
+/** The line saying that the target named in `--features` is read as the target (once per command). */
+function targetNote(flags: Flags, io: Io): void {
+  const target = optionalString(flags, 'target');
+  if (target !== undefined && (columnList(optionalString(flags, 'features'), '--features') ?? []).includes(target)) {
+    io.err(`--features: ${target} is the target; the model reads its past in every window already`);
+  }
+}
+
 /** The reading options shared by train and backtest. */
 function panelReadOptions(flags: Flags, cmd: string, minRows: number, reason: string): ReadPanelOptions {
-  const features = columnList(optionalString(flags, 'features'), '--features');
+  const c = covariateRequest(flags);
+  const all = [...c.features!, ...c.futureFeatures!, ...c.staticFeatures!];
+  // Every kind of covariate is read as a feature; text columns become categorical.
+  const features = all.length ? [...new Set(all)] : undefined;
   const time = optionalString(flags, 'time-column');
   const timeColumns = timeColumnsFlag(flags);
   if (time !== undefined && timeColumns) {
@@ -63,7 +94,7 @@ function panelReadOptions(flags: Flags, cmd: string, minRows: number, reason: st
     idColumn: optionalString(flags, 'id-column') ?? null,
     ...(time !== undefined ? { timeColumn: time } : {}),
     ...(timeColumns ? { timeColumns } : {}),
-    ...(features ? { features } : {}),
+    ...(features ? { features, categorical: 'auto' as const } : {}),
     missing: missingFlag(flags),
     minRows,
     minRowsReason: reason,
@@ -127,11 +158,12 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
   const save = { overwrite: flags.force === true };
   await checkOut(out, save); // before reading or training: never destroy what is at --out
   const panel = await readPanel(csv, read, io);
+  targetNote(flags, io);
   const season = panelSeason(flags, panel, given, io);
   const model = new GlobalForecaster(modelOptions(flags, horizon, season));
   const bar = new ProgressBar('forecast');
   try {
-    await model.fit(panel, { horizon, season }, { onProgress: (p) => bar.update(p) });
+    await model.fit(panel, { horizon, season, covariates: covariateRequest(flags) }, { onProgress: (p) => bar.update(p) });
     bar.done();
     await model.save(out, { ...save, layout: layoutOf(panel, read.missing) });
     const i = model.info();
@@ -150,6 +182,7 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
     io.out(
       `trained ${i.cell} ${i.units} × ${i.members} member(s): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})`,
     );
+    if (i.covariates) io.out(covariateLine(i.covariates));
     if (v) {
       io.out(
         `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage of the 80% interval ${pct(v.coverage80)}, of the 95% ${pct(v.coverage95)}`,
@@ -193,15 +226,46 @@ export function verdictLine(v: Naive2Verdict, shipped: Combination | null, where
 }
 
 /** `forecast predict` on a panel model: H values (and intervals) after each series of the file. */
-export async function predictPanel(dir: string, csv: string, steps: number, json: boolean, io: Io): Promise<void> {
+export async function predictPanel(dir: string, csv: string, steps: number, json: boolean, io: Io, futureFile?: string): Promise<void> {
   const layout = await loadPanelLayout(dir);
   const model = await GlobalForecaster.load(dir);
   try {
+    const contract = model.covariateContract();
     const panel = await readPanelCsv(
       { path: csv },
-      { target: layout.target, idColumn: layout.idColumn, timeColumn: layout.timeColumn, features: layout.features, missing: layout.missing, short: 'error' },
+      {
+        target: layout.target,
+        idColumn: layout.idColumn,
+        timeColumn: layout.timeColumn,
+        features: layout.features,
+        ...(layout.features.length ? { categorical: 'auto' as const } : {}),
+        missing: layout.missing,
+        short: 'error',
+      },
     );
-    const forecasts = await model.forecast(panel, steps);
+    if (contract.future.length > 0 && futureFile === undefined) {
+      throw new SeqcastError(
+        'BAD_ARGUMENT',
+        `forecast predict: this model reads future-known ${contract.future.join(', ')}: give --future FILE with ${layout.idColumn ?? 'the id'}, ${layout.timeColumn ?? 'time'} and those columns for the next ${steps} step(s) of each series`,
+        { where: '--future' },
+      );
+    }
+    if (contract.future.length === 0 && futureFile !== undefined) {
+      throw new SeqcastError('BAD_ARGUMENT', 'forecast predict: --future is for models trained with --future-features; this one reads none', {
+        where: '--future',
+      });
+    }
+    const future =
+      futureFile !== undefined
+        ? await readFutureCsv(futureFile, panel, {
+            idColumn: layout.idColumn ?? '',
+            timeColumn: layout.timeColumn,
+            columns: contract.future,
+            categorical: contract.future.filter((f) => contract.levels[f]),
+            steps,
+          })
+        : undefined;
+    const forecasts = await model.forecast(panel, steps, future);
     if (json) {
       const times = new Map(panel.series.map((s) => [s.id, s.times]));
       io.out(JSON.stringify(panelForecastJson(layout.target, steps, forecasts, (id) => times.get(id))));
@@ -241,6 +305,7 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
   new GlobalForecaster(modelOptions(flags, horizon, given)).dispose(); // validates the options before the file is read
   const { minRows, reason } = minRowsFor(flags, horizon);
   const panel = await readPanel(csv, panelReadOptions(flags, cmd, minRows, reason), io);
+  targetNote(flags, io);
   const season = panelSeason(flags, panel, given, io);
   const options = modelOptions(flags, horizon, season);
   // The recurrent model reports its steps to a progress bar; the baselines take seconds.
@@ -257,16 +322,19 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
         });
         bar.done();
       },
-      forecast: (history, h) => {
+      takesCovariates: true,
+      forecast: (history, h, future) => {
         last = m.info();
-        return m.forecast(history, h);
+        return m.forecast(history, h, future);
       },
       dispose: () => m.dispose(),
     };
   };
+  const covariates = covariateRequest(flags);
   const r = await backtest(panel, [recurrent, ...Object.values(PANEL_BASELINES)], {
     horizon,
     season,
+    covariates,
     windows,
     onProgress: (p) => {
       if (!p.done && p.model === 'model') io.err(`backtest: window ${p.window}/${p.windows}: training the model…`);
@@ -283,6 +351,9 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
     return;
   }
   io.out(`backtest: ${r.series} series, ${r.windows} window(s) of ${horizon} steps, season ${season} (coverage as a fraction, MSIS of the 95% interval)`);
+  const named = [...covariates.features!, ...covariates.futureFeatures!, ...covariates.staticFeatures!];
+  if (named.length) io.out(`covariates (${named.join(', ')}) are read by the model only; the baselines ignore them`);
+  else if ((last as GlobalInfo | null)?.covariates?.calendar.length) io.out('calendar inputs are read by the model only; the baselines ignore them');
   const cols = ['smape', 'mase', 'owa', 'coverage80', 'coverage95', 'msis'] as const;
   io.out(['method'.padEnd(14), ...cols.map((c) => c.padStart(11)), 'seconds'.padStart(9)].join(''));
   for (const k of ORDER) {

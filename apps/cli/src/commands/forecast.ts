@@ -120,8 +120,11 @@ const train: Command = {
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
     'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--time-columns year,month,day,hour] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
-    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar auto|on|off] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
     '  --features        input columns; a text column (e.g. a wind direction) is one-hot encoded, its levels saved in the model\n' +
+    '  --future-features (panels) columns known in advance (a planned promotion): predict then needs --future FILE with their next values\n' +
+    '  --static-features (panels) columns constant per series (a store type)\n' +
+    '  --calendar        (panels) position in day/week/year from the dates as inputs: auto (default: those the season does not show, the history covers twice and the data shows an effect at), on (all), off\n' +
     '  --time-columns    the timestamp is split across these columns (any prefix of year,month,day,hour,minute)\n' +
     '  --season          season length; default: inferred from the dates (hourly 24, daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4, yearly 1), else 1' +
     '  (column lists are comma-separated; quote a name that has a comma as in CSV: --features \'"Close, USD",Open\')',
@@ -148,11 +151,14 @@ const train: Command = {
         'time-columns': { type: 'string' },
         minutes: { type: 'string' },
         short: { type: 'string' },
+        'future-features': { type: 'string' },
+        'static-features': { type: 'string' },
+        calendar: { type: 'string' },
       },
       cmd,
     );
     if (flags['id-column'] !== undefined) return trainPanel(flags, io, cmd);
-    for (const f of ['time-column', 'minutes', 'short']) {
+    for (const f of ['time-column', 'minutes', 'short', 'future-features', 'static-features', 'calendar']) {
       if (flags[f] !== undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --${f} is for panels; add --id-column COL`, { where: `--${f}` });
     }
     const csv = requireString(flags, 'csv', cmd);
@@ -282,7 +288,9 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
 const predict: Command = {
   name: 'predict',
   summary: 'forecast the next N values after the last row of a CSV series (of every series, for a panel model)',
-  usage: 'seqcast forecast predict --model DIR --csv FILE --steps N [--json] [--plot FILE.svg] [--unknown-level error|ignore]',
+  usage:
+    'seqcast forecast predict --model DIR --csv FILE --steps N [--future FILE] [--json] [--plot FILE.svg] [--unknown-level error|ignore]\n' +
+    '  --future  (panel models trained with --future-features) a CSV of the id, time and future columns for the next N steps of each series',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast predict';
     const flags = parseFlags(
@@ -294,6 +302,7 @@ const predict: Command = {
         json: { type: 'boolean' },
         plot: { type: 'string' },
         'unknown-level': { type: 'string' },
+        future: { type: 'string' },
       },
       cmd,
     );
@@ -308,8 +317,10 @@ const predict: Command = {
     const steps = optionalNumber(flags, 'steps', { integer: true, min: 1, max: 10_000 })!;
     if (await isPanelModel(dir)) {
       if (plot) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --plot draws one series; it is not available for panel models yet`, { where: '--plot' });
-      return predictPanel(dir, csv, steps, flags.json === true, io);
+      return predictPanel(dir, csv, steps, flags.json === true, io, optionalString(flags, 'future'));
     }
+    if (flags.future !== undefined)
+      throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --future is for panel models trained with --future-features`, { where: '--future' });
     const model = await Forecaster.load(dir);
     try {
       const series = await readSeries(csv, readAsModel(model.info));
@@ -362,7 +373,13 @@ function backtestFlags(): NonNullable<Command['flags']> {
     ],
     ['--time-column COL', 'column ordering each series (dates or integers); default: the date column the reader detects, else file order'],
     ['--time-columns year,month,…', 'the time is split across these columns (any prefix of year,month,day,hour,minute); default: found by name'],
-    ['--features A,B', 'input columns besides the target; default none'],
+    ['--features A,B', 'past covariates: columns known up to each cutoff, read beside the target (text columns one-hot); default none'],
+    ['--future-features P,Q', 'columns known in advance (a planned promotion): the model reads their values over the horizon too; default none'],
+    ['--static-features S', 'columns constant per series (a store type); default none'],
+    [
+      '--calendar auto|on|off',
+      'position in day/week/year from the dates as inputs: auto (default) those the season does not already show, the history covers twice and the data shows an effect at; on all; off none',
+    ],
     ['--window N', 'input values per window; default max(3.5·H, 4·m) rounded up to whole seasons, capped by the data'],
     ['--epochs N', `passes over all training windows; default: as many steps as --minutes allows, at most ${panelDefault('steps')}`],
     ['--minutes M', `wall-clock budget of each fit, minutes; default ${panelDefault('minutes')}`],
@@ -377,7 +394,7 @@ const backtestCmd: Command = {
   name: 'backtest',
   summary: 'score the global model and the panel baselines on the last K horizons of every series',
   usage:
-    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
+    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar auto|on|off] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
   flags: backtestFlags(),
   async run(argv: string[], io: Io) {
     const cmd = 'forecast backtest';
@@ -395,6 +412,9 @@ const backtestCmd: Command = {
             'time-column',
             'time-columns',
             'features',
+            'future-features',
+            'static-features',
+            'calendar',
             'window',
             'epochs',
             'minutes',

@@ -78,6 +78,12 @@ export interface ForecastAdapter extends AdapterBase, ReadsCsv {
 export interface PanelRequestSeries {
   id: string;
   values: Float64Array;
+  /** The rows as sent, for the model's covariate columns (models with covariates). */
+  rows?: readonly Readonly<Record<string, number | string>>[];
+  /** Time cells of the rows (the model's calendar inputs). */
+  times?: string[];
+  /** Values of the model's future-known columns for each forecast step. */
+  future?: readonly Readonly<Record<string, number | string>>[];
 }
 
 /** A global forecaster over many series (one model, any number of series per request). */

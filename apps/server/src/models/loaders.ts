@@ -9,6 +9,7 @@ import { Forecaster, GlobalForecaster, GLOBAL_KIND, loadSavedPanelLayout } from 
 import { parseCsvForDisplay, parsePanelForDisplay, type PanelReadLayout } from '../csv.js';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
 import { NextBatcher } from './batch.js';
+import { requestPanel } from './panel-covariates.js';
 import { chunkSteps, type InferenceGate } from './inference.js';
 import { forecasterQuality, panelQuality } from './quality.js';
 
@@ -121,6 +122,8 @@ export function panelAdapter(g: GlobalForecaster, layout: PanelReadLayout | null
   const info = g.info();
   // A model saved without a layout (an in-memory fit) reads the target from a file of one series.
   const read: PanelReadLayout = layout ?? { target: info.target, idColumn: null, timeColumn: null, features: [], missing: 'error' };
+  const contract = g.covariateContract();
+  const hasCovariates = contract.past.length + contract.future.length + contract.static.length + contract.calendar.length > 0;
   const asPanel = (series: PanelRequestSeries[]) => ({
     target: info.target,
     idColumn: 'id',
@@ -133,11 +136,21 @@ export function panelAdapter(g: GlobalForecaster, layout: PanelReadLayout | null
     kind: 'panel',
     target: info.target,
     horizon: info.horizon,
-    input: { kind: 'panel', target: info.target, horizon: info.horizon, season: info.season },
+    input: {
+      kind: 'panel',
+      target: info.target,
+      horizon: info.horizon,
+      season: info.season,
+      ...(hasCovariates ? { covariates: { past: contract.past, future: contract.future, static: contract.static, calendar: contract.calendar } } : {}),
+    },
     layout,
     metrics: plain(info),
     quality: panelQuality(plain(info)),
-    forecast: (series, steps) => g.forecast(asPanel(series), steps),
+    forecast: (series, steps) => {
+      if (!hasCovariates) return g.forecast(asPanel(series), steps);
+      const { panel, future } = requestPanel(info.target, contract, series);
+      return g.forecast(panel, steps, future);
+    },
     readCsv: (text, limits) => parsePanelForDisplay(text, read, limits),
     dispose: () => g.dispose(),
   };

@@ -4,6 +4,7 @@
  * of models (statsforecast's and darts' habit).
  */
 import type { Panel } from '@seqcast/data';
+import type { CovariateRequest, FutureCovariates } from '../inputs/covariates.js';
 
 /** What a model is asked to forecast. */
 export interface ForecastSpec {
@@ -11,6 +12,8 @@ export interface ForecastSpec {
   readonly horizon: number;
   /** Seasonal period m (1 = none). */
   readonly season: number;
+  /** Covariates to read from the panel (models that take none ignore them). */
+  readonly covariates?: CovariateRequest;
 }
 
 /** A prediction interval at one level, per step. */
@@ -36,8 +39,13 @@ export interface PanelModel {
   readonly name: string;
   /** Fit on every series of `train` (the caller has already cut off what is held out). */
   fit(train: Panel, spec: ForecastSpec): Promise<void>;
-  /** `horizon` values after the end of each series of `history`, in the order of `history.series`. */
-  forecast(history: Panel, horizon: number): Promise<SeriesForecast[]>;
+  /**
+   * `horizon` values after the end of each series of `history`, in the order of `history.series`;
+   * `future`: the future-known covariates of those steps, by series id (for models fitted with them).
+   */
+  forecast(history: Panel, horizon: number, future?: FutureCovariates): Promise<SeriesForecast[]>;
+  /** True when the model reads covariates (future values, statics); baselines leave it out. */
+  readonly takesCovariates?: boolean;
 }
 
 /** Builds a fresh, unfitted model (backtests fit one per cutoff). */

@@ -10,6 +10,7 @@ import type { Panel, PanelSeries } from '@seqcast/data';
 import { SeqcastError } from '@seqcast/core';
 import { Naive2Model } from '../baselines/panel.js';
 import type { ForecastSpec, PanelModelFactory, SeriesForecast } from '../panel/model.js';
+import type { FutureCovariates, FutureSeries } from '../inputs/covariates.js';
 import { MetricTotals, seasonalScale, type PanelMetrics } from './panel-metrics.js';
 import { naive2Verdict, type Naive2Verdict } from './verdict.js';
 
@@ -18,6 +19,8 @@ export interface PanelCut {
   train: Panel;
   /** The next H values of each kept series, aligned with `train.series`. */
   actual: Float64Array[];
+  /** The next H values of the `future` columns of each kept series, by id (empty without them). */
+  future: FutureCovariates;
 }
 
 /** Fewest training points a series needs at a cutoff to be scored there. */
@@ -27,9 +30,10 @@ export const MIN_TRAIN_POINTS = 2;
  * Cut every series `back` points before its end and keep the `horizon` points after the cut as
  * the actual values; series left with fewer than {@link MIN_TRAIN_POINTS} points are left out.
  */
-export function cutPanel(panel: Panel, back: number, horizon: number): PanelCut {
+export function cutPanel(panel: Panel, back: number, horizon: number, futureColumns: readonly string[] = []): PanelCut {
   const series: PanelSeries[] = [];
   const actual: Float64Array[] = [];
+  const future = new Map<string, FutureSeries>();
   for (const s of panel.series) {
     const end = s.values.length - back;
     if (end < MIN_TRAIN_POINTS) continue;
@@ -38,15 +42,27 @@ export function cutPanel(panel: Panel, back: number, horizon: number): PanelCut 
       values: s.values.subarray(0, end),
       times: s.times ? s.times.slice(0, end) : null,
       features: Object.fromEntries(Object.entries(s.features).map(([k, v]) => [k, v.subarray(0, end)])),
+      ...(s.categorical ? { categorical: Object.fromEntries(Object.entries(s.categorical).map(([k, v]) => [k, v.subarray(0, end)])) } : {}),
       lines: s.lines ? s.lines.subarray(0, end) : null,
     });
     actual.push(s.values.slice(end, end + horizon));
+    if (futureColumns.length > 0) {
+      const columns: Record<string, ArrayLike<number> | readonly string[]> = {};
+      for (const c of futureColumns) {
+        const codes = s.categorical?.[c];
+        const levels = panel.categoricalLevels?.[c] ?? [];
+        columns[c] = codes ? Array.from(codes.subarray(end, end + horizon), (k) => levels[k] ?? '') : (s.features[c]?.subarray(end, end + horizon) ?? []);
+      }
+      future.set(s.id, { columns, times: s.times ? s.times.slice(end, end + horizon) : null, source: panel.source });
+    }
   }
-  return { train: { ...panel, series }, actual };
+  return { train: { ...panel, series }, actual, future };
 }
 
 /** Options of {@link backtest}. */
 export interface BacktestOptions extends ForecastSpec {
+  // `covariates` (from ForecastSpec): fitted by the models that take them (takesCovariates), the
+  // future-known ones given to their forecasts from the panel's own values after each cutoff.
   /** Cutoffs (K). Default 1: the holdout. */
   windows?: number;
   /** Called before each model fits, and after it has forecast (with the time both took). */
@@ -80,7 +96,8 @@ export async function backtest(panel: Panel, factories: readonly PanelModelFacto
   const K = options.windows ?? 1;
   if (!Number.isInteger(H) || H < 1) throw new SeqcastError('BAD_ARGUMENT', `horizon must be an integer >= 1 (received ${H})`, { where: 'horizon' });
   if (!Number.isInteger(K) || K < 1) throw new SeqcastError('BAD_ARGUMENT', `windows must be an integer >= 1 (received ${K})`, { where: 'windows' });
-  const spec: ForecastSpec = { horizon: H, season: options.season };
+  const spec: ForecastSpec = { horizon: H, season: options.season, ...(options.covariates ? { covariates: options.covariates } : {}) };
+  const futureColumns = options.covariates?.futureFeatures ?? [];
   const list = [...factories];
   const names = list.map((f) => f().name);
   if (new Set(names).size !== names.length) throw new SeqcastError('BAD_ARGUMENT', `model names must be unique (received ${names.join(', ')})`);
@@ -92,7 +109,7 @@ export async function backtest(panel: Panel, factories: readonly PanelModelFacto
   const ms = names.map(() => 0);
   let lastSeries = 0;
   for (let w = 0; w < K; w++) {
-    const cut = cutPanel(panel, (K - w) * H, H);
+    const cut = cutPanel(panel, (K - w) * H, H, futureColumns);
     if (cut.train.series.length === 0) {
       throw new SeqcastError(
         'BAD_INPUT',
@@ -108,7 +125,7 @@ export async function backtest(panel: Panel, factories: readonly PanelModelFacto
       let forecasts: SeriesForecast[];
       try {
         await model.fit(cut.train, spec);
-        forecasts = await model.forecast(cut.train, H);
+        forecasts = model.takesCovariates ? await model.forecast(cut.train, H, cut.future) : await model.forecast(cut.train, H);
       } finally {
         (model as { dispose?: () => void }).dispose?.();
       }

@@ -25,7 +25,7 @@ import {
   SeqcastError,
   trainLoop,
 } from '@seqcast/core';
-import type { Panel, PanelSeries } from '@seqcast/data';
+import type { Panel } from '@seqcast/data';
 import type { ForecastSpec, PanelModel, SeriesForecast } from '../../panel/model.js';
 import type { PanelLayout } from '../../panel/layout.js';
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
@@ -37,6 +37,16 @@ import { phaseOneRate, phaseTwoRate, shippedDrift } from './schedule.js';
 import { checkFiniteForecasts, checkPanelHistory } from '../../inputs/magnitude.js';
 import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
 import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
+import { covariateInfo, CovariateWriter, loadedContract, type CovariateInfo } from './covariate-inputs.js';
+import {
+  covariateDims,
+  fitCovariates,
+  hasCovariates,
+  NO_COVARIATES,
+  type CovariateContract,
+  type EncodedSeries,
+  type FutureCovariates,
+} from '../../inputs/covariates.js';
 
 /** The saved directory's kind. */
 export const GLOBAL_KIND = 'panel-forecast';
@@ -111,6 +121,8 @@ export interface GlobalInfo {
    * worse than Naive2 on its validation stretch (hidden behind the fallback). Absent in older models.
    */
   warnings?: string[];
+  /** The covariates that reach the network (absent in older models: none). */
+  covariates?: CovariateInfo;
 }
 
 /** What the forecasts of a model with this combination are, in words. */
@@ -170,6 +182,8 @@ interface SavedConfig {
   network: NetworkConfig;
   season: number;
   target: string;
+  /** The covariate input contract; absent in older models (none). */
+  covariates?: CovariateContract;
 }
 
 interface Resolved {
@@ -213,16 +227,16 @@ function resolve(options: GlobalForecasterOptions, spec: ForecastSpec | null, le
   return { ...o, horizon, season, window, patch, epochs: o.epochs };
 }
 
-/** A series usable for training windows: cutoffs `end` in [lo, hi]. */
-type Source = WindowSource;
+/** A series usable for training windows: cutoffs `end` in [lo, hi], with its covariates. */
+type Source = WindowSource & { enc: EncodedSeries };
 
-function sources(series: readonly PanelSeries[], horizon: number, window: number, holdout: number): Source[] {
+function sources(series: readonly EncodedSeries[], horizon: number, window: number, holdout: number): Source[] {
   // At least a quarter window (and two points) of history before a cutoff.
   const minHistory = Math.max(2, Math.ceil(window / 4));
   const out: Source[] = [];
   for (const s of series) {
     const hi = s.values.length - holdout - horizon;
-    if (hi >= minHistory) out.push({ values: s.values, lo: minHistory, hi });
+    if (hi >= minHistory) out.push({ values: s.values, lo: minHistory, hi, enc: s });
   }
   return out;
 }
@@ -243,6 +257,7 @@ export class GlobalForecaster implements PanelModel {
   private config: SavedConfig | null = null;
   private trained: GlobalInfo | null = null;
   private stretch: (ValidationStretch & { cut: Float64Array[]; actual: Float64Array[]; network: number[][] }) | null = null;
+  readonly takesCovariates = true;
 
   constructor(private readonly options: GlobalForecasterOptions) {
     // Validate early so a bad option fails before any data is read.
@@ -260,7 +275,12 @@ export class GlobalForecaster implements PanelModel {
       train.series.map((s) => s.values.length),
       this.options,
     );
-    const windows = sources(train.series, r.horizon, r.window, 0).reduce((n, s) => n + s.hi - s.lo + 1, 0);
+    const windows = sources(
+      train.series.map((s) => ({ id: s.id, values: s.values, channels: [], statics: new Float32Array(0) })),
+      r.horizon,
+      r.window,
+      0,
+    ).reduce((n, s) => n + s.hi - s.lo + 1, 0);
     const perMember = r.epochs !== undefined ? Math.max(1, Math.ceil((r.epochs * windows) / r.batchSize)) : r.steps;
     return perMember * r.members;
   }
@@ -275,7 +295,10 @@ export class GlobalForecaster implements PanelModel {
     const r = resolve(this.options, spec, lengths, this.options);
     const { horizon: H, window: L } = r;
     const shape: WindowShape = { window: L, patch: r.patch, horizon: H, season: r.season };
-    let all = sources(train.series, H, L, 0);
+    const covariates = fitCovariates(train, spec.covariates ?? {}, r.season);
+    const cov = new CovariateWriter(covariates, shape, r.batchSize);
+    const encoded = cov.encode(train);
+    let all = sources(encoded, H, L, 0);
     if (all.length === 0) {
       throw new SeqcastError(
         'BAD_INPUT',
@@ -283,12 +306,20 @@ export class GlobalForecaster implements PanelModel {
         { where: train.source },
       );
     }
-    let early = sources(train.series, H, L, H);
+    let early = sources(encoded, H, L, H);
     // With too few series long enough to hold out a horizon, skip validation rather than fail.
     const validate = early.length >= Math.max(1, Math.ceil(all.length / 2));
     if (!validate) early = all;
 
-    const network: NetworkConfig = { window: L, patch: r.patch, horizon: H, cell: r.cell, units: r.units, members: r.members };
+    const network: NetworkConfig = {
+      window: L,
+      patch: r.patch,
+      horizon: H,
+      cell: r.cell,
+      units: r.units,
+      members: r.members,
+      ...(cov.active ? { covariates: cov.dims } : {}),
+    };
     this.dispose();
     this.net = buildNetwork(network, r.seed);
     let startKind: GlobalInfo['linearStart'] = 'off';
@@ -296,13 +327,17 @@ export class GlobalForecaster implements PanelModel {
       const fitted = linearStart(early, shape, seededRandom(r.seed + 17));
       startKind = fitted.kind;
       for (let k = 0; k < r.members; k++) {
-        const kernel = tf.tensor2d(fitted.kernel, [L, H * QUANTILES.length]);
+        // The covariates' rows of the linear path start at zero (after the target's L rows).
+        const rows = this.net.getLayer(`linear_${k}`).getWeights()[0]!.shape[0]!;
+        const full = new Float32Array(rows * H * QUANTILES.length);
+        full.set(fitted.kernel.subarray(0, L * H * QUANTILES.length));
+        const kernel = tf.tensor2d(full, [rows, H * QUANTILES.length]);
         const bias = tf.tensor1d(fitted.bias);
         this.net.getLayer(`linear_${k}`).setWeights([kernel, bias]);
         tf.dispose([kernel, bias]);
       }
     }
-    this.config = { network, season: r.season, target: train.target };
+    this.config = { network, season: r.season, target: train.target, ...(cov.active ? { covariates } : {}) };
 
     const windows = all.reduce((n, s) => n + s.hi - s.lo + 1, 0);
     const perMember = r.epochs !== undefined ? Math.max(1, Math.ceil((r.epochs * windows) / r.batchSize)) : r.steps;
@@ -335,11 +370,12 @@ export class GlobalForecaster implements PanelModel {
             const end = src.lo + Math.floor(rand() * (src.hi - src.lo + 1));
             const norm = writeWindow(src.values, end, shape, b, x, mask);
             writeTargets(src.values, end, norm, H, b, y);
+            cov.write(src.enc, end, norm, b);
           }
           const xt = tf.tensor2d(x, [r.batchSize, L]);
           const mt = tf.tensor2d(mask, [r.batchSize, L / r.patch]);
           const yt = tf.tensor2d(y, [r.batchSize, H]);
-          return pinballLoss(forwardMember(this.net!, network, k, xt, mt), yt);
+          return pinballLoss(forwardMember(this.net!, network, k, xt, mt, cov.tensors(r.batchSize)), yt);
         },
         onProgress: (p) => {
           const step = done + p.step;
@@ -358,7 +394,7 @@ export class GlobalForecaster implements PanelModel {
     let widths = { '80': 1, '95': 1 };
     let combination: Combination = { partner: 'naive2', weight: 1 };
     if (validate) {
-      const v = this.validate(train.series, r);
+      const v = this.validate(encoded, r);
       validation = v.validation;
       widths = v.widths;
       combination = v.combination;
@@ -393,6 +429,7 @@ export class GlobalForecaster implements PanelModel {
       combination,
       validation,
       warnings: validation ? validationWarnings(validation, combination) : [],
+      covariates: covariateInfo(covariates),
     };
   }
 
@@ -402,7 +439,7 @@ export class GlobalForecaster implements PanelModel {
    * scores best there, and calibrate the interval widths around the combined forecast.
    */
   private validate(
-    series: readonly PanelSeries[],
+    series: readonly EncodedSeries[],
     r: Resolved,
   ): { validation: GlobalValidation; widths: { '80': number; '95': number }; combination: Combination } {
     const H = r.horizon;
@@ -412,11 +449,14 @@ export class GlobalForecaster implements PanelModel {
     const cut = usable.map((s) => s.values.subarray(0, s.values.length - H));
     const actual = usable.map((s) => s.values.subarray(s.values.length - H));
     const scales = cut.map((x) => seasonalScale(x, m));
-    const q = this.quantiles(cut);
+    const q = this.quantiles(
+      usable,
+      usable.map((s) => s.values.length - H),
+    );
     const med = q.map((rows) => rows.map((row) => row[MEDIAN]!));
     const score = (values: number[][]): MetricTotals => {
       const t = new MetricTotals();
-      usable.forEach((s, i) => t.add(actual[i]!, { id: s.id, values: values[i]! }, scales[i]!));
+      usable.forEach((_, i) => t.add(actual[i]!, { id: String(i), values: values[i]! }, scales[i]!));
       return t;
     };
     const partners: Record<Partner, number[][]> = {
@@ -479,8 +519,9 @@ export class GlobalForecaster implements PanelModel {
     };
   }
 
-  /** Sorted quantiles [series][h][q] in original units for windows ending at each series' end. */
-  private quantiles(histories: ArrayLike<number>[]): number[][][] {
+  /** Sorted quantiles [series][h][q] in original units for windows ending at `ends` (default: each series' end). */
+  private quantiles(series: readonly EncodedSeries[], ends?: readonly number[]): number[][][] {
+    const histories = series.map((s, i) => (ends ? s.values.subarray(0, ends[i]) : s.values));
     const net = this.net!;
     const c = this.config!.network;
     const shape: WindowShape = { window: c.window, patch: c.patch, horizon: c.horizon, season: this.config!.season };
@@ -492,14 +533,18 @@ export class GlobalForecaster implements PanelModel {
       const x = new Float32Array(rows * c.window);
       const mask = new Float32Array((rows * c.window) / c.patch);
       const norms = [];
+      const cov = new CovariateWriter(this.config!.covariates ?? NO_COVARIATES, shape, rows);
       for (let b = 0; b < rows; b++) {
         const v = histories[from + b]!;
-        norms.push(writeWindow(v, v.length, shape, b, x, mask));
+        const norm = writeWindow(v, v.length, shape, b, x, mask);
+        cov.write(series[from + b]!, v.length, norm, b);
+        norms.push(norm);
       }
       const perMember = tf.tidy(() => {
         const xt = tf.tensor2d(x, [rows, c.window]);
         const mt = tf.tensor2d(mask, [rows, c.window / c.patch]);
-        return tf.stack(Array.from({ length: c.members }, (_, k) => forwardMember(net, c, k, xt, mt)));
+        const ct = cov.tensors(rows);
+        return tf.stack(Array.from({ length: c.members }, (_, k) => forwardMember(net, c, k, xt, mt, ct)));
       });
       const data = ensembleMedian(perMember.dataSync() as Float32Array, c.members);
       perMember.dispose();
@@ -526,7 +571,7 @@ export class GlobalForecaster implements PanelModel {
   }
 
   /** `horizon` values after the end of each series of `history`, with 80% and 95% intervals. */
-  async forecast(history: Panel, horizon: number): Promise<SeriesForecast[]> {
+  async forecast(history: Panel, horizon: number, future?: FutureCovariates): Promise<SeriesForecast[]> {
     const info = this.requireTrained();
     if (!Number.isInteger(horizon) || horizon < 1 || horizon > info.horizon) {
       throw new SeqcastError('BAD_ARGUMENT', `steps must be an integer in 1..${info.horizon}, the horizon this model was trained for (received ${horizon})`, {
@@ -539,7 +584,10 @@ export class GlobalForecaster implements PanelModel {
       }
     });
     checkPanelHistory(history);
-    const q = this.quantiles(history.series.map((s) => s.values));
+    const contract = this.config!.covariates ?? NO_COVARIATES;
+    const { network } = this.config!;
+    const shape: WindowShape = { window: network.window, patch: network.patch, horizon: network.horizon, season: this.config!.season };
+    const q = this.quantiles(new CovariateWriter(contract, shape, 1).encode(history, { values: future, horizon }));
     const w = info.widths;
     const { partner, weight } = info.combination ?? { partner: 'naive2', weight: 1 };
     const season = this.config!.season;
@@ -579,6 +627,12 @@ export class GlobalForecaster implements PanelModel {
     return this.requireTrained();
   }
 
+  /** The covariate input contract (which columns, their levels and normalisation); none for older models. */
+  covariateContract(): CovariateContract {
+    this.requireTrained();
+    return this.config!.covariates ?? NO_COVARIATES;
+  }
+
   /**
    * Save into a model directory (atomic; standard tfjs layers format plus seqcast.json). `layout`
    * (how the training CSV was read) goes into seqcast.json, so the directory stays one unit that
@@ -608,13 +662,17 @@ export class GlobalForecaster implements PanelModel {
     if (c.window % c.patch !== 0) throw bad('config.network.window');
     if (!hasCell(c.cell)) throw bad('config.network.cell');
     if (!Number.isInteger(meta.config.season) || meta.config.season < 1) throw bad('config.season');
+    const covariates = loadedContract(meta.config.covariates, bad);
+    const d = hasCovariates(covariates) ? covariateDims(covariates) : null;
+    if (d && (c.covariates?.window !== d.window || c.covariates?.horizon !== d.horizon || c.covariates?.statics !== d.statics))
+      throw bad('config.network.covariates');
     const info = meta.extra?.info;
     if (typeof info !== 'object' || info === null || typeof info.widths !== 'object') throw bad('extra.info');
     const model = await loadLayersModelDir(dir);
     const cell = getCell(c.cell);
     try {
       for (let k = 0; k < c.members; k++) {
-        const problem = layerMismatch(cell, model.getLayer(`rnn_${k}`), c.patch, c.units);
+        const problem = layerMismatch(cell, model.getLayer(`rnn_${k}`), c.patch * (1 + (c.covariates?.window ?? 0)), c.units);
         if (problem) throw new Error(problem);
         for (const name of [`hidden_${k}`, `head_${k}`, `linear_${k}`]) model.getLayer(name);
       }

@@ -1,0 +1,76 @@
+// A panel model trained with future-known and static covariates, served: the forecast body
+// carries each series' covariate columns in its rows and the future-known values in `future`
+// (checked against the OpenAPI document); a missing future value is a 400 naming the series.
+import * as path from 'node:path';
+import { readPanelCsv, sampleCsv } from '@seqcast/data';
+import { GlobalForecaster, layoutOf } from '@seqcast/forecast';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './server.js';
+import { openApiChecker, tmpDir } from './testing/fixtures.js';
+
+const tmp = tmpDir();
+let server: RunningServer;
+const H = 7;
+
+beforeAll(async () => {
+  const panel = await readPanelCsv(
+    { text: sampleCsv('store-promo', { rows: 2400 }) },
+    { target: 'sales', idColumn: 'store', timeColumn: 'date', features: ['promo', 'store_type'], categorical: 'auto' },
+  );
+  const model = new GlobalForecaster({ horizon: H, season: 7, steps: 60, units: 16, batchSize: 32, minutes: 2 });
+  await model.fit(panel, { horizon: H, season: 7, covariates: { futureFeatures: ['promo'], staticFeatures: ['store_type'], calendar: true } });
+  await model.save(path.join(tmp.dir, 'promo'), { layout: layoutOf(panel, 'error') });
+  model.dispose();
+  server = await startServer({ modelsDir: tmp.dir, port: 0, token: 'x', logger: false });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  tmp.cleanup();
+});
+
+const post = (body: unknown) =>
+  fetch(`${server.url}/v1/models/promo/forecast`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+const day = (i: number) => new Date(Date.UTC(2024, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+const history = Array.from({ length: 60 }, (_, i) => ({ sales: 100 + (i % 7) * 5, promo: i % 20 < 3 ? 1 : 0, store_type: 'A' }));
+const times = history.map((_, i) => day(i));
+
+describe('a panel model with covariates over HTTP', () => {
+  it('describes its covariates and forecasts from rows with them and a future body', async () => {
+    const m = (await (await fetch(`${server.url}/v1/models/promo`)).json()) as {
+      input: { covariates?: { future: string[]; static: string[]; calendar: string[] } };
+    };
+    expect(m.input.covariates).toEqual({ past: [], future: ['promo'], static: ['store_type'], calendar: ['dayOfWeek', 'dayOfYear'] });
+    const future = Array.from({ length: H }, (_, h) => ({ promo: h >= 2 && h < 5 ? 1 : 0 }));
+    const res = await post({ series: [{ id: 'shop', rows: history, times, future }], steps: H });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { forecasts: { id: string; dates: string[]; values: number[] }[] };
+    expect(body.forecasts[0]!.values).toHaveLength(H);
+    expect(body.forecasts[0]!.dates[0]).toBe(day(60));
+    const api = await openApiChecker(server.url);
+    expect(api.check('/v1/models/{name}/forecast', 'post', 200, res.headers.get('content-type')!, body)).toBeNull();
+  });
+
+  it('a series without its future values, or a row without a covariate, is a 400 naming it', async () => {
+    const detail = async (body: unknown) => {
+      const r = await post(body);
+      expect(r.status).toBe(400);
+      return ((await r.json()) as { detail: string }).detail;
+    };
+    expect(await detail({ series: [{ id: 'shop', rows: history, times }], steps: H })).toBe(
+      'series "shop" has no future values: the model needs promo for the next 7 step(s) of every series',
+    );
+    expect(await detail({ series: [{ id: 'shop', rows: history, times, future: [{ promo: 1 }] }], steps: H })).toBe(
+      'series[0].future: series "shop" has 1 future value(s) of "promo", the forecast needs 7',
+    );
+    const rows = history.map((r, i) => (i === 5 ? { sales: r.sales, promo: r.promo } : r));
+    expect(await detail({ series: [{ id: 'shop', rows, times, future: [] }], steps: H })).toBe(
+      'series[0].rows[5].store_type is missing (the model reads store_type in every row)',
+    );
+    const unseen = history.map((r) => ({ ...r, store_type: 'Z' }));
+    expect(await detail({ series: [{ id: 'shop', rows: unseen, times, future: history.slice(0, H) }], steps: H })).toMatch(
+      /^request: series "shop", static column "store_type": level "Z" was not seen in training \(levels: A, B, C\)$/,
+    );
+  });
+});
