@@ -63,8 +63,10 @@ describe('GlobalForecaster with covariates', () => {
     expect(info.covariates?.static).toEqual(['size (standardised)']);
     const f = await withCov.forecast(history, H, future);
     const ratios = f.map((s) => spike(s.values));
-    // The actual promotion doubles the target; the forecast must at least show most of it.
-    expect(Math.min(...ratios)).toBeGreaterThan(1.5);
+    // The actual promotion doubles the target: the forecasts show it on every series and, in the
+    // middle of the panel, nearly all of it.
+    expect(Math.min(...ratios)).toBeGreaterThan(1.4);
+    expect([...ratios].sort((a, b) => a - b)[ratios.length >> 1]).toBeGreaterThan(1.8);
 
     const without = new GlobalForecaster(options);
     await without.fit(history, { horizon: H, season: 1 });

@@ -256,7 +256,7 @@ export class GlobalForecaster implements PanelModel {
   private net: tf.LayersModel | null = null;
   private config: SavedConfig | null = null;
   private trained: GlobalInfo | null = null;
-  private stretch: (ValidationStretch & { cut: Float64Array[]; actual: Float64Array[]; network: number[][] }) | null = null;
+  private stretch: (ValidationStretch & { usable: EncodedSeries[]; ends: number[]; actual: Float64Array[]; network: number[][] }) | null = null;
   readonly takesCovariates = true;
 
   constructor(private readonly options: GlobalForecasterOptions) {
@@ -401,10 +401,10 @@ export class GlobalForecaster implements PanelModel {
     }
     for (let k = 0; k < r.members; k++) await runPhase(k, all, phase2, phase1, (phase2 / total) * 0.95);
     if (validation && this.stretch && phase2 > 0) {
-      const { cut, network, actual } = this.stretch;
+      const { usable, ends, network, actual } = this.stretch;
       validation.drift = shippedDrift(
         network,
-        this.quantiles(cut).map((rows) => rows.map((row) => row[MEDIAN]!)),
+        this.quantiles(usable, ends).map((rows) => rows.map((row) => row[MEDIAN]!)),
         actual,
       );
     }
@@ -498,7 +498,7 @@ export class GlobalForecaster implements PanelModel {
       Math.max(1, cases.length);
     const n2 = naive2Totals.result(naive2Totals);
     const verdict = naive2Verdict(score(center).units, naive2Totals.units);
-    this.stretch = { ids: usable.map((s) => s.id), forecasts: center, cut, actual, network: med };
+    this.stretch = { ids: usable.map((s) => s.id), forecasts: center, usable, ends: usable.map((s) => s.values.length - H), actual, network: med };
     return {
       widths,
       combination,
