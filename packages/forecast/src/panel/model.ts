@@ -30,7 +30,7 @@ export interface SeriesForecast {
   readonly intervals?: Readonly<Record<IntervalLevel, Interval>>;
 }
 
-/** A fitted-or-fittable panel forecaster. */
+/** A fitted-or-fittable panel forecaster (the full lifecycle, save/load/info, is registry/contract.ts's ForecastModel). */
 export interface PanelModel {
   /** Stable name used as the metrics key (e.g. `model`, `naive2`, `snaive`, `pooledLinear`). */
   readonly name: string;
@@ -38,6 +38,8 @@ export interface PanelModel {
   fit(train: Panel, spec: ForecastSpec): Promise<void>;
   /** `horizon` values after the end of each series of `history`, in the order of `history.series`. */
   forecast(history: Panel, horizon: number): Promise<SeriesForecast[]>;
+  /** Free what the model holds (tensors); the backtest calls it after each cutoff. A no-op for plain-array models. */
+  dispose(): void;
 }
 
 /** Builds a fresh, unfitted model (backtests fit one per cutoff). */

@@ -110,7 +110,7 @@ export async function backtest(panel: Panel, factories: readonly PanelModelFacto
         await model.fit(cut.train, spec);
         forecasts = await model.forecast(cut.train, H);
       } finally {
-        (model as { dispose?: () => void }).dispose?.();
+        model.dispose();
       }
       const took = Date.now() - t0;
       ms[i]! += took;

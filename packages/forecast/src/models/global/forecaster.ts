@@ -26,7 +26,8 @@ import {
   trainLoop,
 } from '@seqcast/core';
 import type { Panel, PanelSeries } from '@seqcast/data';
-import type { ForecastSpec, PanelModel, SeriesForecast } from '../../panel/model.js';
+import type { ForecastSpec, SeriesForecast } from '../../panel/model.js';
+import type { FitContext, ForecastModel } from '../../registry/contract.js';
 import type { PanelLayout } from '../../panel/layout.js';
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
 import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from './validation.js';
@@ -224,8 +225,10 @@ function sources(series: readonly PanelSeries[], horizon: number, window: number
  * await model.save('models/hourly');
  * const again = await GlobalForecaster.load('models/hourly');
  */
-export class GlobalForecaster implements PanelModel {
+export class GlobalForecaster implements ForecastModel {
   readonly name = 'model';
+  /** The registry kind (its directories record GLOBAL_KIND, as before). */
+  readonly kind = 'global';
   private net: tf.LayersModel | null = null;
   private config: SavedConfig | null = null;
   private trained: GlobalInfo | null = null;
@@ -251,8 +254,14 @@ export class GlobalForecaster implements PanelModel {
     return perMember * r.members;
   }
 
-  /** Train on every series of `train`. Replaces any earlier fit. */
-  async fit(train: Panel, spec: ForecastSpec, callbacks: { onProgress?(p: GlobalProgress): void } = {}): Promise<void> {
+  /**
+   * Train on every series of `train`. Replaces any earlier fit. Aborting `signal` stops it between
+   * steps: fit rejects with the signal's reason and the model is left untrained (nothing to save).
+   */
+  async fit(train: Panel, spec: ForecastSpec, callbacks: FitContext & { onProgress?(p: GlobalProgress): void } = {}): Promise<void> {
+    const signal = callbacks.signal;
+    signal?.throwIfAborted();
+    this.trained = null;
     await initBackend();
     await initKernels();
     const start = Date.now();
@@ -312,6 +321,7 @@ export class GlobalForecaster implements PanelModel {
       const res = await trainLoop({
         variables: vars,
         steps,
+        ...(signal ? { signal } : {}),
         budgetMs: Math.max(1000, share * budgetMs),
         // Constant rate, then a linear decay to a tenth over the last third of the member's steps
         // or of its share of the budget, whichever runs out first.
@@ -348,6 +358,7 @@ export class GlobalForecaster implements PanelModel {
     let validation: GlobalValidation | null = null;
     let widths = { '80': 1, '95': 1 };
     let combination: Combination = { partner: 'naive2', weight: 1 };
+    signal?.throwIfAborted();
     if (validate) {
       const v = this.validate(train.series, r);
       validation = v.validation;
@@ -356,6 +367,7 @@ export class GlobalForecaster implements PanelModel {
     }
     for (let k = 0; k < r.members; k++) await runPhase(k, all, phase2, phase1, (phase2 / total) * 0.95);
     all = [];
+    signal?.throwIfAborted();
     this.trained = {
       kind: GLOBAL_KIND,
       target: train.target,
