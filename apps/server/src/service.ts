@@ -5,14 +5,14 @@
  */
 import { charLMOptionsSchema, charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
 import {
+  DEFAULT_MODEL_KIND,
   forecastable,
   forecastOptionsSchema,
-  GlobalForecaster,
   panelForecastJson,
+  plannedSteps,
   unforecastable,
   resolveForecastOptions,
   type ForecastOptions,
-  type GlobalForecasterOptions,
   type PanelForecastJson,
 } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from './csv.js';
@@ -144,11 +144,11 @@ async function prepare(req: JobRequest, trainMemoryMb: number, csvLimits: CsvLim
   } else if (req.kind === 'panel') {
     // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
     const panel = await parsePanelText(req.csv, req.csvOptions ?? {}, req.options, csvLimits);
-    const { target: _target, features: _features, ...modelOptions } = req.options;
-    const planner = new GlobalForecaster(modelOptions as GlobalForecasterOptions);
-    panelSteps = planner.plannedSteps(panel, { horizon: req.options.horizon, season: req.options.season ?? 1 });
-    planner.dispose();
-    spec = { name: req.name, kind: 'panel', content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
+    const { target: _target, features: _features, horizon, season = 1, ...modelOptions } = req.options as typeof req.options & { season?: number };
+    const kind = req.model ?? DEFAULT_MODEL_KIND;
+    // Models that cannot tell their steps before fitting (the baselines) count one.
+    panelSteps = plannedSteps(kind, modelOptions, panel, { horizon, season }) ?? 1;
+    spec = { name: req.name, kind: 'panel', model: kind, content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
   } else {
     checkCharsJob(req.text, req.options, trainMemoryMb * 2 ** 20);
     spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
@@ -160,7 +160,14 @@ async function prepare(req: JobRequest, trainMemoryMb: number, csvLimits: CsvLim
 export function requestOfSpec(spec: JobSpec): unknown {
   return spec.kind === 'chars'
     ? { kind: spec.kind, name: spec.name, text: spec.content, options: spec.options }
-    : { kind: spec.kind, name: spec.name, csv: spec.content, ...(spec.csvOptions ? { csvOptions: spec.csvOptions } : {}), options: spec.options };
+    : {
+        kind: spec.kind,
+        ...(spec.model !== undefined ? { model: spec.model } : {}),
+        name: spec.name,
+        csv: spec.content,
+        ...(spec.csvOptions ? { csvOptions: spec.csvOptions } : {}),
+        options: spec.options,
+      };
 }
 
 export class Service {

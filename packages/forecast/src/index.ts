@@ -92,6 +92,7 @@ export {
   modelKindNames,
   modelKindOfSaved,
   panelSavedKinds,
+  panelModelKinds,
   loadModel,
   createModel,
   plannedSteps,

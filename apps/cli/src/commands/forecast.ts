@@ -15,6 +15,7 @@ import {
   Forecaster,
   forecastOptionsSchema,
   forecastChartSvg,
+  defaultBacktestKinds,
   globalForecasterOptionsSchema,
   ONE_STEP_BASELINES,
   writeEvaluationSvg,
@@ -26,6 +27,7 @@ import { columnList, numberFlags, optionalNumber, optionalString, parseFlags, re
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { backtestPanel, DEFAULT_BACKTEST_WINDOWS, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
+import { givenModelFlags, modelKindsHelp, modelOptionFlagSpecs } from './model-flags.js';
 import { seasonFromDates, timeColumnsFlag, unknownLevelFlag } from './season-flags.js';
 import { checkOut } from '../save-target.js';
 
@@ -120,7 +122,10 @@ const train: Command = {
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
     'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--time-columns year,month,day,hour] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
-    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  seqcast forecast train --csv FILE --id-column COL [--model KIND] --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] --horizon H [--season M] [--MODEL-OPTION V …] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  --model           a registered panel model kind (default global); its options are flags (--learning-rate for learningRate):\n' +
+    modelKindsHelp() +
+    '\n' +
     '  --features        input columns; a text column (e.g. a wind direction) is one-hot encoded, its levels saved in the model\n' +
     '  --time-columns    the timestamp is split across these columns (any prefix of year,month,day,hour,minute)\n' +
     '  --season          season length; default: inferred from the dates (hourly 24, daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4, yearly 1), else 1' +
@@ -146,13 +151,16 @@ const train: Command = {
         'id-column': { type: 'string' },
         'time-column': { type: 'string' },
         'time-columns': { type: 'string' },
-        minutes: { type: 'string' },
         short: { type: 'string' },
+        model: { type: 'string' },
+        // Every registered model kind's options (minutes, units, lookback, …).
+        ...modelOptionFlagSpecs(),
       },
       cmd,
     );
-    if (flags['id-column'] !== undefined) return trainPanel(flags, io, cmd);
-    for (const f of ['time-column', 'minutes', 'short']) {
+    if (flags['id-column'] !== undefined || flags.model !== undefined) return trainPanel(flags, io, cmd);
+    const oneSeries = new Set(['window', 'epochs', 'seed']);
+    for (const f of ['time-column', 'short', ...givenModelFlags(flags).filter((g) => !oneSeries.has(g))]) {
       if (flags[f] !== undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --${f} is for panels; add --id-column COL`, { where: `--${f}` });
     }
     const csv = requireString(flags, 'csv', cmd);
@@ -367,6 +375,8 @@ function backtestFlags(): NonNullable<Command['flags']> {
     ['--epochs N', `passes over all training windows; default: as many steps as --minutes allows, at most ${panelDefault('steps')}`],
     ['--minutes M', `wall-clock budget of each fit, minutes; default ${panelDefault('minutes')}`],
     ['--seed N', `seed of the weights and window draws; default ${panelDefault('seed')}`],
+    ['--models A,B,…', `registered model kinds to score (Naive2 is always added); default ${defaultBacktestKinds().join(',')}`],
+    ['--MODEL-OPTION V', `any option of a kind scored (e.g. --units 32, --lookback 48); goes to every kind that takes it:\n${modelKindsHelp()}`],
     ['--missing drop|ffill', 'empty cells: drop the row or carry the last value forward, within each series; default: an error naming the line'],
     ['--short skip|error', 'series too short for window + horizon: skip them with a warning, or stop; default skip'],
     ['--json', 'print the metrics as JSON (`{metrics, series, windows}`) instead of the table'],
@@ -375,9 +385,9 @@ function backtestFlags(): NonNullable<Command['flags']> {
 
 const backtestCmd: Command = {
   name: 'backtest',
-  summary: 'score the global model and the panel baselines on the last K horizons of every series',
+  summary: 'score registered panel models (default: the global model and the baselines) on the last K horizons of every series',
   usage:
-    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
+    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--models A,B,…] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--MODEL-OPTION V …] [--missing drop|ffill] [--short skip|error] [--json]',
   flags: backtestFlags(),
   async run(argv: string[], io: Io) {
     const cmd = 'forecast backtest';
@@ -401,8 +411,11 @@ const backtestCmd: Command = {
             'seed',
             'missing',
             'short',
+            'models',
           ].map((k) => [k, { type: 'string' as const }]),
         ),
+        // Every registered model kind's options (units, lookback, …): each goes to the kinds that take it.
+        ...modelOptionFlagSpecs(),
         json: { type: 'boolean' },
       },
       cmd,

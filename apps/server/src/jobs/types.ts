@@ -20,6 +20,8 @@ export interface JobSpec {
   /** Model name the result is published under (a new version when it exists). */
   name: string;
   kind: JobKind;
+  /** Panel jobs: the registered model kind (@seqcast/forecast's registry) to train; default the global model. */
+  model?: string;
   /** CSV content (forecast) or training text (chars): content, never a path or URL. */
   content: string;
   /** Options for readCsv (forecast jobs) or readPanelCsv (panel jobs: plus idColumn, timeColumn, short). */
@@ -33,4 +35,6 @@ export type ToWorker = { type: 'start'; spec: Omit<JobSpec, 'name'>; outDir: str
 
 /** Training process -> parent. */
 export type FromWorker =
-  { type: 'progress'; epoch: number; epochs: number; loss: number; elapsedMs: number } | { type: 'done' } | { type: 'error'; code: string; message: string };
+  | { type: 'progress'; epoch: number; epochs: number; loss: number | null; elapsedMs: number }
+  | { type: 'done' }
+  | { type: 'error'; code: string; message: string };

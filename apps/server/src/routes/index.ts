@@ -5,9 +5,10 @@
  */
 import { jobRoutes } from './jobs.js';
 import { metaRoutes } from './meta.js';
+import { modelKindRoutes } from './model-kinds.js';
 import { modelRoutes } from './models.js';
 import type { Route } from './route.js';
 
-export const ROUTES: readonly Route[] = [...metaRoutes, ...modelRoutes, ...jobRoutes];
+export const ROUTES: readonly Route[] = [...metaRoutes, ...modelRoutes, ...modelKindRoutes, ...jobRoutes];
 
 export { route, expressPath, pathParamNames, PATH_PARAMS, type Route, type RouteContext, type Reply, type Method } from './route.js';

@@ -44,7 +44,11 @@ export class PerSeriesModel implements ForecastModel {
     for (const s of train.series) {
       context.signal?.throwIfAborted();
       const series = makeSeries({ [target]: s.values }, null, `${train.source} series ${s.id}`);
-      const model = await Forecaster.fit(series, { ...this.options, target, horizon: spec.horizon, season: spec.season }, context.signal ? { signal: context.signal } : {});
+      const model = await Forecaster.fit(
+        series,
+        { ...this.options, target, horizon: spec.horizon, season: spec.season },
+        context.signal ? { signal: context.signal } : {},
+      );
       this.models.set(s.id, model);
       step++;
       context.onProgress?.({ step, steps: train.series.length, elapsedMs: Date.now() - start, unit: 'series' });

@@ -47,16 +47,26 @@ export function modelKindOfSaved(savedKind: string): ModelKindEntry | undefined 
   return MODEL_KINDS.find((k) => (k.savedKind ?? k.kind) === savedKind);
 }
 
-/** The seqcast.json kinds of panel models (every registered kind but the per-series "forecast"). */
+/**
+ * The kinds that save one directory per panel: every registered kind but the per-series model
+ * (whose directories are the one-series "forecast" kind). What `forecast predict`, panel jobs and
+ * the server's panel loaders take.
+ */
+export function panelModelKinds(): ModelKindEntry[] {
+  return MODEL_KINDS.filter((k) => k !== perSeriesKind);
+}
+
+/** The seqcast.json kinds of panel models (see {@link panelModelKinds}). */
 export function panelSavedKinds(): string[] {
-  return MODEL_KINDS.filter((k) => k !== perSeriesKind).map((k) => k.savedKind ?? k.kind);
+  return panelModelKinds().map((k) => k.savedKind ?? k.kind);
 }
 
 /** Load any registered model from its saved directory (the kind its seqcast.json records). */
 export async function loadModel(dir: string): Promise<ForecastModel> {
   const meta = await readModelMetadata(dir);
   const entry = modelKindOfSaved(meta.kind);
-  if (!entry) throw new SeqcastError('BAD_MODEL', `${dir} holds a "${meta.kind}" model, not a forecasting model (known: ${modelKindNames().join(', ')})`, { where: dir });
+  if (!entry)
+    throw new SeqcastError('BAD_MODEL', `${dir} holds a "${meta.kind}" model, not a forecasting model (known: ${modelKindNames().join(', ')})`, { where: dir });
   return entry.load(dir);
 }
 

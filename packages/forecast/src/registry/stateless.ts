@@ -27,7 +27,12 @@ export function baseInfo(kind: string, train: Panel, spec: ForecastSpec): Statel
 }
 
 /** Save a weightless model. */
-export async function saveStateless<S>(dir: string, options: Record<string, unknown>, saved: Omit<StatelessSaved<S>, 'layout'>, save: ModelSaveOptions = {}): Promise<void> {
+export async function saveStateless<S>(
+  dir: string,
+  options: Record<string, unknown>,
+  saved: Omit<StatelessSaved<S>, 'layout'>,
+  save: ModelSaveOptions = {},
+): Promise<void> {
   const { layout, ...rest } = save;
   await saveModelDir<{ options: Record<string, unknown> }, StatelessSaved<S>>(
     dir,
