@@ -14,6 +14,7 @@ import type {
   JobList,
   JobRecord,
   ModelDescription,
+  ModelKindList,
   ModelList,
   NextResponse,
   PanelForecastResponse,
@@ -21,7 +22,7 @@ import type {
   SeriesForecastResponse,
 } from '../../server/src/wire.js';
 
-export type { Interval, JobRecord, ModelDescription, ParsedCsv };
+export type { Interval, JobRecord, ModelDescription, ModelKindList, ParsedCsv };
 export type { ParsedSeries } from '../../server/src/wire.js';
 
 /** A forecast in one shape whichever endpoint answered (per-series model or panel model). */
@@ -108,6 +109,8 @@ export const api = {
   jobs: () => call<JobList>('GET', '/v1/jobs').then((r) => r.jobs),
   /** Each job kind's option defaults, read from the served OpenAPI document (the server's own tables). */
   jobOptionDefaults: () => call<unknown>('GET', '/openapi.json').then(jobOptionDefaults),
+  /** The panel model kinds a job can train, each with its options' JSON Schema (defaults, ranges): the form's fields. */
+  modelKinds: () => call<ModelKindList>('GET', '/v1/model-kinds').then((r) => r.kinds),
   submitJob: (body: unknown) => call<JobRecord>('POST', '/v1/jobs', body, true),
   cancelJob: (id: string) => call<JobRecord>('DELETE', `/v1/jobs/${encodeURIComponent(id)}`, undefined, true),
 };

@@ -30,6 +30,12 @@ export interface JobSpec {
   options: Record<string, unknown>;
 }
 
+/** What the training process is given: the whole spec but the name (it saves into the directory it is told). */
+export function workOf(spec: JobSpec): Omit<JobSpec, 'name'> {
+  const { name: _name, ...work } = spec;
+  return work;
+}
+
 /** Parent -> training process. */
 export type ToWorker = { type: 'start'; spec: Omit<JobSpec, 'name'>; outDir: string } | { type: 'cancel' };
 

@@ -26,7 +26,7 @@ import { DirectoryModelStore } from '../../store/directory.js';
 import { publicJobError } from '../backend.js';
 import { JobStore } from '../store.js';
 import { childProcessRunner, resolveWorkerScript, type JobRunner, type RunHandle } from '../runner.js';
-import { TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from '../types.js';
+import { TERMINAL_STATES, workOf, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import { RedisJobRecords } from './records.js';
 import {
   blockingConnectionOptions,
@@ -250,7 +250,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     let timedOut = false;
     let lastSave = 0;
     let lastEvent = 0;
-    const handle = runner({ kind: spec.kind, content: spec.content, csvOptions: spec.csvOptions, options: spec.options }, path.join(staging, 'model'), (p) => {
+    const handle = runner(workOf(spec), path.join(staging, 'model'), (p) => {
       rec.epoch = p.epoch;
       rec.epochs = p.epochs;
       rec.loss = p.loss;
