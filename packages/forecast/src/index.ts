@@ -101,6 +101,5 @@ export {
   describeModelKinds,
   type ModelKindDescription,
 } from './registry/kinds.js';
-export { DriftModel, driftKind } from './baselines/drift.js';
 export { PerSeriesModel, perSeriesKind } from './models/per-series-kind.js';
 export { globalKind } from './models/global/kind.js';

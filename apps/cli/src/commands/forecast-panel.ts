@@ -4,13 +4,14 @@
  * with any saved kind, and backtest registered kinds against each other on the same cutoffs.
  * forecast.ts dispatches here; the one-series commands stay there unchanged.
  */
-import { readModelMetadata, SeqcastError } from '@seqcast/core';
+import { checkFields, readModelMetadata, SeqcastError } from '@seqcast/core';
 import { readPanelCsv, type PanelCsv, type ReadPanelOptions } from '@seqcast/data';
 import {
   backtest,
   backtestFactories,
   DEFAULT_MODEL_KIND,
   defaultBacktestKinds,
+  globalForecasterOptionsSchema,
   layoutOf,
   loadModel,
   loadPanelLayout,
@@ -27,7 +28,7 @@ import {
   type Naive2Verdict,
   type PanelMetrics,
 } from '@seqcast/forecast';
-import { columnList, optionalNumber, optionalString, requireString, type Flags } from '../args.js';
+import { columnList, numberFlags, optionalNumber, optionalString, requireString, type Flags } from '../args.js';
 import type { Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { checkOut } from '../save-target.js';
@@ -83,9 +84,9 @@ async function readPanel(file: string, options: ReadPanelOptions, io: Io): Promi
 
 function horizonAndSeason(flags: Flags, cmd: string): { horizon: number; season: number } {
   if (flags.horizon === undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --horizon is required for a panel`, { where: '--horizon' });
-  const horizon = optionalNumber(flags, 'horizon', { integer: true, min: 1, max: 1000 })!;
-  const season = optionalNumber(flags, 'season', { integer: true, min: 1, max: 1000 }) ?? 1;
-  return { horizon, season };
+  // The spec's ranges, as the global model's table states them (every kind shares the spec).
+  const { horizon, season = 1 } = checkFields(globalForecasterOptionsSchema, numberFlags(flags, ['horizon', 'season']), '--');
+  return { horizon: horizon!, season };
 }
 
 /** The kinds named by `--models a,b,c` (default: every kind the backtest runs by default), each known. */

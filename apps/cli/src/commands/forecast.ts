@@ -122,7 +122,7 @@ const train: Command = {
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
     'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--time-columns year,month,day,hour] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
-    '  seqcast forecast train --csv FILE --id-column COL [--model KIND] --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] --horizon H [--season M] [--MODEL-OPTION V …] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  seqcast forecast train --csv FILE --id-column COL [--model KIND] --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] --horizon H [--season M] [--<option> V …] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
     '  --model           a registered panel model kind (default global); its options are flags (--learning-rate for learningRate):\n' +
     modelKindsHelp() +
     '\n' +
@@ -368,6 +368,10 @@ function backtestFlags(): NonNullable<Command['flags']> {
       '--windows K',
       `cutoffs, H apart, the last leaving exactly H points per series; each trains its own model (K fits of --minutes each); default ${DEFAULT_BACKTEST_WINDOWS} (the cutoff train validates on); 3 or more give a steadier score`,
     ],
+    [
+      '--models A,B,…',
+      `registered model kinds to score (Naive2 is always added); default ${defaultBacktestKinds().join(',')}. Any option of a kind scored is a flag too (--<option> V, e.g. --units 32, --lookback 48), given to every kind that takes it:\n${modelKindsHelp()}`,
+    ],
     ['--time-column COL', 'column ordering each series (dates or integers); default: the date column the reader detects, else file order'],
     ['--time-columns year,month,…', 'the time is split across these columns (any prefix of year,month,day,hour,minute); default: found by name'],
     ['--features A,B', 'input columns besides the target; default none'],
@@ -375,8 +379,6 @@ function backtestFlags(): NonNullable<Command['flags']> {
     ['--epochs N', `passes over all training windows; default: as many steps as --minutes allows, at most ${panelDefault('steps')}`],
     ['--minutes M', `wall-clock budget of each fit, minutes; default ${panelDefault('minutes')}`],
     ['--seed N', `seed of the weights and window draws; default ${panelDefault('seed')}`],
-    ['--models A,B,…', `registered model kinds to score (Naive2 is always added); default ${defaultBacktestKinds().join(',')}`],
-    ['--MODEL-OPTION V', `any option of a kind scored (e.g. --units 32, --lookback 48); goes to every kind that takes it:\n${modelKindsHelp()}`],
     ['--missing drop|ffill', 'empty cells: drop the row or carry the last value forward, within each series; default: an error naming the line'],
     ['--short skip|error', 'series too short for window + horizon: skip them with a warning, or stop; default skip'],
     ['--json', 'print the metrics as JSON (`{metrics, series, windows}`) instead of the table'],
@@ -387,7 +389,7 @@ const backtestCmd: Command = {
   name: 'backtest',
   summary: 'score registered panel models (default: the global model and the baselines) on the last K horizons of every series',
   usage:
-    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--models A,B,…] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--MODEL-OPTION V …] [--missing drop|ffill] [--short skip|error] [--json]',
+    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--models A,B,…] [--time-column COL | --time-columns year,month,…] [--features A,B] [--window N] [--epochs N] [--minutes M] [--seed N] [--<option> V …] [--missing drop|ffill] [--short skip|error] [--json]',
   flags: backtestFlags(),
   async run(argv: string[], io: Io) {
     const cmd = 'forecast backtest';

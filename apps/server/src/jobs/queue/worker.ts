@@ -21,7 +21,7 @@ import { ensureModelsDir } from '../../models/registry.js';
 import { trainingStop } from '../../models/quality.js';
 import { jobEtaMs } from '../eta.js';
 import { parseBody, requestSchemas } from '../../schemas.js';
-import { prepareJob, requestOfSpec } from '../../service.js';
+import { prepareJob, requestOfSpec } from '../prepare.js';
 import { DirectoryModelStore } from '../../store/directory.js';
 import { publicJobError } from '../backend.js';
 import { JobStore } from '../store.js';
