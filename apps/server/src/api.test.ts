@@ -332,6 +332,7 @@ describe('OpenAPI 3.1', () => {
         '/v1/jobs',
         '/v1/jobs/{id}',
         '/v1/jobs/{id}/events',
+        '/v1/model-kinds',
         '/v1/models',
         '/v1/models/{name}',
         '/v1/models/{name}/forecast',
