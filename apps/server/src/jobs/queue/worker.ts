@@ -148,7 +148,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     }
   }
 
-  async function processJob(job: Job<JobSpec>, token?: string): Promise<JobRecord> {
+  /** A queue entry of an older server: the JobSpec (`content`), not the request. */
+  function isQueuedSpec(data: unknown): data is JobSpec {
+    return typeof data === 'object' && data !== null && 'content' in data && !('csv' in data) && !('text' in data);
+  }
+
+  async function processJob(job: Job<unknown>, token?: string): Promise<JobRecord> {
     const id = job.id!;
     const stored = await records.read(id);
     if (stored && stored.id !== id) {
@@ -214,7 +219,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
 
     let spec: JobSpec;
     try {
-      spec = await prepareJob(parseBody(schemas.job, requestOfSpec(job.data)), limits.trainMemoryMb, limits);
+      // The entry is the job's API request; one queued by an older server holds its JobSpec.
+      const request = isQueuedSpec(job.data) ? requestOfSpec(job.data) : job.data;
+      spec = await prepareJob(parseBody(schemas.job, request), limits.trainMemoryMb, limits);
       if (spec.name !== rec.name || spec.kind !== rec.kind) {
         throw new SeqcastError('BAD_INPUT', `the queued job's name/kind (${spec.name}/${spec.kind}) differ from its record's (${rec.name}/${rec.kind})`, {
           where: 'name',
@@ -335,7 +342,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     }
   }
 
-  const worker = new Worker<JobSpec, JobRecord>(QUEUE_NAME, processJob, {
+  const worker = new Worker<unknown, JobRecord>(QUEUE_NAME, processJob, {
     connection: blockingConnectionOptions(o.redisUrl),
     concurrency,
     name,
