@@ -2,21 +2,23 @@
 //   Speed: the global model on a synthetic panel of 400 series × 1,000 points, H = 48, m = 24
 //   (library defaults otherwise): train + forecast wall time and the process's peak RSS, goal
 //   ≤ 10 min and ≤ 2 GB; then its holdout accuracy next to the panel baselines on that panel.
-// pnpm bench panel --quality [--panels a,b] [--options '{"steps":2000}'] [--windows K] [--vega DIR] [--json]
+//   --ensemble: the GlobalEnsemble (members of different windows and seeds; `--options '{"members":3}'`).
+// pnpm bench panel --quality [--panels a,b] [--options '{"steps":2000}'] [--windows K] [--vega DIR] [--ensemble] [--json]
 //   Accuracy: the holdout (last H of every series; --windows K: K backtest cutoffs, H apart, each
 //   model refitted at each) on the development panels, the model (default
 //   options apart from horizon/season unless --options) next to Naive2, sNaive, Naive, SES, Theta
 //   and the pooled linear model: sMAPE, MASE, OWA, 80/95% coverage, MSIS, seconds.
 //   Panels: synthetic collections modelled on real hourly (H 48, m 24, 700–960 points) and weekly
 //   (H 13, m 1, 80–2,600 points: random walks, and structured ones with trend changes, level shifts
-//   and yearly cycles) ones, and real panels from the `vega-datasets` npm package
+//   and yearly cycles; step-shaped prices), yearly (H 6, 13–40 points, trending), quarterly (H 8, m 4)
+//   and monthly (H 18, m 12) seasonal, and random-walk stocks (`stocks-rw`, H 13) ones, and real panels from the `vega-datasets` npm package
 //   (BSD-3-Clause; not a dependency, never copied into the repo): install it once outside the
 //   repo with `npm i --prefix /tmp/seqcast-panel-data vega-datasets@3.2.1`, or pass --vega DIR.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setKernelLogger } from '@seqcast/core';
-import { backtest, GlobalForecaster, holdout, PANEL_BASELINES, syntheticCollection } from '@seqcast/forecast';
+import { backtest, GlobalEnsemble, GlobalForecaster, holdout, PANEL_BASELINES, syntheticCollection } from '@seqcast/forecast';
 
 function panelOf(source, groups) {
   const series = Object.entries(groups).map(([id, values]) => ({ id, values: Float64Array.from(values), times: null, features: {}, lines: null }));
@@ -145,6 +147,36 @@ function syntheticPanels() {
       season: 1,
       load: () => syntheticCollection(14, { series: 300, kind: 'weekly-steps', length: [80, 2600], intermittent: 0 }),
     },
+    {
+      // Short trending yearly series, most growing, some declining, some damped, a few with a break.
+      name: 'synthetic yearly, short trending (400 × 13–40)',
+      key: 'yearly',
+      horizon: 6,
+      season: 1,
+      load: () => syntheticCollection(15, { series: 400, kind: 'yearly', intermittent: 0 }),
+    },
+    {
+      name: 'synthetic quarterly, seasonal (400 × 24–120)',
+      key: 'quarterly',
+      horizon: 8,
+      season: 4,
+      load: () => syntheticCollection(16, { series: 400, kind: 'quarterly', intermittent: 0 }),
+    },
+    {
+      name: 'synthetic monthly, seasonal (300 × 48–300)',
+      key: 'monthly',
+      horizon: 18,
+      season: 12,
+      load: () => syntheticCollection(17, { series: 300, kind: 'monthly', intermittent: 0 }),
+    },
+    {
+      // Nothing to learn: the model must not lose to the naive forecast (MASE ratio ≤ 1.02).
+      name: 'synthetic stocks, random walks (60 × 500–1000)',
+      key: 'stocks-rw',
+      horizon: 13,
+      season: 1,
+      load: () => syntheticCollection(18, { series: 60, kind: 'stocks', length: [500, 1000], intermittent: 0 }),
+    },
   ];
 }
 
@@ -180,7 +212,7 @@ async function quality(values) {
     // when it forecasts (the last window's model): the backtest disposes of it afterwards.
     let info;
     const globalModel = () => {
-      const model = new GlobalForecaster({ ...spec, ...extra });
+      const model = values.ensemble ? new GlobalEnsemble({ ...spec, ...extra }) : new GlobalForecaster({ ...spec, ...extra });
       const forecast = model.forecast.bind(model);
       model.forecast = async (...args) => {
         info = model.info();
@@ -190,16 +222,25 @@ async function quality(values) {
     };
     const report = await backtest(panel, [globalModel, ...Object.values(PANEL_BASELINES)], { ...spec, windows: Number(values.windows ?? 1) });
     table(p.name, report);
+    if (values.ensemble) {
+      const one = (m) =>
+        `window ${m.window} ${m.steps} steps (${m.stopped}) network ${f(m.validation?.modelOwa)} shipped ${f(m.validation?.owa)} (${m.combination.partner} ${m.combination.weight})`;
+      console.log(
+        `ensemble: median of ${info.members.length} (${f(info.verdict?.owa)} on the stretch), shipped ${info.shipped}; ${info.members.map(one).join('; ')}`,
+      );
+      out[p.key] = { series: report.series, windows: report.windows, metrics: report.metrics, ms: report.ms, ensemble: info.verdict };
+      continue;
+    }
     const { combination, widths, steps, stopped, validation } = info;
     console.log(
-      `model: ${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
+      `model: ${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}, drift ${f(validation?.drift)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
     );
     out[p.key] = {
       series: report.series,
       windows: report.windows,
       metrics: report.metrics,
       ms: report.ms,
-      model: { steps, stopped, combination, widths, validationOwa: validation?.owa, networkOwa: validation?.modelOwa },
+      model: { steps, stopped, combination, widths, validationOwa: validation?.owa, networkOwa: validation?.modelOwa, drift: validation?.drift },
     };
   }
   if (values.json) console.log(JSON.stringify({ suite: 'panel-quality', options: extra, panels: out }));
@@ -214,7 +255,7 @@ async function speed(values) {
   const panel = syntheticCollection(21, { series, kind: 'hourly', length });
   const cut = { ...panel, series: panel.series.map((s) => ({ ...s, values: s.values.subarray(0, s.values.length - H) })) };
   const t0 = Date.now();
-  const model = new GlobalForecaster({ horizon: H, season: m, ...extra });
+  const model = values.ensemble ? new GlobalEnsemble({ horizon: H, season: m, ...extra }) : new GlobalForecaster({ horizon: H, season: m, ...extra });
   let last = 0;
   await model.fit(
     cut,
@@ -232,7 +273,9 @@ async function speed(values) {
   const forecasts = await model.forecast(cut, H);
   const totalMs = Date.now() - t0;
   const rssMb = process.resourceUsage().maxRSS / 1024;
-  const info = model.info();
+  const ens = values.ensemble ? model.info() : null;
+  // An ensemble reports its first member's kernels and validation, and the steps of all members.
+  const info = ens ? { ...ens.members[0], steps: ens.members.reduce((n, x) => n + x.steps, 0) } : model.info();
   model.dispose();
   console.log(`panel ${series} series × ${length} points, H ${H}, m ${m}: ${info.steps} steps (${info.stopped}), kernels ${info.kernels}`);
   console.log(
@@ -270,6 +313,7 @@ export async function run(argv) {
     args: argv,
     options: {
       quality: { type: 'boolean' },
+      ensemble: { type: 'boolean' },
       json: { type: 'boolean' },
       panels: { type: 'string' },
       options: { type: 'string' },

@@ -1,18 +1,23 @@
 /**
- * Training progress for the terminal: a redrawn bar (epoch, loss, ETA) on a TTY, plain lines
+ * Training progress for the terminal: a redrawn bar (step or epoch, loss, ETA) on a TTY, plain lines
  * otherwise so logs and pipes stay readable.
  */
 import { releaseStatusLines } from './status.js';
 
+/**
+ * What a bar shows: the library's one progress shape (TrainProgress: `step` of `steps`, `loss`,
+ * `elapsedMs`, `etaMs`), with the epoch when training reports per epoch.
+ */
 export interface ProgressUpdate {
-  epoch: number; // 1-based
-  epochs: number;
+  step: number; // 1-based
+  steps: number;
   loss: number;
   elapsedMs: number;
   /** Remaining time when the caller knows it better than the average pace (e.g. a time budget). */
   etaMs?: number;
-  /** What `epoch` counts. Default 'epoch'. */
-  unit?: string;
+  /** Shown instead of the step when given (a report per epoch). */
+  epoch?: number;
+  epochs?: number;
   extra?: string;
 }
 
@@ -38,21 +43,22 @@ export class ProgressBar {
 
   update(u: ProgressUpdate): void {
     releaseStatusLines();
-    const eta = u.etaMs ?? (u.elapsedMs / u.epoch) * (u.epochs - u.epoch);
-    const text = `${u.unit ?? 'epoch'} ${u.epoch}/${u.epochs} loss ${u.loss.toFixed(4)} ETA ${fmtDuration(eta)}${u.extra ? ' ' + u.extra : ''}`;
+    const eta = u.etaMs ?? (u.elapsedMs / u.step) * (u.steps - u.step);
+    const at = u.epoch !== undefined && u.epochs !== undefined ? `epoch ${u.epoch}/${u.epochs}` : `step ${u.step}/${u.steps}`;
+    const text = `${at} loss ${u.loss.toFixed(4)} ETA ${fmtDuration(eta)}${u.extra ? ' ' + u.extra : ''}`;
+    const last = u.step >= u.steps;
     if (this.tty) {
       const width = 24;
-      const filled = Math.round((u.epoch / u.epochs) * width);
+      const filled = Math.max(0, Math.min(width, Math.round((u.step / u.steps) * width)));
       const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
       this.stream.write(`\r\x1b[2K${this.label} ${bar} ${text}`);
-      this.open = u.epoch !== u.epochs;
+      this.open = !last;
       if (!this.open) this.stream.write('\n');
       return;
     }
-    // Plain mode: about ten lines per run, plus the last epoch.
-    const step = Math.max(1, Math.ceil(u.epochs / 10));
-    if (u.epoch === u.epochs || u.epoch - this.lastPlain >= step) {
-      this.lastPlain = u.epoch;
+    // Plain mode: about ten lines per run, plus the last report.
+    if (last || u.step - this.lastPlain >= u.steps / 10) {
+      this.lastPlain = u.step;
       this.stream.write(`${this.label} ${text}\n`);
     }
   }

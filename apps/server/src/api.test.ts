@@ -330,6 +330,7 @@ describe('OpenAPI 3.1', () => {
         '/openapi.json',
         '/v1/csv',
         '/v1/jobs',
+        '/v1/jobs/csv',
         '/v1/jobs/{id}',
         '/v1/jobs/{id}/events',
         '/v1/model-kinds',

@@ -1,11 +1,13 @@
 // Issue 28, break 2: every inference route (next, generate incl. its prefix pass, one-series and
 // panel forecasts) passes the same bounded queue and runs in time slices, so /health is answered
 // while long inference runs, and a full queue is a 503 with Retry-After on every route.
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CharLM } from '@seqcast/core';
 import { GlobalForecaster, syntheticPanel } from '@seqcast/forecast';
 import { startServer, type RunningServer } from './server.js';
+import { InferenceGate } from './models/inference.js';
 import { rowsOf, tmpDir, trainStock } from './testing/fixtures.js';
 
 const TEXT = "if you want to build a ship, don't drum up people together to collect wood";
@@ -53,7 +55,26 @@ const kinds: Record<string, (s: RunningServer, i: number) => Promise<Response>> 
   generate: (s, i) => post(s, '/v1/models/ship/generate', { prefix: LONG.slice(0, 2000 + i), length: 200, seed: i }),
   forecast: (s) => post(s, '/v1/models/stock/forecast', { rows: stockRows, steps: 1000 }),
   panel: (s) => post(s, '/v1/models/stores/forecast', panelBody(5000)),
+  csv: (s) => post(s, '/v1/csv', { csv: 'v\n' + Array.from({ length: 2000 }, (_, d) => d % 97).join('\n') }),
 };
+
+/** A ~1 MB two-column CSV: its /v1/csv answer (~10 MB of JSON) is more than a socket buffers. */
+const bigCsv = () =>
+  'date,value\n' +
+  Array.from({ length: 45_000 }, (_, d) => `${new Date(Date.UTC(1900, 0, 1 + d)).toISOString().slice(0, 10)},${(100 + Math.sin(d / 9) * 20).toFixed(3)}`).join(
+    '\n',
+  ) +
+  '\n';
+
+/** Send `body` to `p` on a raw connection that never reads the answer; returns the socket. */
+function postNeverRead(s: RunningServer, p: string, body: unknown): net.Socket {
+  const u = new URL(s.url);
+  const text = JSON.stringify(body);
+  const socket = net.connect(Number(u.port), u.hostname);
+  socket.pause(); // nothing is ever read: the server's writes fill the socket buffers and wait
+  socket.write(`POST ${p} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+  return socket;
+}
 
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 5));
@@ -99,6 +120,31 @@ describe('break 2: the inference queue', () => {
     // Answered in between: some inference finished after /health did.
     expect(done.indexOf('health')).toBeLessThan(done.length - 1);
   }, 120_000);
+
+  it('a request holding a slot is not queued behind itself when the service asks for one again', async () => {
+    const gate = new InferenceGate(1, 0);
+    // The panel and /v1/csv routes hold a slot for all their work; the service they call asks too.
+    await expect(gate.run(() => gate.run(async () => gate.load))).resolves.toEqual({ active: 1, waiting: 0 });
+    expect(gate.load).toEqual({ active: 0, waiting: 0 });
+  });
+
+  for (const [label, route, body] of [
+    ['/v1/csv', '/v1/csv', () => ({ csv: bigCsv() })],
+    ['panel forecast', '/v1/models/stores/forecast', () => panelBody(10_000)],
+  ] as const) {
+    it(`a client that never reads its ${label} answer holds no inference slot`, async () => {
+      // One slot: were it kept while the answer waits on the unread socket, the forecast below would wait forever.
+      const socket = postNeverRead(tight, route, body());
+      try {
+        await until(() => tight.inference.load.active === 1);
+        await until(() => tight.inference.load.active === 0);
+        const res = await kinds.forecast!(tight, 0);
+        expect(res.status).toBe(200);
+      } finally {
+        socket.destroy();
+      }
+    }, 120_000);
+  }
 
   for (const kind of Object.keys(kinds)) {
     it(`a full inference queue answers 503 with Retry-After (${kind})`, async () => {

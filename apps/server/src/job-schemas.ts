@@ -5,7 +5,7 @@
  * page the same panel options schemas, so the form's fields and defaults are these.
  */
 import { z } from 'zod';
-import { cellNames, intField, optionalFields } from '@seqcast/core';
+import { capFields, cellNames, charLMOptionsSchema, intField, optionalFields } from '@seqcast/core';
 import { DEFAULT_MODEL_KIND, forecastOptionsSchema, panelModelKinds, type ModelKindEntry } from '@seqcast/forecast';
 import { MODEL_NAME_PATTERN } from './models/names.js';
 import type { ResolvedOptions } from './options.js';
@@ -31,9 +31,6 @@ export function jobSchemas(limits: ResolvedOptions['limits']) {
   const name = z.string().regex(new RegExp(MODEL_NAME_PATTERN), {
     error: `name must be 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
   });
-  const epochs = int()
-    .min(1)
-    .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` });
   /** A table's field under a server cap (the table's default kept for the document and the form). */
   const capped = (field: Field, max: number, error: string) =>
     field
@@ -73,22 +70,19 @@ export function jobSchemas(limits: ResolvedOptions['limits']) {
       .strict()
       .meta({ description: 'Forecaster.fit options (see @seqcast/forecast)' }),
   });
+  const charsOptions = capFields(charLMOptionsSchema, { seqLength: 1000, layers: 4, hidden: 1024, learningRate: 10, batchSize: 100_000 }, '(server limit)');
   const charsJob = z.strictObject({
     kind: z.literal('chars'),
     name,
     text: z.string().min(2).meta({ description: 'Training text (content, never a path or URL)' }),
-    options: z
-      .strictObject({
-        seqLength: int().min(1).max(1000),
-        cell: z.enum(cellNames() as [string, ...string[]]).optional(),
-        layers: int().min(1).max(4).optional(),
-        hidden: int().min(1).max(1024).optional(),
-        dense: z.boolean().optional(),
-        epochs: epochs.optional(),
-        learningRate: z.number().gt(0).max(10).optional(),
-        batchSize: int().min(1).max(100_000).optional(),
-        seed: int().min(0).optional(),
+    // CharLM.train's own table under the server's limits (its defaults shown in the document).
+    options: optionalFields(charsOptions)
+      .extend({
+        seqLength: charsOptions.shape.seqLength,
+        epochs: serverEpochs(charLMOptionsSchema.shape.epochs),
+        cell: cellEnum(charLMOptionsSchema.shape.cell),
       })
+      .strict()
       .meta({ description: 'CharLM.train options (see @seqcast/core)' }),
   });
   const panelCsvOptions = z

@@ -85,6 +85,10 @@ export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = R
     '400': problemResponse('Malformed JSON, a missing or wrongly typed field, or a value over a limit'),
     '413': problemResponse(`Body over the limit (${String(opts.bodyLimit)})`),
   };
+  const uploadErrors = {
+    '400': problemResponse('Not Content-Type text/csv, a bad query parameter, or a CSV the job cannot train on (its file line named)'),
+    '413': problemResponse(`Upload over the limit (${opts.limits.maxUploadBytes} bytes, limit maxUploadBytes) or a CSV over maxCsvColumns / maxCsvCells`),
+  };
   const authErrors = {
     '401': problemResponse('Missing or wrong bearer token'),
     '403': problemResponse('Switched off: the server runs without SEQCAST_TOKEN'),
@@ -115,6 +119,7 @@ export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = R
     }
     const errors: Json = {
       ...(r.body ? bodyErrors : {}),
+      ...(r.upload ? uploadErrors : {}),
       ...(r.auth === 'token' ? authErrors : {}),
       // An unknown thing named in the path is a 404 (the innermost parameter names it).
       ...Object.fromEntries(params.slice(-1).map((p) => ['404', problemResponse(p.notFound)])),
@@ -132,10 +137,13 @@ export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = R
       // Public operations say so explicitly (an empty requirement list), not by omission.
       security: r.auth === 'token' ? [{ bearer: [] }] : [],
     };
-    if (r.headers) {
-      op.parameters = Object.entries(r.headers).map(([headerName, h]) => ({ name: headerName, in: 'header', required: false, ...h }));
-    }
+    const parameters = [
+      ...Object.entries(r.query ?? {}).map(([queryName, q]) => ({ name: queryName, in: 'query', required: false, ...q })),
+      ...Object.entries(r.headers ?? {}).map(([headerName, h]) => ({ name: headerName, in: 'header', required: false, ...h })),
+    ];
+    if (parameters.length) op.parameters = parameters;
     if (r.body) op.requestBody = { required: true, content: json(ref(r.body.component)) };
+    if (r.upload) op.requestBody = { required: true, description: r.upload.description, content: { [r.upload.mediaType]: { schema: { type: 'string' } } } };
     op.responses = { [String(reply.status)]: success, ...(Object.keys(errors).length ? errors : anyClientError) };
     item[r.method] = op;
   }

@@ -47,8 +47,16 @@ export interface ServerLimits {
   maxEventStreams?: number;
   /** Most columns of a CSV body (`/v1/csv`, jobs); wider files are a 413 before any column is built. Default 1000. */
   maxCsvColumns?: number;
-  /** Most cells (data rows × columns) of a CSV body; parsing stops at the first row over it with a 413. Default 1,000,000. */
+  /**
+   * Most cells (data rows × columns) of a CSV body; parsing stops at the first row over it with a
+   * 413. Default 5,000,000: a 20 MB long-format panel (id, date, value) has ~3M.
+   */
   maxCsvCells?: number;
+  /**
+   * Largest CSV upload (`POST /v1/jobs/csv`, a `text/csv` body read as it arrives), bytes; over it
+   * the upload is cut off with a 413. Default 67,108,864 (64 MiB). JSON bodies keep `bodyLimit`.
+   */
+  maxUploadBytes?: number;
 }
 
 /** Options of {@link createApp} / {@link startServer}. Every field is optional. */
@@ -137,7 +145,8 @@ export const DEFAULT_LIMITS: Required<ServerLimits> = {
   maxRequestWork: 1e9,
   maxEventStreams: 64,
   maxCsvColumns: 1000,
-  maxCsvCells: 1_000_000,
+  maxCsvCells: 5_000_000,
+  maxUploadBytes: 64 * 2 ** 20,
 };
 
 function positiveInt(value: number, where: string): number {

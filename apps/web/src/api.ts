@@ -52,14 +52,22 @@ export class ApiError extends Error {
   }
 }
 
+/** A body sent as it is (a file), with its media type, instead of as JSON. */
+class RawBody {
+  constructor(
+    readonly type: string,
+    readonly data: Blob | string,
+  ) {}
+}
+
 async function call<T>(method: string, path: string, body?: unknown, auth = false): Promise<T> {
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = body instanceof RawBody ? body.type : 'application/json';
   const token = getToken();
   if (auth && token) headers.authorization = `Bearer ${token}`;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : body instanceof RawBody ? body.data : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, 'the server cannot be reached', undefined, 'NETWORK');
   }
@@ -112,6 +120,15 @@ export const api = {
   /** The panel model kinds a job can train, each with its options' JSON Schema (defaults, ranges): the form's fields. */
   modelKinds: () => call<ModelKindList>('GET', '/v1/model-kinds').then((r) => r.kinds),
   submitJob: (body: unknown) => call<JobRecord>('POST', '/v1/jobs', body, true),
+  /**
+   * A forecast or panel job whose CSV (a chosen file, read by the browser as it is sent, or pasted
+   * text) is the request body: no JSON body limit; the other fields go in the query.
+   */
+  submitCsvJob: (fields: { kind: string; name: string; options: unknown; csvOptions?: unknown }, csv: Blob | string) => {
+    const query = new URLSearchParams({ kind: fields.kind, name: fields.name, options: JSON.stringify(fields.options) });
+    if (fields.csvOptions !== undefined) query.set('csvOptions', JSON.stringify(fields.csvOptions));
+    return call<JobRecord>('POST', `/v1/jobs/csv?${query}`, new RawBody('text/csv', csv), true);
+  },
   cancelJob: (id: string) => call<JobRecord>('DELETE', `/v1/jobs/${encodeURIComponent(id)}`, undefined, true),
 };
 

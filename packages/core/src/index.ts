@@ -43,7 +43,18 @@ export {
   type BatchPlanRequest,
   type BatchPlan,
 } from './training-memory.js';
-export { parseOptions, reportedIssue, intField, positiveField, fractionField, cellField, optionalFields, checkFields } from './options.js';
+export {
+  parseOptions,
+  reportedIssue,
+  intField,
+  positiveField,
+  fractionField,
+  cellField,
+  optionalFields,
+  checkFields,
+  capFields,
+  checkValue,
+} from './options.js';
 export { seededRandom } from './random.js';
 export { Vocabulary, showChar, type VocabularyJSON } from './vocab.js';
 export type { SequenceOptions, SequenceResult, LstmSequenceFn, GruSequenceFn } from './nn/types.js';
@@ -74,6 +85,7 @@ export { trainLoop, type TrainProgress, type TrainLoopOptions, type TrainLoopRes
 export {
   CharLM,
   charLMOptionsSchema,
+  generateOptionsSchema,
   charLMTrainingShape,
   type CharLMConfig,
   type CharLMOptions,
@@ -93,6 +105,8 @@ export {
   corpusVocabulary,
   encodeCorpus,
   MIN_DEFAULT_VAL_CHARS,
+  corpusTrainOptionsSchema,
+  evaluateCorpusOptionsSchema,
   CHECKPOINT_JSON,
   CHECKPOINT_BIN,
   type CorpusIds,

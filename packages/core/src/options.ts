@@ -54,6 +54,41 @@ export function optionalFields<S extends z.ZodRawShape>(
   return z.object(shape) as never;
 }
 
+/**
+ * The table with the upper bounds of some number fields lowered (a server's limits), each
+ * field's default, optionality and description kept; `note` ends the message, e.g. "(server
+ * limit)": `layers must be <= 4 (server limit)`.
+ *
+ * @example
+ * capFields(charLMOptionsSchema, { layers: 4, hidden: 1024 }, '(server limit)')
+ */
+export function capFields<S extends z.ZodRawShape>(schema: z.ZodObject<S>, limits: { [K in keyof S]?: number }, note = ''): z.ZodObject<S> {
+  const shape = { ...schema.shape } as unknown as Record<string, z.ZodType>;
+  for (const [k, max] of Object.entries(limits) as [string, number | undefined][]) {
+    const field = shape[k];
+    if (max === undefined || !field) continue;
+    const meta = field.meta() ?? {};
+    const inner = field instanceof z.ZodDefault || field instanceof z.ZodOptional ? (field.unwrap() as z.ZodType) : field;
+    if (!(inner instanceof z.ZodNumber)) throw new TypeError(`capFields: ${k} is not a number field`);
+    let capped: z.ZodType = inner.max(max, { error: `must be <= ${max}${note ? ` ${note}` : ''}` });
+    if (field instanceof z.ZodDefault) capped = capped.default(field.def.defaultValue as never);
+    else if (field instanceof z.ZodOptional) capped = capped.optional();
+    shape[k] = capped.meta(meta);
+  }
+  return z.object(shape) as never;
+}
+
+/**
+ * Check one value with a table's field (an argument outside an options object): the value, or the
+ * one-line BAD_ARGUMENT `parseOptions` gives, naming `name`.
+ *
+ * @example
+ * const k = checkValue('top', intField(1), top);   // "top must be a positive integer (received 0)"
+ */
+export function checkValue<T>(name: string, field: z.ZodType<T>, value: unknown): T {
+  return (parseOptions(z.object({ [name]: field }), { [name]: value }) as Record<string, T>)[name]!;
+}
+
 /** A registered recurrent cell's name (checked when parsed, so cells registered later count). */
 export function cellField(): z.ZodType<string> {
   return z.string().refine(hasCell, {

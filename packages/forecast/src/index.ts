@@ -4,8 +4,8 @@
  * Layout: models/ (the per-series Forecaster; global/ the panel recurrent model), inputs/ (the
  * one series → model input stack both models build on: lag design, panel windows, shared level and
  * scale), baselines/ (one-step baselines of the per-series protocol; panel baselines implementing
- * PanelModel), protocol/ (metrics, the one-series evaluation, panel holdout and backtest), plots/
- * (Vega-Lite charts), panel/ (the PanelModel contract). Dependencies point one way:
+ * PanelModel), protocol/ (metrics, the one-series evaluation, panel holdout and backtest), charts/
+ * (Vega-Lite chart specs, browser-safe), svg/ (those charts rendered to SVG in Node), panel/ (the PanelModel contract). Dependencies point one way:
  * models → inputs, models → protocol → baselines → linear algebra; nothing in protocol imports a
  * model, and inputs imports nothing.
  *
@@ -40,7 +40,7 @@ export { forecastOptionsSchema, resolveForecastOptions, defaultForecastWindow, t
 export { evaluate, type OneStepModel, type MethodName, type EvalReport } from './protocol/evaluate.js';
 export { type Base, type InputStats } from './inputs/lag-design.js';
 export { encodeCategorical, expandFeatures, indicatorName, type CategoricalLevels, type UnknownLevel } from './inputs/one-hot.js';
-export { evaluationSvg, writeEvaluationSvg, type PlotOptions } from './plots/evaluation.js';
+export { evaluationSvg, writeEvaluationSvg, type PlotOptions } from './svg/evaluation.js';
 export type { ForecastSpec, Interval, IntervalLevel, PanelModel, PanelModelFactory, SeriesForecast } from './panel/model.js';
 export { syntheticPanel, panelToCsv, type SyntheticPanelOptions } from './panel/synthetic.js';
 export {
@@ -60,6 +60,7 @@ export { layoutOf, loadPanelLayout, loadSavedPanelLayout, type PanelLayout } fro
 export { panelForecastJson, type PanelForecastJson } from './panel/output.js';
 export {
   GlobalForecaster,
+  GlobalEnsemble,
   GLOBAL_KIND,
   globalForecasterOptionsSchema,
   defaultWindow,
@@ -70,9 +71,10 @@ export {
   type GlobalInfo,
   type GlobalProgress,
   type GlobalValidation,
+  type EnsembleInfo,
 } from './models/global/index.js';
 export { syntheticCollection, type SyntheticCollectionOptions } from './synthetic-collection.js';
-export { forecastSvg, writeForecastSvg, type ForecastPlotOptions } from './plots/panel.js';
+export { forecastSvg, writeForecastSvg, type ForecastPlotOptions } from './svg/forecast.js';
 export {
   forecastChartSpec,
   lossChartSpec,
@@ -82,7 +84,7 @@ export {
   type ForecastChartOptions,
   type LossPoint,
 } from './charts/index.js';
-export { forecastChartSvg } from './charts/svg.js';
+export { forecastChartSvg } from './svg/render.js';
 export type { FitContext, FitProgress, ForecastModel, ModelInfo, ModelKindEntry, ModelSaveOptions } from './registry/contract.js';
 export { defineModelKind } from './registry/contract.js';
 export {

@@ -14,4 +14,27 @@ describe('syntheticCollection', () => {
       expect(Math.min(...s.values)).toBeGreaterThanOrEqual(0);
     }
   });
+
+  it('yearly, quarterly, monthly and stocks: default lengths per frequency, positive values far from zero', () => {
+    const ranges = { yearly: [13, 40], quarterly: [24, 120], monthly: [48, 300], stocks: [80, 1000] } as const;
+    for (const [kind, [lo, hi]] of Object.entries(ranges)) {
+      const p = syntheticCollection(9, { series: 40, kind: kind as keyof typeof ranges, intermittent: 0 });
+      for (const s of p.series) {
+        expect(s.values.length).toBeGreaterThanOrEqual(lo);
+        expect(s.values.length).toBeLessThanOrEqual(hi);
+        expect(Math.min(...s.values)).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('quarterly: the seasonal profile repeats every 4 points (lag-4 differences smaller than lag-2 ones)', () => {
+    const p = syntheticCollection(9, { series: 40, kind: 'quarterly', intermittent: 0 });
+    let lag4 = 0;
+    let lag2 = 0;
+    for (const s of p.series) {
+      for (let t = 4; t < s.values.length; t++) lag4 += Math.abs(Math.log(s.values[t]! / s.values[t - 4]!));
+      for (let t = 4; t < s.values.length; t++) lag2 += Math.abs(Math.log(s.values[t]! / s.values[t - 2]!));
+    }
+    expect(lag4).toBeLessThan(0.7 * lag2);
+  });
 });

@@ -7,6 +7,14 @@
 import { seededRandom } from '@seqcast/core';
 import type { Panel, PanelSeries } from '@seqcast/data';
 import { gaussian } from './synthetic.js';
+import { seasonal, stock, yearly } from './synthetic-shapes.js';
+
+const DEFAULT_LENGTHS: Partial<Record<NonNullable<SyntheticCollectionOptions['kind']>, [number, number]>> = {
+  hourly: [700, 960],
+  yearly: [13, 40],
+  quarterly: [24, 120],
+  monthly: [48, 300],
+};
 
 /** Options of {@link syntheticCollection}. */
 export interface SyntheticCollectionOptions {
@@ -18,10 +26,15 @@ export interface SyntheticCollectionOptions {
    * shifts, a yearly cycle in some, noise that varies by series); 'weekly-steps': step-shaped
    * weekly series far from zero (administered prices: long plateaus that repeat or move by
    * rounding jitter, then jumps of 8–40%; calm stretches ending in a structural break; values
-   * held for two weeks before a steep rise), mostly trending, no season. Default 'hourly'.
+   * held for two weeks before a steep rise), mostly trending, no season; 'yearly': short trending
+   * series (growth or decline, sometimes damped, an occasional break); 'quarterly' / 'monthly':
+   * seasonal (m 4 / 12) with trends; 'stocks': geometric random walks (nothing to learn). Default 'hourly'.
    */
-  kind?: 'hourly' | 'weekly' | 'weekly-structured' | 'weekly-steps';
-  /** Length of each series: a fixed number or [min, max]. Default [700, 960] hourly, [80, 1000] weekly. */
+  kind?: 'hourly' | 'weekly' | 'weekly-structured' | 'weekly-steps' | 'yearly' | 'quarterly' | 'monthly' | 'stocks';
+  /**
+   * Length of each series: a fixed number or [min, max]. Default [700, 960] hourly, [13, 40]
+   * yearly, [24, 120] quarterly, [48, 300] monthly, [80, 1000] otherwise.
+   */
   length?: number | [number, number];
   /** Share of intermittent (mostly zero) series. Default 0.05. */
   intermittent?: number;
@@ -163,7 +176,7 @@ function intermittent(n: number, rand: () => number): Float64Array {
 export function syntheticCollection(seed: number, options: SyntheticCollectionOptions = {}): Panel {
   const kind = options.kind ?? 'hourly';
   const count = options.series ?? 50;
-  const len = options.length ?? (kind === 'hourly' ? [700, 960] : [80, 1000]);
+  const len = options.length ?? DEFAULT_LENGTHS[kind] ?? [80, 1000];
   const share = options.intermittent ?? 0.05;
   const rand = seededRandom(seed);
   const g = gaussian(seed + 1);
@@ -179,7 +192,15 @@ export function syntheticCollection(seed: number, options: SyntheticCollectionOp
             ? weekly(n, rand, g)
             : kind === 'weekly-steps'
               ? weeklySteps(n, rand, g)
-              : weeklyStructured(n, rand, g);
+              : kind === 'yearly'
+                ? yearly(n, rand, g)
+                : kind === 'quarterly'
+                  ? seasonal(n, 4, rand, g)
+                  : kind === 'monthly'
+                    ? seasonal(n, 12, rand, g)
+                    : kind === 'stocks'
+                      ? stock(n, rand, g)
+                      : weeklyStructured(n, rand, g);
     series.push({ id: `s${i + 1}`, values, times: null, features: {}, lines: null });
   }
   return { target: 'value', idColumn: 'id', timeColumn: null, features: [], series, source: '<memory>' };

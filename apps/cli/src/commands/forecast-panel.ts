@@ -128,14 +128,7 @@ function progressBar(label: string): { bar: ProgressBar; onProgress: (p: import(
   return {
     bar,
     onProgress: (p) =>
-      bar.update({
-        epoch: p.step,
-        epochs: p.steps,
-        loss: p.loss ?? NaN,
-        elapsedMs: p.elapsedMs,
-        ...(p.etaMs !== undefined ? { etaMs: p.etaMs } : {}),
-        unit: p.unit ?? 'step',
-      }),
+      bar.update({ step: p.step, steps: p.steps, loss: p.loss ?? NaN, elapsedMs: p.elapsedMs, ...(p.etaMs !== undefined ? { etaMs: p.etaMs } : {}) }),
   };
 }
 

@@ -202,7 +202,7 @@ const train: Command = {
       {
         onEpoch: (p) => {
           last = p;
-          bar.update({ ...p, ...(p.valLoss !== undefined ? { extra: `val ${p.valLoss.toFixed(4)}` } : {}) });
+          bar.update({ ...p, step: p.epoch, steps: p.epochs, ...(p.valLoss !== undefined ? { extra: `val ${p.valLoss.toFixed(4)}` } : {}) });
         },
       },
     );

@@ -45,7 +45,7 @@ export async function trainStockDemo(modelsDir: string, io: Io): Promise<void> {
     {
       onEpoch: (p) => {
         last = p;
-        bar.update(p);
+        bar.update({ ...p, step: p.epoch, steps: p.epochs });
       },
     },
   );

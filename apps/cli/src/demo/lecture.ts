@@ -71,7 +71,7 @@ export async function trainLectureDemo(opts: LectureDemoOptions): Promise<Lectur
     const spec = LECTURE_MODELS[name];
     const bar = opts.progress === false ? undefined : new ProgressBar(name);
     const cb = opts.signal ? { signal: opts.signal } : {};
-    const lm = await CharLM.train(spec.text, spec.options, { ...cb, onEpoch: (p) => bar?.update(p) });
+    const lm = await CharLM.train(spec.text, spec.options, { ...cb, onProgress: (p) => bar?.update(p) });
     try {
       const info = lm.info!;
       const r: LectureDemoModel = { prediction: lm.predictString(spec.input), accuracy: info.accuracy, loss: info.loss, elapsedMs: info.elapsedMs };

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
 import { describe, expect, it } from 'vitest';
-import { sendSlicedJson } from './chunked-json.js';
+import { chunkedJson, sendSlicedJson } from './chunked-json.js';
 
 /** A response that keeps what is written (and says the socket drained at once). */
 function fakeResponse(): { res: Response; body: () => string; statusCode: () => number } {
@@ -51,5 +51,16 @@ describe('sendSlicedJson', () => {
     await sendSlicedJson(res, 200, { values: Array.from({ length: 100_000 }, (_, i) => i) });
     expect(turned).toBe(true); // one JSON.stringify would have finished before any macrotask
     expect(JSON.parse(body()).values).toHaveLength(100_000);
+  });
+});
+
+describe('chunkedJson', () => {
+  it('makes the bytes of JSON.stringify with the chunked array last, turning the event loop between chunks', async () => {
+    const value = { target: 'y', forecasts: Array.from({ length: 1000 }, (_, i) => ({ id: `s${i}`, values: [i, i / 7] })), steps: 2 };
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const text = Buffer.concat(await chunkedJson(value, 'forecasts', 256)).toString('utf8');
+    expect(turned).toBe(true);
+    expect(text).toBe(JSON.stringify({ target: 'y', steps: 2, forecasts: value.forecasts }));
   });
 });

@@ -6,6 +6,7 @@
  * in short slices with the event loop turning in
  * between, so cheap requests wait for at most a slice or so, not for a whole generation.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { SeqcastError } from '@seqcast/core';
 
 /**
@@ -48,6 +49,8 @@ export const RETRY_AFTER_SECONDS = 1;
 export class InferenceGate {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Set inside work that holds a slot: a route holding one for all its work calls the service, which asks again. */
+  private readonly holding = new AsyncLocalStorage<true>();
 
   constructor(
     private readonly concurrency: number,
@@ -59,7 +62,12 @@ export class InferenceGate {
     return { active: this.active, waiting: this.waiting.length };
   }
 
+  /**
+   * Run `work` once a slot is free (at once if the caller already holds one: the slot is per
+   * request, not per call, so a request never waits for itself).
+   */
   async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.holding.getStore()) return work();
     if (this.active < this.concurrency) this.active++;
     else {
       if (this.waiting.length >= this.maxQueue) {
@@ -74,7 +82,7 @@ export class InferenceGate {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     try {
-      return await work();
+      return await this.holding.run(true, work);
     } finally {
       const next = this.waiting.shift();
       if (next)

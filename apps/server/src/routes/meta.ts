@@ -4,10 +4,10 @@
  */
 import { backendInfo, SeqcastError } from '@seqcast/core';
 import { parseCsvForDisplay } from '../csv.js';
-import { sendSlicedJson } from '../http/chunked-json.js';
+import { sendJsonPieces, slicedJson } from '../http/chunked-json.js';
 import { responses, type RequestSchemas } from '../schemas.js';
 import type { ParsedCsv } from '../wire.js';
-import { route, type RouteContext } from './route.js';
+import { ANSWERED, route, type RouteContext } from './route.js';
 import type { z } from 'zod';
 
 /** A CSV body read as a training job does, or as the served forecast model `body.model` reads it. */
@@ -52,11 +52,16 @@ export const metaRoutes = [
       'Parse CSV content exactly as a training job does (numeric columns oldest first, file lines; a panel split by its id column), or as a served forecast model reads it (`model`)',
     body: { component: 'CsvRequest', schema: (s) => s.csv },
     reply: { status: 200, description: 'The series of the file', body: { component: 'CsvResponse', schema: responses.csv } },
+    errors: { '503': 'Too many inference and CSV requests running and waiting (limits maxConcurrentInference, maxInferenceQueue); retry after Retry-After' },
     handle: async (ctx, { body, res }) => {
-      const parsed = await readCsvBody(ctx, body);
-      // A 1 MB CSV answers ~10 MB of JSON: written a slice at a time so /health keeps answering.
-      await sendSlicedJson(res, 200, parsed);
-      return parsed; // already sent (the route table sends nothing once headers are out)
+      // Reading the CSV and making its answer (~10 MB of JSON for a 1 MB CSV) pass the inference
+      // gate: both are sliced, but every request in flight runs a slice per turn of the event loop
+      // and keeps its rows alive through every young-generation GC, so unbounded they made
+      // /health wait for all of them. The answer is written outside the gate (a slow reader holds
+      // no slot).
+      const answer = await ctx.service.gate.run(async () => ({ status: 200, pieces: await slicedJson(await readCsvBody(ctx, body)) }));
+      await sendJsonPieces(res, answer);
+      return ANSWERED;
     },
   }),
 

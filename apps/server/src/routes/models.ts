@@ -6,10 +6,10 @@ import { SeqcastError } from '@seqcast/core';
 import { describeModel } from '../models/registry.js';
 import { sampleCsvFor } from '../models/sample.js';
 import { checkPanelSeries, parseBody, requestSchemas, responses, type RequestSchemas } from '../schemas.js';
-import { sendChunkedJson } from '../http/chunked-json.js';
+import { chunkedJson, sendJsonPieces } from '../http/chunked-json.js';
 import { PANEL_CHUNK, turn } from '../models/inference.js';
 import type { ResolvedOptions } from '../options.js';
-import { route } from './route.js';
+import { ANSWERED, route } from './route.js';
 import { z } from 'zod';
 
 const schemaCache = new WeakMap<ResolvedOptions['limits'], RequestSchemas>();
@@ -124,10 +124,16 @@ export const modelRoutes = [
     errors: { '503': BUSY },
     handle: async (ctx, { params, body, res }) => {
       if (!('series' in body)) return { forecast: await ctx.service.forecast(params.name, body.rows, body.steps) };
-      const series = await checkPanelSeries(schemasOf(ctx.options.limits).panelSeries, body.series as readonly unknown[], PANEL_CHUNK, turn);
-      const answer = await ctx.service.forecastPanel(params.name, series, body.steps);
-      await sendChunkedJson(res, 200, { ...answer }, 'forecasts', PANEL_CHUNK);
-      return answer; // already sent (the route table sends nothing once headers are out)
+      // One inference slot for the whole panel request — checking its series, the forecasts and
+      // making the ~7 MB answer — so at most maxConcurrentInference of them work at a time; the
+      // answer is written after the slot is given back (a slow reader holds none).
+      const answer = await ctx.service.gate.run(async () => {
+        const series = await checkPanelSeries(schemasOf(ctx.options.limits).panelSeries, body.series as readonly unknown[], PANEL_CHUNK, turn);
+        const forecasts = await ctx.service.forecastPanel(params.name, series, body.steps);
+        return { status: 200, pieces: await chunkedJson({ ...forecasts }, 'forecasts', PANEL_CHUNK) };
+      });
+      await sendJsonPieces(res, answer);
+      return ANSWERED;
     },
   }),
 ];

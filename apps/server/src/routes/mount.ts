@@ -6,7 +6,7 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { jsonBody } from '../http/json-body.js';
 import { parseBody, type RequestSchemas } from '../schemas.js';
-import { expressPath, pathParamNames, type Route, type RouteContext } from './route.js';
+import { ANSWERED, expressPath, pathParamNames, type Route, type RouteContext } from './route.js';
 
 export interface MountOptions {
   requests: RequestSchemas;
@@ -32,7 +32,7 @@ export function routeTable(routes: readonly Route[], ctx: RouteContext, opts: Mo
       for (const n of names) params[n] = (req.params as Record<string, string | undefined>)[n] ?? '';
       const body = r.body ? (r.body.parse ? r.body.parse(opts.requests, req.body) : parseBody(r.body.schema(opts.requests), req.body)) : undefined;
       const out = await r.handle(ctx, { params, body, req, res } as Parameters<Route['handle']>[1]);
-      if (res.headersSent) return;
+      if (res.headersSent || out === ANSWERED) return;
       if (out === undefined) {
         res.status(r.reply.status).end();
         return;

@@ -100,6 +100,13 @@ export interface Route<
     parse?(requests: RequestSchemas, value: unknown): z.output<NonNullable<S>>;
   };
   reply: Reply<R>;
+  /**
+   * A non-JSON request body the handler reads from `req` itself (a CSV upload): its media type and
+   * description for the document. The table attaches no body parser to such a route.
+   */
+  upload?: { mediaType: string; description: string };
+  /** Query parameters the route reads, as OpenAPI parameter fields. */
+  query?: Record<string, { description: string; required?: boolean; schema: Record<string, unknown> }>;
   /** Request headers the route reads, as OpenAPI parameter fields (`description`, `schema`); all optional. */
   headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
   /** Problem answers besides those the table derives (400/413 for a body, 401/403 for `token`, 404 for a path parameter). */
@@ -109,8 +116,17 @@ export interface Route<
   handle(ctx: RouteContext, input: HandlerInput<P, S extends z.ZodType ? z.output<S> : undefined>): HandlerResult<R>;
 }
 
-/** A JSON reply's handler returns its body (checked against the reply schema); others answer through `res`. */
-export type HandlerResult<R> = R extends z.ZodType ? z.input<R> | Promise<z.input<R>> : void | Promise<void>;
+/**
+ * What a JSON route's handler returns when it wrote its (declared) answer itself, a slice at a
+ * time (http/chunked-json.ts), instead of keeping the whole value alive until it is sent.
+ */
+export class Answered {
+  private readonly answered = true;
+}
+export const ANSWERED = new Answered();
+
+/** A JSON reply's handler returns its body (checked against the reply schema) or {@link ANSWERED}; others answer through `res`. */
+export type HandlerResult<R> = R extends z.ZodType ? z.input<R> | typeof ANSWERED | Promise<z.input<R> | typeof ANSWERED> : void | Promise<void>;
 
 /**
  * Declare a route with its types checked: params from the path, the body from its schema, and

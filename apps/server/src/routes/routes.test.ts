@@ -46,7 +46,7 @@ describe('route table and OpenAPI document', () => {
       expect(op.operationId, key(r.method, r.path)).toBe(r.operationId);
       // The auth rule and the body are documented as the table says.
       expect(op.security, key(r.method, r.path)).toEqual(r.auth === 'token' ? [{ bearer: [] }] : []);
-      expect(op.requestBody !== undefined, key(r.method, r.path)).toBe(r.body !== undefined);
+      expect(op.requestBody !== undefined, key(r.method, r.path)).toBe(r.body !== undefined || r.upload !== undefined);
     }
     expect(new Set(ROUTES.map((r) => r.operationId)).size).toBe(ROUTES.length);
   });
@@ -65,7 +65,7 @@ describe('route table and OpenAPI document', () => {
       expect(responses(embedded, 'post', '/v1/models/{name}/next')['503']).toEqual(responses(queue, 'post', '/v1/models/{name}/next')['503']);
     }
     const jobRoutes = ROUTES.filter((r) => r.path.startsWith('/v1/jobs'));
-    expect(jobRoutes).toHaveLength(5);
+    expect(jobRoutes).toHaveLength(6);
     for (const r of jobRoutes) {
       expect(responses(queue, r.method, r.path)['503']?.headers, key(r.method, r.path)).toHaveProperty('Retry-After');
       if (r.path !== '/v1/jobs/{id}/events') expect(responses(embedded, r.method, r.path)['503'], key(r.method, r.path)).toBeUndefined();

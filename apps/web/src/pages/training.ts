@@ -10,6 +10,8 @@ import { duration, field, fmt, h, showError } from '../dom.js';
 import { getToken } from '../token.js';
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+/** Chosen files up to this size are shown (and editable) in the content box; bigger ones are uploaded as they are. */
+const SHOWN_FILE_BYTES = 2 ** 20;
 
 /**
  * Number inputs: `[id, label, value, hint]`. An empty field is left to the server's default, which
@@ -203,9 +205,26 @@ export function trainingPage(root: HTMLElement): () => void {
   kind.addEventListener('change', showOptions);
   modelSelect.addEventListener('change', showOptions);
   showOptions();
+  /** A chosen CSV too big to show: uploaded as it is, straight from the disk. */
+  let upload: File | null = null;
   file.addEventListener('change', async () => {
     const f = file.files?.[0];
-    if (f) content.value = await f.text();
+    upload = null;
+    if (!f) return;
+    if (f.size <= SHOWN_FILE_BYTES) {
+      content.value = await f.text();
+      return;
+    }
+    upload = f;
+    content.value = '';
+    showUpload();
+  });
+  const showUpload = () => {
+    if (upload) content.placeholder = `${upload.name} (${(upload.size / 2 ** 20).toFixed(1)} MB) is uploaded as it is; type here to send text instead`;
+  };
+  kind.addEventListener('change', showUpload); // after showOptions, which sets the kind's own placeholder
+  content.addEventListener('input', () => {
+    if (content.value !== '') upload = null; // typed text replaces the chosen file
   });
 
   let events: EventSource | null = null;
@@ -345,11 +364,14 @@ export function trainingPage(root: HTMLElement): () => void {
         options,
       };
     } else {
-      body = { kind: 'chars', name: name.value.trim(), text: content.value, options };
+      // A chosen file too big to show is still a char model's text (the server's text limit applies).
+      body = { kind: 'chars', name: name.value.trim(), text: upload ? await upload.text() : content.value, options };
     }
     submit.disabled = true;
     try {
-      const j = await api.submitJob(body);
+      // CSV jobs upload the file (or the pasted text) as the body: a 20 MB panel is no JSON string.
+      const { csv, ...fields } = body as { csv?: string; kind: string; name: string; options: unknown };
+      const j = csv === undefined ? await api.submitJob(body) : await api.submitCsvJob(fields, upload ?? csv);
       points = [];
       view?.finalize();
       view = null;

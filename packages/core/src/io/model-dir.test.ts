@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tf } from '../internals.js';
 import { checkSaveTarget, loadLayersModelDir, readModelMetadata, saveModelDir } from './model-dir.js';
 import { isSeqcastError } from '../errors.js';
@@ -58,6 +58,57 @@ describe('saveModelDir', () => {
     await fs.writeFile(path.join(m, 'notes.md'), 'n');
     expect(await errorOf(saveModelDir(m, model, meta, { overwrite: true }))).toMatch(/other files \(notes\.md\)/);
     expect(await fs.readFile(path.join(m, 'notes.md'), 'utf8')).toBe('n');
+  });
+});
+
+describe('a save on a full disk', () => {
+  /** An fs error as node raises it (`code` set). */
+  const ioError = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
+
+  it.each(['ENOSPC', 'EDQUOT'])('%s while writing the weights is INSUFFICIENT_STORAGE naming the directory; the old model is kept', async (code) => {
+    const m = path.join(tmp, `full-${code}`);
+    await saveModelDir(m, model, { ...meta, extra: { generation: 1 } });
+    const before = await fs.readFile(path.join(m, 'weights.bin'));
+    const real = fs.writeFile.bind(fs);
+    const spy = vi.spyOn(fs, 'writeFile').mockImplementation((file, data, opts) => {
+      if (String(file).endsWith('weights.bin')) return Promise.reject(ioError(code));
+      return real(file, data, opts);
+    });
+    try {
+      const e = await errorOf(saveModelDir(m, model, { ...meta, extra: { generation: 2 } }, { overwrite: true }));
+      expect(e).toBe(
+        `INSUFFICIENT_STORAGE cannot save a model at ${m} (${code}: ${code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'}); nothing at ${m} was changed; free space in ${tmp} and retry`,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await readModelMetadata(m)).extra).toEqual({ generation: 1 });
+    expect(await fs.readFile(path.join(m, 'weights.bin'))).toEqual(before);
+    expect((await fs.readdir(tmp)).filter((n) => n.includes('.tmp-'))).toEqual([]); // no temp directory left behind
+    (await loadLayersModelDir(m)).dispose();
+  });
+
+  it('out of inodes (ENOSPC from the temp directory) is INSUFFICIENT_STORAGE too', async () => {
+    const m = path.join(tmp, 'inodes');
+    await saveModelDir(m, model, meta);
+    // Over an existing model the first mkdtemp is the save's temp directory.
+    const spy = vi.spyOn(fs, 'mkdtemp').mockRejectedValueOnce(ioError('ENOSPC'));
+    try {
+      expect(await errorOf(saveModelDir(m, model, meta, { overwrite: true }))).toMatch(/^INSUFFICIENT_STORAGE cannot save a model at .*inodes \(ENOSPC: /);
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await readModelMetadata(m)).kind).toBe('test');
+  });
+
+  it('other write errors stay BAD_ARGUMENT', async () => {
+    const m = path.join(tmp, 'eio');
+    const spy = vi.spyOn(fs, 'writeFile').mockRejectedValueOnce(ioError('EIO'));
+    try {
+      expect(await errorOf(saveModelDir(m, model, meta))).toBe(`BAD_ARGUMENT cannot save a model at ${m} (EIO)`);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

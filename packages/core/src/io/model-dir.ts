@@ -71,6 +71,26 @@ const MODEL_FILES = new Set([MODEL_JSON, WEIGHTS_BIN, METADATA_JSON, ...CHECKPOI
 /** What is at a save target now. */
 export type SaveTarget = { state: 'absent' } | { state: 'empty-dir' } | { state: 'model' };
 
+/** File-system errors that mean the disk (or the user's quota) is full: the save may succeed later. */
+const STORAGE_FULL: Record<string, string> = { ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded' };
+
+/**
+ * A failed write of a model at `dir` as one SeqcastError: INSUFFICIENT_STORAGE (507, exit 10)
+ * for a full disk or quota, naming the directory that needs space; BAD_ARGUMENT otherwise.
+ */
+function saveFailed(dir: string, e: unknown, why: string = ioMessage(e)): SeqcastError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && STORAGE_FULL[code]) {
+    return new SeqcastError(
+      'INSUFFICIENT_STORAGE',
+      `cannot save a model at ${dir} (${code}: ${STORAGE_FULL[code]}); nothing at ${dir} was changed; free space in ${path.dirname(path.resolve(dir))} and retry`,
+      { where: dir },
+      { cause: e },
+    );
+  }
+  return new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${why})`, { where: dir }, { cause: e });
+}
+
 function ioMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ENOTDIR') return 'a parent of it is not a directory';
@@ -97,7 +117,8 @@ async function nearestExisting(p: string): Promise<string> {
  * Check that a model may be saved at `dir` without destroying anything, before any work is
  * done. Refusals are one-line SeqcastErrors naming the path (`where` = `dir`):
  * CONFLICT for a file, a symlink, a non-empty directory that is not a seqcast model, or a model
- * without `overwrite`; BAD_ARGUMENT when the directory cannot be created or written.
+ * without `overwrite`; INSUFFICIENT_STORAGE when the disk or quota is full (ENOSPC, EDQUOT);
+ * BAD_ARGUMENT when the directory cannot be created or written otherwise.
  *
  * @example
  * await checkSaveTarget('models/hihello');                      // { state: 'absent' }
@@ -112,7 +133,7 @@ export async function checkSaveTarget(dir: string, options: SaveOptions = {}): P
     st = await fs.lstat(target);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir }, { cause: e });
+      throw saveFailed(dir, e);
     }
   }
   if (st === undefined) {
@@ -123,7 +144,7 @@ export async function checkSaveTarget(dir: string, options: SaveOptions = {}): P
     try {
       await fs.rmdir(await fs.mkdtemp(path.join(base, '.seqcast-probe-')));
     } catch (e) {
-      throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${base} is not writable: ${ioMessage(e)})`, { where: dir }, { cause: e });
+      throw saveFailed(dir, e, `${base} is not writable: ${ioMessage(e)}`);
     }
     return { state: 'absent' };
   }
@@ -133,7 +154,7 @@ export async function checkSaveTarget(dir: string, options: SaveOptions = {}): P
   try {
     entries = await fs.readdir(target);
   } catch (e) {
-    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir }, { cause: e });
+    throw saveFailed(dir, e);
   }
   if (entries.length === 0) return { state: 'empty-dir' };
   if (!entries.includes(METADATA_JSON)) throw refuse('is not empty and is not a seqcast model directory');
@@ -191,10 +212,15 @@ export async function saveModelDir<C, E>(
   try {
     await fs.mkdir(parent, { recursive: true });
   } catch (e) {
-    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir }, { cause: e });
+    throw saveFailed(dir, e);
   }
   // The pid in the name tells a live save from one a killed process left (interrupted-save.ts).
-  const tmp = await fs.mkdtemp(saveTempPrefix(target));
+  let tmp: string;
+  try {
+    tmp = await fs.mkdtemp(saveTempPrefix(target));
+  } catch (e) {
+    throw saveFailed(dir, e); // out of inodes is ENOSPC too
+  }
   faultPoint('save:created-temp');
   const full: ModelMetadata<C, E> = {
     format: 'seqcast',
@@ -254,7 +280,7 @@ export async function saveModelDir<C, E>(
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true }); // our own temp directory only
     if (e instanceof SeqcastError) throw e;
-    throw new SeqcastError('BAD_ARGUMENT', `cannot save a model at ${dir} (${ioMessage(e)})`, { where: dir }, { cause: e });
+    throw saveFailed(dir, e);
   }
 }
 

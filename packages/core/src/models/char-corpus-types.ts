@@ -3,6 +3,7 @@
  * model. Kept apart so char-lm.ts can name the record without importing the trainer.
  */
 import type { CellType } from '../nn/cells/cell.js';
+import type { TrainProgress } from '../train/loop.js';
 
 /** Options for {@link trainCharCorpus}; only `seqLength` is required. */
 export interface CorpusTrainOptions {
@@ -55,25 +56,24 @@ export interface CorpusTrainOptions {
 /** The budget and checkpoint options a resumed run may change. */
 export type CorpusResumeOptions = Pick<CorpusTrainOptions, 'steps' | 'minutes' | 'epochs' | 'checkpointDir' | 'overwrite' | 'checkpointEvery' | 'valEvery'>;
 
-/** Reported after every step. */
-export interface CorpusProgress {
-  step: number;
+/**
+ * Reported after every step: the loop's {@link TrainProgress} (`step`, `steps`, smoothed `loss`,
+ * `elapsedMs`, `etaMs` to the first budget; all counting the run before a resume) and corpus figures.
+ */
+export interface CorpusProgress extends TrainProgress {
   /** Passes over the training text so far (fractional). */
   epoch: number;
   /** Training characters processed (B·T per step). */
   chars: number;
   charsPerSec: number;
-  /** Mean training loss (nats/char) of the steps since the last report of a validation. */
+  /** Mean training loss (nats/char) of the last 20 steps. */
   trainLoss: number;
   /** Last validation loss (nats/char), when there is a validation split and it has run. */
   valLoss?: number;
   valBitsPerChar?: number;
   /** The learning rate this step ran at. */
   learningRate: number;
-  elapsedMs: number;
-  /** Estimated time to the first budget reached. */
-  etaMs: number;
-  /** 0..1 of that budget. */
+  /** 0..1 of the first budget to be reached. */
   fraction: number;
 }
 

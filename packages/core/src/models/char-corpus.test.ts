@@ -153,10 +153,13 @@ describe('trainCharCorpus', () => {
   it('epochs count passes over the training text; a resume on another text is refused', async () => {
     const text = wordsText(3000, 5);
     const dir = path.join(tmp, 'epochs');
-    const { lm, record } = await trainCharCorpus(text, { ...SMALL, val: 0, epochs: 2, checkpointDir: dir });
+    const seen: { step: number; steps: number }[] = [];
+    const { lm, record } = await trainCharCorpus(text, { ...SMALL, val: 0, epochs: 2, checkpointDir: dir }, { onStep: (p) => seen.push(p) });
     lm.dispose();
     // 3000 chars / 8 streams = 374 per stream = 23 chunks of 16 per pass.
     expect(record).toMatchObject({ steps: 46, stoppedBy: 'epochs' });
+    // The one progress shape: step of steps, the epoch budget counted in steps.
+    expect(seen.map((p) => `${p.step}/${p.steps}`)).toEqual(Array.from({ length: 46 }, (_, i) => `${i + 1}/46`));
     expect(await errorOf(resumeCharCorpus(dir, wordsText(3000, 6), { epochs: 3 }))).toMatch(/^BAD_INPUT: the text is not the one the checkpoint/);
   });
 
@@ -175,6 +178,19 @@ describe('trainCharCorpus', () => {
     // Step s runs at the rate for fraction (s-1)/20: constant up to half the budget, then linear.
     expect(lrs.slice(0, 11).every((r) => r === 0.01)).toBe(true);
     expect(lrs[19]).toBeCloseTo(0.01 * (1 - (0.9 * (19 / 20 - 0.5)) / 0.5), 6);
+  });
+
+  it('refuses streams that do not fit the training memory budget before training, naming batchSize', async () => {
+    const saved = process.env.SEQCAST_TRAIN_MEMORY_MB;
+    process.env.SEQCAST_TRAIN_MEMORY_MB = '2';
+    try {
+      expect(await errorOf(trainCharCorpus(wordsText(6000, 7), { ...SMALL, hidden: 64, batchSize: 64, seqLength: 50, steps: 1 }))).toMatch(
+        /^BAD_INPUT: batchSize 64 needs about \d+ MiB per training step, over the 2 MiB training memory budget; at most \d+ windows per batch fit/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SEQCAST_TRAIN_MEMORY_MB;
+      else process.env.SEQCAST_TRAIN_MEMORY_MB = saved;
+    }
   });
 
   it('rejects a text too short for the streams, naming what it needs', async () => {

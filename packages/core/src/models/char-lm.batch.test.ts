@@ -69,7 +69,7 @@ describe('CharLM.nextBatch', () => {
 
   it('a bad top, a non-array or a disposed model throws for the whole call', async () => {
     const lm = models.gru!;
-    expect(() => lm.nextBatch(['if'], 0)).toThrow(/top must be an integer in 1\.\./);
+    expect(() => lm.nextBatch(['if'], 0)).toThrow(/^top must be a positive integer \(received 0\)$/);
     expect(() => lm.nextBatch('if' as unknown as string[])).toThrow(/texts must be an array of strings/);
     const gone = await CharLM.train('hihello', { seqLength: 3, epochs: 1 });
     gone.dispose();

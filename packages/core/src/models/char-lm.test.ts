@@ -44,7 +44,7 @@ describe('lab 12-1: hihello', () => {
 });
 
 describe('training', () => {
-  it('is reproducible from the seed, reports every epoch, and leaks nothing', async () => {
+  it('is reproducible from the seed, reports every epoch in the one progress shape, and leaks nothing', async () => {
     const before = tf.memory().numTensors;
     const text = 'hello world, hello seqcast';
     const runs: number[][] = [];
@@ -55,9 +55,12 @@ describe('training', () => {
         text,
         { seqLength: 4, layers: 2, epochs: 8, batchSize: 5, seed, cell: 'gru' },
         {
-          onEpoch: (p) => {
+          onProgress: (p) => {
             expect(p.epoch).toBe(losses.length + 1);
             expect(p.epochs).toBe(8);
+            // 22 windows in batches of 5: 5 optimizer steps per epoch.
+            expect({ step: p.step, steps: p.steps }).toEqual({ step: 5 * p.epoch, steps: 40 });
+            expect(p.etaMs).toBeGreaterThanOrEqual(0);
             expect(p.elapsedMs).toBeGreaterThanOrEqual(lastElapsed);
             lastElapsed = p.elapsedMs;
             losses.push(p.loss);

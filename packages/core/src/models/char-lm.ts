@@ -10,341 +10,54 @@
  * through the seam in ../nn (native kernels when available, tfjs ops otherwise) over those weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { SeqcastError } from '../errors.js';
-import { cellField, intField, parseOptions, positiveField } from '../options.js';
-import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
+import { checkValue, intField } from '../options.js';
 import { loadLayersModelDir, METADATA_JSON, readModelMetadata, saveModelDir, type SaveOptions } from '../io/model-dir.js';
 import type { RecurrentCell } from '../nn/cells/cell.js';
 import type { SequenceResult } from '../nn/types.js';
-import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
-import { cellSequence, denseSoftmaxCrossEntropy, initKernels, kernelStatus } from '../nn/kernels.js';
-import { trainLoop } from '../train/loop.js';
+import { getCell } from '../nn/cells/registry.js';
+import { cellSequence, denseSoftmaxCrossEntropy, initKernels } from '../nn/kernels.js';
 import { padSequences, sequenceCrossEntropy } from '../nn/sequence.js';
-import { seededRandom, shuffledIndices } from '../random.js';
-import { backendInfo, initBackend } from '../runtime/backend.js';
+import { initBackend } from '../runtime/backend.js';
+import { trainOnWindows } from './char-lm-train.js';
+import { generateCharacters } from './char-lm-generate.js';
 import { Vocabulary, type VocabularyJSON } from '../vocab.js';
-import type { CorpusTrainingRecord } from './char-corpus-types.js';
-import { sampleLogits } from './sampling.js';
-
-import type { CellType } from '../nn/cells/cell.js';
-export type { CellType };
-
-/** The architecture of a CharLM (what `fromConfig` needs besides the vocabulary). */
-export interface CharLMConfig {
-  cell: CellType;
-  /** Stacked recurrent layers (>= 1). */
-  layers: number;
-  /** Units per recurrent layer. */
-  hidden: number;
-  /** Window length L used in training. */
-  seqLength: number;
-  /**
-   * Dense softmax head after the recurrent layers (lab 12-4). `false` uses the last layer's
-   * outputs directly as logits (lab 12-3), which requires hidden === vocabSize.
-   */
-  dense: boolean;
-  vocabSize: number;
-}
-
-/**
- * The options table of {@link CharLM.train}: type, range, default and meaning of every option in
- * one place (only `seqLength` is required); `train` parses with it.
- */
-export const charLMOptionsSchema = z.object({
-  seqLength: intField(1, 1_000_000).meta({ description: 'Window length L (required)' }),
-  cell: cellField().default('lstm').meta({ description: "A registered cell: 'lstm' or 'gru' built in" }),
-  layers: intField(1, 64).default(1).meta({ description: 'Stacked recurrent layers' }),
-  hidden: intField(1, 65536).optional().meta({ description: 'Units per layer. Default: the vocabulary size (as in the lecture)' }),
-  dense: z.boolean().default(true).meta({ description: 'Dense softmax head (lab 12-4); false uses the last layer as logits (lab 12-3)' }),
-  epochs: intField(1).default(100),
-  learningRate: positiveField(1e6).default(0.1).meta({ description: "Adam learning rate (the lecture's 0.1)" }),
-  batchSize: intField(1).optional().meta({
-    description: 'Windows per batch. Default: all windows (as in the lecture), capped to the training memory budget; a larger explicit batch is refused',
-  }),
-  seed: intField(0, 2 ** 31 - 1)
-    .default(777)
-    .meta({ description: "Seeds weight initialisers and the batch shuffle (the lecture's 777)" }),
-});
-
-/** Options for {@link CharLM.train} (see {@link charLMOptionsSchema} for defaults and ranges). */
-export type CharLMOptions = z.input<typeof charLMOptionsSchema>;
-
-/**
- * The memory shape of a CharLM's training window (for {@link planTrainingBatch}).
- *
- * @example
- * planTrainingBatch(charLMTrainingShape({ cell: 'lstm', layers: 2, hidden: 256, seqLength: 50, dense: true, vocabSize: 60 }), { windows: 60_000 });
- */
-export function charLMTrainingShape(c: Pick<CharLMConfig, 'cell' | 'layers' | 'hidden' | 'seqLength' | 'vocabSize'>): TrainingShape {
-  return { cell: c.cell, layers: c.layers, units: c.hidden, steps: c.seqLength, inputs: c.vocabSize, outputs: c.vocabSize };
-}
-
-/** What training recorded (saved with the model). */
-export interface CharLMTrainingInfo {
-  epochs: number;
-  learningRate: number;
-  batchSize: number;
-  seed: number;
-  /** Number of training windows. */
-  windows: number;
-  /** Mean training loss of the last epoch. */
-  loss: number;
-  /** {@link CharLM.evaluate} accuracy on the training text after training. */
-  accuracy: number;
-  elapsedMs: number;
-  backend: string;
-  kernels: string;
-  trainedAt: string;
-  /** Present when the model was trained on a corpus in streams (see char-corpus.ts). */
-  corpus?: CorpusTrainingRecord;
-}
-
-/** Progress reported after every epoch. */
-export interface EpochProgress {
-  /** 1-based. */
-  epoch: number;
-  epochs: number;
-  /** Mean training loss of this epoch. */
-  loss: number;
-  /** Milliseconds since training started. */
-  elapsedMs: number;
-}
-
-export interface TrainCallbacks {
-  onEpoch?(p: EpochProgress): void;
-  /** Aborting stops training between batches; `train` then rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
-
-/** Options for {@link CharLM.generate}. */
-export interface GenerateOptions {
-  /** Softmax temperature (default 1); 0 picks the most likely character every step. */
-  temperature?: number;
-  /** Sample only among the K most likely characters (default: all). */
-  topK?: number;
-  /** Nucleus sampling: only the most likely characters whose probabilities sum to at least P (0 < P <= 1; default 1 = all). */
-  topP?: number;
-  /** Sampling seed (default: random). The same seed always gives the same text. */
-  seed?: number;
-  /**
-   * {@link CharLM.generateSteps} only: read the prefix this many characters at a time, yielding
-   * an empty string after each chunk, so a server can interleave a long prefix with other work
-   * (default: the whole prefix in one step). The characters generated are the same.
-   */
-  prefixChunk?: number;
-}
-
-/** Result of {@link CharLM.evaluate}. */
-export interface CharEvaluation {
-  /** Fraction of characters text[1..] predicted right (each predicted once, see evaluate). */
-  accuracy: number;
-  /** Mean cross-entropy (nats) of those predictions. */
-  loss: number;
-  /** Windows the text was cut into. */
-  windows: number;
-  /** Characters predicted (text length - 1). */
-  predictions: number;
-}
-
-/** One candidate next character and its probability (what {@link CharLM.next} returns a list of). */
-export interface NextChar {
-  char: string;
-  p: number;
-}
-
-/**
- * One text's answer from {@link CharLM.nextBatch}: the same list `next` returns, or the
- * SeqcastError `next` would have thrown for that text alone.
- */
-export type NextBatchResult = { ok: true; next: NextChar[] } | { ok: false; error: SeqcastError };
+import {
+  type CharEvaluation,
+  type CharLMConfig,
+  type CharLMOptions,
+  type CharLMTrainingInfo,
+  type GenerateOptions,
+  type NextBatchResult,
+  type NextChar,
+  type TrainCallbacks,
+  badArg,
+  chunkField,
+  validateConfig,
+} from './char-lm-options.js';
+import { type LayerState, type RecurrentWeights, argTop, buildContainer, extractWeights, flattenStates, unflattenStates } from './char-lm-weights.js';
+export type { CellType } from '../nn/cells/cell.js';
+export {
+  charLMOptionsSchema,
+  generateOptionsSchema,
+  charLMTrainingShape,
+  type CharLMConfig,
+  type CharLMOptions,
+  type CharLMTrainingInfo,
+  type EpochProgress,
+  type TrainCallbacks,
+  type GenerateOptions,
+  type CharEvaluation,
+  type NextChar,
+  type NextBatchResult,
+} from './char-lm-options.js';
 
 /** seqcast.json "extra" of a chars model. */
 interface CharLMExtra {
   vocabulary: VocabularyJSON;
   training: CharLMTrainingInfo | null;
 }
-
-interface LayerState {
-  h: tf.Tensor2D;
-  c?: tf.Tensor2D;
-}
-
-interface RecurrentWeights {
-  kernel: tf.Tensor2D;
-  recurrentKernel: tf.Tensor2D;
-  bias: tf.Tensor1D;
-}
-
 const INFERENCE_CHUNK = 256;
-
-function badArg(field: string, msg: string): SeqcastError {
-  return new SeqcastError('BAD_ARGUMENT', `${field} ${msg}`, { where: field });
-}
-
-function intIn(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw badArg(field, `must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max} (received ${JSON.stringify(v)})`);
-  }
-  return v;
-}
-
-/** The architecture table (what `seqcast.json` stores as `config`; see {@link CharLMConfig}). */
-const charLMConfigSchema = z.object({
-  cell: cellField(),
-  layers: intField(1, 64),
-  hidden: intField(1, 65536),
-  seqLength: intField(1, 1_000_000),
-  dense: z.boolean(),
-  vocabSize: intField(1),
-});
-
-/** Check a config read from a file or given by a caller; `where` prefixes field names. */
-function validateConfig(c: Partial<CharLMConfig>, where: string, code: 'BAD_ARGUMENT' | 'BAD_MODEL'): CharLMConfig {
-  try {
-    const config: CharLMConfig = parseOptions(charLMConfigSchema, c, where);
-    if (!config.dense && config.hidden !== config.vocabSize) {
-      throw badArg(`${where}hidden`, `must equal the vocabulary size (${config.vocabSize}) when there is no dense head (received ${config.hidden})`);
-    }
-    return config;
-  } catch (e) {
-    if (e instanceof SeqcastError && code === 'BAD_MODEL') throw new SeqcastError('BAD_MODEL', e.message, e.details, { cause: e });
-    throw e;
-  }
-}
-
-/** The standard tfjs model holding a CharLM's weights (also what stock loadLayersModel sees). */
-function buildContainer(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'fast' = 'tfjs'): tf.LayersModel {
-  return quietOrthogonal(() => buildLayers(config, seed, orthogonal));
-}
-
-/**
- * A [rows, cols] matrix with orthonormal rows (rows <= cols) or columns, by Gram–Schmidt on seeded
- * Gaussian vectors in float64. The same distribution as tfjs's orthogonal initialiser, whose QR on
- * the wasm backend takes minutes for a 256x1024 recurrent kernel; this takes milliseconds.
- */
-function orthogonalMatrix(rows: number, cols: number, seed: number): Float32Array {
-  const n = Math.min(rows, cols);
-  const len = Math.max(rows, cols);
-  const rand = seededRandom(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const vs: Float64Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = Float64Array.from({ length: len }, gauss);
-    // Twice, for orthogonality to working precision.
-    for (let pass = 0; pass < 2; pass++) {
-      for (const u of vs) {
-        let dot = 0;
-        for (let k = 0; k < len; k++) dot += u[k]! * v[k]!;
-        for (let k = 0; k < len; k++) v[k]! -= dot * u[k]!;
-      }
-    }
-    let norm = 0;
-    for (let k = 0; k < len; k++) norm += v[k]! * v[k]!;
-    norm = Math.sqrt(norm);
-    for (let k = 0; k < len; k++) v[k]! /= norm;
-    vs.push(v);
-  }
-  const out = new Float32Array(rows * cols);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < len; k++) {
-      if (rows <= cols) out[i * cols + k] = vs[i]![k]!;
-      else out[k * cols + i] = vs[i]![k]!;
-    }
-  }
-  return out;
-}
-
-function buildLayers(config: CharLMConfig, seed: number, orthogonal: 'tfjs' | 'fast'): tf.LayersModel {
-  const { vocabSize: V, hidden: H } = config;
-  const cell = getCell(config.cell);
-  // Each initialiser gets its own seed: equal seeds would give equal random streams.
-  let k = 0;
-  const nextSeed = () => seed * 1009 + ++k;
-  const input = tf.input({ shape: [null, V], name: 'chars' });
-  let x = input as tf.SymbolicTensor;
-  for (let l = 0; l < config.layers; l++) {
-    const args = {
-      units: H,
-      returnSequences: true,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
-      recurrentInitializer: orthogonal === 'tfjs' ? tf.initializers.orthogonal({ seed: nextSeed() }) : tf.initializers.zeros(),
-      name: `${config.cell}_${l + 1}`,
-    };
-    const rkSeed = orthogonal === 'fast' ? nextSeed() : 0;
-    const layer = cell.layer(args);
-    x = layer.apply(x) as tf.SymbolicTensor;
-    if (orthogonal === 'fast') {
-      const [k, , b] = layer.getWeights();
-      const G = cell.gates * H;
-      const rk = tf.tensor2d(orthogonalMatrix(H, G, rkSeed), [H, G]);
-      layer.setWeights([k!, rk, b!]);
-      rk.dispose();
-    }
-    setInitialBias(cell, layer, H);
-  }
-  const head = config.dense
-    ? tf.layers.dense({ units: V, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: 'softmax' })
-    : tf.layers.activation({ activation: 'softmax', name: 'softmax' });
-  return tf.model({ inputs: input, outputs: head.apply(x) as tf.SymbolicTensor, name: 'charlm' });
-}
-
-/**
- * tfjs warns ("Orthogonal initializer is being called on a matrix with more than 2000 elements")
- * for any recurrent kernel above 2000 weights, e.g. hidden 25. The cost is a one-off QR at build
- * time, so that one warning is filtered out while layers are built; every other warning passes.
- */
-function quietOrthogonal<T>(build: () => T): T {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('Orthogonal initializer')) return;
-    warn(...args);
-  };
-  try {
-    return build();
-  } finally {
-    console.warn = warn;
-  }
-}
-
-/** Pick the recurrent and dense weights out of a container; anything unexpected is BAD_MODEL. */
-function extractWeights(model: tf.LayersModel, config: CharLMConfig, cell: RecurrentCell, where: string) {
-  const bad = (msg: string) => new SeqcastError('BAD_MODEL', `${where}: ${msg}`, { where });
-  const rnn = model.layers.filter((l) => l.getClassName() === cell.className);
-  if (rnn.length !== config.layers) throw bad(`expected ${config.layers} ${cell.className} layer(s), found ${rnn.length}`);
-  const recurrent: RecurrentWeights[] = rnn.map((layer, i) => {
-    const problem = layerMismatch(cell, layer, i === 0 ? config.vocabSize : config.hidden, config.hidden);
-    if (problem) throw bad(problem);
-    const [kernel, recurrentKernel, bias] = layer.weights.map((v) => v.read());
-    return { kernel: kernel as tf.Tensor2D, recurrentKernel: recurrentKernel as tf.Tensor2D, bias: bias as tf.Tensor1D };
-  });
-  let dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D } | undefined;
-  if (config.dense) {
-    const layer = model.layers.find((l) => l.getClassName() === 'Dense');
-    const [kernel, bias] = layer ? layer.weights.map((v) => v.read()) : [];
-    if (!kernel || kernel.shape.join() !== `${config.hidden},${config.vocabSize}` || !bias || bias.shape.join() !== `${config.vocabSize}`) {
-      throw bad(`the dense softmax layer is missing or does not match the config`);
-    }
-    dense = { kernel: kernel as tf.Tensor2D, bias: bias as tf.Tensor1D };
-  }
-  return { recurrent, dense };
-}
-
-function flattenStates(states: LayerState[]): tf.Tensor2D[] {
-  return states.flatMap((s) => (s.c ? [s.h, s.c] : [s.h]));
-}
-
-function unflattenStates(flat: tf.Tensor2D[], withCell: boolean): LayerState[] {
-  const out: LayerState[] = [];
-  for (let i = 0; i < flat.length; i += withCell ? 2 : 1) out.push(withCell ? { h: flat[i]!, c: flat[i + 1]! } : { h: flat[i]! });
-  return out;
-}
-
-function argTop(p: ArrayLike<number>, k: number): number[] {
-  const idx = Array.from({ length: p.length }, (_, i) => i);
-  idx.sort((a, b) => p[b]! - p[a]! || a - b);
-  return idx.slice(0, k);
-}
 
 /**
  * A character-level language model.
@@ -422,118 +135,14 @@ export class CharLM {
    *   { onEpoch: (p) => console.log(p.epoch, p.loss) });
    */
   static async train(text: string, options: CharLMOptions, callbacks: TrainCallbacks = {}): Promise<CharLM> {
-    await initBackend();
-    await initKernels();
-    if (typeof text !== 'string' || text.length === 0) throw new SeqcastError('BAD_INPUT', 'training text is empty');
-    const vocabulary = Vocabulary.fromText(text);
-    const ids = vocabulary.encode(text);
-    const o = parseOptions(charLMOptionsSchema, options);
-    const L = o.seqLength;
-    const windows = ids.length - L;
-    if (windows < 1) {
-      throw new SeqcastError('BAD_INPUT', `training text has ${ids.length} characters; seqLength ${L} needs at least ${L + 1}`, {
-        where: 'seqLength',
-      });
-    }
-    const { epochs, learningRate: lr, batchSize: asked, seed } = o;
-    const config = validateConfig(
-      {
-        cell: o.cell,
-        layers: o.layers,
-        hidden: o.hidden ?? vocabulary.size,
-        seqLength: L,
-        dense: o.dense,
-        vocabSize: vocabulary.size,
-      },
-      '',
-      'BAD_ARGUMENT',
-    );
-    // Before any tensor exists: the default batch (every window) is capped to the memory budget,
-    // and a batch or model that cannot fit is refused naming the option.
-    const { batchSize } = planTrainingBatch(charLMTrainingShape(config), {
-      windows,
-      vocabulary: { where: 'text', unitsFollow: o.hidden === undefined },
-      ...(asked !== undefined ? { batchSize: asked } : {}),
-    });
-    const lm = new CharLM(buildContainer(config, seed), vocabulary, config, null, 'model');
-    try {
-      const fitted = await lm.fit(ids, { epochs, lr, batchSize, seed }, callbacks);
-      const started = Date.now() - fitted.elapsedMs;
-      const evaluation = lm.evaluate(text);
-      lm.trainingInfo = {
-        epochs,
-        learningRate: lr,
-        batchSize,
-        seed,
-        windows,
-        loss: fitted.loss,
-        accuracy: evaluation.accuracy,
-        elapsedMs: fitted.elapsedMs,
-        backend: backendInfo()?.name ?? tf.getBackend(),
-        kernels: kernelStatus().path,
-        trainedAt: new Date(started).toISOString(),
-      };
-      return lm;
-    } catch (e) {
-      lm.dispose();
-      throw e;
-    }
+    return trainOnWindows(text, options, callbacks, (config, vocabulary, seed) => new CharLM(buildContainer(config, seed), vocabulary, config, null, 'model'));
   }
 
-  /** Training over windows of `ids`: batches in a seeded order, run by the one training loop. */
-  private async fit(
-    ids: Int32Array,
-    o: { epochs: number; lr: number; batchSize: number; seed: number },
-    cb: TrainCallbacks,
-  ): Promise<{ loss: number; elapsedMs: number }> {
-    const L = this.config.seqLength;
-    const windows = ids.length - L;
-    const rand = seededRandom(o.seed);
-    const makeBatch = (rows: ArrayLike<number>) => {
-      const x = new Int32Array(rows.length * L);
-      const y = new Int32Array(rows.length * L);
-      for (let r = 0; r < rows.length; r++) {
-        const start = rows[r]!;
-        x.set(ids.subarray(start, start + L), r * L);
-        y.set(ids.subarray(start + 1, start + L + 1), r * L);
-      }
-      return { x: tf.tensor2d(x, [rows.length, L], 'int32'), y: tf.tensor2d(y, [rows.length, L], 'int32') };
-    };
-    const fullBatch = o.batchSize >= windows;
-    // One batch of all windows: build it once, not every epoch.
-    const full = fullBatch ? makeBatch(Array.from({ length: windows }, (_, i) => i)) : undefined;
-    const batches = Math.ceil(windows / o.batchSize);
-    const rows = (step: number) => Math.min(o.batchSize, windows - (step % batches) * o.batchSize);
-    let order: Int32Array | undefined;
-    try {
-      const r = await trainLoop({
-        variables: this.model.trainableWeights.map((w) => w.read() as tf.Variable),
-        steps: o.epochs * batches,
-        learningRate: o.lr,
-        loss: (step) => {
-          if (full) return this.trainingLoss(full.x, full.y);
-          if (step % batches === 0) order = shuffledIndices(windows, rand);
-          const from = (step % batches) * o.batchSize;
-          // Built inside the optimizer's tape, which frees it with every other intermediate.
-          const batch = makeBatch(order!.subarray(from, from + rows(step)));
-          return this.trainingLoss(batch.x, batch.y);
-        },
-        epoch: {
-          steps: batches,
-          weight: rows,
-          ...(cb.onEpoch ? { onEnd: (e) => cb.onEpoch!({ epoch: e.epoch, epochs: e.epochs, loss: e.loss, elapsedMs: e.elapsedMs }) } : {}),
-        },
-        ...(cb.signal ? { signal: cb.signal } : {}),
-        progressEvery: Number.MAX_SAFE_INTEGER,
-      });
-      return { loss: r.epochLoss!, elapsedMs: r.elapsedMs };
-    } finally {
-      if (full) tf.dispose([full.x, full.y]);
-    }
-  }
-
-  /** Mean sequence cross-entropy of a batch; the dense head's loss goes through the seam (fused when active). */
-  private trainingLoss(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+  /**
+   * Mean sequence cross-entropy of a batch of windows; the dense head's loss goes through the seam
+   * (fused when active). Call inside a gradient scope. For trainers. @internal
+   */
+  windowLoss(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
     if (!this.dense) return sequenceCrossEntropy(this.forward(x).logits, y) as tf.Scalar;
     const { outputs } = this.recur(x, {});
     return denseSoftmaxCrossEntropy(outputs, this.dense.kernel, this.dense.bias, y);
@@ -657,7 +266,7 @@ export class CharLM {
    * lm.next('hihel', 2);   // [{ char: 'l', p: 0.97 }, { char: 'o', p: 0.01 }]
    */
   next(text: string, top = 5): NextChar[] {
-    const k = intIn(top, 'top', 1);
+    const k = checkValue('top', intField(1), top);
     const ids = this.encodeNonEmpty(text, 'text');
     const probs = tf.tidy(() => {
       const { logits } = this.forward(tf.tensor2d(ids, [1, ids.length], 'int32'));
@@ -704,9 +313,9 @@ export class CharLM {
    * while (!r.done) r = it.next();   // r.value equals lm.nextBatch([longText], 3)
    */
   *nextBatchSteps(texts: readonly string[], top = 5, chunk = Infinity): Generator<void, NextBatchResult[], undefined> {
-    const k = intIn(top, 'top', 1);
+    const k = checkValue('top', intField(1), top);
     if (!Array.isArray(texts)) throw badArg('texts', `must be an array of strings (received ${typeof texts})`);
-    if (!(chunk >= 1)) throw badArg('chunk', `must be a number >= 1 (received ${chunk})`);
+    checkValue('chunk', chunkField, chunk);
     this.assertUsable();
     const results = new Array<NextBatchResult>(texts.length);
     const rows: Int32Array[] = [];
@@ -786,57 +395,8 @@ export class CharLM {
    * const it = lm.generateSteps('if you', 500, { seed: 1 });
    * for (let r = it.next(); !r.done; r = it.next()) process.stdout.write(r.value);
    */
-  *generateSteps(prefix: string, length: number, opts: GenerateOptions = {}): Generator<string, void, undefined> {
-    const ids = this.encodeNonEmpty(prefix, 'prefix');
-    const n = intIn(length, 'length', 0, 1_000_000);
-    const temperature = opts.temperature ?? 1;
-    if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0) {
-      throw badArg('temperature', `must be a number >= 0 (received ${temperature})`);
-    }
-    const topK = opts.topK === undefined ? this.vocabulary.size : intIn(opts.topK, 'topK', 1);
-    const topP = opts.topP ?? 1;
-    if (typeof topP !== 'number' || !(topP > 0 && topP <= 1)) throw badArg('topP', `must be a number in (0, 1] (received ${topP})`);
-    const prefixChunk = opts.prefixChunk ?? Infinity;
-    if (!(prefixChunk >= 1)) throw badArg('prefixChunk', `must be a number >= 1 (received ${prefixChunk})`);
-    const rand = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
-    let state: LayerState[] | undefined;
-    // All of the prefix but its last character is read in chunks first (when asked to); the
-    // first step below then reads the rest, as it would have read the whole prefix.
-    const width = Math.floor(Math.min(prefixChunk, ids.length));
-    const head = n > 0 && width < ids.length ? ids.length - 1 : 0;
-    let input: tf.Tensor2D | undefined;
-    try {
-      for (let t0 = 0; t0 < head; t0 += width) {
-        const chunk = ids.subarray(t0, Math.min(head, t0 + width));
-        const prev = state;
-        const flat = tf.tidy(() => flattenStates(this.recur(tf.tensor2d(chunk, [1, chunk.length], 'int32'), prev ? { state: prev } : {}).states));
-        if (prev) tf.dispose(flattenStates(prev));
-        state = unflattenStates(flat, this.cell.states === 2);
-        yield '';
-      }
-      input = tf.tensor2d(ids.subarray(head), [1, ids.length - head], 'int32');
-      for (let step = 0; step < n; step++) {
-        const prev = state;
-        const x = input;
-        const [logpT, ...flatState] = tf.tidy(() => {
-          const { logits, states } = this.forward(x, prev);
-          const t = logits.shape[1];
-          const last = logits.slice([0, t - 1, 0], [1, 1, -1]).reshape([-1]);
-          return [tf.logSoftmax(last), ...flattenStates(states)];
-        });
-        const logp = logpT!.dataSync();
-        logpT!.dispose();
-        if (prev) tf.dispose(flattenStates(prev));
-        state = unflattenStates(flatState as tf.Tensor2D[], this.cell.states === 2);
-        const next = sampleLogits(logp, { temperature, topK, topP }, rand);
-        input.dispose();
-        input = tf.tensor2d([next], [1, 1], 'int32');
-        yield this.vocabulary.decode([next]);
-      }
-    } finally {
-      input?.dispose();
-      if (state) tf.dispose(flattenStates(state));
-    }
+  generateSteps(prefix: string, length: number, opts: GenerateOptions = {}): Generator<string, void, undefined> {
+    return generateCharacters(this, prefix, length, opts);
   }
 
   /**

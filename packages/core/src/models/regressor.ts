@@ -16,7 +16,7 @@ import { planTrainingBatch, type TrainingShape } from '../training-memory.js';
 import { loadLayersModelDir, readModelMetadata, saveModelDir, type ModelMetadata, type SaveOptions } from '../io/model-dir.js';
 import { getCell, layerMismatch, setInitialBias } from '../nn/cells/registry.js';
 import { cellSequence, denseSquaredError, initKernels } from '../nn/kernels.js';
-import { trainLoop } from '../train/loop.js';
+import { trainLoop, type TrainProgress } from '../train/loop.js';
 import { seededRandom, shuffledIndices } from '../random.js';
 
 /** The regressor's architecture table: window and features are required, the rest default. */
@@ -54,14 +54,14 @@ export const regressorFitOptionsSchema = z.object({
 /** Options for {@link SequenceRegressor.fit} (see {@link regressorFitOptionsSchema}). */
 export type RegressorFitOptions = z.input<typeof regressorFitOptionsSchema>;
 
-export interface RegressorEpoch {
+/** Progress after every epoch: the one progress shape (`step` of `steps`, `etaMs`, ...) with the epoch. */
+export interface RegressorEpoch extends TrainProgress {
   epoch: number;
   epochs: number;
   /** Mean training MSE of the epoch. */
   loss: number;
   /** Validation MSE after the epoch (when validation data was given). */
   valLoss?: number;
-  elapsedMs: number;
 }
 
 export interface RegressorCallbacks {
@@ -256,7 +256,8 @@ export class SequenceRegressor {
           steps: batches,
           weight: batchRows,
           onEnd: (e) => {
-            callbacks.onEpoch?.({ epoch: e.epoch, epochs, loss: e.loss, ...(e.score !== undefined ? { valLoss: e.score } : {}), elapsedMs: e.elapsedMs });
+            const { score, ...progress } = e;
+            callbacks.onEpoch?.({ ...progress, ...(score !== undefined ? { valLoss: score } : {}) });
           },
         },
         ...(va && vy ? { earlyStopping: { score: () => this.mse(va, vy), patience } } : {}),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { adamOptimizer } from '../nn/kernels.js';
 import { initBackend } from '../runtime/backend.js';
 import { trainLoop } from './loop.js';
 
@@ -84,6 +85,80 @@ describe('trainLoop', () => {
     expect(r.steps).toBe(8);
     expect(Number.isFinite(v.dataSync()[0]!)).toBe(true);
     expect(v.dataSync()[0]!).toBeCloseTo(r.best!.score, 6);
+    v.dispose();
+  });
+
+  it('continues a run: resumed with the same optimizer it ends where one uninterrupted run ends, steps counting the whole run', async () => {
+    const loss = (v: tf.Variable) => (s: number) => tf.sum(tf.square(tf.sub(v, s % 3))) as tf.Scalar;
+    const a = tf.variable(tf.tensor1d([5, -5]));
+    const once = adamOptimizer(0.1);
+    await trainLoop({ variables: [a], steps: 10, learningRate: 0.1, optimizer: once, loss: loss(a) });
+    once.dispose();
+    const b = tf.variable(tf.tensor1d([5, -5]));
+    const optimizer = adamOptimizer(0.1);
+    const seen: number[] = [];
+    const first = await trainLoop({ variables: [b], steps: 4, learningRate: 0.1, optimizer, loss: loss(b) });
+    const rest = await trainLoop({
+      variables: [b],
+      steps: 10,
+      resumeFrom: { step: first.steps, elapsedMs: first.elapsedMs },
+      learningRate: 0.1,
+      optimizer,
+      loss: loss(b),
+      afterStep: (s) => void seen.push(s.step),
+    });
+    expect(rest.steps).toBe(10);
+    expect(seen).toEqual([5, 6, 7, 8, 9, 10]);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    optimizer.dispose();
+    tf.dispose([a, b]);
+  });
+
+  it('clips the gradient to the global norm', async () => {
+    const v = tf.variable(tf.tensor1d([0, 0]));
+    const optimizer = tf.train.sgd(1);
+    // Gradient (3, 4): norm 5, clipped to norm 1.
+    await trainLoop({ variables: [v], steps: 1, optimizer, clipNorm: 1, loss: () => tf.sum(tf.mul(v, tf.tensor1d([3, 4]))) as tf.Scalar });
+    expect(Array.from(v.dataSync()).map((x) => Number(x.toFixed(5)))).toEqual([-0.6, -0.8]);
+    optimizer.dispose();
+    v.dispose();
+  });
+
+  it('an abort stops training between steps and rejects with its reason', async () => {
+    const v = tf.variable(tf.tensor1d([1]));
+    const before = tf.memory().numTensors;
+    const ac = new AbortController();
+    let steps = 0;
+    const err = await trainLoop({
+      variables: [v],
+      steps: 1000,
+      signal: ac.signal,
+      loss: () => tf.sum(tf.square(v)) as tf.Scalar,
+      afterStep: (s) => {
+        steps = s.step;
+        if (s.step === 3) ac.abort(new Error('cancelled'));
+      },
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('cancelled');
+    expect(steps).toBe(3);
+    expect(tf.memory().numTensors).toBe(before);
+    v.dispose();
+  });
+
+  it('with only a time budget, reports the steps expected at the current pace', async () => {
+    const v = tf.variable(tf.tensor1d([1]));
+    const seen: { step: number; steps: number }[] = [];
+    const r = await trainLoop({
+      variables: [v],
+      steps: Infinity,
+      budgetMs: 40,
+      loss: () => tf.sum(tf.square(v)) as tf.Scalar,
+      onProgress: (p) => seen.push(p),
+    });
+    expect(r.stopped).toBe('budget');
+    expect(seen.length).toBeGreaterThan(0);
+    for (const p of seen) expect(p.steps).toBeGreaterThanOrEqual(p.step);
+    expect(seen.at(-1)!.steps).toBe(seen.at(-1)!.step);
     v.dispose();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from 'vega-lite';
 import { baselinePaths, forecastChartSpec, lossChartSpec } from './forecast-chart.js';
-import { forecastChartSvg } from './svg.js';
+import { forecastChartSvg } from '../svg/render.js';
 
 describe('baselinePaths', () => {
   it('naive repeats the last value; seasonal naive repeats the last season', () => {

@@ -34,6 +34,7 @@ import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
 import { naive2Verdict, VERDICT_LEVEL, type Naive2Verdict } from '../../protocol/verdict.js';
 import { linearStart, type WindowSource } from './linear-start.js';
+import { phaseOneRate, phaseTwoRate, shippedDrift } from './schedule.js';
 import { checkFiniteForecasts, checkPanelHistory } from '../../inputs/magnitude.js';
 import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
 import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
@@ -69,6 +70,12 @@ export interface GlobalValidation {
   verdict: Naive2Verdict;
   /** The network alone against Naive2 (what `modelOwa` says, with its band). */
   networkVerdict: Naive2Verdict;
+  /**
+   * How far phase two moved the network's forecasts of that stretch: mean absolute change of the
+   * median over the validated network's mean absolute error there (0: the network shipped
+   * forecasts what the one validated did). Absent in older models.
+   */
+  drift?: number;
   /** Coverage of the calibrated intervals on that stretch (in-sample for the widths). */
   coverage80: number;
   coverage95: number;
@@ -123,6 +130,12 @@ export function validationWarnings(v: GlobalValidation, c: Combination): string[
   return [
     `the network alone is WORSE than Naive2 on its validation stretch (OWA ${n.owa.toFixed(3)}, ${band}); the forecasts shipped are ${shippedForecast(c)} (OWA ${v.owa.toFixed(3)})`,
   ];
+}
+
+/** The held-out stretch's forecasts of a fit, by series id (not saved). */
+export interface ValidationStretch {
+  ids: string[];
+  forecasts: number[][];
 }
 
 /** How the network's median is combined with a statistical forecast (weight 1 = network alone). */
@@ -232,6 +245,7 @@ export class GlobalForecaster implements ForecastModel {
   private net: tf.LayersModel | null = null;
   private config: SavedConfig | null = null;
   private trained: GlobalInfo | null = null;
+  private stretch: (ValidationStretch & { cut: Float64Array[]; actual: Float64Array[]; network: number[][] }) | null = null;
 
   constructor(private readonly options: GlobalForecasterOptions) {
     // Validate early so a bad option fails before any data is read.
@@ -265,6 +279,7 @@ export class GlobalForecaster implements ForecastModel {
     await initBackend();
     await initKernels();
     const start = Date.now();
+    this.stretch = null;
     const lengths = train.series.map((s) => s.values.length);
     const r = resolve(this.options, spec, lengths, this.options);
     const { horizon: H, window: L } = r;
@@ -310,9 +325,6 @@ export class GlobalForecaster implements ForecastModel {
     const mask = new Float32Array((r.batchSize * L) / r.patch);
     const y = new Float32Array(r.batchSize * H);
 
-    // Each member's share of the budget and the training time it has spent so far.
-    const memberBudget = (0.95 * budgetMs) / r.members;
-    const spent = new Array<number>(r.members).fill(0);
     const runPhase = async (k: number, from: Source[], steps: number, offset: number, share: number): Promise<void> => {
       if (steps < 1) return;
       const rand = seededRandom(r.seed * 7919 + k * 104_729 + offset + 1);
@@ -323,12 +335,10 @@ export class GlobalForecaster implements ForecastModel {
         steps,
         ...(signal ? { signal } : {}),
         budgetMs: Math.max(1000, share * budgetMs),
-        // Constant rate, then a linear decay to a tenth over the last third of the member's steps
-        // or of its share of the budget, whichever runs out first.
-        learningRate: (s) => {
-          const at = Math.min(1, Math.max((offset + s) / perMember, (spent[k]! + Date.now() - phaseStart) / memberBudget));
-          return at < 2 / 3 ? r.learningRate : r.learningRate * (1 - 0.9 * ((at - 2 / 3) * 3));
-        },
+        // Phase one runs the whole schedule (by steps or by its share of the member's budget,
+        // whichever is further); phase two fine-tunes at its final rate (schedule.ts).
+        learningRate: (s) =>
+          offset > 0 ? phaseTwoRate(r.learningRate) : phaseOneRate(r.learningRate, Math.max(s / steps, (Date.now() - phaseStart) / (share * budgetMs))),
         loss: () => {
           for (let b = 0; b < r.batchSize; b++) {
             const src = from[Math.floor(rand() * from.length)]!;
@@ -349,7 +359,6 @@ export class GlobalForecaster implements ForecastModel {
         },
       });
       done += res.steps;
-      spent[k] = spent[k]! + Date.now() - phaseStart;
       if (res.stopped === 'budget') stopped = 'budget';
     };
 
@@ -366,6 +375,14 @@ export class GlobalForecaster implements ForecastModel {
       combination = v.combination;
     }
     for (let k = 0; k < r.members; k++) await runPhase(k, all, phase2, phase1, (phase2 / total) * 0.95);
+    if (validation && this.stretch && phase2 > 0) {
+      const { cut, network, actual } = this.stretch;
+      validation.drift = shippedDrift(
+        network,
+        this.quantiles(cut).map((rows) => rows.map((row) => row[MEDIAN]!)),
+        actual,
+      );
+    }
     all = [];
     signal?.throwIfAborted();
     this.trained = {
@@ -453,6 +470,7 @@ export class GlobalForecaster implements ForecastModel {
       Math.max(1, cases.length);
     const n2 = naive2Totals.result(naive2Totals);
     const verdict = naive2Verdict(score(center).units, naive2Totals.units);
+    this.stretch = { ids: usable.map((s) => s.id), forecasts: center, cut, actual, network: med };
     return {
       widths,
       combination,
@@ -558,6 +576,14 @@ export class GlobalForecaster implements ForecastModel {
       throw new SeqcastError('NOT_TRAINED', 'the global forecaster has not been trained or loaded yet');
     }
     return this.trained;
+  }
+
+  /**
+   * The forecasts (as combined) the model made of its held-out stretch after phase one, for an
+   * ensemble to validate its combination on; null when there was none or the model was loaded.
+   */
+  validationStretch(): ValidationStretch | null {
+    return this.stretch ? { ids: this.stretch.ids, forecasts: this.stretch.forecasts } : null;
   }
 
   /** What the model is and what it measured on its held-out stretch. */

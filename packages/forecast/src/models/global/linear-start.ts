@@ -7,7 +7,8 @@
  *
  * The fit is robust: targets are clipped as the inputs are, and rows are reweighted (Huber, a
  * few passes) so that the handful of windows where a plateau jumps cannot set the kernel. The
- * fit is then checked on windows later in time than those it was fitted on against the level
+ * median has no intercept (the column of ones is excluded): a series' direction comes from its
+ * own window, not from the panel's average drift. The fit is then checked on windows later in time than those it was fitted on against the level
  * (the naive forecast in the network's units, an all-zero linear path); where it does not beat
  * it, the path starts at zero.
  */
@@ -106,8 +107,12 @@ export function linearStart(sources: WindowSource[], shape: WindowShape, rand: (
   const check = later.length > 0 ? drawWindows(later, shape, rand, nCheck, (s) => [s.hi - H + 1, s.hi]) : null;
 
   const rows = Int32Array.from({ length: n }, (_, i) => i);
+  // No intercept for the median: one coefficient per horizon shared by every series would be the
+  // panel's average drift in window units, added to each series (on a mostly growing panel it
+  // pulls the declining series up). Each window's own history carries its direction.
+  const NO_INTERCEPT = [L];
   const full = gram(fit.X, fit.Y, k, H, rows);
-  let beta = ridgeSolve(full, 1e-3, [L]);
+  let beta = ridgeSolve(full, 1e-3, [], n, NO_INTERCEPT);
   for (let pass = 0; pass < HUBER_PASSES; pass++) {
     const err = rowErrors(fit.X, fit.Y, beta, k, H);
     const sorted = Float64Array.from(err).sort();
@@ -132,7 +137,7 @@ export function linearStart(sources: WindowSource[], shape: WindowShape, rand: (
       Int32Array.from({ length: out.length }, (_, i) => i),
     );
     const weighted = { ...full, xtx: full.xtx.map((v, i) => v - d.xtx[i]!), xty: full.xty.map((v, i) => v - d.xty[i]!) };
-    beta = ridgeSolve(weighted, 1e-3, [L]);
+    beta = ridgeSolve(weighted, 1e-3, [], n, NO_INTERCEPT);
   }
 
   let checkRatio = NaN;

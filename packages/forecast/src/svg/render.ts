@@ -1,9 +1,9 @@
 /**
  * A forecast chart as SVG text in Node: the spec the browser shows, compiled by Vega-Lite and
  * drawn by Vega's SVG string renderer (no browser, no canvas). vega and vega-lite are imported on
- * first use, as in plots/evaluation.ts (their top-level await would break require()).
+ * first use, as in evaluation.ts (their top-level await would break require()).
  */
-import { forecastChartSpec, type ForecastChartData, type ForecastChartOptions } from './forecast-chart.js';
+import { forecastChartSpec, type ForecastChartData, type ForecastChartOptions } from '../charts/forecast-chart.js';
 
 /**
  * SVG of {@link forecastChartSpec} (static: no zoom or hover).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forecastSvg } from './panel.js';
+import { forecastSvg } from './forecast.js';
 
 describe('forecastSvg', () => {
   it('draws history, forecast, actual and both interval bands', async () => {

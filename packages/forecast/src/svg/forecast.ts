@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SeriesForecast } from '../panel/model.js';
-import { forecastChartSvg } from '../charts/svg.js';
+import { forecastChartSvg } from './render.js';
 
 export interface ForecastPlotOptions {
   /** History values shown before the forecast. Default 3 × the horizon. */
