@@ -27,7 +27,7 @@ import {
 } from '@seqcast/core';
 import type { Panel, PanelSeries } from '@seqcast/data';
 import type { ForecastSpec, SeriesForecast } from '../../panel/model.js';
-import type { FitContext, ForecastModel } from '../../registry/contract.js';
+import type { ForecastModel } from '../../registry/contract.js';
 import type { PanelLayout } from '../../panel/layout.js';
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
 import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from './validation.js';
@@ -272,7 +272,7 @@ export class GlobalForecaster implements ForecastModel {
    * Train on every series of `train`. Replaces any earlier fit. Aborting `signal` stops it between
    * steps: fit rejects with the signal's reason and the model is left untrained (nothing to save).
    */
-  async fit(train: Panel, spec: ForecastSpec, callbacks: FitContext & { onProgress?(p: GlobalProgress): void } = {}): Promise<void> {
+  async fit(train: Panel, spec: ForecastSpec, callbacks: { signal?: AbortSignal; onProgress?(p: GlobalProgress): void } = {}): Promise<void> {
     const signal = callbacks.signal;
     signal?.throwIfAborted();
     this.trained = null;
