@@ -124,8 +124,9 @@ export const api = {
    * A forecast or panel job whose CSV (a chosen file, read by the browser as it is sent, or pasted
    * text) is the request body: no JSON body limit; the other fields go in the query.
    */
-  submitCsvJob: (fields: { kind: string; name: string; options: unknown; csvOptions?: unknown }, csv: Blob | string) => {
+  submitCsvJob: (fields: { kind: string; model?: string; name: string; options: unknown; csvOptions?: unknown }, csv: Blob | string) => {
     const query = new URLSearchParams({ kind: fields.kind, name: fields.name, options: JSON.stringify(fields.options) });
+    if (fields.model !== undefined) query.set('model', fields.model);
     if (fields.csvOptions !== undefined) query.set('csvOptions', JSON.stringify(fields.csvOptions));
     return call<JobRecord>('POST', `/v1/jobs/csv?${query}`, new RawBody('text/csv', csv), true);
   },

@@ -370,7 +370,7 @@ export function trainingPage(root: HTMLElement): () => void {
     submit.disabled = true;
     try {
       // CSV jobs upload the file (or the pasted text) as the body: a 20 MB panel is no JSON string.
-      const { csv, ...fields } = body as { csv?: string; kind: string; name: string; options: unknown };
+      const { csv, ...fields } = body as { csv?: string; kind: string; model?: string; name: string; options: unknown };
       const j = csv === undefined ? await api.submitJob(body) : await api.submitCsvJob(fields, upload ?? csv);
       points = [];
       view?.finalize();
