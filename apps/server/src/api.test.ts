@@ -333,6 +333,7 @@ describe('OpenAPI 3.1', () => {
         '/v1/jobs/csv',
         '/v1/jobs/{id}',
         '/v1/jobs/{id}/events',
+        '/v1/model-kinds',
         '/v1/models',
         '/v1/models/{name}',
         '/v1/models/{name}/forecast',

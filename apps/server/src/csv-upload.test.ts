@@ -145,7 +145,7 @@ describe('issue 29 item 4: training CSVs are uploaded as the body (POST /v1/jobs
       /^400 query\.options: query\.options must be a JSON object, URL-encoded \(/,
     );
     expect(await detail(await upload(s.url, { kind: 'panel', name: 'p', options: { target: 'y', horizon: 1 }, epochs: 3 }, csv))).toBe(
-      "400 query.epochs: query.epochs: unknown query parameter (the job's fields are kind, name, options and csvOptions)",
+      "400 query.epochs: query.epochs: unknown query parameter (the job's fields are kind, model, name, options and csvOptions)",
     );
     expect(await detail(await upload(s.url, { kind: 'chars', name: 'c', options: { seqLength: 2 } }, csv))).toMatch(
       /^400 query\.kind: query\.kind: chars jobs send their text in a JSON body to POST \/v1\/jobs/,

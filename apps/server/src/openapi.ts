@@ -5,6 +5,7 @@
  * document cannot drift from what the server accepts and returns.
  */
 import { z } from 'zod';
+import { ANY_OF_IN_DOCUMENT } from './job-schemas.js';
 import { createRequire } from 'node:module';
 import { requestSchemas, responses } from './schemas.js';
 import { ROUTES, PATH_PARAMS, pathParamNames, type Route } from './routes/index.js';
@@ -61,6 +62,14 @@ export function buildOpenApi(opts: ResolvedOptions, routes: readonly Route[] = R
     target: 'draft-2020-12',
     uri: (id) => `#/components/schemas/${id}`,
     unrepresentable: 'any',
+    // The panel jobs of the model kinds: `model` tells them apart, but the global model's may be
+    // left out, which OpenAPI's oneOf (exactly one match) cannot say; anyOf can.
+    override: (ctx) => {
+      if (ANY_OF_IN_DOCUMENT.has(ctx.zodSchema) && ctx.jsonSchema.oneOf) {
+        ctx.jsonSchema.anyOf = ctx.jsonSchema.oneOf;
+        delete ctx.jsonSchema.oneOf;
+      }
+    },
   }) as { schemas: Record<string, Json> };
   // Component schemas live inside the document: no own $id / $schema.
   const schemas: Record<string, Json> = {};

@@ -6,10 +6,9 @@
  * `rows[3].close must be a number (received "abc")`.
  */
 import { z } from 'zod';
-import { capFields, cellNames, charLMOptionsSchema, optionalFields, reportedIssue, SeqcastError } from '@seqcast/core';
-import { forecastOptionsSchema, globalForecasterOptionsSchema } from '@seqcast/forecast';
-import { MODEL_NAME_PATTERN } from './models/names.js';
+import { reportedIssue, SeqcastError } from '@seqcast/core';
 import { JOB_STATES } from './jobs/types.js';
+import { int, INT_MSG, jobSchemas } from './job-schemas.js';
 import type { ResolvedOptions } from './options.js';
 import type * as wire from './wire.js';
 
@@ -43,12 +42,6 @@ const ARTICLE: Record<string, string> = {
   array: 'an array',
   boolean: 'a boolean',
 };
-
-/** An integer whose type error says "integer" (zod reports a plain "number" otherwise). */
-const INT_MSG = 'expected an integer';
-function int() {
-  return z.int({ error: (iss) => (iss.code === 'invalid_type' ? INT_MSG : undefined) });
-}
 
 /** One line for the first zod issue, naming the field. */
 export function formatIssue(issue: z.core.$ZodIssue, root = 'body'): { message: string; where: string } {
@@ -96,7 +89,11 @@ export function formatIssue(issue: z.core.$ZodIssue, root = 'body'): { message: 
     case 'invalid_union': {
       // A discriminated union with a bad discriminator ("Invalid discriminator value. Expected 'a' | 'b'").
       const m = /Expected (.*)$/.exec(issue.message);
-      if (m) return { message: `${where} must be one of ${m[1]!.replace(/'/g, '"').split(' | ').join(', ')}`, where };
+      if (m) {
+        // An optional discriminator (a panel job's `model`) lists "undefined" among the values: leave it out.
+        const values = m[1]!.split(' | ').filter((v) => v !== "'undefined'");
+        return { message: `${where} must be one of ${values.map((v) => v.replace(/'/g, '"')).join(', ')}`, where };
+      }
       return { message: `${where}: ${issue.message}`, where };
     }
     default:
@@ -216,6 +213,7 @@ const jobRecord = z.object({
   id: z.string(),
   name: z.string(),
   kind: z.enum(['chars', 'forecast', 'panel']),
+  modelKind: z.string().optional().meta({ description: 'Panel jobs: the registered model kind trained (GET /v1/model-kinds)' }),
   state: z.enum(JOB_STATES),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
@@ -269,6 +267,17 @@ export const responses = {
   }),
   job: jobRecord,
   jobs: z.object({ jobs: z.array(jobRecord) }),
+  modelKinds: z.object({
+    kinds: z.array(
+      z.object({
+        kind: z.string().meta({ description: "A panel job's `model`" }),
+        name: z.string().meta({ description: 'Its column in `seqcast forecast backtest`' }),
+        summary: z.string(),
+        default: z.boolean().meta({ description: 'The kind a panel job without `model` trains' }),
+        options: z.record(z.string(), z.unknown()).meta({ description: "JSON Schema of the job's `options` for this kind, each property with its default" }),
+      }),
+    ),
+  }),
   csv: z.object({
     columns: z.array(z.string()),
     dateColumn: z.string().nullable(),
@@ -371,93 +380,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
   const panelForecastShallow = panelForecast.extend({
     series: z.array(z.unknown()).min(1).max(10_000, { error: 'series must have at most 10000 items (server limit)' }),
   });
-  const name = z.string().regex(new RegExp(MODEL_NAME_PATTERN), {
-    error: `name must be 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
-  });
-  /** A table's epochs field under the server's cap (the table's default kept for the document). */
-  const serverEpochs = (field: z.ZodDefault<z.ZodNumber> | z.ZodOptional<z.ZodNumber>) =>
-    field
-      .unwrap()
-      .max(limits.maxEpochs, { error: `options.epochs must be <= ${limits.maxEpochs} (server limit)` })
-      .optional()
-      .meta({ ...field.meta(), ...(field instanceof z.ZodDefault ? { default: field.def.defaultValue as number } : {}) });
-  const serverFeatures = z.array(z.string().min(1)).max(64).optional().meta({ description: 'Input columns besides the target (at most 64)' });
-  /** A table's cell field as the registered names (so the document lists them). */
-  const cellEnum = (field: z.ZodDefault<z.ZodType<string>>) =>
-    z
-      .enum(cellNames() as [string, ...string[]])
-      .optional()
-      .meta({ ...field.meta(), default: field.def.defaultValue });
-  const csvOptions = z.strictObject({
-    delimiter: z.enum([',', ';', '\t']).optional(),
-    newestFirst: z.boolean().optional(),
-    dateColumn: z.string().nullable().optional(),
-    missing: z.enum(['error', 'drop', 'ffill']).optional(),
-  });
-  const forecastJob = z.strictObject({
-    kind: z.literal('forecast'),
-    name,
-    csv: z.string().min(1).meta({ description: 'CSV content (never a path or URL)' }),
-    csvOptions: csvOptions.optional(),
-    // Forecaster.fit's own table; the CSV reading options (newestFirst, missing) come in csvOptions,
-    // and the CLI's records of how it read the file (timeColumns, frequency) are not options here.
-    options: optionalFields(forecastOptionsSchema)
-      .omit({ newestFirst: true, missing: true, timeColumns: true, frequency: true })
-      .extend({
-        target: forecastOptionsSchema.shape.target,
-        features: serverFeatures,
-        epochs: serverEpochs(forecastOptionsSchema.shape.epochs),
-        cell: cellEnum(forecastOptionsSchema.shape.cell),
-      })
-      .strict()
-      .meta({ description: 'Forecaster.fit options (see @seqcast/forecast)' }),
-  });
-  const charsOptions = capFields(charLMOptionsSchema, { seqLength: 1000, layers: 4, hidden: 1024, learningRate: 10, batchSize: 100_000 }, '(server limit)');
-  const charsJob = z.strictObject({
-    kind: z.literal('chars'),
-    name,
-    text: z.string().min(2).meta({ description: 'Training text (content, never a path or URL)' }),
-    // CharLM.train's own table under the server's limits (its defaults shown in the document).
-    options: optionalFields(charsOptions)
-      .extend({
-        seqLength: charsOptions.shape.seqLength,
-        epochs: serverEpochs(charLMOptionsSchema.shape.epochs),
-        cell: cellEnum(charLMOptionsSchema.shape.cell),
-      })
-      .strict()
-      .meta({ description: 'CharLM.train options (see @seqcast/core)' }),
-  });
-  const panelJob = z.strictObject({
-    kind: z.literal('panel'),
-    name,
-    csv: z.string().min(1).meta({ description: 'Long-format CSV content (never a path or URL)' }),
-    csvOptions: z
-      .strictObject({
-        delimiter: z.enum([',', ';', '\t']).optional(),
-        idColumn: z.string().min(1).nullable().optional(),
-        timeColumn: z.string().min(1).nullable().optional(),
-        missing: z.enum(['error', 'drop', 'ffill']).optional(),
-        short: z.enum(['skip', 'error']).optional(),
-      })
-      .optional(),
-    // GlobalForecaster's own table (the options this API exposes), plus the panel's columns.
-    options: optionalFields(globalForecasterOptionsSchema)
-      .pick({ season: true, window: true, seed: true })
-      .extend({
-        target: z.string().min(1).meta({ description: 'Column to forecast' }),
-        features: serverFeatures,
-        horizon: globalForecasterOptionsSchema.shape.horizon,
-        epochs: serverEpochs(globalForecasterOptionsSchema.shape.epochs),
-        minutes: globalForecasterOptionsSchema.shape.minutes
-          .unwrap()
-          .max(120, { error: 'options.minutes must be <= 120 (server limit)' })
-          .optional()
-          .meta({ ...globalForecasterOptionsSchema.shape.minutes.meta(), default: globalForecasterOptionsSchema.shape.minutes.def.defaultValue }),
-      })
-      .strict()
-      .meta({ description: 'GlobalForecaster options (see @seqcast/forecast); target and horizon are required' }),
-  });
-  const job = z.discriminatedUnion('kind', [forecastJob, panelJob, charsJob]);
+  const { job, csvOptions } = jobSchemas(limits);
   const csv = z.strictObject({
     csv: z.string().min(1).meta({ description: 'CSV content (never a path or URL)' }),
     csvOptions: csvOptions.optional(),
@@ -492,10 +415,11 @@ const wireMatchesSchemas: [
   Same<Out<'panelForecast'>, wire.PanelForecastResponse>,
   Same<Out<'job'>, wire.JobRecord>,
   Same<Out<'jobs'>, wire.JobList>,
+  Same<Out<'modelKinds'>, wire.ModelKindList>,
   Same<Out<'csv'>, wire.ParsedCsv>,
   Same<In<'next'>, wire.NextRequest>,
   Same<In<'generate'>, wire.GenerateRequest>,
   Same<In<'forecast'>, wire.SeriesForecastRequest>,
   Same<In<'panelForecast'>, wire.PanelForecastRequest>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void wireMatchesSchemas;

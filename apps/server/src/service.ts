@@ -3,30 +3,15 @@
  * input contract (feature names, window, vocabulary size), call the adapter. No HTTP and no
  * tensors here; the route handlers parse bodies and serialise results, the adapters do the math.
  */
-import { charLMOptionsSchema, charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
-import {
-  forecastable,
-  forecastOptionsSchema,
-  GlobalForecaster,
-  panelForecastJson,
-  unforecastable,
-  resolveForecastOptions,
-  type ForecastOptions,
-  type GlobalForecasterOptions,
-  type PanelForecastJson,
-} from '@seqcast/forecast';
-import { parseCsvText, parsePanelText, type CsvLimits } from './csv.js';
+import { charLMOptionsSchema, SeqcastError } from '@seqcast/core';
+import { forecastable, forecastOptionsSchema, panelForecastJson, unforecastable, type PanelForecastJson } from '@seqcast/forecast';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
 import type { JobBackend, Submitted } from './jobs/backend.js';
 import type { IdempotencyRequest } from './jobs/idempotency.js';
-import type { JobSpec } from './jobs/types.js';
-import type { RequestSchemas } from './schemas.js';
+import { prepareWithSteps, type JobRequest } from './jobs/prepare.js';
 import { checkWork, InferenceGate, PANEL_CHUNK, sliced, turn } from './models/inference.js';
 import { DEFAULT_LIMITS, type ResolvedOptions } from './options.js';
-import type { z } from 'zod';
-
-type JobRequest = z.output<RequestSchemas['job']>;
 
 /** One series of a panel forecast request: its rows and, optionally, their time cells. */
 type PanelRequestSeriesBody = { id: string; rows: Record<string, number | string>[]; times?: string[]; future?: Record<string, number | string>[] };
@@ -35,133 +20,9 @@ function wrongKind(m: ServedModel, want: string, action: string): SeqcastError {
   return new SeqcastError('BAD_ARGUMENT', `model "${m.name}" is a ${m.adapter.kind} model; ${action} needs a ${want} model`, { where: 'name' });
 }
 
-/** Option names of a job request, for messages that say which field to change. */
-const JOB_OPTION_NAMES = { batchSize: 'options.batchSize', units: 'options.hidden', layers: 'options.layers', steps: 'options.seqLength' };
-
-/**
- * Refuse (400) a chars job that cannot run: too short for its window, an impossible head, or a
- * training step over the memory budget even at the smallest batch (the same estimate the
- * training process sizes its batch with, so an accepted job is never refused later for it).
- */
-function checkCharsJob(text: string, options: Record<string, unknown>, budgetBytes: number): void {
-  const vocabulary = Vocabulary.fromText(text);
-  const seqLength = options.seqLength as number;
-  const windows = vocabulary.encode(text).length - seqLength;
-  if (windows < 1) {
-    throw new SeqcastError('BAD_INPUT', `text has ${text.length} characters; options.seqLength ${seqLength} needs at least ${seqLength + 1}`, {
-      where: 'options.seqLength',
-    });
-  }
-  const hidden = (options.hidden as number | undefined) ?? vocabulary.size;
-  if (options.dense === false && hidden !== vocabulary.size) {
-    throw new SeqcastError(
-      'BAD_INPUT',
-      `options.dense false needs options.hidden equal to the text's ${vocabulary.size} distinct characters (received ${hidden})`,
-      {
-        where: 'options.hidden',
-      },
-    );
-  }
-  const shape = charLMTrainingShape({
-    cell: (options.cell as string | undefined) ?? 'lstm',
-    layers: (options.layers as number | undefined) ?? 1,
-    hidden,
-    seqLength,
-    vocabSize: vocabulary.size,
-  });
-  const batchSize = options.batchSize as number | undefined;
-  planTrainingBatch(shape, {
-    windows,
-    budgetBytes,
-    names: JOB_OPTION_NAMES,
-    vocabulary: { where: 'text', unitsFollow: options.hidden === undefined },
-    ...(batchSize !== undefined ? { batchSize } : {}),
-  });
-}
-
-/** Refuse (400) a forecast job the library would reject after the 202: too few rows, a step over budget. */
-function checkForecastJob(rows: number, columns: number, o: ForecastOptions, budgetBytes: number): void {
-  // The library's own defaults (its options table), so this check and the training agree.
-  const opts = resolveForecastOptions(o);
-  const { season, window, horizon, split } = opts;
-  // As Forecaster.fit: at least 20 training origins after the context the model reads.
-  const context = Math.max(window, season > 1 ? season + 1 : 1);
-  const need = Math.ceil((20 + horizon + context - 1) / split);
-  if (rows < need) {
-    throw new SeqcastError('BAD_INPUT', `csv has ${rows} rows; options.window ${window}, season ${season}, horizon ${horizon} need at least ${need}`, {
-      where: 'options.window',
-    });
-  }
-  const features = o.features ?? [];
-  if (new Set(features).size !== features.length) {
-    throw new SeqcastError('BAD_INPUT', `options.features lists a column twice (${features.join(',')})`, { where: 'options.features' });
-  }
-  const shape = {
-    cell: opts.cell,
-    layers: 1,
-    units: opts.units,
-    steps: window,
-    inputs: Math.max(1, features.length + 1),
-    outputs: horizon,
-    outputSteps: 1,
-  } as const;
-  planTrainingBatch(shape, {
-    windows: rows,
-    budgetBytes,
-    residentBytes: 4 * rows * (window * shape.inputs + horizon),
-    names: { batchSize: 'options.batchSize', units: 'options.units', layers: 'layers', steps: 'options.window' },
-    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
-  });
-}
-
-/**
- * Check a job request the way the library will (so a bad CSV is a 400, not a failed job later)
- * and turn it into the spec a training runs. CSV content is parsed as text only (never opened
- * as a path or fetched as a URL). Queue workers call this again on every payload they take.
- */
-export async function prepareJob(req: JobRequest, trainMemoryMb: number, csvLimits: CsvLimits = DEFAULT_LIMITS): Promise<JobSpec> {
-  return (await prepare(req, trainMemoryMb, csvLimits)).spec;
-}
-
-/** {@link prepareJob}, plus the training steps a panel job plans (its record's `epochs` while queued). */
-async function prepare(req: JobRequest, trainMemoryMb: number, csvLimits: CsvLimits = DEFAULT_LIMITS): Promise<{ spec: JobSpec; panelSteps?: number }> {
-  let spec: JobSpec;
-  let panelSteps: number | undefined;
-  if (req.kind === 'forecast') {
-    const series = await parseCsvText(req.csv, req.csvOptions ?? {}, csvLimits);
-    const opts = req.options;
-    const wanted = [opts.target, ...(opts.features ?? [])];
-    for (const [i, col] of wanted.entries()) {
-      if (!series.columns.includes(col)) {
-        const field = i === 0 ? 'options.target' : `options.features[${i - 1}]`;
-        throw new SeqcastError('BAD_INPUT', `${field}: "${col}" is not a numeric column of the CSV (numeric columns: ${series.columns.join(', ') || 'none'})`, {
-          where: field,
-        });
-      }
-    }
-    checkForecastJob(series.rows, series.columns.length, opts, trainMemoryMb * 2 ** 20);
-    spec = { name: req.name, kind: 'forecast', content: req.csv, csvOptions: req.csvOptions ?? {}, options: opts };
-  } else if (req.kind === 'panel') {
-    // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
-    const panel = await parsePanelText(req.csv, req.csvOptions ?? {}, req.options, csvLimits);
-    const { target: _target, features: _features, ...modelOptions } = req.options;
-    const planner = new GlobalForecaster(modelOptions as GlobalForecasterOptions);
-    panelSteps = planner.plannedSteps(panel, { horizon: req.options.horizon, season: req.options.season ?? 1 });
-    planner.dispose();
-    spec = { name: req.name, kind: 'panel', content: req.csv, csvOptions: req.csvOptions ?? {}, options: req.options };
-  } else {
-    checkCharsJob(req.text, req.options, trainMemoryMb * 2 ** 20);
-    spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
-  }
-  return { spec, ...(panelSteps !== undefined ? { panelSteps } : {}) };
-}
-
-/** The API request a spec was made from (workers validate it with the API's own schema). */
-export function requestOfSpec(spec: JobSpec): unknown {
-  return spec.kind === 'chars'
-    ? { kind: spec.kind, name: spec.name, text: spec.content, options: spec.options }
-    : { kind: spec.kind, name: spec.name, csv: spec.content, ...(spec.csvOptions ? { csvOptions: spec.csvOptions } : {}), options: spec.options };
-}
+// Checking a job request and turning it into a spec is the jobs' business (jobs/prepare.ts);
+// re-exported here for code that imported it from this module.
+export { prepareJob, requestOfSpec } from './jobs/prepare.js';
 
 export class Service {
   private readonly maxWork: number;
@@ -324,7 +185,7 @@ export class Service {
 
   /** Check a job's input now (see {@link prepareJob}) and queue it (once per idempotency key). */
   async submitJob(req: JobRequest, idempotency?: IdempotencyRequest): Promise<Submitted> {
-    const { spec, panelSteps } = await prepare(req, this.limits?.trainMemoryMb ?? 512, this.limits ?? DEFAULT_LIMITS);
+    const { spec, panelSteps } = await prepareWithSteps(req, this.limits?.trainMemoryMb ?? 512, this.limits ?? DEFAULT_LIMITS);
     await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
     // A panel model counts training steps: the steps its fit plans. Others count epochs: the
     // given count or the default of the model's options table.

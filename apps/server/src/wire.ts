@@ -141,6 +141,8 @@ export interface JobRecord {
   id: string;
   name: string;
   kind: JobKind;
+  /** Panel jobs: the registered model kind trained (`GET /v1/model-kinds`); absent for the global model in records from before. */
+  modelKind?: string;
   state: JobState;
   /** ISO times. */
   createdAt: string;
@@ -169,6 +171,18 @@ export interface JobRecord {
 
 export interface JobList {
   jobs: JobRecord[];
+}
+
+/** `GET /v1/model-kinds`: the panel model kinds a job can train, the default first. */
+export interface ModelKindList {
+  kinds: {
+    kind: string;
+    name: string;
+    summary: string;
+    default: boolean;
+    /** JSON Schema of the job's `options` for this kind (`properties.<option>.default`, `minimum`, `description`, …). */
+    options: Record<string, unknown>;
+  }[];
 }
 
 /** One series of a parsed file (`POST /v1/csv`). */

@@ -14,6 +14,7 @@ import type {
   JobList,
   JobRecord,
   ModelDescription,
+  ModelKindList,
   ModelList,
   NextResponse,
   PanelForecastResponse,
@@ -21,7 +22,7 @@ import type {
   SeriesForecastResponse,
 } from '../../server/src/wire.js';
 
-export type { Interval, JobRecord, ModelDescription, ParsedCsv };
+export type { Interval, JobRecord, ModelDescription, ModelKindList, ParsedCsv };
 export type { ParsedSeries } from '../../server/src/wire.js';
 
 /** A forecast in one shape whichever endpoint answered (per-series model or panel model). */
@@ -116,13 +117,16 @@ export const api = {
   jobs: () => call<JobList>('GET', '/v1/jobs').then((r) => r.jobs),
   /** Each job kind's option defaults, read from the served OpenAPI document (the server's own tables). */
   jobOptionDefaults: () => call<unknown>('GET', '/openapi.json').then(jobOptionDefaults),
+  /** The panel model kinds a job can train, each with its options' JSON Schema (defaults, ranges): the form's fields. */
+  modelKinds: () => call<ModelKindList>('GET', '/v1/model-kinds').then((r) => r.kinds),
   submitJob: (body: unknown) => call<JobRecord>('POST', '/v1/jobs', body, true),
   /**
    * A forecast or panel job whose CSV (a chosen file, read by the browser as it is sent, or pasted
    * text) is the request body: no JSON body limit; the other fields go in the query.
    */
-  submitCsvJob: (fields: { kind: string; name: string; options: unknown; csvOptions?: unknown }, csv: Blob | string) => {
+  submitCsvJob: (fields: { kind: string; model?: string; name: string; options: unknown; csvOptions?: unknown }, csv: Blob | string) => {
     const query = new URLSearchParams({ kind: fields.kind, name: fields.name, options: JSON.stringify(fields.options) });
+    if (fields.model !== undefined) query.set('model', fields.model);
     if (fields.csvOptions !== undefined) query.set('csvOptions', JSON.stringify(fields.csvOptions));
     return call<JobRecord>('POST', `/v1/jobs/csv?${query}`, new RawBody('text/csv', csv), true);
   },

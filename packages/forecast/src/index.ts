@@ -88,3 +88,23 @@ export {
   type LossPoint,
 } from './charts/index.js';
 export { forecastChartSvg } from './svg/render.js';
+export type { FitContext, FitProgress, ForecastModel, ModelInfo, ModelKindEntry, ModelSaveOptions } from './registry/contract.js';
+export { defineModelKind } from './registry/contract.js';
+export {
+  MODEL_KINDS,
+  DEFAULT_MODEL_KIND,
+  modelKind,
+  modelKindNames,
+  modelKindOfSaved,
+  panelSavedKinds,
+  panelModelKinds,
+  loadModel,
+  createModel,
+  plannedSteps,
+  defaultBacktestKinds,
+  backtestFactories,
+  describeModelKinds,
+  type ModelKindDescription,
+} from './registry/kinds.js';
+export { PerSeriesModel, perSeriesKind } from './models/per-series-kind.js';
+export { globalKind } from './models/global/kind.js';

@@ -119,7 +119,8 @@ describe('seqcast forecast on a panel (built CLI)', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { metrics: Record<string, Record<string, number | null>>; series: number; windows: number };
     expect(Object.keys(j)).toEqual(['metrics', 'series', 'windows']);
-    expect(Object.keys(j.metrics)).toEqual(['model', 'naive2', 'snaive', 'naive', 'ses', 'theta', 'pooledLinear']);
+    // Every kind the registry backtests by default, in its order (nothing left out of the JSON).
+    expect(Object.keys(j.metrics)).toEqual(['model', 'naive2', 'snaive', 'naive', 'ses', 'theta', 'pooledLinear', 'drift']);
     for (const m of Object.values(j.metrics)) expect(Object.keys(m)).toEqual(['smape', 'mase', 'owa', 'coverage80', 'coverage95', 'msis']);
     expect(j.metrics.naive2!.owa).toBe(1);
     expect(j.metrics.model!.coverage95).toBeGreaterThan(0);

@@ -1,42 +1,47 @@
 /**
- * The panel side of `seqcast forecast`: train the global recurrent model on a long-format CSV
- * (`--id-column`), predict every series of a file, and backtest the model against the panel
- * baselines. forecast.ts dispatches here; the one-series commands stay there unchanged.
+ * The panel side of `seqcast forecast`: train any registered model kind (`--model`, default the
+ * global recurrent model) on a long-format CSV (`--id-column`), predict every series of a file
+ * with any saved kind, and backtest registered kinds against each other on the same cutoffs.
+ * forecast.ts dispatches here; the one-series commands stay there unchanged.
  */
 import { checkFields, readModelMetadata, SeqcastError } from '@seqcast/core';
 import { readPanelCsv, type PanelCsv, type ReadPanelOptions } from '@seqcast/data';
 import {
   backtest,
+  backtestFactories,
   covariateLine,
-  GlobalForecaster,
-  GLOBAL_KIND,
+  DEFAULT_MODEL_KIND,
+  defaultBacktestKinds,
   globalForecasterOptionsSchema,
   layoutOf,
+  loadModel,
   loadPanelLayout,
-  PANEL_BASELINES,
+  modelKind,
   panelForecastJson,
+  panelSavedKinds,
   readFutureCsv,
   shippedForecast,
   VERDICT_LEVEL,
   type BacktestReport,
   type Combination,
   type CovariateRequest,
-  type GlobalForecasterOptions,
+  type ForecastModel,
   type GlobalInfo,
+  type ModelKindEntry,
   type Naive2Verdict,
   type PanelMetrics,
-  type PanelModel,
 } from '@seqcast/forecast';
 import { columnList, numberFlags, optionalNumber, optionalString, requireString, type Flags } from '../args.js';
 import type { Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { checkOut } from '../save-target.js';
+import { modelOptionsFromFlags } from './model-flags.js';
 import { seasonFromDates, timeColumnsFlag } from './season-flags.js';
 
 /** True when `dir` holds a panel (global) model rather than a one-series forecaster. */
 export async function isPanelModel(dir: string): Promise<boolean> {
   const meta = await readModelMetadata(dir);
-  return meta.kind === GLOBAL_KIND;
+  return panelSavedKinds().includes(meta.kind);
 }
 
 function missingFlag(flags: Flags): 'error' | 'drop' | 'ffill' {
@@ -108,16 +113,18 @@ async function readPanel(file: string, options: ReadPanelOptions, io: Io): Promi
   return panel;
 }
 
-/** Model options from the flags (undefined ones left to the model's defaults). */
-function modelOptions(flags: Flags, horizon: number, season: number): GlobalForecasterOptions {
-  // Ranges and defaults are the model's options table's; only the flags given are passed on.
-  return { horizon, season, ...checkFields(globalForecasterOptionsSchema, numberFlags(flags, ['window', 'epochs', 'minutes', 'seed']), '--') };
-}
-
 function horizonAndSeason(flags: Flags, cmd: string): { horizon: number; season: number } {
   if (flags.horizon === undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --horizon is required for a panel`, { where: '--horizon' });
+  // The spec's ranges, as the global model's table states them (every kind shares the spec).
   const { horizon, season = 1 } = checkFields(globalForecasterOptionsSchema, numberFlags(flags, ['horizon', 'season']), '--');
   return { horizon: horizon!, season };
+}
+
+/** The kinds named by `--models a,b,c` (default: every kind the backtest runs by default), each known. */
+function backtestKinds(flags: Flags): ModelKindEntry[] {
+  const names = columnList(optionalString(flags, 'models'), '--models') ?? defaultBacktestKinds();
+  if (new Set(names).size !== names.length) throw new SeqcastError('BAD_ARGUMENT', `--models names a model twice (${names.join(',')})`, { where: '--models' });
+  return names.map((n) => modelKind(n, '--models'));
 }
 
 /**
@@ -133,8 +140,8 @@ function panelSeason(flags: Flags, panel: PanelCsv, given: number, io: Io): numb
 }
 
 /** Rows a series needs to train: an input stretch and a horizon after it. */
-function minRowsFor(flags: Flags, horizon: number): { minRows: number; reason: string } {
-  const { window } = checkFields(globalForecasterOptionsSchema, numberFlags(flags, ['window']), '--');
+function minRowsFor(options: Record<string, unknown>, horizon: number): { minRows: number; reason: string } {
+  const window = typeof options.window === 'number' ? options.window : undefined;
   return window !== undefined
     ? { minRows: window + horizon, reason: `window ${window} + horizon ${horizon}` }
     : { minRows: horizon + 2, reason: `2 inputs + horizon ${horizon}` };
@@ -146,31 +153,59 @@ function fmt(v: number | null): string {
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3);
 }
 
-/** `forecast train --id-column …`: fit the global model on every series and save it. */
+/** A progress bar fed the one progress shape every model's fit reports. */
+function progressBar(label: string): { bar: ProgressBar; onProgress: (p: import('@seqcast/forecast').FitProgress) => void } {
+  const bar = new ProgressBar(label);
+  return {
+    bar,
+    onProgress: (p) =>
+      bar.update({ step: p.step, steps: p.steps, loss: p.loss ?? NaN, elapsedMs: p.elapsedMs, ...(p.etaMs !== undefined ? { etaMs: p.etaMs } : {}) }),
+  };
+}
+
+/** `forecast train --id-column …`: fit a registered model kind (`--model`, default the global model) on every series and save it. */
 export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<void> {
   const csv = requireString(flags, 'csv', cmd);
   const out = requireString(flags, 'out', cmd);
+  const entry = modelKind(optionalString(flags, 'model') ?? DEFAULT_MODEL_KIND, '--model');
   const { horizon, season: given } = horizonAndSeason(flags, cmd);
   // Validates every model option before the file is read.
-  new GlobalForecaster(modelOptions(flags, horizon, given)).dispose();
-  const { minRows, reason } = minRowsFor(flags, horizon);
+  const options = modelOptionsFromFlags(flags, [entry])[entry.kind]!;
+  entry.create(options as never, { horizon, season: given }).dispose();
+  const { minRows, reason } = minRowsFor(options, horizon);
   const read = panelReadOptions(flags, cmd, minRows, reason);
   const save = { overwrite: flags.force === true };
   await checkOut(out, save); // before reading or training: never destroy what is at --out
   const panel = await readPanel(csv, read, io);
   targetNote(flags, io);
   const season = panelSeason(flags, panel, given, io);
-  const model = new GlobalForecaster(modelOptions(flags, horizon, season));
-  const bar = new ProgressBar('forecast');
+  const model = entry.create(options as never, { horizon, season });
+  const { bar, onProgress } = progressBar('forecast');
   try {
-    await model.fit(panel, { horizon, season, covariates: covariateRequest(flags) }, { onProgress: (p) => bar.update(p) });
+    const covariates = covariateRequest(flags);
+    const named = [...covariates.features!, ...covariates.futureFeatures!, ...covariates.staticFeatures!];
+    if (named.length && !model.takesCovariates) {
+      throw new SeqcastError('BAD_ARGUMENT', `forecast train: model ${entry.kind} reads no covariates; drop ${named.join(', ')} or train the global model`, {
+        where: '--model',
+      });
+    }
+    await model.fit(panel, { horizon, season, covariates }, { onProgress });
     bar.done();
     await model.save(out, { ...save, layout: layoutOf(panel, read.missing) });
-    const i = model.info();
+    if (entry.kind !== 'global') {
+      const i = model.info();
+      if (flags.json) io.out(JSON.stringify({ out, model: entry.kind, series: panel.series.length, skipped: panel.skipped.length, info: i }));
+      else
+        io.out(
+          `saved ${out} (model ${entry.kind}, target ${i.target}, ${panel.series.length} series${panel.skipped.length ? `, ${panel.skipped.length} skipped` : ''}, horizon ${i.horizon}, season ${i.season}); score it with seqcast forecast backtest --models ${entry.kind}`,
+        );
+      return;
+    }
+    const i = model.info() as GlobalInfo;
     const v = i.validation;
     const where = 'on the last horizon of the training series';
     if (flags.json) {
-      io.out(JSON.stringify({ out, series: panel.series.length, skipped: panel.skipped.length, info: i }));
+      io.out(JSON.stringify({ out, model: entry.kind, series: panel.series.length, skipped: panel.skipped.length, info: i }));
       // Verdicts go to stderr in JSON mode, so stdout stays one JSON document.
       if (v && v.verdict.verdict === 'worse') io.err(verdictLine(v.verdict, i.combination, where));
       for (const w of i.warnings ?? []) io.err(`WARNING: ${w}`);
@@ -225,12 +260,13 @@ export function verdictLine(v: Naive2Verdict, shipped: Combination | null, where
   return `WARNING: the model is WORSE than Naive2 ${where} (OWA ${fmt(v.owa)}, ${band}); the forecasts shipped are ${shippedForecast(shipped ?? { partner: 'naive2', weight: 1 })}: prefer the naive2 forecast.`;
 }
 
-/** `forecast predict` on a panel model: H values (and intervals) after each series of the file. */
+/** `forecast predict` on a panel model of any registered kind: H values (and intervals) after each series of the file. */
 export async function predictPanel(dir: string, csv: string, steps: number, json: boolean, io: Io, futureFile?: string): Promise<void> {
   const layout = await loadPanelLayout(dir);
-  const model = await GlobalForecaster.load(dir);
+  const model = await loadModel(dir);
   try {
-    const contract = model.covariateContract();
+    // Models without covariates (the baselines) read the target alone.
+    const contract = model.covariateContract?.() ?? { future: [] as string[], levels: {} as Record<string, string[]> };
     const panel = await readPanelCsv(
       { path: csv },
       {
@@ -281,13 +317,9 @@ export async function predictPanel(dir: string, csv: string, steps: number, json
   }
 }
 
-const ORDER = ['model', 'naive2', 'snaive', 'naive', 'ses', 'theta', 'pooledLinear'] as const;
-
-/** The backtest's JSON: the issue's exact shape. */
+/** The backtest's JSON: the issue's exact shape, every model scored (in the order run, Naive2 added when not asked for). */
 export function backtestJson(r: BacktestReport): { metrics: Record<string, PanelMetrics>; series: number; windows: number } {
-  const metrics: Record<string, PanelMetrics> = {};
-  for (const k of ORDER) if (r.metrics[k]) metrics[k] = r.metrics[k]!;
-  return { metrics, series: r.series, windows: r.windows };
+  return { metrics: r.metrics, series: r.series, windows: r.windows };
 }
 
 /**
@@ -297,56 +329,68 @@ export function backtestJson(r: BacktestReport): { metrics: Record<string, Panel
  */
 export const DEFAULT_BACKTEST_WINDOWS = 1;
 
-/** `forecast backtest`: the global model and every panel baseline on the same K cutoffs. */
+/** `forecast backtest`: the registered kinds named by `--models` (default: all but the slow per-series one) on the same K cutoffs. */
 export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<void> {
   const csv = requireString(flags, 'csv', cmd);
   const { horizon, season: given } = horizonAndSeason(flags, cmd);
   const windows = optionalNumber(flags, 'windows', { integer: true, min: 1, max: 100 }) ?? DEFAULT_BACKTEST_WINDOWS;
-  new GlobalForecaster(modelOptions(flags, horizon, given)).dispose(); // validates the options before the file is read
-  const { minRows, reason } = minRowsFor(flags, horizon);
+  const kinds = backtestKinds(flags);
+  const options = modelOptionsFromFlags(flags, kinds);
+  // Validates the options before the file is read.
+  for (const k of kinds) k.create(options[k.kind] as never, { horizon, season: given }).dispose();
+  const { minRows, reason } = minRowsFor(options.global ?? {}, horizon);
   const panel = await readPanel(csv, panelReadOptions(flags, cmd, minRows, reason), io);
   targetNote(flags, io);
   const season = panelSeason(flags, panel, given, io);
-  const options = modelOptions(flags, horizon, season);
-  // The recurrent model reports its steps to a progress bar; the baselines take seconds.
-  // The last cutoff's model: what it shipped and what it warned about.
+  const spec = { horizon, season };
+  // Models that report steps get a progress bar; the global model's last cutoff says what it shipped.
   let last: GlobalInfo | null = null;
-  const recurrent = (): PanelModel & { dispose(): void } => {
-    const m = new GlobalForecaster(options);
-    const bar = new ProgressBar('model');
+  const factories = backtestFactories(
+    kinds.map((k) => k.kind),
+    spec,
+    options,
+  ).map((make, i) => (): ForecastModel => {
+    const m = make() as ForecastModel;
+    const kind = kinds[i]!.kind;
+    if (kind !== 'global' && kind !== 'perSeries') return m;
+    const { bar, onProgress } = progressBar(kinds[i]!.name);
     return {
       name: m.name,
-      fit: async (train, spec) => {
-        await m.fit(train, spec, {
-          onProgress: (p) => bar.update(p),
-        });
+      kind: m.kind,
+      fit: async (train, s) => {
+        await m.fit(train, s, { onProgress });
         bar.done();
       },
-      takesCovariates: true,
-      forecast: (history, h, future) => {
-        last = m.info();
+      takesCovariates: m.takesCovariates === true,
+      forecast: async (history, h, future) => {
+        if (kind === 'global') last = m.info() as GlobalInfo;
         return m.forecast(history, h, future);
       },
+      save: (dir, o) => m.save(dir, o),
+      info: () => m.info(),
       dispose: () => m.dispose(),
     };
-  };
+  });
   const covariates = covariateRequest(flags);
-  const r = await backtest(panel, [recurrent, ...Object.values(PANEL_BASELINES)], {
+  const r = await backtest(panel, factories, {
     horizon,
     season,
     covariates,
     windows,
     onProgress: (p) => {
-      if (!p.done && p.model === 'model') io.err(`backtest: window ${p.window}/${p.windows}: training the model…`);
+      if (!p.done && (p.model === 'model' || p.model === 'perSeries')) io.err(`backtest: window ${p.window}/${p.windows}: training ${p.model}…`);
     },
   });
-  const verdict = r.verdicts.model!;
   const shipped = (last as GlobalInfo | null)?.combination ?? null;
   const warnings = ((last as GlobalInfo | null)?.warnings ?? []).map((w) => `WARNING: last window's model: ${w}`);
-  const line = verdictLine(verdict, shipped, `over ${windows} backtest window(s)`);
+  const where = `over ${windows} backtest window(s)`;
+  // The global model's verdict line as before; the other models' verdicts on one line.
+  const lines = r.verdicts.model ? [verdictLine(r.verdicts.model, shipped, where)] : [];
+  const others = Object.entries(r.verdicts).filter(([name]) => name !== 'model');
+  if (others.length) lines.push(`against Naive2 ${where}: ${others.map(([name, v]) => `${name} ${v.verdict} (OWA ${fmt(v.owa)})`).join(', ')}`);
   if (flags.json) {
     io.out(JSON.stringify(backtestJson(r)));
-    if (verdict.verdict === 'worse') io.err(line);
+    if (r.verdicts.model?.verdict === 'worse') io.err(lines[0]!);
     for (const w of warnings) io.err(w);
     return;
   }
@@ -356,11 +400,9 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
   else if ((last as GlobalInfo | null)?.covariates?.calendar.length) io.out('calendar inputs are read by the model only; the baselines ignore them');
   const cols = ['smape', 'mase', 'owa', 'coverage80', 'coverage95', 'msis'] as const;
   io.out(['method'.padEnd(14), ...cols.map((c) => c.padStart(11)), 'seconds'.padStart(9)].join(''));
-  for (const k of ORDER) {
-    const m = r.metrics[k];
-    if (!m) continue;
+  for (const [k, m] of Object.entries(r.metrics)) {
     io.out([k.padEnd(14), ...cols.map((c) => fmt(m[c]).padStart(11)), ((r.ms[k] ?? 0) / 1000).toFixed(1).padStart(9)].join(''));
   }
   for (const w of warnings) io.out(w);
-  io.out(line);
+  for (const l of lines) io.out(l);
 }

@@ -15,6 +15,7 @@ import {
   Forecaster,
   forecastOptionsSchema,
   forecastChartSvg,
+  defaultBacktestKinds,
   globalForecasterOptionsSchema,
   ONE_STEP_BASELINES,
   writeEvaluationSvg,
@@ -26,6 +27,7 @@ import { columnList, numberFlags, optionalNumber, optionalString, parseFlags, re
 import type { Command, CommandGroup, Io } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { backtestPanel, DEFAULT_BACKTEST_WINDOWS, isPanelModel, predictPanel, trainPanel } from './forecast-panel.js';
+import { givenModelFlags, modelKindsHelp, modelOptionFlagSpecs } from './model-flags.js';
 import { seasonFromDates, timeColumnsFlag, unknownLevelFlag } from './season-flags.js';
 import { checkOut } from '../save-target.js';
 
@@ -120,7 +122,10 @@ const train: Command = {
   summary: 'train a forecaster on a CSV series, or one global model on a panel (--id-column)',
   usage:
     'seqcast forecast train --csv FILE --target COL [--features A,B,...] [--time-columns year,month,day,hour] [--window N] [--horizon N] [--season M] [--epochs N] [--seed N] [--newest-first] [--missing drop|ffill] --out DIR [--force]\n' +
-    '  seqcast forecast train --csv FILE --id-column COL --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar auto|on|off] --horizon H [--season M] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  seqcast forecast train --csv FILE --id-column COL [--model KIND] --target COL [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar auto|on|off] --horizon H [--season M] [--<option> V …] [--missing drop|ffill] [--short skip|error] --out DIR [--force]\n' +
+    '  --model           a registered panel model kind (default global); its options are flags (--learning-rate for learningRate):\n' +
+    modelKindsHelp() +
+    '\n' +
     '  --features        input columns; a text column (e.g. a wind direction) is one-hot encoded, its levels saved in the model\n' +
     '  --future-features (panels) columns known in advance (a planned promotion): predict then needs --future FILE with their next values\n' +
     '  --static-features (panels) columns constant per series (a store type)\n' +
@@ -149,16 +154,19 @@ const train: Command = {
         'id-column': { type: 'string' },
         'time-column': { type: 'string' },
         'time-columns': { type: 'string' },
-        minutes: { type: 'string' },
         short: { type: 'string' },
         'future-features': { type: 'string' },
         'static-features': { type: 'string' },
         calendar: { type: 'string' },
+        model: { type: 'string' },
+        // Every registered model kind's options (minutes, units, lookback, …).
+        ...modelOptionFlagSpecs(),
       },
       cmd,
     );
-    if (flags['id-column'] !== undefined) return trainPanel(flags, io, cmd);
-    for (const f of ['time-column', 'minutes', 'short', 'future-features', 'static-features', 'calendar']) {
+    if (flags['id-column'] !== undefined || flags.model !== undefined) return trainPanel(flags, io, cmd);
+    const oneSeries = new Set(['window', 'epochs', 'seed']);
+    for (const f of ['time-column', 'short', 'future-features', 'static-features', 'calendar', ...givenModelFlags(flags).filter((g) => !oneSeries.has(g))]) {
       if (flags[f] !== undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --${f} is for panels; add --id-column COL`, { where: `--${f}` });
     }
     const csv = requireString(flags, 'csv', cmd);
@@ -371,6 +379,10 @@ function backtestFlags(): NonNullable<Command['flags']> {
       '--windows K',
       `cutoffs, H apart, the last leaving exactly H points per series; each trains its own model (K fits of --minutes each); default ${DEFAULT_BACKTEST_WINDOWS} (the cutoff train validates on); 3 or more give a steadier score`,
     ],
+    [
+      '--models A,B,…',
+      `registered model kinds to score (Naive2 is always added); default ${defaultBacktestKinds().join(',')}. Any option of a kind scored is a flag too (--<option> V, e.g. --units 32, --lookback 48), given to every kind that takes it:\n${modelKindsHelp()}`,
+    ],
     ['--time-column COL', 'column ordering each series (dates or integers); default: the date column the reader detects, else file order'],
     ['--time-columns year,month,…', 'the time is split across these columns (any prefix of year,month,day,hour,minute); default: found by name'],
     ['--features A,B', 'past covariates: columns known up to each cutoff, read beside the target (text columns one-hot); default none'],
@@ -392,9 +404,9 @@ function backtestFlags(): NonNullable<Command['flags']> {
 
 const backtestCmd: Command = {
   name: 'backtest',
-  summary: 'score the global model and the panel baselines on the last K horizons of every series',
+  summary: 'score registered panel models (default: the global model and the baselines) on the last K horizons of every series',
   usage:
-    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar auto|on|off] [--window N] [--epochs N] [--minutes M] [--seed N] [--missing drop|ffill] [--short skip|error] [--json]',
+    'seqcast forecast backtest --csv FILE --id-column COL --target COL --horizon H [--season M] [--windows K] [--models A,B,…] [--time-column COL | --time-columns year,month,…] [--features A,B] [--future-features P,Q] [--static-features S] [--calendar auto|on|off] [--window N] [--epochs N] [--minutes M] [--seed N] [--<option> V …] [--missing drop|ffill] [--short skip|error] [--json]',
   flags: backtestFlags(),
   async run(argv: string[], io: Io) {
     const cmd = 'forecast backtest';
@@ -421,8 +433,11 @@ const backtestCmd: Command = {
             'seed',
             'missing',
             'short',
+            'models',
           ].map((k) => [k, { type: 'string' as const }]),
         ),
+        // Every registered model kind's options (units, lookback, …): each goes to the kinds that take it.
+        ...modelOptionFlagSpecs(),
         json: { type: 'boolean' },
       },
       cmd,

@@ -48,6 +48,7 @@ export function newJobRecord(spec: JobSpec, epochs: number): JobRecord {
     id: randomUUID(),
     name: spec.name,
     kind: spec.kind,
+    ...(spec.model !== undefined ? { modelKind: spec.model } : {}),
     state: 'queued',
     createdAt: new Date().toISOString(),
     startedAt: null,

@@ -13,7 +13,7 @@ import type { JobRunner, RunHandle } from './runner.js';
 import type { JobStore } from './store.js';
 import { newJobRecord, publicJobError, type JobBackend, type Submitted } from './backend.js';
 import { IdempotencyKeys, replayOf, type IdempotencyRequest } from './idempotency.js';
-import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from './types.js';
+import { JOB_STATES, TERMINAL_STATES, workOf, type JobRecord, type JobSpec, type JobState } from './types.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Logger } from '../logger.js';
 import { trainingStop } from '../models/quality.js';
@@ -251,7 +251,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
       await this.opts.store.save(rec);
       this.emit('update', rec);
       const { version, dir } = await this.opts.registry.nextVersion(spec.name);
-      run.handle = this.opts.runner({ kind: spec.kind, content: spec.content, csvOptions: spec.csvOptions, options: spec.options }, dir, (p) => {
+      run.handle = this.opts.runner(workOf(spec), dir, (p) => {
         rec.epoch = p.epoch;
         rec.epochs = p.epochs;
         rec.loss = p.loss;

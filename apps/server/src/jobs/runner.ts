@@ -17,7 +17,8 @@ import type { FromWorker, JobSpec, ToWorker } from './types.js';
 export interface Progress {
   epoch: number;
   epochs: number;
-  loss: number;
+  /** Null for models that report no loss (a baseline fits in one step). */
+  loss: number | null;
   elapsedMs: number;
 }
 

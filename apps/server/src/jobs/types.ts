@@ -20,6 +20,8 @@ export interface JobSpec {
   /** Model name the result is published under (a new version when it exists). */
   name: string;
   kind: JobKind;
+  /** Panel jobs: the registered model kind (@seqcast/forecast's registry) to train; default the global model. */
+  model?: string;
   /** CSV content (forecast) or training text (chars): content, never a path or URL. */
   content: string;
   /** Options for readCsv (forecast jobs) or readPanelCsv (panel jobs: plus idColumn, timeColumn, short). */
@@ -28,9 +30,17 @@ export interface JobSpec {
   options: Record<string, unknown>;
 }
 
+/** What the training process is given: the whole spec but the name (it saves into the directory it is told). */
+export function workOf(spec: JobSpec): Omit<JobSpec, 'name'> {
+  const { name: _name, ...work } = spec;
+  return work;
+}
+
 /** Parent -> training process. */
 export type ToWorker = { type: 'start'; spec: Omit<JobSpec, 'name'>; outDir: string } | { type: 'cancel' };
 
 /** Training process -> parent. */
 export type FromWorker =
-  { type: 'progress'; epoch: number; epochs: number; loss: number; elapsedMs: number } | { type: 'done' } | { type: 'error'; code: string; message: string };
+  | { type: 'progress'; epoch: number; epochs: number; loss: number | null; elapsedMs: number }
+  | { type: 'done' }
+  | { type: 'error'; code: string; message: string };

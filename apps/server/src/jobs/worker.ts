@@ -1,14 +1,15 @@
 /**
  * The training process (forked by the server per job): receives one `start` message, trains
- * with the library (Forecaster.fit on CSV text parsed by readCsv, or CharLM.train on text),
- * saves the model atomically into the given version directory, reports progress per epoch and
- * exits. A `cancel` message aborts training at the next batch boundary.
+ * with the library (Forecaster.fit on CSV text parsed by readCsv, any registered panel model
+ * kind on a long-format CSV, or CharLM.train on text), saves the model atomically into the given
+ * version directory, reports progress and exits. A `cancel` message aborts training at the next
+ * step or batch boundary; the model is then not saved.
  */
 // First, before the seconds it takes to load tfjs: a training process must never outlive the server.
 import { watchdogReady } from './parent-watchdog.js';
 import * as os from 'node:os';
 import { CharLM, initBackend, isSeqcastError, type CharLMOptions } from '@seqcast/core';
-import { Forecaster, GlobalForecaster, layoutOf, type GlobalForecasterOptions } from '@seqcast/forecast';
+import { DEFAULT_MODEL_KIND, Forecaster, layoutOf, modelKind } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
 import type { FromWorker, ToWorker } from './types.js';
 
@@ -52,20 +53,27 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       model.dispose();
     }
   } else if (spec.kind === 'panel') {
-    const o = spec.options as unknown as GlobalForecasterOptions & { target: string; features?: string[] };
-    const { target: _t, features: _f, ...modelOptions } = o;
-    // The global model's fit has no abort hook: a cancel ends this process (nothing is published).
-    abort.signal.addEventListener('abort', () => process.exit(1));
+    const o = spec.options as { target: string; features?: string[]; horizon: number; season?: number } & Record<string, unknown>;
+    const { target: _t, features: _f, horizon, season = 1, ...modelOptions } = o;
+    const entry = modelKind(spec.model ?? DEFAULT_MODEL_KIND);
     const panel = await parsePanelText(spec.content, spec.csvOptions ?? {}, o, CHECKED_AT_SUBMIT);
-    const model = new GlobalForecaster(modelOptions);
+    const model = entry.create(modelOptions as never, { horizon, season });
+    let reported = false;
     try {
+      // A cancel aborts the fit between steps: it rejects, and nothing is saved.
       await model.fit(
         panel,
-        { horizon: o.horizon, season: o.season ?? 1 },
+        { horizon, season },
         {
-          onProgress: (p) => void send({ type: 'progress', epoch: p.step, epochs: p.steps, loss: p.loss, elapsedMs: p.elapsedMs }),
+          signal: abort.signal,
+          onProgress: (p) => {
+            reported = true;
+            void send({ type: 'progress', epoch: p.step, epochs: p.steps, loss: p.loss ?? null, elapsedMs: p.elapsedMs });
+          },
         },
       );
+      // A model fitted in one go (a baseline) reports its one step done.
+      if (!reported) void send({ type: 'progress', epoch: 1, epochs: 1, loss: null, elapsedMs: 0 });
       await model.save(outDir, { layout: layoutOf(panel, spec.csvOptions?.missing ?? 'error') });
     } finally {
       model.dispose();

@@ -1,11 +1,11 @@
 /**
- * Adapters over the library model classes: CharLM (kind "chars") and Forecaster (kind
- * "forecast"). They only translate between plain request data and the library calls; the
+ * Adapters over the library model classes: CharLM (kind "chars"), Forecaster (kind "forecast")
+ * and every registered panel model kind (@seqcast/forecast's registry). They only translate between plain request data and the library calls; the
  * library does the tensor work and frees its tensors.
  */
 import * as path from 'node:path';
 import { CharLM, initKernels } from '@seqcast/core';
-import { Forecaster, GlobalForecaster, GLOBAL_KIND, loadSavedPanelLayout } from '@seqcast/forecast';
+import { Forecaster, loadSavedPanelLayout, panelModelKinds, type ForecastModel } from '@seqcast/forecast';
 import { parseCsvForDisplay, parsePanelForDisplay, type PanelReadLayout } from '../csv.js';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
 import { NextBatcher } from './batch.js';
@@ -112,17 +112,19 @@ export function forecastAdapter(f: Forecaster): ForecastAdapter {
 }
 
 /**
- * Serve a GlobalForecaster (kind "panel-forecast"): the request's series become an in-memory panel.
+ * Serve a panel model of any registered kind (the global model, a baseline, …): the request's
+ * series become an in-memory panel.
  *
  * @example
  * const adapter = panelAdapter(await GlobalForecaster.load('models/stores'));
  * await adapter.forecast([{ id: 'a', values: Float64Array.of(1, 2, 3) }], 2);
  */
-export function panelAdapter(g: GlobalForecaster, layout: PanelReadLayout | null = null): PanelAdapter {
+export function panelAdapter(g: ForecastModel, layout: PanelReadLayout | null = null): PanelAdapter {
   const info = g.info();
   // A model saved without a layout (an in-memory fit) reads the target from a file of one series.
   const read: PanelReadLayout = layout ?? { target: info.target, idColumn: null, timeColumn: null, features: [], missing: 'error' };
-  const contract = g.covariateContract();
+  // Only models that take covariates have a contract; the others read the target alone.
+  const contract = g.covariateContract?.() ?? { past: [], future: [], static: [], calendar: [] };
   const hasCovariates = contract.past.length + contract.future.length + contract.static.length + contract.calendar.length > 0;
   const asPanel = (series: PanelRequestSeries[]) => ({
     target: info.target,
@@ -144,11 +146,11 @@ export function panelAdapter(g: GlobalForecaster, layout: PanelReadLayout | null
       ...(hasCovariates ? { covariates: { past: contract.past, future: contract.future, static: contract.static, calendar: contract.calendar } } : {}),
     },
     layout,
-    metrics: plain(info),
-    quality: panelQuality(plain(info)),
+    metrics: { ...plain(info), modelKind: g.kind },
+    quality: panelQuality(plain(info), g.kind),
     forecast: (series, steps) => {
       if (!hasCovariates) return g.forecast(asPanel(series), steps);
-      const { panel, future } = requestPanel(info.target, contract, series);
+      const { panel, future } = requestPanel(info.target, g.covariateContract!(), series);
       return g.forecast(panel, steps, future);
     },
     readCsv: (text, limits) => parsePanelForDisplay(text, read, limits),
@@ -169,6 +171,12 @@ export function defaultLoaders(options: LoaderOptions = {}): Record<string, Mode
   return {
     chars: async (dir) => (await kernels, charsAdapter(await CharLM.load(dir), options)),
     forecast: async (dir) => (await kernels, forecastAdapter(await Forecaster.load(dir))),
-    [GLOBAL_KIND]: async (dir) => (await kernels, panelAdapter(await GlobalForecaster.load(dir), await loadSavedPanelLayout(dir))),
+    // Every registered panel model kind, by the kind its directories record.
+    ...Object.fromEntries(
+      panelModelKinds().map((k): [string, ModelLoader] => [
+        k.savedKind ?? k.kind,
+        async (dir) => (await kernels, panelAdapter(await k.load(dir), await loadSavedPanelLayout(dir))),
+      ]),
+    ),
   };
 }

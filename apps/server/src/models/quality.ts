@@ -45,8 +45,20 @@ export function forecasterQuality(info: Record<string, unknown>): ModelQuality {
 }
 
 /** Quality of a panel (global) model from its info (`validation`, `combination`). */
-export function panelQuality(info: Record<string, unknown>): ModelQuality {
+export function panelQuality(info: Record<string, unknown>, kind = 'global'): ModelQuality {
   const v = info.validation as Record<string, unknown> | null | undefined;
+  if (kind !== 'global' && !v) {
+    // A baseline (or another kind without a validation stretch) ships its own forecasts.
+    const ships = `${kind}'s forecasts`;
+    return {
+      metric: 'owa',
+      on: null,
+      model: null,
+      baselines: { naive2: 1 },
+      ships,
+      summary: `not scored against Naive2 at training (run seqcast forecast backtest --models ${kind}); ships ${ships}`,
+    };
+  }
   const c = (info.combination ?? { partner: 'naive2', weight: 1 }) as { partner: string; weight: number };
   const partner = PARTNERS[c.partner] ?? c.partner;
   const ships =

@@ -23,7 +23,7 @@ function schemasOf(limits: ResolvedOptions['limits']): RequestSchemas {
 
 /** Query parameters holding JSON objects (the job request's nested fields). */
 const JSON_FIELDS = ['options', 'csvOptions'] as const;
-const QUERY_FIELDS = new Set(['kind', 'name', ...JSON_FIELDS]);
+const QUERY_FIELDS = new Set(['kind', 'model', 'name', ...JSON_FIELDS]);
 
 /** The job request's fields besides the CSV, from the query; errors name `query.<field>`. */
 function jobFieldsOf(req: Request): Record<string, unknown> {
@@ -32,7 +32,7 @@ function jobFieldsOf(req: Request): Record<string, unknown> {
   for (const [key, value] of Object.entries(query)) {
     const where = `query.${key}`;
     if (!QUERY_FIELDS.has(key)) {
-      throw new SeqcastError('BAD_ARGUMENT', `${where}: unknown query parameter (the job's fields are kind, name, options and csvOptions)`, { where });
+      throw new SeqcastError('BAD_ARGUMENT', `${where}: unknown query parameter (the job's fields are kind, model, name, options and csvOptions)`, { where });
     }
     if (typeof value !== 'string') throw new SeqcastError('BAD_ARGUMENT', `${where}: give it once, as a plain value`, { where });
     if (!(JSON_FIELDS as readonly string[]).includes(key)) {
@@ -77,6 +77,7 @@ export const uploadRoutes = [
     },
     query: {
       kind: { description: 'Job kind', required: true, schema: { type: 'string', enum: ['forecast', 'panel'] } },
+      model: { description: 'Panel jobs: the registered model kind to train (GET /v1/model-kinds); default global', schema: { type: 'string' } },
       name: { description: 'Model name the result is published under (as in JobRequest)', required: true, schema: { type: 'string' } },
       options: {
         description: 'The job\'s `options` as JSON, URL-encoded (as in JobRequest), e.g. `{"target":"Close","horizon":5}`',

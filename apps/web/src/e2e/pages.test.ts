@@ -323,6 +323,37 @@ describe('web page in Chromium', () => {
     await expect(page.locator('#job-result').textContent()).resolves.toBe('Job cancelled.');
   }, 300_000); // three real training jobs
 
+  it('Training: the form offers every registered panel model kind with its own options; the drift model trains from it', async () => {
+    await open('#/training');
+    await page.fill('#token', TOKEN);
+    await page.selectOption('#job-kind', 'panel');
+    await page.locator('#job-model option[value="drift"]').waitFor({ state: 'attached' });
+    const kinds = await page.locator('#job-model option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    const served = ((await (await fetch(`${server.url}/v1/model-kinds`)).json()) as { kinds: { kind: string }[] }).kinds.map((k) => k.kind);
+    expect(kinds).toEqual(served);
+    expect(kinds).toEqual(expect.arrayContaining(['global', 'naive2', 'theta', 'drift']));
+    await page.selectOption('#job-model', 'drift');
+    // The drift model's own option, and none of the global model's.
+    await page.locator('#opt-lookback').waitFor();
+    expect(await page.locator('#opt-minutes').count()).toBe(0);
+    await page.fill('#job-name', 'drift1');
+    await page.fill('#job-content', PANEL_CSV);
+    await page.fill('#job-target', 'y');
+    await page.fill('#job-id-column', 'id');
+    await page.fill('#opt-season', '12');
+    await page.fill('#opt-lookback', '24');
+    await page.click('#job-submit');
+    await page.locator('#job-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 60_000 });
+    const job = (
+      (await (await fetch(`${server.url}/v1/jobs`)).json()) as { jobs: { name: string; modelKind?: string; options: Record<string, unknown> }[] }
+    ).jobs.find((j) => j.name === 'drift1')!;
+    expect(job.modelKind).toBe('drift');
+    expect(job.options).toMatchObject({ lookback: 24, horizon: 12, season: 12 });
+    const model = (await (await fetch(`${server.url}/v1/models/drift1`)).json()) as { kind: string; metrics: { modelKind?: string } };
+    expect(model.kind).toBe('panel');
+    expect(model.metrics.modelKind).toBe('drift');
+  }, 120_000);
+
   it('Models: deleting with the token removes the model', async () => {
     await open('#/models');
     await page.fill('#token', TOKEN);

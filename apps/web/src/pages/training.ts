@@ -4,7 +4,7 @@
  */
 import type { View } from 'vega';
 import { lossChartSpec, type LossPoint } from '@seqcast/forecast/charts';
-import { api, ApiError, type JobRecord } from '../api.js';
+import { api, ApiError, type JobRecord, type ModelKindList } from '../api.js';
 import { renderChart } from '../chart.js';
 import { duration, field, fmt, h, showError } from '../dom.js';
 import { getToken } from '../token.js';
@@ -24,14 +24,61 @@ const FORECAST_OPTIONS: [string, string, string, string?][] = [
   ['epochs', 'Epochs', '30'],
   ['seed', 'Seed', '1'],
 ];
-const PANEL_OPTIONS: [string, string, string, string?][] = [
-  ['horizon', 'Horizon', '12', 'steps ahead (required)'],
-  ['season', 'Season', ''],
-  ['window', 'Window', ''],
-  ['epochs', 'Epochs', '3'],
-  ['minutes', 'Time budget (min)', ''],
-  ['seed', 'Seed', '1'],
-];
+/**
+ * Panel options come from the server (GET /v1/model-kinds): each kind's own fields, ranges and
+ * defaults. The page only suggests a value for the one required number, the horizon.
+ */
+const PANEL_SUGGESTED: Record<string, string> = { horizon: '12' };
+/** Set from the panel CSV's own fields, not the options box. */
+const PANEL_COLUMNS = new Set(['target', 'features']);
+type KindOptions = ModelKindList['kinds'][number];
+type OptionSchema = { type?: string; enum?: unknown[]; default?: unknown; description?: string; minimum?: number; maximum?: number };
+
+/** `learningRate` → `Learning rate`. */
+function labelOf(option: string): string {
+  const words = option.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+  return words[0]!.toUpperCase() + words.slice(1);
+}
+
+/** One input per option of a kind's JSON Schema: numbers as number inputs, enums and booleans as selects. */
+function panelFields(k: KindOptions): HTMLElement[] {
+  const props = (k.options.properties ?? {}) as Record<string, OptionSchema>;
+  const required = new Set((k.options.required ?? []) as string[]);
+  const out: HTMLElement[] = [];
+  for (const [option, s] of Object.entries(props)) {
+    if (PANEL_COLUMNS.has(option)) continue;
+    const id = `opt-${option}`;
+    let input: HTMLElement;
+    if (s.enum || s.type === 'boolean') {
+      const values = s.enum ?? [true, false];
+      input = h(
+        'select',
+        { id, 'data-option': option },
+        h('option', { value: '' }, '(default)'),
+        ...values.map((v) => h('option', { value: JSON.stringify(v) }, String(v))),
+      );
+    } else if (s.type === 'integer' || s.type === 'number') {
+      input = h('input', {
+        id,
+        'data-option': option,
+        type: 'number',
+        step: s.type === 'integer' ? 1 : 'any',
+        ...(s.minimum !== undefined ? { min: s.minimum } : {}),
+        ...(s.maximum !== undefined ? { max: s.maximum } : {}),
+        value: PANEL_SUGGESTED[option] ?? '',
+      });
+    } else continue; // no other option type is exposed to jobs
+    if (s.description) input.title = s.description;
+    out.push(
+      field(
+        labelOf(option),
+        input as HTMLElement & { id: string },
+        required.has(option) ? 'required' : s.default !== undefined ? `default ${String(s.default)}` : undefined,
+      ),
+    );
+  }
+  return out;
+}
 const CHARS_OPTIONS: [string, string, string, string?][] = [
   ['seqLength', 'Sequence length', '6'],
   ['layers', 'Layers', '1'],
@@ -47,7 +94,7 @@ export function trainingPage(root: HTMLElement): () => void {
     { id: 'job-kind' },
     h('option', { value: 'chars' }, 'char model (text)'),
     h('option', { value: 'forecast' }, 'forecaster (CSV, one series)'),
-    h('option', { value: 'panel' }, 'global model (CSV panel, with intervals)'),
+    h('option', { value: 'panel' }, 'panel model (CSV panel: the global model, a baseline, …)'),
   );
   const name = h('input', { id: 'job-name', type: 'text', autocomplete: 'off', value: 'my-model', pattern: '[A-Za-z0-9][A-Za-z0-9_\\-]{0,63}' });
   const file = h('input', { id: 'job-file', type: 'file', accept: '.csv,.txt,text/*' });
@@ -57,6 +104,10 @@ export function trainingPage(root: HTMLElement): () => void {
   const idColumn = h('input', { id: 'job-id-column', type: 'text', autocomplete: 'off', placeholder: 'none: one series' });
   const idField = field('Id column', idColumn, 'names the series of the panel');
   const optionsBox = h('div', { class: 'row', id: 'job-options' });
+  const modelSelect = h('select', { id: 'job-model' });
+  const modelField = field('Model', modelSelect, 'the registered panel model kinds');
+  /** The server's panel model kinds; empty until it answers. */
+  let modelKinds: KindOptions[] = [];
   const submit = h('button', { type: 'submit', id: 'job-submit' }, 'Train');
   const formError = h('p', { class: 'error', role: 'alert', id: 'job-error', hidden: true });
   const form = h(
@@ -65,7 +116,7 @@ export function trainingPage(root: HTMLElement): () => void {
     h('div', { class: 'row' }, field('Kind', kind), field('Model name', name, 'a new version if it exists')),
     field('Training file', file, 'or paste below'),
     field('Training content', content),
-    h('div', { class: 'row' }, targetField, idField),
+    h('div', { class: 'row' }, targetField, idField, modelField),
     optionsBox,
     submit,
     formError,
@@ -124,7 +175,8 @@ export function trainingPage(root: HTMLElement): () => void {
   /** `{ kind: { option: default } }` from the server; empty until it answers. */
   let serverDefaults: Record<string, Record<string, unknown>> = {};
   const showDefaults = () => {
-    const defaults = serverDefaults[kind.value] ?? {};
+    // Panel fields carry their defaults already (panelFields).
+    const defaults = kind.value === 'panel' ? {} : (serverDefaults[kind.value] ?? {});
     for (const input of optionsBox.querySelectorAll<HTMLInputElement>('input[data-option]')) {
       const value = defaults[input.dataset.option!];
       const box = input.parentElement!;
@@ -136,15 +188,22 @@ export function trainingPage(root: HTMLElement): () => void {
     const isCsv = kind.value !== 'chars';
     targetField.hidden = !isCsv;
     idField.hidden = kind.value !== 'panel';
+    modelField.hidden = kind.value !== 'panel';
     content.placeholder = kind.value === 'panel' ? 'id,Month,Sales\nshop1,1960-01,6550\n…' : isCsv ? 'Month,Sales\n1960-01,6550\n…' : 'hihello';
+    const panelKind = modelKinds.find((k) => k.kind === modelSelect.value);
     optionsBox.replaceChildren(
-      ...(kind.value === 'panel' ? PANEL_OPTIONS : isCsv ? FORECAST_OPTIONS : CHARS_OPTIONS).map(([id, label, value, hint]) =>
-        field(label, h('input', { id: `opt-${id}`, 'data-option': id, type: 'number', step: 'any', min: 0, value }), hint),
-      ),
+      ...(kind.value === 'panel'
+        ? panelKind
+          ? panelFields(panelKind)
+          : []
+        : (isCsv ? FORECAST_OPTIONS : CHARS_OPTIONS).map(([id, label, value, hint]) =>
+            field(label, h('input', { id: `opt-${id}`, 'data-option': id, type: 'number', step: 'any', min: 0, value }), hint),
+          )),
     );
     showDefaults();
   };
   kind.addEventListener('change', showOptions);
+  modelSelect.addEventListener('change', showOptions);
   showOptions();
   /** A chosen CSV too big to show: uploaded as it is, straight from the disk. */
   let upload: File | null = null;
@@ -174,6 +233,16 @@ export function trainingPage(root: HTMLElement): () => void {
   let job: JobRecord | null = null;
   let drawing = false;
   let alive = true;
+  void api.modelKinds().then(
+    (kinds) => {
+      modelKinds = kinds;
+      modelSelect.replaceChildren(
+        ...kinds.map((k) => h('option', { value: k.kind, title: k.summary }, `${k.kind}${k.default ? ' (default)' : ''}: ${k.summary}`)),
+      );
+      if (alive) showOptions();
+    },
+    (e: unknown) => alive && showError(formError, `cannot read the model kinds: ${e instanceof ApiError ? e.detail : String(e)}`),
+  );
   void api.jobOptionDefaults().then(
     (d) => {
       serverDefaults = d;
@@ -275,8 +344,9 @@ export function trainingPage(root: HTMLElement): () => void {
     showError(formError, undefined);
     if (!getToken()) return showError(formError, 'Enter the token (top right): training needs it.');
     const options: Record<string, unknown> = {};
-    for (const input of optionsBox.querySelectorAll<HTMLInputElement>('input[data-option]')) {
-      if (input.value !== '') options[input.dataset.option!] = Number(input.value);
+    for (const input of optionsBox.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-option]')) {
+      if (input.value === '') continue;
+      options[input.dataset.option!] = input instanceof HTMLSelectElement ? (JSON.parse(input.value) as unknown) : Number(input.value);
     }
     let body: Record<string, unknown>;
     if (kind.value === 'forecast') {
@@ -285,7 +355,14 @@ export function trainingPage(root: HTMLElement): () => void {
     } else if (kind.value === 'panel') {
       options.target = target.value.trim();
       const id = idColumn.value.trim();
-      body = { kind: 'panel', name: name.value.trim(), csv: content.value, ...(id ? { csvOptions: { idColumn: id } } : {}), options };
+      body = {
+        kind: 'panel',
+        model: modelSelect.value,
+        name: name.value.trim(),
+        csv: content.value,
+        ...(id ? { csvOptions: { idColumn: id } } : {}),
+        options,
+      };
     } else {
       // A chosen file too big to show is still a char model's text (the server's text limit applies).
       body = { kind: 'chars', name: name.value.trim(), text: upload ? await upload.text() : content.value, options };
@@ -293,7 +370,7 @@ export function trainingPage(root: HTMLElement): () => void {
     submit.disabled = true;
     try {
       // CSV jobs upload the file (or the pasted text) as the body: a 20 MB panel is no JSON string.
-      const { csv, ...fields } = body as { csv?: string; kind: string; name: string; options: unknown };
+      const { csv, ...fields } = body as { csv?: string; kind: string; model?: string; name: string; options: unknown };
       const j = csv === undefined ? await api.submitJob(body) : await api.submitCsvJob(fields, upload ?? csv);
       points = [];
       view?.finalize();

@@ -192,13 +192,14 @@ function removeModelFiles(dir: string): Promise<void> {
 /**
  * Save `model` and its metadata into `dir` atomically. The target must be absent, an empty
  * directory, or (with `overwrite`) a seqcast model directory (see {@link checkSaveTarget}).
+ * `model` null saves a model without weights (a statistical baseline): seqcast.json only.
  *
  * @example
  * await saveModelDir('models/hihello', model, { kind: 'chars', config, extra: { vocabulary } });
  */
 export async function saveModelDir<C, E>(
   dir: string,
-  model: tf.LayersModel,
+  model: tf.LayersModel | null,
   meta: Pick<ModelMetadata<C, E>, 'kind' | 'config' | 'extra'>,
   options: SaveOptions & {
     /** More files written into the same directory, in the same atomic rename (a training checkpoint: {@link CHECKPOINT_FILES}). */
@@ -230,7 +231,7 @@ export async function saveModelDir<C, E>(
     extra: meta.extra,
   };
   try {
-    await model.save(
+    await model?.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weightData = artifacts.weightData;
         const buffers = weightData === undefined ? [] : Array.isArray(weightData) ? weightData : [weightData];

@@ -7,7 +7,9 @@
  */
 import type { Panel } from '@seqcast/data';
 import { SeqcastError } from '@seqcast/core';
-import type { ForecastSpec, Interval, IntervalLevel, PanelModel, PanelModelFactory, SeriesForecast } from '../panel/model.js';
+import type { ForecastSpec, Interval, IntervalLevel, PanelModelFactory, SeriesForecast } from '../panel/model.js';
+import type { FitContext, ForecastModel, ModelSaveOptions } from '../registry/contract.js';
+import { baseInfo, saveStateless, type StatelessInfo } from '../registry/stateless.js';
 import { deseasonalise, fitSes, lagResidualSd, thetaForecast, Z80, Z95 } from './classical.js';
 import { gram, ridgeSolve, type Gram } from '../linear.js';
 
@@ -25,13 +27,38 @@ function requireSpec(spec: ForecastSpec | null, name: string): ForecastSpec {
 }
 
 /** A model that needs nothing from the training panel but the spec: forecasts each series alone. */
-abstract class LocalModel implements PanelModel {
+export abstract class LocalModel implements ForecastModel {
   abstract readonly name: string;
+  /** The registry kind is the report name. */
+  get kind(): string {
+    return this.name;
+  }
   protected spec: ForecastSpec | null = null;
-  fit(_train: Panel, spec: ForecastSpec): Promise<void> {
+  private fitted: StatelessInfo | null = null;
+  fit(train: Panel, spec: ForecastSpec, context: FitContext = {}): Promise<void> {
+    context.signal?.throwIfAborted();
     this.spec = spec;
+    this.fitted = baseInfo(this.kind, train, spec);
     return Promise.resolve();
   }
+  info(): StatelessInfo {
+    if (!this.fitted) throw new SeqcastError('NOT_TRAINED', `${this.name}: not fitted or loaded yet`);
+    return this.fitted;
+  }
+  /** seqcast.json alone: the spec is all a local model keeps. */
+  save(dir: string, options: ModelSaveOptions = {}): Promise<void> {
+    return this.saveWith(dir, {}, options);
+  }
+  protected saveWith(dir: string, modelOptions: Record<string, unknown>, options: ModelSaveOptions): Promise<void> {
+    return saveStateless(dir, modelOptions, { info: this.info(), state: null }, options);
+  }
+  /** Become the model a directory saved (its info holds the spec). */
+  restore(info: StatelessInfo): this {
+    this.fitted = info;
+    this.spec = { horizon: info.horizon, season: info.season };
+    return this;
+  }
+  dispose(): void {}
   forecast(history: Panel, horizon: number): Promise<SeriesForecast[]> {
     const spec = requireSpec(this.spec, this.name);
     return Promise.resolve(history.series.map((s) => ({ id: s.id, ...this.one(s.values, horizon, spec.season) })));
@@ -108,6 +135,13 @@ export interface PooledLinearOptions {
   maxWindowsPerSeries?: number;
 }
 
+/** What a saved pooled linear model keeps. */
+export interface PooledLinearState {
+  beta: number[];
+  window: number;
+  horizon: number;
+}
+
 /**
  * Normalised values are clipped to ±3 spreads: a nearly flat window (e.g. a series clipped at
  * zero) divides by a tiny spread, and those few windows otherwise dominate the squares (on a
@@ -123,12 +157,45 @@ const clip = (v: number): number => (v > CLIP ? CLIP : v < -CLIP ? -CLIP : v);
  * from it, and the H values after it are regressed on those window values (plus an intercept),
  * so series of any scale share one set of weights.
  */
-export class PooledLinearModel implements PanelModel {
+export class PooledLinearModel implements ForecastModel {
   readonly name = 'pooledLinear';
+  readonly kind = 'pooledLinear';
   private beta: Float64Array | null = null;
   private window = 0;
   private horizon = 0;
+  private fitted: StatelessInfo | null = null;
   constructor(private readonly options: PooledLinearOptions = {}) {}
+
+  info(): StatelessInfo {
+    if (!this.fitted) throw new SeqcastError('NOT_TRAINED', 'pooledLinear: not fitted or loaded yet');
+    return this.fitted;
+  }
+
+  /** seqcast.json alone: the ridge weights are a few hundred numbers. */
+  save(dir: string, options: ModelSaveOptions = {}): Promise<void> {
+    const state: PooledLinearState = { beta: Array.from(this.beta ?? []), window: this.window, horizon: this.horizon };
+    return saveStateless(dir, { ...this.options }, { info: this.info(), state }, options);
+  }
+
+  /** Become the model a directory saved; a state of the wrong size is refused. */
+  restore(info: StatelessInfo, state: PooledLinearState): this {
+    const ok =
+      state !== null &&
+      typeof state === 'object' &&
+      Number.isInteger(state.window) &&
+      Number.isInteger(state.horizon) &&
+      Array.isArray(state.beta) &&
+      state.beta.length === (state.window + 1) * state.horizon &&
+      state.beta.every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (!ok) throw new SeqcastError('BAD_MODEL', 'pooledLinear: the saved state (extra.state: beta, window, horizon) is missing or invalid');
+    this.beta = Float64Array.from(state.beta);
+    this.window = state.window;
+    this.horizon = state.horizon;
+    this.fitted = info;
+    return this;
+  }
+
+  dispose(): void {}
 
   /** Normalised window ending at `end` (exclusive), padded with its first value when short. */
   private static normalise(x: Float64Array, end: number, L: number, out: Float64Array, off: number): { level: number; scale: number } {
@@ -143,7 +210,8 @@ export class PooledLinearModel implements PanelModel {
     return { level, scale };
   }
 
-  fit(train: Panel, spec: ForecastSpec): Promise<void> {
+  fit(train: Panel, spec: ForecastSpec, context: FitContext = {}): Promise<void> {
+    context.signal?.throwIfAborted();
     const H = spec.horizon;
     const L = this.options.window ?? Math.max(2 * spec.season, H, 8);
     const cap = this.options.maxWindowsPerSeries ?? 300;
@@ -179,6 +247,7 @@ export class PooledLinearModel implements PanelModel {
     this.beta = ridgeSolve(total, this.options.lambda ?? 1e-3, [L]);
     this.window = L;
     this.horizon = H;
+    this.fitted = { ...baseInfo(this.kind, train, spec), window: L };
     return Promise.resolve();
   }
 

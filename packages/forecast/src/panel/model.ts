@@ -33,7 +33,7 @@ export interface SeriesForecast {
   readonly intervals?: Readonly<Record<IntervalLevel, Interval>>;
 }
 
-/** A fitted-or-fittable panel forecaster. */
+/** A fitted-or-fittable panel forecaster (the full lifecycle, save/load/info, is registry/contract.ts's ForecastModel). */
 export interface PanelModel {
   /** Stable name used as the metrics key (e.g. `model`, `naive2`, `snaive`, `pooledLinear`). */
   readonly name: string;
@@ -46,6 +46,8 @@ export interface PanelModel {
   forecast(history: Panel, horizon: number, future?: FutureCovariates): Promise<SeriesForecast[]>;
   /** True when the model reads covariates (future values, statics); baselines leave it out. */
   readonly takesCovariates?: boolean;
+  /** Free what the model holds (tensors); the backtest calls it after each cutoff. A no-op for plain-array models. */
+  dispose(): void;
 }
 
 /** Builds a fresh, unfitted model (backtests fit one per cutoff). */

@@ -65,9 +65,12 @@ describe('backtest', () => {
           return inner.fit(train, spec);
         },
         forecast: (h, n) => inner.forecast(h, n),
+        dispose: () => void disposed++,
       };
     };
+    let disposed = 0;
     const r = await backtest(panelOf([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), [spy], { horizon: 2, season: 1, windows: 3 });
+    expect(disposed).toBe(3); // one model per cutoff, each freed
     expect(seen).toEqual([[4], [6], [8]]);
     expect(Object.keys(r.metrics)).toEqual(['model', 'naive2']);
     // Naive on 1..10 misses by 1 and 2 every window: MASE (1 + 2) / 2 with scale 1.

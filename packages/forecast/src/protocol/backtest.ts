@@ -127,7 +127,7 @@ export async function backtest(panel: Panel, factories: readonly PanelModelFacto
         await model.fit(cut.train, spec);
         forecasts = model.takesCovariates ? await model.forecast(cut.train, H, cut.future) : await model.forecast(cut.train, H);
       } finally {
-        (model as { dispose?: () => void }).dispose?.();
+        model.dispose();
       }
       const took = Date.now() - t0;
       ms[i]! += took;

@@ -12,6 +12,7 @@ import { Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SeqcastError } from '@seqcast/core';
 import { newJobRecord, type JobBackend, type Submitted } from '../backend.js';
+import { requestOfSpec } from '../prepare.js';
 import { IdempotencyKeys, replayOf, type IdempotencyRequest } from '../idempotency.js';
 import { JobStore } from '../store.js';
 import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from '../types.js';
@@ -234,8 +235,9 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
           throw new SeqcastError('CONFLICT', 'a job with this Idempotency-Key is being accepted right now; retry', { where: 'Idempotency-Key' });
         }
         try {
-          // The payload is the validated spec; workers validate it again before training.
-          await this.queue.add('train', spec, {
+          // The payload is the job's API request itself (POST /v1/jobs's body, validated); workers
+          // parse it with the same schema before training (Redis is not trusted).
+          await this.queue.add('train', requestOfSpec(spec), {
             jobId: rec.id,
             attempts: 1,
             removeOnComplete: true,

@@ -21,12 +21,12 @@ import { ensureModelsDir } from '../../models/registry.js';
 import { trainingStop } from '../../models/quality.js';
 import { jobEtaMs } from '../eta.js';
 import { parseBody, requestSchemas } from '../../schemas.js';
-import { prepareJob, requestOfSpec } from '../../service.js';
+import { prepareJob, requestOfSpec } from '../prepare.js';
 import { DirectoryModelStore } from '../../store/directory.js';
 import { publicJobError } from '../backend.js';
 import { JobStore } from '../store.js';
 import { childProcessRunner, resolveWorkerScript, type JobRunner, type RunHandle } from '../runner.js';
-import { TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from '../types.js';
+import { TERMINAL_STATES, workOf, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import { RedisJobRecords } from './records.js';
 import {
   blockingConnectionOptions,
@@ -148,7 +148,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     }
   }
 
-  async function processJob(job: Job<JobSpec>, token?: string): Promise<JobRecord> {
+  /** A queue entry of an older server: the JobSpec (`content`), not the request. */
+  function isQueuedSpec(data: unknown): data is JobSpec {
+    return typeof data === 'object' && data !== null && 'content' in data && !('csv' in data) && !('text' in data);
+  }
+
+  async function processJob(job: Job<unknown>, token?: string): Promise<JobRecord> {
     const id = job.id!;
     const stored = await records.read(id);
     if (stored && stored.id !== id) {
@@ -214,7 +219,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
 
     let spec: JobSpec;
     try {
-      spec = await prepareJob(parseBody(schemas.job, requestOfSpec(job.data)), limits.trainMemoryMb, limits);
+      // The entry is the job's API request; one queued by an older server holds its JobSpec.
+      const request = isQueuedSpec(job.data) ? requestOfSpec(job.data) : job.data;
+      spec = await prepareJob(parseBody(schemas.job, request), limits.trainMemoryMb, limits);
       if (spec.name !== rec.name || spec.kind !== rec.kind) {
         throw new SeqcastError('BAD_INPUT', `the queued job's name/kind (${spec.name}/${spec.kind}) differ from its record's (${rec.name}/${rec.kind})`, {
           where: 'name',
@@ -250,7 +257,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     let timedOut = false;
     let lastSave = 0;
     let lastEvent = 0;
-    const handle = runner({ kind: spec.kind, content: spec.content, csvOptions: spec.csvOptions, options: spec.options }, path.join(staging, 'model'), (p) => {
+    const handle = runner(workOf(spec), path.join(staging, 'model'), (p) => {
       rec.epoch = p.epoch;
       rec.epochs = p.epochs;
       rec.loss = p.loss;
@@ -335,7 +342,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     }
   }
 
-  const worker = new Worker<JobSpec, JobRecord>(QUEUE_NAME, processJob, {
+  const worker = new Worker<unknown, JobRecord>(QUEUE_NAME, processJob, {
     connection: blockingConnectionOptions(o.redisUrl),
     concurrency,
     name,

@@ -107,6 +107,7 @@ describe('GlobalForecaster with covariates', () => {
           name: 'naive2copy',
           fit: async () => {},
           forecast: async (h, n) => h.series.map((s) => ({ id: s.id, values: new Array<number>(n).fill(s.values[s.values.length - 1]!) })),
+          dispose: () => {},
         }),
       ],
       { horizon: H, season: 1, covariates: { futureFeatures: ['promo'] } },

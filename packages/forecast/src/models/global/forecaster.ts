@@ -26,7 +26,8 @@ import {
   trainLoop,
 } from '@seqcast/core';
 import type { Panel } from '@seqcast/data';
-import type { ForecastSpec, PanelModel, SeriesForecast } from '../../panel/model.js';
+import type { ForecastSpec, SeriesForecast } from '../../panel/model.js';
+import type { ForecastModel } from '../../registry/contract.js';
 import type { PanelLayout } from '../../panel/layout.js';
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
 import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from './validation.js';
@@ -251,8 +252,10 @@ function sources(series: readonly EncodedSeries[], horizon: number, window: numb
  * await model.save('models/hourly');
  * const again = await GlobalForecaster.load('models/hourly');
  */
-export class GlobalForecaster implements PanelModel {
+export class GlobalForecaster implements ForecastModel {
   readonly name = 'model';
+  /** The registry kind (its directories record GLOBAL_KIND, as before). */
+  readonly kind = 'global';
   private net: tf.LayersModel | null = null;
   private config: SavedConfig | null = null;
   private trained: GlobalInfo | null = null;
@@ -285,8 +288,14 @@ export class GlobalForecaster implements PanelModel {
     return perMember * r.members;
   }
 
-  /** Train on every series of `train`. Replaces any earlier fit. */
-  async fit(train: Panel, spec: ForecastSpec, callbacks: { onProgress?(p: GlobalProgress): void } = {}): Promise<void> {
+  /**
+   * Train on every series of `train`. Replaces any earlier fit. Aborting `signal` stops it between
+   * steps: fit rejects with the signal's reason and the model is left untrained (nothing to save).
+   */
+  async fit(train: Panel, spec: ForecastSpec, callbacks: { signal?: AbortSignal; onProgress?(p: GlobalProgress): void } = {}): Promise<void> {
+    const signal = callbacks.signal;
+    signal?.throwIfAborted();
+    this.trained = null;
     await initBackend();
     await initKernels();
     const start = Date.now();
@@ -359,6 +368,7 @@ export class GlobalForecaster implements PanelModel {
       const res = await trainLoop({
         variables: vars,
         steps,
+        ...(signal ? { signal } : {}),
         budgetMs: Math.max(1000, share * budgetMs),
         // Phase one runs the whole schedule (by steps or by its share of the member's budget,
         // whichever is further); phase two fine-tunes at its final rate (schedule.ts).
@@ -393,6 +403,7 @@ export class GlobalForecaster implements PanelModel {
     let validation: GlobalValidation | null = null;
     let widths = { '80': 1, '95': 1 };
     let combination: Combination = { partner: 'naive2', weight: 1 };
+    signal?.throwIfAborted();
     if (validate) {
       const v = this.validate(encoded, r);
       validation = v.validation;
@@ -409,6 +420,7 @@ export class GlobalForecaster implements PanelModel {
       );
     }
     all = [];
+    signal?.throwIfAborted();
     this.trained = {
       kind: GLOBAL_KIND,
       target: train.target,
