@@ -16,7 +16,6 @@ import {
   initKernels,
   kernelStatus,
   layerMismatch,
-  parseOptions,
   loadLayersModelDir,
   readModelMetadata,
   saveModelDir,
@@ -30,15 +29,13 @@ import type { ForecastSpec, SeriesForecast } from '../../panel/model.js';
 import type { ForecastModel } from '../../registry/contract.js';
 import type { PanelLayout } from '../../panel/layout.js';
 import { buildNetwork, forwardMember, MEDIAN, memberVariables, pinballLoss, QUANTILES, type NetworkConfig } from './network.js';
-import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from './validation.js';
-import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
-import { naive2Verdict, VERDICT_LEVEL, type Naive2Verdict } from '../../protocol/verdict.js';
-import { linearStart, type WindowSource } from './linear-start.js';
+import { partnerForecast } from './validation.js';
+import { linearStart } from './linear-start.js';
 import { phaseOneRate, phaseTwoRate, shippedDrift } from './schedule.js';
 import { checkFiniteForecasts, checkPanelHistory } from '../../inputs/magnitude.js';
 import { writeTargets, writeWindow, type WindowShape } from '../../inputs/panel-windows.js';
-import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
-import { covariateInfo, CovariateWriter, loadedContract, type CovariateInfo } from './covariate-inputs.js';
+import type { GlobalForecasterOptions } from './options.js';
+import { covariateInfo, CovariateWriter, loadedContract } from './covariate-inputs.js';
 import {
   covariateDims,
   fitCovariates,
@@ -48,199 +45,22 @@ import {
   type EncodedSeries,
   type FutureCovariates,
 } from '../../inputs/covariates.js';
+import {
+  GLOBAL_KIND,
+  validationWarnings,
+  type Combination,
+  type GlobalInfo,
+  type GlobalProgress,
+  type GlobalValidation,
+  type ValidationStretch,
+} from './info.js';
+import { ensembleMedian, resolve, sources, type SavedConfig, type Source } from './resolve.js';
+import { validateOnStretch, type ShippedStretch } from './validate.js';
 
-/** The saved directory's kind. */
-export const GLOBAL_KIND = 'panel-forecast';
-
+export { GLOBAL_KIND, shippedForecast, validationWarnings } from './info.js';
+export type { Combination, GlobalInfo, GlobalProgress, GlobalValidation, ValidationStretch } from './info.js';
+export { defaultWindow, ensembleMedian } from './resolve.js';
 export type { GlobalForecasterOptions } from './options.js';
-
-/** Progress of `fit`, over all members and phases. */
-export interface GlobalProgress {
-  step: number;
-  steps: number;
-  loss: number;
-  elapsedMs: number;
-  etaMs: number;
-}
-
-/** What the model measured on the held-out last horizon of its training series. */
-export interface GlobalValidation {
-  series: number;
-  smape: number;
-  mase: number;
-  naive2Smape: number;
-  naive2Mase: number;
-  /** OWA relative to Naive2 (< 1 is better), of the forecast as combined. */
-  owa: number;
-  /** OWA of the network alone. */
-  modelOwa: number;
-  /** True when the forecast as combined is worse than Naive2 by more than noise (`verdict`). */
-  worseThanNaive2: boolean;
-  /** The forecast as combined against Naive2, with the bootstrap band over series. */
-  verdict: Naive2Verdict;
-  /** The network alone against Naive2 (what `modelOwa` says, with its band). */
-  networkVerdict: Naive2Verdict;
-  /**
-   * How far phase two moved the network's forecasts of that stretch: mean absolute change of the
-   * median over the validated network's mean absolute error there (0: the network shipped
-   * forecasts what the one validated did). Absent in older models.
-   */
-  drift?: number;
-  /** Coverage of the calibrated intervals on that stretch (in-sample for the widths). */
-  coverage80: number;
-  coverage95: number;
-}
-
-/** What the trained model is and how it was trained. */
-export interface GlobalInfo {
-  kind: typeof GLOBAL_KIND;
-  target: string;
-  horizon: number;
-  season: number;
-  window: number;
-  patch: number;
-  cell: string;
-  units: number;
-  members: number;
-  series: number;
-  steps: number;
-  trainMs: number;
-  stopped: 'steps' | 'budget';
-  kernels: string;
-  /**
-   * How the linear path started: the robust pooled ridge fit, the level (zero kernel: the ridge
-   * did not beat it on later windows), or off (`linearStart: false`). Absent in older models.
-   */
-  linearStart?: 'ridge' | 'level' | 'off';
-  /** Interval widening factors from the held-out stretch. */
-  widths: { '80': number; '95': number };
-  /** The combination with a statistical forecast chosen on the held-out stretch. */
-  combination: Combination;
-  validation: GlobalValidation | null;
-  /**
-   * What the user must hear even when the shipped forecast is safe, e.g. a network measurably
-   * worse than Naive2 on its validation stretch (hidden behind the fallback). Absent in older models.
-   */
-  warnings?: string[];
-  /** The covariates that reach the network (absent in older models: none). */
-  covariates?: CovariateInfo;
-}
-
-/** What the forecasts of a model with this combination are, in words. */
-export function shippedForecast(c: Combination): string {
-  const partner = c.partner === 'naive2' ? 'Naive2' : 'Theta';
-  if (c.weight === 1) return "the network's";
-  if (c.weight === 0) return `${partner}'s alone`;
-  return `the network's (weight ${c.weight}) combined with ${partner}'s (weight ${1 - c.weight})`;
-}
-
-/** Warnings about a validation result (see {@link GlobalInfo.warnings}). */
-export function validationWarnings(v: GlobalValidation, c: Combination): string[] {
-  const n = v.networkVerdict;
-  if (n.verdict !== 'worse') return [];
-  const band = `${Math.round(VERDICT_LEVEL * 100)}% band ${n.low.toFixed(3)}–${n.high.toFixed(3)} over series`;
-  return [
-    `the network alone is WORSE than Naive2 on its validation stretch (OWA ${n.owa.toFixed(3)}, ${band}); the forecasts shipped are ${shippedForecast(c)} (OWA ${v.owa.toFixed(3)})`,
-  ];
-}
-
-/** The held-out stretch's forecasts of a fit, by series id (not saved). */
-export interface ValidationStretch {
-  ids: string[];
-  forecasts: number[][];
-}
-
-/** How the network's median is combined with a statistical forecast (weight 1 = network alone). */
-export interface Combination {
-  partner: Partner;
-  /** Weight of the network; the partner gets 1 − weight. */
-  weight: number;
-}
-
-/**
- * Element-wise median over `members` equal blocks of `stacked` (the mean of the middle two for an
- * even count): one member that trained badly moves a median less than a mean.
- */
-export function ensembleMedian(stacked: Float32Array, members: number): Float32Array {
-  if (members === 1) return stacked;
-  const n = stacked.length / members;
-  const out = new Float32Array(n);
-  const v = new Float64Array(members);
-  const mid = Math.floor(members / 2);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < members; k++) v[k] = stacked[k * n + i]!;
-    v.sort();
-    out[i] = members % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-  }
-  return out;
-}
-
-function combine(a: number[][], b: number[][], weight: number): number[][] {
-  return a.map((row, i) => row.map((v, h) => weight * v + (1 - weight) * b[i]![h]!));
-}
-
-interface SavedConfig {
-  network: NetworkConfig;
-  season: number;
-  target: string;
-  /** The covariate input contract; absent in older models (none). */
-  covariates?: CovariateContract;
-}
-
-interface Resolved {
-  horizon: number;
-  season: number;
-  window: number;
-  patch: number;
-  minutes: number;
-  seed: number;
-  cell: string;
-  units: number;
-  members: number;
-  batchSize: number;
-  learningRate: number;
-  steps: number;
-  epochs: number | undefined;
-  linearStart: boolean;
-}
-
-/** The default window: several seasons and a few horizons, whole seasons, no longer than most series. */
-export function defaultWindow(horizon: number, season: number, lengths: number[]): number {
-  const patch = season > 1 ? season : 1;
-  let window = Math.ceil(Math.max(3.5 * horizon, 4 * season) / patch) * patch;
-  const sorted = [...lengths].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? window;
-  const room = median - horizon;
-  if (room < window) window = Math.max(patch, Math.floor(Math.max(room, patch) / patch) * patch);
-  return window;
-}
-
-function resolve(options: GlobalForecasterOptions, spec: ForecastSpec | null, lengths: number[] | null, explicit: Partial<GlobalForecasterOptions>): Resolved {
-  const o = parseOptions(globalForecasterOptionsSchema, options);
-  // The spec (what fit is asked for) wins over the options, checked as they are.
-  const { horizon, season } = spec ? parseOptions(globalForecasterOptionsSchema.pick({ horizon: true, season: true }), spec) : o;
-  if (spec && explicit.horizon !== undefined && explicit.horizon !== spec.horizon) {
-    throw new SeqcastError('BAD_ARGUMENT', `horizon ${spec.horizon} asked of fit differs from the model's horizon ${explicit.horizon}`, { where: 'horizon' });
-  }
-  const patch = season > 1 ? season : 1;
-  // Whole patches only: round a user's window up to whole seasons.
-  const window = Math.ceil((o.window ?? defaultWindow(horizon, season, lengths ?? [])) / patch) * patch;
-  return { ...o, horizon, season, window, patch, epochs: o.epochs };
-}
-
-/** A series usable for training windows: cutoffs `end` in [lo, hi], with its covariates. */
-type Source = WindowSource & { enc: EncodedSeries };
-
-function sources(series: readonly EncodedSeries[], horizon: number, window: number, holdout: number): Source[] {
-  // At least a quarter window (and two points) of history before a cutoff.
-  const minHistory = Math.max(2, Math.ceil(window / 4));
-  const out: Source[] = [];
-  for (const s of series) {
-    const hi = s.values.length - holdout - horizon;
-    if (hi >= minHistory) out.push({ values: s.values, lo: minHistory, hi, enc: s });
-  }
-  return out;
-}
 
 /**
  * A global recurrent forecaster over a panel: one network for all series.
@@ -259,7 +79,7 @@ export class GlobalForecaster implements ForecastModel {
   private net: tf.LayersModel | null = null;
   private config: SavedConfig | null = null;
   private trained: GlobalInfo | null = null;
-  private stretch: (ValidationStretch & { usable: EncodedSeries[]; ends: number[]; actual: Float64Array[]; network: number[][] }) | null = null;
+  private stretch: ShippedStretch | null = null;
   readonly takesCovariates = true;
 
   constructor(private readonly options: GlobalForecasterOptions) {
@@ -405,7 +225,8 @@ export class GlobalForecaster implements ForecastModel {
     let combination: Combination = { partner: 'naive2', weight: 1 };
     signal?.throwIfAborted();
     if (validate) {
-      const v = this.validate(encoded, r);
+      const v = validateOnStretch(encoded, r, (series, ends) => this.quantiles(series, ends));
+      this.stretch = v.stretch;
       validation = v.validation;
       widths = v.widths;
       combination = v.combination;
@@ -442,92 +263,6 @@ export class GlobalForecaster implements ForecastModel {
       validation,
       warnings: validation ? validationWarnings(validation, combination) : [],
       covariates: covariateInfo(covariates),
-    };
-  }
-
-  /**
-   * Forecast the held-out last horizon of each long-enough series and score it against Naive2;
-   * choose the combination with a statistical forecast (none, or Naive2 / Theta at a weight) that
-   * scores best there, and calibrate the interval widths around the combined forecast.
-   */
-  private validate(
-    series: readonly EncodedSeries[],
-    r: Resolved,
-  ): { validation: GlobalValidation; widths: { '80': number; '95': number }; combination: Combination } {
-    const H = r.horizon;
-    const m = r.season;
-    const minHistory = Math.max(2, Math.ceil(r.window / 4));
-    const usable = series.filter((s) => s.values.length - H >= minHistory);
-    const cut = usable.map((s) => s.values.subarray(0, s.values.length - H));
-    const actual = usable.map((s) => s.values.subarray(s.values.length - H));
-    const scales = cut.map((x) => seasonalScale(x, m));
-    const q = this.quantiles(
-      usable,
-      usable.map((s) => s.values.length - H),
-    );
-    const med = q.map((rows) => rows.map((row) => row[MEDIAN]!));
-    const score = (values: number[][]): MetricTotals => {
-      const t = new MetricTotals();
-      usable.forEach((_, i) => t.add(actual[i]!, { id: String(i), values: values[i]! }, scales[i]!));
-      return t;
-    };
-    const partners: Record<Partner, number[][]> = {
-      naive2: cut.map((x) => partnerForecast(x, H, m, 'naive2')),
-      theta: cut.map((x) => partnerForecast(x, H, m, 'theta')),
-    };
-    const naive2Totals = score(partners.naive2);
-    const modelOwa = score(med).result(naive2Totals).owa;
-    let combination: Combination = { partner: 'naive2', weight: 1 };
-    let best = modelOwa;
-    for (const partner of ['naive2', 'theta'] as const) {
-      // Weight 0 is the partner alone: where the network learned nothing the statistical method
-      // did not (near-random walks), say so and forecast with the partner rather than lose to it.
-      for (const weight of [0.75, 0.5, 0.25, 0]) {
-        const owa = score(combine(med, partners[partner], weight)).result(naive2Totals).owa;
-        // A combination must earn its place by a clear margin, not by noise.
-        if (owa < best - 0.005) {
-          best = owa;
-          combination = { partner, weight };
-        }
-      }
-    }
-    const center = combination.weight === 1 ? med : combine(med, partners[combination.partner], combination.weight);
-    const final = score(center).result(naive2Totals);
-    const cases80: IntervalCase[] = [];
-    const cases95: typeof cases80 = [];
-    usable.forEach((_, i) => {
-      for (let h = 0; h < H; h++) {
-        const row = q[i]![h]!;
-        const c = center[i]![h]!;
-        const shift = c - row[MEDIAN]!;
-        cases80.push({ actual: actual[i]![h]!, median: c, lower: row[1]! + shift, upper: row[3]! + shift });
-        cases95.push({ actual: actual[i]![h]!, median: c, lower: row[0]! + shift, upper: row[4]! + shift });
-      }
-    });
-    const widths = { '80': calibrateWidth(cases80, 0.8), '95': calibrateWidth(cases95, 0.95) };
-    const covered = (cases: typeof cases80, k: number) =>
-      cases.filter((c) => c.actual >= c.median - k * (c.median - c.lower) && c.actual <= c.median + k * (c.upper - c.median)).length /
-      Math.max(1, cases.length);
-    const n2 = naive2Totals.result(naive2Totals);
-    const verdict = naive2Verdict(score(center).units, naive2Totals.units);
-    this.stretch = { ids: usable.map((s) => s.id), forecasts: center, usable, ends: usable.map((s) => s.values.length - H), actual, network: med };
-    return {
-      widths,
-      combination,
-      validation: {
-        series: usable.length,
-        smape: final.smape,
-        mase: final.mase,
-        naive2Smape: n2.smape,
-        naive2Mase: n2.mase,
-        owa: final.owa,
-        modelOwa,
-        worseThanNaive2: verdict.verdict === 'worse',
-        verdict,
-        networkVerdict: naive2Verdict(score(med).units, naive2Totals.units),
-        coverage80: covered(cases80, widths['80']),
-        coverage95: covered(cases95, widths['95']),
-      },
     };
   }
 

@@ -1,0 +1,111 @@
+/** What a trained global model is and measured: its info, validation and combination, in words too. */
+import type { Naive2Verdict } from '../../protocol/verdict.js';
+import { VERDICT_LEVEL } from '../../protocol/verdict.js';
+import type { CovariateInfo } from './covariate-inputs.js';
+import type { Partner } from './validation.js';
+
+/** The saved directory's kind. */
+export const GLOBAL_KIND = 'panel-forecast';
+
+/** Progress of `fit`, over all members and phases. */
+export interface GlobalProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  elapsedMs: number;
+  etaMs: number;
+}
+
+/** What the model measured on the held-out last horizon of its training series. */
+export interface GlobalValidation {
+  series: number;
+  smape: number;
+  mase: number;
+  naive2Smape: number;
+  naive2Mase: number;
+  /** OWA relative to Naive2 (< 1 is better), of the forecast as combined. */
+  owa: number;
+  /** OWA of the network alone. */
+  modelOwa: number;
+  /** True when the forecast as combined is worse than Naive2 by more than noise (`verdict`). */
+  worseThanNaive2: boolean;
+  /** The forecast as combined against Naive2, with the bootstrap band over series. */
+  verdict: Naive2Verdict;
+  /** The network alone against Naive2 (what `modelOwa` says, with its band). */
+  networkVerdict: Naive2Verdict;
+  /**
+   * How far phase two moved the network's forecasts of that stretch: mean absolute change of the
+   * median over the validated network's mean absolute error there (0: the network shipped
+   * forecasts what the one validated did). Absent in older models.
+   */
+  drift?: number;
+  /** Coverage of the calibrated intervals on that stretch (in-sample for the widths). */
+  coverage80: number;
+  coverage95: number;
+}
+
+/** What the trained model is and how it was trained. */
+export interface GlobalInfo {
+  kind: typeof GLOBAL_KIND;
+  target: string;
+  horizon: number;
+  season: number;
+  window: number;
+  patch: number;
+  cell: string;
+  units: number;
+  members: number;
+  series: number;
+  steps: number;
+  trainMs: number;
+  stopped: 'steps' | 'budget';
+  kernels: string;
+  /**
+   * How the linear path started: the robust pooled ridge fit, the level (zero kernel: the ridge
+   * did not beat it on later windows), or off (`linearStart: false`). Absent in older models.
+   */
+  linearStart?: 'ridge' | 'level' | 'off';
+  /** Interval widening factors from the held-out stretch. */
+  widths: { '80': number; '95': number };
+  /** The combination with a statistical forecast chosen on the held-out stretch. */
+  combination: Combination;
+  validation: GlobalValidation | null;
+  /**
+   * What the user must hear even when the shipped forecast is safe, e.g. a network measurably
+   * worse than Naive2 on its validation stretch (hidden behind the fallback). Absent in older models.
+   */
+  warnings?: string[];
+  /** The covariates that reach the network (absent in older models: none). */
+  covariates?: CovariateInfo;
+}
+
+/** What the forecasts of a model with this combination are, in words. */
+export function shippedForecast(c: Combination): string {
+  const partner = c.partner === 'naive2' ? 'Naive2' : 'Theta';
+  if (c.weight === 1) return "the network's";
+  if (c.weight === 0) return `${partner}'s alone`;
+  return `the network's (weight ${c.weight}) combined with ${partner}'s (weight ${1 - c.weight})`;
+}
+
+/** Warnings about a validation result (see {@link GlobalInfo.warnings}). */
+export function validationWarnings(v: GlobalValidation, c: Combination): string[] {
+  const n = v.networkVerdict;
+  if (n.verdict !== 'worse') return [];
+  const band = `${Math.round(VERDICT_LEVEL * 100)}% band ${n.low.toFixed(3)}–${n.high.toFixed(3)} over series`;
+  return [
+    `the network alone is WORSE than Naive2 on its validation stretch (OWA ${n.owa.toFixed(3)}, ${band}); the forecasts shipped are ${shippedForecast(c)} (OWA ${v.owa.toFixed(3)})`,
+  ];
+}
+
+/** The held-out stretch's forecasts of a fit, by series id (not saved). */
+export interface ValidationStretch {
+  ids: string[];
+  forecasts: number[][];
+}
+
+/** How the network's median is combined with a statistical forecast (weight 1 = network alone). */
+export interface Combination {
+  partner: Partner;
+  /** Weight of the network; the partner gets 1 − weight. */
+  weight: number;
+}
