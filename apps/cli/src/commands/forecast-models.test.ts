@@ -45,6 +45,22 @@ describe('seqcast forecast with registered model kinds (built CLI)', () => {
     expect(b.stderr.trim().split('\n').at(-1)).toMatch(/^seqcast: error: --models: unknown model kind "nbeats" \(known: global, naive2, .*drift/);
   });
 
+  it('a kind that reads no covariates refuses covariate flags instead of ignoring them', async () => {
+    const withX = path.join(dir, 'with-x.csv');
+    const text = panelToCsv(syntheticPanel({ series: 4, length: 100, season: 12, seed: 2 }));
+    await writeFile(
+      withX,
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l, i) => `${l},${i === 0 ? 'x' : i % 7}`)
+        .join('\n') + '\n',
+    );
+    const r = runCli(['forecast', 'train', '--csv', withX, ...PANEL, '--model', 'drift', '--features', 'x', '--out', path.join(dir, 'drift-x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('seqcast: error: forecast train: model drift reads no covariates; drop x or train the global model');
+  });
+
   it('backtest scores every default kind in the table and the JSON (drift included), or just --models', () => {
     const fast = ['--epochs', '1', '--minutes', '0.1', '--seed', '1'];
     const j = runCli(['forecast', 'backtest', '--csv', csv, ...PANEL, ...fast, '--json']);
