@@ -64,6 +64,11 @@ describe('seqcast forecast on a panel (built CLI)', () => {
     // The verdict printed is the one the model recorded, worded by the shared verdictLine.
     const { combination, validation } = meta.extra.info;
     expect(r.stdout).toContain(verdictLine(validation.verdict, combination, 'on the last horizon of the training series'));
+    // Interval coverage on the stretch the widths were set on is in-sample: the line says so and
+    // names the out-of-sample check.
+    expect(r.stdout).toMatch(
+      /coverage of the 80% interval [\d.]+%, of the 95% [\d.]+% \(in-sample: the widths were set on this stretch; forecast backtest --windows 3 measures them on later cutoffs\)$/m,
+    );
     expect(meta.extra.layout).toEqual({ target: 'y', idColumn: 'id', timeColumn: 't', features: [], missing: 'error' });
   });
 

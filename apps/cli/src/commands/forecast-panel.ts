@@ -220,7 +220,7 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
     if (i.covariates) io.out(covariateLine(i.covariates));
     if (v) {
       io.out(
-        `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage of the 80% interval ${pct(v.coverage80)}, of the 95% ${pct(v.coverage95)}`,
+        `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage of the 80% interval ${pct(v.coverage80)}, of the 95% ${pct(v.coverage95)} (in-sample: the widths were set on this stretch; forecast backtest --windows 3 measures them on later cutoffs)`,
       );
       const c = i.combination;
       if (c.weight === 0)
