@@ -72,6 +72,19 @@ describe('seqcast forecast on a panel (built CLI)', () => {
     expect(meta.extra.layout).toEqual({ target: 'y', idColumn: 'id', timeColumn: 't', features: [], missing: 'error' });
   });
 
+  it('predict --plot draws the series --series names (default the first) with its intervals; an unknown id is one line', async () => {
+    const plot = path.join(dir, 'charts', 's003.svg');
+    const r = runCli(['forecast', 'predict', '--model', path.join(dir, 'm'), '--csv', csv, '--steps', '4', '--plot', plot, '--series', 's003']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^chart of s003 written to ${plot.replace(/[.\\]/g, '\\$&')}$`, 'm'));
+    const svg = await readFile(plot, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('s003: 4-step forecast with 80% and 95% intervals');
+    const bad = runCli(['forecast', 'predict', '--model', path.join(dir, 'm'), '--csv', csv, '--steps', '4', '--plot', plot, '--series', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n').at(-1)).toBe(`seqcast: error: --series: no series "nope" in ${csv} (${SERIES} series, e.g. "s000")`);
+  });
+
   it('predict --json prints the issue’s exact shape: H values and nested intervals per series, file order', () => {
     const r = runCli(['forecast', 'predict', '--model', path.join(dir, 'm'), '--csv', csv, '--steps', '4', '--json']);
     expect(r.code).toBe(0);

@@ -22,6 +22,7 @@ import {
   readFutureCsv,
   shippedForecast,
   VERDICT_LEVEL,
+  writeForecastSvg,
   type BacktestReport,
   type Combination,
   type CovariateRequest,
@@ -261,7 +262,15 @@ export function verdictLine(v: Naive2Verdict, shipped: Combination | null, where
 }
 
 /** `forecast predict` on a panel model of any registered kind: H values (and intervals) after each series of the file. */
-export async function predictPanel(dir: string, csv: string, steps: number, json: boolean, io: Io, futureFile?: string): Promise<void> {
+export async function predictPanel(
+  dir: string,
+  csv: string,
+  steps: number,
+  json: boolean,
+  io: Io,
+  futureFile?: string,
+  chart?: { plot: string; series: string | undefined },
+): Promise<void> {
   const layout = await loadPanelLayout(dir);
   const model = await loadModel(dir);
   try {
@@ -302,6 +311,17 @@ export async function predictPanel(dir: string, csv: string, steps: number, json
           })
         : undefined;
     const forecasts = await model.forecast(panel, steps, future);
+    if (chart) {
+      // One series per chart: the one named, else the file's first.
+      const id = chart.series ?? panel.series[0]!.id;
+      const i = panel.series.findIndex((s) => s.id === id);
+      if (i < 0) {
+        throw new SeqcastError('BAD_ARGUMENT', `--series: no series "${id}" in ${csv} (${panel.series.length} series, e.g. "${panel.series[0]!.id}")`, {
+          where: '--series',
+        });
+      }
+      await writeForecastSvg(chart.plot, panel.series[i]!.values, forecasts[i]!, { target: layout.target });
+    }
     if (json) {
       const times = new Map(panel.series.map((s) => [s.id, s.times]));
       io.out(JSON.stringify(panelForecastJson(layout.target, steps, forecasts, (id) => times.get(id))));
@@ -312,6 +332,7 @@ export async function predictPanel(dir: string, csv: string, steps: number, json
       const iv = f.intervals?.['80'];
       io.out(`${f.id}: ${f.values.map((v, h) => (iv ? `${fmt(v)} [${fmt(iv.lower[h]!)}, ${fmt(iv.upper[h]!)}]` : fmt(v))).join('  ')}`);
     }
+    if (chart) io.out(`chart of ${chart.series ?? panel.series[0]!.id} written to ${chart.plot}`);
   } finally {
     model.dispose();
   }

@@ -297,8 +297,9 @@ const predict: Command = {
   name: 'predict',
   summary: 'forecast the next N values after the last row of a CSV series (of every series, for a panel model)',
   usage:
-    'seqcast forecast predict --model DIR --csv FILE --steps N [--future FILE] [--json] [--plot FILE.svg] [--unknown-level error|ignore]\n' +
-    '  --future  (panel models trained with --future-features) a CSV of the id, time and future columns for the next N steps of each series',
+    'seqcast forecast predict --model DIR --csv FILE --steps N [--future FILE] [--json] [--plot FILE.svg [--series ID]] [--unknown-level error|ignore]\n' +
+    '  --future  (panel models trained with --future-features) a CSV of the id, time and future columns for the next N steps of each series\n' +
+    '  --series  (panel models) the series --plot draws; default the first in the file',
   async run(argv: string[], io: Io) {
     const cmd = 'forecast predict';
     const flags = parseFlags(
@@ -311,6 +312,7 @@ const predict: Command = {
         plot: { type: 'string' },
         'unknown-level': { type: 'string' },
         future: { type: 'string' },
+        series: { type: 'string' },
       },
       cmd,
     );
@@ -324,9 +326,13 @@ const predict: Command = {
     if (flags.steps === undefined) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --steps is required`, { where: '--steps' });
     const steps = optionalNumber(flags, 'steps', { integer: true, min: 1, max: 10_000 })!;
     if (await isPanelModel(dir)) {
-      if (plot) throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --plot draws one series; it is not available for panel models yet`, { where: '--plot' });
-      return predictPanel(dir, csv, steps, flags.json === true, io, optionalString(flags, 'future'));
+      const series = optionalString(flags, 'series');
+      if (series !== undefined && plot === undefined)
+        throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --series names the series --plot draws; add --plot FILE.svg`, { where: '--series' });
+      return predictPanel(dir, csv, steps, flags.json === true, io, optionalString(flags, 'future'), plot === undefined ? undefined : { plot, series });
     }
+    if (flags.series !== undefined)
+      throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --series is for panel models (one series per chart)`, { where: '--series' });
     if (flags.future !== undefined)
       throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --future is for panel models trained with --future-features`, { where: '--future' });
     const model = await Forecaster.load(dir);
