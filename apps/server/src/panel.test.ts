@@ -126,6 +126,36 @@ describe('panel models over HTTP', () => {
     expect(((await one.json()) as { detail: string }).detail).toMatch(/^rows\[\d+\]\.Close is 3e\+307, beyond ±1e300, where a forecast would overflow$/);
   });
 
+  it('a panel job’s features reach the model as past covariates; a kind that reads none refuses them at submit', async () => {
+    // A column x beside the target (panelToCsv writes id,t,y).
+    const csv = panelToCsv(panel)
+      .trimEnd()
+      .split('\n')
+      .map((l, i) => `${l},${i === 0 ? 'x' : i % 5}`)
+      .join('\n');
+    const options = { target: 'y', features: ['x'], horizon: 4, season: 12, epochs: 1, minutes: 0.2, seed: 1 };
+    const res = await post('/v1/jobs', { kind: 'panel', name: 'with-x', csv, csvOptions: { idColumn: 'id', timeColumn: 't' }, options }, auth);
+    expect(res.status).toBe(202);
+    const done = await waitFor(((await res.json()) as JobRecord).id);
+    expect(done.error).toBeNull();
+    const m = (await (await fetch(`${url}/v1/models/with-x`)).json()) as { input: { covariates?: { past: string[] } } };
+    expect(m.input.covariates?.past).toEqual(['x']);
+    const drift = await post(
+      '/v1/jobs',
+      {
+        kind: 'panel',
+        model: 'drift',
+        name: 'drift-x',
+        csv,
+        csvOptions: { idColumn: 'id', timeColumn: 't' },
+        options: { target: 'y', features: ['x'], horizon: 4 },
+      },
+      auth,
+    );
+    expect(drift.status).toBe(400);
+    expect(((await drift.json()) as { detail: string }).detail).toBe('options.features: model drift reads no covariates; drop them or train the global model');
+  });
+
   it('a panel job with a CSV mistake is rejected at submit with its line', async () => {
     const res = await post(
       '/v1/jobs',

@@ -8,7 +8,7 @@
 // First, before the seconds it takes to load tfjs: a training process must never outlive the server.
 import { watchdogReady } from './parent-watchdog.js';
 import * as os from 'node:os';
-import { CharLM, initBackend, isSeqcastError, type CharLMOptions } from '@seqcast/core';
+import { CharLM, initBackend, isSeqcastError, SeqcastError, type CharLMOptions } from '@seqcast/core';
 import { DEFAULT_MODEL_KIND, Forecaster, layoutOf, modelKind } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
 import type { FromWorker, ToWorker } from './types.js';
@@ -54,16 +54,24 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     }
   } else if (spec.kind === 'panel') {
     const o = spec.options as { target: string; features?: string[]; horizon: number; season?: number } & Record<string, unknown>;
-    const { target: _t, features: _f, horizon, season = 1, ...modelOptions } = o;
+    const { target: _t, features, horizon, season = 1, ...modelOptions } = o;
     const entry = modelKind(spec.model ?? DEFAULT_MODEL_KIND);
     const panel = await parsePanelText(spec.content, spec.csvOptions ?? {}, o, CHECKED_AT_SUBMIT);
     const model = entry.create(modelOptions as never, { horizon, season });
+    // The job's features are the model's past covariates: read, then fed to the network (never
+    // read and dropped); a kind that reads none says so instead of ignoring them.
+    if (features?.length && !model.takesCovariates) {
+      model.dispose();
+      throw new SeqcastError('BAD_INPUT', `options.features: model ${entry.kind} reads no covariates; drop them or train the global model`, {
+        where: 'options.features',
+      });
+    }
     let reported = false;
     try {
       // A cancel aborts the fit between steps: it rejects, and nothing is saved.
       await model.fit(
         panel,
-        { horizon, season },
+        { horizon, season, ...(features?.length ? { covariates: { features } } : {}) },
         {
           signal: abort.signal,
           onProgress: (p) => {
