@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { tf } from '@seqcast/core/internals';
-import { JOB_STATES, type JobState } from './jobs/types.js';
+import { JOB_STATES, type JobState } from './wire.js';
 
 export interface MetricsSources {
   models(): number;

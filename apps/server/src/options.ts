@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import { SeqcastError } from '@seqcast/core';
 import { jsonLogger, silentLogger, type Logger } from './logger.js';
 import { defaultWebDir } from './web.js';
-import { checkRedisUrl } from './jobs/queue/redis.js';
 
 /** Per-request limits; a request over any of them is a 400 naming the field. */
 export interface ServerLimits {
@@ -199,4 +198,18 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     redisUrl: redisUrl === undefined ? undefined : checkRedisUrl(redisUrl, 'redisUrl'),
     storePollMs: positiveInt(options.storePollMs ?? 2000, 'storePollMs'),
   };
+}
+
+/** Check a Redis URL's shape: a one-line error naming the flag, never a connection attempt to nonsense. */
+export function checkRedisUrl(url: string, where = 'redis'): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new SeqcastError('BAD_ARGUMENT', `${where} must be a redis:// or rediss:// URL (received ${JSON.stringify(url.slice(0, 80))})`, { where });
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    throw new SeqcastError('BAD_ARGUMENT', `${where} must be a redis:// or rediss:// URL (received protocol ${u.protocol})`, { where });
+  }
+  return url;
 }

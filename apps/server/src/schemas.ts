@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { reportedIssue, SeqcastError } from '@seqcast/core';
-import { JOB_STATES } from './jobs/types.js';
+import { JOB_STATES } from './wire.js';
 import { int, INT_MSG, jobSchemas } from './job-schemas.js';
 import type { ResolvedOptions } from './options.js';
 import type * as wire from './wire.js';

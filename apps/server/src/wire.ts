@@ -134,6 +134,15 @@ export interface PanelForecastResponse {
 }
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+/**
+ * Every job state. `satisfies` refuses a state this file does not know; a missing one fails the build
+ * too, because the job schema's enum (schemas.ts) is this list and is checked against JobRecord.
+ */
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly JobState[];
+/** States a job never leaves. */
+export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
 export type JobKind = 'chars' | 'forecast' | 'panel';
 
 /** `GET /v1/jobs/{id}` (and the 202 of `POST /v1/jobs`, and each server-sent event's data); also what the server stores in `<models>/.jobs/<id>.json`. */

@@ -3,17 +3,11 @@
  * state and kind are the API's wire types (wire.ts): the server stores what it sends.
  */
 import type { CsvTextOptions, PanelCsvOptions } from '../csv.js';
-import type { JobKind, JobState } from '../wire.js';
+import type { JobKind } from '../wire.js';
 
 export type { JobKind, JobRecord, JobState } from '../wire.js';
 
-/**
- * Every job state. `satisfies` refuses a state wire.ts does not know; a missing one fails the build
- * too, because the job schema's enum (schemas.ts) is this list and is checked against wire's JobRecord.
- */
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly JobState[];
-/** States a job never leaves. */
-export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+export { JOB_STATES, TERMINAL_STATES } from '../wire.js';
 
 /** What a job is asked to do (validated by the route before it gets here). */
 export interface JobSpec {

@@ -41,20 +41,6 @@ export function safeRedisUrl(url: string): string {
   }
 }
 
-/** Check a Redis URL's shape: a one-line error naming the flag, never a connection attempt to nonsense. */
-export function checkRedisUrl(url: string, where = 'redis'): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new SeqcastError('BAD_ARGUMENT', `${where} must be a redis:// or rediss:// URL (received ${JSON.stringify(url.slice(0, 80))})`, { where });
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new SeqcastError('BAD_ARGUMENT', `${where} must be a redis:// or rediss:// URL (received protocol ${u.protocol})`, { where });
-  }
-  return url;
-}
-
 /**
  * A connection that fails commands at once while Redis is away (so an HTTP request gets a 503,
  * not a hang) and keeps reconnecting in the background, at most every 2 s.

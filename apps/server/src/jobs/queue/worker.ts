@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { Worker, QueueEventsProducer, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { SeqcastError } from '@seqcast/core';
-import { resolveOptions, type ServerLimits } from '../../options.js';
+import { checkRedisUrl, resolveOptions, type ServerLimits } from '../../options.js';
 import type { Logger } from '../../logger.js';
 import { ensureModelsDir } from '../../models/registry.js';
 import { trainingStop } from '../../models/quality.js';
@@ -28,16 +28,7 @@ import { JobStore } from '../store.js';
 import { childProcessRunner, resolveWorkerScript, type JobRunner, type RunHandle } from '../runner.js';
 import { TERMINAL_STATES, workOf, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import { RedisJobRecords } from './records.js';
-import {
-  blockingConnectionOptions,
-  cancelKey,
-  checkRedisUrl,
-  commandConnection,
-  connectOrExplain,
-  publishLockKey,
-  QUEUE_NAME,
-  settlesWithin,
-} from './redis.js';
+import { blockingConnectionOptions, cancelKey, commandConnection, connectOrExplain, publishLockKey, QUEUE_NAME, settlesWithin } from './redis.js';
 
 export interface QueueWorkerOptions {
   redisUrl: string;
