@@ -138,6 +138,51 @@ function cycles(keep) {
   return found;
 }
 
+/**
+ * Folder round trips: a file in a top folder of a src tree (say `jobs/`) importing a module above
+ * it that reaches back down into that same folder (the `jobs/queue/worker.ts` -> `service.ts` ->
+ * `jobs/` shape). Not a cycle, but the layers it implies run both ways. Runtime imports within one
+ * src tree count.
+ */
+function folderRoundTrips() {
+  const found = [];
+  const srcRoot = (f) => f.slice(0, f.indexOf(`${path.sep}src${path.sep}`) + 5);
+  const topFolder = (f) => {
+    const parts = path.relative(srcRoot(f), f).split(path.sep);
+    return parts.length > 1 ? parts[0] : null;
+  };
+  for (const f of files) {
+    const folder = topFolder(f);
+    // Tests start the whole app from wherever they sit; the rule is about the sources' layers.
+    if (!folder || /\.test\.ts$/.test(f) || f.includes(`${path.sep}__tests__${path.sep}`)) continue;
+    const root = srcRoot(f);
+    for (const [to, typeOnly] of graph.get(f) ?? []) {
+      if (typeOnly || !to.startsWith(root) || topFolder(to) !== null) continue;
+      // Everything the module above reaches at run time within this tree.
+      const seen = new Set([to]);
+      const queue = [to];
+      while (queue.length) {
+        const v = queue.shift();
+        for (const [w, t] of graph.get(v) ?? []) {
+          if (t || seen.has(w) || !w.startsWith(root)) continue;
+          seen.add(w);
+          queue.push(w);
+        }
+      }
+      const back = [...seen].find((w) => topFolder(w) === folder);
+      if (back) found.push(`${rel(f)} -> ${rel(to)} -> … -> ${rel(back)}`);
+    }
+  }
+  return found;
+}
+
+const roundTrips = folderRoundTrips();
+if (roundTrips.length) {
+  for (const r of roundTrips) console.error(`import runs up out of its folder and back into it: ${r}`);
+  console.error(`${roundTrips.length} folder round trip(s) in the source tree`);
+  process.exit(1);
+}
+
 const runtime = cycles((typeOnly) => !typeOnly);
 const all = cycles(() => true);
 const runtimeKeys = new Set(runtime.map((c) => c.join(' ')));
@@ -150,4 +195,4 @@ if (runtime.length) {
   console.error(`${runtimeKeys.size} import cycle(s) in the source tree (${files.length} files)`);
   process.exit(1);
 }
-console.log(`no runtime import cycle in ${files.length} source files`);
+console.log(`no runtime import cycle and no folder round trip in ${files.length} source files`);
