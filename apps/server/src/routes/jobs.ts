@@ -2,15 +2,45 @@
  * Training-job endpoints: submit (202 + Location), list, read, cancel, and follow a job's
  * progress as server-sent events.
  */
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { SeqcastError } from '@seqcast/core';
 import { isJobId } from '../jobs/store.js';
 import { IDEMPOTENCY_KEY_HOURS, idempotencyRequest } from '../jobs/idempotency.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
 import { responses } from '../schemas.js';
+import type { JobRequest } from '../jobs/prepare.js';
 import { route, type RouteContext } from './route.js';
 
 const jobReply = { component: 'Job', schema: responses.job };
+
+/** The 202 both submit routes answer (POST /v1/jobs and the CSV upload). */
+export const jobAccepted = {
+  status: 202,
+  description: 'Accepted (its record is on the disk); poll the Location or follow its /events',
+  headers: {
+    Location: { schema: { type: 'string' } },
+    'Idempotent-Replayed': {
+      description: '`true` when an earlier submit with the same Idempotency-Key started this job',
+      schema: { type: 'string', enum: ['true'] },
+    },
+  },
+  body: jobReply,
+} as const;
+
+/** The refusals a submit can meet after its request was read. */
+export const jobSubmitErrors = {
+  '409': 'Too many jobs waiting, or the Idempotency-Key was used for a different request',
+  '507': "The job's record could not be written (the models directory's disk is full); nothing was queued",
+};
+
+/** Submit a checked job request (with the request's Idempotency-Key) and point the answer at it. */
+export async function submitJobAnswer(ctx: RouteContext, body: JobRequest, req: Request, res: Response): Promise<JobRecord> {
+  const idempotency = idempotencyRequest(req.get('idempotency-key'), body);
+  const { record, replayed } = await ctx.service.submitJob(body, idempotency);
+  res.location(`/v1/jobs/${record.id}`);
+  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  return record;
+}
 
 function jobNotFound(id: string): SeqcastError {
   return new SeqcastError('NOT_FOUND', `job ${JSON.stringify(id.slice(0, 80))} not found`, { where: 'id' });
@@ -107,29 +137,9 @@ export const jobRoutes = [
       },
     },
     body: { component: 'JobRequest', schema: (s) => s.job },
-    reply: {
-      status: 202,
-      description: 'Accepted (its record is on the disk); poll the Location or follow its /events',
-      headers: {
-        Location: { schema: { type: 'string' } },
-        'Idempotent-Replayed': {
-          description: '`true` when an earlier submit with the same Idempotency-Key started this job',
-          schema: { type: 'string', enum: ['true'] },
-        },
-      },
-      body: jobReply,
-    },
-    errors: {
-      '409': 'Too many jobs waiting, or the Idempotency-Key was used for a different request',
-      '507': "The job's record could not be written (the models directory's disk is full); nothing was queued",
-    },
-    handle: async (ctx, { body, req, res }) => {
-      const idempotency = idempotencyRequest(req.get('idempotency-key'), body);
-      const { record, replayed } = await ctx.service.submitJob(body, idempotency);
-      res.location(`/v1/jobs/${record.id}`);
-      if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-      return record;
-    },
+    reply: jobAccepted,
+    errors: jobSubmitErrors,
+    handle: async (ctx, { body, req, res }) => submitJobAnswer(ctx, body, req, res),
   }),
 
   route({

@@ -9,9 +9,10 @@
 import type { Request } from 'express';
 import { SeqcastError } from '@seqcast/core';
 import { readCsvUpload } from '../http/csv-upload.js';
-import { IDEMPOTENCY_KEY_HOURS, idempotencyRequest } from '../jobs/idempotency.js';
-import { parseBody, requestSchemas, responses, type RequestSchemas } from '../schemas.js';
+import { IDEMPOTENCY_KEY_HOURS } from '../jobs/idempotency.js';
+import { parseBody, requestSchemas, type RequestSchemas } from '../schemas.js';
 import type { ResolvedOptions } from '../options.js';
+import { jobAccepted, jobSubmitErrors, submitJobAnswer } from './jobs.js';
 import { route } from './route.js';
 
 const schemaCache = new WeakMap<ResolvedOptions['limits'], RequestSchemas>();
@@ -92,22 +93,8 @@ export const uploadRoutes = [
         schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
       },
     },
-    reply: {
-      status: 202,
-      description: 'Accepted (its record is on the disk); poll the Location or follow its /events',
-      headers: {
-        Location: { schema: { type: 'string' } },
-        'Idempotent-Replayed': {
-          description: '`true` when an earlier submit with the same Idempotency-Key started this job',
-          schema: { type: 'string', enum: ['true'] },
-        },
-      },
-      body: { component: 'Job', schema: responses.job },
-    },
-    errors: {
-      '409': 'Too many jobs waiting, or the Idempotency-Key was used for a different request',
-      '507': "The job's record could not be written (the models directory's disk is full); nothing was queued",
-    },
+    reply: jobAccepted,
+    errors: jobSubmitErrors,
     handle: async (ctx, { req, res }) => {
       const schema = schemasOf(ctx.options.limits).job;
       const fields = jobFieldsOf(req);
@@ -118,12 +105,7 @@ export const uploadRoutes = [
         throw inQuery(e);
       }
       const csv = await readCsvUpload(req, ctx.options.limits.maxUploadBytes);
-      const body = parseBody(schema, { ...fields, csv });
-      const idempotency = idempotencyRequest(req.get('idempotency-key'), body);
-      const { record, replayed } = await ctx.service.submitJob(body, idempotency);
-      res.location(`/v1/jobs/${record.id}`);
-      if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-      return record;
+      return submitJobAnswer(ctx, parseBody(schema, { ...fields, csv }), req, res);
     },
   }),
 ];
