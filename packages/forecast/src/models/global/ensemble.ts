@@ -29,6 +29,9 @@ import { calibrateWidth, partnerForecast, type IntervalCase } from './validation
 /** Member k's window is the default window times WINDOW_FACTORS[k mod length], in whole seasons. */
 export const WINDOW_FACTORS = [1, 1.5, 0.75, 2, 1.25] as const;
 
+/** The share of its steps a later member must have time for, at the first member's pace, to start. */
+const MIN_STEP_SHARE = 0.5;
+
 /** Members `forecast train` fits by default: measured to beat one network of the same steps (docs/global-model.md). */
 export const DEFAULT_MEMBERS = 3;
 
@@ -139,10 +142,11 @@ export class GlobalEnsemble implements ForecastModel {
     let msPerStepAndValue = 0;
     for (const [k, o] of variants.entries()) {
       const leftMs = budgetMs - (Date.now() - start);
-      // A member starts only when the time left holds its steps at the pace the first one ran
-      // (a step costs about in proportion to the window): on a slow or busy machine the
-      // ensemble has fewer members, each fully trained, rather than several starved ones.
-      if (k > 0 && msPerStepAndValue * o.window! * planned[k]! > leftMs) break;
+      // A member starts only when the time left holds at least half its steps at the pace the
+      // first one ran (a step costs about in proportion to the window; its learning-rate
+      // schedule then runs over the time it has): on a slow or busy machine the ensemble has
+      // fewer members, each well trained, rather than several starved ones.
+      if (k > 0 && MIN_STEP_SHARE * msPerStepAndValue * o.window! * planned[k]! > leftMs) break;
       const member = new GlobalForecaster({ ...o, minutes: Math.max(leftMs, 1000) / 60_000 });
       this.members.push(member);
       const memberStart = Date.now();
