@@ -134,7 +134,11 @@ describe('GlobalEnsemble', () => {
     const panel = cut(syntheticCollection(6, { series: 8, kind: 'hourly', length: [50, 60] }), H);
     // The step cap is out of reach: the first network runs until the budget is spent.
     const model = new GlobalEnsemble({ horizon: H, members: 3, steps: 1_000_000, minutes: 0.03, units: 4, batchSize: 16 });
-    await model.fit(panel, { horizon: H, season: 1 });
+    const etas: number[] = [];
+    await model.fit(panel, { horizon: H, season: 1 }, { onProgress: (p) => etas.push(p.etaMs!) });
+    // The ETA shown is the budget's end, not the millions of planned steps.
+    expect(etas.length).toBeGreaterThan(0);
+    expect(Math.max(...etas)).toBeLessThanOrEqual(0.03 * 60_000);
     const info = model.info();
     expect(info.stopped).toBe('budget');
     expect(info.ensemble.members).toHaveLength(1);

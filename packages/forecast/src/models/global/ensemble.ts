@@ -155,7 +155,9 @@ export class GlobalEnsemble implements ForecastModel {
         onProgress: (p) => {
           const step = before + p.step;
           const elapsedMs = Date.now() - start;
-          context.onProgress?.({ step, steps, loss: p.loss, elapsedMs, etaMs: Math.max(0, ((steps - step) * elapsedMs) / Math.max(1, step)), unit: 'step' });
+          // The budget ends the fit first when the steps would take longer (later members do not start).
+          const etaMs = Math.max(0, Math.min(((steps - step) * elapsedMs) / Math.max(1, step), budgetMs - elapsedMs));
+          context.onProgress?.({ step, steps, loss: p.loss, elapsedMs, etaMs, unit: 'step' });
         },
       });
       const info = member.info();
