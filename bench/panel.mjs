@@ -271,7 +271,10 @@ async function speed(values) {
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const info = model.info();
   model.dispose();
-  console.log(`panel ${series} series × ${length} points, H ${H}, m ${m}: ${info.steps} steps (${info.stopped}), kernels ${info.kernels}`);
+  const nets = info.ensemble;
+  console.log(
+    `panel ${series} series × ${length} points, H ${H}, m ${m}: ${nets.members.length} of ${nets.planned} networks (windows ${nets.windows.join(', ')}), ${info.steps} steps (${info.stopped}), kernels ${info.kernels}`,
+  );
   console.log(
     `train ${(fitMs / 1000).toFixed(1)} s, forecast ${((totalMs - fitMs) / 1000).toFixed(1)} s, total ${(totalMs / 60000).toFixed(2)} min (goal ≤ 15), peak RSS ${rssMb.toFixed(0)} MB (goal ≤ 2048)`,
   );
@@ -279,10 +282,14 @@ async function speed(values) {
     `validation (last H of the training series): OWA ${f(info.validation?.owa)} vs Naive2, coverage 80/95 ${f(info.validation?.coverage80, 3)}/${f(info.validation?.coverage95, 3)}`,
   );
   // Score the forecasts on the held-out last H next to the baselines (the model is not refitted).
-  const report = await holdout(panel, [() => ({ name: 'model', fit: async () => {}, forecast: async () => forecasts }), ...Object.values(PANEL_BASELINES)], {
-    horizon: H,
-    season: m,
-  });
+  const report = await holdout(
+    panel,
+    [() => ({ name: 'model', fit: async () => {}, forecast: async () => forecasts, dispose() {} }), ...Object.values(PANEL_BASELINES)],
+    {
+      horizon: H,
+      season: m,
+    },
+  );
   table(`holdout of the bench panel`, report);
   if (values.json) {
     console.log(
@@ -293,6 +300,8 @@ async function speed(values) {
         horizon: H,
         season: m,
         steps: info.steps,
+        networks: info.ensemble.members.length,
+        windows: info.ensemble.windows,
         trainMs: fitMs,
         totalMs,
         peakRssMb: Math.round(rssMb),
