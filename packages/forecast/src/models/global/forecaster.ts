@@ -17,6 +17,7 @@ import {
   kernelStatus,
   layerMismatch,
   loadLayersModelDir,
+  planTrainingBatch,
   readModelMetadata,
   saveModelDir,
   type SaveOptions,
@@ -140,6 +141,24 @@ export class GlobalForecaster implements ForecastModel {
     const validate = early.length >= Math.max(1, Math.ceil(all.length / 2));
     if (!validate) early = all;
 
+    // The one memory planner every training consults: an over-budget network is refused here,
+    // naming the option, before a weight is allocated.
+    planTrainingBatch(
+      {
+        cell: r.cell,
+        layers: r.members,
+        units: r.units,
+        steps: L / r.patch,
+        inputs: r.patch * (1 + (cov.active ? cov.dims.window : 0)),
+        outputs: H * QUANTILES.length,
+        outputSteps: 1,
+      },
+      {
+        windows: r.batchSize,
+        batchSize: r.batchSize,
+        names: { units: 'units', layers: 'members', steps: 'recurrent steps (window ÷ season)', batchSize: 'batchSize' },
+      },
+    );
     const network: NetworkConfig = {
       window: L,
       patch: r.patch,
