@@ -222,11 +222,9 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
     const planned = (i as Partial<EnsembleInfo>).ensemble?.planned ?? members.length;
     const fitted =
       planned > members.length ? ` (${members.length} of the ${planned} networks asked for: the budget left no time for more; --minutes raises it)` : '';
+    const heads = i.members > 1 && members.length === 1 ? ` × ${i.members} heads` : '';
     io.out(
-      (members.length > 1
-        ? `trained ${members.length} networks (${i.cell} ${i.units}, windows ${windows}): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})`
-        : `trained ${i.cell} ${i.units} × ${i.members} member(s): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})`) +
-        fitted,
+      `trained ${members.length} network${members.length > 1 ? 's' : ''} (${i.cell} ${i.units}${heads}, window${members.length > 1 ? 's' : ''} ${windows}): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})${fitted}`,
     );
     if (i.covariates) io.out(covariateLine(i.covariates));
     if (v) {
