@@ -45,10 +45,10 @@ async function trainModels(dir) {
   const r = spawnSync(process.execPath, [CLI, 'demo', '--out', dir, '--json'], { encoding: 'utf8', env: { ...process.env, SEQCAST_QUIET: '1' } });
   if (r.status !== 0) throw new Error(`seqcast demo failed: ${r.stderr}`);
   const { initBackend } = await import('@seqcast/core');
-  const { Forecaster, syntheticStockSeries } = await import('@seqcast/forecast');
+  const { SeriesForecaster, syntheticStockSeries } = await import('@seqcast/forecast');
   await initBackend();
   const series = syntheticStockSeries(1000, 42);
-  const model = await Forecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 20, horizon: 5, epochs: 30, seed: 1 });
+  const model = await SeriesForecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 20, horizon: 5, epochs: 30, seed: 1 });
   await model.save(path.join(dir, 'stock'));
   model.dispose();
   return series;

@@ -374,7 +374,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
         .optional()
         .meta({ description: "Values to forecast per series (default: the model's horizon)" }),
     })
-    .meta({ description: 'Panel models: many series, one global model' });
+    .meta({ description: 'Panel models (any registered kind): many series, one model' });
   // The same body with its series left unchecked: the server checks them a chunk at a time
   // (checkPanelSeries), as one pass over 10,000 series holds the event loop for ~50-300 ms.
   const panelForecastShallow = panelForecast.extend({

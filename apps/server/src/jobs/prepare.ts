@@ -64,7 +64,7 @@ function checkForecastJob(rows: number, columns: number, o: ForecastOptions, bud
   // The library's own defaults (its options table), so this check and the training agree.
   const opts = resolveForecastOptions(o);
   const { season, window, horizon, split } = opts;
-  // As Forecaster.fit: at least 20 training origins after the context the model reads.
+  // As SeriesForecaster.fit: at least 20 training origins after the context the model reads.
   const context = Math.max(window, season > 1 ? season + 1 : 1);
   const need = Math.ceil((20 + horizon + context - 1) / split);
   if (rows < need) {

@@ -20,7 +20,7 @@ export interface JobSpec {
   content: string;
   /** Options for readCsv (forecast jobs) or readPanelCsv (panel jobs: plus idColumn, timeColumn, short). */
   csvOptions?: CsvTextOptions & PanelCsvOptions;
-  /** Options for Forecaster.fit / CharLM.train. */
+  /** Options for SeriesForecaster.fit / CharLM.train. */
   options: Record<string, unknown>;
 }
 

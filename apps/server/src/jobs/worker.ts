@@ -1,6 +1,6 @@
 /**
  * The training process (forked by the server per job): receives one `start` message, trains
- * with the library (Forecaster.fit on CSV text parsed by readCsv, any registered panel model
+ * with the library (SeriesForecaster.fit on CSV text parsed by readCsv, any registered panel model
  * kind on a long-format CSV, or CharLM.train on text), saves the model atomically into the given
  * version directory, reports progress and exits. A `cancel` message aborts training at the next
  * step or batch boundary; the model is then not saved.
@@ -9,7 +9,7 @@
 import { watchdogReady } from './parent-watchdog.js';
 import * as os from 'node:os';
 import { CharLM, initBackend, isSeqcastError, SeqcastError, type CharLMOptions } from '@seqcast/core';
-import { DEFAULT_MODEL_KIND, Forecaster, layoutOf, modelKind } from '@seqcast/forecast';
+import { DEFAULT_MODEL_KIND, SeriesForecaster, layoutOf, modelKind } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
 import type { FromWorker, ToWorker } from './types.js';
 
@@ -46,7 +46,7 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   if (spec.kind === 'forecast') {
     // CONTENT only: never opened as a path or fetched as a URL.
     const series = await parseCsvText(spec.content, spec.csvOptions ?? {}, CHECKED_AT_SUBMIT);
-    const model = await Forecaster.fit(series, spec.options as unknown as Parameters<typeof Forecaster.fit>[1], callbacks);
+    const model = await SeriesForecaster.fit(series, spec.options as unknown as Parameters<typeof SeriesForecaster.fit>[1], callbacks);
     try {
       await model.save(outDir);
     } finally {
