@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { SeqcastError } from '@seqcast/core';
 import type { JobRunner, RunHandle } from './runner.js';
-import type { JobStore } from './store.js';
+import type { DiskJobRecords } from './disk-records.js';
 import { newJobRecord, publicJobError, type JobBackend, type Submitted } from './backend.js';
 import { IdempotencyKeys, replayOf, type IdempotencyRequest } from './idempotency.js';
 import { JOB_STATES, TERMINAL_STATES, workOf, type JobRecord, type JobSpec, type JobState } from './types.js';
@@ -23,7 +23,7 @@ import { jobEtaMs } from './eta.js';
 const PERSIST_EVERY_MS = 1000;
 
 export interface JobManagerOptions {
-  store: JobStore;
+  records: DiskJobRecords;
   registry: ModelRegistry;
   runner: JobRunner;
   logger: Logger;
@@ -42,7 +42,7 @@ interface Running {
 
 /**
  * @example
- * const jobs = new JobManager({ store, registry, runner: childProcessRunner(resolveWorkerScript()), logger, maxQueued: 8 });
+ * const jobs = new JobManager({ records, registry, runner: childProcessRunner(resolveTrainingScript()), logger, maxQueued: 8 });
  * await jobs.init();
  * const { record } = await jobs.submit({ name: 'hi', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 100);
  * jobs.on('update', (r) => console.log(r.state, r.epoch));
@@ -64,19 +64,19 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
   constructor(private readonly opts: JobManagerOptions) {
     super();
     this.setMaxListeners(0); // one listener per SSE subscriber
-    this.keys = new IdempotencyKeys(path.dirname(opts.store.dir));
+    this.keys = new IdempotencyKeys(path.dirname(opts.records.dir));
   }
 
   /** Load records; mark the ones a previous process left unfinished as interrupted. */
   async init(): Promise<void> {
-    for (const rec of await this.opts.store.loadAll()) {
+    for (const rec of await this.opts.records.loadAll()) {
       if (rec.state === 'queued' || rec.state === 'running') {
         const was = rec.state;
         rec.state = 'interrupted';
         rec.finishedAt = new Date().toISOString();
         rec.etaMs = null;
         rec.error = { code: 'INTERRUPTED', message: `the server stopped while the job was ${was}` };
-        await this.opts.store.save(rec);
+        await this.opts.records.save(rec);
         this.opts.logger.log('warn', 'job interrupted by restart', { job: rec.id });
       }
       this.records.set(rec.id, rec);
@@ -131,10 +131,10 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     this.accepting++;
     let holder: { id: string } | undefined;
     try {
-      await this.opts.store.create(rec);
+      await this.opts.records.create(rec);
       holder = idempotency
         ? await this.keys.claim(idempotency, rec.id).catch(async (e: unknown) => {
-            await this.opts.store.remove(rec.id);
+            await this.opts.records.remove(rec.id);
             throw e;
           })
         : undefined;
@@ -143,13 +143,13 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     }
     if (holder) {
       // A concurrent submit with the same key won: this record was never acknowledged.
-      await this.opts.store.remove(rec.id);
+      await this.opts.records.remove(rec.id);
       const earlier = this.records.get(holder.id);
       if (earlier) return { record: structuredClone(earlier), replayed: true };
       throw new SeqcastError('CONFLICT', 'a job with this Idempotency-Key is being accepted right now; retry', { where: 'Idempotency-Key' });
     }
     if (this.closed) {
-      await this.opts.store.remove(rec.id); // never acknowledged: leave no record of it
+      await this.opts.records.remove(rec.id); // never acknowledged: leave no record of it
       if (idempotency) await this.keys.release(idempotency.key, rec.id);
       throw new SeqcastError('DISABLED', 'the server is shutting down; job not accepted');
     }
@@ -210,7 +210,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
       const rec = this.records.get(id);
       if (rec) await this.finish(rec, 'interrupted', { code: 'INTERRUPTED', message: 'the server stopped before the job started' });
     }
-    await this.opts.store.flush();
+    await this.opts.records.flush();
   }
 
   private async finish(rec: JobRecord, state: JobState, error: JobRecord['error']): Promise<void> {
@@ -219,7 +219,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     rec.etaMs = state === 'succeeded' ? 0 : null;
     rec.error = error;
     this.emit('update', rec);
-    await this.opts.store.save(rec);
+    await this.opts.records.save(rec);
     this.opts.logger.log(state === 'succeeded' ? 'info' : 'warn', `job ${state}`, {
       job: rec.id,
       model: rec.name,
@@ -248,7 +248,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     rec.startedAt = new Date().toISOString();
     const started = Date.now();
     try {
-      await this.opts.store.save(rec);
+      await this.opts.records.save(rec);
       this.emit('update', rec);
       const { version, dir } = await this.opts.registry.nextVersion(spec.name);
       run.handle = this.opts.runner(workOf(spec), dir, (p) => {
@@ -260,7 +260,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
         this.emit('update', rec);
         if (Date.now() - this.lastPersist >= PERSIST_EVERY_MS) {
           this.lastPersist = Date.now();
-          void this.opts.store.save(rec);
+          void this.opts.records.save(rec);
         }
       });
       if (run.cancelled) run.handle.cancel();
@@ -278,7 +278,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
         if (timer) clearTimeout(timer);
       }
       rec.elapsedMs = Date.now() - started;
-      // Publish: the worker saved the new version atomically; serve it now.
+      // Publish: the training process saved the new version atomically; serve it now.
       const served = await this.opts.registry.refresh(spec.name);
       if (!served || served.version !== version) {
         throw new SeqcastError('BAD_MODEL', `the trained model ${spec.name} version ${version} could not be loaded`);

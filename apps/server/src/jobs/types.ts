@@ -31,10 +31,10 @@ export function workOf(spec: JobSpec): Omit<JobSpec, 'name'> {
 }
 
 /** Parent -> training process. */
-export type ToWorker = { type: 'start'; spec: Omit<JobSpec, 'name'>; outDir: string } | { type: 'cancel' };
+export type ToTrainingProcess = { type: 'start'; spec: Omit<JobSpec, 'name'>; outDir: string } | { type: 'cancel' };
 
 /** Training process -> parent. */
-export type FromWorker =
+export type FromTrainingProcess =
   | { type: 'progress'; epoch: number; epochs: number; loss: number | null; elapsedMs: number }
   | { type: 'done' }
   | { type: 'error'; code: string; message: string };

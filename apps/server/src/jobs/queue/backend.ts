@@ -14,7 +14,7 @@ import { SeqcastError } from '@seqcast/core';
 import { newJobRecord, type JobBackend, type Submitted } from '../backend.js';
 import { requestOfSpec } from '../prepare.js';
 import { IdempotencyKeys, replayOf, type IdempotencyRequest } from '../idempotency.js';
-import { JobStore } from '../store.js';
+import { DiskJobRecords } from '../disk-records.js';
 import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import type { Logger } from '../../logger.js';
 import { parseRecord, RedisJobRecords } from './records.js';
@@ -79,7 +79,7 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
   private closed = false;
 
   private readonly keys: IdempotencyKeys;
-  private readonly disk: JobStore;
+  private readonly disk: DiskJobRecords;
 
   private constructor(
     private readonly opts: QueueBackendOptions,
@@ -111,7 +111,7 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
     events.on('error', onError);
     producer.on('error', onError);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), producer.waitUntilReady()]);
-    const records = new RedisJobRecords(redis, producer, new JobStore(opts.modelsDir, opts.logger));
+    const records = new RedisJobRecords(redis, producer, new DiskJobRecords(opts.modelsDir, opts.logger));
     const backend = new QueueJobBackend(opts, redis, queue, events, producer, records);
     void backend.keys.sweep();
     backend.follow();

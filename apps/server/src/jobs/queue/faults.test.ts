@@ -17,7 +17,7 @@ import { startRedis, type TestRedis } from '../../testing/redis.js';
 import type { JobRecord } from '../types.js';
 import { JOB_MARKER } from '../../store/directory.js';
 import { newJobRecord } from '../backend.js';
-import { JOBS_DIR } from '../store.js';
+import { JOBS_DIR } from '../disk-records.js';
 import { QUEUE_NAME, recordKey } from './redis.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../cli/dist/main.js');

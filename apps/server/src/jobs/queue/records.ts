@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { QueueEventsProducer } from 'bullmq';
 import { JOB_STATES, type JobRecord } from '../types.js';
-import { isJobId, type JobStore } from '../store.js';
+import { isJobId, type DiskJobRecords } from '../disk-records.js';
 import { INDEX_KEY, INDEX_MAX, RECORD_EVENT, RECORD_TTL_SECONDS, rebuiltKey, recordKey } from './redis.js';
 
 /** A record from JSON text or an already parsed value; undefined for anything that is not one. */
@@ -53,7 +53,7 @@ export type FencedWrite = 'written' | 'rebuilt' | 'refused';
  * that survives a Redis that loses its data.
  *
  * @example
- * const records = new RedisJobRecords(redis, producer, new JobStore(modelsDir, logger));
+ * const records = new RedisJobRecords(redis, producer, new DiskJobRecords(modelsDir, logger));
  * await records.create(rec);           // disk first (a 507 when it is full), then Redis
  * (await records.get(rec.id))?.state;  // 'queued'
  */
@@ -61,7 +61,7 @@ export class RedisJobRecords {
   constructor(
     private readonly redis: Redis,
     private readonly events: QueueEventsProducer | undefined,
-    readonly disk?: JobStore,
+    readonly disk?: DiskJobRecords,
   ) {}
 
   /** A new job's record: on the disk durably (else INSUFFICIENT_STORAGE, nothing written), then in Redis. */

@@ -24,8 +24,8 @@ import { parseBody, requestSchemas } from '../../schemas.js';
 import { prepareJob, requestOfSpec } from '../prepare.js';
 import { DirectoryModelStore } from '../../store/directory.js';
 import { publicJobError } from '../backend.js';
-import { JobStore } from '../store.js';
-import { childProcessRunner, resolveWorkerScript, type JobRunner, type RunHandle } from '../runner.js';
+import { DiskJobRecords } from '../disk-records.js';
+import { childProcessRunner, resolveTrainingScript, type JobRunner, type RunHandle } from '../runner.js';
 import { TERMINAL_STATES, workOf, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import { RedisJobRecords } from './records.js';
 import { blockingConnectionOptions, cancelKey, commandConnection, connectOrExplain, publishLockKey, QUEUE_NAME, settlesWithin } from './redis.js';
@@ -39,6 +39,9 @@ export interface QueueWorkerOptions {
   /** Job limits; keep them equal to the replicas' (a job they accept and this worker refuses fails). */
   limits?: ServerLimits;
   logger?: Logger | false;
+  /** Path of the script each job's training process runs (tests, bundlers). Default: the built `jobs/training-process.js`. */
+  trainingScript?: string;
+  /** @deprecated use `trainingScript`; read when it is unset, until the next release. */
   workerScript?: string;
   /** How jobs are trained (tests); default: a child process per job, as the embedded server. */
   runner?: JobRunner;
@@ -108,7 +111,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   await connectOrExplain(redis, o.redisUrl);
   const producer = new QueueEventsProducer(QUEUE_NAME, { connection: blockingConnectionOptions(o.redisUrl) });
   producer.on('error', () => undefined);
-  const store = { models: new DirectoryModelStore(modelsDir, logger), records: new JobStore(modelsDir, logger) };
+  const store = { models: new DirectoryModelStore(modelsDir, logger), records: new DiskJobRecords(modelsDir, logger) };
   const records = new RedisJobRecords(redis, producer, store.records);
   await store.models.sweepStaging(STAGING_MAX_AGE_MS);
   const schemas = requestSchemas(limits);
@@ -116,7 +119,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const runner: JobRunner =
     o.runner ??
     ((spec, dir, onProgress) => {
-      processRunner ??= childProcessRunner(o.workerScript ?? resolveWorkerScript(), { memoryMb: limits.jobMemoryMb, trainMemoryMb: limits.trainMemoryMb });
+      processRunner ??= childProcessRunner(o.trainingScript ?? o.workerScript ?? resolveTrainingScript(), {
+        memoryMb: limits.jobMemoryMb,
+        trainMemoryMb: limits.trainMemoryMb,
+      });
       return processRunner(spec, dir, onProgress);
     });
   const running = new Set<RunHandle>();

@@ -90,11 +90,11 @@ function looksLikeRecord(x: unknown): x is JobRecord {
 
 /**
  * @example
- * const store = new JobStore('models', logger);
- * await store.save(record);            // models/.jobs/<id>.json, atomically
- * const all = await store.loadAll();
+ * const records = new DiskJobRecords('models', logger);
+ * await records.save(record);          // models/.jobs/<id>.json, atomically
+ * const all = await records.loadAll();
  */
-export class JobStore {
+export class DiskJobRecords {
   readonly dir: string;
   private readonly chains = new Map<string, Promise<void>>();
 

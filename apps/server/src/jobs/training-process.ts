@@ -1,5 +1,5 @@
 /**
- * The training process (forked by the server per job): receives one `start` message, trains
+ * The training process (one per job, forked by the embedded server or a queue worker): receives one `start` message, trains
  * with the library (SeriesForecaster.fit on CSV text parsed by readCsv, any registered panel model
  * kind on a long-format CSV, or CharLM.train on text), saves the model atomically into the given
  * version directory, reports progress and exits. A `cancel` message aborts training at the next
@@ -11,14 +11,14 @@ import * as os from 'node:os';
 import { CharLM, initBackend, isSeqcastError, SeqcastError, type CharLMOptions } from '@seqcast/core';
 import { DEFAULT_MODEL_KIND, SeriesForecaster, layoutOf, modelKind } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
-import type { FromWorker, ToWorker } from './types.js';
+import type { FromTrainingProcess, ToTrainingProcess } from './types.js';
 
 /** The content was parsed within the server's CSV limits when the job was accepted (prepareJob). */
 const CHECKED_AT_SUBMIT: CsvLimits = { maxCsvColumns: Infinity, maxCsvCells: Infinity };
 
 const abort = new AbortController();
 
-function send(m: FromWorker): Promise<void> {
+function send(m: FromTrainingProcess): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
     process.send(m, undefined, {}, () => resolve());
@@ -28,7 +28,7 @@ function send(m: FromWorker): Promise<void> {
 /** Niceness of the training: the lowest priority, so serving requests is always scheduled first. */
 const TRAINING_NICENESS = 19;
 
-async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+async function train(m: Extract<ToTrainingProcess, { type: 'start' }>): Promise<void> {
   await watchdogReady;
   try {
     os.setPriority(TRAINING_NICENESS); // this thread (and threads it starts) only, not the watchdog
@@ -96,7 +96,7 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   }
 }
 
-process.on('message', (m: ToWorker) => {
+process.on('message', (m: ToTrainingProcess) => {
   if (m.type === 'cancel') {
     abort.abort(new Error('cancelled'));
     return;
