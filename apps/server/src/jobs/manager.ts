@@ -14,6 +14,7 @@ import type { DiskJobRecords } from './disk-records.js';
 import { newJobRecord, publicJobError, type JobBackend, type Submitted } from './backend.js';
 import { IdempotencyKeys, replayOf, type IdempotencyRequest } from './idempotency.js';
 import { JOB_STATES, TERMINAL_STATES, workOf, type JobRecord, type JobSpec, type JobState } from './types.js';
+import type { PreparedJob } from './prepare.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Logger } from '../logger.js';
 import { trainingStop } from '../models/quality.js';
@@ -44,7 +45,7 @@ interface Running {
  * @example
  * const jobs = new JobManager({ records, registry, runner: childProcessRunner(resolveTrainingScript()), logger, maxQueued: 8 });
  * await jobs.init();
- * const { record } = await jobs.submit({ name: 'hi', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 100);
+ * const { record } = await jobs.submit(await prepareJob({ kind: 'chars', name: 'hi', text: 'hihello', options }, 512));
  * jobs.on('update', (r) => console.log(r.state, r.epoch));
  */
 export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {
@@ -103,11 +104,11 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
    * Queue a job; returns its record (state `queued`) once the record is on the disk. When it cannot
    * be written (a full disk) nothing is queued and the error says why (507).
    */
-  submit(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
-    if (!idempotency) return this.submitNow(spec, epochs);
+  submit(job: Pick<PreparedJob, 'spec' | 'steps'>, idempotency?: IdempotencyRequest): Promise<Submitted> {
+    if (!idempotency) return this.submitNow(job.spec, job.steps);
     // Submits with one key run one after the other: the second sees the first's job.
     const prev = this.keyTurns.get(idempotency.key) ?? Promise.resolve();
-    const turn = prev.catch(() => undefined).then(() => this.submitNow(spec, epochs, idempotency));
+    const turn = prev.catch(() => undefined).then(() => this.submitNow(job.spec, job.steps, idempotency));
     this.keyTurns.set(idempotency.key, turn);
     const done = () => {
       if (this.keyTurns.get(idempotency.key) === turn) this.keyTurns.delete(idempotency.key);
@@ -116,7 +117,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     return turn;
   }
 
-  private async submitNow(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
+  private async submitNow(spec: JobSpec, steps: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
     if (this.closed) throw new SeqcastError('DISABLED', 'the server is shutting down; job not accepted');
     if (idempotency) {
       const earlier = await replayOf(this.keys, idempotency, (id) => this.records.get(id));
@@ -127,7 +128,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     if (waiting >= this.opts.maxQueued) {
       throw new SeqcastError('CONFLICT', `${waiting} jobs are already waiting (limit ${this.opts.maxQueued}); retry later`);
     }
-    const rec = newJobRecord(spec, epochs);
+    const rec = newJobRecord(spec, steps);
     this.accepting++;
     let holder: { id: string } | undefined;
     try {

@@ -15,6 +15,8 @@ import { Queue } from 'bullmq';
 import { panelToCsv, syntheticPanel } from '@seqcast/forecast';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../server.js';
+import { DEFAULT_LIMITS } from '../../options.js';
+import { parseBody, requestSchemas } from '../../schemas.js';
 import { tmpDir } from '../../testing/fixtures.js';
 import { startRedis, type TestRedis } from '../../testing/redis.js';
 import type { JobRecord } from '../types.js';
@@ -243,6 +245,38 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     expect(done.error?.code).toBe('BAD_ARGUMENT');
     expect(done.error?.message).toMatch(/options\.epochs must be <= 1000/);
     expect(await published('forged')).toEqual([]);
+  });
+
+  it("the queue carries the job's API request as the replica validated it, not a spec made from it", async () => {
+    const body = longJob('carried');
+    const rec = await submit(a, body);
+    const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
+    try {
+      const entry = await queue.getJob(rec.id);
+      // Defaults filled in by the schema, nothing added: no `content`, no `model` the body left out.
+      expect(entry?.data).toEqual(parseBody(requestSchemas(DEFAULT_LIMITS).job, body));
+    } finally {
+      await queue.close();
+    }
+    await json(`${a.url}/v1/jobs/${rec.id}`, { method: 'DELETE', headers: auth });
+  });
+
+  it('a queue entry written by an earlier server (the job spec, not the request) is still trained and published once', async () => {
+    const spec = { name: 'legacy', kind: 'chars' as const, content: 'hihello', options: { seqLength: 6, epochs: 5, learningRate: 0.1, seed: 1 } };
+    const rec = newJobRecord(spec, 5);
+    const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
+    const client = new Redis(redis.url);
+    try {
+      await client.set(recordKey(rec.id), JSON.stringify(rec));
+      await queue.add('train', spec, { jobId: rec.id });
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
+    const done = await finished(b, rec.id);
+    expect(done.error).toBeNull();
+    expect(done.state).toBe('succeeded');
+    expect(await published('legacy')).toEqual([{ version: '1', job: rec.id }]);
   });
 
   it("a worker that lost its job cannot overwrite the new attempt's record: the lock is checked in the write itself", async () => {

@@ -145,7 +145,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     }
   }
 
-  /** A queue entry of an older server: the JobSpec (`content`), not the request. */
+  /** A queue entry of an earlier server: the JobSpec (`content`), not the request. */
   function isQueuedSpec(data: unknown): data is JobSpec {
     return typeof data === 'object' && data !== null && 'content' in data && !('csv' in data) && !('text' in data);
   }
@@ -216,9 +216,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
 
     let spec: JobSpec;
     try {
-      // The entry is the job's API request; one queued by an older server holds its JobSpec.
+      // The entry is the job's API request (as the submitting replica validated it); one queued by
+      // an earlier server holds the spec made from it, read as the request it came from.
       const request = isQueuedSpec(job.data) ? requestOfSpec(job.data) : job.data;
-      spec = await prepareJob(parseBody(schemas.job, request), limits.trainMemoryMb, limits);
+      ({ spec } = await prepareJob(parseBody(schemas.job, request), limits.trainMemoryMb, limits));
       if (spec.name !== rec.name || spec.kind !== rec.kind) {
         throw new SeqcastError('BAD_INPUT', `the queued job's name/kind (${spec.name}/${spec.kind}) differ from its record's (${rec.name}/${rec.kind})`, {
           where: 'name',
