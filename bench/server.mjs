@@ -163,7 +163,7 @@ async function startTraining(url, sentence) {
   });
   for (const t0 = Date.now(); ;) {
     const r = await json(`${url}/v1/jobs/${job.id}`);
-    if (r.state === 'running' && r.epoch >= 1) return job.id;
+    if (r.state === 'running' && r.step >= 1) return job.id;
     if (r.state !== 'queued' && r.state !== 'running') throw new Error(`training job ${r.state}: ${r.error?.message}`);
     if (Date.now() - t0 > 60_000) throw new Error('training job did not start');
     await new Promise((res) => setTimeout(res, 100));
@@ -261,7 +261,7 @@ export async function run(argv) {
       if (duringTraining) {
         const j = await json(`${url}/v1/jobs/${training}`);
         trainingState = j.state;
-        r.trainingEpoch = j.epoch;
+        r.trainingStep = j.step;
         await stopTraining(url, training);
       }
       const goal = conns === 1 ? null : duringTraining ? 100 : 50;

@@ -218,8 +218,13 @@ const jobRecord = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
-  epoch: z.int(),
-  epochs: z.int(),
+  step: z
+    .int()
+    .meta({ description: 'Training steps finished (0 before the first): epochs of a chars or forecast job, optimizer steps of a panel job (see unit)' }),
+  steps: z.int().meta({ description: 'Training steps planned (a panel job may stop before them: see stoppedBy)' }),
+  unit: z.string().meta({ description: 'What a step is: epoch, step (an optimizer step) or series (a per-series panel model)' }),
+  epoch: z.int().meta({ deprecated: true, description: 'Deprecated: the same as step; removed in the next release' }),
+  epochs: z.int().meta({ deprecated: true, description: 'Deprecated: the same as steps; removed in the next release' }),
   loss: z.number().nullable(),
   elapsedMs: z.number(),
   etaMs: z.number().nullable(),
@@ -229,7 +234,7 @@ const jobRecord = z.object({
   stoppedBy: z
     .enum(['steps', 'time'])
     .optional()
-    .meta({ description: 'Finished panel jobs: time = the time budget (options.minutes) ended training before `epochs` steps; steps = all ran' }),
+    .meta({ description: 'Finished panel jobs: time = the time budget (options.minutes) ended training before its planned `steps`; steps = all ran' }),
 });
 
 const interval = z.object({ lower: z.array(z.number()), upper: z.array(z.number()) });

@@ -13,6 +13,7 @@ import type { JobRecord, JobSpec, JobState } from './types.js';
 import type { Logger } from '../logger.js';
 import type { IdempotencyRequest } from './idempotency.js';
 import type { PreparedJob } from './prepare.js';
+import { defaultUnit } from './progress.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -44,7 +45,7 @@ export interface JobBackend extends EventEmitter<{ update: [JobRecord] }> {
 }
 
 /** The record of a job just accepted (state `queued`). */
-export function newJobRecord(spec: JobSpec, epochs: number): JobRecord {
+export function newJobRecord(spec: JobSpec, steps: number): JobRecord {
   return {
     id: randomUUID(),
     name: spec.name,
@@ -54,8 +55,11 @@ export function newJobRecord(spec: JobSpec, epochs: number): JobRecord {
     createdAt: new Date().toISOString(),
     startedAt: null,
     finishedAt: null,
+    step: 0,
+    steps,
+    unit: defaultUnit(spec.kind),
     epoch: 0,
-    epochs,
+    epochs: steps,
     loss: null,
     elapsedMs: 0,
     etaMs: null,

@@ -19,6 +19,7 @@ import type { ModelRegistry } from '../models/registry.js';
 import type { Logger } from '../logger.js';
 import { trainingStop } from '../models/quality.js';
 import { jobEtaMs } from './eta.js';
+import { setProgress } from './progress.js';
 
 /** Progress is written to disk at most this often (state changes always are). */
 const PERSIST_EVERY_MS = 1000;
@@ -46,7 +47,7 @@ interface Running {
  * const jobs = new JobManager({ records, registry, runner: childProcessRunner(resolveTrainingScript()), logger, maxQueued: 8 });
  * await jobs.init();
  * const { record } = await jobs.submit(await prepareJob({ kind: 'chars', name: 'hi', text: 'hihello', options }, 512));
- * jobs.on('update', (r) => console.log(r.state, r.epoch));
+ * jobs.on('update', (r) => console.log(r.state, r.step, r.steps));
  */
 export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {
   readonly mode = 'embedded' as const;
@@ -253,8 +254,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
       this.emit('update', rec);
       const { version, dir } = await this.opts.registry.nextVersion(spec.name);
       run.handle = this.opts.runner(workOf(spec), dir, (p) => {
-        rec.epoch = p.epoch;
-        rec.epochs = p.epochs;
+        setProgress(rec, p.step, p.steps, p.unit);
         rec.loss = p.loss;
         rec.elapsedMs = Date.now() - started;
         rec.etaMs = jobEtaMs(spec.kind, spec.options, p);

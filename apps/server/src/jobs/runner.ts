@@ -15,8 +15,10 @@ import type { FromTrainingProcess, JobSpec, ToTrainingProcess } from './types.js
 
 /** Progress of the running job. */
 export interface Progress {
-  epoch: number;
-  epochs: number;
+  /** Steps finished and planned, and what a step is (`epoch`, `step`, `series`). */
+  step: number;
+  steps: number;
+  unit: string;
   /** Null for models that report no loss (a baseline fits in one step). */
   loss: number | null;
   elapsedMs: number;
@@ -25,7 +27,7 @@ export interface Progress {
 /** A started job: resolves when the model is saved, rejects with a SeqcastError otherwise. */
 export interface RunHandle {
   done: Promise<void>;
-  /** Ask the training to stop at the next epoch boundary. */
+  /** Ask the training to stop at the next step boundary. */
   cancel(): void;
   /** Stop the training process now. */
   kill(): void;

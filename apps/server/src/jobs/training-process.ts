@@ -38,7 +38,7 @@ async function train(m: Extract<ToTrainingProcess, { type: 'start' }>): Promise<
   await initBackend();
   const callbacks = {
     onEpoch: (p: { epoch: number; epochs: number; loss: number; elapsedMs: number }) => {
-      void send({ type: 'progress', epoch: p.epoch, epochs: p.epochs, loss: p.loss, elapsedMs: p.elapsedMs });
+      void send({ type: 'progress', step: p.epoch, steps: p.epochs, unit: 'epoch', loss: p.loss, elapsedMs: p.elapsedMs });
     },
     signal: abort.signal,
   };
@@ -76,12 +76,12 @@ async function train(m: Extract<ToTrainingProcess, { type: 'start' }>): Promise<
           signal: abort.signal,
           onProgress: (p) => {
             reported = true;
-            void send({ type: 'progress', epoch: p.step, epochs: p.steps, loss: p.loss ?? null, elapsedMs: p.elapsedMs });
+            void send({ type: 'progress', step: p.step, steps: p.steps, unit: p.unit ?? 'step', loss: p.loss ?? null, elapsedMs: p.elapsedMs });
           },
         },
       );
       // A model fitted in one go (a baseline) reports its one step done.
-      if (!reported) void send({ type: 'progress', epoch: 1, epochs: 1, loss: null, elapsedMs: 0 });
+      if (!reported) void send({ type: 'progress', step: 1, steps: 1, unit: 'step', loss: null, elapsedMs: 0 });
       await model.save(outDir, { layout: layoutOf(panel, spec.csvOptions?.missing ?? 'error') });
     } finally {
       model.dispose();

@@ -35,6 +35,6 @@ export type ToTrainingProcess = { type: 'start'; spec: Omit<JobSpec, 'name'>; ou
 
 /** Training process -> parent. */
 export type FromTrainingProcess =
-  | { type: 'progress'; epoch: number; epochs: number; loss: number | null; elapsedMs: number }
+  | { type: 'progress'; step: number; steps: number; unit: string; loss: number | null; elapsedMs: number }
   | { type: 'done' }
   | { type: 'error'; code: string; message: string };

@@ -137,7 +137,7 @@ describe('pages tell the truth about models and forecasts', () => {
     await open('#/training');
     const row = page.locator('tr', { hasText: 'hurried' });
     await row.waitFor();
-    await expect(row.textContent()).resolves.toMatch(/\d+\/4000 \(time budget\)/);
+    await expect(row.textContent()).resolves.toMatch(/\d+\/4000 steps \(time budget\)/);
   }, 120_000);
 
   it('Characters: a space among the next characters reads "space", not a missing-glyph box', async () => {

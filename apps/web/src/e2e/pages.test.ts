@@ -267,7 +267,8 @@ describe('web page in Chromium', () => {
     await page.fill('#opt-epochs', '80');
     await page.click('#job-submit');
     await page.locator('#job-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
-    await expect(page.locator('#job-epoch').textContent()).resolves.toBe('80 / 80');
+    await expect(page.locator('#job-step').textContent()).resolves.toBe('80 / 80');
+    await expect(page.locator('#job-unit').textContent()).resolves.toBe('epochs');
     await expect(page.locator('#job-result').textContent()).resolves.toMatch(/^Published hi2 version 1 after 80 epochs/);
     // The loss curve has a point per epoch the stream reported (progress is sent at most every
     // so often, so not necessarily all 80), and ends at the job's final loss.

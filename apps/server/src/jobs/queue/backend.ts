@@ -70,7 +70,7 @@ const isTerminal = (s: JobState): boolean => TERMINAL_STATES.includes(s);
  * @example
  * const jobs = await QueueJobBackend.open({ redisUrl: 'redis://127.0.0.1:6379', logger, maxQueued: 8 });
  * const { record } = await jobs.submit(await prepareJob(request, 512));   // a worker anywhere picks it up
- * jobs.on('update', (r) => console.log(r.state, r.epoch));
+ * jobs.on('update', (r) => console.log(r.state, r.step, r.steps));
  */
 export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {
   readonly mode = 'queue' as const;

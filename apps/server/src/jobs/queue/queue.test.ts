@@ -111,8 +111,8 @@ async function submit(server: RunningServer, body: unknown): Promise<JobRecord> 
 
 const record = (server: RunningServer, id: string) => json<JobRecord>(`${server.url}/v1/jobs/${id}`).then((r) => r.body);
 
-/** Wait until the job is training (its record shows an epoch). */
-const running = (id: string) => until('the job to be running', async () => ((await record(a, id)).epoch >= 1 ? true : undefined));
+/** Wait until the job is training (its record shows a step done). */
+const running = (id: string) => until('the job to be running', async () => ((await record(a, id)).step >= 1 ? true : undefined));
 
 /** Wait for the job's final record, as `server` reports it. */
 const finished = (server: RunningServer, id: string, timeoutMs = 60_000) =>
@@ -187,7 +187,7 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     expect(last.event).toBe('end');
     expect(last.data.state).toBe('succeeded');
     expect(last.data.model).toEqual({ name: 'hi', version: 1 });
-    expect(evs.some((e) => e.data.state === 'running' && e.data.epoch > 0)).toBe(true);
+    expect(evs.some((e) => e.data.state === 'running' && e.data.step > 0)).toBe(true);
     // Either replica answers about the job, and serves the model without a restart.
     expect((await record(a, rec.id)).state).toBe('succeeded');
     for (const s of [a, b]) {

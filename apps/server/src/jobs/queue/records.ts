@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { QueueEventsProducer } from 'bullmq';
 import { JOB_STATES, type JobRecord } from '../types.js';
+import { withStepFields } from '../progress.js';
 import { isJobId, type DiskJobRecords } from '../disk-records.js';
 import { INDEX_KEY, INDEX_MAX, RECORD_EVENT, RECORD_TTL_SECONDS, rebuiltKey, recordKey } from './redis.js';
 
@@ -22,7 +23,7 @@ export function parseRecord(value: unknown): JobRecord | undefined {
   }
   const x = r as Partial<JobRecord> | null;
   if (typeof x === 'object' && x !== null && typeof x.id === 'string' && isJobId(x.id) && (JOB_STATES as readonly string[]).includes(x.state as string)) {
-    return x as JobRecord;
+    return withStepFields(x as JobRecord);
   }
   return undefined;
 }

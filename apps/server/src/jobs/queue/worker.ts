@@ -20,6 +20,7 @@ import type { Logger } from '../../logger.js';
 import { ensureModelsDir } from '../../models/registry.js';
 import { trainingStop } from '../../models/quality.js';
 import { jobEtaMs } from '../eta.js';
+import { setProgress } from '../progress.js';
 import { parseBody, requestSchemas } from '../../schemas.js';
 import { prepareJob, requestOfSpec } from '../prepare.js';
 import { DirectoryModelStore } from '../../store/directory.js';
@@ -69,7 +70,7 @@ function final(message: string): UnrecoverableError {
   return new UnrecoverableError(message);
 }
 
-/** Progress records are written to Redis at most this often (events go out every epoch). */
+/** Progress records are written to Redis at most this often (events go out every step, at most 5 a second). */
 const SAVE_EVERY_MS = 1000;
 /** Progress reaches the record's durable copy on the disk at most this often (state changes always do). */
 const DISK_EVERY_MS = 10_000;
@@ -246,7 +247,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     const started = Date.now();
     rec.state = 'running';
     rec.startedAt = new Date(started).toISOString();
-    rec.epoch = 0;
+    setProgress(rec, 0);
     rec.loss = null;
     rec.error = null;
     await save(rec);
@@ -256,13 +257,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     let lastSave = 0;
     let lastEvent = 0;
     const handle = runner(workOf(spec), path.join(staging, 'model'), (p) => {
-      rec.epoch = p.epoch;
-      rec.epochs = p.epochs;
+      setProgress(rec, p.step, p.steps, p.unit);
       rec.loss = p.loss;
       rec.elapsedMs = Date.now() - started;
       rec.etaMs = jobEtaMs(spec.kind, spec.options, p);
       // Every replica's SSE subscribers; a panel job reports every step, so at most 5 a second.
-      if (Date.now() - lastEvent >= EVENT_EVERY_MS || p.epoch === p.epochs) {
+      if (Date.now() - lastEvent >= EVENT_EVERY_MS || p.step === p.steps) {
         lastEvent = Date.now();
         void job.updateProgress({ ...rec }).catch(() => undefined);
       }
@@ -302,7 +302,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       if (stopping && !cancelled && !timedOut) {
         // This worker is stopping: the job goes back to the queue for another worker, from the start.
         // Record first: once the job is back in the queue this worker no longer holds it.
-        Object.assign(rec, { state: 'queued', startedAt: null, epoch: 0, loss: null, elapsedMs: 0, etaMs: null });
+        Object.assign(rec, { state: 'queued', startedAt: null, loss: null, elapsedMs: 0, etaMs: null });
+        setProgress(rec, 0);
         await save(rec);
         // When the lock has expired (Redis was away longer than it) the hand-back fails, and right
         // after a Redis restart it can wait forever. Either way the job is no longer this worker's:
