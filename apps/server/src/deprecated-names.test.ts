@@ -8,6 +8,8 @@ describe('deprecated option names', () => {
     expect(resolveOptions({ workerScript: '/opt/app/train.js' }).trainingScript).toBe('/opt/app/train.js');
     expect(resolveOptions({ trainingScript: '/opt/app/new.js', workerScript: '/opt/app/old.js' }).trainingScript).toBe('/opt/app/new.js');
     expect(resolveOptions({}).trainingScript).toBeUndefined();
+    // Code that read the resolved option under its old name reads the same path.
+    expect(resolveOptions({ trainingScript: '/opt/app/new.js' }).workerScript).toBe('/opt/app/new.js');
   });
 
   it('a queue worker still accepts workerScript (checked by the typecheck of the tests)', () => {

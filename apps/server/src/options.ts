@@ -122,6 +122,8 @@ export interface ResolvedOptions {
   limits: Required<ServerLimits>;
   logger: Logger;
   trainingScript: string | undefined;
+  /** @deprecated the same as `trainingScript`; removed in the next release. */
+  workerScript: string | undefined;
   shutdownTimeoutMs: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -192,6 +194,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     limits,
     logger: options.logger === false ? silentLogger : (options.logger ?? (underTest ? silentLogger : jsonLogger())),
     trainingScript: options.trainingScript ?? options.workerScript,
+    workerScript: options.trainingScript ?? options.workerScript,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
     headersTimeoutMs,
     requestTimeoutMs,
