@@ -36,17 +36,18 @@ async function train(m: Extract<ToTrainingProcess, { type: 'start' }>): Promise<
     // Not permitted on some systems; training then simply competes at equal priority.
   }
   await initBackend();
-  const callbacks = {
-    onEpoch: (p: { epoch: number; epochs: number; loss: number; elapsedMs: number }) => {
-      void send({ type: 'progress', step: p.epoch, steps: p.epochs, unit: 'epoch', loss: p.loss, elapsedMs: p.elapsedMs });
-    },
-    signal: abort.signal,
+  // Chars and one-series forecast jobs count epochs: each finished epoch is a step of the record.
+  const epochDone = (p: { epoch: number; epochs: number; loss: number; elapsedMs: number }) => {
+    void send({ type: 'progress', step: p.epoch, steps: p.epochs, unit: 'epoch', loss: p.loss, elapsedMs: p.elapsedMs });
   };
   const { spec, outDir } = m;
   if (spec.kind === 'forecast') {
     // CONTENT only: never opened as a path or fetched as a URL.
     const series = await parseCsvText(spec.content, spec.csvOptions ?? {}, CHECKED_AT_SUBMIT);
-    const model = await SeriesForecaster.fit(series, spec.options as unknown as Parameters<typeof SeriesForecaster.fit>[1], callbacks);
+    const model = await SeriesForecaster.fit(series, spec.options as unknown as Parameters<typeof SeriesForecaster.fit>[1], {
+      onEpoch: epochDone,
+      signal: abort.signal,
+    });
     try {
       await model.save(outDir);
     } finally {
@@ -87,7 +88,7 @@ async function train(m: Extract<ToTrainingProcess, { type: 'start' }>): Promise<
       model.dispose();
     }
   } else {
-    const lm = await CharLM.train(spec.content, spec.options as unknown as CharLMOptions, callbacks);
+    const lm = await CharLM.train(spec.content, spec.options as unknown as CharLMOptions, { onProgress: epochDone, signal: abort.signal });
     try {
       await lm.save(outDir);
     } finally {
