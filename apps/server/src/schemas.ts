@@ -222,7 +222,7 @@ const jobRecord = z.object({
     .int()
     .meta({ description: 'Training steps finished (0 before the first): epochs of a chars or forecast job, optimizer steps of a panel job (see unit)' }),
   steps: z.int().meta({ description: 'Training steps planned (a panel job may stop before them: see stoppedBy)' }),
-  unit: z.string().meta({ description: 'What a step is: epoch, step (an optimizer step) or series (a per-series panel model)' }),
+  unit: z.string().meta({ description: 'What a step is: epoch (chars and forecast jobs) or step (an optimizer step: panel jobs)' }),
   epoch: z.int().meta({ deprecated: true, description: 'Deprecated: the same as step; removed in the next release' }),
   epochs: z.int().meta({ deprecated: true, description: 'Deprecated: the same as steps; removed in the next release' }),
   loss: z.number().nullable(),

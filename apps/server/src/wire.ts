@@ -160,7 +160,7 @@ export interface JobRecord {
   /** Training steps finished (0 before the first) and planned: epochs of a chars or forecast job, optimizer steps of a panel job (`unit` says which). */
   step: number;
   steps: number;
-  /** What a step is: `epoch`, `step` (an optimizer step) or `series` (a per-series panel model fits one series per step). */
+  /** What a step is: `epoch` (chars and forecast jobs) or `step` (an optimizer step: panel jobs); a model kind may report its own. */
   unit: string;
   /** @deprecated the same as `step` (it counts optimizer steps for a panel job too); removed in the next release. */
   epoch: number;

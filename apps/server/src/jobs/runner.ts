@@ -15,7 +15,7 @@ import type { FromTrainingProcess, JobSpec, ToTrainingProcess } from './types.js
 
 /** Progress of the running job. */
 export interface Progress {
-  /** Steps finished and planned, and what a step is (`epoch`, `step`, `series`). */
+  /** Steps finished and planned, and what a step is (`epoch`, `step`, or what a model's fit reports). */
   step: number;
   steps: number;
   unit: string;

@@ -11,7 +11,7 @@ import { getToken } from '../token.js';
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'interrupted'];
 
-/** A job's steps, named by what they count (`unit`: epoch, step or series). */
+/** A job's steps, named by what they count (`unit`: epoch or step; `series` stays as it is). */
 const stepsOf = (unit: string) => (unit === 'series' ? 'series' : `${unit}s`);
 /** Chosen files up to this size are shown (and editable) in the content box; bigger ones are uploaded as they are. */
 const SHOWN_FILE_BYTES = 2 ** 20;
