@@ -65,6 +65,8 @@ export {
   GlobalEnsemble,
   GLOBAL_KIND,
   globalForecasterOptionsSchema,
+  globalEnsembleOptionsSchema,
+  ensembleShipped,
   defaultWindow,
   shippedForecast,
   QUANTILES,
@@ -74,6 +76,7 @@ export {
   type GlobalProgress,
   type GlobalValidation,
   type EnsembleInfo,
+  type GlobalEnsembleOptions,
 } from './models/global/index.js';
 export { syntheticCollection, type SyntheticCollectionOptions } from './synthetic-collection.js';
 export { fitCovariates, type CovariateContract, type CovariateRequest, type FutureCovariates, type FutureSeries } from './inputs/covariates.js';

@@ -137,7 +137,7 @@ describe('pages tell the truth about models and forecasts', () => {
     await open('#/training');
     const row = page.locator('tr', { hasText: 'hurried' });
     await row.waitFor();
-    await expect(row.textContent()).resolves.toMatch(/\d+\/4000 steps \(time budget\)/);
+    await expect(row.textContent()).resolves.toMatch(/\d+\/12000 steps \(time budget\)/); // 3 networks × 4,000 steps planned
   }, 120_000);
 
   it('Characters: a space among the next characters reads "space", not a missing-glyph box', async () => {
