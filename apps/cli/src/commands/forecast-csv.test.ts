@@ -150,7 +150,7 @@ describe('season from the dates', () => {
     const t = runCli(['forecast', 'train', ...common, '--out', path.join(dir, 'p1')]);
     expect(t.code).toBe(0);
     expect(t.stdout.split('\n')[0]).toBe('season 7 inferred from the dates (daily); --season M overrides it');
-    expect(t.stdout).toMatch(/^saved .*season 7, window \d+\)$/m);
+    expect(t.stdout).toMatch(/^saved .*season 7, windows? [\d, ]+\)$/m);
     const b = runCli(['forecast', 'backtest', ...common, '--json']);
     expect(b.code).toBe(0);
     expect(b.stderr).toContain('season 7 inferred from the dates (daily)');

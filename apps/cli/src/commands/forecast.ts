@@ -206,7 +206,7 @@ const train: Command = {
         ...(series.timeColumns ? { timeColumns: series.timeColumns } : {}),
       },
       {
-        onEpoch: (p) => {
+        onProgress: (p) => {
           last = p;
           bar.update({ ...p, step: p.epoch, steps: p.epochs, ...(p.valLoss !== undefined ? { extra: `val ${p.valLoss.toFixed(4)}` } : {}) });
         },

@@ -45,7 +45,7 @@ async function train(m: Extract<ToTrainingProcess, { type: 'start' }>): Promise<
     // CONTENT only: never opened as a path or fetched as a URL.
     const series = await parseCsvText(spec.content, spec.csvOptions ?? {}, CHECKED_AT_SUBMIT);
     const model = await SeriesForecaster.fit(series, spec.options as unknown as Parameters<typeof SeriesForecaster.fit>[1], {
-      onEpoch: epochDone,
+      onProgress: epochDone,
       signal: abort.signal,
     });
     try {

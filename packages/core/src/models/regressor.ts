@@ -65,6 +65,9 @@ export interface RegressorEpoch extends TrainProgress {
 }
 
 export interface RegressorCallbacks {
+  /** After every epoch. */
+  onProgress?(p: RegressorEpoch): void;
+  /** @deprecated Use `onProgress` (the same object). */
   onEpoch?(p: RegressorEpoch): void;
   /** Aborting stops training between batches; `fit` then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -257,7 +260,9 @@ export class SequenceRegressor {
           weight: batchRows,
           onEnd: (e) => {
             const { score, ...progress } = e;
-            callbacks.onEpoch?.({ ...progress, ...(score !== undefined ? { valLoss: score } : {}) });
+            const p = { ...progress, ...(score !== undefined ? { valLoss: score } : {}) };
+            callbacks.onProgress?.(p);
+            callbacks.onEpoch?.(p);
           },
         },
         ...(va && vy ? { earlyStopping: { score: () => this.mse(va, vy), patience } } : {}),

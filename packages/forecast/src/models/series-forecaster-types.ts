@@ -1,10 +1,14 @@
 /** The SeriesForecaster's saved config and info (seqcast.json), and its fit callbacks. */
+import type { RegressorEpoch } from '@seqcast/core';
 import { type Base, type DesignSpec } from '../inputs/lag-design.js';
 import { type CategoricalLevels } from '../inputs/one-hot.js';
 import { type MetricTable } from '../protocol/metrics.js';
 
 export interface FitCallbacks {
-  onEpoch?(p: { epoch: number; epochs: number; loss: number; valLoss?: number; elapsedMs: number }): void;
+  /** After every epoch of the recurrent residual model: the one progress shape (`step` of `steps`, `etaMs`) with the epoch. */
+  onProgress?(p: RegressorEpoch): void;
+  /** @deprecated Use `onProgress` (the same object). */
+  onEpoch?(p: RegressorEpoch): void;
   signal?: AbortSignal;
 }
 

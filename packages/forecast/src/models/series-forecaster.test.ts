@@ -47,9 +47,19 @@ describe('SeriesForecaster', () => {
   it('the recurrent path is kept where it helps (a nonlinear map) and beats the linear baseline there', async () => {
     const s = syntheticLogisticMap(400, 5);
     const epochs: number[] = [];
-    const m = await SeriesForecaster.fit(s, { target: 'value', window: 4, units: 16, epochs: 40, seed: 1 }, { onEpoch: (p) => epochs.push(p.epoch) });
+    const progress: { step: number; steps: number; etaMs?: number }[] = [];
+    const m = await SeriesForecaster.fit(
+      s,
+      { target: 'value', window: 4, units: 16, epochs: 40, seed: 1 },
+      // onProgress is the one progress shape (step of steps, ETA); the deprecated onEpoch gets the same object.
+      { onProgress: (p) => progress.push(p), onEpoch: (p) => epochs.push(p.epoch) },
+    );
     try {
       expect(epochs[0]).toBe(1);
+      expect(progress).toHaveLength(epochs.length);
+      expect(progress.at(-1)!.step).toBeLessThanOrEqual(progress.at(-1)!.steps);
+      expect(progress[0]!.step).toBeGreaterThan(0);
+      expect(typeof progress[0]!.etaMs).toBe('number');
       expect(m.info.rnn.used).toBe(true);
       const r = evaluate(m, s);
       expect(r.metrics.model.mase).toBeLessThan(0.5 * r.metrics.linear.mase);
