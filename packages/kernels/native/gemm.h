@@ -43,7 +43,7 @@
 #endif
 // k iterations per pass of the micro-kernel's loop. The 8-lane tile must issue two FMAs per cycle
 // besides its loads and broadcasts, so the loop's own instructions (counter, branch, prefetch
-// test) held it back: unrolling by 4 made a charlm-h512 step ~12% faster on Zen 4 (docs/kernels.md).
+// test) held it back: unrolling by 4 made a charlm-h512 step 5-12% faster on Zen 4 (docs/kernels.md).
 // The 16-lane tile issues one FMA per cycle and gained nothing measurable.
 #ifndef SK_K_UNROLL
 #if SK_VL == 8
