@@ -35,20 +35,31 @@ function readLimits(limits: CsvLimits): Pick<ReadCsvOptions, 'maxColumns' | 'max
 export function parsePanelText(
   text: string,
   csv: PanelCsvOptions,
-  o: { target: string; features?: string[]; horizon: number },
+  o: { target: string; features?: string[]; futureFeatures?: string[]; staticFeatures?: string[]; horizon: number },
   limits: CsvLimits,
 ): Promise<PanelCsv> {
-  return readPanelCsv(
+  // Every kind of covariate is a column read beside the target; text columns become categorical.
+  const features = [...new Set([...(o.features ?? []), ...(o.futureFeatures ?? []), ...(o.staticFeatures ?? [])])];
+  const read = readPanelCsv(
     { text },
     {
       ...csv,
       target: o.target,
-      ...(o.features ? { features: o.features } : {}),
+      ...(features.length ? { features, categorical: 'auto' as const } : {}),
       minRows: o.horizon + 2,
       minRowsReason: `2 inputs + horizon ${o.horizon}`,
       limits: readLimits(limits),
     },
   );
+  // A column the CSV lacks is named by the job option that asked for it.
+  return read.catch((e: unknown) => {
+    if (!(e instanceof SeqcastError) || e.details.where !== 'columns') throw e;
+    const column = e.details.column;
+    const lists = (['features', 'futureFeatures', 'staticFeatures'] as const).filter((k) => o[k]?.includes(column as string));
+    const where = column === o.target ? 'options.target' : lists.length ? `options.${lists[0]}` : undefined;
+    if (where === undefined) throw e;
+    throw new SeqcastError(e.code, `${where}: ${e.message}`, { ...e.details, where });
+  });
 }
 
 /**

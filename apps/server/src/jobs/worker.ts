@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import { CharLM, initBackend, isSeqcastError, SeqcastError, type CharLMOptions } from '@seqcast/core';
 import { DEFAULT_MODEL_KIND, Forecaster, layoutOf, modelKind } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
+import { jobCovariates, refuseUnread, type JobCovariateOptions } from '../job-covariates.js';
 import type { FromWorker, ToWorker } from './types.js';
 
 /** The content was parsed within the server's CSV limits when the job was accepted (prepareJob). */
@@ -53,25 +54,26 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       model.dispose();
     }
   } else if (spec.kind === 'panel') {
-    const o = spec.options as { target: string; features?: string[]; horizon: number; season?: number } & Record<string, unknown>;
-    const { target: _t, features, horizon, season = 1, ...modelOptions } = o;
+    const o = spec.options as { target: string; horizon: number; season?: number } & JobCovariateOptions & Record<string, unknown>;
+    const { target: _t, features: _f, futureFeatures: _ff, staticFeatures: _sf, calendar: _c, horizon, season = 1, ...modelOptions } = o;
     const entry = modelKind(spec.model ?? DEFAULT_MODEL_KIND);
     const panel = await parsePanelText(spec.content, spec.csvOptions ?? {}, o, CHECKED_AT_SUBMIT);
     const model = entry.create(modelOptions as never, { horizon, season });
-    // The job's features are the model's past covariates: read, then fed to the network (never
-    // read and dropped); a kind that reads none says so instead of ignoring them.
-    if (features?.length && !model.takesCovariates) {
+    // The job's covariates reach the model (never read and dropped); a kind that reads none says
+    // so instead of ignoring them.
+    const covariates = jobCovariates(o);
+    try {
+      refuseUnread(entry.kind, model.takesCovariates === true, o);
+    } catch (e) {
       model.dispose();
-      throw new SeqcastError('BAD_INPUT', `options.features: model ${entry.kind} reads no covariates; drop them or train the global model`, {
-        where: 'options.features',
-      });
+      throw e;
     }
     let reported = false;
     try {
       // A cancel aborts the fit between steps: it rejects, and nothing is saved.
       await model.fit(
         panel,
-        { horizon, season, ...(features?.length ? { covariates: { features } } : {}) },
+        { horizon, season, ...(covariates && model.takesCovariates ? { covariates } : {}) },
         {
           signal: abort.signal,
           onProgress: (p) => {
