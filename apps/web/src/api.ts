@@ -96,14 +96,23 @@ export const api = {
   parseCsv: (csv: string, idColumn?: string | null) => call<ParsedCsv>('POST', '/v1/csv', idColumn === undefined ? { csv } : { csv, idColumn }),
   /** The CSV read as forecast model `model` reads it (`forecast predict`'s reader and the model's saved layout). */
   parseCsvFor: (model: string, csv: string) => call<ParsedCsv>('POST', '/v1/csv', { csv, model }),
+  /** The history and future files read as panel model `model` reads them in `forecast predict --future`: each series gets its next `steps` future values. */
+  parseCsvWithFuture: (model: string, csv: string, future: string, steps: number) => call<ParsedCsv>('POST', '/v1/csv', { csv, model, future, steps }),
   /**
    * Forecast `steps` after `rows`. A per-series model answers `{forecast}`; a panel model takes
    * `{series:[{id,rows}]}` and answers `{forecasts:[{id,values,intervals}]}`. Both map to ForecastResult.
    */
-  async forecast(model: ModelDescription, id: string, rows: Record<string, number>[], steps: number, times: string[] | null = null): Promise<ForecastResult> {
+  async forecast(
+    model: ModelDescription,
+    id: string,
+    rows: Record<string, number | string>[],
+    steps: number,
+    times: string[] | null = null,
+    future: Record<string, number | string>[] | null = null,
+  ): Promise<ForecastResult> {
     const path = `/v1/models/${encodeURIComponent(model.name)}/forecast`;
     const r = isPanelModel(model)
-      ? await call<PanelForecastResponse>('POST', path, { series: [{ id, rows, ...(times ? { times } : {}) }], steps })
+      ? await call<PanelForecastResponse>('POST', path, { series: [{ id, rows, ...(times ? { times } : {}), ...(future ? { future } : {}) }], steps })
       : await call<SeriesForecastResponse>('POST', path, { rows, steps });
     return toForecastResult(r);
   },

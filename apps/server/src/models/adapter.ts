@@ -39,10 +39,16 @@ interface AdapterBase {
   dispose(): void;
 }
 
+/** A panel forecast's future file (content) and the steps it must cover. */
+export interface FutureFile {
+  text: string;
+  steps: number;
+}
+
 /** A forecasting model reads a CSV as the CLI's `forecast predict` does, with its saved read layout. */
 interface ReadsCsv {
   /** CSV content read with the model's saved layout (row order, missing policy, panel columns). */
-  readCsv(text: string, limits: CsvLimits): Promise<ParsedCsv>;
+  readCsv(text: string, limits: CsvLimits, future?: FutureFile): Promise<ParsedCsv>;
 }
 
 /** A character language model. */
