@@ -364,7 +364,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .optional()
       .meta({
         description:
-          "Time cell of each row (dates or integers), oldest first; the answer then carries the forecast `dates` at the series' own frequency (business days stay Mon–Fri)",
+          "Time cell of each row (dates or integers), oldest first; the answer then carries the forecast `dates` at the series' own frequency (business days stay Mon–Fri). A model with calendar inputs (`input.covariates.calendar`) needs them: the forecast steps' positions in the day / week / year come from these dates",
       }),
     future: z
       .array(z.record(z.string(), z.union([z.number(), z.string().max(256)])))
