@@ -50,14 +50,11 @@ export function jobSchemas(limits: ResolvedOptions['limits']) {
       "Future-known covariates: columns known in advance (a planned promotion); a forecast then needs their values for each step ahead (the panel forecast's series[i].future)",
     ),
     staticFeatures: columns('Static covariates: columns constant within each series (a store type; numeric or text)'),
-    calendar: z
-      .enum(['auto', 'on', 'off'])
-      .optional()
-      .meta({
-        description:
-          'Position in day / week / year from a date time column as inputs: auto (those the season does not show, the history covers twice and the data shows an effect at), on (every one the frequency makes meaningful), off',
-        default: 'auto',
-      }),
+    calendar: z.enum(['auto', 'on', 'off']).optional().meta({
+      description:
+        'Position in day / week / year from a date time column as inputs: auto (those the season does not show, the history covers twice and the data shows an effect at), on (every one the frequency makes meaningful), off',
+      default: 'auto',
+    }),
   };
   /** A table's cell field as the registered names (so the document lists them). */
   const cellEnum = (field: z.ZodDefault<z.ZodType<string>>) =>

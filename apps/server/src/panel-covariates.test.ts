@@ -77,7 +77,8 @@ describe('a panel model with covariates over HTTP', () => {
   it('POST /v1/csv reads a history and its future file as forecast predict --future does (the web page sends both)', async () => {
     const csv = sampleCsv('store-promo', { rows: 2400 });
     const future = sampleCsv('store-promo-future', { rows: 2400 });
-    const read = (body: unknown) => fetch(`${server.url}/v1/csv`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const read = (body: unknown) =>
+      fetch(`${server.url}/v1/csv`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const res = await read({ csv, model: 'promo', future, steps: H });
     expect(res.status).toBe(200);
     const parsed = (await res.json()) as {

@@ -54,7 +54,13 @@ function records(text: string): Record<string, string | number>[] {
 
 describe('a panel job with future-known and static covariates', () => {
   it('trains with them, saves them in its input contract, and forecasts from future values', async () => {
-    const job = { kind: 'panel', name: 'promo-job', csv, csvOptions, options: { target: 'sales', horizon: H, season: 7, ...covariates, minutes: 0.2, seed: 1 } };
+    const job = {
+      kind: 'panel',
+      name: 'promo-job',
+      csv,
+      csvOptions,
+      options: { target: 'sales', horizon: H, season: 7, ...covariates, minutes: 0.2, seed: 1 },
+    };
     const res = await post('/v1/jobs', job);
     expect(res.status).toBe(202);
     const done = await waitFor(((await res.json()) as JobRecord).id);
@@ -88,7 +94,16 @@ describe('a panel job with future-known and static covariates', () => {
   }, 180_000);
 
   it('the CSV upload route takes the same covariate options', async () => {
-    const options = { target: 'sales', horizon: H, season: 7, futureFeatures: ['promo'], staticFeatures: ['store_type'], calendar: 'off', minutes: 0.1, seed: 1 };
+    const options = {
+      target: 'sales',
+      horizon: H,
+      season: 7,
+      futureFeatures: ['promo'],
+      staticFeatures: ['store_type'],
+      calendar: 'off',
+      minutes: 0.1,
+      seed: 1,
+    };
     const query = new URLSearchParams({ kind: 'panel', name: 'promo-upload', options: JSON.stringify(options), csvOptions: JSON.stringify(csvOptions) });
     const res = await fetch(`${server.url}/v1/jobs/csv?${query}`, { method: 'POST', headers: { ...auth, 'content-type': 'text/csv' }, body: csv });
     expect(res.status).toBe(202);
@@ -104,11 +119,16 @@ describe('a panel job with future-known and static covariates', () => {
       post('/v1/jobs', { kind: 'panel', ...(model ? { model } : {}), name: 'bad', csv, csvOptions, options: options(extra) });
 
     expect(await refusal(await json({ staticFeatures: ['promo'] }))).toMatchObject({
-      detail: expect.stringMatching(/^options\.staticFeatures: <text>: static feature "promo" is not constant in series "store_001": 0 \(line \d+\) then 1 \(line \d+\); make it a options\.features or options\.futureFeatures column$/),
+      detail: expect.stringMatching(
+        /^options\.staticFeatures: <text>: static feature "promo" is not constant in series "store_001": 0 \(line \d+\) then 1 \(line \d+\); make it a options\.features or options\.futureFeatures column$/,
+      ),
       where: 'options.staticFeatures',
     });
     expect(await refusal(await json({ futureFeatures: ['promo'], staticFeatures: ['promo'] }))).toEqual(
-      expect.objectContaining({ detail: 'options.staticFeatures: column "promo" is also in options.futureFeatures; give each column one kind', where: 'options.staticFeatures' }),
+      expect.objectContaining({
+        detail: 'options.staticFeatures: column "promo" is also in options.futureFeatures; give each column one kind',
+        where: 'options.staticFeatures',
+      }),
     );
     expect(await refusal(await json({ futureFeatures: ['sales'] }))).toEqual(
       expect.objectContaining({
@@ -118,12 +138,15 @@ describe('a panel job with future-known and static covariates', () => {
     );
     expect(await refusal(await json({ futureFeatures: ['holiday'] }))).toEqual(
       expect.objectContaining({
-        detail: 'options.futureFeatures: unknown column "holiday" in <text> (available: store, date, store_type, promo, sales)',
+        detail: 'options.futureFeatures: unknown column "holiday" in <text> (available: store, date, store_type, promo, visitors, sales)',
         where: 'options.futureFeatures',
       }),
     );
     expect(await refusal(await json({ futureFeatures: ['promo'] }, 'drift'))).toEqual(
-      expect.objectContaining({ detail: 'options.futureFeatures: model drift reads no covariates; drop them or train the global model', where: 'options.futureFeatures' }),
+      expect.objectContaining({
+        detail: 'options.futureFeatures: model drift reads no covariates; drop them or train the global model',
+        where: 'options.futureFeatures',
+      }),
     );
     expect((await refusal(await json({ calendar: 'on' }, 'drift'))).detail).toBe(
       'options.calendar: model drift reads no calendar inputs; drop it or train the global model',
@@ -131,7 +154,12 @@ describe('a panel job with future-known and static covariates', () => {
     expect((await refusal(await json({ calendar: 'weekly' }))).where).toBe('options.calendar');
 
     // The upload route submits through the same checks.
-    const query = new URLSearchParams({ kind: 'panel', name: 'bad', options: JSON.stringify(options({ staticFeatures: ['promo'] })), csvOptions: JSON.stringify(csvOptions) });
+    const query = new URLSearchParams({
+      kind: 'panel',
+      name: 'bad',
+      options: JSON.stringify(options({ staticFeatures: ['promo'] })),
+      csvOptions: JSON.stringify(csvOptions),
+    });
     const upload = await fetch(`${server.url}/v1/jobs/csv?${query}`, { method: 'POST', headers: { ...auth, 'content-type': 'text/csv' }, body: csv });
     expect((await refusal(upload)).where).toBe('options.staticFeatures');
   });

@@ -27,7 +27,7 @@ afterAll(async () => {
 const common = ['--csv', '', '--id-column', 'store', '--time-column', 'date', '--target', 'sales', '--horizon', '7'];
 
 describe('seqcast forecast with covariates (built CLI)', () => {
-  it('trains with future-known, static and calendar covariates, predicts from a future file, and names a series the file does not cover', async () => {
+  it('trains with past, future-known, static and calendar covariates, predicts from a future file, and names a series the file does not cover', async () => {
     const out = path.join(dir, 'm');
     common[1] = csv;
     const r = runCli([
@@ -35,7 +35,7 @@ describe('seqcast forecast with covariates (built CLI)', () => {
       'train',
       ...common,
       '--features',
-      'sales',
+      'sales,visitors',
       '--future-features',
       'promo',
       '--static-features',
@@ -51,7 +51,7 @@ describe('seqcast forecast with covariates (built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
       // Daily with season 7 and 400 days: the weekday is the season's, the day of year not yet covered twice.
-      'features reach the network: future-known promo (as is); static store_type (one-hot: 2 levels)\n',
+      'features reach the network: past visitors (own window scale); future-known promo (as is); static store_type (one-hot: 2 levels)\n',
     );
 
     const p = runCli(['forecast', 'predict', '--model', out, '--csv', csv, '--future', future, '--steps', '7', '--json']);

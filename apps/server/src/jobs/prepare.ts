@@ -129,7 +129,16 @@ export async function prepareWithSteps(
   } else if (req.kind === 'panel') {
     // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
     const panel = await parsePanelText(req.csv, req.csvOptions ?? {}, req.options, csvLimits);
-    const { target: _target, features: _f, futureFeatures: _ff, staticFeatures: _sf, calendar: _c, horizon, season = 1, ...modelOptions } = req.options as typeof req.options & { season?: number };
+    const {
+      target: _target,
+      features: _f,
+      futureFeatures: _ff,
+      staticFeatures: _sf,
+      calendar: _c,
+      horizon,
+      season = 1,
+      ...modelOptions
+    } = req.options as typeof req.options & { season?: number };
     const kind = req.model ?? DEFAULT_MODEL_KIND;
     // The covariates reach the model (job-covariates.ts): a kind that reads none refuses them at submit.
     if (jobCovariates(req.options)) {

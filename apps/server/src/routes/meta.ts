@@ -13,7 +13,8 @@ import type { z } from 'zod';
 /** A CSV body read as a training job does, or as the served forecast model `body.model` reads it. */
 function readCsvBody(ctx: RouteContext, body: z.output<RequestSchemas['csv']>): Promise<ParsedCsv> {
   if (body.model === undefined) {
-    if (body.future !== undefined) throw new SeqcastError('BAD_ARGUMENT', 'future: give "model" too (the future file is read as that model reads it)', { where: 'future' });
+    if (body.future !== undefined)
+      throw new SeqcastError('BAD_ARGUMENT', 'future: give "model" too (the future file is read as that model reads it)', { where: 'future' });
     return parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn, ctx.options.limits);
   }
   if ((body.future === undefined) !== (body.steps === undefined)) {

@@ -84,7 +84,11 @@ describe('Forecast page: a future CSV next to the history', () => {
       ],
       steps: H,
     };
-    const res = await fetch(`${server.url}/v1/models/promo/forecast`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}/v1/models/promo/forecast`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const api = (await res.json()) as { forecasts: { values: number[]; dates: string[] }[] };
     expect(shown).toEqual(api.forecasts[0]!.values);
     expect(dates).toEqual(api.forecasts[0]!.dates);
@@ -104,7 +108,9 @@ describe('Forecast page: a future CSV next to the history', () => {
     await page.fill('#future-text', [short[0], ...short.slice(1).filter((l) => /,2023-02-0[567],/.test(l))].join('\n'));
     await page.click('#forecast-go');
     await error.filter({ hasText: 'future row' }).waitFor();
-    await expect(error.textContent()).resolves.toMatch(/^<future>: series "store_001" has 3 future row\(s\) after its last time 2023-02-04, the forecast of 7 step\(s\) needs 7 \(columns promo\)$/);
+    await expect(error.textContent()).resolves.toMatch(
+      /^<future>: series "store_001" has 3 future row\(s\) after its last time 2023-02-04, the forecast of 7 step\(s\) needs 7 \(columns promo\)$/,
+    );
     expect(await page.locator('#forecast-values').count()).toBe(0);
     // The one 400 is the future file's check this test provoked (logged by Chromium in either order).
     expect(errors.sort()).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)', 'response: 400 POST /v1/csv']);

@@ -65,7 +65,14 @@ export function forecastPage(root: HTMLElement): () => void {
   const futureText = h('textarea', { id: 'future-text', rows: 5, spellcheck: 'false', 'aria-describedby': 'future-error' });
   const futureError = h('div', { class: 'error', role: 'alert', id: 'future-error', hidden: true });
   const futureHint = h('p', { class: 'hint', id: 'future-hint' });
-  const futureFields = h('div', { id: 'future-fields' }, futureHint, field('Future CSV file', futureFile, 'or paste the future CSV below'), field('Future CSV', futureText), futureError);
+  const futureFields = h(
+    'div',
+    { id: 'future-fields' },
+    futureHint,
+    field('Future CSV file', futureFile, 'or paste the future CSV below'),
+    field('Future CSV', futureText),
+    futureError,
+  );
   futureFields.hidden = true;
   const seriesSel = h('select', { id: 'forecast-series' });
   const seriesField = field('Series', seriesSel, 'this file is a panel: pick one of its series');

@@ -35,16 +35,13 @@ function timeKey(cell: string): number {
 export async function readFutureCsv(file: string | CsvSource, history: Panel, o: FutureCsvOptions): Promise<FutureCovariates> {
   const split = o.timeColumn?.includes('+') ? o.timeColumn.split('+') : null;
   const numeric = o.columns.filter((c) => !o.categorical.includes(c));
-  const s = await readCsv(
-    typeof file === 'string' ? { path: file } : file,
-    {
-      columns: numeric,
-      keyColumns: [o.idColumn, ...(o.timeColumn && !split ? [o.timeColumn] : [])],
-      ...(split ? { timeColumns: split } : { dateColumn: null, timeColumns: null }),
-      ...(o.categorical.length ? { categorical: [...o.categorical] } : {}),
-      missing: 'keep',
-    },
-  );
+  const s = await readCsv(typeof file === 'string' ? { path: file } : file, {
+    columns: numeric,
+    keyColumns: [o.idColumn, ...(o.timeColumn && !split ? [o.timeColumn] : [])],
+    ...(split ? { timeColumns: split } : { dateColumn: null, timeColumns: null }),
+    ...(o.categorical.length ? { categorical: [...o.categorical] } : {}),
+    missing: 'keep',
+  });
   const src = s.source;
   const ids = s.keys[o.idColumn]!;
   const times = split ? s.dates : o.timeColumn ? s.keys[o.timeColumn]! : null;

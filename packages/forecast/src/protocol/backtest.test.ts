@@ -129,7 +129,10 @@ describe('backtest', () => {
         },
         forecast: async (history, h, future) => {
           given.push(future ? Array.from(future.get('s0')!.columns.promo as ArrayLike<number>) : undefined);
-          return history.series.map((s) => ({ id: s.id, values: Array.from({ length: h }, (_, j) => 10 * Number(future!.get(s.id)!.columns.promo![j]) + 1 + size.get(s.id)!) }));
+          return history.series.map((s) => ({
+            id: s.id,
+            values: Array.from({ length: h }, (_, j) => 10 * Number(future!.get(s.id)!.columns.promo![j]) + 1 + size.get(s.id)!),
+          }));
         },
         dispose: () => undefined,
       };
@@ -137,7 +140,12 @@ describe('backtest', () => {
     const baselineFutures: unknown[] = [];
     const naive = (): PanelModel => {
       const inner = new NaiveModel();
-      return { name: 'naive', fit: (t, s) => inner.fit(t, s), forecast: (h, n, future) => (baselineFutures.push(future), inner.forecast(h, n)), dispose: () => undefined };
+      return {
+        name: 'naive',
+        fit: (t, s) => inner.fit(t, s),
+        forecast: (h, n, future) => (baselineFutures.push(future), inner.forecast(h, n)),
+        dispose: () => undefined,
+      };
     };
     const covariates = { futureFeatures: ['promo'], staticFeatures: ['size'] };
     const r = await backtest(panel, [oracle, naive], { horizon: 3, season: 1, windows: 2, covariates });
