@@ -8,7 +8,7 @@
 // First, before the seconds it takes to load tfjs: a training process must never outlive the server.
 import { watchdogReady } from './parent-watchdog.js';
 import * as os from 'node:os';
-import { CharLM, initBackend, isSeqcastError, SeqcastError, type CharLMOptions } from '@seqcast/core';
+import { CharLM, initBackend, isSeqcastError, type CharLMOptions } from '@seqcast/core';
 import { DEFAULT_MODEL_KIND, Forecaster, layoutOf, modelKind } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
 import { jobCovariates, refuseUnread, type JobCovariateOptions } from '../job-covariates.js';
