@@ -22,7 +22,7 @@ mkdirSync(dir, { recursive: true });
 
 /** Run `seqcast …` in DIR; print the command and what it printed (stdout, and stderr's own lines). */
 function seqcast(args, { quiet = false, only = () => true } = {}) {
-  console.log(`$ seqcast ${args.join(' ')}`);
+  console.log(`$ seqcast ${args.join(' ').replace(ROOT + path.sep, '')}`);
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, SEQCAST_QUIET: '1' }, maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`seqcast ${args.join(' ')} failed:\n${r.stderr}`);
   if (!quiet) for (const l of r.stdout.trim().split('\n').filter(only)) console.log(`  ${l}`);
