@@ -125,7 +125,8 @@ export function forecastPage(root: HTMLElement): () => void {
       (i.season > 1 ? `; season ${i.season}` : '') +
       (i.newestFirst ? '; reads files newest row first, as it was trained' : '');
     const cols = i.features.includes(i.target) ? i.features : [...i.features, i.target];
-    text.placeholder = isPanelModel(m) ? `id,t,${i.target}\na,1,…\na,2,…\n…` : `Date,${cols.join(',')}\n…`;
+    text.placeholder = isPanelModel(m) ? `id,t,${i.features.join(',')}\na,1,…\na,2,…\n…` : `Date,${cols.join(',')}\n…`;
+    futureText.placeholder = `id,t,${i.future.join(',')}\na,101,…\na,102,…\n…`;
     futureFields.hidden = i.future.length === 0;
     describeFuture();
     // The file is read as the model reads it: a new model may read it differently.
