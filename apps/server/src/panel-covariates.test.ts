@@ -107,4 +107,32 @@ describe('a panel model with covariates over HTTP', () => {
       '<future>:2: series "nowhere" is not in the history file',
     );
   });
+
+  it('the sample CSV of a covariate model carries its columns, and ?future=1 its future file: together they forecast', async () => {
+    const history = await (await fetch(`${server.url}/v1/models/promo/sample.csv`)).text();
+    const future = await (await fetch(`${server.url}/v1/models/promo/sample.csv?future=1`)).text();
+    expect(history.split('\n')[0]).toBe('store,date,sales,promo,store_type');
+    expect(future.split('\n')[0]).toBe('store,date,promo');
+    expect(future.trim().split('\n')).toHaveLength(1 + 3 * H);
+    const read = await fetch(`${server.url}/v1/csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ csv: history, model: 'promo', future, steps: H }),
+    });
+    expect(read.status).toBe(200);
+    const parsed = (await read.json()) as {
+      series: { id: string; dates: string[]; values: Record<string, number[]>; labels: Record<string, string[]>; future: Record<string, number[]> }[];
+    };
+    const series = parsed.series.map((s) => ({
+      id: s.id,
+      times: s.dates,
+      rows: s.values.sales!.map((sales, r) => ({ sales, promo: s.values.promo![r]!, store_type: s.labels.store_type![r]! })),
+      future: s.future.promo!.map((promo) => ({ promo })),
+    }));
+    const f = await post({ series, steps: H });
+    expect(f.status).toBe(200);
+    const bad = await fetch(`${server.url}/v1/models/promo/sample.csv?future=2`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toBe('query.future must be 1 (or left out)');
+  });
 });

@@ -7,7 +7,7 @@
  * the directory's seqcast.json.
  */
 
-import type { SeriesForecast } from '@seqcast/forecast';
+import type { CovariateContract, SeriesForecast } from '@seqcast/forecast';
 import type { CsvLimits } from '../csv.js';
 import type { InputContract, ModelQuality, NextChar, ParsedCsv } from '../wire.js';
 
@@ -99,6 +99,8 @@ export interface PanelAdapter extends AdapterBase, ReadsCsv {
   readonly layout: { idColumn: string | null; timeColumn: string | null } | null;
   readonly target: string;
   readonly horizon: number;
+  /** The covariates the model reads (levels, encodings, calendar); absent for a model that reads none. */
+  readonly covariates?: CovariateContract;
   /** `steps` values after each series, with 80%/95% intervals, in the request's order. */
   forecast(series: PanelRequestSeries[], steps: number): Promise<SeriesForecast[]>;
 }

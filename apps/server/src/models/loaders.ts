@@ -155,6 +155,7 @@ export function panelAdapter(g: ForecastModel, layout: PanelReadLayout | null = 
       ...(hasCovariates ? { covariates: { past: contract.past, future: contract.future, static: contract.static, calendar: contract.calendar } } : {}),
     },
     layout,
+    ...(hasCovariates ? { covariates: g.covariateContract!() } : {}),
     metrics: { ...plain(info), modelKind: g.kind },
     quality: panelQuality(plain(info), g.kind),
     forecast: (series, steps) => {

@@ -116,4 +116,20 @@ describe('Forecast page: a future CSV next to the history', () => {
     expect(errors.sort()).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)', 'response: 400 POST /v1/csv']);
     await page.close();
   }, 60_000);
+
+  it("'Try a sample CSV' fills the history and the future CSV of a covariate model; they forecast", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/#/forecast`);
+    await page.locator('#forecast-model option[value="promo"]').waitFor({ state: 'attached' });
+    await page.selectOption('#forecast-model', 'promo');
+    await page.click('#forecast-sample');
+    await page.locator('#forecast-series').waitFor();
+    await expect(page.inputValue('#future-text')).resolves.toMatch(/^store,date,promo\n/);
+    await page.click('#forecast-go');
+    await page.locator('#forecast-values').waitFor();
+    expect(await page.locator('#forecast-values td[data-key="forecast"]').count()).toBe(H);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });

@@ -158,6 +158,8 @@ export function forecastPage(root: HTMLElement): () => void {
     if (!m) return showError(runError, 'No forecast model is served — train one on the Training page.');
     try {
       text.value = await api.sampleCsv(m.name);
+      // A model that reads future-known columns gets the sample's future file too.
+      if (inputOf(m).future.length) futureText.value = await api.sampleCsv(m.name, true);
       await parse();
     } catch (e) {
       showError(runError, e instanceof ApiError ? e.detail : String(e));
