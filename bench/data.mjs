@@ -4,7 +4,7 @@
 // in a temp dir, then — in a fresh child process per run, so peak memory is that of the pipeline
 // alone — does what `seqcast forecast train --csv FILE --target Close` does before any fitting:
 // reads it with @seqcast/data (readCsv: parse, detect the dates, sort oldest-first) and builds the
-// per-series Forecaster's inputs with forecast's input stack (src/inputs/: column stats on the
+// SeriesForecaster's inputs with forecast's input stack (src/inputs/: column stats on the
 // training rows, the lag regressors and recurrent windows of every training origin, the targets
 // for each base), then cuts one GlobalForecaster training batch (256 normalised, patched windows)
 // from the same column. Reports the median over runs of each phase's wall time and the child's
@@ -49,7 +49,7 @@ async function generate(file, rows) {
   await once(out, 'finish');
 }
 
-/** The Forecaster's design at its defaults (split 0.8, horizon 1): what `forecast train` builds before fitting. */
+/** The SeriesForecaster's design at its defaults (split 0.8, horizon 1): what `forecast train` builds before fitting. */
 function forecasterInputs(inputs, series, features, window, season) {
   const cols = features.map((f) => Float64Array.from(series.values[f]));
   const trainEnd = Math.floor(0.8 * series.rows);
@@ -159,8 +159,8 @@ export async function run(argv) {
     options: {
       rows: { type: 'string', default: '1000000' },
       runs: { type: 'string', default: '3' },
-      window: { type: 'string', default: '8' }, // the Forecaster's default
-      features: { type: 'string', default: 'Close' }, // the Forecaster's default: the target alone
+      window: { type: 'string', default: '8' }, // the SeriesForecaster's default
+      features: { type: 'string', default: 'Close' }, // the SeriesForecaster's default: the target alone
       'compare-danfo': { type: 'string' },
       heap: { type: 'string' }, // cap the child's V8 heap (MB) to prove the pipeline fits
       json: { type: 'boolean' },
@@ -212,7 +212,7 @@ export async function run(argv) {
       `${label.padEnd(28)} ${f(r.readMs).padStart(9)} ${f(r.designMs ?? r.sortMs).padStart(12)} ${f(r.totalMs).padStart(9)} ${f(r.cpuMs).padStart(9)} ${f(r.maxRssMB).padStart(10)} ${f(r.peakHeapMB).padStart(8)}`;
     if (!values.json) {
       console.log(
-        `data bench: ${rows.toLocaleString('en')} rows x 6 columns (${sizeMB.toFixed(1)} MB, newest-first, dates), Forecaster inputs of ${features.join(',')} (window ${window}), median of ${runs} fresh processes${heapMB ? `, V8 heap capped at ${heapMB} MB` : ''}`,
+        `data bench: ${rows.toLocaleString('en')} rows x 6 columns (${sizeMB.toFixed(1)} MB, newest-first, dates), SeriesForecaster inputs of ${features.join(',')} (window ${window}), median of ${runs} fresh processes${heapMB ? `, V8 heap capped at ${heapMB} MB` : ''}`,
       );
       console.log(
         `${'pipeline'.padEnd(28)} ${'read ms'.padStart(9)} ${'inputs ms'.padStart(12)} ${'total ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'maxRSS MB'.padStart(10)} ${'heap MB'.padStart(8)}`,

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend, setKernelLogger } from '@seqcast/core';
 import { readCsv } from '@seqcast/data';
-import { evaluate, Forecaster, gaussian, makeSeries, syntheticAR2, syntheticLogisticMap, syntheticTrendSeasonal } from '@seqcast/forecast';
+import { evaluate, SeriesForecaster, gaussian, makeSeries, syntheticAR2, syntheticLogisticMap, syntheticTrendSeasonal } from '@seqcast/forecast';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -188,7 +188,7 @@ async function robust(seeds, epochs, firstSeed, heldout) {
     for (const n of lengths) {
       for (let s = firstSeed; s < firstSeed + seeds; s++) {
         const series = makeSeries({ value: gen(n, gaussian(1000 * s + n + name.length * 7)) });
-        const m = await Forecaster.fit(series, { target: 'value', season: SEASONAL.has(name) ? 12 : 1, epochs, seed: s });
+        const m = await SeriesForecaster.fit(series, { target: 'value', season: SEASONAL.has(name) ? 12 : 1, epochs, seed: s });
         const r = evaluate(m, series);
         const best = Math.min(...['naive', 'seasonalNaive', 'linear'].filter((k) => r.metrics[k]).map((k) => r.metrics[k].mase));
         const ratio = r.metrics.model.mase / best;
@@ -280,7 +280,7 @@ export async function run(argv) {
       return;
     }
     const t0 = Date.now();
-    const model = await Forecaster.fit(series, { ...c.options, seed, ...(epochs !== undefined ? { epochs } : {}) });
+    const model = await SeriesForecaster.fit(series, { ...c.options, seed, ...(epochs !== undefined ? { epochs } : {}) });
     const fitMs = Date.now() - t0;
     const r = evaluate(model, series);
     const m = r.metrics;

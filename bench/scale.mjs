@@ -163,11 +163,11 @@ export async function run(argv) {
   const procs = [];
   try {
     const { initBackend } = await import('@seqcast/core');
-    const { Forecaster, syntheticStockSeries } = await import('@seqcast/forecast');
+    const { SeriesForecaster, syntheticStockSeries } = await import('@seqcast/forecast');
     await initBackend();
     console.error('training the stock forecaster ...');
     const series = syntheticStockSeries(1000, 42);
-    const model = await Forecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 20, horizon: 5, epochs: 10, seed: 1 });
+    const model = await SeriesForecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 20, horizon: 5, epochs: 10, seed: 1 });
     await model.save(path.join(modelsDir, 'stock'));
     model.dispose();
     const requests = Array.from({ length: 64 }, (_, i) => {

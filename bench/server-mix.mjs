@@ -36,7 +36,7 @@ function text(length, seed) {
 
 async function trainModels(dir) {
   const { CharLM, Vocabulary, initBackend } = await import('@seqcast/core');
-  const { Forecaster, GlobalForecaster, syntheticPanel, syntheticStockSeries } = await import('@seqcast/forecast');
+  const { SeriesForecaster, GlobalForecaster, syntheticPanel, syntheticStockSeries } = await import('@seqcast/forecast');
   await initBackend();
   // Untrained weights cost the same per character as trained ones; 2x256 with 27 characters
   // has ~822k parameters, so 1,200 characters are ~9.9e8 of maxRequestWork's 1e9.
@@ -45,7 +45,7 @@ async function trainModels(dir) {
   await lm.save(path.join(dir, 'lm'));
   lm.dispose();
   const series = syntheticStockSeries(600, 42);
-  const stock = await Forecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 20, horizon: 5, epochs: 3, seed: 1 });
+  const stock = await SeriesForecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 20, horizon: 5, epochs: 3, seed: 1 });
   await stock.save(path.join(dir, 'stock'));
   const context = stock.info.context;
   stock.dispose();

@@ -45,10 +45,10 @@ async function trainModels(dir) {
   const r = spawnSync(process.execPath, [CLI, 'demo', '--out', dir, '--json'], { encoding: 'utf8', env: { ...process.env, SEQCAST_QUIET: '1' } });
   if (r.status !== 0) throw new Error(`seqcast demo failed: ${r.stderr}`);
   const { initBackend } = await import('@seqcast/core');
-  const { Forecaster, syntheticStockSeries } = await import('@seqcast/forecast');
+  const { SeriesForecaster, syntheticStockSeries } = await import('@seqcast/forecast');
   await initBackend();
   const series = syntheticStockSeries(1000, 42);
-  const model = await Forecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 20, horizon: 5, epochs: 30, seed: 1 });
+  const model = await SeriesForecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 20, horizon: 5, epochs: 30, seed: 1 });
   await model.save(path.join(dir, 'stock'));
   model.dispose();
   return series;
@@ -163,7 +163,7 @@ async function startTraining(url, sentence) {
   });
   for (const t0 = Date.now(); ;) {
     const r = await json(`${url}/v1/jobs/${job.id}`);
-    if (r.state === 'running' && r.epoch >= 1) return job.id;
+    if (r.state === 'running' && r.step >= 1) return job.id;
     if (r.state !== 'queued' && r.state !== 'running') throw new Error(`training job ${r.state}: ${r.error?.message}`);
     if (Date.now() - t0 > 60_000) throw new Error('training job did not start');
     await new Promise((res) => setTimeout(res, 100));
@@ -261,7 +261,7 @@ export async function run(argv) {
       if (duringTraining) {
         const j = await json(`${url}/v1/jobs/${training}`);
         trainingState = j.state;
-        r.trainingEpoch = j.epoch;
+        r.trainingStep = j.step;
         await stopTraining(url, training);
       }
       const goal = conns === 1 ? null : duringTraining ? 100 : 50;

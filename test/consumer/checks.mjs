@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CharLM, initBackend, initKernels, kernelStatus } from '@seqcast/core';
 import { describeSeries, readCsv, toDataFrame } from '@seqcast/data';
-import { evaluationSvg, evaluate, Forecaster } from '@seqcast/forecast';
+import { evaluationSvg, evaluate, SeriesForecaster } from '@seqcast/forecast';
 import { startServer } from '@seqcast/server';
 
 const [csv] = process.argv.slice(2);
@@ -37,7 +37,7 @@ try {
 }
 
 // A chart (vega/vega-lite load on first use).
-const model = await Forecaster.fit(series, { target: 'Sales', season: 12, seed: 1 });
+const model = await SeriesForecaster.fit(series, { target: 'Sales', season: 12, seed: 1 });
 out.svg = (await evaluationSvg(evaluate(model, series), { target: 'Sales' })).startsWith('<svg');
 
 // Save the models, serve them, ask each, stop.

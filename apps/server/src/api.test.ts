@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { CharLM } from '@seqcast/core';
 import { tf } from '@seqcast/core/internals';
-import { Forecaster, type Series } from '@seqcast/forecast';
+import { SeriesForecaster, type Series } from '@seqcast/forecast';
 import { startServer, type RunningServer } from './server.js';
 import { memoryLogger } from './logger.js';
 import { openApiChecker, raw, rowsOf, tmpDir, trainHihello, trainStock } from './testing/fixtures.js';
@@ -15,7 +15,7 @@ import { openApiChecker, raw, rowsOf, tmpDir, trainHihello, trainStock } from '.
 let server: RunningServer;
 let url: string;
 let lm: CharLM; // loaded from the served directory, to compare against
-let fc: Forecaster;
+let fc: SeriesForecaster;
 let series: Series;
 const logger = memoryLogger();
 const tmp = tmpDir();
@@ -30,7 +30,7 @@ beforeAll(async () => {
   await stock.model.save(path.join(tmp.dir, 'stock'));
   stock.model.dispose();
   lm = await CharLM.load(path.join(tmp.dir, 'hihello'));
-  fc = await Forecaster.load(path.join(tmp.dir, 'stock'));
+  fc = await SeriesForecaster.load(path.join(tmp.dir, 'stock'));
   server = await startServer({ modelsDir: tmp.dir, port: 0, logger, token: 'sesame', limits: { maxLength: 200, maxSteps: 50 } });
   url = server.url;
 });

@@ -25,7 +25,7 @@ import { notFound, problemHandler } from './http/errors.js';
 
 /** Extra wiring for tests and embedders (not needed for normal use). */
 export interface AppInternals {
-  /** Model loaders by kind (default: chars -> CharLM, forecast -> Forecaster). */
+  /** Model loaders by kind (default: chars -> CharLM, forecast -> SeriesForecaster). */
   loaders?: Record<string, ModelLoader>;
   /** How training jobs run (default: a child process per job). */
   runner?: JobRunner;

@@ -4,7 +4,7 @@
 // back oldest first; a panel model's layout picks its id and time columns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
-import { Forecaster, GlobalForecaster, layoutOf, panelToCsv, syntheticPanel, syntheticStockSeries } from '@seqcast/forecast';
+import { SeriesForecaster, GlobalForecaster, layoutOf, panelToCsv, syntheticPanel, syntheticStockSeries } from '@seqcast/forecast';
 import { readCsv, readPanelCsv } from '@seqcast/data';
 import { startServer, type RunningServer } from './server.js';
 import { tmpDir } from './testing/fixtures.js';
@@ -25,7 +25,7 @@ const PANEL = syntheticPanel({ series: 3, length: 60, season: 12, seed: 4 });
 
 beforeAll(async () => {
   const series = await readCsv({ text: STOCK }, { newestFirst: true });
-  const f = await Forecaster.fit(series, { target: 'Close', newestFirst: true, epochs: 2, seed: 1 });
+  const f = await SeriesForecaster.fit(series, { target: 'Close', newestFirst: true, epochs: 2, seed: 1 });
   await f.save(path.join(tmp.dir, 'stock-nf'));
   f.dispose();
   const panel = await readPanelCsv({ text: panelToCsv(PANEL) }, { target: 'y', idColumn: 'id', timeColumn: 't' });

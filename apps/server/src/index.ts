@@ -18,7 +18,7 @@ export { charsAdapter, forecastAdapter, defaultLoaders, type LoaderOptions } fro
 export { NextBatcher } from './models/batch.js';
 export { MODEL_NAME_PATTERN, isValidModelName } from './models/names.js';
 export type { JobRecord, JobState, JobKind } from './jobs/types.js';
-export { JOBS_DIR } from './jobs/store.js';
+export { JOBS_DIR } from './jobs/disk-records.js';
 export { buildOpenApi } from './openapi.js';
 export type { JobBackend } from './jobs/backend.js';
 export { QueueJobBackend, type QueueBackendOptions } from './jobs/queue/backend.js';

@@ -73,7 +73,7 @@ export function jobSchemas(limits: ResolvedOptions['limits']) {
     name,
     csv: z.string().min(1).meta({ description: 'CSV content (never a path or URL)' }),
     csvOptions: csvOptions.optional(),
-    // Forecaster.fit's own table; the CSV reading options (newestFirst, missing) come in csvOptions,
+    // SeriesForecaster.fit's own table; the CSV reading options (newestFirst, missing) come in csvOptions,
     // and the CLI's records of how it read the file (timeColumns, frequency) are not options here.
     options: optionalFields(forecastOptionsSchema)
       .omit({ newestFirst: true, missing: true, timeColumns: true, frequency: true })
@@ -84,7 +84,7 @@ export function jobSchemas(limits: ResolvedOptions['limits']) {
         cell: cellEnum(forecastOptionsSchema.shape.cell),
       })
       .strict()
-      .meta({ description: 'Forecaster.fit options (see @seqcast/forecast)' }),
+      .meta({ description: 'SeriesForecaster.fit options (see @seqcast/forecast)' }),
   });
   const charsOptions = capFields(charLMOptionsSchema, { seqLength: 1000, layers: 4, hidden: 1024, learningRate: 10, batchSize: 100_000 }, '(server limit)');
   const charsJob = z.strictObject({

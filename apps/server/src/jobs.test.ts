@@ -140,18 +140,20 @@ describe('lifecycle', () => {
     expect(res.status).toBe(202);
     const rec = (await res.json()) as JobRecord;
     expect(res.headers.get('location')).toBe(`/v1/jobs/${rec.id}`);
-    expect(rec).toMatchObject({ name: 'hi2', kind: 'chars', state: 'queued', epochs: 40, model: null });
+    expect(rec).toMatchObject({ name: 'hi2', kind: 'chars', state: 'queued', step: 0, steps: 40, unit: 'epoch', model: null });
     const openapi = await openApiChecker(url);
     expect(openapi.check('/v1/jobs', 'post', 202, res.headers.get('content-type')!, rec)).toBeNull();
 
     const evs = await events(rec.id);
     expect(evs.at(-1)!.event).toBe('end');
     const final = evs.at(-1)!.data;
-    expect(final).toMatchObject({ state: 'succeeded', epoch: 40, epochs: 40, model: { name: 'hi2', version: 1 }, etaMs: 0, error: null });
-    const epochs = evs.filter((e) => e.data.state === 'running' && e.data.epoch > 0).map((e) => e.data.epoch);
-    expect(epochs.length).toBeGreaterThan(0);
-    expect(epochs).toEqual([...epochs].sort((a, b) => a - b));
-    const mid = evs.find((e) => e.data.state === 'running' && e.data.epoch > 0)!.data;
+    expect(final).toMatchObject({ state: 'succeeded', step: 40, steps: 40, unit: 'epoch', model: { name: 'hi2', version: 1 }, etaMs: 0, error: null });
+    const steps = evs.filter((e) => e.data.state === 'running' && e.data.step > 0).map((e) => e.data.step);
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    // The deprecated epoch/epochs still go out (one release), equal to step/steps in every event.
+    for (const e of evs) expect([e.data.epoch, e.data.epochs]).toEqual([e.data.step, e.data.steps]);
+    const mid = evs.find((e) => e.data.state === 'running' && e.data.step > 0)!.data;
     expect(mid.loss).toBeGreaterThan(0);
     expect(mid.etaMs).toBeGreaterThanOrEqual(0);
 
@@ -235,7 +237,7 @@ describe('lifecycle', () => {
     };
     const first = (await (await submit(long)).json()) as JobRecord;
     const second = (await (await submit(charsJob('after', 5))).json()) as JobRecord;
-    await waitFor(first.id, (r) => r.state === 'running' && r.epoch > 0);
+    await waitFor(first.id, (r) => r.state === 'running' && r.step > 0);
     expect((await job(second.id)).state).toBe('queued');
     expect((await fetch(`${url}/v1/jobs/${first.id}`, { method: 'DELETE' })).status).toBe(401);
     const cancelled = await fetch(`${url}/v1/jobs/${first.id}`, { method: 'DELETE', headers: auth });
@@ -262,9 +264,10 @@ describe('restart', () => {
   it('a job cut off by a crash or a shutdown is marked interrupted, not lost', async () => {
     const dir = tmpDir();
     try {
-      // 1. A record left "running" by a process that died.
+      // 1. A record left "running" by a process that died, as the previous release wrote it
+      // (progress in epoch/epochs only): it is read with step/steps/unit filled in.
       await fs.mkdir(path.join(dir.dir, '.jobs'), { recursive: true });
-      const crashed: JobRecord = {
+      const crashed: Omit<JobRecord, 'step' | 'steps' | 'unit'> = {
         id: randomUUID(),
         name: 'gone',
         kind: 'chars',
@@ -284,13 +287,21 @@ describe('restart', () => {
       await fs.writeFile(path.join(dir.dir, '.jobs', `${crashed.id}.json`), JSON.stringify(crashed));
       // 2. A job running when the server shuts down.
       const a = await startServer({ modelsDir: dir.dir, port: 0, token: TOKEN, logger: false });
-      expect(await (await fetch(`${a.url}/v1/jobs/${crashed.id}`)).json()).toMatchObject({ state: 'interrupted', epoch: 3, error: { code: 'INTERRUPTED' } });
+      expect(await (await fetch(`${a.url}/v1/jobs/${crashed.id}`)).json()).toMatchObject({
+        state: 'interrupted',
+        step: 3,
+        steps: 10,
+        unit: 'epoch',
+        epoch: 3,
+        epochs: 10,
+        error: { code: 'INTERRUPTED' },
+      });
       // Batches of one window: ~100,000 steps (a minute or more), so it is still training when the server stops.
       const cut = charsJob('cut', 1000);
       const long = { ...cut, text: 'if you want to build a ship, '.repeat(4), options: { ...cut.options, batchSize: 1 } };
       const rec = (await (await fetch(`${a.url}/v1/jobs`, { method: 'POST', headers: auth, body: JSON.stringify(long) })).json()) as JobRecord;
       const t0 = Date.now();
-      while (((await (await fetch(`${a.url}/v1/jobs/${rec.id}`)).json()) as JobRecord).epoch < 1) {
+      while (((await (await fetch(`${a.url}/v1/jobs/${rec.id}`)).json()) as JobRecord).step < 1) {
         if (Date.now() - t0 > 30_000) throw new Error('job never started');
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -306,7 +317,7 @@ describe('restart', () => {
         expect(list.map((j) => j.id).sort()).toEqual([crashed.id, rec.id].sort());
         const cut = list.find((j) => j.id === rec.id)!;
         expect(cut).toMatchObject({ state: 'interrupted', name: 'cut', error: { code: 'INTERRUPTED' } });
-        expect(cut.epoch).toBeGreaterThanOrEqual(1);
+        expect(cut.step).toBeGreaterThanOrEqual(1);
         expect((await fetch(`${b.url}/v1/models/cut`)).status).toBe(404);
         expect(await fs.readdir(path.join(dir.dir, 'cut'))).toEqual([]);
         expect(await fs.readdir(dir.dir)).not.toContain('.deleted-old-1a2b');

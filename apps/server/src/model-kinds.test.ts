@@ -96,7 +96,7 @@ describe('model kinds over HTTP', () => {
     const res = await post('/v1/jobs', job);
     expect(res.status).toBe(202);
     const id = ((await res.json()) as JobRecord).id;
-    await waitFor(id, (r) => r.state === 'running' && r.epoch > 0);
+    await waitFor(id, (r) => r.state === 'running' && r.step > 0);
     const c = await fetch(`${url}/v1/jobs/${id}`, { method: 'DELETE', headers: auth });
     expect(c.status).toBe(200);
     const end = await waitFor(id);

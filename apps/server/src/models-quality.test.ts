@@ -75,7 +75,7 @@ describe('panel job records', () => {
     const res = await fetch(`${server.url}/v1/jobs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      // No epochs: the default 4,000 steps; a budget of 0.01 minutes ends it long before.
+      // No epochs: the default 3 networks × 4,000 steps; a budget of 0.01 minutes ends it long before.
       body: JSON.stringify({
         kind: 'panel',
         name: 'hurried',
@@ -86,11 +86,11 @@ describe('panel job records', () => {
     });
     expect(res.status).toBe(202);
     const queued = (await res.json()) as JobRecord;
-    expect(queued.epochs).toBe(4000);
+    expect(queued).toMatchObject({ steps: 12_000, unit: 'step' });
     const done = await waitDone(queued.id);
     expect(done.state).toBe('succeeded');
-    expect(done.epochs).toBe(4000);
-    expect(done.epoch).toBeLessThan(4000);
+    expect(done.steps).toBe(12_000);
+    expect(done.step).toBeLessThan(12_000);
     expect(done.stoppedBy).toBe('time');
   }, 120_000);
 
@@ -109,7 +109,7 @@ describe('panel job records', () => {
     const queued = (await res.json()) as JobRecord;
     const done = await waitDone(queued.id);
     expect(done.state).toBe('succeeded');
-    expect(queued.epochs).toBe(done.epochs);
-    expect(done).toMatchObject({ epoch: done.epochs, stoppedBy: 'steps' });
+    expect(queued.steps).toBe(done.steps);
+    expect(done).toMatchObject({ step: done.steps, unit: 'step', stoppedBy: 'steps' });
   }, 120_000);
 });

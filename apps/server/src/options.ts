@@ -80,7 +80,9 @@ export interface ServerOptions {
    * test runner (`VITEST` / `NODE_ENV=test`). Pass `false` for silence.
    */
   logger?: Logger | false;
-  /** Path of the training worker script (for tests and bundlers). Default: the built `jobs/worker.js`. */
+  /** Path of the script each training job's process runs (for tests and bundlers). Default: the built `jobs/training-process.js`. */
+  trainingScript?: string;
+  /** @deprecated use `trainingScript` (renamed: "worker" is the `seqcast worker` queue process); read when `trainingScript` is unset, until the next release. */
   workerScript?: string;
   /** How long SIGTERM / close() waits for in-flight requests before cutting them, ms. Default 10000. */
   shutdownTimeoutMs?: number;
@@ -119,6 +121,8 @@ export interface ResolvedOptions {
   token: string | undefined;
   limits: Required<ServerLimits>;
   logger: Logger;
+  trainingScript: string | undefined;
+  /** @deprecated the same as `trainingScript`; removed in the next release. */
   workerScript: string | undefined;
   shutdownTimeoutMs: number;
   headersTimeoutMs: number;
@@ -189,7 +193,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     token: token === '' ? undefined : token,
     limits,
     logger: options.logger === false ? silentLogger : (options.logger ?? (underTest ? silentLogger : jsonLogger())),
-    workerScript: options.workerScript,
+    trainingScript: options.trainingScript ?? options.workerScript,
+    workerScript: options.trainingScript ?? options.workerScript,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
     headersTimeoutMs,
     requestTimeoutMs,

@@ -218,8 +218,13 @@ const jobRecord = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
-  epoch: z.int(),
-  epochs: z.int(),
+  step: z
+    .int()
+    .meta({ description: 'Training steps finished (0 before the first): epochs of a chars or forecast job, optimizer steps of a panel job (see unit)' }),
+  steps: z.int().meta({ description: 'Training steps planned (a panel job may stop before them: see stoppedBy)' }),
+  unit: z.string().meta({ description: 'What a step is: epoch (chars and forecast jobs) or step (an optimizer step: panel jobs)' }),
+  epoch: z.int().meta({ deprecated: true, description: 'Deprecated: the same as step; removed in the next release' }),
+  epochs: z.int().meta({ deprecated: true, description: 'Deprecated: the same as steps; removed in the next release' }),
   loss: z.number().nullable(),
   elapsedMs: z.number(),
   etaMs: z.number().nullable(),
@@ -229,7 +234,7 @@ const jobRecord = z.object({
   stoppedBy: z
     .enum(['steps', 'time'])
     .optional()
-    .meta({ description: 'Finished panel jobs: time = the time budget (options.minutes) ended training before `epochs` steps; steps = all ran' }),
+    .meta({ description: 'Finished panel jobs: time = the time budget (options.minutes) ended training before its planned `steps`; steps = all ran' }),
 });
 
 const interval = z.object({ lower: z.array(z.number()), upper: z.array(z.number()) });
@@ -385,7 +390,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
         .optional()
         .meta({ description: "Values to forecast per series (default: the model's horizon)" }),
     })
-    .meta({ description: 'Panel models: many series, one global model' });
+    .meta({ description: 'Panel models (any registered kind): many series, one model' });
   // The same body with its series left unchecked: the server checks them a chunk at a time
   // (checkPanelSeries), as one pass over 10,000 series holds the event loop for ~50-300 ms.
   const panelForecastShallow = panelForecast.extend({

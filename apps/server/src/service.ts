@@ -3,13 +3,13 @@
  * input contract (feature names, window, vocabulary size), call the adapter. No HTTP and no
  * tensors here; the route handlers parse bodies and serialise results, the adapters do the math.
  */
-import { charLMOptionsSchema, SeqcastError } from '@seqcast/core';
-import { forecastable, forecastOptionsSchema, panelForecastJson, unforecastable, type PanelForecastJson } from '@seqcast/forecast';
+import { SeqcastError } from '@seqcast/core';
+import { forecastable, panelForecastJson, unforecastable, type PanelForecastJson } from '@seqcast/forecast';
 import type { ForecastAdapter, CharsAdapter, GenerateOptions, NextChar, PanelAdapter } from './models/adapter.js';
 import type { ModelRegistry, ServedModel } from './models/registry.js';
 import type { JobBackend, Submitted } from './jobs/backend.js';
 import type { IdempotencyRequest } from './jobs/idempotency.js';
-import { prepareWithSteps, type JobRequest } from './jobs/prepare.js';
+import { prepareJob, type JobRequest } from './jobs/prepare.js';
 import { checkWork, InferenceGate, PANEL_CHUNK, sliced, turn } from './models/inference.js';
 import { DEFAULT_LIMITS, type ResolvedOptions } from './options.js';
 
@@ -185,12 +185,8 @@ export class Service {
 
   /** Check a job's input now (see {@link prepareJob}) and queue it (once per idempotency key). */
   async submitJob(req: JobRequest, idempotency?: IdempotencyRequest): Promise<Submitted> {
-    const { spec, panelSteps } = await prepareWithSteps(req, this.limits?.trainMemoryMb ?? 512, this.limits ?? DEFAULT_LIMITS);
-    await this.registry.nextVersion(spec.name); // a name taken by a symlink or a file is refused now (409)
-    // A panel model counts training steps: the steps its fit plans. Others count epochs: the
-    // given count or the default of the model's options table.
-    const defaults = spec.kind === 'chars' ? charLMOptionsSchema.shape.epochs : forecastOptionsSchema.shape.epochs;
-    const epochs = panelSteps ?? (typeof spec.options.epochs === 'number' ? spec.options.epochs : (defaults.def.defaultValue as number));
-    return this.jobs.submit(spec, epochs, idempotency);
+    const job = await prepareJob(req, this.limits?.trainMemoryMb ?? 512, this.limits ?? DEFAULT_LIMITS);
+    await this.registry.nextVersion(job.spec.name); // a name taken by a symlink or a file is refused now (409)
+    return this.jobs.submit(job, idempotency);
   }
 }

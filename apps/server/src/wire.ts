@@ -157,10 +157,16 @@ export interface JobRecord {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  /** Last finished epoch (0 before the first) and the total asked for. */
+  /** Training steps finished (0 before the first) and planned: epochs of a chars or forecast job, optimizer steps of a panel job (`unit` says which). */
+  step: number;
+  steps: number;
+  /** What a step is: `epoch` (chars and forecast jobs) or `step` (an optimizer step: panel jobs); a model kind may report its own. */
+  unit: string;
+  /** @deprecated the same as `step` (it counts optimizer steps for a panel job too); removed in the next release. */
   epoch: number;
+  /** @deprecated the same as `steps`; removed in the next release. */
   epochs: number;
-  /** Training loss after the last finished epoch. */
+  /** Training loss after the last finished step. */
   loss: number | null;
   /** Training time so far, and the estimated time left, in ms. */
   elapsedMs: number;
@@ -173,7 +179,7 @@ export interface JobRecord {
   error: { code: string; message: string } | null;
   /**
    * Finished panel jobs: `time` when the time budget (options.minutes) ended the training before
-   * its `epochs` steps (the record's `epoch` is then below `epochs`), `steps` when it ran them all.
+   * its planned `steps` (the record's `step` is then below `steps`), `steps` when it ran them all.
    */
   stoppedBy?: 'steps' | 'time';
 }

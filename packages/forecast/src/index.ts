@@ -1,7 +1,7 @@
 /**
  * @seqcast/forecast — time-series forecasting that is always shown next to simple baselines.
  *
- * Layout: models/ (the per-series Forecaster; global/ the panel recurrent model), inputs/ (the
+ * Layout: models/ (the SeriesForecaster; global/ the panel recurrent model), inputs/ (the
  * one series → model input stack both models build on: lag design, panel windows, shared level and
  * scale), baselines/ (one-step baselines of the per-series protocol; panel baselines implementing
  * PanelModel), protocol/ (metrics, the one-series evaluation, panel holdout and backtest), charts/
@@ -33,10 +33,12 @@ export {
   type AR2Options,
   type TrendSeasonalOptions,
 } from './synthetic.js';
-export { Forecaster, type ForecastOptions, type FitCallbacks, type ForecastConfig, type ForecastInfo } from './models/forecaster.js';
+export { SeriesForecaster, type ForecastOptions, type FitCallbacks, type ForecastConfig, type ForecastInfo } from './models/series-forecaster.js';
+/** @deprecated use SeriesForecaster (removed in the next release). */
+export { Forecaster } from './models/series-forecaster.js';
 export { MAX_INPUT_MAGNITUDE, forecastable, unforecastable, checkPanelHistory, checkFiniteForecasts } from './inputs/magnitude.js';
 export { forecastFitBytesPerRow, forecastFitMaxRows, fitMemoryShape, fitRowLimitReason, checkFitRows, type FitMemoryShape } from './models/fit-memory.js';
-export { forecastOptionsSchema, resolveForecastOptions, defaultForecastWindow, type ResolvedForecastOptions } from './models/forecaster-options.js';
+export { forecastOptionsSchema, resolveForecastOptions, defaultForecastWindow, type ResolvedForecastOptions } from './models/series-forecaster-options.js';
 export { evaluate, type OneStepModel, type MethodName, type EvalReport } from './protocol/evaluate.js';
 export { type Base, type InputStats } from './inputs/lag-design.js';
 export { encodeCategorical, expandFeatures, indicatorName, type CategoricalLevels, type UnknownLevel } from './inputs/one-hot.js';
@@ -63,6 +65,8 @@ export {
   GlobalEnsemble,
   GLOBAL_KIND,
   globalForecasterOptionsSchema,
+  globalEnsembleOptionsSchema,
+  ensembleShipped,
   defaultWindow,
   shippedForecast,
   QUANTILES,
@@ -72,6 +76,7 @@ export {
   type GlobalProgress,
   type GlobalValidation,
   type EnsembleInfo,
+  type GlobalEnsembleOptions,
 } from './models/global/index.js';
 export { syntheticCollection, type SyntheticCollectionOptions } from './synthetic-collection.js';
 export { fitCovariates, type CovariateContract, type CovariateRequest, type FutureCovariates, type FutureSeries } from './inputs/covariates.js';

@@ -14,7 +14,7 @@ export interface SeriesLike {
   dateColumn?: string | null;
   rows: number;
   source?: string;
-  /** Text columns as levels + codes (readCsv's `categorical`); the Forecaster one-hot encodes those named as features. */
+  /** Text columns as levels + codes (readCsv's `categorical`); the SeriesForecaster one-hot encodes those named as features. */
   categorical?: Record<string, { levels: string[]; codes: Int32Array }>;
   /** 1-based file line of each row, for error messages. */
   lines?: Int32Array;

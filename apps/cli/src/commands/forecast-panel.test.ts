@@ -55,7 +55,9 @@ describe('seqcast forecast on a panel (built CLI)', () => {
     expect(kernelsLine).toMatch(/^seqcast: recurrent kernels \w+/);
     expect(rest.filter((l) => !l.startsWith('forecast step'))).toEqual([]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^saved ${out} \\(target y, ${SERIES} series, horizon ${H}, season ${M}, window \\d+\\)$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^saved ${out} \\(target y, ${SERIES} series, horizon ${H}, season ${M}, windows \\d+, \\d+, \\d+\\)$`, 'm'));
+    // The default is an ensemble of three networks of different input windows (issue 24).
+    expect(r.stdout).toMatch(/^trained 3 networks \(lstm 64, windows \d+, \d+, \d+\): \d+ steps/m);
     expect(r.stderr).toMatch(/forecast step \d+\/\d+ loss \d+\.\d+ ETA/);
     // The read layout travels inside the model's own metadata (one directory, one unit).
     const meta = JSON.parse(await readFile(path.join(out, 'seqcast.json'), 'utf8')) as {

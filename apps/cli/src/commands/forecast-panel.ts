@@ -28,6 +28,8 @@ import {
   type CovariateRequest,
   type ForecastModel,
   type GlobalInfo,
+  type EnsembleInfo,
+  ensembleShipped,
   type ModelKindEntry,
   type Naive2Verdict,
   type PanelMetrics,
@@ -212,11 +214,17 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
       for (const w of i.warnings ?? []) io.err(`WARNING: ${w}`);
       return;
     }
+    const members = (i as Partial<EnsembleInfo>).ensemble?.members ?? [i];
+    const windows = members.map((m) => m.window).join(', ');
     io.out(
-      `saved ${out} (target ${i.target}, ${panel.series.length} series${panel.skipped.length ? `, ${panel.skipped.length} skipped` : ''}, horizon ${i.horizon}, season ${i.season}, window ${i.window})`,
+      `saved ${out} (target ${i.target}, ${panel.series.length} series${panel.skipped.length ? `, ${panel.skipped.length} skipped` : ''}, horizon ${i.horizon}, season ${i.season}, window${members.length > 1 ? 's' : ''} ${windows})`,
     );
+    const planned = (i as Partial<EnsembleInfo>).ensemble?.planned ?? members.length;
+    const fitted =
+      planned > members.length ? ` (${members.length} of the ${planned} networks asked for: the budget left no time for more; --minutes raises it)` : '';
+    const heads = i.members > 1 && members.length === 1 ? ` × ${i.members} heads` : '';
     io.out(
-      `trained ${i.cell} ${i.units} × ${i.members} member(s): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})`,
+      `trained ${members.length} network${members.length > 1 ? 's' : ''} (${i.cell} ${i.units}${heads}, window${members.length > 1 ? 's' : ''} ${windows}): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})${fitted}`,
     );
     if (i.covariates) io.out(covariateLine(i.covariates));
     if (v) {
@@ -224,7 +232,10 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
         `validation (last ${i.horizon} of ${v.series} training series): OWA ${fmt(v.owa)} (sMAPE ${fmt(v.smape)} vs Naive2 ${fmt(v.naive2Smape)}, MASE ${fmt(v.mase)} vs ${fmt(v.naive2Mase)}), coverage of the 80% interval ${pct(v.coverage80)}, of the 95% ${pct(v.coverage95)} (in-sample: the widths were set on this stretch; forecast backtest --windows 3 measures them on later cutoffs)`,
       );
       const c = i.combination;
-      if (c.weight === 0)
+      const ensemble = (i as Partial<EnsembleInfo>).ensemble;
+      if (ensemble && ensemble.members.length > 1 && ensemble.shipped === 'median')
+        io.out(`forecasts are ${ensembleShipped('median', ensemble.members)}; intervals likewise (the networks alone: OWA ${fmt(v.modelOwa)}).`);
+      else if (c.weight === 0)
         io.out(`forecasts are ${PARTNER_NAMES[c.partner]}'s alone: the network did not beat it on the validation stretch (network OWA ${fmt(v.modelOwa)}).`);
       else if (c.weight < 1)
         io.out(

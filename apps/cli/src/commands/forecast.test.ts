@@ -80,7 +80,7 @@ describe('seqcast forecast (built CLI)', () => {
     const noTarget = runCli(['forecast', 'train', '--csv', csv, '--out', path.join(dir, 'x')]);
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toBe('seqcast: error: forecast train: --target is required\n');
-    // Ranges come from Forecaster.fit's options table, worded for the flag; nothing is written.
+    // Ranges come from SeriesForecaster.fit's options table, worded for the flag; nothing is written.
     const zeroWindow = runCli(['forecast', 'train', '--csv', csv, '--target', 'Sales', '--window', '0', '--out', path.join(dir, 'x')]);
     expect(zeroWindow.code).toBe(2);
     expect(zeroWindow.stderr).toBe('seqcast: error: --window must be a positive integer (received 0)\n');

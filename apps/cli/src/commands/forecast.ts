@@ -12,7 +12,7 @@ import {
   fitMemoryShape,
   fitRowLimitReason,
   forecastFitMaxRows,
-  Forecaster,
+  SeriesForecaster,
   forecastOptionsSchema,
   forecastChartSvg,
   defaultBacktestKinds,
@@ -53,7 +53,7 @@ function readSeries(file: string, as: ReadAs, limits: Pick<ReadCsvOptions, 'maxR
 }
 
 /** The reading a saved model recorded. */
-function readAsModel(info: Forecaster['info']): ReadAs {
+function readAsModel(info: SeriesForecaster['info']): ReadAs {
   return {
     newestFirst: info.newestFirst === true,
     ...(info.missing ? { missing: info.missing } : {}),
@@ -173,7 +173,7 @@ const train: Command = {
     const target = requireString(flags, 'target', cmd);
     const out = requireString(flags, 'out', cmd);
     const features = columnList(optionalString(flags, 'features'), '--features');
-    // Ranges and defaults are Forecaster.fit's options table's; only the flags given are passed on.
+    // Ranges and defaults are SeriesForecaster.fit's options table's; only the flags given are passed on.
     const numbers = checkFields(forecastOptionsSchema, numberFlags(flags, ['window', 'horizon', 'season', 'epochs', 'seed']), '--');
     const newestFirst = flags['newest-first'] === true;
     const missing = missingPolicy(optionalString(flags, 'missing'));
@@ -194,7 +194,7 @@ const train: Command = {
     if (inferred) (flags.json ? io.err : io.out)(inferred.line);
     const bar = new ProgressBar('forecast');
     let last: { epoch: number; epochs: number } | undefined;
-    const model = await Forecaster.fit(
+    const model = await SeriesForecaster.fit(
       series,
       {
         target,
@@ -268,7 +268,7 @@ const evalCmd: Command = {
         where: '--model',
       });
     }
-    const model = await Forecaster.load(dir);
+    const model = await SeriesForecaster.load(dir);
     try {
       const series = model.encode(await readSeries(csv, readAsModel(model.info)), unknownLevel);
       const r = evaluate(model, series);
@@ -335,7 +335,7 @@ const predict: Command = {
       throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --series is for panel models (one series per chart)`, { where: '--series' });
     if (flags.future !== undefined)
       throw new SeqcastError('BAD_ARGUMENT', `${cmd}: --future is for panel models trained with --future-features`, { where: '--future' });
-    const model = await Forecaster.load(dir);
+    const model = await SeriesForecaster.load(dir);
     try {
       const series = await readSeries(csv, readAsModel(model.info));
       const rows = model.rowsOf(model.encode(series, unknownLevel));

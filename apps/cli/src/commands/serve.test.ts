@@ -78,8 +78,8 @@ describe('seqcast serve', () => {
     expect(submit.status).toBe(202);
     const { id } = (await submit.json()) as { id: string };
     for (const t0 = Date.now(); ;) {
-      const r = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as { state: string; epoch: number };
-      if (r.state === 'running' && r.epoch > 0) break;
+      const r = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as { state: string; step: number };
+      if (r.state === 'running' && r.step > 0) break;
       if (Date.now() - t0 > 30_000) throw new Error('job did not start');
       await new Promise((res) => setTimeout(res, 50));
     }

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '@seqcast/core';
-import { Forecaster, syntheticStockSeries } from '@seqcast/forecast';
+import { SeriesForecaster, syntheticStockSeries } from '@seqcast/forecast';
 import { isValidModelName } from '@seqcast/server';
 import { optionalString, parseFlags } from '../args.js';
 import type { Command, Io } from '../command.js';
@@ -39,7 +39,7 @@ export async function trainStockDemo(modelsDir: string, io: Io): Promise<void> {
   const series = syntheticStockSeries(STOCK_DEMO.rows, STOCK_DEMO.seed);
   const bar = new ProgressBar('stock');
   let last = { epoch: 0, epochs: 0 };
-  const model = await Forecaster.fit(
+  const model = await SeriesForecaster.fit(
     series,
     { ...STOCK_DEMO.options },
     {

@@ -12,6 +12,8 @@ import { isSeqcastError } from '@seqcast/core';
 import type { JobRecord, JobSpec, JobState } from './types.js';
 import type { Logger } from '../logger.js';
 import type { IdempotencyRequest } from './idempotency.js';
+import type { PreparedJob } from './prepare.js';
+import { defaultUnit } from './progress.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -35,7 +37,7 @@ export interface JobBackend extends EventEmitter<{ update: [JobRecord] }> {
    * once that record is durably written (else a 507 and nothing queued). With an idempotency key
    * already used for this request, resolves with that job instead (`replayed`) and queues nothing.
    */
-  submit(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted>;
+  submit(job: PreparedJob, idempotency?: IdempotencyRequest): Promise<Submitted>;
   /** Cancel a queued or running job; resolves with its record once it is final. */
   cancel(id: string): Promise<JobRecord | undefined>;
   /** Stop taking jobs and release what the backend holds. */
@@ -43,7 +45,7 @@ export interface JobBackend extends EventEmitter<{ update: [JobRecord] }> {
 }
 
 /** The record of a job just accepted (state `queued`). */
-export function newJobRecord(spec: JobSpec, epochs: number): JobRecord {
+export function newJobRecord(spec: JobSpec, steps: number): JobRecord {
   return {
     id: randomUUID(),
     name: spec.name,
@@ -53,8 +55,11 @@ export function newJobRecord(spec: JobSpec, epochs: number): JobRecord {
     createdAt: new Date().toISOString(),
     startedAt: null,
     finishedAt: null,
+    step: 0,
+    steps,
+    unit: defaultUnit(spec.kind),
     epoch: 0,
-    epochs,
+    epochs: steps,
     loss: null,
     elapsedMs: 0,
     etaMs: null,

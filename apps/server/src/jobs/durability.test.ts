@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { startServer, type RunningServer } from '../server.js';
 import { tmpDir } from '../testing/fixtures.js';
 import type { JobRecord } from './types.js';
-import { JOBS_DIR } from './store.js';
+import { JOBS_DIR } from './disk-records.js';
 import { IdempotencyKeys } from './idempotency.js';
 
 const TOKEN = 'durable-token';

@@ -10,11 +10,11 @@ const DEFAULT_PANEL_MINUTES = globalForecasterOptionsSchema.shape.minutes.def.de
 
 /**
  * @example
- * jobEtaMs('panel', { minutes: 1 }, { epoch: 10, epochs: 4000, elapsedMs: 30_000 });   // 30000, not 11970000
+ * jobEtaMs('panel', { minutes: 1 }, { step: 10, steps: 4000, elapsedMs: 30_000 });   // 30000, not 11970000
  */
-export function jobEtaMs(kind: JobKind, options: Record<string, unknown>, p: { epoch: number; epochs: number; elapsedMs: number }): number | null {
-  if (p.epoch <= 0) return null;
-  const pace = Math.round((p.elapsedMs / p.epoch) * (p.epochs - p.epoch));
+export function jobEtaMs(kind: JobKind, options: Record<string, unknown>, p: { step: number; steps: number; elapsedMs: number }): number | null {
+  if (p.step <= 0) return null;
+  const pace = Math.round((p.elapsedMs / p.step) * (p.steps - p.step));
   if (kind !== 'panel') return pace;
   const minutes = typeof options.minutes === 'number' ? options.minutes : DEFAULT_PANEL_MINUTES;
   return Math.max(0, Math.min(pace, Math.round(minutes * 60_000 - p.elapsedMs)));

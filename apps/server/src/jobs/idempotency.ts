@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { SeqcastError } from '@seqcast/core';
-import { ioReason, JOBS_DIR, syncDir } from './store.js';
+import { ioReason, JOBS_DIR, syncDir } from './disk-records.js';
 import type { JobRecord } from './types.js';
 
 export const IDEMPOTENCY_KEY_HOURS = 24;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobManager } from './manager.js';
-import { JobStore } from './store.js';
+import { DiskJobRecords } from './disk-records.js';
 import type { RunHandle } from './runner.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { memoryLogger } from '../logger.js';
@@ -27,8 +27,8 @@ describe('JobManager.cancel', () => {
     const started: string[] = [];
     // Only what a run that never publishes asks of the registry.
     const registry = { nextVersion: async (name: string) => ({ version: 1, dir: `${tmp.dir}/${name}/1` }) } as unknown as ModelRegistry;
-    const jobs = new JobManager({ store: new JobStore(tmp.dir, logger), registry, runner: endlessRunner(started), logger, maxQueued: 4 });
-    const { record: accepted } = await jobs.submit({ name: 'm', kind: 'chars', content: 'hihello', options: {} }, 1);
+    const jobs = new JobManager({ records: new DiskJobRecords(tmp.dir, logger), registry, runner: endlessRunner(started), logger, maxQueued: 4 });
+    const { record: accepted } = await jobs.submit({ spec: { name: 'm', kind: 'chars', content: 'hihello', options: {} }, steps: 1 });
     // submit() has claimed the slot (running) but the runner has not been called yet.
     expect((await jobs.get(accepted.id))?.state).toBe('running');
     expect(started).toEqual([]);

@@ -10,20 +10,22 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { SeqcastError } from '@seqcast/core';
 import type { JobRunner, RunHandle } from './runner.js';
-import type { JobStore } from './store.js';
+import type { DiskJobRecords } from './disk-records.js';
 import { newJobRecord, publicJobError, type JobBackend, type Submitted } from './backend.js';
 import { IdempotencyKeys, replayOf, type IdempotencyRequest } from './idempotency.js';
 import { JOB_STATES, TERMINAL_STATES, workOf, type JobRecord, type JobSpec, type JobState } from './types.js';
+import type { PreparedJob } from './prepare.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Logger } from '../logger.js';
 import { trainingStop } from '../models/quality.js';
 import { jobEtaMs } from './eta.js';
+import { setProgress } from './progress.js';
 
 /** Progress is written to disk at most this often (state changes always are). */
 const PERSIST_EVERY_MS = 1000;
 
 export interface JobManagerOptions {
-  store: JobStore;
+  records: DiskJobRecords;
   registry: ModelRegistry;
   runner: JobRunner;
   logger: Logger;
@@ -42,10 +44,10 @@ interface Running {
 
 /**
  * @example
- * const jobs = new JobManager({ store, registry, runner: childProcessRunner(resolveWorkerScript()), logger, maxQueued: 8 });
+ * const jobs = new JobManager({ records, registry, runner: childProcessRunner(resolveTrainingScript()), logger, maxQueued: 8 });
  * await jobs.init();
- * const { record } = await jobs.submit({ name: 'hi', kind: 'chars', content: 'hihello', options: { seqLength: 6 } }, 100);
- * jobs.on('update', (r) => console.log(r.state, r.epoch));
+ * const { record } = await jobs.submit(await prepareJob({ kind: 'chars', name: 'hi', text: 'hihello', options }, 512));
+ * jobs.on('update', (r) => console.log(r.state, r.step, r.steps));
  */
 export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {
   readonly mode = 'embedded' as const;
@@ -64,19 +66,19 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
   constructor(private readonly opts: JobManagerOptions) {
     super();
     this.setMaxListeners(0); // one listener per SSE subscriber
-    this.keys = new IdempotencyKeys(path.dirname(opts.store.dir));
+    this.keys = new IdempotencyKeys(path.dirname(opts.records.dir));
   }
 
   /** Load records; mark the ones a previous process left unfinished as interrupted. */
   async init(): Promise<void> {
-    for (const rec of await this.opts.store.loadAll()) {
+    for (const rec of await this.opts.records.loadAll()) {
       if (rec.state === 'queued' || rec.state === 'running') {
         const was = rec.state;
         rec.state = 'interrupted';
         rec.finishedAt = new Date().toISOString();
         rec.etaMs = null;
         rec.error = { code: 'INTERRUPTED', message: `the server stopped while the job was ${was}` };
-        await this.opts.store.save(rec);
+        await this.opts.records.save(rec);
         this.opts.logger.log('warn', 'job interrupted by restart', { job: rec.id });
       }
       this.records.set(rec.id, rec);
@@ -103,11 +105,11 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
    * Queue a job; returns its record (state `queued`) once the record is on the disk. When it cannot
    * be written (a full disk) nothing is queued and the error says why (507).
    */
-  submit(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
-    if (!idempotency) return this.submitNow(spec, epochs);
+  submit(job: Pick<PreparedJob, 'spec' | 'steps'>, idempotency?: IdempotencyRequest): Promise<Submitted> {
+    if (!idempotency) return this.submitNow(job.spec, job.steps);
     // Submits with one key run one after the other: the second sees the first's job.
     const prev = this.keyTurns.get(idempotency.key) ?? Promise.resolve();
-    const turn = prev.catch(() => undefined).then(() => this.submitNow(spec, epochs, idempotency));
+    const turn = prev.catch(() => undefined).then(() => this.submitNow(job.spec, job.steps, idempotency));
     this.keyTurns.set(idempotency.key, turn);
     const done = () => {
       if (this.keyTurns.get(idempotency.key) === turn) this.keyTurns.delete(idempotency.key);
@@ -116,7 +118,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     return turn;
   }
 
-  private async submitNow(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
+  private async submitNow(spec: JobSpec, steps: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
     if (this.closed) throw new SeqcastError('DISABLED', 'the server is shutting down; job not accepted');
     if (idempotency) {
       const earlier = await replayOf(this.keys, idempotency, (id) => this.records.get(id));
@@ -127,14 +129,14 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     if (waiting >= this.opts.maxQueued) {
       throw new SeqcastError('CONFLICT', `${waiting} jobs are already waiting (limit ${this.opts.maxQueued}); retry later`);
     }
-    const rec = newJobRecord(spec, epochs);
+    const rec = newJobRecord(spec, steps);
     this.accepting++;
     let holder: { id: string } | undefined;
     try {
-      await this.opts.store.create(rec);
+      await this.opts.records.create(rec);
       holder = idempotency
         ? await this.keys.claim(idempotency, rec.id).catch(async (e: unknown) => {
-            await this.opts.store.remove(rec.id);
+            await this.opts.records.remove(rec.id);
             throw e;
           })
         : undefined;
@@ -143,13 +145,13 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     }
     if (holder) {
       // A concurrent submit with the same key won: this record was never acknowledged.
-      await this.opts.store.remove(rec.id);
+      await this.opts.records.remove(rec.id);
       const earlier = this.records.get(holder.id);
       if (earlier) return { record: structuredClone(earlier), replayed: true };
       throw new SeqcastError('CONFLICT', 'a job with this Idempotency-Key is being accepted right now; retry', { where: 'Idempotency-Key' });
     }
     if (this.closed) {
-      await this.opts.store.remove(rec.id); // never acknowledged: leave no record of it
+      await this.opts.records.remove(rec.id); // never acknowledged: leave no record of it
       if (idempotency) await this.keys.release(idempotency.key, rec.id);
       throw new SeqcastError('DISABLED', 'the server is shutting down; job not accepted');
     }
@@ -210,7 +212,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
       const rec = this.records.get(id);
       if (rec) await this.finish(rec, 'interrupted', { code: 'INTERRUPTED', message: 'the server stopped before the job started' });
     }
-    await this.opts.store.flush();
+    await this.opts.records.flush();
   }
 
   private async finish(rec: JobRecord, state: JobState, error: JobRecord['error']): Promise<void> {
@@ -219,7 +221,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     rec.etaMs = state === 'succeeded' ? 0 : null;
     rec.error = error;
     this.emit('update', rec);
-    await this.opts.store.save(rec);
+    await this.opts.records.save(rec);
     this.opts.logger.log(state === 'succeeded' ? 'info' : 'warn', `job ${state}`, {
       job: rec.id,
       model: rec.name,
@@ -248,19 +250,18 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
     rec.startedAt = new Date().toISOString();
     const started = Date.now();
     try {
-      await this.opts.store.save(rec);
+      await this.opts.records.save(rec);
       this.emit('update', rec);
       const { version, dir } = await this.opts.registry.nextVersion(spec.name);
       run.handle = this.opts.runner(workOf(spec), dir, (p) => {
-        rec.epoch = p.epoch;
-        rec.epochs = p.epochs;
+        setProgress(rec, p.step, p.steps, p.unit);
         rec.loss = p.loss;
         rec.elapsedMs = Date.now() - started;
         rec.etaMs = jobEtaMs(spec.kind, spec.options, p);
         this.emit('update', rec);
         if (Date.now() - this.lastPersist >= PERSIST_EVERY_MS) {
           this.lastPersist = Date.now();
-          void this.opts.store.save(rec);
+          void this.opts.records.save(rec);
         }
       });
       if (run.cancelled) run.handle.cancel();
@@ -278,7 +279,7 @@ export class JobManager extends EventEmitter<{ update: [JobRecord] }> implements
         if (timer) clearTimeout(timer);
       }
       rec.elapsedMs = Date.now() - started;
-      // Publish: the worker saved the new version atomically; serve it now.
+      // Publish: the training process saved the new version atomically; serve it now.
       const served = await this.opts.registry.refresh(spec.name);
       if (!served || served.version !== version) {
         throw new SeqcastError('BAD_MODEL', `the trained model ${spec.name} version ${version} could not be loaded`);

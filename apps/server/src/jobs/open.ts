@@ -16,8 +16,8 @@ import { watchStore } from '../store/watcher.js';
 import type { JobBackend } from './backend.js';
 import { JobManager } from './manager.js';
 import { QueueJobBackend } from './queue/backend.js';
-import { childProcessRunner, resolveWorkerScript, type JobRunner } from './runner.js';
-import { JobStore } from './store.js';
+import { childProcessRunner, resolveTrainingScript, type JobRunner } from './runner.js';
+import { DiskJobRecords } from './disk-records.js';
 
 export interface OpenedJobs {
   registry: ModelRegistry;
@@ -66,16 +66,19 @@ export async function openJobs(opts: ResolvedOptions, loaders: Record<string, Mo
     await lock.release();
     throw e;
   }
-  // The worker script is looked up when the first job starts (serving needs no build of it).
+  // The training-process script is looked up when the first job starts (serving needs no build of it).
   let processRunner: JobRunner | undefined;
   const runner: JobRunner =
     runnerOverride ??
     ((spec, dir, onProgress) => {
-      processRunner ??= childProcessRunner(opts.workerScript ?? resolveWorkerScript(), { memoryMb: limits.jobMemoryMb, trainMemoryMb: limits.trainMemoryMb });
+      processRunner ??= childProcessRunner(opts.trainingScript ?? resolveTrainingScript(), {
+        memoryMb: limits.jobMemoryMb,
+        trainMemoryMb: limits.trainMemoryMb,
+      });
       return processRunner(spec, dir, onProgress);
     });
   const jobs = new JobManager({
-    store: new JobStore(modelsDir, logger),
+    records: new DiskJobRecords(modelsDir, logger),
     registry,
     runner,
     logger,

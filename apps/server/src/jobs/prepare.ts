@@ -3,10 +3,14 @@
  * job later) and turning it into the spec a training process runs. Used by the service when a
  * job is submitted and by queue workers on every payload they take: it lives with the jobs, so
  * nothing under jobs/ imports the service.
+ *
+ * The queue carries the request itself, as the API validated it (never the spec): a worker
+ * parses it with the API's own schema and runs these checks again, since anyone who can write to
+ * Redis can add an entry.
  */
 import type { z } from 'zod';
-import { charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
-import { DEFAULT_MODEL_KIND, modelKind, plannedSteps, resolveForecastOptions, type ForecastOptions } from '@seqcast/forecast';
+import { charLMOptionsSchema, charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
+import { DEFAULT_MODEL_KIND, forecastOptionsSchema, modelKind, plannedSteps, resolveForecastOptions, type ForecastOptions } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
 import { checkJobCovariates, jobCovariates, refuseUnread } from '../job-covariates.js';
 import { DEFAULT_LIMITS } from '../options.js';
@@ -15,6 +19,16 @@ import type { JobSpec } from './types.js';
 
 /** A validated POST /v1/jobs body. */
 export type JobRequest = z.output<RequestSchemas['job']>;
+
+/** A job request that passed every check at submit. */
+export interface PreparedJob {
+  /** The request as the API validated it: what the queue carries (a worker checks it again). */
+  request: JobRequest;
+  /** What a training process runs (the embedded server's jobs). */
+  spec: JobSpec;
+  /** The steps the training plans, the record's `steps` while queued: a panel kind's planned steps, else the epochs asked for or their default. */
+  steps: number;
+}
 
 /** Option names of a job request, for messages that say which field to change. */
 const JOB_OPTION_NAMES = { batchSize: 'options.batchSize', units: 'options.hidden', layers: 'options.layers', steps: 'options.seqLength' };
@@ -65,7 +79,7 @@ function checkForecastJob(rows: number, columns: number, o: ForecastOptions, bud
   // The library's own defaults (its options table), so this check and the training agree.
   const opts = resolveForecastOptions(o);
   const { season, window, horizon, split } = opts;
-  // As Forecaster.fit: at least 20 training origins after the context the model reads.
+  // As SeriesForecaster.fit: at least 20 training origins after the context the model reads.
   const context = Math.max(window, season > 1 ? season + 1 : 1);
   const need = Math.ceil((20 + horizon + context - 1) / split);
   if (rows < need) {
@@ -100,16 +114,7 @@ function checkForecastJob(rows: number, columns: number, o: ForecastOptions, bud
  * and turn it into the spec a training runs. CSV content is parsed as text only (never opened
  * as a path or fetched as a URL). Queue workers call this again on every payload they take.
  */
-export async function prepareJob(req: JobRequest, trainMemoryMb: number, csvLimits: CsvLimits = DEFAULT_LIMITS): Promise<JobSpec> {
-  return (await prepareWithSteps(req, trainMemoryMb, csvLimits)).spec;
-}
-
-/** {@link prepareJob}, plus the training steps a panel job plans (its record's `epochs` while queued). */
-export async function prepareWithSteps(
-  req: JobRequest,
-  trainMemoryMb: number,
-  csvLimits: CsvLimits = DEFAULT_LIMITS,
-): Promise<{ spec: JobSpec; panelSteps?: number }> {
+export async function prepareJob(req: JobRequest, trainMemoryMb: number, csvLimits: CsvLimits = DEFAULT_LIMITS): Promise<PreparedJob> {
   let spec: JobSpec;
   let panelSteps: number | undefined;
   if (req.kind === 'forecast') {
@@ -155,10 +160,17 @@ export async function prepareWithSteps(
     checkCharsJob(req.text, req.options, trainMemoryMb * 2 ** 20);
     spec = { name: req.name, kind: 'chars', content: req.text, options: req.options };
   }
-  return { spec, ...(panelSteps !== undefined ? { panelSteps } : {}) };
+  // A panel model counts training steps: the steps its fit plans. Others count epochs: the
+  // given count or the default of the model's options table.
+  const epochs = spec.kind === 'chars' ? charLMOptionsSchema.shape.epochs : forecastOptionsSchema.shape.epochs;
+  const steps = panelSteps ?? (typeof spec.options.epochs === 'number' ? spec.options.epochs : (epochs.def.defaultValue as number));
+  return { request: req, spec, steps };
 }
 
-/** The API request a spec was made from (workers validate it with the API's own schema). */
+/**
+ * The API request a spec was made from: a queue entry written by an earlier server, which queued
+ * the spec, is read as the request it came from (workers validate it with the API's own schema).
+ */
 export function requestOfSpec(spec: JobSpec): unknown {
   return spec.kind === 'chars'
     ? { kind: spec.kind, name: spec.name, text: spec.content, options: spec.options }

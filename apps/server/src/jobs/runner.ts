@@ -3,7 +3,7 @@
  *
  * Node has one event loop; training on it would freeze every request. A child process (rather
  * than a worker thread) keeps the training's memory and tfjs backend fully separate and can be
- * killed outright on shutdown. The training lowers its own CPU priority (see worker.ts), so on a
+ * killed outright on shutdown. The training lowers its own CPU priority (see training-process.ts), so on a
  * small machine request latency wins over training speed.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -11,12 +11,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SeqcastError, TRAINING_MEMORY_ENV } from '@seqcast/core';
-import type { FromWorker, JobSpec, ToWorker } from './types.js';
+import type { FromTrainingProcess, JobSpec, ToTrainingProcess } from './types.js';
 
 /** Progress of the running job. */
 export interface Progress {
-  epoch: number;
-  epochs: number;
+  /** Steps finished and planned, and what a step is (`epoch`, `step`, or what a model's fit reports). */
+  step: number;
+  steps: number;
+  unit: string;
   /** Null for models that report no loss (a baseline fits in one step). */
   loss: number | null;
   elapsedMs: number;
@@ -25,7 +27,7 @@ export interface Progress {
 /** A started job: resolves when the model is saved, rejects with a SeqcastError otherwise. */
 export interface RunHandle {
   done: Promise<void>;
-  /** Ask the training to stop at the next epoch boundary. */
+  /** Ask the training to stop at the next step boundary. */
   cancel(): void;
   /** Stop the training process now. */
   kill(): void;
@@ -36,16 +38,16 @@ export interface RunHandle {
 export type JobRunner = (spec: Omit<JobSpec, 'name'>, outDir: string, onProgress: (p: Progress) => void) => RunHandle;
 
 /**
- * The built worker script. Under a TS test runner this module is the `.ts` source, next to
+ * The built training-process script. Under a TS test runner this module is the `.ts` source, next to
  * which there is no `.js`; the package's `dist` copy is used then (build before testing).
  */
-export function resolveWorkerScript(): string {
+export function resolveTrainingScript(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const sibling = path.join(here, 'worker.js');
+  const sibling = path.join(here, 'training-process.js');
   if (existsSync(sibling)) return sibling;
-  const dist = path.resolve(here, '../../dist/jobs/worker.js');
+  const dist = path.resolve(here, '../../dist/jobs/training-process.js');
   if (existsSync(dist)) return dist;
-  throw new SeqcastError('INTERNAL', `training worker script not found (looked for ${sibling} and ${dist}; build @seqcast/server)`);
+  throw new SeqcastError('INTERNAL', `training-process script not found (looked for ${sibling} and ${dist}; build @seqcast/server)`);
 }
 
 /** Limits of one training process. */
@@ -70,19 +72,19 @@ function residentBytes(pid: number): number | undefined {
 }
 
 /**
- * A JobRunner backed by `fork(workerScript)`. The process gets a V8 heap cap and is killed when
+ * A JobRunner backed by `fork(trainingScript)`. The process gets a V8 heap cap and is killed when
  * its resident memory (tensors live outside the V8 heap) goes over `limits.memoryMb`.
  *
  * @example
- * const run = childProcessRunner(resolveWorkerScript(), { memoryMb: 1536, trainMemoryMb: 512 });
+ * const run = childProcessRunner(resolveTrainingScript(), { memoryMb: 1536, trainMemoryMb: 512 });
  * const h = run({ kind: 'chars', content: 'hihello', options: { epochs: 5 } }, 'models/hi/1', (p) => console.log(p));
  * await h.done;
  */
-export function childProcessRunner(workerScript: string, limits: TrainingLimits = { memoryMb: 1536, trainMemoryMb: 512 }): JobRunner {
+export function childProcessRunner(trainingScript: string, limits: TrainingLimits = { memoryMb: 1536, trainMemoryMb: 512 }): JobRunner {
   return (spec, outDir, onProgress) => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SEQCAST_TOKEN')); // no credentials
     env[TRAINING_MEMORY_ENV] = String(limits.trainMemoryMb);
-    const child: ChildProcess = fork(workerScript, [], {
+    const child: ChildProcess = fork(trainingScript, [], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       env,
@@ -101,9 +103,9 @@ export function childProcessRunner(workerScript: string, limits: TrainingLimits 
       }
     }, RSS_POLL_MS);
     watch.unref();
-    let result: FromWorker | undefined;
+    let result: FromTrainingProcess | undefined;
     const done = new Promise<void>((resolve, reject) => {
-      child.on('message', (m: FromWorker) => {
+      child.on('message', (m: FromTrainingProcess) => {
         if (m.type === 'progress') onProgress(m);
         else result = m;
       });
@@ -127,7 +129,7 @@ export function childProcessRunner(workerScript: string, limits: TrainingLimits 
         reject(new SeqcastError('INTERNAL', `training process ended without a result (${why})${last ? `: ${last}` : ''}`));
       });
     });
-    const send = (m: ToWorker) => {
+    const send = (m: ToTrainingProcess) => {
       if (child.connected) child.send(m);
     };
     send({ type: 'start', spec, outDir });

@@ -20,7 +20,7 @@ export interface JobSpec {
   content: string;
   /** Options for readCsv (forecast jobs) or readPanelCsv (panel jobs: plus idColumn, timeColumn, short). */
   csvOptions?: CsvTextOptions & PanelCsvOptions;
-  /** Options for Forecaster.fit / CharLM.train. */
+  /** Options for SeriesForecaster.fit / CharLM.train. */
   options: Record<string, unknown>;
 }
 
@@ -31,10 +31,10 @@ export function workOf(spec: JobSpec): Omit<JobSpec, 'name'> {
 }
 
 /** Parent -> training process. */
-export type ToWorker = { type: 'start'; spec: Omit<JobSpec, 'name'>; outDir: string } | { type: 'cancel' };
+export type ToTrainingProcess = { type: 'start'; spec: Omit<JobSpec, 'name'>; outDir: string } | { type: 'cancel' };
 
 /** Training process -> parent. */
-export type FromWorker =
-  | { type: 'progress'; epoch: number; epochs: number; loss: number | null; elapsedMs: number }
+export type FromTrainingProcess =
+  | { type: 'progress'; step: number; steps: number; unit: string; loss: number | null; elapsedMs: number }
   | { type: 'done' }
   | { type: 'error'; code: string; message: string };

@@ -2,7 +2,7 @@
  * The model adapter seam: what the HTTP layer may ask of a loaded model.
  *
  * Route handlers only see these plain-data interfaces (strings, numbers, arrays); all tensor
- * work happens behind them in the library classes (CharLM, Forecaster), which dispose what
+ * work happens behind them in the library classes (CharLM, SeriesForecaster), which dispose what
  * they allocate. A loader turns a model directory into an adapter, chosen by the `kind` in
  * the directory's seqcast.json.
  */
@@ -92,7 +92,7 @@ export interface PanelRequestSeries {
   future?: readonly Readonly<Record<string, number | string>>[];
 }
 
-/** A global forecaster over many series (one model, any number of series per request). */
+/** A panel model of any registered kind (the global model, a baseline, …): one model, any number of series per request. */
 export interface PanelAdapter extends AdapterBase, ReadsCsv {
   readonly kind: 'panel';
   /** The saved read layout (id and time columns); null for a model saved without one. */

@@ -1,11 +1,11 @@
 /**
- * Adapters over the library model classes: CharLM (kind "chars"), Forecaster (kind "forecast")
+ * Adapters over the library model classes: CharLM (kind "chars"), SeriesForecaster (kind "forecast")
  * and every registered panel model kind (@seqcast/forecast's registry). They only translate between plain request data and the library calls; the
  * library does the tensor work and frees its tensors.
  */
 import * as path from 'node:path';
 import { CharLM, initKernels, SeqcastError } from '@seqcast/core';
-import { Forecaster, loadSavedPanelLayout, panelModelKinds, type ForecastModel } from '@seqcast/forecast';
+import { SeriesForecaster, loadSavedPanelLayout, panelModelKinds, type ForecastModel } from '@seqcast/forecast';
 import { parseCsvForDisplay, parsePanelForDisplay, type PanelReadLayout } from '../csv.js';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
 import { NextBatcher } from './batch.js';
@@ -76,13 +76,13 @@ export function charsAdapter(lm: CharLM, options: LoaderOptions = {}): CharsAdap
 }
 
 /**
- * Serve a Forecaster.
+ * Serve a SeriesForecaster.
  *
  * @example
- * const adapter = forecastAdapter(await Forecaster.load('models/stock'));
+ * const adapter = forecastAdapter(await SeriesForecaster.load('models/stock'));
  * adapter.forecast(lastRows, 5);
  */
-export function forecastAdapter(f: Forecaster): ForecastAdapter {
+export function forecastAdapter(f: SeriesForecaster): ForecastAdapter {
   const info = f.info;
   const features = [...info.features];
   return {
@@ -185,7 +185,7 @@ export function defaultLoaders(options: LoaderOptions = {}): Record<string, Mode
   const kernels = initKernels().catch(() => undefined); // unavailable: the reference path, as before
   return {
     chars: async (dir) => (await kernels, charsAdapter(await CharLM.load(dir), options)),
-    forecast: async (dir) => (await kernels, forecastAdapter(await Forecaster.load(dir))),
+    forecast: async (dir) => (await kernels, forecastAdapter(await SeriesForecaster.load(dir))),
     // Every registered panel model kind, by the kind its directories record.
     ...Object.fromEntries(
       panelModelKinds().map((k): [string, ModelLoader] => [

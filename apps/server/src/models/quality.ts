@@ -1,6 +1,6 @@
 /**
  * A model's validation score next to its baselines, as `GET /v1/models` shows it: read from the
- * training info a model saved (Forecaster: one-step MASE on its validation rows; GlobalForecaster:
+ * training info a model saved (SeriesForecaster: one-step MASE on its validation rows; GlobalForecaster:
  * OWA relative to Naive2 on the last horizon of its training series), with what its forecasts
  * are (the network, a mix, or a baseline's own) in one plain sentence.
  */
@@ -17,7 +17,7 @@ function fmt(v: number): string {
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3);
 }
 
-/** Quality of a per-series Forecaster from its info (`metrics.validation`: one-step metrics per method). */
+/** Quality of a SeriesForecaster from its info (`metrics.validation`: one-step metrics per method). */
 export function forecasterQuality(info: Record<string, unknown>): ModelQuality {
   const table = ((info.metrics as Record<string, unknown> | undefined)?.validation ?? {}) as Record<string, unknown>;
   const mase = (k: string) => num((table[k] as { mase?: unknown } | undefined)?.mase);

@@ -4,7 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import { SeqcastError } from '@seqcast/core';
-import { isJobId } from '../jobs/store.js';
+import { isJobId } from '../jobs/disk-records.js';
 import { IDEMPOTENCY_KEY_HOURS, idempotencyRequest } from '../jobs/idempotency.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
 import { responses } from '../schemas.js';

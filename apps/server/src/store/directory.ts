@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { METADATA_JSON, SeqcastError } from '@seqcast/core';
 import { ModelRegistry } from '../models/registry.js';
 import { isValidModelName } from '../models/names.js';
-import { isJobId } from '../jobs/store.js';
+import { isJobId } from '../jobs/disk-records.js';
 import type { Logger } from '../logger.js';
 import type { ModelStore, Published } from './model-store.js';
 

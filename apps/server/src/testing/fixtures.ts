@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CharLM } from '@seqcast/core';
-import { Forecaster, syntheticStockSeries, type Series } from '@seqcast/forecast';
+import { SeriesForecaster, syntheticStockSeries, type Series } from '@seqcast/forecast';
 
 export const HIHELLO = 'hihello';
 
@@ -22,9 +22,9 @@ export async function trainHihello(): Promise<CharLM> {
 }
 
 /** A small forecaster on a synthetic stock series (features Close + Volume, horizon 2). */
-export async function trainStock(rows = 400): Promise<{ model: Forecaster; series: Series }> {
+export async function trainStock(rows = 400): Promise<{ model: SeriesForecaster; series: Series }> {
   const series = syntheticStockSeries(rows, 1);
-  const model = await Forecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 10, horizon: 2, epochs: 3, seed: 1 });
+  const model = await SeriesForecaster.fit(series, { target: 'Close', features: ['Close', 'Volume'], window: 10, horizon: 2, epochs: 3, seed: 1 });
   return { model, series };
 }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CharLM } from '@seqcast/core';
 import { readPanelCsv } from '@seqcast/data';
-import { Forecaster, GlobalForecaster, layoutOf, syntheticStockSeries } from '@seqcast/forecast';
+import { SeriesForecaster, GlobalForecaster, layoutOf, syntheticStockSeries } from '@seqcast/forecast';
 import { launchBrowser, seriousViolations, serve, tmpModels, watchErrors, type ServedModels } from './harness.js';
 
 const TOKEN = 'facts-token';
@@ -36,7 +36,7 @@ const TICKERS_CSV = [
 ].join('\n');
 
 beforeAll(async () => {
-  const stock = await Forecaster.fit(syntheticStockSeries(400, 3), { target: 'Close', window: 10, horizon: 5, epochs: 2, seed: 1 });
+  const stock = await SeriesForecaster.fit(syntheticStockSeries(400, 3), { target: 'Close', window: 10, horizon: 5, epochs: 2, seed: 1 });
   await stock.save(path.join(tmp.dir, 'stock'));
   stock.dispose();
   const panel = await readPanelCsv({ text: TICKERS_CSV }, { target: 'close', idColumn: 'ticker', timeColumn: 'date' });
@@ -137,7 +137,7 @@ describe('pages tell the truth about models and forecasts', () => {
     await open('#/training');
     const row = page.locator('tr', { hasText: 'hurried' });
     await row.waitFor();
-    await expect(row.textContent()).resolves.toMatch(/\d+\/4000 \(time budget\)/);
+    await expect(row.textContent()).resolves.toMatch(/\d+\/12000 steps \(time budget\)/); // 3 networks × 4,000 steps planned
   }, 120_000);
 
   it('Characters: a space among the next characters reads "space", not a missing-glyph box', async () => {

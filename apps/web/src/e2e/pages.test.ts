@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CharLM } from '@seqcast/core';
 import { readCsv, readPanelCsv, sampleCsv } from '@seqcast/data';
-import { Forecaster, GlobalForecaster, globalForecasterOptionsSchema, layoutOf, panelToCsv, syntheticPanel } from '@seqcast/forecast';
+import { SeriesForecaster, GlobalForecaster, globalForecasterOptionsSchema, layoutOf, panelToCsv, syntheticPanel } from '@seqcast/forecast';
 import { REPO, launchBrowser, seriousViolations, serve, tmpModels, watchErrors, type ServedModels } from './harness.js';
 
 // Screenshots are always taken; they replace the README's pictures in docs/ only when asked
@@ -34,7 +34,7 @@ beforeAll(async () => {
   await lm.save(path.join(tmp.dir, 'hihello'));
   lm.dispose();
   const cars = await readCsv({ path: CARS });
-  const fc = await Forecaster.fit(cars, { target: 'Sales', season: 12, epochs: 5, seed: 1 });
+  const fc = await SeriesForecaster.fit(cars, { target: 'Sales', season: 12, epochs: 5, seed: 1 });
   await fc.save(path.join(tmp.dir, 'cars'));
   fc.dispose();
   // Panel models (one global network; forecasts with 80%/95% intervals): the car sales as a
@@ -127,7 +127,7 @@ describe('web page in Chromium', () => {
     expect(await column('seasonal naive (m=12)')).toEqual(Array.from(series.values.Sales!.slice(series.rows - 12)));
     // Future dates continue the monthly history.
     await expect(page.locator('#forecast-values tbody tr').first().locator('td').nth(1).textContent()).resolves.toBe('1969-01');
-    // The per-series Forecaster answers values only; the page says so instead of inventing bands.
+    // The SeriesForecaster answers values only; the page says so instead of inventing bands.
     expect(api.intervals).toBeUndefined();
     await page.locator('#no-intervals').waitFor();
     // The chart: one Vega SVG with history, forecast and both baselines in its legend, and a
@@ -267,7 +267,8 @@ describe('web page in Chromium', () => {
     await page.fill('#opt-epochs', '80');
     await page.click('#job-submit');
     await page.locator('#job-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
-    await expect(page.locator('#job-epoch').textContent()).resolves.toBe('80 / 80');
+    await expect(page.locator('#job-step').textContent()).resolves.toBe('80 / 80');
+    await expect(page.locator('#job-unit').textContent()).resolves.toBe('epochs');
     await expect(page.locator('#job-result').textContent()).resolves.toMatch(/^Published hi2 version 1 after 80 epochs/);
     // The loss curve has a point per epoch the stream reported (progress is sent at most every
     // so often, so not necessarily all 80), and ends at the job's final loss.

@@ -1,6 +1,6 @@
 /**
  * Training page: submit a job (CSV for a forecaster, text for a char model), follow it live from
- * the server-sent events (epoch, loss curve, ETA), cancel it, and see the published model.
+ * the server-sent events (step, loss curve, ETA), cancel it, and see the published model.
  */
 import type { View } from 'vega';
 import { lossChartSpec, type LossPoint } from '@seqcast/forecast/charts';
@@ -10,6 +10,9 @@ import { duration, field, fmt, h, showError } from '../dom.js';
 import { getToken } from '../token.js';
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+/** A job's steps, named by what they count (`unit`: epoch or step; `series` stays as it is). */
+const stepsOf = (unit: string) => (unit === 'series' ? 'series' : `${unit}s`);
 /** Chosen files up to this size are shown (and editable) in the content box; bigger ones are uploaded as they are. */
 const SHOWN_FILE_BYTES = 2 ** 20;
 
@@ -124,7 +127,8 @@ export function trainingPage(root: HTMLElement): () => void {
 
   const stateEl = h('span', { class: 'state', id: 'job-state' });
   const progress = h('progress', { id: 'job-progress', max: 1, value: 0, 'aria-label': 'Training progress' });
-  const epochEl = h('span', { id: 'job-epoch' });
+  const unitEl = h('span', { id: 'job-unit' }, 'steps');
+  const stepEl = h('span', { id: 'job-step' });
   const lossEl = h('span', { id: 'job-loss' });
   const etaEl = h('span', { id: 'job-eta' });
   const resultEl = h('p', { id: 'job-result', role: 'status' });
@@ -135,18 +139,7 @@ export function trainingPage(root: HTMLElement): () => void {
     'section',
     { id: 'job', 'aria-label': 'Current job' },
     h('h2', {}, 'Progress'),
-    h(
-      'div',
-      { class: 'kv' },
-      h('span', {}, 'state'),
-      stateEl,
-      h('span', {}, 'epoch / step'),
-      epochEl,
-      h('span', {}, 'loss'),
-      lossEl,
-      h('span', {}, 'ETA'),
-      etaEl,
-    ),
+    h('div', { class: 'kv' }, h('span', {}, 'state'), stateEl, unitEl, stepEl, h('span', {}, 'loss'), lossEl, h('span', {}, 'ETA'), etaEl),
     progress,
     ' ',
     cancel,
@@ -159,7 +152,7 @@ export function trainingPage(root: HTMLElement): () => void {
   const jobsTable = h(
     'table',
     { 'aria-label': 'Recent jobs' },
-    h('thead', {}, h('tr', {}, ...['name', 'kind', 'state', 'epochs', 'loss', 'created'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {}, ...['name', 'kind', 'state', 'progress', 'loss', 'created'].map((t) => h('th', { scope: 'col' }, t)))),
     jobsBody,
   );
 
@@ -265,7 +258,7 @@ export function trainingPage(root: HTMLElement): () => void {
               h('td', {}, j.name),
               h('td', {}, j.kind),
               h('td', {}, j.state),
-              h('td', { class: 'num' }, `${j.epoch}/${j.epochs}${j.stoppedBy === 'time' ? ' (time budget)' : ''}`),
+              h('td', { class: 'num' }, `${j.step}/${j.steps} ${stepsOf(j.unit)}${j.stoppedBy === 'time' ? ' (time budget)' : ''}`),
               h('td', { class: 'num' }, j.loss === null ? '–' : fmt(j.loss)),
               h('td', {}, new Date(j.createdAt).toLocaleString()),
             ),
@@ -284,8 +277,8 @@ export function trainingPage(root: HTMLElement): () => void {
       chartEl.replaceChildren();
       view = await renderChart(
         chartEl,
-        lossChartSpec(points, { width: 520, height: 200, unit: job?.kind === 'panel' ? 'step' : 'epoch' }),
-        `Loss curve over ${points.length} epochs, last loss ${fmt(points[points.length - 1]!.loss)}`,
+        lossChartSpec(points, { width: 520, height: 200, unit: job?.unit ?? 'epoch' }),
+        `Loss curve over ${points.length} ${stepsOf(job?.unit ?? 'epoch')}, last loss ${fmt(points[points.length - 1]!.loss)}`,
       );
     } finally {
       drawing = false;
@@ -295,25 +288,24 @@ export function trainingPage(root: HTMLElement): () => void {
   function update(j: JobRecord): void {
     job = j;
     stateEl.textContent = j.state;
-    epochEl.textContent = `${j.epoch} / ${j.epochs}`;
+    unitEl.textContent = stepsOf(j.unit);
+    stepEl.textContent = `${j.step} / ${j.steps}`;
     lossEl.textContent = j.loss === null ? '–' : fmt(j.loss);
     etaEl.textContent = j.state === 'running' ? duration(j.etaMs) : '–';
-    progress.value = j.epochs ? j.epoch / j.epochs : 0;
-    if (j.loss !== null && j.epoch > 0 && points[points.length - 1]?.epoch !== j.epoch) {
-      points.push({ epoch: j.epoch, loss: j.loss });
+    progress.value = j.steps ? j.step / j.steps : 0;
+    if (j.loss !== null && j.step > 0 && points[points.length - 1]?.epoch !== j.step) {
+      points.push({ epoch: j.step, loss: j.loss });
       void drawLoss();
     }
     const done = TERMINAL.includes(j.state);
     cancel.disabled = done;
     if (j.state === 'succeeded' && j.model) {
       resultEl.replaceChildren(
-        h(
-          'span',
-          {},
-          `Published ${j.model.name} version ${j.model.version} after ${j.epoch} ${j.kind === 'panel' ? 'steps' : 'epochs'} (${duration(j.elapsedMs)}). `,
-        ),
+        h('span', {}, `Published ${j.model.name} version ${j.model.version} after ${j.step} ${stepsOf(j.unit)} (${duration(j.elapsedMs)}). `),
         // A panel fit that ran out of time stopped early by design: say so, instead of a bare 2977/4000.
-        j.stoppedBy === 'time' ? h('span', { id: 'job-stopped' }, `The time budget (options.minutes) stopped it before its ${j.epochs} planned steps. `) : '',
+        j.stoppedBy === 'time'
+          ? h('span', { id: 'job-stopped' }, `The time budget (options.minutes) stopped it before its ${j.steps} planned ${stepsOf(j.unit)}. `)
+          : '',
         h('a', { href: '#/models' }, 'See it on the Models page'),
       );
     } else if (j.state === 'failed') {

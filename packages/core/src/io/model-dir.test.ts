@@ -61,6 +61,32 @@ describe('saveModelDir', () => {
   });
 });
 
+describe('more networks in one model directory (an ensemble)', () => {
+  it('saves member networks in the same atomic save, loads each by name, and a replace removes them', async () => {
+    const d = path.join(tmp, 'ensemble');
+    const other = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [3] })] });
+    try {
+      await saveModelDir(d, model, meta, { networks: { 'member-1': other } });
+      expect((await fs.readdir(d)).sort()).toEqual(['member-1.model.json', 'member-1.weights.bin', 'model.json', 'seqcast.json', 'weights.bin']);
+      const main = await loadLayersModelDir(d);
+      const member = await loadLayersModelDir(d, 'member-1');
+      // Each network comes back with its own shapes and weights.
+      expect(main.inputs[0]!.shape).toEqual([null, 2]);
+      expect(member.inputs[0]!.shape).toEqual([null, 3]);
+      expect(Array.from(member.getWeights()[0]!.dataSync())).toEqual(Array.from(other.getWeights()[0]!.dataSync()));
+      main.dispose();
+      member.dispose();
+      // A single-network model replaces the ensemble: the members' files go with the old model.
+      await saveModelDir(d, model, meta, { overwrite: true });
+      expect((await fs.readdir(d)).sort()).toEqual(['model.json', 'seqcast.json', 'weights.bin']);
+      expect(await errorOf(loadLayersModelDir(d, 'member-1'))).toMatch(/^BAD_MODEL .*member-1\.model\.json is missing/);
+      expect(await errorOf(saveModelDir(path.join(tmp, 'bad-name'), model, meta, { networks: { '../x': other } }))).toMatch(/^INTERNAL .*member-<k>/);
+    } finally {
+      other.dispose();
+    }
+  });
+});
+
 describe('a save on a full disk', () => {
   /** An fs error as node raises it (`code` set). */
   const ioError = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });

@@ -65,8 +65,23 @@ export interface SaveOptions {
 /** A training checkpoint saved beside a model (corpus training: the state needed to resume). */
 export const CHECKPOINT_FILES: readonly string[] = ['checkpoint.json', 'checkpoint.bin'];
 
+/**
+ * More networks in one model directory (an ensemble's members): network `name` is stored as
+ * `<name>.model.json` + `<name>.weights.bin` beside the main `model.json` + `weights.bin`.
+ * Names are `member-<k>` so a replaceable directory's files stay a closed, checkable set.
+ */
+const NETWORK_NAME = /^member-[1-9][0-9]{0,2}$/;
+const NETWORK_FILE = /^member-[1-9][0-9]{0,2}\.(model\.json|weights\.bin)$/;
+
+/** The file names of extra network `name` (see {@link saveModelDir}'s `networks`). */
+export function networkFiles(name: string): { json: string; weights: string } {
+  return { json: `${name}.model.json`, weights: `${name}.weights.bin` };
+}
+
 /** The only entries a replaceable model directory may hold (what saveModelDir writes). */
-const MODEL_FILES = new Set([MODEL_JSON, WEIGHTS_BIN, METADATA_JSON, ...CHECKPOINT_FILES]);
+const MODEL_FILES: ReadonlySet<string> = {
+  has: (name: string) => [MODEL_JSON, WEIGHTS_BIN, METADATA_JSON, ...CHECKPOINT_FILES].includes(name) || NETWORK_FILE.test(name),
+} as ReadonlySet<string>;
 
 /** What is at a save target now. */
 export type SaveTarget = { state: 'absent' } | { state: 'empty-dir' } | { state: 'model' };
@@ -189,6 +204,26 @@ function removeModelFiles(dir: string): Promise<void> {
   return removeOnlyFiles(dir, MODEL_FILES);
 }
 
+/** A tfjs save handler writing the layers format as `json` + `weights` in `dir`. */
+function layersSaveHandler(dir: string, json: string, weights: string, fault?: string): tf.io.IOHandler {
+  return tf.io.withSaveHandler(async (artifacts) => {
+    const weightData = artifacts.weightData;
+    const buffers = weightData === undefined ? [] : Array.isArray(weightData) ? weightData : [weightData];
+    const bytes = Buffer.concat(buffers.map((b) => Buffer.from(b)));
+    const modelJson = {
+      modelTopology: artifacts.modelTopology,
+      format: 'layers-model',
+      generatedBy: artifacts.generatedBy,
+      convertedBy: artifacts.convertedBy ?? null,
+      weightsManifest: [{ paths: [`./${weights}`], weights: artifacts.weightSpecs ?? [] }],
+    };
+    await fs.writeFile(path.join(dir, weights), bytes);
+    if (fault) faultPoint(fault);
+    await fs.writeFile(path.join(dir, json), JSON.stringify(modelJson));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  });
+}
+
 /**
  * Save `model` and its metadata into `dir` atomically. The target must be absent, an empty
  * directory, or (with `overwrite`) a seqcast model directory (see {@link checkSaveTarget}).
@@ -204,6 +239,8 @@ export async function saveModelDir<C, E>(
   options: SaveOptions & {
     /** More files written into the same directory, in the same atomic rename (a training checkpoint: {@link CHECKPOINT_FILES}). */
     files?: Record<string, Uint8Array | string>;
+    /** More networks saved in the same atomic rename, by name `member-<k>` (read back with {@link loadLayersModelDir}'s `name`). */
+    networks?: Record<string, tf.LayersModel>;
   } = {},
 ): Promise<ModelMetadata<C, E>> {
   const target = path.resolve(dir);
@@ -231,24 +268,12 @@ export async function saveModelDir<C, E>(
     extra: meta.extra,
   };
   try {
-    await model?.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const weightData = artifacts.weightData;
-        const buffers = weightData === undefined ? [] : Array.isArray(weightData) ? weightData : [weightData];
-        const bytes = Buffer.concat(buffers.map((b) => Buffer.from(b)));
-        const modelJson = {
-          modelTopology: artifacts.modelTopology,
-          format: 'layers-model',
-          generatedBy: artifacts.generatedBy,
-          convertedBy: artifacts.convertedBy ?? null,
-          weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
-        };
-        await fs.writeFile(path.join(tmp, WEIGHTS_BIN), bytes);
-        faultPoint('save:wrote-weights');
-        await fs.writeFile(path.join(tmp, MODEL_JSON), JSON.stringify(modelJson));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
+    await model?.save(layersSaveHandler(tmp, MODEL_JSON, WEIGHTS_BIN, 'save:wrote-weights'));
+    for (const [name, net] of Object.entries(options.networks ?? {})) {
+      if (!NETWORK_NAME.test(name)) throw new SeqcastError('INTERNAL', `saveModelDir: network name "${name}" is not member-<k>`);
+      const f = networkFiles(name);
+      await net.save(layersSaveHandler(tmp, f.json, f.weights));
+    }
     await fs.writeFile(path.join(tmp, METADATA_JSON), JSON.stringify(full, null, 2) + '\n');
     for (const [name, data] of Object.entries(options.files ?? {})) {
       if (!CHECKPOINT_FILES.includes(name)) {
@@ -334,14 +359,14 @@ export async function readModelMetadata<C = unknown, E = unknown>(dir: string, k
  * An IOHandler that reads a model directory written by `saveModelDir` (or by tfjs-node's
  * `file://` saver), for `tf.loadLayersModel`.
  */
-export function dirHandler(dir: string): tf.io.IOHandler {
+export function dirHandler(dir: string, jsonFile: string = MODEL_JSON): tf.io.IOHandler {
   return {
     async load() {
-      const jsonPath = path.join(dir, MODEL_JSON);
+      const jsonPath = path.join(dir, jsonFile);
       let json: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
       let text: string;
       try {
-        text = (await readModelFile(dir, MODEL_JSON, MAX_MODEL_JSON_BYTES)).toString('utf8');
+        text = (await readModelFile(dir, jsonFile, MAX_MODEL_JSON_BYTES)).toString('utf8');
       } catch (e) {
         if (e instanceof MissingModelFile) throw new SeqcastError('BAD_MODEL', `${jsonPath} is missing`, { where: jsonPath });
         throw e;
@@ -416,10 +441,13 @@ export function dirHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-/** Load the tfjs model stored in `dir`, turning any failure into a `BAD_MODEL` error. */
-export async function loadLayersModelDir(dir: string): Promise<tf.LayersModel> {
+/**
+ * Load the tfjs model stored in `dir` (or its extra network `name`, see {@link saveModelDir}'s
+ * `networks`), turning any failure into a `BAD_MODEL` error.
+ */
+export async function loadLayersModelDir(dir: string, name?: string): Promise<tf.LayersModel> {
   try {
-    return await tf.loadLayersModel(dirHandler(dir));
+    return await tf.loadLayersModel(dirHandler(dir, name === undefined ? MODEL_JSON : networkFiles(name).json));
   } catch (e) {
     if (e instanceof SeqcastError) throw e;
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);

@@ -2,7 +2,7 @@
 // the edge cases (flat columns, short histories, outliers) that must not produce NaN or Infinity.
 import { readCsv, sampleCsv, type Series } from '@seqcast/data';
 import { describe, expect, it } from 'vitest';
-import { Forecaster } from '../models/forecaster.js';
+import { SeriesForecaster } from '../models/series-forecaster.js';
 import { buildInputs, buildTargets, contextFor, fitStats, targetLagsFor, type DesignSpec, type InputStats } from './lag-design.js';
 import { INPUT_CLIP, LEVEL_FLOOR, TARGET_CLIP, windowNorm, writeTargets, writeWindow, type WindowShape } from './panel-windows.js';
 import { meanAbsChange, meanAbsOf, meanOf } from './scale.js';
@@ -70,15 +70,15 @@ describe('per-series inputs (lag design)', () => {
     expect(fitStats(c, end)).not.toEqual(sa.stats.y);
   });
 
-  it('leak-free model: changing only the rows after the training part leaves the fitted Forecaster unchanged', async () => {
+  it('leak-free model: changing only the rows after the training part leaves the fitted SeriesForecaster unchanged', async () => {
     const series = await readCsv({ text: sampleCsv('stock-daily') }, { newestFirst: true });
     const options = { target: 'Close', features: ['Open', 'High', 'Low', 'Close'], window: 7, horizon: 2, epochs: 0 };
-    const base = await Forecaster.fit(series, options);
+    const base = await SeriesForecaster.fit(series, options);
     const trainEnd = base.info.trainRows;
     expect(trainEnd).toBe(Math.floor(0.8 * series.rows));
     const changed: Series = { ...series, values: {} };
     for (const col of series.columns) changed.values[col] = Float64Array.from(series.values[col]!, (v, i) => (i >= trainEnd ? v * 10 + 12345 : v));
-    const after = await Forecaster.fit(changed, options);
+    const after = await SeriesForecaster.fit(changed, options);
     try {
       const { created: _c, trainedMs: _t, metrics: m1, ...info1 } = base.info;
       const { created: _c2, trainedMs: _t2, metrics: m2, ...info2 } = after.info;

@@ -1,5 +1,5 @@
 /**
- * The per-series Forecaster's inputs (part of the input stack, src/inputs/): a multivariate series
+ * The SeriesForecaster's inputs (part of the input stack, src/inputs/): a multivariate series
  * turned into the model's inputs at a forecast origin t (the last observed row): the linear path's
  * regressors, the recurrent path's window and the targets, all scale-free.
  *

@@ -4,7 +4,7 @@ import { isSeqcastError } from '@seqcast/core';
 import type { Panel } from '@seqcast/data';
 import { describe, expect, it } from 'vitest';
 import { GlobalForecaster } from '../models/global/forecaster.js';
-import { Forecaster } from '../models/forecaster.js';
+import { SeriesForecaster } from '../models/series-forecaster.js';
 import { makeSeries } from '../series.js';
 import { gaussian } from '../synthetic.js';
 import { checkFiniteForecasts } from './magnitude.js';
@@ -68,7 +68,7 @@ describe('break 4: forecasts from values near the float64 limit', () => {
   it('the one-series forecast refuses such rows the same way', async () => {
     const g = gaussian(2);
     let v = 100;
-    const model = await Forecaster.fit(makeSeries({ y: Float64Array.from({ length: 200 }, () => (v += g())) }), { target: 'y', window: 4, epochs: 0 });
+    const model = await SeriesForecaster.fit(makeSeries({ y: Float64Array.from({ length: 200 }, () => (v += g())) }), { target: 'y', window: 4, epochs: 0 });
     try {
       const rows = Array.from({ length: 4 }, () => ({ y: 3e307 }));
       const e = await error(() => model.forecast(rows, 1));

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isSeqcastError } from '@seqcast/core';
 import { readCsv } from '@seqcast/data';
-import { Forecaster } from '../models/forecaster.js';
+import { SeriesForecaster } from '../models/series-forecaster.js';
 import { evaluate } from '../protocol/evaluate.js';
 import { gaussian } from '../synthetic.js';
 import { encodeCategorical, expandFeatures } from './one-hot.js';
@@ -48,11 +48,11 @@ describe('one-hot encoding of categorical features', () => {
     expect(Array.from(e.values['wind=cv']!)).toEqual([0, 0, 1, 0]);
   });
 
-  it('Forecaster.fit uses a categorical feature, saves its levels, and beats a model without it', async () => {
+  it('SeriesForecaster.fit uses a categorical feature, saves its levels, and beats a model without it', async () => {
     const text = windyCsv(600, 5);
     const s = await readCsv({ text }, { categorical: ['wind'] });
-    const withWind = await Forecaster.fit(s, { target: 'y', features: ['y', 'wind'], epochs: 0 });
-    const without = await Forecaster.fit(s, { target: 'y', epochs: 0 });
+    const withWind = await SeriesForecaster.fit(s, { target: 'y', features: ['y', 'wind'], epochs: 0 });
+    const without = await SeriesForecaster.fit(s, { target: 'y', epochs: 0 });
     const dir = await mkdtemp(path.join(tmpdir(), 'seqcast-onehot-'));
     dirs.push(dir);
     try {
@@ -62,7 +62,7 @@ describe('one-hot encoding of categorical features', () => {
       const b = evaluate(without, s).metrics;
       expect(a.model.rmse).toBeLessThan(0.8 * b.model.rmse);
       await withWind.save(dir);
-      const loaded = await Forecaster.load(dir);
+      const loaded = await SeriesForecaster.load(dir);
       try {
         // The saved levels encode a later file (read with other codes: no "calm" in it) the same way.
         const later = await readCsv(

@@ -1,5 +1,5 @@
 /**
- * One-hot encoding of categorical features for the per-series Forecaster (part of the input
+ * One-hot encoding of categorical features for the SeriesForecaster (part of the input
  * stack, src/inputs/): a text column such as a wind direction `NE/NW/SE/cv` becomes one 0/1
  * column per level but the first (`cbwd=NW`, `cbwd=SE`, `cbwd=cv`; the first level is the
  * reference, all zeros), so the lag design treats them like any numeric feature. Dropping the

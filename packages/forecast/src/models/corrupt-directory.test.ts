@@ -1,4 +1,4 @@
-// A damaged per-series model directory is refused by Forecaster.load with one BAD_MODEL line naming
+// A damaged per-series model directory is refused by SeriesForecaster.load with one BAD_MODEL line naming
 // what is wrong (the file, or the seqcast.json field), never a stack trace or a wrong forecast.
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isSeqcastError } from '@seqcast/core/errors';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Forecaster } from './forecaster.js';
+import { SeriesForecaster } from './series-forecaster.js';
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'main-f230b82', 'seasonal-gru');
 const root = mkdtempSync(path.join(os.tmpdir(), 'seqcast-corrupt-'));
@@ -27,7 +27,7 @@ function damaged(damage: (dir: string, meta: Json & { config: Json; extra: Json 
 
 async function loadError(dir: string): Promise<string> {
   try {
-    const m = await Forecaster.load(dir);
+    const m = await SeriesForecaster.load(dir);
     m.dispose();
     return 'no error';
   } catch (e) {
@@ -36,7 +36,7 @@ async function loadError(dir: string): Promise<string> {
   }
 }
 
-describe('Forecaster.load on a damaged directory', () => {
+describe('SeriesForecaster.load on a damaged directory', () => {
   it('the undamaged copy loads (so each failure below is the damage)', async () => {
     expect(await loadError(damaged(() => undefined))).toBe('no error');
   });

@@ -2,7 +2,7 @@
 // memory budget bounds the rows of a fit before any of its arrays exist.
 import { isSeqcastError, TRAINING_MEMORY_ENV } from '@seqcast/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Forecaster } from './forecaster.js';
+import { SeriesForecaster } from './series-forecaster.js';
 import { checkFitRows, forecastFitBytesPerRow, forecastFitMaxRows } from './fit-memory.js';
 import { makeSeries } from '../series.js';
 import { gaussian } from '../synthetic.js';
@@ -22,7 +22,7 @@ afterEach(() => {
 describe('break 3: long series and the training memory budget', () => {
   it('a 300,000-row series fits (no argument list as long as the series)', async () => {
     const series = makeSeries({ Close: randomWalk(300_000, 3) });
-    const model = await Forecaster.fit(series, { target: 'Close', window: 2, horizon: 1, epochs: 0 });
+    const model = await SeriesForecaster.fit(series, { target: 'Close', window: 2, horizon: 1, epochs: 0 });
     try {
       expect(model.info.rows).toBe(300_000);
       expect(model.info.linear.paths).toHaveLength(1);
@@ -39,7 +39,7 @@ describe('break 3: long series and the training memory budget', () => {
     const series = makeSeries({ Close: randomWalk(max + 1, 4) }, null, 'big.csv');
     let error: unknown;
     try {
-      await Forecaster.fit(series, { target: 'Close', window: 20, horizon: 5, epochs: 1 });
+      await SeriesForecaster.fit(series, { target: 'Close', window: 20, horizon: 5, epochs: 1 });
     } catch (e) {
       error = e;
     }

@@ -4,14 +4,14 @@
  * while it is being read (the CLI) or before the design exists (the library), instead of growing
  * past the budget first.
  *
- * The count is of the arrays Forecaster.fit builds and keeps per training origin (forecaster.ts):
+ * The count is of the arrays SeriesForecaster.fit builds and keeps per training origin (forecaster.ts):
  * the lag regressors twice (with and without the intercept column), the recurrent windows and
  * their copies for the regressor's batches and tensors, the targets of each base, the
  * cross-validated predictions of every ridge candidate, plus the CSV columns read.
  */
 import { SeqcastError, TRAINING_MEMORY_ENV } from '@seqcast/core';
 import { contextFor, targetLagsFor } from '../inputs/lag-design.js';
-import { resolveForecastOptions, type ForecastOptions } from './forecaster-options.js';
+import { resolveForecastOptions, type ForecastOptions } from './series-forecaster-options.js';
 
 /** Ridge penalties tried per base, plus the base alone and the linear AR (selectLinear). */
 const CANDIDATES_PER_BASE = 14;

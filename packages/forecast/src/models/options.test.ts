@@ -3,8 +3,8 @@
 import { SeqcastError } from '@seqcast/core';
 import { describe, expect, it } from 'vitest';
 import { syntheticAR2 } from '../synthetic.js';
-import { Forecaster } from './forecaster.js';
-import { defaultForecastWindow, resolveForecastOptions } from './forecaster-options.js';
+import { SeriesForecaster } from './series-forecaster.js';
+import { defaultForecastWindow, resolveForecastOptions } from './series-forecaster-options.js';
 import { GlobalForecaster } from './global/forecaster.js';
 
 function failure(fn: () => unknown): SeqcastError {
@@ -16,7 +16,7 @@ function failure(fn: () => unknown): SeqcastError {
   throw new Error('did not throw');
 }
 
-describe('Forecaster options table', () => {
+describe('SeriesForecaster options table', () => {
   it('fills the defaults (the window follows the season)', () => {
     const o = resolveForecastOptions({ target: 'y' });
     expect(o).toMatchObject({ window: 8, horizon: 1, season: 1, epochs: 100, units: 32, cell: 'lstm', learningRate: 0.003, split: 0.8, validation: 0.2 });
@@ -35,7 +35,7 @@ describe('Forecaster options table', () => {
       [{}, 'target', 'target must name a numeric column (received undefined)'],
     ];
     for (const [options, where, message] of cases) {
-      const e = await Forecaster.fit(s, options as never).then(
+      const e = await SeriesForecaster.fit(s, options as never).then(
         () => null,
         (err: unknown) => err as SeqcastError,
       );

@@ -1,5 +1,5 @@
 /**
- * The per-series recurrent Forecaster under the model contract: one Forecaster fitted per series
+ * The recurrent SeriesForecaster under the model contract: one SeriesForecaster fitted per series
  * of the panel (target only), so it is backtested beside Naive2, Theta and the global model.
  * A fit of one series saves as the per-series directory `forecast train` writes (kind
  * "forecast"); a fit of many has no one-directory format and is refused when saved.
@@ -9,8 +9,8 @@ import type { Panel } from '@seqcast/data';
 import type { ForecastSpec, SeriesForecast } from '../panel/model.js';
 import { defineModelKind, type FitContext, type ForecastModel, type ModelInfo } from '../registry/contract.js';
 import { makeSeries } from '../series.js';
-import { Forecaster } from './forecaster.js';
-import { forecastOptionsSchema } from './forecaster-options.js';
+import { SeriesForecaster } from './series-forecaster.js';
+import { forecastOptionsSchema } from './series-forecaster-options.js';
 
 /** The per-series options a panel fit takes (the spec gives horizon and season; the panel the target). */
 export const perSeriesOptionsSchema = forecastOptionsSchema.pick({
@@ -31,11 +31,11 @@ type PerSeriesOptions = ReturnType<typeof perSeriesOptionsSchema.parse>;
 export class PerSeriesModel implements ForecastModel {
   readonly name = 'perSeries';
   readonly kind = 'perSeries';
-  private models = new Map<string, Forecaster>();
+  private models = new Map<string, SeriesForecaster>();
   private fitted: (ModelInfo & { series: number }) | null = null;
   constructor(private readonly options: PerSeriesOptions) {}
 
-  /** Progress counts series: one step per Forecaster fitted. */
+  /** Progress counts series: one step per SeriesForecaster fitted. */
   async fit(train: Panel, spec: ForecastSpec, context: FitContext = {}): Promise<void> {
     this.dispose();
     const start = Date.now();
@@ -44,7 +44,7 @@ export class PerSeriesModel implements ForecastModel {
     for (const s of train.series) {
       context.signal?.throwIfAborted();
       const series = makeSeries({ [target]: s.values }, null, `${train.source} series ${s.id}`);
-      const model = await Forecaster.fit(
+      const model = await SeriesForecaster.fit(
         series,
         { ...this.options, target, horizon: spec.horizon, season: spec.season },
         context.signal ? { signal: context.signal } : {},
@@ -86,8 +86,8 @@ export class PerSeriesModel implements ForecastModel {
     await [...this.models.values()][0]!.save(dir, options);
   }
 
-  /** Wrap a loaded per-series Forecaster: it forecasts any one series of its target. */
-  static wrap(model: Forecaster): PerSeriesModel {
+  /** Wrap a loaded SeriesForecaster: it forecasts any one series of its target. */
+  static wrap(model: SeriesForecaster): PerSeriesModel {
     const out = new PerSeriesModel(parseOptions(perSeriesOptionsSchema, {}));
     out.models.set('', model);
     out.fitted = { target: model.info.target, horizon: model.info.horizon, season: model.info.season, series: 1 };
@@ -103,10 +103,10 @@ export class PerSeriesModel implements ForecastModel {
 export const perSeriesKind = defineModelKind({
   kind: 'perSeries',
   name: 'perSeries',
-  summary: 'One recurrent Forecaster per series (slow on many series: not in the default backtest)',
+  summary: 'One recurrent SeriesForecaster per series (slow on many series: not in the default backtest)',
   options: perSeriesOptionsSchema,
   savedKind: 'forecast',
   inDefaultBacktest: false,
   create: (options) => new PerSeriesModel(parseOptions(perSeriesOptionsSchema, options)),
-  load: async (dir) => PerSeriesModel.wrap(await Forecaster.load(dir)),
+  load: async (dir) => PerSeriesModel.wrap(await SeriesForecaster.load(dir)),
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { leakedTensors } from '@seqcast/core/testing';
 import { describe, expect, it } from 'vitest';
 import { makeSeries } from '../series.js';
-import { Forecaster } from './forecaster.js';
+import { SeriesForecaster } from './series-forecaster.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'main-f230b82');
 type Expected = { values: number[]; rnnUsed: boolean; predictOrigins: number[]; forecast: number[] };
@@ -16,7 +16,7 @@ describe('per-series forecasters saved by earlier code', () => {
   for (const name of ['logistic-lstm', 'seasonal-gru'] as const) {
     it(`${name} loads and predicts what it predicted when saved`, async () => {
       const want = expected[name];
-      const model = await Forecaster.load(path.join(dir, name));
+      const model = await SeriesForecaster.load(path.join(dir, name));
       try {
         expect(model.info.rnn.used).toBe(want.rnnUsed);
         const series = makeSeries({ value: want.values });
@@ -39,7 +39,7 @@ describe('per-series forecasters saved by earlier code', () => {
     // of the linear path, today's code on the residual of the float64 one: they round apart only.
     const want = expected['logistic-lstm'];
     const series = makeSeries({ value: want.values });
-    const model = await Forecaster.fit(series, { target: 'value', window: 4, horizon: 2, units: 8, epochs: 30, seed: 1, cell: 'lstm' });
+    const model = await SeriesForecaster.fit(series, { target: 'value', window: 4, horizon: 2, units: 8, epochs: 30, seed: 1, cell: 'lstm' });
     try {
       expect(model.info.rnn.used).toBe(true);
       const origins = Array.from({ length: series.rows - model.config.context + 1 }, (_, i) => model.config.context - 1 + i);

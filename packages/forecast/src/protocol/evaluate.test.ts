@@ -2,7 +2,7 @@ import { SeqcastError } from '@seqcast/core';
 import { describe, expect, it } from 'vitest';
 import { fitLinearAR, linearARForecasts } from '../baselines/one-step.js';
 import { evaluate } from './evaluate.js';
-import { Forecaster } from '../models/forecaster.js';
+import { SeriesForecaster } from '../models/series-forecaster.js';
 import { maseScale } from './metrics.js';
 import { makeSeries } from '../series.js';
 import { syntheticTrendSeasonal } from '../synthetic.js';
@@ -10,7 +10,7 @@ import { syntheticTrendSeasonal } from '../synthetic.js';
 describe('evaluation protocol', () => {
   it('scores every test row one step ahead; baselines on the same rows; MASE scale from training rows only', async () => {
     const s = syntheticTrendSeasonal(120, 4, { period: 6 });
-    const model = await Forecaster.fit(s, { target: 'value', season: 6, window: 7, epochs: 0 });
+    const model = await SeriesForecaster.fit(s, { target: 'value', season: 6, window: 7, epochs: 0 });
     try {
       const y = s.values.value!;
       const r = evaluate(model, s);
@@ -41,7 +41,7 @@ describe('evaluation protocol', () => {
 
   it('too few rows is a one-line BAD_INPUT error', async () => {
     const s = makeSeries({ v: Array.from({ length: 15 }, (_, i) => i) });
-    const err = await Forecaster.fit(s, { target: 'v' }).catch((e: unknown) => e);
+    const err = await SeriesForecaster.fit(s, { target: 'v' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SeqcastError);
     expect((err as SeqcastError).code).toBe('BAD_INPUT');
     expect((err as SeqcastError).message).toMatch(/15 rows are too few/);
@@ -49,6 +49,6 @@ describe('evaluation protocol', () => {
 
   it('an unknown target names the available columns', async () => {
     const s = makeSeries({ a: Array.from({ length: 100 }, (_, i) => Math.sin(i)) });
-    await expect(Forecaster.fit(s, { target: 'b' })).rejects.toThrow(/no numeric column "b" \(columns: a\)/);
+    await expect(SeriesForecaster.fit(s, { target: 'b' })).rejects.toThrow(/no numeric column "b" \(columns: a\)/);
   });
 });

@@ -13,7 +13,7 @@ import { metricTable, safeScale, type MetricTable } from './metrics.js';
 
 /**
  * What the one-series protocol needs of a model: its settings and its forecasts from given
- * origins. The Forecaster implements it; the protocol never imports the Forecaster (no cycle).
+ * origins. The SeriesForecaster implements it; the protocol never imports the SeriesForecaster (no cycle).
  */
 export interface OneStepModel {
   readonly config: {

@@ -16,7 +16,7 @@ import type { CovariateContract, FutureCovariates } from '../inputs/covariates.j
 import type { ForecastSpec, PanelModel, SeriesForecast } from '../panel/model.js';
 import type { PanelLayout } from '../panel/layout.js';
 
-/** The one progress shape of every fit, from the model to the CLI bar, the job worker and the job record. */
+/** The one progress shape of every fit, from the model to the CLI bar, the job's training process and the job record. */
 export interface FitProgress {
   /** Steps done (optimizer steps, epochs or series, as the model counts; `steps` says out of how many). */
   step: number;

@@ -12,10 +12,10 @@ import { Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SeqcastError } from '@seqcast/core';
 import { newJobRecord, type JobBackend, type Submitted } from '../backend.js';
-import { requestOfSpec } from '../prepare.js';
+import type { PreparedJob } from '../prepare.js';
 import { IdempotencyKeys, replayOf, type IdempotencyRequest } from '../idempotency.js';
-import { JobStore } from '../store.js';
-import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobSpec, type JobState } from '../types.js';
+import { DiskJobRecords } from '../disk-records.js';
+import { JOB_STATES, TERMINAL_STATES, type JobRecord, type JobState } from '../types.js';
 import type { Logger } from '../../logger.js';
 import { parseRecord, RedisJobRecords } from './records.js';
 import {
@@ -69,8 +69,8 @@ const isTerminal = (s: JobState): boolean => TERMINAL_STATES.includes(s);
 /**
  * @example
  * const jobs = await QueueJobBackend.open({ redisUrl: 'redis://127.0.0.1:6379', logger, maxQueued: 8 });
- * const { record } = await jobs.submit(spec, 20);   // a worker anywhere picks it up
- * jobs.on('update', (r) => console.log(r.state, r.epoch));
+ * const { record } = await jobs.submit(await prepareJob(request, 512));   // a worker anywhere picks it up
+ * jobs.on('update', (r) => console.log(r.state, r.step, r.steps));
  */
 export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> implements JobBackend {
   readonly mode = 'queue' as const;
@@ -79,7 +79,7 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
   private closed = false;
 
   private readonly keys: IdempotencyKeys;
-  private readonly disk: JobStore;
+  private readonly disk: DiskJobRecords;
 
   private constructor(
     private readonly opts: QueueBackendOptions,
@@ -111,7 +111,7 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
     events.on('error', onError);
     producer.on('error', onError);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), producer.waitUntilReady()]);
-    const records = new RedisJobRecords(redis, producer, new JobStore(opts.modelsDir, opts.logger));
+    const records = new RedisJobRecords(redis, producer, new DiskJobRecords(opts.modelsDir, opts.logger));
     const backend = new QueueJobBackend(opts, redis, queue, events, producer, records);
     void backend.keys.sweep();
     backend.follow();
@@ -209,14 +209,14 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
     return this.cachedCounts;
   }
 
-  async submit(spec: JobSpec, epochs: number, idempotency?: IdempotencyRequest): Promise<Submitted> {
+  async submit(job: Pick<PreparedJob, 'request' | 'spec' | 'steps'>, idempotency?: IdempotencyRequest): Promise<Submitted> {
     if (this.closed) throw new SeqcastError('DISABLED', 'the server is shutting down; job not accepted');
     if (idempotency) {
       const earlier = await replayOf(this.keys, idempotency, (id) => this.get(id));
       if (earlier) return { record: earlier, replayed: true };
     }
     return this.redisCall(async () => {
-      const rec = newJobRecord(spec, epochs);
+      const rec = newJobRecord(job.spec, job.steps);
       // Count and reserve a place in one Redis step: replicas checking at once cannot all pass.
       const reserved = await this.reserve(rec.id);
       if (reserved < 0) {
@@ -235,9 +235,10 @@ export class QueueJobBackend extends EventEmitter<{ update: [JobRecord] }> imple
           throw new SeqcastError('CONFLICT', 'a job with this Idempotency-Key is being accepted right now; retry', { where: 'Idempotency-Key' });
         }
         try {
-          // The payload is the job's API request itself (POST /v1/jobs's body, validated); workers
-          // parse it with the same schema before training (Redis is not trusted).
-          await this.queue.add('train', requestOfSpec(spec), {
+          // The payload is the job's API request itself, as validated (POST /v1/jobs's body), never
+          // the spec made from it; workers parse it with the same schema before training (Redis is
+          // not trusted).
+          await this.queue.add('train', job.request, {
             jobId: rec.id,
             attempts: 1,
             removeOnComplete: true,

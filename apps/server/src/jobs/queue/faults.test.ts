@@ -17,7 +17,7 @@ import { startRedis, type TestRedis } from '../../testing/redis.js';
 import type { JobRecord } from '../types.js';
 import { JOB_MARKER } from '../../store/directory.js';
 import { newJobRecord } from '../backend.js';
-import { JOBS_DIR } from '../store.js';
+import { JOBS_DIR } from '../disk-records.js';
 import { QUEUE_NAME, recordKey } from './redis.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../cli/dist/main.js');
@@ -177,7 +177,7 @@ describe('queue mode under faults', () => {
       const first = await post(replica.url, longJob('amnesia', 0.12), key);
       expect(first.status).toBe(202);
       const job = (await first.json()) as JobRecord;
-      await until('the job to be training', async () => ((await record(replica.url, job.id)).body.epoch >= 1 ? true : undefined));
+      await until('the job to be training', async () => ((await record(replica.url, job.id)).body.step >= 1 ? true : undefined));
       await redis.stop();
       await redis.start(); // empty: the queue, the record and the lock are gone
       expect(await withQueue((_q, client) => client.exists(recordKey(job.id)))).toBe(0);

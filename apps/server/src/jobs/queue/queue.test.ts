@@ -15,6 +15,8 @@ import { Queue } from 'bullmq';
 import { panelToCsv, syntheticPanel } from '@seqcast/forecast';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../server.js';
+import { DEFAULT_LIMITS } from '../../options.js';
+import { parseBody, requestSchemas } from '../../schemas.js';
 import { tmpDir } from '../../testing/fixtures.js';
 import { startRedis, type TestRedis } from '../../testing/redis.js';
 import type { JobRecord } from '../types.js';
@@ -109,8 +111,8 @@ async function submit(server: RunningServer, body: unknown): Promise<JobRecord> 
 
 const record = (server: RunningServer, id: string) => json<JobRecord>(`${server.url}/v1/jobs/${id}`).then((r) => r.body);
 
-/** Wait until the job is training (its record shows an epoch). */
-const running = (id: string) => until('the job to be running', async () => ((await record(a, id)).epoch >= 1 ? true : undefined));
+/** Wait until the job is training (its record shows a step done). */
+const running = (id: string) => until('the job to be running', async () => ((await record(a, id)).step >= 1 ? true : undefined));
 
 /** Wait for the job's final record, as `server` reports it. */
 const finished = (server: RunningServer, id: string, timeoutMs = 60_000) =>
@@ -185,7 +187,7 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     expect(last.event).toBe('end');
     expect(last.data.state).toBe('succeeded');
     expect(last.data.model).toEqual({ name: 'hi', version: 1 });
-    expect(evs.some((e) => e.data.state === 'running' && e.data.epoch > 0)).toBe(true);
+    expect(evs.some((e) => e.data.state === 'running' && e.data.step > 0)).toBe(true);
     // Either replica answers about the job, and serves the model without a restart.
     expect((await record(a, rec.id)).state).toBe('succeeded');
     for (const s of [a, b]) {
@@ -243,6 +245,38 @@ describe('queue mode: two replicas, two workers, one Redis', () => {
     expect(done.error?.code).toBe('BAD_ARGUMENT');
     expect(done.error?.message).toMatch(/options\.epochs must be <= 1000/);
     expect(await published('forged')).toEqual([]);
+  });
+
+  it("the queue carries the job's API request as the replica validated it, not a spec made from it", async () => {
+    const body = longJob('carried');
+    const rec = await submit(a, body);
+    const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
+    try {
+      const entry = await queue.getJob(rec.id);
+      // Defaults filled in by the schema, nothing added: no `content`, no `model` the body left out.
+      expect(entry?.data).toEqual(parseBody(requestSchemas(DEFAULT_LIMITS).job, body));
+    } finally {
+      await queue.close();
+    }
+    await json(`${a.url}/v1/jobs/${rec.id}`, { method: 'DELETE', headers: auth });
+  });
+
+  it('a queue entry written by an earlier server (the job spec, not the request) is still trained and published once', async () => {
+    const spec = { name: 'legacy', kind: 'chars' as const, content: 'hihello', options: { seqLength: 6, epochs: 5, learningRate: 0.1, seed: 1 } };
+    const rec = newJobRecord(spec, 5);
+    const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
+    const client = new Redis(redis.url);
+    try {
+      await client.set(recordKey(rec.id), JSON.stringify(rec));
+      await queue.add('train', spec, { jobId: rec.id });
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
+    const done = await finished(b, rec.id);
+    expect(done.error).toBeNull();
+    expect(done.state).toBe('succeeded');
+    expect(await published('legacy')).toEqual([{ version: '1', job: rec.id }]);
   });
 
   it("a worker that lost its job cannot overwrite the new attempt's record: the lock is checked in the write itself", async () => {

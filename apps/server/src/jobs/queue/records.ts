@@ -7,7 +7,8 @@
 import type { Redis } from 'ioredis';
 import type { QueueEventsProducer } from 'bullmq';
 import { JOB_STATES, type JobRecord } from '../types.js';
-import { isJobId, type JobStore } from '../store.js';
+import { withStepFields } from '../progress.js';
+import { isJobId, type DiskJobRecords } from '../disk-records.js';
 import { INDEX_KEY, INDEX_MAX, RECORD_EVENT, RECORD_TTL_SECONDS, rebuiltKey, recordKey } from './redis.js';
 
 /** A record from JSON text or an already parsed value; undefined for anything that is not one. */
@@ -22,7 +23,7 @@ export function parseRecord(value: unknown): JobRecord | undefined {
   }
   const x = r as Partial<JobRecord> | null;
   if (typeof x === 'object' && x !== null && typeof x.id === 'string' && isJobId(x.id) && (JOB_STATES as readonly string[]).includes(x.state as string)) {
-    return x as JobRecord;
+    return withStepFields(x as JobRecord);
   }
   return undefined;
 }
@@ -53,7 +54,7 @@ export type FencedWrite = 'written' | 'rebuilt' | 'refused';
  * that survives a Redis that loses its data.
  *
  * @example
- * const records = new RedisJobRecords(redis, producer, new JobStore(modelsDir, logger));
+ * const records = new RedisJobRecords(redis, producer, new DiskJobRecords(modelsDir, logger));
  * await records.create(rec);           // disk first (a 507 when it is full), then Redis
  * (await records.get(rec.id))?.state;  // 'queued'
  */
@@ -61,7 +62,7 @@ export class RedisJobRecords {
   constructor(
     private readonly redis: Redis,
     private readonly events: QueueEventsProducer | undefined,
-    readonly disk?: JobStore,
+    readonly disk?: DiskJobRecords,
   ) {}
 
   /** A new job's record: on the disk durably (else INSUFFICIENT_STORAGE, nothing written), then in Redis. */

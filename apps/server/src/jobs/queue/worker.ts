@@ -20,12 +20,13 @@ import type { Logger } from '../../logger.js';
 import { ensureModelsDir } from '../../models/registry.js';
 import { trainingStop } from '../../models/quality.js';
 import { jobEtaMs } from '../eta.js';
+import { setProgress } from '../progress.js';
 import { parseBody, requestSchemas } from '../../schemas.js';
 import { prepareJob, requestOfSpec } from '../prepare.js';
 import { DirectoryModelStore } from '../../store/directory.js';
 import { publicJobError } from '../backend.js';
-import { JobStore } from '../store.js';
-import { childProcessRunner, resolveWorkerScript, type JobRunner, type RunHandle } from '../runner.js';
+import { DiskJobRecords } from '../disk-records.js';
+import { childProcessRunner, resolveTrainingScript, type JobRunner, type RunHandle } from '../runner.js';
 import { TERMINAL_STATES, workOf, type JobRecord, type JobSpec, type JobState } from '../types.js';
 import { RedisJobRecords } from './records.js';
 import { blockingConnectionOptions, cancelKey, commandConnection, connectOrExplain, publishLockKey, QUEUE_NAME, settlesWithin } from './redis.js';
@@ -39,6 +40,9 @@ export interface QueueWorkerOptions {
   /** Job limits; keep them equal to the replicas' (a job they accept and this worker refuses fails). */
   limits?: ServerLimits;
   logger?: Logger | false;
+  /** Path of the script each job's training process runs (tests, bundlers). Default: the built `jobs/training-process.js`. */
+  trainingScript?: string;
+  /** @deprecated use `trainingScript`; read when it is unset, until the next release. */
   workerScript?: string;
   /** How jobs are trained (tests); default: a child process per job, as the embedded server. */
   runner?: JobRunner;
@@ -66,7 +70,7 @@ function final(message: string): UnrecoverableError {
   return new UnrecoverableError(message);
 }
 
-/** Progress records are written to Redis at most this often (events go out every epoch). */
+/** Progress records are written to Redis at most this often (events go out every step, at most 5 a second). */
 const SAVE_EVERY_MS = 1000;
 /** Progress reaches the record's durable copy on the disk at most this often (state changes always do). */
 const DISK_EVERY_MS = 10_000;
@@ -108,7 +112,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   await connectOrExplain(redis, o.redisUrl);
   const producer = new QueueEventsProducer(QUEUE_NAME, { connection: blockingConnectionOptions(o.redisUrl) });
   producer.on('error', () => undefined);
-  const store = { models: new DirectoryModelStore(modelsDir, logger), records: new JobStore(modelsDir, logger) };
+  const store = { models: new DirectoryModelStore(modelsDir, logger), records: new DiskJobRecords(modelsDir, logger) };
   const records = new RedisJobRecords(redis, producer, store.records);
   await store.models.sweepStaging(STAGING_MAX_AGE_MS);
   const schemas = requestSchemas(limits);
@@ -116,7 +120,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const runner: JobRunner =
     o.runner ??
     ((spec, dir, onProgress) => {
-      processRunner ??= childProcessRunner(o.workerScript ?? resolveWorkerScript(), { memoryMb: limits.jobMemoryMb, trainMemoryMb: limits.trainMemoryMb });
+      processRunner ??= childProcessRunner(o.trainingScript ?? o.workerScript ?? resolveTrainingScript(), {
+        memoryMb: limits.jobMemoryMb,
+        trainMemoryMb: limits.trainMemoryMb,
+      });
       return processRunner(spec, dir, onProgress);
     });
   const running = new Set<RunHandle>();
@@ -139,7 +146,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     }
   }
 
-  /** A queue entry of an older server: the JobSpec (`content`), not the request. */
+  /** A queue entry of an earlier server: the JobSpec (`content`), not the request. */
   function isQueuedSpec(data: unknown): data is JobSpec {
     return typeof data === 'object' && data !== null && 'content' in data && !('csv' in data) && !('text' in data);
   }
@@ -210,9 +217,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
 
     let spec: JobSpec;
     try {
-      // The entry is the job's API request; one queued by an older server holds its JobSpec.
+      // The entry is the job's API request (as the submitting replica validated it); one queued by
+      // an earlier server holds the spec made from it, read as the request it came from.
       const request = isQueuedSpec(job.data) ? requestOfSpec(job.data) : job.data;
-      spec = await prepareJob(parseBody(schemas.job, request), limits.trainMemoryMb, limits);
+      ({ spec } = await prepareJob(parseBody(schemas.job, request), limits.trainMemoryMb, limits));
       if (spec.name !== rec.name || spec.kind !== rec.kind) {
         throw new SeqcastError('BAD_INPUT', `the queued job's name/kind (${spec.name}/${spec.kind}) differ from its record's (${rec.name}/${rec.kind})`, {
           where: 'name',
@@ -239,7 +247,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     const started = Date.now();
     rec.state = 'running';
     rec.startedAt = new Date(started).toISOString();
-    rec.epoch = 0;
+    setProgress(rec, 0);
     rec.loss = null;
     rec.error = null;
     await save(rec);
@@ -249,13 +257,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     let lastSave = 0;
     let lastEvent = 0;
     const handle = runner(workOf(spec), path.join(staging, 'model'), (p) => {
-      rec.epoch = p.epoch;
-      rec.epochs = p.epochs;
+      setProgress(rec, p.step, p.steps, p.unit);
       rec.loss = p.loss;
       rec.elapsedMs = Date.now() - started;
       rec.etaMs = jobEtaMs(spec.kind, spec.options, p);
       // Every replica's SSE subscribers; a panel job reports every step, so at most 5 a second.
-      if (Date.now() - lastEvent >= EVENT_EVERY_MS || p.epoch === p.epochs) {
+      if (Date.now() - lastEvent >= EVENT_EVERY_MS || p.step === p.steps) {
         lastEvent = Date.now();
         void job.updateProgress({ ...rec }).catch(() => undefined);
       }
@@ -295,7 +302,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       if (stopping && !cancelled && !timedOut) {
         // This worker is stopping: the job goes back to the queue for another worker, from the start.
         // Record first: once the job is back in the queue this worker no longer holds it.
-        Object.assign(rec, { state: 'queued', startedAt: null, epoch: 0, loss: null, elapsedMs: 0, etaMs: null });
+        Object.assign(rec, { state: 'queued', startedAt: null, loss: null, elapsedMs: 0, etaMs: null });
+        setProgress(rec, 0);
         await save(rec);
         // When the lock has expired (Redis was away longer than it) the hand-back fails, and right
         // after a Redis restart it can wait forever. Either way the job is no longer this worker's:

@@ -1,7 +1,12 @@
 // The ensemble: members that differ in window and seed, combined by the element-wise median, and
 // checked against Naive2 on the held-out stretch as a whole.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Panel } from '@seqcast/data';
 import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../registry/kinds.js';
+import { GlobalForecaster } from './forecaster.js';
 import { syntheticCollection } from '../../synthetic-collection.js';
 import { GlobalEnsemble, medianOf, memberOptions } from './ensemble.js';
 import { partnerForecast } from './validation.js';
@@ -43,9 +48,12 @@ describe('GlobalEnsemble', () => {
     const model = new GlobalEnsemble({ horizon: H, members: 3, steps: 30, units: 8, batchSize: 64 });
     await model.fit(train, { horizon: H, season: 1 });
     const info = model.info();
-    expect(info.members).toHaveLength(3);
-    expect(new Set(info.members.map((m) => m.window)).size).toBe(3);
-    expect(['median', 'naive2']).toContain(info.shipped);
+    expect(info.ensemble.members).toHaveLength(3);
+    expect(new Set(info.ensemble.windows).size).toBe(3);
+    expect(['median', 'naive2']).toContain(info.ensemble.shipped);
+    // The validation is the median's, and says what was shipped.
+    expect(info.validation!.series).toBeGreaterThan(20);
+    expect(info.combination.weight).toBe(info.ensemble.shipped === 'naive2' ? 0 : 1);
     const f = await model.forecast(train, H);
     let ours = 0;
     let naive = 0;
@@ -60,6 +68,94 @@ describe('GlobalEnsemble', () => {
       }
     });
     expect(ours / naive).toBeLessThanOrEqual(1.02);
+    model.dispose();
+  }, 120_000);
+
+  it('saves into one model directory and loads back forecasting the same; a single network still saves as before', async () => {
+    const H = 4;
+    const panel = cut(syntheticCollection(3, { series: 12, kind: 'hourly', length: [60, 90] }), H);
+    const spec = { horizon: H, season: 1 };
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'seqcast-ensemble-'));
+    try {
+      const model = new GlobalEnsemble({ ...spec, members: 2, steps: 10, units: 4, batchSize: 32 });
+      await model.fit(panel, spec);
+      const before = await model.forecast(panel, H);
+      await model.save(path.join(tmp, 'ens'));
+      expect((await fs.readdir(path.join(tmp, 'ens'))).sort()).toEqual([
+        'member-1.model.json',
+        'member-1.weights.bin',
+        'model.json',
+        'seqcast.json',
+        'weights.bin',
+      ]);
+      const again = await loadModel(path.join(tmp, 'ens'));
+      expect(await again.forecast(panel, H)).toEqual(before);
+      expect((again.info() as typeof model extends { info(): infer I } ? I : never).ensemble.windows).toEqual(model.info().ensemble.windows);
+      // The single-network loader says what the directory holds instead of forecasting with one member.
+      await expect(GlobalForecaster.load(path.join(tmp, 'ens'))).rejects.toThrow(/holds an ensemble of 2 networks/);
+      again.dispose();
+      model.dispose();
+
+      const single = new GlobalEnsemble({ ...spec, members: 1, steps: 10, units: 4, batchSize: 32 });
+      await single.fit(panel, spec);
+      await single.save(path.join(tmp, 'one'));
+      expect((await fs.readdir(path.join(tmp, 'one'))).sort()).toEqual(['model.json', 'seqcast.json', 'weights.bin']);
+      const plain = await GlobalForecaster.load(path.join(tmp, 'one'));
+      expect(await plain.forecast(panel, H)).toEqual(await single.forecast(panel, H));
+      plain.dispose();
+      single.dispose();
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a damaged member record is one BAD_MODEL line naming the field', async () => {
+    const H = 3;
+    const panel = cut(syntheticCollection(4, { series: 8, kind: 'hourly', length: [50, 60] }), H);
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'seqcast-ensemble-'));
+    try {
+      const model = new GlobalEnsemble({ horizon: H, members: 2, steps: 5, units: 4, batchSize: 16 });
+      await model.fit(panel, { horizon: H, season: 1 });
+      const dir = path.join(tmp, 'ens');
+      await model.save(dir);
+      model.dispose();
+      const file = path.join(dir, 'seqcast.json');
+      const meta = JSON.parse(await fs.readFile(file, 'utf8'));
+      meta.extra.ensemble.members[1].config.network.window = -2;
+      await fs.writeFile(file, JSON.stringify(meta));
+      await expect(loadModel(dir)).rejects.toThrow(/field "extra\.ensemble\.members\[1\]\.config\.network\.window" is missing or invalid/);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('on a budget too short for more, fits one fully trained network instead of three starved ones, and says so', async () => {
+    const H = 3;
+    const panel = cut(syntheticCollection(6, { series: 8, kind: 'hourly', length: [50, 60] }), H);
+    // The step cap is out of reach: the first network runs until the budget is spent.
+    const model = new GlobalEnsemble({ horizon: H, members: 3, steps: 1_000_000, minutes: 0.03, units: 4, batchSize: 16 });
+    const etas: number[] = [];
+    await model.fit(panel, { horizon: H, season: 1 }, { onProgress: (p) => etas.push(p.etaMs!) });
+    // The ETA shown is the budget's end, not the millions of planned steps.
+    expect(etas.length).toBeGreaterThan(0);
+    expect(Math.max(...etas)).toBeLessThanOrEqual(0.03 * 60_000);
+    const info = model.info();
+    expect(info.stopped).toBe('budget');
+    expect(info.ensemble.members).toHaveLength(1);
+    expect(info.ensemble.planned).toBe(3);
+    model.dispose();
+  }, 120_000);
+
+  it('checks the median on every series any member held out, not only on those all of them did', async () => {
+    const H = 3;
+    // Windows 40, 60, 30: the longest-window member holds out no stretch of the shortest series.
+    const panel = cut(syntheticCollection(8, { series: 30, kind: 'hourly', length: [14, 70] }), H);
+    const model = new GlobalEnsemble({ horizon: H, members: 3, window: 40, steps: 5, units: 4, batchSize: 16 });
+    await model.fit(panel, { horizon: H, season: 1 });
+    const info = model.info();
+    const counts = info.ensemble.members.map((m) => m.validation!.series);
+    expect(Math.min(...counts)).toBeLessThan(Math.max(...counts));
+    expect(info.validation!.series).toBe(Math.max(...counts));
     model.dispose();
   }, 120_000);
 });

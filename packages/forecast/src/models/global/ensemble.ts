@@ -1,30 +1,62 @@
 /**
- * An ensemble of global forecasters that differ in their input window and seed (the M4 winners'
- * use of the time budget: diverse members, combined by the median). Each member is a complete
- * {@link GlobalForecaster} with its own share of the budget, its own validation and fallback;
- * the ensemble forecasts the element-wise median of the members' forecasts and interval bounds,
- * and checks that median against Naive2 on the members' held-out stretch (shipping Naive2's
- * forecasts where the median loses to it there by more than noise).
+ * An ensemble of global forecasters that differ in their input window and seed: the M4 winners'
+ * use of the time budget (diverse members, combined by the median). Each member is a complete
+ * {@link GlobalForecaster} with its share of the budget, its own validation and combination; the
+ * ensemble forecasts the element-wise median of the members' forecasts, widens the median of
+ * their interval bounds by factors calibrated on the held-out stretch, and checks that median
+ * against Naive2 there (shipping Naive2's forecasts where it loses by more than noise).
+ *
+ * This is what `forecast train` trains by default (the registry's 'global' kind, `members` 3);
+ * `members: 1` is one network with the whole budget, saved as before. An ensemble saves into one
+ * model directory: member 0's network is its main one, member k's is `member-<k>` (core's
+ * saveModelDir `networks`), all replaced in one atomic save.
  */
+import { intField, parseOptions, readModelMetadata, saveModelDir, SeqcastError } from '@seqcast/core';
 import type { Panel } from '@seqcast/data';
-import { parseOptions, SeqcastError } from '@seqcast/core';
-import type { ForecastSpec, PanelModel, SeriesForecast } from '../../panel/model.js';
+import { z } from 'zod';
+import type { FutureCovariates, CovariateContract } from '../../inputs/covariates.js';
+import type { ForecastSpec, SeriesForecast } from '../../panel/model.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
-import { naive2Verdict, type Naive2Verdict } from '../../protocol/verdict.js';
-import { defaultWindow, GlobalForecaster, type GlobalInfo, type GlobalProgress } from './forecaster.js';
+import { naive2Verdict } from '../../protocol/verdict.js';
+import type { FitContext, ForecastModel, ModelSaveOptions } from '../../registry/contract.js';
+import { defaultWindow, GlobalForecaster } from './forecaster.js';
+import { GLOBAL_KIND, type Combination, type GlobalInfo, type GlobalValidation, type ValidationStretch } from './info.js';
+import { VERDICT_LEVEL } from '../../protocol/verdict.js';
 import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
-import { partnerForecast } from './validation.js';
+import type { SavedConfig, SavedExtra, SavedMember } from './resolve.js';
+import { calibrateWidth, partnerForecast, type IntervalCase } from './validation.js';
 
 /** Member k's window is the default window times WINDOW_FACTORS[k mod length], in whole seasons. */
 export const WINDOW_FACTORS = [1, 1.5, 0.75, 2, 1.25] as const;
 
-/** What the ensemble measured and shipped. */
-export interface EnsembleInfo {
-  members: GlobalInfo[];
-  /** The median of the members' forecasts on the held-out stretch against Naive2 (null: no stretch). */
-  verdict: Naive2Verdict | null;
-  /** 'median': the members' median; 'naive2': the median lost to Naive2 there, Naive2 is shipped. */
-  shipped: 'median' | 'naive2';
+/** The share of its steps a later member must have time for, at the first member's pace, to start. */
+const MIN_STEP_SHARE = 0.5;
+
+/** Members `forecast train` fits by default: measured to beat one network of the same steps (docs/global-model.md). */
+export const DEFAULT_MEMBERS = 3;
+
+/**
+ * The ensemble's options: the global model's, with `members` counting networks of different
+ * windows (each a whole GlobalForecaster) instead of heads inside one network.
+ */
+export const globalEnsembleOptionsSchema = globalForecasterOptionsSchema.extend({
+  members: intField(1, 9)
+    .default(DEFAULT_MEMBERS)
+    .meta({ description: 'Networks of different input windows (×1, 1.5, 0.75, 2, 1.25 of the default) sharing the budget; their median is forecast' }),
+});
+export type GlobalEnsembleOptions = z.input<typeof globalEnsembleOptionsSchema>;
+
+/** What the ensemble is and measured: GlobalInfo-shaped (the CLI and the server read it alike), plus its members. */
+export interface EnsembleInfo extends GlobalInfo {
+  ensemble: {
+    /** Each member's window, in order. */
+    windows: number[];
+    /** 'median': the members' median is shipped; 'naive2': it lost to Naive2 on the held-out stretch. */
+    shipped: 'median' | 'naive2';
+    members: GlobalInfo[];
+    /** Members asked for (`members`); fewer were fitted when the budget left no time for the others. */
+    planned: number;
+  };
 }
 
 /** Element-wise median of equal-length rows. */
@@ -42,8 +74,9 @@ export function medianOf(rows: readonly (readonly number[])[]): number[] {
 }
 
 /** Each member's options: window and seed vary, the budget is shared, one network each. */
-export function memberOptions(options: GlobalForecasterOptions, spec: ForecastSpec, lengths: number[]): GlobalForecasterOptions[] {
-  const o = parseOptions(globalForecasterOptionsSchema, { ...options, ...spec });
+export function memberOptions(options: GlobalEnsembleOptions, spec: ForecastSpec, lengths: number[]): GlobalForecasterOptions[] {
+  const o = parseOptions(globalEnsembleOptionsSchema, { ...options, ...spec });
+  if (o.members === 1) return [{ ...options, ...spec, members: 1 }];
   const patch = spec.season > 1 ? spec.season : 1;
   const base = o.window ?? defaultWindow(spec.horizon, spec.season, lengths);
   const longest = Math.max(...lengths) - spec.horizon;
@@ -55,20 +88,47 @@ export function memberOptions(options: GlobalForecasterOptions, spec: ForecastSp
   });
 }
 
+/** The ensemble's check on the held-out stretch (see the file comment). */
+interface EnsembleCheck {
+  validation: GlobalValidation | null;
+  /** The median lost to Naive2 there by more than noise: Naive2 is shipped. */
+  naive2: boolean;
+  widths: { '80': number; '95': number };
+}
+
+/** What an ensemble's forecasts are, in words: Naive2's, or the median of its members' (each as it combined itself). */
+export function ensembleShipped(shipped: 'median' | 'naive2', members: readonly GlobalInfo[]): string {
+  if (shipped === 'naive2') return "Naive2's (the median of the networks did not beat it on the validation stretch)";
+  const partner = (c: Combination) => (c.partner === 'naive2' ? 'Naive2' : 'Theta');
+  const label = (c: Combination) =>
+    c.weight === 1 ? 'network' : c.weight === 0 ? `${partner(c)} alone` : `network ${c.weight} + ${partner(c)} ${1 - c.weight}`;
+  return `the median of the forecasts of ${members.length} networks (windows ${members.map((m) => m.window).join(', ')}; as each chose on the stretch: ${members.map((m) => label(m.combination)).join(', ')})`;
+}
+
+/** The loud warning when the networks alone lose to Naive2 on the stretch (hidden behind a fallback otherwise). */
+function ensembleWarnings(v: GlobalValidation, shipped: 'median' | 'naive2', members: readonly GlobalInfo[]): string[] {
+  const n = v.networkVerdict;
+  if (n.verdict !== 'worse') return [];
+  const band = `${Math.round(VERDICT_LEVEL * 100)}% band ${n.low.toFixed(3)}–${n.high.toFixed(3)} over series`;
+  return [
+    `the networks alone (their median) are WORSE than Naive2 on the validation stretch (OWA ${n.owa.toFixed(3)}, ${band}); the forecasts shipped are ${ensembleShipped(shipped, members)} (OWA ${v.owa.toFixed(3)})`,
+  ];
+}
+
 /** A median ensemble of {@link GlobalForecaster} members (see the file comment). */
-export class GlobalEnsemble implements PanelModel {
+export class GlobalEnsemble implements ForecastModel {
   readonly name = 'model';
+  readonly kind = 'global';
+  readonly takesCovariates = true;
   private members: GlobalForecaster[] = [];
   private trained: EnsembleInfo | null = null;
-  private season = 1;
 
-  constructor(private readonly options: GlobalForecasterOptions) {
-    parseOptions(globalForecasterOptionsSchema, options);
+  constructor(private readonly options: GlobalEnsembleOptions) {
+    parseOptions(globalEnsembleOptionsSchema, options);
   }
 
-  async fit(train: Panel, spec: ForecastSpec, callbacks: { onProgress?(p: GlobalProgress): void } = {}): Promise<void> {
+  async fit(train: Panel, spec: ForecastSpec, context: FitContext = {}): Promise<void> {
     this.dispose();
-    this.season = spec.season;
     const variants = memberOptions(
       this.options,
       spec,
@@ -77,72 +137,234 @@ export class GlobalEnsemble implements PanelModel {
     const start = Date.now();
     const planned = variants.map((o) => new GlobalForecaster(o).plannedSteps(train, spec));
     const steps = planned.reduce((a, b) => a + b, 0);
+    const budgetMs = parseOptions(globalEnsembleOptionsSchema, { ...this.options, ...spec }).minutes * 60_000;
     let before = 0;
+    let msPerStepAndValue = 0;
     for (const [k, o] of variants.entries()) {
-      const member = new GlobalForecaster(o);
+      const leftMs = budgetMs - (Date.now() - start);
+      // A member starts only when the time left holds at least half its steps at the pace the
+      // first one ran (a step costs about in proportion to the window; its learning-rate
+      // schedule then runs over the time it has): on a slow or busy machine the ensemble has
+      // fewer members, each well trained, rather than several starved ones.
+      if (k > 0 && MIN_STEP_SHARE * msPerStepAndValue * o.window! * planned[k]! > leftMs) break;
+      const member = new GlobalForecaster({ ...o, minutes: Math.max(leftMs, 1000) / 60_000 });
       this.members.push(member);
+      const memberStart = Date.now();
       await member.fit(train, spec, {
+        ...(context.signal ? { signal: context.signal } : {}),
         onProgress: (p) => {
           const step = before + p.step;
           const elapsedMs = Date.now() - start;
-          callbacks.onProgress?.({ step, steps, loss: p.loss, elapsedMs, etaMs: Math.max(0, ((steps - step) * elapsedMs) / Math.max(1, step)) });
+          // The budget ends the fit first when the steps would take longer (later members do not start).
+          const etaMs = Math.max(0, Math.min(((steps - step) * elapsedMs) / Math.max(1, step), budgetMs - elapsedMs));
+          context.onProgress?.({ step, steps, loss: p.loss, elapsedMs, etaMs, unit: 'step' });
         },
       });
+      const info = member.info();
+      if (k === 0) msPerStepAndValue = (Date.now() - memberStart) / Math.max(1, info.steps) / info.window;
       before += planned[k]!;
     }
-    const verdict = this.validate(train, spec);
+    const infos = this.members.map((m) => m.info());
+    if (infos.length === 1) {
+      this.trained = { ...infos[0]!, ensemble: { windows: [infos[0]!.window], shipped: 'median', members: infos, planned: variants.length } };
+      return;
+    }
+    const check = this.check(train, spec);
+    const shipped = check.naive2 ? 'naive2' : 'median';
+    const first = infos[0]!;
+    const same = infos.every((i) => i.combination.partner === first.combination.partner && i.combination.weight === first.combination.weight);
+    // What is shipped, as one combination where the members agree (each applies its own).
+    const combination: Combination = shipped === 'naive2' ? { partner: 'naive2', weight: 0 } : same ? first.combination : { partner: 'naive2', weight: 1 };
     this.trained = {
-      members: this.members.map((m) => m.info()),
-      verdict,
-      shipped: verdict?.verdict === 'worse' ? 'naive2' : 'median',
+      ...first,
+      members: infos.length,
+      steps: infos.reduce((n, i) => n + i.steps, 0),
+      trainMs: Date.now() - start,
+      stopped: infos.some((i) => i.stopped === 'budget') ? 'budget' : 'steps',
+      widths: check.widths,
+      combination,
+      validation: check.validation,
+      warnings: check.validation ? ensembleWarnings(check.validation, shipped, infos) : [],
+      ensemble: { windows: infos.map((i) => i.window), shipped, members: infos, planned: variants.length },
     };
   }
 
-  /** The members' median on their common held-out stretch against Naive2. */
-  private validate(train: Panel, spec: ForecastSpec): Naive2Verdict | null {
+  /**
+   * The members' median on their held-out stretch: scored against Naive2 (the combined
+   * median and the networks' median alone), and the width factors that make the median of the
+   * members' bounds cover 80% / 95% there.
+   */
+  private check(train: Panel, spec: ForecastSpec): EnsembleCheck {
     const stretches = this.members.map((m) => m.validationStretch());
-    if (stretches.some((s) => s === null)) return null;
-    const byId = stretches.map((s) => new Map(s!.ids.map((id, i) => [id, s!.forecasts[i]!])));
+    if (stretches.some((s) => s === null)) return { validation: null, naive2: false, widths: { '80': 1, '95': 1 } };
+    const rowsOf = (s: ValidationStretch) => new Map(s.ids.map((id, i) => [id, i]));
+    const index = stretches.map((s) => rowsOf(s!));
     const model = new MetricTotals();
+    const network = new MetricTotals();
     const naive2 = new MetricTotals();
+    const cases: Record<'80' | '95', IntervalCase[]> = { '80': [], '95': [] };
     for (const s of train.series) {
-      const rows = byId.map((m) => m.get(s.id));
-      if (rows.some((r) => r === undefined)) continue;
+      // A member with a long window holds out no stretch of the shortest series: those are
+      // scored on the members that do, so the check covers every series a single network's does.
+      const at = index.map((m) => m.get(s.id));
+      const have = at.flatMap((i, k) => (i === undefined ? [] : [k]));
+      if (have.length === 0) continue;
+      const pick = <T>(f: (st: ValidationStretch, i: number) => T) => have.map((k) => f(stretches[k]!, at[k]!));
+      const actual = pick((st, i) => st.actual[i]!)[0]!;
       const cut = s.values.subarray(0, s.values.length - spec.horizon);
-      const actual = s.values.subarray(s.values.length - spec.horizon);
       const scale = seasonalScale(cut, spec.season);
-      model.add(actual, { id: s.id, values: medianOf(rows as number[][]) }, scale);
+      const center = medianOf(pick((st, i) => st.forecasts[i]!));
+      model.add(actual, { id: s.id, values: center }, scale);
+      network.add(actual, { id: s.id, values: medianOf(pick((st, i) => st.network[i]!)) }, scale);
       naive2.add(actual, { id: s.id, values: partnerForecast(cut, spec.horizon, spec.season, 'naive2') }, scale);
+      for (const level of ['80', '95'] as const) {
+        const lower = medianOf(pick((st, i) => st.bounds[level].lower[i]!));
+        const upper = medianOf(pick((st, i) => st.bounds[level].upper[i]!));
+        center.forEach((c, h) => cases[level].push({ actual: actual[h]!, median: c, lower: Math.min(lower[h]!, c), upper: Math.max(upper[h]!, c) }));
+      }
     }
-    return model.units.length > 0 ? naive2Verdict(model.units, naive2.units) : null;
+    if (model.units.length === 0) return { validation: null, naive2: false, widths: { '80': 1, '95': 1 } };
+    const widths = { '80': calibrateWidth(cases['80'], 0.8), '95': calibrateWidth(cases['95'], 0.95) };
+    const covered = (level: '80' | '95') => {
+      const k = widths[level];
+      const c = cases[level];
+      return c.filter((x) => x.actual >= x.median - k * (x.median - x.lower) && x.actual <= x.median + k * (x.upper - x.median)).length / c.length;
+    };
+    const n2 = naive2.result(naive2);
+    let final = model.result(naive2);
+    let verdict = naive2Verdict(model.units, naive2.units);
+    const worseThanNaive2 = verdict.verdict === 'worse';
+    // Naive2 shipped (see fit): the stretch scores what is shipped, as a single network's does.
+    if (worseThanNaive2) {
+      final = n2;
+      verdict = naive2Verdict(naive2.units, naive2.units);
+    }
+    return {
+      widths,
+      naive2: worseThanNaive2,
+      validation: {
+        series: model.units.length,
+        smape: final.smape,
+        mase: final.mase,
+        naive2Smape: n2.smape,
+        naive2Mase: n2.mase,
+        owa: final.owa,
+        modelOwa: network.result(naive2).owa,
+        worseThanNaive2: false,
+        verdict,
+        networkVerdict: naive2Verdict(network.units, naive2.units),
+        coverage80: covered('80'),
+        coverage95: covered('95'),
+      },
+    };
   }
 
-  async forecast(history: Panel, horizon: number): Promise<SeriesForecast[]> {
+  async forecast(history: Panel, horizon: number, future?: FutureCovariates): Promise<SeriesForecast[]> {
     const info = this.info();
-    const each = await Promise.all(this.members.map((m) => m.forecast(history, horizon)));
+    const each: SeriesForecast[][] = [];
+    for (const m of this.members) each.push(await m.forecast(history, horizon, future));
+    if (each.length === 1) return each[0]!;
+    const season = info.season;
     return history.series.map((s, i) => {
       const mid = medianOf(each.map((f) => f[i]!.values));
-      const bound = (level: '80' | '95', side: 'lower' | 'upper') => medianOf(each.map((f) => f[i]!.intervals![level][side]));
       // Naive2 shipped: the members' median widths around Naive2's forecast.
-      const values = info.shipped === 'naive2' ? partnerForecast(s.values, horizon, this.season, 'naive2') : mid;
-      const at = (b: number[]) => b.map((v, h) => values[h]! + v - mid[h]!);
-      const lower80 = at(bound('80', 'lower')).map((v, h) => Math.min(v, values[h]!));
-      const upper80 = at(bound('80', 'upper')).map((v, h) => Math.max(v, values[h]!));
-      // Each level's width factor is calibrated on its own; the 95% band still holds the 80% one.
-      const lower95 = at(bound('95', 'lower')).map((v, h) => Math.min(v, lower80[h]!));
-      const upper95 = at(bound('95', 'upper')).map((v, h) => Math.max(v, upper80[h]!));
-      return { id: s.id, values, intervals: { '80': { lower: lower80, upper: upper80 }, '95': { lower: lower95, upper: upper95 } } };
+      const values = info.ensemble.shipped === 'naive2' ? partnerForecast(s.values, horizon, season, 'naive2') : mid;
+      const band = (level: '80' | '95') => {
+        const k = info.widths[level];
+        const lower = medianOf(each.map((f) => f[i]!.intervals![level].lower));
+        const upper = medianOf(each.map((f) => f[i]!.intervals![level].upper));
+        return {
+          lower: values.map((v, h) => v - k * Math.max(0, mid[h]! - lower[h]!)),
+          upper: values.map((v, h) => v + k * Math.max(0, upper[h]! - mid[h]!)),
+        };
+      };
+      const b80 = band('80');
+      const b95 = band('95');
+      // Each level is calibrated on its own; the 95% band still holds the 80% one.
+      const lower95 = b95.lower.map((v, h) => Math.min(v, b80.lower[h]!));
+      const upper95 = b95.upper.map((v, h) => Math.max(v, b80.upper[h]!));
+      return { id: s.id, values, intervals: { '80': b80, '95': { lower: lower95, upper: upper95 } } };
     });
   }
 
+  /** The covariates the members were fitted with (all alike). */
+  covariateContract(): CovariateContract {
+    this.info();
+    return this.members[0]!.covariateContract();
+  }
+
   info(): EnsembleInfo {
-    if (!this.trained) throw new SeqcastError('NOT_TRAINED', 'the global ensemble has not been trained yet');
+    if (!this.trained) throw new SeqcastError('NOT_TRAINED', 'the global model has not been trained or loaded yet');
     return this.trained;
   }
 
+  /** Save into one model directory, atomically (one network: the single-model format, as before). */
+  async save(dir: string, options: ModelSaveOptions = {}): Promise<void> {
+    const info = this.info();
+    if (this.members.length === 1) return this.members[0]!.save(dir, options);
+    const { layout, ...save } = options;
+    const parts = this.members.map((m) => m.savedParts());
+    const networks = Object.fromEntries(parts.slice(1).map((p, k) => [`member-${k + 1}`, p.net]));
+    await saveModelDir<SavedConfig, SavedExtra>(
+      dir,
+      parts[0]!.net,
+      {
+        kind: GLOBAL_KIND,
+        config: parts[0]!.config,
+        extra: {
+          info,
+          options: this.options as GlobalForecasterOptions,
+          ...(layout ? { layout } : {}),
+          ensemble: { members: parts.map((p) => ({ config: p.config, extra: p.extra })) },
+        },
+      },
+      { ...save, networks },
+    );
+  }
+
+  /** Load a global model directory: an ensemble, or a single network (older directories, `members: 1`). */
+  static async load(dir: string): Promise<GlobalEnsemble> {
+    const meta = await readModelMetadata<SavedConfig, SavedExtra>(dir, GLOBAL_KIND);
+    const saved: SavedMember[] | undefined = meta.extra?.ensemble?.members;
+    const where = `${dir}/seqcast.json`;
+    const horizon = meta.config?.network?.horizon;
+    const out = new GlobalEnsemble(
+      saved === undefined || !Number.isInteger(horizon) ? { horizon: 1, members: 1 } : ({ ...meta.extra.options, horizon } as GlobalEnsembleOptions),
+    );
+    if (saved === undefined) {
+      const single = await GlobalForecaster.load(dir);
+      out.members = [single];
+      out.trained = { ...single.info(), ensemble: { windows: [single.info().window], shipped: 'median', members: [single.info()], planned: 1 } };
+      return out;
+    }
+    if (!Array.isArray(saved) || saved.length < 2 || saved.length > 9) {
+      throw new SeqcastError('BAD_MODEL', `${where}: field "extra.ensemble.members" is missing or invalid`, { where: `${where}#extra.ensemble.members` });
+    }
+    const info = meta.extra.info as EnsembleInfo;
+    if (typeof info?.ensemble !== 'object' || !['median', 'naive2'].includes(info.ensemble.shipped) || typeof info.widths !== 'object') {
+      throw new SeqcastError('BAD_MODEL', `${where}: field "extra.info.ensemble" is missing or invalid`, { where: `${where}#extra.info.ensemble` });
+    }
+    try {
+      for (const [k, m] of saved.entries()) {
+        out.members.push(await GlobalForecaster.restore(dir, m, k === 0 ? undefined : `member-${k}`, `extra.ensemble.members[${k}].`));
+      }
+    } catch (e) {
+      out.dispose();
+      throw e;
+    }
+    out.trained = info;
+    return out;
+  }
+
+  /** Free every member's weights; safe to call twice. */
   dispose(): void {
     for (const m of this.members) m.dispose();
     this.members = [];
     this.trained = null;
   }
+}
+
+/** Load a global model directory as saved by {@link GlobalEnsemble} or {@link GlobalForecaster}. */
+export function loadGlobalModel(dir: string): Promise<GlobalEnsemble> {
+  return GlobalEnsemble.load(dir);
 }

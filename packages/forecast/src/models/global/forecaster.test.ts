@@ -157,6 +157,15 @@ describe('GlobalForecaster', () => {
     model.dispose();
   });
 
+  it('a network over the training memory budget is refused before training, naming the option (the one planner every training consults)', async () => {
+    const panel = cut(syntheticCollection(2, { series: 6, kind: 'hourly', length: [60, 80] }), 4);
+    const model = new GlobalForecaster({ horizon: 4, units: 50_000, steps: 1 });
+    await expect(model.fit(panel, { horizon: 4, season: 1 })).rejects.toThrow(
+      /^units 50000 × members 1 × recurrent steps \(window ÷ season\) \d+ needs about \d+ MiB for one training window, over the \d+ MiB training memory budget/,
+    );
+    model.dispose();
+  });
+
   it('rejects bad options, unusable panels, a longer horizon and a corrupt directory with one-line errors', async () => {
     expect(() => new GlobalForecaster({ horizon: 0 })).toThrow(/horizon must be a positive integer/);
     expect(() => new GlobalForecaster({ horizon: 4, cell: 'rnn' as 'lstm' })).toThrow(/cell must be one of "lstm", "gru" \(received "rnn"\)/);

@@ -17,6 +17,7 @@ import {
   kernelStatus,
   layerMismatch,
   loadLayersModelDir,
+  planTrainingBatch,
   readModelMetadata,
   saveModelDir,
   type SaveOptions,
@@ -54,7 +55,7 @@ import {
   type GlobalValidation,
   type ValidationStretch,
 } from './info.js';
-import { ensembleMedian, resolve, sources, type SavedConfig, type Source } from './resolve.js';
+import { ensembleMedian, resolve, sources, type SavedConfig, type SavedExtra, type SavedMember, type Source } from './resolve.js';
 import { validateOnStretch, type ShippedStretch } from './validate.js';
 
 export { GLOBAL_KIND, shippedForecast, validationWarnings } from './info.js';
@@ -140,6 +141,24 @@ export class GlobalForecaster implements ForecastModel {
     const validate = early.length >= Math.max(1, Math.ceil(all.length / 2));
     if (!validate) early = all;
 
+    // The one memory planner every training consults: an over-budget network is refused here,
+    // naming the option, before a weight is allocated.
+    planTrainingBatch(
+      {
+        cell: r.cell,
+        layers: r.members,
+        units: r.units,
+        steps: L / r.patch,
+        inputs: r.patch * (1 + (cov.active ? cov.dims.window : 0)),
+        outputs: H * QUANTILES.length,
+        outputSteps: 1,
+      },
+      {
+        windows: r.batchSize,
+        batchSize: r.batchSize,
+        names: { units: 'units', layers: 'members', steps: 'recurrent steps (window ÷ season)', batchSize: 'batchSize' },
+      },
+    );
     const network: NetworkConfig = {
       window: L,
       patch: r.patch,
@@ -366,7 +385,9 @@ export class GlobalForecaster implements ForecastModel {
    * ensemble to validate its combination on; null when there was none or the model was loaded.
    */
   validationStretch(): ValidationStretch | null {
-    return this.stretch ? { ids: this.stretch.ids, forecasts: this.stretch.forecasts } : null;
+    if (!this.stretch) return null;
+    const { ids, forecasts, network, bounds, actual } = this.stretch;
+    return { ids, forecasts, network, bounds, actual };
   }
 
   /** What the model is and what it measured on its held-out stretch. */
@@ -388,7 +409,7 @@ export class GlobalForecaster implements ForecastModel {
   async save(dir: string, options: SaveOptions & { layout?: PanelLayout } = {}): Promise<void> {
     const info = this.requireTrained();
     const { layout, ...save } = options;
-    await saveModelDir<SavedConfig, { info: GlobalInfo; options: GlobalForecasterOptions; layout?: PanelLayout }>(
+    await saveModelDir<SavedConfig, SavedExtra>(
       dir,
       this.net!,
       { kind: GLOBAL_KIND, config: this.config!, extra: { info, options: this.options, ...(layout ? { layout } : {}) } },
@@ -400,22 +421,50 @@ export class GlobalForecaster implements ForecastModel {
   static async load(dir: string): Promise<GlobalForecaster> {
     await initBackend();
     await initKernels();
-    const meta = await readModelMetadata<SavedConfig, { info: GlobalInfo; options: GlobalForecasterOptions }>(dir, GLOBAL_KIND);
+    const meta = await readModelMetadata<SavedConfig, SavedExtra>(dir, GLOBAL_KIND);
+    if (meta.extra?.ensemble) {
+      throw new SeqcastError(
+        'BAD_MODEL',
+        `${dir} holds an ensemble of ${meta.extra.ensemble.members.length} networks: load it with loadModel or GlobalEnsemble.load`,
+        {
+          where: dir,
+        },
+      );
+    }
+    return GlobalForecaster.restore(dir, { config: meta.config, extra: meta.extra });
+  }
+
+  /**
+   * A member as an ensemble saves it (see ensemble.ts): its network, config, info and options.
+   * @internal
+   */
+  savedParts(): SavedMember & { net: tf.LayersModel } {
+    const info = this.requireTrained();
+    return { net: this.net!, config: this.config!, extra: { info, options: this.options } };
+  }
+
+  /**
+   * Re-create a trained model from `dir`'s network `network` (the main one when absent) and its
+   * metadata, checking every field; `field` prefixes the names errors give (an ensemble's member).
+   * @internal
+   */
+  static async restore(dir: string, saved: SavedMember, network?: string, field = ''): Promise<GlobalForecaster> {
     const where = `${dir}/seqcast.json`;
-    const c = meta.config.network;
-    const bad = (field: string) => new SeqcastError('BAD_MODEL', `${where}: field "${field}" is missing or invalid`, { where: `${where}#${field}` });
+    const c = saved.config?.network;
+    const bad = (name: string) =>
+      new SeqcastError('BAD_MODEL', `${where}: field "${field}${name}" is missing or invalid`, { where: `${where}#${field}${name}` });
     if (typeof c !== 'object' || c === null) throw bad('config.network');
     for (const k of ['window', 'patch', 'horizon', 'units', 'members'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) throw bad(`config.network.${k}`);
     if (c.window % c.patch !== 0) throw bad('config.network.window');
     if (!hasCell(c.cell)) throw bad('config.network.cell');
-    if (!Number.isInteger(meta.config.season) || meta.config.season < 1) throw bad('config.season');
-    const covariates = loadedContract(meta.config.covariates, bad);
+    if (!Number.isInteger(saved.config.season) || saved.config.season < 1) throw bad('config.season');
+    const covariates = loadedContract(saved.config.covariates, bad);
     const d = hasCovariates(covariates) ? covariateDims(covariates) : null;
     if (d && (c.covariates?.window !== d.window || c.covariates?.horizon !== d.horizon || c.covariates?.statics !== d.statics))
       throw bad('config.network.covariates');
-    const info = meta.extra?.info;
+    const info = saved.extra?.info;
     if (typeof info !== 'object' || info === null || typeof info.widths !== 'object') throw bad('extra.info');
-    const model = await loadLayersModelDir(dir);
+    const model = await loadLayersModelDir(dir, network);
     const cell = getCell(c.cell);
     try {
       for (let k = 0; k < c.members; k++) {
@@ -428,9 +477,9 @@ export class GlobalForecaster implements ForecastModel {
       const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
       throw new SeqcastError('BAD_MODEL', `${dir}: ${msg}`, { where: `${dir}/model.json` }, { cause: e });
     }
-    const out = new GlobalForecaster({ ...meta.extra.options, horizon: c.horizon });
+    const out = new GlobalForecaster({ ...saved.extra.options, horizon: c.horizon });
     out.net = model;
-    out.config = meta.config;
+    out.config = saved.config;
     out.trained = info;
     return out;
   }

@@ -3,4 +3,4 @@ export { GlobalForecaster, GLOBAL_KIND, defaultWindow, shippedForecast } from '.
 export type { Combination, GlobalForecasterOptions, GlobalInfo, GlobalProgress, GlobalValidation } from './forecaster.js';
 export { QUANTILES } from './network.js';
 export { globalForecasterOptionsSchema } from './options.js';
-export { GlobalEnsemble, type EnsembleInfo } from './ensemble.js';
+export { GlobalEnsemble, globalEnsembleOptionsSchema, ensembleShipped, type EnsembleInfo, type GlobalEnsembleOptions } from './ensemble.js';

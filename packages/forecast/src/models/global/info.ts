@@ -100,7 +100,14 @@ export function validationWarnings(v: GlobalValidation, c: Combination): string[
 /** The held-out stretch's forecasts of a fit, by series id (not saved). */
 export interface ValidationStretch {
   ids: string[];
+  /** The forecasts as shipped (combined), [series][h]. */
   forecasts: number[][];
+  /** The network's median alone, [series][h]. */
+  network: number[][];
+  /** The calibrated interval bounds around `forecasts`, [series][h]. */
+  bounds: { '80': { lower: number[][]; upper: number[][] }; '95': { lower: number[][]; upper: number[][] } };
+  /** The held-out values, [series][h]. */
+  actual: Float64Array[];
 }
 
 /** How the network's median is combined with a statistical forecast (weight 1 = network alone). */

@@ -4,6 +4,8 @@ import type { ForecastSpec } from '../../panel/model.js';
 import type { CovariateContract, EncodedSeries } from '../../inputs/covariates.js';
 import type { WindowSource } from './linear-start.js';
 import type { NetworkConfig } from './network.js';
+import type { GlobalInfo } from './info.js';
+import type { PanelLayout } from '../../panel/layout.js';
 import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
 
 /**
@@ -35,6 +37,24 @@ export interface SavedConfig {
   target: string;
   /** The covariate input contract; absent in older models (none). */
   covariates?: CovariateContract;
+}
+
+/** One network's metadata: a single model's seqcast.json config and extra, or one ensemble member's. */
+export interface SavedMember {
+  config: SavedConfig;
+  extra: { info: GlobalInfo; options: GlobalForecasterOptions };
+}
+
+/** seqcast.json's extra in a global model directory. */
+export interface SavedExtra {
+  info: GlobalInfo;
+  options: GlobalForecasterOptions;
+  layout?: PanelLayout;
+  /**
+   * An ensemble's members, in order (member 0's network is the directory's main one, member k's
+   * is `member-<k>`); absent for a single network.
+   */
+  ensemble?: { members: SavedMember[] };
 }
 
 export interface Resolved {

@@ -11,8 +11,6 @@ import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from
 export interface ShippedStretch extends ValidationStretch {
   usable: EncodedSeries[];
   ends: number[];
-  actual: Float64Array[];
-  network: number[][];
 }
 
 /**
@@ -79,11 +77,23 @@ export function validateOnStretch(
   const covered = (cases: typeof cases80, k: number) =>
     cases.filter((c) => c.actual >= c.median - k * (c.median - c.lower) && c.actual <= c.median + k * (c.upper - c.median)).length / Math.max(1, cases.length);
   const n2 = naive2Totals.result(naive2Totals);
+  const band = (lo: number, hi: number, k: number) => ({
+    lower: q.map((rows, i) => rows.map((row, h) => center[i]![h]! - k * (row[MEDIAN]! - row[lo]!))),
+    upper: q.map((rows, i) => rows.map((row, h) => center[i]![h]! + k * (row[hi]! - row[MEDIAN]!))),
+  });
   const verdict = naive2Verdict(score(center).units, naive2Totals.units);
   return {
     widths,
     combination,
-    stretch: { ids: usable.map((s) => s.id), forecasts: center, usable, ends: usable.map((s) => s.values.length - H), actual, network: med },
+    stretch: {
+      ids: usable.map((s) => s.id),
+      forecasts: center,
+      network: med,
+      bounds: { '80': band(1, 3, widths['80']), '95': band(0, 4, widths['95']) },
+      actual,
+      usable,
+      ends: usable.map((s) => s.values.length - H),
+    },
     validation: {
       series: usable.length,
       smape: final.smape,

@@ -1,6 +1,6 @@
 /**
- * The training process (forked by the server per job): receives one `start` message, trains
- * with the library (Forecaster.fit on CSV text parsed by readCsv, any registered panel model
+ * The training process (one per job, forked by the embedded server or a queue worker): receives one `start` message, trains
+ * with the library (SeriesForecaster.fit on CSV text parsed by readCsv, any registered panel model
  * kind on a long-format CSV, or CharLM.train on text), saves the model atomically into the given
  * version directory, reports progress and exits. A `cancel` message aborts training at the next
  * step or batch boundary; the model is then not saved.
@@ -9,17 +9,17 @@
 import { watchdogReady } from './parent-watchdog.js';
 import * as os from 'node:os';
 import { CharLM, initBackend, isSeqcastError, type CharLMOptions } from '@seqcast/core';
-import { DEFAULT_MODEL_KIND, Forecaster, layoutOf, modelKind } from '@seqcast/forecast';
+import { DEFAULT_MODEL_KIND, SeriesForecaster, layoutOf, modelKind } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
 import { jobCovariates, refuseUnread, type JobCovariateOptions } from '../job-covariates.js';
-import type { FromWorker, ToWorker } from './types.js';
+import type { FromTrainingProcess, ToTrainingProcess } from './types.js';
 
 /** The content was parsed within the server's CSV limits when the job was accepted (prepareJob). */
 const CHECKED_AT_SUBMIT: CsvLimits = { maxCsvColumns: Infinity, maxCsvCells: Infinity };
 
 const abort = new AbortController();
 
-function send(m: FromWorker): Promise<void> {
+function send(m: FromTrainingProcess): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
     process.send(m, undefined, {}, () => resolve());
@@ -29,7 +29,7 @@ function send(m: FromWorker): Promise<void> {
 /** Niceness of the training: the lowest priority, so serving requests is always scheduled first. */
 const TRAINING_NICENESS = 19;
 
-async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+async function train(m: Extract<ToTrainingProcess, { type: 'start' }>): Promise<void> {
   await watchdogReady;
   try {
     os.setPriority(TRAINING_NICENESS); // this thread (and threads it starts) only, not the watchdog
@@ -37,17 +37,18 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     // Not permitted on some systems; training then simply competes at equal priority.
   }
   await initBackend();
-  const callbacks = {
-    onEpoch: (p: { epoch: number; epochs: number; loss: number; elapsedMs: number }) => {
-      void send({ type: 'progress', epoch: p.epoch, epochs: p.epochs, loss: p.loss, elapsedMs: p.elapsedMs });
-    },
-    signal: abort.signal,
+  // Chars and one-series forecast jobs count epochs: each finished epoch is a step of the record.
+  const epochDone = (p: { epoch: number; epochs: number; loss: number; elapsedMs: number }) => {
+    void send({ type: 'progress', step: p.epoch, steps: p.epochs, unit: 'epoch', loss: p.loss, elapsedMs: p.elapsedMs });
   };
   const { spec, outDir } = m;
   if (spec.kind === 'forecast') {
     // CONTENT only: never opened as a path or fetched as a URL.
     const series = await parseCsvText(spec.content, spec.csvOptions ?? {}, CHECKED_AT_SUBMIT);
-    const model = await Forecaster.fit(series, spec.options as unknown as Parameters<typeof Forecaster.fit>[1], callbacks);
+    const model = await SeriesForecaster.fit(series, spec.options as unknown as Parameters<typeof SeriesForecaster.fit>[1], {
+      onEpoch: epochDone,
+      signal: abort.signal,
+    });
     try {
       await model.save(outDir);
     } finally {
@@ -78,18 +79,18 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
           signal: abort.signal,
           onProgress: (p) => {
             reported = true;
-            void send({ type: 'progress', epoch: p.step, epochs: p.steps, loss: p.loss ?? null, elapsedMs: p.elapsedMs });
+            void send({ type: 'progress', step: p.step, steps: p.steps, unit: p.unit ?? 'step', loss: p.loss ?? null, elapsedMs: p.elapsedMs });
           },
         },
       );
       // A model fitted in one go (a baseline) reports its one step done.
-      if (!reported) void send({ type: 'progress', epoch: 1, epochs: 1, loss: null, elapsedMs: 0 });
+      if (!reported) void send({ type: 'progress', step: 1, steps: 1, unit: 'step', loss: null, elapsedMs: 0 });
       await model.save(outDir, { layout: layoutOf(panel, spec.csvOptions?.missing ?? 'error') });
     } finally {
       model.dispose();
     }
   } else {
-    const lm = await CharLM.train(spec.content, spec.options as unknown as CharLMOptions, callbacks);
+    const lm = await CharLM.train(spec.content, spec.options as unknown as CharLMOptions, { onProgress: epochDone, signal: abort.signal });
     try {
       await lm.save(outDir);
     } finally {
@@ -98,7 +99,7 @@ async function train(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   }
 }
 
-process.on('message', (m: ToWorker) => {
+process.on('message', (m: ToTrainingProcess) => {
   if (m.type === 'cancel') {
     abort.abort(new Error('cancelled'));
     return;

@@ -1,5 +1,5 @@
 /**
- * How the per-series Forecaster is fitted: the linear path (ridge penalty and base chosen by
+ * How the SeriesForecaster is fitted: the linear path (ridge penalty and base chosen by
  * cross-validation on the training rows, see selectLinear), the recurrent path on its residual,
  * and the validation table. forecaster.ts holds the model class that runs these steps.
  */
@@ -21,9 +21,9 @@ import {
 import { gram, linearPredict, ridgeLooPredict, ridgeSolve } from '../linear.js';
 import { metricTable, safeScale, type MetricTable } from '../protocol/metrics.js';
 import { column, type SeriesLike } from '../series.js';
-import { resolveForecastOptions, type ForecastOptions, type ResolvedForecastOptions } from './forecaster-options.js';
+import { resolveForecastOptions, type ForecastOptions, type ResolvedForecastOptions } from './series-forecaster-options.js';
 
-import type { FitCallbacks, ForecastConfig } from './forecaster-types.js';
+import type { FitCallbacks, ForecastConfig } from './series-forecaster-types.js';
 export const LAMBDAS = [0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, Infinity];
 
 export function range(a: number, b: number): number[] {
@@ -212,11 +212,11 @@ export function solveLinear(
 }
 
 /**
- * A trained forecaster. Create with {@link Forecaster.fit} or {@link Forecaster.load}.
+ * A trained forecaster. Create with {@link SeriesForecaster.fit} or {@link SeriesForecaster.load}.
  *
  * @example
  * const series = await readCsv({ path: 'monthly-car-sales.csv' });
- * const model = await Forecaster.fit(series, { target: 'Sales', season: 12, seed: 1 });
+ * const model = await SeriesForecaster.fit(series, { target: 'Sales', season: 12, seed: 1 });
  * model.forecast(lastRows, 3);                 // next 3 values, original units
  * const report = evaluate(model, series);      // model vs naive / seasonal naive / linear AR
  * await model.save('models/cars');

@@ -1,4 +1,4 @@
-/** The per-series Forecaster's saved config and info (seqcast.json), and its fit callbacks. */
+/** The SeriesForecaster's saved config and info (seqcast.json), and its fit callbacks. */
 import { type Base, type DesignSpec } from '../inputs/lag-design.js';
 import { type CategoricalLevels } from '../inputs/one-hot.js';
 import { type MetricTable } from '../protocol/metrics.js';

@@ -1,5 +1,5 @@
 /**
- * Forecaster: a recurrent forecaster that is never allowed to be worse than a linear model.
+ * SeriesForecaster: a recurrent forecaster that is never allowed to be worse than a linear model.
  *
  * Structure (per output horizon h): forecast = base_h + dscale · (linear(z) + rnn(window)), where
  * base_h is the naive or seasonal-naive value, z the scale-free lag regressors of inputs/lag-design.ts and
@@ -22,9 +22,9 @@ import { evaluate } from '../protocol/evaluate.js';
 import { column, type SeriesLike } from '../series.js';
 import { checkFitRows } from './fit-memory.js';
 import { checkFiniteSteps, forecastable, unforecastable } from '../inputs/magnitude.js';
-import { type ForecastOptions } from './forecaster-options.js';
+import { type ForecastOptions } from './series-forecaster-options.js';
 
-export type { ForecastOptions } from './forecaster-options.js';
+export type { ForecastOptions } from './series-forecaster-options.js';
 import {
   range,
   withIntercept,
@@ -37,12 +37,12 @@ import {
   describePath,
   exactPath,
   innerBeta,
-} from './forecaster-fit.js';
-import type { FitCallbacks, ForecastConfig, ForecastInfo } from './forecaster-types.js';
+} from './series-forecaster-fit.js';
+import type { FitCallbacks, ForecastConfig, ForecastInfo } from './series-forecaster-types.js';
 
-export type { FitCallbacks, ForecastConfig, ForecastInfo } from './forecaster-types.js';
+export type { FitCallbacks, ForecastConfig, ForecastInfo } from './series-forecaster-types.js';
 
-export class Forecaster {
+export class SeriesForecaster {
   private constructor(
     readonly config: ForecastConfig,
     private readonly regressor: SequenceRegressor,
@@ -50,7 +50,7 @@ export class Forecaster {
   ) {}
 
   /** Train on the first `split` of `series` (the rest is left for {@link evaluate}). */
-  static async fit(series: SeriesLike, options: ForecastOptions, callbacks: FitCallbacks = {}): Promise<Forecaster> {
+  static async fit(series: SeriesLike, options: ForecastOptions, callbacks: FitCallbacks = {}): Promise<SeriesForecaster> {
     await initBackend();
     const started = Date.now();
     const plan = planFit(options);
@@ -125,7 +125,7 @@ export class Forecaster {
       trainedMs: Date.now() - started,
       created: new Date().toISOString(),
     };
-    const model = new Forecaster(config, regressor, info);
+    const model = new SeriesForecaster(config, regressor, info);
     if (d.n - Math.max(d.trainEnd, d.spec.context) >= 1) {
       const rep = evaluate(model, series);
       info.metrics.test = { ...rep.metrics, rows: rep.rows };
@@ -224,7 +224,7 @@ export class Forecaster {
   }
 
   /**
-   * {@link Forecaster.forecast} one horizon at a time: yields after every model pass but the
+   * {@link SeriesForecaster.forecast} one horizon at a time: yields after every model pass but the
    * last, so a server can interleave a long recursive forecast with other work; returns what
    * `forecast` returns. Arguments are checked on the first `next()`.
    */
@@ -272,7 +272,7 @@ export class Forecaster {
   }
 
   /** Load a directory written by {@link save}. */
-  static async load(dir: string): Promise<Forecaster> {
+  static async load(dir: string): Promise<SeriesForecaster> {
     await initBackend();
     // Pick the fused kernels now: forecasts of a loaded model otherwise ran the reference path.
     await initKernels();
@@ -285,7 +285,7 @@ export class Forecaster {
       regressor.dispose();
       throw e;
     }
-    return new Forecaster(metadata.config, regressor, metadata.extra.info);
+    return new SeriesForecaster(metadata.config, regressor, metadata.extra.info);
   }
 
   dispose(): void {
@@ -314,3 +314,11 @@ function checkConfig(meta: ModelMetadata<ForecastConfig, { info: ForecastInfo }>
     throw new SeqcastError('BAD_MODEL', `${dir}: field "extra.info" is missing`, { where: `${dir}/seqcast.json#extra.info` });
   }
 }
+
+/**
+ * @deprecated use {@link SeriesForecaster}: the per-series model was renamed so that it is not
+ * mistaken for the generic name beside `GlobalForecaster`; this alias goes in the next release.
+ */
+export const Forecaster = SeriesForecaster;
+/** @deprecated use {@link SeriesForecaster}; this alias goes in the next release. */
+export type Forecaster = SeriesForecaster;

@@ -1,6 +1,6 @@
 /**
- * The per-series Forecaster's options table: every option's type, range, default and
- * description, declared once. `Forecaster.fit` parses it; the server's training-job schema and the
+ * The SeriesForecaster's options table: every option's type, range, default and
+ * description, declared once. `SeriesForecaster.fit` parses it; the server's training-job schema and the
  * CLI's `forecast train` flags are derived from it (see docs/forecast.md).
  */
 import { cellField, fractionField, intField, parseOptions, positiveField } from '@seqcast/core';
@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 const column = 'must name a numeric column';
 
-/** Options of `Forecaster.fit`. Only `target` is required. */
+/** Options of `SeriesForecaster.fit`. Only `target` is required. */
 export const forecastOptionsSchema = z.object({
   target: z.string({ error: column }).min(1, { error: column }).meta({ description: 'Column to forecast' }),
   features: z.array(z.string().min(1)).optional().meta({ description: 'Input columns; default [target]. The target is always an input (added when missing)' }),
@@ -46,7 +46,7 @@ export const forecastOptionsSchema = z.object({
     .meta({ description: 'Recorded only: the frequency inferred from the dates (hourly, daily, …) when the season was inferred from them' }),
 });
 
-/** Options of `Forecaster.fit` (see {@link forecastOptionsSchema}). */
+/** Options of `SeriesForecaster.fit` (see {@link forecastOptionsSchema}). */
 export type ForecastOptions = z.input<typeof forecastOptionsSchema>;
 
 /** {@link ForecastOptions} with every default applied and checked (the window's depends on the season). */

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SeqcastError } from '@seqcast/core';
 import { JOB_STATES, type JobRecord } from './types.js';
+import { withStepFields } from './progress.js';
 import type { Logger } from '../logger.js';
 
 export const JOBS_DIR = '.jobs';
@@ -90,11 +91,11 @@ function looksLikeRecord(x: unknown): x is JobRecord {
 
 /**
  * @example
- * const store = new JobStore('models', logger);
- * await store.save(record);            // models/.jobs/<id>.json, atomically
- * const all = await store.loadAll();
+ * const records = new DiskJobRecords('models', logger);
+ * await records.save(record);          // models/.jobs/<id>.json, atomically
+ * const all = await records.loadAll();
  */
-export class JobStore {
+export class DiskJobRecords {
   readonly dir: string;
   private readonly chains = new Map<string, Promise<void>>();
 
@@ -148,7 +149,7 @@ export class JobStore {
   private async readFile(f: string): Promise<JobRecord | undefined> {
     try {
       const rec: unknown = JSON.parse(await fs.readFile(path.join(this.dir, f), 'utf8'));
-      if (looksLikeRecord(rec)) return rec;
+      if (looksLikeRecord(rec)) return withStepFields(rec);
       this.logger.log('warn', 'job record skipped', { file: f, error: 'not a job record' });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // removed meanwhile

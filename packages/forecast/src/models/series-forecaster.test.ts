@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { leakedTensors } from '@seqcast/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../protocol/evaluate.js';
-import { Forecaster } from './forecaster.js';
+import { SeriesForecaster } from './series-forecaster.js';
 import { makeSeries } from '../series.js';
 import { gaussian, syntheticAR2, syntheticLogisticMap, syntheticStockSeries, syntheticTrendSeasonal } from '../synthetic.js';
 
@@ -13,10 +13,10 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-describe('Forecaster', () => {
+describe('SeriesForecaster', () => {
   it('AR(2) with unit noise: one-step RMSE close to the noise level, not worse than the baselines', async () => {
     const s = syntheticAR2(1500, 11);
-    const m = await Forecaster.fit(s, { target: 'value', epochs: 0 });
+    const m = await SeriesForecaster.fit(s, { target: 'value', epochs: 0 });
     try {
       const r = evaluate(m, s);
       expect(r.metrics.model.rmse).toBeLessThan(1.1);
@@ -32,7 +32,7 @@ describe('Forecaster', () => {
     // training rows must find the AR, and the model must then BE the linear AR baseline.
     const g = gaussian(7);
     const s = makeSeries({ value: Array.from({ length: 300 }, () => 5 + g()) });
-    const m = await Forecaster.fit(s, { target: 'value', epochs: 0 });
+    const m = await SeriesForecaster.fit(s, { target: 'value', epochs: 0 });
     try {
       expect(m.info.linear.paths).toEqual(['linear AR']);
       expect(m.info.linear.arOnly).toEqual([true]);
@@ -47,7 +47,7 @@ describe('Forecaster', () => {
   it('the recurrent path is kept where it helps (a nonlinear map) and beats the linear baseline there', async () => {
     const s = syntheticLogisticMap(400, 5);
     const epochs: number[] = [];
-    const m = await Forecaster.fit(s, { target: 'value', window: 4, units: 16, epochs: 40, seed: 1 }, { onEpoch: (p) => epochs.push(p.epoch) });
+    const m = await SeriesForecaster.fit(s, { target: 'value', window: 4, units: 16, epochs: 40, seed: 1 }, { onEpoch: (p) => epochs.push(p.epoch) });
     try {
       expect(epochs[0]).toBe(1);
       expect(m.info.rnn.used).toBe(true);
@@ -57,7 +57,7 @@ describe('Forecaster', () => {
       const dir = await mkdtemp(path.join(tmpdir(), 'seqcast-fc-'));
       dirs.push(dir);
       await m.save(path.join(dir, 'm'));
-      const again = await Forecaster.load(path.join(dir, 'm'));
+      const again = await SeriesForecaster.load(path.join(dir, 'm'));
       try {
         const rows = m.rowsOf(s);
         expect(again.forecast(rows, 5)).toEqual(m.forecast(rows, 5));
@@ -75,7 +75,14 @@ describe('Forecaster', () => {
 
   it('multivariate stock-like series, horizon 3: direct then recursive steps; abort stops training', async () => {
     const s = syntheticStockSeries(300, 2);
-    const m = await Forecaster.fit(s, { target: 'Close', features: ['Open', 'High', 'Low', 'Volume', 'Close'], window: 5, horizon: 3, epochs: 2, units: 8 });
+    const m = await SeriesForecaster.fit(s, {
+      target: 'Close',
+      features: ['Open', 'High', 'Low', 'Volume', 'Close'],
+      window: 5,
+      horizon: 3,
+      epochs: 2,
+      units: 8,
+    });
     try {
       expect(m.info.features).toEqual(['Open', 'High', 'Low', 'Volume', 'Close']);
       const rows = m.rowsOf(s);
@@ -90,7 +97,11 @@ describe('Forecaster', () => {
       m.dispose();
     }
     const ac = new AbortController();
-    const p = Forecaster.fit(syntheticTrendSeasonal(200, 1), { target: 'value', season: 12, epochs: 50 }, { signal: ac.signal, onEpoch: () => ac.abort() });
+    const p = SeriesForecaster.fit(
+      syntheticTrendSeasonal(200, 1),
+      { target: 'value', season: 12, epochs: 50 },
+      { signal: ac.signal, onEpoch: () => ac.abort() },
+    );
     await expect(p).rejects.toThrow(/abort/i);
   });
 });
