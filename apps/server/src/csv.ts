@@ -6,6 +6,7 @@
  */
 import { readCsv, readPanelCsv, type PanelCsv, type ReadCsvOptions, type ReadPanelOptions, type Series } from '@seqcast/data';
 import { SeqcastError } from '@seqcast/core';
+import { readFutureCsv } from '@seqcast/forecast';
 
 /** The readCsv options a job may set (validated by the job schema). */
 export type CsvTextOptions = Pick<ReadCsvOptions, 'delimiter' | 'newestFirst' | 'dateColumn' | 'missing'>;
@@ -35,20 +36,31 @@ function readLimits(limits: CsvLimits): Pick<ReadCsvOptions, 'maxColumns' | 'max
 export function parsePanelText(
   text: string,
   csv: PanelCsvOptions,
-  o: { target: string; features?: string[]; horizon: number },
+  o: { target: string; features?: string[]; futureFeatures?: string[]; staticFeatures?: string[]; horizon: number },
   limits: CsvLimits,
 ): Promise<PanelCsv> {
-  return readPanelCsv(
+  // Every kind of covariate is a column read beside the target; text columns become categorical.
+  const features = [...new Set([...(o.features ?? []), ...(o.futureFeatures ?? []), ...(o.staticFeatures ?? [])])];
+  const read = readPanelCsv(
     { text },
     {
       ...csv,
       target: o.target,
-      ...(o.features ? { features: o.features } : {}),
+      ...(features.length ? { features, categorical: 'auto' as const } : {}),
       minRows: o.horizon + 2,
       minRowsReason: `2 inputs + horizon ${o.horizon}`,
       limits: readLimits(limits),
     },
   );
+  // A column the CSV lacks is named by the job option that asked for it.
+  return read.catch((e: unknown) => {
+    if (!(e instanceof SeqcastError) || e.details.where !== 'columns') throw e;
+    const column = e.details.column;
+    const lists = (['features', 'futureFeatures', 'staticFeatures'] as const).filter((k) => o[k]?.includes(column as string));
+    const where = column === o.target ? 'options.target' : lists.length ? `options.${lists[0]}` : undefined;
+    if (where === undefined) throw e;
+    throw new SeqcastError(e.code, `${where}: ${e.message}`, { ...e.details, where });
+  });
 }
 
 /**
@@ -130,14 +142,26 @@ export interface PanelReadLayout {
   missing: 'error' | 'drop' | 'ffill';
 }
 
+/** The future file of a panel forecast as the page sends it, with what the model reads from it. */
+export interface FutureCsvRequest {
+  /** CSV content: the id and time columns and the future-known columns for the next `steps` steps. */
+  text: string;
+  steps: number;
+  /** The model's future-known columns, and those of them that are categorical. */
+  columns: readonly string[];
+  categorical: readonly string[];
+}
+
 /**
  * Parse panel CSV content with a panel model's saved layout, exactly as `forecast predict` reads
- * it (readPanelCsv, every series sorted by its time column, a short series an error).
+ * it (readPanelCsv, every series sorted by its time column, a short series an error; text
+ * covariate columns as their level names in `labels`). With `future`, the future file is read as
+ * `forecast predict --future` reads it, each series' next `steps` values in its `future`.
  *
  * @example
  * const p = await parsePanelForDisplay('id,t,y\na,1,5\na,2,6\n', { target: 'y', idColumn: 'id', timeColumn: 't', features: [], missing: 'error' }, DEFAULT_LIMITS);
  */
-export async function parsePanelForDisplay(text: string, layout: PanelReadLayout, limits: CsvLimits): Promise<ParsedCsv> {
+export async function parsePanelForDisplay(text: string, layout: PanelReadLayout, limits: CsvLimits, future?: FutureCsvRequest): Promise<ParsedCsv> {
   const panel = await readPanelCsv(
     { text },
     {
@@ -145,24 +169,43 @@ export async function parsePanelForDisplay(text: string, layout: PanelReadLayout
       idColumn: layout.idColumn,
       timeColumn: layout.timeColumn,
       features: layout.features,
+      ...(layout.features.length ? { categorical: 'auto' as const } : {}),
       missing: layout.missing,
       short: 'error',
       ...readLimits(limits),
     },
   );
+  const ahead = future
+    ? await readFutureCsv({ text: future.text, name: '<future>' }, panel, {
+        idColumn: layout.idColumn ?? '',
+        timeColumn: layout.timeColumn,
+        columns: future.columns,
+        categorical: future.categorical,
+        steps: future.steps,
+      })
+    : undefined;
+  const levels = panel.categoricalLevels ?? {};
+  const numeric = layout.features.filter((f) => !levels[f]);
   return {
-    columns: [layout.target, ...layout.features],
+    columns: [layout.target, ...numeric],
     dateColumn: layout.timeColumn,
     idColumn: layout.idColumn,
     ignored: [],
     delimiter: ',',
     droppedRows: 0,
-    series: panel.series.map((s) => ({
-      id: layout.idColumn === null ? null : s.id,
-      rows: s.values.length,
-      dates: s.times ? [...s.times] : null,
-      lines: s.lines ? Array.from(s.lines) : [],
-      values: { [layout.target]: Array.from(s.values), ...Object.fromEntries(layout.features.map((f) => [f, Array.from(s.features[f]!)])) },
-    })),
+    series: panel.series.map((s) => {
+      const next = ahead?.get(s.id);
+      return {
+        id: layout.idColumn === null ? null : s.id,
+        rows: s.values.length,
+        dates: s.times ? [...s.times] : null,
+        lines: s.lines ? Array.from(s.lines) : [],
+        values: { [layout.target]: Array.from(s.values), ...Object.fromEntries(numeric.map((f) => [f, Array.from(s.features[f]!)])) },
+        ...(Object.keys(levels).length
+          ? { labels: Object.fromEntries(Object.entries(levels).map(([f, l]) => [f, Array.from(s.categorical![f]!, (code) => l[code] ?? '')])) }
+          : {}),
+        ...(next ? { future: Object.fromEntries(Object.entries(next.columns).map(([f, v]) => [f, Array.from(v as ArrayLike<number | string>)])) } : {}),
+      };
+    }),
   };
 }

@@ -40,6 +40,22 @@ export function jobSchemas(limits: ResolvedOptions['limits']) {
       .meta({ ...field.meta(), ...(field instanceof z.ZodDefault ? { default: field.def.defaultValue as number } : {}) });
   const serverEpochs = (field: Field) => capped(field, limits.maxEpochs, `options.epochs must be <= ${limits.maxEpochs} (server limit)`);
   const serverFeatures = z.array(z.string().min(1)).max(64).optional().meta({ description: 'Input columns besides the target (at most 64)' });
+  const columns = (description: string) => z.array(z.string().min(1)).max(64).optional().meta({ description });
+  /** A panel job's covariates (models that read them: the global model; any other kind refuses them at submit). */
+  const panelCovariates = {
+    features: columns(
+      'Past covariates: columns known up to the forecast origin, read beside the target in every input window (at most 64; text columns are categorical)',
+    ),
+    futureFeatures: columns(
+      "Future-known covariates: columns known in advance (a planned promotion); a forecast then needs their values for each step ahead (the panel forecast's series[i].future)",
+    ),
+    staticFeatures: columns('Static covariates: columns constant within each series (a store type; numeric or text)'),
+    calendar: z.enum(['auto', 'on', 'off']).optional().meta({
+      description:
+        'Position in day / week / year from a date time column as inputs: auto (those the season does not show, the history covers twice and the data shows an effect at), on (every one the frequency makes meaningful), off',
+      default: 'auto',
+    }),
+  };
   /** A table's cell field as the registered names (so the document lists them). */
   const cellEnum = (field: z.ZodDefault<z.ZodType<string>>) =>
     z
@@ -106,7 +122,7 @@ export function jobSchemas(limits: ResolvedOptions['limits']) {
       .omit(hidden as never)
       .extend({
         target: z.string().min(1).meta({ description: 'Column to forecast' }),
-        features: serverFeatures,
+        ...panelCovariates,
         horizon: intField(1, 1000).meta({ description: 'Steps ahead H the model forecasts' }),
         season: intField(1, 1000).optional().meta({ description: 'Seasonal period m (1 = none)', default: 1 }),
         ...caps,

@@ -73,4 +73,66 @@ describe('a panel model with covariates over HTTP', () => {
       /^request: series "shop", static column "store_type": level "Z" was not seen in training \(levels: A, B, C\)$/,
     );
   });
+
+  it('POST /v1/csv reads a history and its future file as forecast predict --future does (the web page sends both)', async () => {
+    const csv = sampleCsv('store-promo', { rows: 2400 });
+    const future = sampleCsv('store-promo-future', { rows: 2400 });
+    const read = (body: unknown) =>
+      fetch(`${server.url}/v1/csv`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await read({ csv, model: 'promo', future, steps: H });
+    expect(res.status).toBe(200);
+    const parsed = (await res.json()) as {
+      columns: string[];
+      series: { id: string; labels?: Record<string, string[]>; future?: Record<string, number[]> }[];
+    };
+    const api = await openApiChecker(server.url);
+    expect(api.check('/v1/csv', 'post', 200, res.headers.get('content-type')!, parsed)).toBeNull();
+    expect(parsed.columns).toEqual(['sales', 'promo']);
+    const first = parsed.series[0]!;
+    // The store's type as text in every row, and its next 7 planned promotions from the future file.
+    expect(new Set(first.labels!.store_type)).toHaveProperty('size', 1);
+    const expected = future
+      .split(/\r?\n/)
+      .slice(1, H + 1)
+      .map((l) => Number(l.split(',')[2]));
+    expect(first.future).toEqual({ promo: expected });
+    const detail = async (body: unknown) => {
+      const r = await read(body);
+      expect(r.status).toBe(400);
+      return ((await r.json()) as { detail: string }).detail;
+    };
+    expect(await detail({ csv, future, steps: H })).toBe('future: give "model" too (the future file is read as that model reads it)');
+    expect(await detail({ csv, model: 'promo', future })).toBe('steps: required with "future"');
+    expect(await detail({ csv, model: 'promo', future: 'store,date,promo\nnowhere,2024-01-01,1\n', steps: H })).toBe(
+      '<future>:2: series "nowhere" is not in the history file',
+    );
+  });
+
+  it('the sample CSV of a covariate model carries its columns, and ?future=1 its future file: together they forecast', async () => {
+    const history = await (await fetch(`${server.url}/v1/models/promo/sample.csv`)).text();
+    const future = await (await fetch(`${server.url}/v1/models/promo/sample.csv?future=1`)).text();
+    expect(history.split('\n')[0]).toBe('store,date,sales,promo,store_type');
+    expect(future.split('\n')[0]).toBe('store,date,promo');
+    expect(future.trim().split('\n')).toHaveLength(1 + 3 * H);
+    const read = await fetch(`${server.url}/v1/csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ csv: history, model: 'promo', future, steps: H }),
+    });
+    expect(read.status).toBe(200);
+    const parsed = (await read.json()) as {
+      series: { id: string; dates: string[]; values: Record<string, number[]>; labels: Record<string, string[]>; future: Record<string, number[]> }[];
+    };
+    const series = parsed.series.map((s) => ({
+      id: s.id,
+      times: s.dates,
+      rows: s.values.sales!.map((sales, r) => ({ sales, promo: s.values.promo![r]!, store_type: s.labels.store_type![r]! })),
+      future: s.future.promo!.map((promo) => ({ promo })),
+    }));
+    const f = await post({ series, steps: H });
+    expect(f.status).toBe(200);
+    const bad = await fetch(`${server.url}/v1/models/promo/sample.csv?future=2`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toBe('query.future must be 1 (or left out)');
+  });
 });

@@ -297,6 +297,17 @@ export const responses = {
         dates: z.array(z.string()).nullable(),
         lines: z.array(z.int()).meta({ description: '1-based file line of each row' }),
         values: z.record(z.string(), z.array(z.number())),
+        labels: z
+          .record(z.string(), z.array(z.string()))
+          .optional()
+          .meta({ description: "A panel model's text (categorical) covariate columns: each row's level name" }),
+        future: z
+          .record(z.string(), z.array(z.union([z.number(), z.string()])))
+          .optional()
+          .meta({
+            description:
+              "With `future` in the request: the next `steps` values of the model's future-known columns (send them as the panel forecast's series[i].future)",
+          }),
       }),
     ),
   }),
@@ -358,7 +369,7 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       .optional()
       .meta({
         description:
-          "Time cell of each row (dates or integers), oldest first; the answer then carries the forecast `dates` at the series' own frequency (business days stay Mon–Fri)",
+          "Time cell of each row (dates or integers), oldest first; the answer then carries the forecast `dates` at the series' own frequency (business days stay Mon–Fri). A model with calendar inputs (`input.covariates.calendar`) needs them: the forecast steps' positions in the day / week / year come from these dates",
       }),
     future: z
       .array(z.record(z.string(), z.union([z.number(), z.string().max(256)])))
@@ -399,6 +410,15 @@ export function requestSchemas(limits: ResolvedOptions['limits']) {
       description:
         "Read the file as this forecast model's `forecast predict` does, with its saved read layout (newest-first rows, missing policy, a panel's id and time columns); excludes csvOptions and idColumn",
     }),
+    future: z.string().min(1).optional().meta({
+      description:
+        "With `model` (a panel model trained with future-known covariates): the future file's CSV content (its id and time columns and the future-known columns for the next `steps` steps of each series, no target), read as `forecast predict --future` reads it; each series of the answer gets its `future` values",
+    }),
+    steps: int()
+      .min(1)
+      .max(limits.maxSteps, { error: `steps must be <= ${limits.maxSteps} (server limit)` })
+      .optional()
+      .meta({ description: 'With `future`: the steps the forecast will ask for (each series needs that many future rows)' }),
   });
   return { next, generate, forecast, panelForecast, panelSeries, panelForecastShallow, job, csv };
 }

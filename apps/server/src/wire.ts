@@ -209,6 +209,10 @@ export interface ParsedSeries {
   /** 1-based file line of each row. */
   lines: number[];
   values: Record<string, number[]>;
+  /** A panel model's text (categorical) covariate columns: each row's level name. */
+  labels?: Record<string, string[]>;
+  /** With `future` in the request: the next `steps` values of the model's future-known columns. */
+  future?: Record<string, (number | string)[]>;
 }
 
 /** What `POST /v1/csv` answers. */

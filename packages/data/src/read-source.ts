@@ -63,6 +63,6 @@ export async function* chunksOf(source: CsvSource): AsyncGenerator<string> {
 
 export function sourceName(source: CsvSource): string {
   if ('path' in source) return source.path;
-  if ('text' in source) return '<text>';
+  if ('text' in source) return source.name ?? '<text>';
   return '<stream>';
 }

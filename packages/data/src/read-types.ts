@@ -3,7 +3,8 @@ import { type Delimiter } from './csv.js';
 import { type CategoricalColumn } from './categorical.js';
 
 /** Where the CSV comes from. `{text}` is CONTENT: never opened as a path, never fetched as a URL. */
-export type CsvSource = { path: string } | { text: string } | { stream: NodeJS.ReadableStream };
+/** Where a CSV comes from; a text source's `name` (default `<text>`) names it in messages. */
+export type CsvSource = { path: string } | { text: string; name?: string } | { stream: NodeJS.ReadableStream };
 
 /** What to do with an empty (or NA/null) cell in a numeric column. */
 export type MissingPolicy = 'error' | 'drop' | 'ffill' | 'keep';

@@ -53,7 +53,8 @@ export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): 
       }
       for (const c of options.columns) {
         const i = L.header.indexOf(c);
-        if (i < 0) throw new SeqcastError('BAD_ARGUMENT', `unknown column "${c}" in ${name} (available: ${L.header.join(', ')})`, { where: 'columns' });
+        if (i < 0)
+          throw new SeqcastError('BAD_ARGUMENT', `unknown column "${c}" in ${name} (available: ${L.header.join(', ')})`, { where: 'columns', column: c });
         if (i === L.dateIndex || L.timeIndices?.includes(i))
           throw new SeqcastError(
             'BAD_ARGUMENT',

@@ -2,7 +2,9 @@
  * The `store-promo` sample: a daily retail panel whose sales depend on things the user knows, so
  * covariates have something to find. Per store: a store type (A, B or C: a static covariate)
  * that sets its level, its weekday profile and how much a promotion lifts sales; a planned
- * promotion (0/1, runs of 3–7 days: a future-known covariate); a slow random drift; noise.
+ * promotion (0/1, runs of 3–7 days: a future-known covariate); a slow random drift; noise; and
+ * the day's visitors counted at the door (a past covariate: known only up to the forecast origin,
+ * it follows the store's drifting level, which the sales show only through their noise).
  * `store-promo-future` writes the next 28 days of the same stores (same seed and rows): the id,
  * the date and the planned promotion, no sales — the future file a forecast reads.
  */
@@ -27,8 +29,11 @@ export function storePromo(rows: number, seed: number, future: boolean): string[
   const { stores, days } = shape(rows);
   const u = seededRandom(seed);
   const g = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  // The visitors' noise has its own stream, so the other columns are those of a file without them.
+  const v = seededRandom(seed + 7919);
+  const gv = () => Math.sqrt(-2 * Math.log(1 - v())) * Math.cos(2 * Math.PI * v());
   const start = Date.UTC(2022, 0, 1);
-  const lines = [future ? 'store,date,promo' : 'store,date,store_type,promo,sales'];
+  const lines = [future ? 'store,date,promo' : 'store,date,store_type,promo,visitors,sales'];
   const total = days + STORE_PROMO_FUTURE_DAYS;
   for (let s = 0; s < stores; s++) {
     const type = TYPES[Math.floor(u() * TYPES.length)]!;
@@ -49,7 +54,8 @@ export function storePromo(rows: number, seed: number, future: boolean): string[
       if (future) {
         if (t >= days) lines.push(`${id},${day},${promo[t]}`);
       } else if (t < days) {
-        lines.push(`${id},${day},${type},${promo[t]},${Math.max(0, sales).toFixed(1)}`);
+        const visitors = Math.round(4 * level * Math.exp(drift) * (1 + 0.02 * gv()));
+        lines.push(`${id},${day},${type},${promo[t]},${visitors},${Math.max(0, sales).toFixed(1)}`);
       }
     }
   }

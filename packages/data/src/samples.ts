@@ -148,7 +148,7 @@ const WRITERS: Record<SampleKind, (rows: number, seed: number) => string[]> = {
  * `stock-daily` (the lecture's stock file layout: Open, High, Low, Volume, Close, newest row first
  * under two comment lines), `daily-births` (`"Date","Births"`, ISO dates) or `hourly-weather`
  * (`No,year,month,day,hour,pm2.5,…,cbwd,…`: time split across columns, a text wind direction,
- * "NA" cells), `store-promo` (a daily panel `store,date,store_type,promo,sales` whose sales follow a
+ * "NA" cells), `store-promo` (a daily panel `store,date,store_type,promo,visitors,sales` whose sales follow a
  * planned promotion, the weekday and the store type) or `store-promo-future` (the next 28 days of
  * those stores: `store,date,promo`). CRLF line ends.
  * @example

@@ -27,7 +27,7 @@ afterAll(async () => {
 const common = ['--csv', '', '--id-column', 'store', '--time-column', 'date', '--target', 'sales', '--horizon', '7'];
 
 describe('seqcast forecast with covariates (built CLI)', () => {
-  it('trains with future-known, static and calendar covariates, predicts from a future file, and names a series the file does not cover', async () => {
+  it('trains with past, future-known, static and calendar covariates, predicts from a future file, and names a series the file does not cover', async () => {
     const out = path.join(dir, 'm');
     common[1] = csv;
     const r = runCli([
@@ -35,7 +35,7 @@ describe('seqcast forecast with covariates (built CLI)', () => {
       'train',
       ...common,
       '--features',
-      'sales',
+      'sales,visitors',
       '--future-features',
       'promo',
       '--static-features',
@@ -51,7 +51,7 @@ describe('seqcast forecast with covariates (built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
       // Daily with season 7 and 400 days: the weekday is the season's, the day of year not yet covered twice.
-      'features reach the network: future-known promo (as is); static store_type (one-hot: 2 levels)\n',
+      'features reach the network: past visitors (own window scale); future-known promo (as is); static store_type (one-hot: 2 levels)\n',
     );
 
     const p = runCli(['forecast', 'predict', '--model', out, '--csv', csv, '--future', future, '--steps', '7', '--json']);
@@ -73,6 +73,23 @@ describe('seqcast forecast with covariates (built CLI)', () => {
     expect(s.code).not.toBe(0);
     expect(s.stderr).toMatch(
       /short\.csv: series "store_002" has 3 future row\(s\) after its last time 2023-02-04, the forecast of 7 step\(s\) needs 7 \(columns promo\)/,
+    );
+  }, 120_000);
+
+  it('backtest fits the global model with future-known and static covariates; the table header names the models that ignore them', async () => {
+    common[1] = csv;
+    const covariates = ['--future-features', 'promo', '--static-features', 'store_type'];
+    const r = runCli(['forecast', 'backtest', ...common, ...covariates, '--models', 'global,snaive', '--epochs', '1', '--minutes', '0.1']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('method'));
+    expect(lines[header - 1]).toBe('covariates (promo, store_type): read by model; ignored by snaive, naive2');
+    expect(lines.slice(header + 1, header + 4).map((l) => l.split(/\s+/)[0])).toEqual(['model', 'snaive', 'naive2']);
+    // Covariates that no model of the comparison reads are refused, not silently dropped.
+    const none = runCli(['forecast', 'backtest', ...common, ...covariates, '--models', 'snaive']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr.trim().split('\n').at(-1)).toBe(
+      'seqcast: error: forecast backtest: no model of --models (snaive) reads covariates; drop promo, store_type or add global to --models',
     );
   }, 120_000);
 });

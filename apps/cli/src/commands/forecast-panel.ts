@@ -369,7 +369,22 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
   const kinds = backtestKinds(flags);
   const options = modelOptionsFromFlags(flags, kinds);
   // Validates the options before the file is read.
-  for (const k of kinds) k.create(options[k.kind] as never, { horizon, season: given }).dispose();
+  const readers: string[] = [];
+  for (const k of kinds) {
+    const probe = k.create(options[k.kind] as never, { horizon, season: given });
+    if (probe.takesCovariates) readers.push(k.kind);
+    probe.dispose();
+  }
+  const covariates = covariateRequest(flags);
+  const named = [...covariates.features!, ...covariates.futureFeatures!, ...covariates.staticFeatures!];
+  // Covariates no model of the comparison reads would be a silent no-op.
+  if (named.length && readers.length === 0) {
+    throw new SeqcastError(
+      'BAD_ARGUMENT',
+      `${cmd}: no model of --models (${kinds.map((k) => k.kind).join(',')}) reads covariates; drop ${named.join(', ')} or add global to --models`,
+      { where: '--models' },
+    );
+  }
   const { minRows, reason } = minRowsFor(options.global ?? {}, horizon);
   const panel = await readPanel(csv, panelReadOptions(flags, cmd, minRows, reason), io);
   targetNote(flags, io);
@@ -403,7 +418,6 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
       dispose: () => m.dispose(),
     };
   });
-  const covariates = covariateRequest(flags);
   const r = await backtest(panel, factories, {
     horizon,
     season,
@@ -427,9 +441,13 @@ export async function backtestPanel(flags: Flags, io: Io, cmd: string): Promise<
     return;
   }
   io.out(`backtest: ${r.series} series, ${r.windows} window(s) of ${horizon} steps, season ${season} (coverage as a fraction, MSIS of the 95% interval)`);
-  const named = [...covariates.features!, ...covariates.futureFeatures!, ...covariates.staticFeatures!];
-  if (named.length) io.out(`covariates (${named.join(', ')}) are read by the model only; the baselines ignore them`);
-  else if ((last as GlobalInfo | null)?.covariates?.calendar.length) io.out('calendar inputs are read by the model only; the baselines ignore them');
+  // The table's header says which rows read the covariates and which ignore them.
+  const ignoring = Object.keys(r.metrics).filter((name) => !r.readCovariates.includes(name));
+  const calendar = (last as GlobalInfo | null)?.covariates?.calendar ?? [];
+  const inputs = [...(named.length ? [`covariates (${named.join(', ')})`] : []), ...(calendar.length ? ['calendar inputs'] : [])];
+  if (inputs.length && r.readCovariates.length) {
+    io.out(`${inputs.join(' and ')}: read by ${r.readCovariates.join(', ')}; ignored by ${ignoring.join(', ')}`);
+  }
   const cols = ['smape', 'mase', 'owa', 'coverage80', 'coverage95', 'msis'] as const;
   io.out(['method'.padEnd(14), ...cols.map((c) => c.padStart(11)), 'seconds'.padStart(9)].join(''));
   for (const [k, m] of Object.entries(r.metrics)) {

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { charLMOptionsSchema, charLMTrainingShape, planTrainingBatch, SeqcastError, Vocabulary } from '@seqcast/core';
 import { DEFAULT_MODEL_KIND, forecastOptionsSchema, modelKind, plannedSteps, resolveForecastOptions, type ForecastOptions } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
+import { checkJobCovariates, jobCovariates, refuseUnread } from '../job-covariates.js';
 import { DEFAULT_LIMITS } from '../options.js';
 import type { RequestSchemas } from '../schemas.js';
 import type { JobSpec } from './types.js';
@@ -133,18 +134,24 @@ export async function prepareJob(req: JobRequest, trainMemoryMb: number, csvLimi
   } else if (req.kind === 'panel') {
     // Reading the whole panel now turns every CSV mistake into a 400 with its file line.
     const panel = await parsePanelText(req.csv, req.csvOptions ?? {}, req.options, csvLimits);
-    const { target: _target, features, horizon, season = 1, ...modelOptions } = req.options as typeof req.options & { season?: number };
+    const {
+      target: _target,
+      features: _f,
+      futureFeatures: _ff,
+      staticFeatures: _sf,
+      calendar: _c,
+      horizon,
+      season = 1,
+      ...modelOptions
+    } = req.options as typeof req.options & { season?: number };
     const kind = req.model ?? DEFAULT_MODEL_KIND;
-    // The features are the model's past covariates: a kind that reads none refuses them at submit.
-    if (features?.length) {
+    // The covariates reach the model (job-covariates.ts): a kind that reads none refuses them at submit.
+    if (jobCovariates(req.options)) {
       const probe = modelKind(kind).create(modelOptions as never, { horizon, season });
       const reads = probe.takesCovariates === true;
       probe.dispose();
-      if (!reads) {
-        throw new SeqcastError('BAD_INPUT', `options.features: model ${kind} reads no covariates; drop them or train the global model`, {
-          where: 'options.features',
-        });
-      }
+      refuseUnread(kind, reads, req.options);
+      if (reads) checkJobCovariates(panel, req.options, season);
     }
     // Models that cannot tell their steps before fitting (the baselines) count one.
     panelSteps = plannedSteps(kind, modelOptions, panel, { horizon, season }) ?? 1;

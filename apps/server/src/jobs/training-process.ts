@@ -8,9 +8,10 @@
 // First, before the seconds it takes to load tfjs: a training process must never outlive the server.
 import { watchdogReady } from './parent-watchdog.js';
 import * as os from 'node:os';
-import { CharLM, initBackend, isSeqcastError, SeqcastError, type CharLMOptions } from '@seqcast/core';
+import { CharLM, initBackend, isSeqcastError, type CharLMOptions } from '@seqcast/core';
 import { DEFAULT_MODEL_KIND, SeriesForecaster, layoutOf, modelKind } from '@seqcast/forecast';
 import { parseCsvText, parsePanelText, type CsvLimits } from '../csv.js';
+import { jobCovariates, refuseUnread, type JobCovariateOptions } from '../job-covariates.js';
 import type { FromTrainingProcess, ToTrainingProcess } from './types.js';
 
 /** The content was parsed within the server's CSV limits when the job was accepted (prepareJob). */
@@ -54,25 +55,26 @@ async function train(m: Extract<ToTrainingProcess, { type: 'start' }>): Promise<
       model.dispose();
     }
   } else if (spec.kind === 'panel') {
-    const o = spec.options as { target: string; features?: string[]; horizon: number; season?: number } & Record<string, unknown>;
-    const { target: _t, features, horizon, season = 1, ...modelOptions } = o;
+    const o = spec.options as { target: string; horizon: number; season?: number } & JobCovariateOptions & Record<string, unknown>;
+    const { target: _t, features: _f, futureFeatures: _ff, staticFeatures: _sf, calendar: _c, horizon, season = 1, ...modelOptions } = o;
     const entry = modelKind(spec.model ?? DEFAULT_MODEL_KIND);
     const panel = await parsePanelText(spec.content, spec.csvOptions ?? {}, o, CHECKED_AT_SUBMIT);
     const model = entry.create(modelOptions as never, { horizon, season });
-    // The job's features are the model's past covariates: read, then fed to the network (never
-    // read and dropped); a kind that reads none says so instead of ignoring them.
-    if (features?.length && !model.takesCovariates) {
+    // The job's covariates reach the model (never read and dropped); a kind that reads none says
+    // so instead of ignoring them.
+    const covariates = jobCovariates(o);
+    try {
+      refuseUnread(entry.kind, model.takesCovariates === true, o);
+    } catch (e) {
       model.dispose();
-      throw new SeqcastError('BAD_INPUT', `options.features: model ${entry.kind} reads no covariates; drop them or train the global model`, {
-        where: 'options.features',
-      });
+      throw e;
     }
     let reported = false;
     try {
       // A cancel aborts the fit between steps: it rejects, and nothing is saved.
       await model.fit(
         panel,
-        { horizon, season, ...(features?.length ? { covariates: { features } } : {}) },
+        { horizon, season, ...(covariates && model.takesCovariates ? { covariates } : {}) },
         {
           signal: abort.signal,
           onProgress: (p) => {

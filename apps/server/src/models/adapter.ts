@@ -7,7 +7,7 @@
  * the directory's seqcast.json.
  */
 
-import type { SeriesForecast } from '@seqcast/forecast';
+import type { CovariateContract, SeriesForecast } from '@seqcast/forecast';
 import type { CsvLimits } from '../csv.js';
 import type { InputContract, ModelQuality, NextChar, ParsedCsv } from '../wire.js';
 
@@ -39,10 +39,16 @@ interface AdapterBase {
   dispose(): void;
 }
 
+/** A panel forecast's future file (content) and the steps it must cover. */
+export interface FutureFile {
+  text: string;
+  steps: number;
+}
+
 /** A forecasting model reads a CSV as the CLI's `forecast predict` does, with its saved read layout. */
 interface ReadsCsv {
   /** CSV content read with the model's saved layout (row order, missing policy, panel columns). */
-  readCsv(text: string, limits: CsvLimits): Promise<ParsedCsv>;
+  readCsv(text: string, limits: CsvLimits, future?: FutureFile): Promise<ParsedCsv>;
 }
 
 /** A character language model. */
@@ -93,6 +99,8 @@ export interface PanelAdapter extends AdapterBase, ReadsCsv {
   readonly layout: { idColumn: string | null; timeColumn: string | null } | null;
   readonly target: string;
   readonly horizon: number;
+  /** The covariates the model reads (levels, encodings, calendar); absent for a model that reads none. */
+  readonly covariates?: CovariateContract;
   /** `steps` values after each series, with 80%/95% intervals, in the request's order. */
   forecast(series: PanelRequestSeries[], steps: number): Promise<SeriesForecast[]>;
 }

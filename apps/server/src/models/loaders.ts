@@ -4,7 +4,7 @@
  * library does the tensor work and frees its tensors.
  */
 import * as path from 'node:path';
-import { CharLM, initKernels } from '@seqcast/core';
+import { CharLM, initKernels, SeqcastError } from '@seqcast/core';
 import { SeriesForecaster, loadSavedPanelLayout, panelModelKinds, type ForecastModel } from '@seqcast/forecast';
 import { parseCsvForDisplay, parsePanelForDisplay, type PanelReadLayout } from '../csv.js';
 import type { CharsAdapter, ForecastAdapter, GenerateOptions, ModelLoader, NextChar, PanelAdapter, PanelRequestSeries } from './adapter.js';
@@ -23,6 +23,13 @@ export interface LoaderOptions {
    * slices (the text read a chunk at a time). Without one, `next` runs at once.
    */
   gate?: InferenceGate;
+}
+
+/** A future file sent for a model that reads no future-known columns. */
+function noFutureColumns(): SeqcastError {
+  return new SeqcastError('BAD_ARGUMENT', 'future: the model reads no future-known columns (it was trained without futureFeatures); leave it out', {
+    where: 'future',
+  });
 }
 
 function plain(x: unknown): Record<string, unknown> {
@@ -98,8 +105,10 @@ export function forecastAdapter(f: SeriesForecaster): ForecastAdapter {
     forecast: (rows: Record<string, number>[], steps: number): number[] => f.forecast(rows, steps),
     forecastSteps: (rows: Record<string, number>[], steps: number) => f.forecastSteps(rows, steps),
     // As `forecast predict`: the whole file is one series, in the row order the model was trained on.
-    readCsv: (text, limits) =>
-      parseCsvForDisplay(text, { ...(info.newestFirst ? { newestFirst: true } : {}), ...(info.missing ? { missing: info.missing } : {}) }, null, limits),
+    readCsv: (text, limits, future) => {
+      if (future) throw noFutureColumns();
+      return parseCsvForDisplay(text, { ...(info.newestFirst ? { newestFirst: true } : {}), ...(info.missing ? { missing: info.missing } : {}) }, null, limits);
+    },
     warmUp: () => {
       const row = Object.fromEntries(features.map((k) => [k, 1]));
       f.forecast(
@@ -146,6 +155,7 @@ export function panelAdapter(g: ForecastModel, layout: PanelReadLayout | null = 
       ...(hasCovariates ? { covariates: { past: contract.past, future: contract.future, static: contract.static, calendar: contract.calendar } } : {}),
     },
     layout,
+    ...(hasCovariates ? { covariates: g.covariateContract!() } : {}),
     metrics: { ...plain(info), modelKind: g.kind },
     quality: panelQuality(plain(info), g.kind),
     forecast: (series, steps) => {
@@ -153,7 +163,12 @@ export function panelAdapter(g: ForecastModel, layout: PanelReadLayout | null = 
       const { panel, future } = requestPanel(info.target, g.covariateContract!(), series);
       return g.forecast(panel, steps, future);
     },
-    readCsv: (text, limits) => parsePanelForDisplay(text, read, limits),
+    readCsv: (text, limits, future) => {
+      if (future && contract.future.length === 0) throw noFutureColumns();
+      const levels = g.covariateContract?.().levels ?? {};
+      const ahead = future ? { ...future, columns: contract.future, categorical: contract.future.filter((f) => levels[f]) } : undefined;
+      return parsePanelForDisplay(text, read, limits, ahead);
+    },
     dispose: () => g.dispose(),
   };
 }

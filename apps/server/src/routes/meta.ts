@@ -12,14 +12,23 @@ import type { z } from 'zod';
 
 /** A CSV body read as a training job does, or as the served forecast model `body.model` reads it. */
 function readCsvBody(ctx: RouteContext, body: z.output<RequestSchemas['csv']>): Promise<ParsedCsv> {
-  if (body.model === undefined) return parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn, ctx.options.limits);
+  if (body.model === undefined) {
+    if (body.future !== undefined)
+      throw new SeqcastError('BAD_ARGUMENT', 'future: give "model" too (the future file is read as that model reads it)', { where: 'future' });
+    return parseCsvForDisplay(body.csv, body.csvOptions ?? {}, body.idColumn, ctx.options.limits);
+  }
+  if ((body.future === undefined) !== (body.steps === undefined)) {
+    const [given, needed] = body.future === undefined ? ['steps', 'future'] : ['future', 'steps'];
+    throw new SeqcastError('BAD_ARGUMENT', `${needed}: required with "${given}"`, { where: needed });
+  }
+  const future = body.future !== undefined ? { text: body.future, steps: body.steps! } : undefined;
   const other = body.csvOptions !== undefined ? 'csvOptions' : body.idColumn !== undefined ? 'idColumn' : null;
   if (other) throw new SeqcastError('BAD_ARGUMENT', `${other}: leave it out with "model" (the model's saved read layout decides)`, { where: other });
   const name = body.model;
   return ctx.registry.use(name, (m) => {
     if (m.adapter.kind === 'chars')
       throw new SeqcastError('BAD_ARGUMENT', `model "${name}" is a chars model; "model" needs a forecast model`, { where: 'model' });
-    return m.adapter.readCsv(body.csv, ctx.options.limits);
+    return m.adapter.readCsv(body.csv, ctx.options.limits, future);
   });
 }
 

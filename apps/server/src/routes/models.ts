@@ -60,10 +60,19 @@ export const modelRoutes = [
     path: '/v1/models/{name}/sample.csv',
     operationId: 'sampleCsv',
     auth: 'open',
-    summary: "A sample CSV in a forecast model's own columns (seeded synthetic data), to try the model with",
+    summary: "A sample CSV in a forecast model's own columns (seeded synthetic data; a panel model's covariate columns included), to try the model with",
+    query: {
+      future: {
+        description:
+          "`1`: the sample's future file instead (panel models trained with future-known covariates): the id, time and future-known columns for the model's horizon",
+        schema: { type: 'string', enum: ['1'] },
+      },
+    },
     reply: { status: 200, description: 'CSV text', body: { mediaType: 'text/csv', schema: { type: 'string' } } },
-    handle: async (ctx, { params, res }) => {
-      const csv = await ctx.registry.use(params.name, (m) => sampleCsvFor(m));
+    handle: async (ctx, { params, req, res }) => {
+      const future = req.query.future;
+      if (future !== undefined && future !== '1') throw new SeqcastError('BAD_ARGUMENT', 'query.future must be 1 (or left out)', { where: 'query.future' });
+      const csv = await ctx.registry.use(params.name, (m) => sampleCsvFor(m, future === '1'));
       res.type('text/csv').send(csv);
     },
   }),

@@ -81,7 +81,8 @@ export const uploadRoutes = [
       model: { description: 'Panel jobs: the registered model kind to train (GET /v1/model-kinds); default global', schema: { type: 'string' } },
       name: { description: 'Model name the result is published under (as in JobRequest)', required: true, schema: { type: 'string' } },
       options: {
-        description: 'The job\'s `options` as JSON, URL-encoded (as in JobRequest), e.g. `{"target":"Close","horizon":5}`',
+        description:
+          'The job\'s `options` as JSON, URL-encoded (as in JobRequest), e.g. `{"target":"Close","horizon":5}`, or a panel with covariates `{"target":"sales","horizon":28,"futureFeatures":["promo"],"staticFeatures":["store_type"]}`',
         required: true,
         schema: { type: 'string' },
       },

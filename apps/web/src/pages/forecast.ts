@@ -17,7 +17,10 @@ import { field, fmt, h, showError } from '../dom.js';
 
 interface ForecastInput {
   target: string;
+  /** Columns every history row carries: the target and the model's inputs (a panel model's covariates). */
   features: string[];
+  /** A panel model's future-known columns: their values for each forecast step come from the future CSV. */
+  future: string[];
   horizon: number;
   season: number;
   context: number | null;
@@ -27,9 +30,11 @@ interface ForecastInput {
 function inputOf(m: ModelDescription): ForecastInput {
   const i = m.input as Record<string, unknown>;
   const target = typeof i.target === 'string' ? i.target : '';
+  const c = i.covariates as { past: string[]; future: string[]; static: string[] } | undefined;
   return {
     target,
-    features: Array.isArray(i.features) ? (i.features as string[]) : [target],
+    features: Array.isArray(i.features) ? (i.features as string[]) : [target, ...(c ? [...c.past, ...c.future, ...c.static] : [])],
+    future: c?.future ?? [],
     horizon: typeof i.horizon === 'number' ? i.horizon : 1,
     season: typeof i.season === 'number' ? i.season : 1,
     context: typeof i.context === 'number' ? i.context : null,
@@ -55,6 +60,20 @@ export function forecastPage(root: HTMLElement): () => void {
   });
   const sample = h('button', { type: 'button', class: 'secondary', id: 'forecast-sample' }, 'Try a sample CSV');
   const csvError = h('div', { class: 'error', role: 'alert', id: 'csv-error', hidden: true });
+  // A panel model trained with future-known covariates needs their values for the forecast steps.
+  const futureFile = h('input', { id: 'future-file', type: 'file', accept: '.csv,.tsv,.txt,text/csv' });
+  const futureText = h('textarea', { id: 'future-text', rows: 5, spellcheck: 'false', 'aria-describedby': 'future-error' });
+  const futureError = h('div', { class: 'error', role: 'alert', id: 'future-error', hidden: true });
+  const futureHint = h('p', { class: 'hint', id: 'future-hint' });
+  const futureFields = h(
+    'div',
+    { id: 'future-fields' },
+    futureHint,
+    field('Future CSV file', futureFile, 'or paste the future CSV below'),
+    field('Future CSV', futureText),
+    futureError,
+  );
+  futureFields.hidden = true;
   const seriesSel = h('select', { id: 'forecast-series' });
   const seriesField = field('Series', seriesSel, 'this file is a panel: pick one of its series');
   seriesField.hidden = true;
@@ -82,6 +101,7 @@ export function forecastPage(root: HTMLElement): () => void {
     ),
     field('CSV', text),
     csvError,
+    futureFields,
     seriesField,
     go,
     runError,
@@ -105,7 +125,10 @@ export function forecastPage(root: HTMLElement): () => void {
       (i.season > 1 ? `; season ${i.season}` : '') +
       (i.newestFirst ? '; reads files newest row first, as it was trained' : '');
     const cols = i.features.includes(i.target) ? i.features : [...i.features, i.target];
-    text.placeholder = isPanelModel(m) ? `id,t,${i.target}\na,1,…\na,2,…\n…` : `Date,${cols.join(',')}\n…`;
+    text.placeholder = isPanelModel(m) ? `id,t,${i.features.join(',')}\na,1,…\na,2,…\n…` : `Date,${cols.join(',')}\n…`;
+    futureText.placeholder = `id,t,${i.future.join(',')}\na,101,…\na,102,…\n…`;
+    futureFields.hidden = i.future.length === 0;
+    describeFuture();
     // The file is read as the model reads it: a new model may read it differently.
     if (text.value.trim()) void parse();
   });
@@ -117,11 +140,26 @@ export function forecastPage(root: HTMLElement): () => void {
     await parse();
   });
   text.addEventListener('change', () => void parse());
+  /** What the future CSV must hold, for the steps asked. */
+  function describeFuture(): void {
+    const m = current();
+    const i = m ? inputOf(m) : null;
+    futureHint.textContent = i?.future.length
+      ? `This model reads ${i.future.join(', ')} known in advance: give a future CSV with the id and time columns and ${i.future.join(', ')} for the next ${steps.value} steps of each series (no ${i.target}).`
+      : '';
+  }
+  steps.addEventListener('input', describeFuture);
+  futureFile.addEventListener('change', async () => {
+    const f = futureFile.files?.[0];
+    if (f) futureText.value = await f.text();
+  });
   sample.addEventListener('click', async () => {
     const m = current();
     if (!m) return showError(runError, 'No forecast model is served — train one on the Training page.');
     try {
       text.value = await api.sampleCsv(m.name);
+      // A model that reads future-known columns gets the sample's future file too.
+      if (inputOf(m).future.length) futureText.value = await api.sampleCsv(m.name, true);
       await parse();
     } catch (e) {
       showError(runError, e instanceof ApiError ? e.detail : String(e));
@@ -192,18 +230,25 @@ export function forecastPage(root: HTMLElement): () => void {
     const p = await parse();
     if (!p) return;
     const i = inputOf(m);
-    const missing = i.features.filter((f) => !p.columns.includes(f));
+    const available = new Set([...p.columns, ...Object.keys(p.series[0]?.labels ?? {})]);
+    const missing = i.features.filter((f) => !available.has(f));
     if (missing.length) {
       csvError.textContent = `The CSV has no column ${missing.map((c) => JSON.stringify(c)).join(', ')} that model "${m.name}" needs (numeric columns: ${p.columns.join(', ') || 'none'})`;
       csvError.hidden = false;
       return;
     }
-    const s = p.series[Number(seriesSel.value) || 0]!;
     const n = Number(steps.value);
-    const rows = Array.from({ length: s.rows }, (_, r) => Object.fromEntries(i.features.map((f) => [f, s.values[f]![r]!])));
+    showError(futureError, undefined);
+    futureText.removeAttribute('aria-invalid');
+    const withFuture = i.future.length ? await readFuture(m.name, n, i.future) : p;
+    if (!withFuture) return;
+    const s = withFuture.series[Number(seriesSel.value) || 0]!;
+    const cell = (f: string, r: number) => (s.labels?.[f] ? s.labels[f][r]! : s.values[f]![r]!);
+    const rows = Array.from({ length: s.rows }, (_, r) => Object.fromEntries(i.features.map((f) => [f, cell(f, r)])));
+    const future = s.future ? Array.from({ length: n }, (_, k) => Object.fromEntries(i.future.map((f) => [f, s.future![f]![k]!]))) : null;
     go.disabled = true;
     try {
-      const result = await api.forecast(m, s.id ?? 'series', rows, n, s.dates);
+      const result = await api.forecast(m, s.id ?? 'series', rows, n, s.dates, future);
       if (!alive) return;
       await draw(m, i, s.values[i.target]!, s.dates, result);
     } catch (e) {
@@ -212,6 +257,32 @@ export function forecastPage(root: HTMLElement): () => void {
       go.disabled = false;
     }
   });
+
+  /**
+   * The history with each series' next `steps` values of the model's future-known columns, both
+   * files read by the server as `forecast predict --future` reads them; a future-file mistake is
+   * shown under the future CSV.
+   */
+  async function readFuture(model: string, n: number, columns: string[]): Promise<ParsedCsv | null> {
+    if (!futureText.value.trim()) {
+      showError(futureError, `This model needs ${columns.join(', ')} for the next ${n} steps: upload or paste the future CSV.`);
+      futureText.setAttribute('aria-invalid', 'true');
+      return null;
+    }
+    try {
+      return await api.parseCsvWithFuture(model, text.value, futureText.value, n);
+    } catch (e) {
+      if (!(e instanceof ApiError)) {
+        showError(runError, String(e));
+      } else if (e.detail.startsWith('<future>') || e.where === 'future') {
+        showError(futureError, e.detail);
+        futureText.setAttribute('aria-invalid', 'true');
+      } else {
+        csvProblem(e);
+      }
+      return null;
+    }
+  }
 
   /** The last draw's inputs, so the history toggle can redraw without asking the server again. */
   let drawn: Parameters<typeof draw> | null = null;

@@ -41,7 +41,15 @@ export interface CovariateRequest {
    * the frequency makes meaningful, `false` none. None without dates.
    */
   calendar?: boolean | 'auto';
+  /**
+   * How the caller names the three lists in its messages (default the CLI's flags: `--features`,
+   * `--future-features`, `--static-features`); the server names its JSON fields.
+   */
+  names?: { features: string; futureFeatures: string; staticFeatures: string };
 }
+
+/** The CLI's flags, the names a covariate error uses unless the request gives its own. */
+const FLAG_NAMES = { features: '--features', futureFeatures: '--future-features', staticFeatures: '--static-features' } as const;
 
 /** The saved input contract: which covariates, and how each is encoded. */
 export interface CovariateContract {
@@ -143,10 +151,11 @@ export function fitCovariates(panel: Panel, request: CovariateRequest, season = 
   const past = [...(request.features ?? [])];
   const future = [...(request.futureFeatures ?? [])];
   const statics = [...(request.staticFeatures ?? [])];
+  const names = request.names ?? FLAG_NAMES;
   const flags: [string, string[]][] = [
-    ['--features', past],
-    ['--future-features', future],
-    ['--static-features', statics],
+    [names.features, past],
+    [names.futureFeatures, future],
+    [names.staticFeatures, statics],
   ];
   const seen = new Map<string, string>();
   for (const [flag, cols] of flags) {
@@ -172,7 +181,7 @@ export function fitCovariates(panel: Panel, request: CovariateRequest, season = 
         if (v !== first) {
           throw new SeqcastError(
             'BAD_INPUT',
-            `${panel.source}: static feature "${c}" is not constant in series "${s.id}": ${JSON.stringify(first)}${line(s, 0)} then ${JSON.stringify(v)}${line(s, i)}; make it a --features or --future-features column`,
+            `${panel.source}: static feature "${c}" is not constant in series "${s.id}": ${JSON.stringify(first)}${line(s, 0)} then ${JSON.stringify(v)}${line(s, i)}; make it a ${names.features} or ${names.futureFeatures} column`,
             { where: s.id, column: c },
           );
         }

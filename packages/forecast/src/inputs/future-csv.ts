@@ -5,7 +5,7 @@
  * last time, else a one-line error names the series (and the file line where one is at fault).
  */
 import { SeqcastError } from '@seqcast/core';
-import { parseDate, readCsv, type Panel } from '@seqcast/data';
+import { parseDate, readCsv, type CsvSource, type Panel } from '@seqcast/data';
 import type { FutureCovariates, FutureSeries } from './covariates.js';
 
 /** What {@link readFutureCsv} needs to know: the layout of the training file and the model's future columns. */
@@ -28,22 +28,20 @@ function timeKey(cell: string): number {
 }
 
 /**
- * Read `path` and keep, per series of `history`, the first `steps` rows after the history's last
- * time (all rows in file order without a time column).
+ * Read the future file (a path, or any CSV source: the server reads content) and keep, per series
+ * of `history`, the first `steps` rows after the history's last time (all rows in file order
+ * without a time column).
  */
-export async function readFutureCsv(path: string, history: Panel, o: FutureCsvOptions): Promise<FutureCovariates> {
+export async function readFutureCsv(file: string | CsvSource, history: Panel, o: FutureCsvOptions): Promise<FutureCovariates> {
   const split = o.timeColumn?.includes('+') ? o.timeColumn.split('+') : null;
   const numeric = o.columns.filter((c) => !o.categorical.includes(c));
-  const s = await readCsv(
-    { path },
-    {
-      columns: numeric,
-      keyColumns: [o.idColumn, ...(o.timeColumn && !split ? [o.timeColumn] : [])],
-      ...(split ? { timeColumns: split } : { dateColumn: null, timeColumns: null }),
-      ...(o.categorical.length ? { categorical: [...o.categorical] } : {}),
-      missing: 'keep',
-    },
-  );
+  const s = await readCsv(typeof file === 'string' ? { path: file } : file, {
+    columns: numeric,
+    keyColumns: [o.idColumn, ...(o.timeColumn && !split ? [o.timeColumn] : [])],
+    ...(split ? { timeColumns: split } : { dateColumn: null, timeColumns: null }),
+    ...(o.categorical.length ? { categorical: [...o.categorical] } : {}),
+    missing: 'keep',
+  });
   const src = s.source;
   const ids = s.keys[o.idColumn]!;
   const times = split ? s.dates : o.timeColumn ? s.keys[o.timeColumn]! : null;

@@ -70,7 +70,7 @@ describe('backtest', () => {
     };
     let disposed = 0;
     const r = await backtest(panelOf([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), [spy], { horizon: 2, season: 1, windows: 3 });
-    expect(disposed).toBe(3); // one model per cutoff, each freed
+    expect(disposed).toBe(4); // the one asked its name, then one per cutoff: each freed
     expect(seen).toEqual([[4], [6], [8]]);
     expect(Object.keys(r.metrics)).toEqual(['model', 'naive2']);
     // Naive on 1..10 misses by 1 and 2 every window: MASE (1 + 2) / 2 with scale 1.
@@ -97,5 +97,64 @@ describe('backtest', () => {
     expect(r.metrics.naive2!.coverage95).toBeLessThanOrEqual(1);
     expect(r.metrics.theta!.coverage95).toBeNull();
     expect(r.series).toBe(12);
+  });
+
+  it('fits the models that read covariates with them and gives each cutoff its future values; baselines get none', async () => {
+    // y is the planned promotion × 10 plus 1: a model that reads the future promo forecasts it exactly.
+    const promo = [0, 1, 1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1];
+    const panel: Panel = {
+      target: 'y',
+      idColumn: 'id',
+      timeColumn: null,
+      features: ['promo', 'size'],
+      source: '<memory>',
+      series: [0, 1].map((k) => ({
+        id: `s${k}`,
+        values: Float64Array.from(promo, (p) => 10 * p + 1 + k),
+        times: null,
+        features: { promo: Float64Array.from(promo), size: Float64Array.from(promo, () => k) },
+        lines: null,
+      })),
+    };
+    const fitted: unknown[] = [];
+    const given: (number[] | undefined)[] = [];
+    const oracle = (): PanelModel => {
+      let size: Map<string, number> = new Map();
+      return {
+        name: 'oracle',
+        takesCovariates: true,
+        fit: async (train, spec) => {
+          fitted.push(spec.covariates);
+          size = new Map(train.series.map((s) => [s.id, s.features.size![0]!]));
+        },
+        forecast: async (history, h, future) => {
+          given.push(future ? Array.from(future.get('s0')!.columns.promo as ArrayLike<number>) : undefined);
+          return history.series.map((s) => ({
+            id: s.id,
+            values: Array.from({ length: h }, (_, j) => 10 * Number(future!.get(s.id)!.columns.promo![j]) + 1 + size.get(s.id)!),
+          }));
+        },
+        dispose: () => undefined,
+      };
+    };
+    const baselineFutures: unknown[] = [];
+    const naive = (): PanelModel => {
+      const inner = new NaiveModel();
+      return {
+        name: 'naive',
+        fit: (t, s) => inner.fit(t, s),
+        forecast: (h, n, future) => (baselineFutures.push(future), inner.forecast(h, n)),
+        dispose: () => undefined,
+      };
+    };
+    const covariates = { futureFeatures: ['promo'], staticFeatures: ['size'] };
+    const r = await backtest(panel, [oracle, naive], { horizon: 3, season: 1, windows: 2, covariates });
+    expect(fitted).toEqual([covariates, covariates]);
+    // The promotions of the 3 steps after each cutoff (points 10–12, then 13–15).
+    expect(given).toEqual([promo.slice(10, 13), promo.slice(13, 16)]);
+    expect(baselineFutures).toEqual([undefined, undefined]);
+    expect(r.metrics.oracle!.mase).toBe(0);
+    expect(r.metrics.naive!.mase).toBeGreaterThan(0);
+    expect(r.readCovariates).toEqual(['oracle']);
   });
 });

@@ -78,6 +78,11 @@ export interface BacktestReport {
   windows: number;
   /** Wall time per model, fit + forecast over all windows. */
   ms: Record<string, number>;
+  /**
+   * The models that read covariates (`takesCovariates`): fitted with `covariates` and given each
+   * cutoff's future values; the others (the baselines) ignore them, which a report should say.
+   */
+  readCovariates: string[];
   /** Models worse than Naive2 by OWA (OWA > 1). */
   worseThanNaive2: string[];
   /** Per model but Naive2: better, no measurable difference, or worse, with the OWA band over series × cutoffs. */
@@ -99,7 +104,10 @@ export async function backtest(panel: Panel, factories: readonly PanelModelFacto
   const spec: ForecastSpec = { horizon: H, season: options.season, ...(options.covariates ? { covariates: options.covariates } : {}) };
   const futureColumns = options.covariates?.futureFeatures ?? [];
   const list = [...factories];
-  const names = list.map((f) => f().name);
+  const probes = list.map((f) => f());
+  const names = probes.map((m) => m.name);
+  const readCovariates = probes.filter((m) => m.takesCovariates === true).map((m) => m.name);
+  for (const m of probes) m.dispose();
   if (new Set(names).size !== names.length) throw new SeqcastError('BAD_ARGUMENT', `model names must be unique (received ${names.join(', ')})`);
   if (!names.includes('naive2')) {
     list.push(() => new Naive2Model());
@@ -146,6 +154,7 @@ export async function backtest(panel: Panel, factories: readonly PanelModelFacto
     series: lastSeries,
     windows: K,
     ms: Object.fromEntries(names.map((n, i) => [n, ms[i]!])),
+    readCovariates,
     worseThanNaive2: names.filter((n) => n !== 'naive2' && metrics[n]!.owa > 1),
     verdicts: Object.fromEntries(names.filter((n) => n !== 'naive2').map((n) => [n, naive2Verdict(totals[names.indexOf(n)]!.units, naive2!.units)])),
   };
