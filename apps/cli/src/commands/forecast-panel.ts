@@ -219,13 +219,18 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
     io.out(
       `saved ${out} (target ${i.target}, ${panel.series.length} series${panel.skipped.length ? `, ${panel.skipped.length} skipped` : ''}, horizon ${i.horizon}, season ${i.season}, window${members.length > 1 ? 's' : ''} ${windows})`,
     );
+    const pruned = (i as Partial<EnsembleInfo>).ensemble?.pruned ?? [];
     const planned = (i as Partial<EnsembleInfo>).ensemble?.planned ?? members.length;
     const fitted =
-      planned > members.length ? ` (${members.length} of the ${planned} networks asked for: the budget left no time for more; --minutes raises it)` : '';
+      planned > members.length + pruned.length
+        ? ` (${members.length + pruned.length} of the ${planned} networks asked for: the budget left no time for more; --minutes raises it)`
+        : '';
     const heads = i.members > 1 && members.length === 1 ? ` × ${i.members} heads` : '';
     io.out(
       `trained ${members.length} network${members.length > 1 ? 's' : ''} (${i.cell} ${i.units}${heads}, window${members.length > 1 ? 's' : ''} ${windows}): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})${fitted}`,
     );
+    for (const p of pruned)
+      io.out(`left out of the median: the network of window ${p.window} (validation OWA ${fmt(p.owa)}, the best network's ${fmt(p.best)})`);
     if (i.covariates) io.out(covariateLine(i.covariates));
     if (v) {
       io.out(

@@ -77,7 +77,7 @@ describe('GlobalEnsemble', () => {
     const spec = { horizon: H, season: 1 };
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'seqcast-ensemble-'));
     try {
-      const model = new GlobalEnsemble({ ...spec, members: 2, steps: 10, units: 4, batchSize: 32 });
+      const model = new GlobalEnsemble({ ...spec, members: 2, prune: false, steps: 10, units: 4, batchSize: 32 });
       await model.fit(panel, spec);
       const before = await model.forecast(panel, H);
       await model.save(path.join(tmp, 'ens'));
@@ -114,7 +114,7 @@ describe('GlobalEnsemble', () => {
     const panel = cut(syntheticCollection(4, { series: 8, kind: 'hourly', length: [50, 60] }), H);
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'seqcast-ensemble-'));
     try {
-      const model = new GlobalEnsemble({ horizon: H, members: 2, steps: 5, units: 4, batchSize: 16 });
+      const model = new GlobalEnsemble({ horizon: H, members: 2, prune: false, steps: 5, units: 4, batchSize: 16 });
       await model.fit(panel, { horizon: H, season: 1 });
       const dir = path.join(tmp, 'ens');
       await model.save(dir);
@@ -150,12 +150,40 @@ describe('GlobalEnsemble', () => {
     const H = 3;
     // Windows 40, 60, 30: the longest-window member holds out no stretch of the shortest series.
     const panel = cut(syntheticCollection(8, { series: 30, kind: 'hourly', length: [14, 70] }), H);
-    const model = new GlobalEnsemble({ horizon: H, members: 3, window: 40, steps: 5, units: 4, batchSize: 16 });
+    const model = new GlobalEnsemble({ horizon: H, members: 3, prune: false, window: 40, steps: 5, units: 4, batchSize: 16 });
     await model.fit(panel, { horizon: H, season: 1 });
     const info = model.info();
     const counts = info.ensemble.members.map((m) => m.validation!.series);
     expect(Math.min(...counts)).toBeLessThan(Math.max(...counts));
     expect(info.validation!.series).toBe(Math.max(...counts));
+    model.dispose();
+  }, 120_000);
+
+  it("leaves out of the median a member whose window misses the data's cycle (clearly worse on the validation stretch)", async () => {
+    const H = 4;
+    const period = 16;
+    // A sawtooth of period 16 with a little noise: a window of 15 often does not see the last
+    // drop, so it cannot tell when the next one comes; windows of 20 and 30 can.
+    const rand = (() => {
+      let x = 7;
+      return () => ((x = (x * 16807) % 2147483647) / 2147483647 - 0.5) * 0.2;
+    })();
+    const series = Array.from({ length: 40 }, (_, k) => ({
+      id: `s${k}`,
+      values: Float64Array.from({ length: 200 }, (_, t) => 10 + ((t + k) % period) + rand()),
+      times: null,
+      features: {},
+      lines: null,
+    }));
+    const panel: Panel = { target: 'y', idColumn: 'id', timeColumn: null, features: [], series, source: '<memory>' };
+    const model = new GlobalEnsemble({ horizon: H, members: 3, window: 20, steps: 30, units: 8, batchSize: 64 });
+    await model.fit(panel, { horizon: H, season: 1 });
+    const info = model.info();
+    expect(info.ensemble.planned).toBe(3);
+    const pruned = info.ensemble.pruned ?? [];
+    expect(pruned.map((p) => p.window)).toEqual([15]);
+    expect(pruned[0]!.owa).toBeGreaterThan(pruned[0]!.best * 1.01);
+    expect(info.ensemble.windows).toEqual([20, 30]);
     model.dispose();
   }, 120_000);
 });

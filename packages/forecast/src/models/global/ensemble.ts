@@ -32,6 +32,9 @@ export const WINDOW_FACTORS = [1, 1.5, 0.75, 2, 1.25] as const;
 /** The share of its steps a later member must have time for, at the first member's pace, to start. */
 const MIN_STEP_SHARE = 0.5;
 
+/** A member whose validation OWA is this share above the best member's is left out of the median. */
+export const PRUNE_MARGIN = 0.01;
+
 /** Members `forecast train` fits by default: measured to beat one network of the same steps (docs/global-model.md). */
 export const DEFAULT_MEMBERS = 3;
 
@@ -43,6 +46,10 @@ export const globalEnsembleOptionsSchema = globalForecasterOptionsSchema.extend(
   members: intField(1, 9)
     .default(DEFAULT_MEMBERS)
     .meta({ description: 'Networks of different input windows (×1, 1.5, 0.75, 2, 1.25 of the default) sharing the budget; their median is forecast' }),
+  prune: z
+    .boolean()
+    .default(true)
+    .meta({ description: 'Leave out of the median the networks more than 1% worse (OWA) than the best one on the validation stretch' }),
 });
 export type GlobalEnsembleOptions = z.input<typeof globalEnsembleOptionsSchema>;
 
@@ -56,6 +63,8 @@ export interface EnsembleInfo extends GlobalInfo {
     members: GlobalInfo[];
     /** Members asked for (`members`); fewer were fitted when the budget left no time for the others. */
     planned: number;
+    /** Members fitted but left out of the median: clearly worse than the best on the validation stretch. Absent: none. */
+    pruned?: { window: number; owa: number; best: number }[];
   };
 }
 
@@ -122,6 +131,7 @@ export class GlobalEnsemble implements ForecastModel {
   readonly takesCovariates = true;
   private members: GlobalForecaster[] = [];
   private trained: EnsembleInfo | null = null;
+  private pruned: { window: number; owa: number; best: number }[] = [];
 
   constructor(private readonly options: GlobalEnsembleOptions) {
     parseOptions(globalEnsembleOptionsSchema, options);
@@ -129,6 +139,7 @@ export class GlobalEnsemble implements ForecastModel {
 
   async fit(train: Panel, spec: ForecastSpec, context: FitContext = {}): Promise<void> {
     this.dispose();
+    this.pruned = [];
     const variants = memberOptions(
       this.options,
       spec,
@@ -164,9 +175,13 @@ export class GlobalEnsemble implements ForecastModel {
       if (k === 0) msPerStepAndValue = (Date.now() - memberStart) / Math.max(1, info.steps) / info.window;
       before += planned[k]!;
     }
+    if (parseOptions(globalEnsembleOptionsSchema, { ...this.options, ...spec }).prune) this.pruneMembers(train, spec);
     const infos = this.members.map((m) => m.info());
     if (infos.length === 1) {
-      this.trained = { ...infos[0]!, ensemble: { windows: [infos[0]!.window], shipped: 'median', members: infos, planned: variants.length } };
+      this.trained = {
+        ...infos[0]!,
+        ensemble: { windows: [infos[0]!.window], shipped: 'median', members: infos, planned: variants.length, ...this.prunedInfo() },
+      };
       return;
     }
     const check = this.check(train, spec);
@@ -185,8 +200,44 @@ export class GlobalEnsemble implements ForecastModel {
       combination,
       validation: check.validation,
       warnings: check.validation ? ensembleWarnings(check.validation, shipped, infos) : [],
-      ensemble: { windows: infos.map((i) => i.window), shipped, members: infos, planned: variants.length },
+      ensemble: { windows: infos.map((i) => i.window), shipped, members: infos, planned: variants.length, ...this.prunedInfo() },
     };
+  }
+
+  /**
+   * Drop the members clearly worse than the best one on the series every member held out (OWA
+   * against Naive2 more than {@link PRUNE_MARGIN} above the best's): a window that misses a
+   * longer cycle of the data (five days of an hourly series with a weekly pattern) would
+   * otherwise pull the median toward its errors.
+   */
+  private prunedInfo(): { pruned?: { window: number; owa: number; best: number }[] } {
+    return this.pruned.length > 0 ? { pruned: this.pruned } : {};
+  }
+
+  private pruneMembers(train: Panel, spec: ForecastSpec): void {
+    const stretches = this.members.map((m) => m.validationStretch());
+    if (this.members.length < 2 || stretches.some((s) => s === null)) return;
+    const index = stretches.map((s) => new Map(s!.ids.map((id, i) => [id, i])));
+    const totals = stretches.map(() => new MetricTotals());
+    const naive2 = new MetricTotals();
+    for (const s of train.series) {
+      const at = index.map((m) => m.get(s.id));
+      if (at.some((i) => i === undefined)) continue;
+      const cut = s.values.subarray(0, s.values.length - spec.horizon);
+      const scale = seasonalScale(cut, spec.season);
+      const actual = stretches[0]!.actual[at[0]!]!;
+      stretches.forEach((st, k) => totals[k]!.add(actual, { id: s.id, values: st!.forecasts[at[k]!]! }, scale));
+      naive2.add(actual, { id: s.id, values: partnerForecast(cut, spec.horizon, spec.season, 'naive2') }, scale);
+    }
+    if (naive2.units.length === 0) return;
+    const owa = totals.map((t) => t.result(naive2).owa);
+    const best = Math.min(...owa);
+    const keep = owa.map((o) => o <= best * (1 + PRUNE_MARGIN));
+    this.pruned = this.members.flatMap((m, k) => (keep[k] ? [] : [{ window: m.info().window, owa: owa[k]!, best }]));
+    this.members.forEach((m, k) => {
+      if (!keep[k]) m.dispose();
+    });
+    this.members = this.members.filter((_, k) => keep[k]);
   }
 
   /**
