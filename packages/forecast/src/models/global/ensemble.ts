@@ -32,8 +32,8 @@ export const WINDOW_FACTORS = [1, 1.5, 0.75, 2, 1.25] as const;
 /** The share of its steps a later member must have time for, at the first member's pace, to start. */
 const MIN_STEP_SHARE = 0.5;
 
-/** A member whose validation OWA is this share above the best member's is left out of the median. */
-export const PRUNE_MARGIN = 0.01;
+/** A member whose validation OWA is this share above the best member's is left out of the median (a single held-out stretch moves OWA by a few percent between windows of equal skill). */
+export const PRUNE_MARGIN = 0.05;
 
 /** Members `forecast train` fits by default: measured to beat one network of the same steps (docs/global-model.md). */
 export const DEFAULT_MEMBERS = 3;
@@ -49,7 +49,7 @@ export const globalEnsembleOptionsSchema = globalForecasterOptionsSchema.extend(
   prune: z
     .boolean()
     .default(true)
-    .meta({ description: 'Leave out of the median the networks more than 1% worse (OWA) than the best one on the validation stretch' }),
+    .meta({ description: 'Leave out of the median the networks more than 5% worse (OWA) than the best one on the validation stretch' }),
 });
 export type GlobalEnsembleOptions = z.input<typeof globalEnsembleOptionsSchema>;
 
