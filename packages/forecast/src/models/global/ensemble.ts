@@ -148,7 +148,8 @@ export class GlobalEnsemble implements ForecastModel {
     const start = Date.now();
     const planned = variants.map((o) => new GlobalForecaster(o).plannedSteps(train, spec));
     const steps = planned.reduce((a, b) => a + b, 0);
-    const budgetMs = parseOptions(globalEnsembleOptionsSchema, { ...this.options, ...spec }).minutes * 60_000;
+    const resolved = parseOptions(globalEnsembleOptionsSchema, { ...this.options, ...spec });
+    const budgetMs = resolved.minutes * 60_000;
     let before = 0;
     let msPerStepAndValue = 0;
     for (const [k, o] of variants.entries()) {
@@ -175,7 +176,7 @@ export class GlobalEnsemble implements ForecastModel {
       if (k === 0) msPerStepAndValue = (Date.now() - memberStart) / Math.max(1, info.steps) / info.window;
       before += planned[k]!;
     }
-    if (parseOptions(globalEnsembleOptionsSchema, { ...this.options, ...spec }).prune) this.pruneMembers(train, spec);
+    if (resolved.prune) this.pruneMembers(train, spec);
     const infos = this.members.map((m) => m.info());
     if (infos.length === 1) {
       this.trained = {
@@ -204,16 +205,15 @@ export class GlobalEnsemble implements ForecastModel {
     };
   }
 
-  /**
-   * Drop the members clearly worse than the best one on the series every member held out (OWA
-   * against Naive2 more than {@link PRUNE_MARGIN} above the best's): a window that misses a
-   * longer cycle of the data (five days of an hourly series with a weekly pattern) would
-   * otherwise pull the median toward its errors.
-   */
   private prunedInfo(): { pruned?: { window: number; owa: number; best: number }[] } {
     return this.pruned.length > 0 ? { pruned: this.pruned } : {};
   }
 
+  /**
+   * Drop the members clearly worse than the best one on the series every member held out (OWA
+   * against Naive2 more than {@link PRUNE_MARGIN} above the best's): a window that misses the
+   * data's cycle would otherwise pull the median toward its errors.
+   */
   private pruneMembers(train: Panel, spec: ForecastSpec): void {
     const stretches = this.members.map((m) => m.validationStretch());
     if (this.members.length < 2 || stretches.some((s) => s === null)) return;
