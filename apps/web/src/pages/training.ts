@@ -184,6 +184,12 @@ export function trainingPage(root: HTMLElement): () => void {
     modelField.hidden = kind.value !== 'panel';
     content.placeholder = kind.value === 'panel' ? 'id,Month,Sales\nshop1,1960-01,6550\n…' : isCsv ? 'Month,Sales\n1960-01,6550\n…' : 'hihello';
     const panelKind = modelKinds.find((k) => k.kind === modelSelect.value);
+    // Values typed into the fields being replaced stay (the kinds list may answer after the user typed).
+    const typed = new Map(
+      [...optionsBox.querySelectorAll<HTMLInputElement>('input[data-option]')]
+        .filter((i) => i.value !== i.defaultValue)
+        .map((i) => [i.dataset.option!, i.value]),
+    );
     optionsBox.replaceChildren(
       ...(kind.value === 'panel'
         ? panelKind
@@ -193,6 +199,10 @@ export function trainingPage(root: HTMLElement): () => void {
             field(label, h('input', { id: `opt-${id}`, 'data-option': id, type: 'number', step: 'any', min: 0, value }), hint),
           )),
     );
+    for (const input of optionsBox.querySelectorAll<HTMLInputElement>('input[data-option]')) {
+      const value = typed.get(input.dataset.option!);
+      if (value !== undefined && input.type !== 'checkbox') input.value = value;
+    }
     showDefaults();
   };
   kind.addEventListener('change', showOptions);
@@ -232,7 +242,8 @@ export function trainingPage(root: HTMLElement): () => void {
       modelSelect.replaceChildren(
         ...kinds.map((k) => h('option', { value: k.kind, title: k.summary }, `${k.kind}${k.default ? ' (default)' : ''}: ${k.summary}`)),
       );
-      if (alive) showOptions();
+      // Only the panel kind's fields come from this list: the others keep what the user typed.
+      if (alive && kind.value === 'panel') showOptions();
     },
     (e: unknown) => alive && showError(formError, `cannot read the model kinds: ${e instanceof ApiError ? e.detail : String(e)}`),
   );
