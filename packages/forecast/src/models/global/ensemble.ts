@@ -24,7 +24,7 @@ import { GLOBAL_KIND, type Combination, type GlobalInfo, type GlobalValidation, 
 import { VERDICT_LEVEL } from '../../protocol/verdict.js';
 import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
 import type { SavedConfig, SavedExtra, SavedMember } from './resolve.js';
-import { calibrateWidth, partnerForecast, type IntervalCase } from './validation.js';
+import { calibrateWidth, coverageAt, partnerForecast, type IntervalCase } from './validation.js';
 
 /** Member k's window is the default window times WINDOW_FACTORS[k mod length], in whole seasons. */
 export const WINDOW_FACTORS = [1, 1.5, 0.75, 2, 1.25] as const;
@@ -276,11 +276,6 @@ export class GlobalEnsemble implements ForecastModel {
     }
     if (model.units.length === 0) return { validation: null, naive2: false, widths: { '80': 1, '95': 1 } };
     const widths = { '80': calibrateWidth(cases['80'], 0.8), '95': calibrateWidth(cases['95'], 0.95) };
-    const covered = (level: '80' | '95') => {
-      const k = widths[level];
-      const c = cases[level];
-      return c.filter((x) => x.actual >= x.median - k * (x.median - x.lower) && x.actual <= x.median + k * (x.upper - x.median)).length / c.length;
-    };
     const n2 = naive2.result(naive2);
     let final = model.result(naive2);
     let verdict = naive2Verdict(model.units, naive2.units);
@@ -304,8 +299,8 @@ export class GlobalEnsemble implements ForecastModel {
         worseThanNaive2: false,
         verdict,
         networkVerdict: naive2Verdict(network.units, naive2.units),
-        coverage80: covered('80'),
-        coverage95: covered('95'),
+        coverage80: coverageAt(cases['80'], widths['80']),
+        coverage95: coverageAt(cases['95'], widths['95']),
       },
     };
   }

@@ -5,7 +5,7 @@ import { naive2Verdict } from '../../protocol/verdict.js';
 import type { Combination, GlobalValidation, ValidationStretch } from './info.js';
 import { MEDIAN } from './network.js';
 import { combine, type Resolved } from './resolve.js';
-import { calibrateWidth, partnerForecast, type IntervalCase, type Partner } from './validation.js';
+import { calibrateWidth, coverageAt, partnerForecast, type IntervalCase, type Partner } from './validation.js';
 
 /** The stretch as validated: kept so the shipped network's drift from it can be measured. */
 export interface ShippedStretch extends ValidationStretch {
@@ -74,8 +74,6 @@ export function validateOnStretch(
     }
   });
   const widths = { '80': calibrateWidth(cases80, 0.8), '95': calibrateWidth(cases95, 0.95) };
-  const covered = (cases: typeof cases80, k: number) =>
-    cases.filter((c) => c.actual >= c.median - k * (c.median - c.lower) && c.actual <= c.median + k * (c.upper - c.median)).length / Math.max(1, cases.length);
   const n2 = naive2Totals.result(naive2Totals);
   const band = (lo: number, hi: number, k: number) => ({
     lower: q.map((rows, i) => rows.map((row, h) => center[i]![h]! - k * (row[MEDIAN]! - row[lo]!))),
@@ -105,8 +103,8 @@ export function validateOnStretch(
       worseThanNaive2: verdict.verdict === 'worse',
       verdict,
       networkVerdict: naive2Verdict(score(med).units, naive2Totals.units),
-      coverage80: covered(cases80, widths['80']),
-      coverage95: covered(cases95, widths['95']),
+      coverage80: coverageAt(cases80, widths['80']),
+      coverage95: coverageAt(cases95, widths['95']),
     },
   };
 }

@@ -58,3 +58,9 @@ export function calibrateWidth(cases: readonly IntervalCase[], level: number): n
   // Sorted, so infinite needs come last: the largest finite one is the last finite element.
   return Math.max(1 / 3, Number.isFinite(k) ? k : (need.findLast(Number.isFinite) ?? 1));
 }
+
+/** Share of `cases` inside median ± k·(bound − median): the coverage a width factor `k` gives. */
+export function coverageAt(cases: readonly IntervalCase[], k: number): number {
+  const inside = cases.filter((c) => c.actual >= c.median - k * (c.median - c.lower) && c.actual <= c.median + k * (c.upper - c.median)).length;
+  return inside / Math.max(1, cases.length);
+}
