@@ -246,6 +246,21 @@ function charlmData() {
   return { B, T, V, H: 128, layers: 2, lr: 2e-3, ids, targets };
 }
 
+/**
+ * Multiply-adds of one charlm training step per character, counted as 2 FLOPs each: the useful
+ * work both sides must do, so GFLOP/s over a core's FMA peak says how close to the hardware each
+ * runs. Per character and layer with H units (4H gates): the recurrent product h·U (2·H·4H) and,
+ * for layer 2, x·W (2·H·4H; layer 1 reads its one-hot input as a row lookup); backward the same
+ * products again for dh and dx (no dx for layer 1) and once more for each weight gradient; the
+ * softmax head 2·H·V forward and twice that backward. Gate math, Adam and copies are not counted.
+ */
+export function charlmFlopsPerChar(H, V = 82) {
+  const gates = 2 * H * 4 * H;
+  const layer1 = gates /* h·U */ + gates /* dh */ + gates; /* dU */
+  const layer2 = 2 * gates /* x·W, h·U */ + 2 * gates /* dx, dh */ + 2 * gates; /* dW, dU */
+  return layer1 + layer2 + 3 * 2 * H * V;
+}
+
 /** The fused training step alone at a charlm shape with `H` units (the corpus workloads). */
 function fusedCharlmStep(K, H) {
   const d = { ...charlmData(), H };
@@ -453,6 +468,8 @@ export async function run(argv) {
     info = { available: false, reason: String(e?.message ?? e).split('\n')[0] };
   }
   log(`backend ${backend.name}; fused kernels ${info.available ? `available (${info.isa})` : `unavailable: ${info.reason}`}`);
+  // Measured first, before the workloads warm the machine: the best of three short probes.
+  const fmaPeak = K ? Math.max(...[0, 1, 2].map(() => K.measureFmaPeak(300))) : null;
   const torch = !noTorch && torchAvailable();
   if (!noTorch && !torch) log('PyTorch not found (python3 -c "import torch" failed): anchor columns left empty');
   const scale = quick ? 0.25 : 1;
@@ -589,6 +606,13 @@ export async function run(argv) {
         fusedCpuCharsPerSec: threads === 1 ? (w.chars * 1000) / m.cpuMs : null,
         torchCpuCharsPerSec: m.anchorCpu,
       });
+      // Against the FMA peak: one thread by process CPU time (what a shared machine's other jobs
+      // do not take away), two by wall time (CPU time would add both threads' spinning).
+      const last = results[results.length - 1];
+      const rate = (wall, cpu) => (threads === 1 ? cpu : wall);
+      last.gflops = (rate(cps, last.fusedCpuCharsPerSec) * charlmFlopsPerChar(H)) / 1e9;
+      const torchRate = rate(best?.charsPerSec, last.torchCpuCharsPerSec);
+      last.torchGflops = torchRate ? (torchRate * charlmFlopsPerChar(H)) / 1e9 : null;
       const which = best && splits.length > 1 ? ` (torch ${best.torchThreads} x OpenBLAS ${best.openblasThreads})` : '';
       rows.push([`${name} (${threads} thread${threads > 1 ? 's' : ''})`, 'chars/s', cps, null, best?.charsPerSec ?? null, true, undefined, which]);
     }
@@ -645,6 +669,20 @@ export async function run(argv) {
     console.log('|---|---|---|---|---|');
     cpuRows.forEach((l) => console.log(l));
   }
+  const peakRows = results.filter((r) => r.gflops != null);
+  if (fmaPeak && peakRows.length) {
+    console.log(
+      `\nShare of the FMA peak: ${fmt(fmaPeak, 1)} GFLOP/s per core on the ${info.isa} path (measureFmaPeak, thread CPU time); a step's useful FLOPs (charlmFlopsPerChar) per second over the peak of the cores it ran on, one-thread rows by process CPU time, two-thread rows by wall time:\n`,
+    );
+    console.log('| workload | seqcast GFLOP/s | of peak | PyTorch GFLOP/s | of peak |');
+    console.log('|---|---|---|---|---|');
+    const share = (g, threads) => (g == null ? '—' : `${((100 * g) / (fmaPeak * threads)).toFixed(0)} %`);
+    for (const r of peakRows) {
+      console.log(
+        `| ${r.name} (${r.threads} thread${r.threads > 1 ? 's' : ''}) | ${fmt(r.gflops, 1)} | ${share(r.gflops, r.threads)} | ${fmt(r.torchGflops, 1)} | ${share(r.torchGflops, r.threads)} |`,
+      );
+    }
+  }
   if (inference.tfjs) {
     console.log(
       `\nnext-char with the tfjs seam (tfjs ops, same weights): ${fmt(inference.tfjs.nextCharMs, 1)} ms; tfjs-layers predict: ${fmt(inference.layersPredictMs, 1)} ms`,
@@ -654,7 +692,17 @@ export async function run(argv) {
   if (json) {
     // every row says how many threads it ran and on which instruction-set path
     const rowsOut = results.map((r) => ({ ...r, threads: r.threads ?? 1, isa: info.isa ?? null }));
-    console.log(JSON.stringify({ backend: backend.name, cpu: cpuModel(), fused: info.available, isa: info.isa ?? null, results: rowsOut, inference }));
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        cpu: cpuModel(),
+        fused: info.available,
+        isa: info.isa ?? null,
+        fmaPeakGflops: fmaPeak,
+        results: rowsOut,
+        inference,
+      }),
+    );
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -495,6 +496,47 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// fmaPeak(ms): this core's multiply-add throughput on the compiled path, in GFLOP/s of thread CPU
+// time: twelve independent chains of the micro-kernel's vector width (enough to cover the FMA
+// latency on every x86 core), run for about ms milliseconds. The bench divides a step's FLOPs by
+// its time and by this to say how close to the hardware each side runs (docs/kernels.md).
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  Call c(env, info, "fmaPeak");
+  double ms = 200;
+  if (c.argc > 0) napi_get_value_double(env, c.argv[0], &ms);
+  if (!(ms >= 1 && ms <= 10000)) {
+    c.fail("argument 0 (milliseconds) must be between 1 and 10000");
+    return nullptr;
+  }
+  constexpr int kChains = 12;
+  sk::vf acc[kChains];
+  const sk::vf mul = sk::vf{} + 1.0000001f, add = sk::vf{} + 1e-7f;
+  for (int i = 0; i < kChains; i++) acc[i] = sk::vf{} + 0.1f * i;
+  auto now = [] {
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+  };
+  const double start = now();
+  double elapsed = 0;
+  long rounds = 0;
+  constexpr long kBatch = 1 << 16;
+  do {
+    for (long r = 0; r < kBatch; r++) {
+#pragma GCC unroll 12
+      for (int i = 0; i < kChains; i++) acc[i] = acc[i] * mul + add;
+    }
+    rounds += kBatch;
+    elapsed = now() - start;
+  } while (elapsed * 1000 < ms);
+  float sink = 0;
+  for (int i = 0; i < kChains; i++) sink += acc[i][0];
+  const double flops = 2.0 * SK_VL * kChains * rounds;
+  napi_value r;
+  napi_create_double(env, sink == sink ? flops / elapsed / 1e9 : 0, &r);
+  return r;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
@@ -505,7 +547,7 @@ napi_value Init(napi_env env, napi_value exports) {
              {"denseSqErrorForward", DenseSqErrorForward}, {"denseSqErrorBackward", DenseSqErrorBackward},
              {"adamUpdate", AdamUpdate},       {"alloc", Alloc},
              {"release", Release},             {"alive", Alive},
-             {"setThreads", SetThreads}};
+             {"setThreads", SetThreads},       {"fmaPeak", FmaPeak}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);

@@ -52,3 +52,18 @@ export function setKernelThreads(n: number): number {
   if (!Number.isInteger(n) || n < 1) throw badArgument(`setKernelThreads: n must be an integer >= 1 (received ${n})`, 'n');
   return addon.setThreads(n);
 }
+
+/**
+ * This core's multiply-add throughput on the kernels' instruction-set path, in GFLOP/s of thread
+ * CPU time (so other processes on the machine do not lower it), measured for about `ms`
+ * milliseconds; null without the native kernels. A training step's FLOPs per second divided by
+ * this is how close to the hardware it runs (`pnpm bench kernels` prints it per workload).
+ *
+ * @example
+ * measureFmaPeak();   // e.g. 114 on one Zen 4 core (AVX2 and AVX-512 alike: 32 FLOP per cycle)
+ */
+export function measureFmaPeak(ms = 200): number | null {
+  if (!Number.isFinite(ms) || ms < 1 || ms > 10_000) throw badArgument(`measureFmaPeak: ms must be between 1 and 10000 (received ${ms})`, 'ms');
+  const { addon } = nativeAddon();
+  return addon ? addon.fmaPeak(ms) : null;
+}

@@ -23,6 +23,8 @@ export interface NativeAddon {
   threads: number;
   /** Use at most `n` of the worker threads (1..threads); returns the count in use (n <= 0 only asks). */
   setThreads(n: number): number;
+  /** This core's multiply-add throughput on the compiled path, GFLOP/s of thread CPU time, measured for about `ms`. */
+  fmaPeak(ms: number): number;
   /** Uninitialised native buffer of `n` floats; freed by release() or when the handle is collected. */
   alloc(n: number): Workspace;
   release(ws: Workspace): void;
