@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setKernelLogger } from '@seqcast/core';
-import { backtest, GlobalEnsemble, holdout, PANEL_BASELINES, syntheticCollection } from '@seqcast/forecast';
+import { backtest, GlobalEnsemble, groupsShipped, holdout, PANEL_BASELINES, syntheticCollection } from '@seqcast/forecast';
 
 function panelOf(source, groups) {
   const series = Object.entries(groups).map(([id, values]) => ({ id, values: Float64Array.from(values), times: null, features: {}, lines: null }));
@@ -224,12 +224,12 @@ async function quality(values) {
     table(p.name, report);
     if (info.ensemble.members.length > 1) {
       const one = (m) =>
-        `window ${m.window} ${m.steps} steps (${m.stopped}) network ${f(m.validation?.modelOwa)} shipped ${f(m.validation?.owa)} (${m.combination.partner} ${m.combination.weight})`;
+        `window ${m.window} ${m.steps} steps (${m.stopped}) network ${f(m.validation?.modelOwa)} shipped ${f(m.validation?.owa)} (${m.combination.partner} ${m.combination.weight}${groupsShipped(m.combination) ? `; by length ${groupsShipped(m.combination)}` : ''})`;
       console.log(`members: ${info.ensemble.members.map(one).join('; ')}`);
     }
     const { combination, widths, steps, stopped, validation } = info;
     console.log(
-      `model: ${info.ensemble.members.length > 1 ? `median of ${info.ensemble.members.length} networks (shipped ${info.ensemble.shipped}), ` : ''}${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}, drift ${f(validation?.drift)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
+      `model: ${info.ensemble.members.length > 1 ? `median of ${info.ensemble.members.length} networks (shipped ${info.ensemble.shipped}), ` : ''}${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}, drift ${f(validation?.drift)}; combination ${combination.partner} at network weight ${combination.weight}${groupsShipped(combination) ? ` (by length ${groupsShipped(combination)})` : ''}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
     );
     out[p.key] = {
       series: report.series,
