@@ -224,12 +224,12 @@ async function quality(values) {
     table(p.name, report);
     if (info.ensemble.members.length > 1) {
       const one = (m) =>
-        `window ${m.window} ${m.steps} steps (${m.stopped}) network ${f(m.validation?.modelOwa)} shipped ${f(m.validation?.owa)} (${m.combination.partner} ${m.combination.weight}${groupsShipped(m.combination) ? `; by length ${groupsShipped(m.combination)}` : ''})`;
+        `window ${m.window} ${m.steps} steps (${m.stopped}) network ${f(m.validation?.modelOwa)} shipped ${f(m.validation?.owa)} (${m.combination.partner} ${m.combination.weight})`;
       console.log(`members: ${info.ensemble.members.map(one).join('; ')}`);
     }
     const { combination, widths, steps, stopped, validation } = info;
     console.log(
-      `model: ${info.ensemble.members.length > 1 ? `median of ${info.ensemble.members.length} networks (shipped ${info.ensemble.shipped}), ` : ''}${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}, drift ${f(validation?.drift)}; combination ${combination.partner} at network weight ${combination.weight}${groupsShipped(combination) ? ` (by length ${groupsShipped(combination)})` : ''}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
+      `model: ${info.ensemble.members.length > 1 ? `median of ${info.ensemble.members.length} networks (shipped ${info.ensemble.shipped}), ` : ''}${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}, drift ${f(validation?.drift)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
     );
     out[p.key] = {
       series: report.series,
@@ -238,6 +238,10 @@ async function quality(values) {
       ms: report.ms,
       model: { steps, stopped, combination, widths, validationOwa: validation?.owa, networkOwa: validation?.modelOwa, drift: validation?.drift },
     };
+    // The length groups that chose their own combination with Naive2/Theta (docs/global-model.md).
+    for (const m of info.ensemble.members) {
+      if (groupsShipped(m.combination)) console.log(`by length (network of window ${m.window}): ${groupsShipped(m.combination)}`);
+    }
   }
   if (values.json) console.log(JSON.stringify({ suite: 'panel-quality', options: extra, panels: out }));
 }
