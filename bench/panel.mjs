@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setKernelLogger } from '@seqcast/core';
-import { backtest, GlobalEnsemble, holdout, PANEL_BASELINES, syntheticCollection } from '@seqcast/forecast';
+import { backtest, GlobalEnsemble, groupsShipped, holdout, PANEL_BASELINES, syntheticCollection } from '@seqcast/forecast';
 
 function panelOf(source, groups) {
   const series = Object.entries(groups).map(([id, values]) => ({ id, values: Float64Array.from(values), times: null, features: {}, lines: null }));
@@ -238,6 +238,10 @@ async function quality(values) {
       ms: report.ms,
       model: { steps, stopped, combination, widths, validationOwa: validation?.owa, networkOwa: validation?.modelOwa, drift: validation?.drift },
     };
+    // The length groups that chose their own combination with Naive2/Theta (docs/global-model.md).
+    for (const m of info.ensemble.members) {
+      if (groupsShipped(m.combination)) console.log(`by length (network of window ${m.window}): ${groupsShipped(m.combination)}`);
+    }
   }
   if (values.json) console.log(JSON.stringify({ suite: 'panel-quality', options: extra, panels: out }));
 }

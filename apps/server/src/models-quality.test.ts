@@ -68,6 +68,23 @@ describe('GET /v1/models shows quality', () => {
     );
     expect(q.worseThanNaive2).toBe(true);
   });
+
+  it('says what a panel model ships for each length group that chose its own combination', () => {
+    const q = panelQuality({
+      validation: { series: 180, owa: 0.7, modelOwa: 0.75, worseThanNaive2: false },
+      combination: {
+        partner: 'naive2',
+        weight: 1,
+        groups: [
+          { maxLength: 30, series: 60, partner: 'theta', weight: 0, own: true, owa: 0.8, panelOwa: 1.2 },
+          { maxLength: 90, series: 60, partner: 'naive2', weight: 1, own: false, owa: 0.6, panelOwa: 0.6 },
+          { maxLength: null, series: 60, partner: 'naive2', weight: 1, own: false, owa: 0.5, panelOwa: 0.5 },
+        ],
+      },
+    });
+    expect(q.ships).toBe('by history length, ≤ 30 values: Theta alone; 31–90 values: network; > 90 values: network');
+    expect(q.summary).toBe(`validation OWA 0.700 vs Naive2 1 (network alone 0.750); ships ${q.ships}`);
+  });
 });
 
 describe('panel job records', () => {

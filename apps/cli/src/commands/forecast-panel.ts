@@ -20,6 +20,7 @@ import {
   panelForecastJson,
   panelSavedKinds,
   readFutureCsv,
+  groupsShipped,
   shippedForecast,
   VERDICT_LEVEL,
   writeForecastSvg,
@@ -240,6 +241,10 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
       const ensemble = (i as Partial<EnsembleInfo>).ensemble;
       if (ensemble && ensemble.members.length > 1 && ensemble.shipped === 'median')
         io.out(`forecasts are ${ensembleShipped('median', ensemble.members)}; intervals likewise (the networks alone: OWA ${fmt(v.modelOwa)}).`);
+      else if (groupsShipped(c))
+        io.out(
+          `forecasts by history length, each group's as it scored on the validation stretch (network alone: OWA ${fmt(v.modelOwa)}): ${groupsShipped(c)}.`,
+        );
       else if (c.weight === 0)
         io.out(`forecasts are ${PARTNER_NAMES[c.partner]}'s alone: the network did not beat it on the validation stretch (network OWA ${fmt(v.modelOwa)}).`);
       else if (c.weight < 1)
@@ -269,7 +274,7 @@ const PARTNER_NAMES = { naive2: 'Naive2', theta: 'Theta' } as const;
  */
 export function verdictLine(v: Naive2Verdict, shipped: Combination | null, where: string): string {
   const band = `${Math.round(VERDICT_LEVEL * 100)}% band ${fmt(v.low)}–${fmt(v.high)} over series`;
-  if (shipped && shipped.weight === 0 && shipped.partner === 'naive2') {
+  if (shipped && shipped.weight === 0 && shipped.partner === 'naive2' && !groupsShipped(shipped)) {
     return `the forecasts shipped are Naive2's (the network did not beat it on its validation stretch), so they score as Naive2 ${where} (OWA ${fmt(v.owa)}).`;
   }
   if (v.verdict === 'better') return `the model beats Naive2 ${where} (OWA ${fmt(v.owa)}, ${band}).`;

@@ -5,6 +5,7 @@
  * are (the network, a mix, or a baseline's own) in one plain sentence.
  */
 import { readModelMetadata } from '@seqcast/core';
+import { groupsShipped, type Combination } from '@seqcast/forecast';
 import type { ModelQuality } from '../wire.js';
 
 const PARTNERS: Record<string, string> = { naive2: 'Naive2', theta: 'Theta' };
@@ -61,8 +62,11 @@ export function panelQuality(info: Record<string, unknown>, kind = 'global'): Mo
   }
   const c = (info.combination ?? { partner: 'naive2', weight: 1 }) as { partner: string; weight: number };
   const partner = PARTNERS[c.partner] ?? c.partner;
-  const ships =
-    c.weight === 0
+  // Length groups that chose their own combination: each group's is what it ships.
+  const groups = groupsShipped(c as Combination, false);
+  const ships = groups
+    ? `by history length, ${groups}`
+    : c.weight === 0
       ? `${partner}'s forecasts (the network did not beat it)`
       : c.weight < 1
         ? `the network (weight ${c.weight}) mixed with ${partner} (weight ${Number((1 - c.weight).toFixed(6))})`
@@ -83,7 +87,7 @@ export function panelQuality(info: Record<string, unknown>, kind = 'global'): Mo
   const on = `last horizon of ${num(v.series) ?? '?'} training series`;
   const summary =
     `validation OWA ${owa === null ? 'n/a' : fmt(owa)} vs Naive2 1` +
-    (network !== null && c.weight < 1 ? ` (network alone ${fmt(network)})` : '') +
+    (network !== null && (c.weight < 1 || groups) ? ` (network alone ${fmt(network)})` : '') +
     `; ships ${ships}` +
     (worse ? '; worse than Naive2 on its validation stretch' : '');
   return { metric: 'owa', on, model: owa, baselines: { naive2: 1 }, ships, worseThanNaive2: worse, summary };

@@ -20,7 +20,7 @@ import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
 import { naive2Verdict } from '../../protocol/verdict.js';
 import type { FitContext, ForecastModel, ModelSaveOptions } from '../../registry/contract.js';
 import { defaultWindow, GlobalForecaster } from './forecaster.js';
-import { GLOBAL_KIND, type Combination, type GlobalInfo, type GlobalValidation, type ValidationStretch } from './info.js';
+import { combinationLabel, GLOBAL_KIND, groupsShipped, type Combination, type GlobalInfo, type GlobalValidation, type ValidationStretch } from './info.js';
 import { VERDICT_LEVEL } from '../../protocol/verdict.js';
 import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
 import type { SavedConfig, SavedExtra, SavedMember } from './resolve.js';
@@ -108,9 +108,8 @@ interface EnsembleCheck {
 /** What an ensemble's forecasts are, in words: Naive2's, or the median of its members' (each as it combined itself). */
 export function ensembleShipped(shipped: 'median' | 'naive2', members: readonly GlobalInfo[]): string {
   if (shipped === 'naive2') return "Naive2's (the median of the networks did not beat it on the validation stretch)";
-  const partner = (c: Combination) => (c.partner === 'naive2' ? 'Naive2' : 'Theta');
-  const label = (c: Combination) =>
-    c.weight === 1 ? 'network' : c.weight === 0 ? `${partner(c)} alone` : `network ${c.weight} + ${partner(c)} ${1 - c.weight}`;
+  // A member whose length groups chose their own combinations: each group's, in brackets.
+  const label = (c: Combination) => (groupsShipped(c, false) ? `[${groupsShipped(c, false)}]` : combinationLabel(c));
   return `the median of the forecasts of ${members.length} networks (windows ${members.map((m) => m.window).join(', ')}; as each chose on the stretch: ${members.map((m) => label(m.combination)).join(', ')})`;
 }
 
@@ -188,7 +187,10 @@ export class GlobalEnsemble implements ForecastModel {
     const check = this.check(train, spec);
     const shipped = check.naive2 ? 'naive2' : 'median';
     const first = infos[0]!;
-    const same = infos.every((i) => i.combination.partner === first.combination.partner && i.combination.weight === first.combination.weight);
+    // Groups that all kept the panel-wide choice ship what it does, wherever their bounds fell.
+    const shape = (c: Combination) =>
+      JSON.stringify([c.partner, c.weight, groupsShipped(c, false) ? (c.groups ?? []).map((g) => [g.maxLength, g.partner, g.weight]) : []]);
+    const same = infos.every((i) => shape(i.combination) === shape(first.combination));
     // What is shipped, as one combination where the members agree (each applies its own).
     const combination: Combination = shipped === 'naive2' ? { partner: 'naive2', weight: 0 } : same ? first.combination : { partner: 'naive2', weight: 1 };
     this.trained = {

@@ -47,6 +47,8 @@ import {
   type FutureCovariates,
 } from '../../inputs/covariates.js';
 import {
+  checkSavedCombination,
+  combinationFor,
   GLOBAL_KIND,
   validationWarnings,
   type Combination,
@@ -355,9 +357,10 @@ export class GlobalForecaster implements ForecastModel {
     const shape: WindowShape = { window: network.window, patch: network.patch, horizon: network.horizon, season: this.config!.season };
     const q = this.quantiles(new CovariateWriter(contract, shape, 1).encode(history, { values: future, horizon }));
     const w = info.widths;
-    const { partner, weight } = info.combination ?? { partner: 'naive2', weight: 1 };
     const season = this.config!.season;
     const forecasts = history.series.map((s, i) => {
+      // Each series gets its length group's combination (the panel-wide one in older models).
+      const { partner, weight } = combinationFor(info.combination, s.values.length);
       const rows = q[i]!.slice(0, horizon);
       const med = rows.map((row) => row[MEDIAN]!);
       const other = weight < 1 ? partnerForecast(s.values, horizon, season, partner) : null;
@@ -464,6 +467,7 @@ export class GlobalForecaster implements ForecastModel {
       throw bad('config.network.covariates');
     const info = saved.extra?.info;
     if (typeof info !== 'object' || info === null || typeof info.widths !== 'object') throw bad('extra.info');
+    checkSavedCombination(info.combination, bad);
     const model = await loadLayersModelDir(dir, network);
     const cell = getCell(c.cell);
     try {

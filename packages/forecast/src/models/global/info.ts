@@ -82,6 +82,8 @@ export interface GlobalInfo {
 /** What the forecasts of a model with this combination are, in words. */
 export function shippedForecast(c: Combination): string {
   const partner = c.partner === 'naive2' ? 'Naive2' : 'Theta';
+  const groups = groupsShipped(c);
+  if (groups) return `by history length, ${groups}`;
   if (c.weight === 1) return "the network's";
   if (c.weight === 0) return `${partner}'s alone`;
   return `the network's (weight ${c.weight}) combined with ${partner}'s (weight ${1 - c.weight})`;
@@ -115,4 +117,77 @@ export interface Combination {
   partner: Partner;
   /** Weight of the network; the partner gets 1 − weight. */
   weight: number;
+  /**
+   * The combination shipped for each group of series by history length, in order of length
+   * (`partner` and `weight` above are the panel-wide choice, which a group keeps unless its own
+   * was measured to help). Absent in older models and when the lengths form no groups: every
+   * series gets the panel-wide one.
+   */
+  groups?: CombinationGroup[];
+}
+
+/** One length group's combination (see {@link Combination.groups}). */
+export interface CombinationGroup {
+  /** Series with at most this many values (and more than the previous group's); null: any longer. */
+  maxLength: number | null;
+  /** The group's series on the validation stretch. */
+  series: number;
+  partner: Partner;
+  weight: number;
+  /** True: the group's own choice, measured to beat the panel-wide one on it; false: the panel-wide one. */
+  own: boolean;
+  /** OWA against Naive2 on the group's stretch of what is shipped for it, and of the panel-wide choice. */
+  owa: number;
+  panelOwa: number;
+}
+
+/** The combination a series of `length` values gets: its length group's, or the panel-wide one. */
+export function combinationFor(c: Combination | undefined, length: number): { partner: Partner; weight: number } {
+  const panel = { partner: c?.partner ?? 'naive2', weight: c?.weight ?? 1 };
+  const group = c?.groups?.find((g) => g.maxLength === null || length <= g.maxLength);
+  return group ? { partner: group.partner, weight: group.weight } : panel;
+}
+
+/** The length groups' combinations, in words, with their OWA when `owa` ('' when no group has its own). */
+export function groupsShipped(c: Combination, owa = true): string {
+  const groups = c.groups ?? [];
+  if (!groups.some((g) => g.own)) return '';
+  const range = (k: number) => {
+    const hi = groups[k]!.maxLength;
+    if (k === 0) return `≤ ${hi} values`;
+    const lo = groups[k - 1]!.maxLength! + 1;
+    return hi === null ? `> ${lo - 1} values` : `${lo}–${hi} values`;
+  };
+  return groups
+    .map((g, k) => `${range(k)}: ${combinationLabel(g)}${owa && g.own ? ` (OWA ${g.owa.toFixed(3)}; panel-wide choice ${g.panelOwa.toFixed(3)})` : ''}`)
+    .join('; ');
+}
+
+/** A combination in a few words: "network", "Theta alone", "network 0.5 + Theta 0.5". */
+export function combinationLabel(c: { partner: Partner; weight: number }): string {
+  const partner = c.partner === 'naive2' ? 'Naive2' : 'Theta';
+  return c.weight === 1 ? 'network' : c.weight === 0 ? `${partner} alone` : `network ${c.weight} + ${partner} ${1 - c.weight}`;
+}
+
+/**
+ * Throw `bad(field)` when a saved combination is damaged: partner, weight, and the length groups
+ * (absent in older models) with increasing bounds, the last one open.
+ */
+export function checkSavedCombination(c: unknown, bad: (field: string) => Error): void {
+  if (c === undefined) return;
+  const pair = (v: Record<string, unknown>) =>
+    (v.partner === 'naive2' || v.partner === 'theta') && typeof v.weight === 'number' && v.weight >= 0 && v.weight <= 1;
+  if (typeof c !== 'object' || c === null || !pair(c as Record<string, unknown>)) throw bad('extra.info.combination');
+  const groups = (c as Combination).groups as unknown;
+  if (groups === undefined) return;
+  if (!Array.isArray(groups) || groups.length < 2) throw bad('extra.info.combination.groups');
+  let previous = 0;
+  groups.forEach((g: unknown, k) => {
+    const field = `extra.info.combination.groups[${k}]`;
+    if (typeof g !== 'object' || g === null || !pair(g as Record<string, unknown>)) throw bad(field);
+    const max = (g as CombinationGroup).maxLength as unknown;
+    const last = k === groups.length - 1;
+    if (last ? max !== null : !Number.isInteger(max) || (max as number) <= previous) throw bad(`${field}.maxLength`);
+    if (!last) previous = max as number;
+  });
 }
