@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedSeries } from '../../inputs/covariates.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
+import type { GlobalInfo } from './info.js';
 import { partnerForecast } from './validation.js';
 
 /**
@@ -135,4 +136,18 @@ export class MemberCheckpoints {
 export function phaseTwoSteps(phase2: number, kept: number, ran: number): number {
   if (phase2 < 1 || kept >= ran) return phase2;
   return Math.max(1, Math.round((phase2 * kept) / Math.max(1, ran)));
+}
+
+/**
+ * One line naming the networks whose phase one kept an earlier checkpoint (the step of the steps
+ * run, OWA on the held-out stretch kept vs final), or null when every network kept its final weights.
+ */
+export function earlyStopLine(networks: readonly GlobalInfo[]): string | null {
+  const parts = networks.flatMap((n) =>
+    (n.validation?.checkpoints ?? [])
+      .filter((c) => c.kept < c.steps)
+      .map((c) => `${networks.length > 1 ? `window ${n.window}: ` : ''}step ${c.kept} of ${c.steps} (OWA ${c.keptOwa.toFixed(3)} vs ${c.finalOwa.toFixed(3)} at the end)`),
+  );
+  if (parts.length === 0) return null;
+  return `early stopping: phase one kept an earlier checkpoint, better on the validation stretch: ${parts.join('; ')}`;
 }
