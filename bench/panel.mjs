@@ -223,10 +223,7 @@ async function quality(values) {
     const report = await backtest(panel, [globalModel, ...Object.values(PANEL_BASELINES)], { ...spec, windows: Number(values.windows ?? 1) });
     table(p.name, report);
     // Phase one's early stopping: the step kept of the steps run, and the stretch's OWA at each checkpoint.
-    const kept = (m) =>
-      (m.validation?.checkpoints ?? [])
-        .map((c) => ` kept ${c.kept}/${c.steps} (${c.scores.map((s) => f(s.owa)).join(' ')})`)
-        .join('');
+    const kept = (m) => (m.validation?.checkpoints ?? []).map((c) => ` kept ${c.kept}/${c.steps} (${c.scores.map((s) => f(s.owa)).join(' ')})`).join('');
     if (info.ensemble.members.length > 1) {
       const one = (m) =>
         `window ${m.window} ${m.steps} steps (${m.stopped})${kept(m)} network ${f(m.validation?.modelOwa)} shipped ${f(m.validation?.owa)} (${m.combination.partner} ${m.combination.weight})`;

@@ -122,7 +122,8 @@ export class MemberCheckpoints {
     const finalOwa = this.scores.at(-1)?.step === steps ? this.scores.at(-1)!.owa : this.consider(steps);
     const best = this.best;
     this.best = null;
-    if (!best || best.step === steps || !(best.owa < finalOwa * (1 - RESTORE_MARGIN))) return { steps, kept: steps, keptOwa: finalOwa, finalOwa, scores: this.scores };
+    if (!best || best.step === steps || !(best.owa < finalOwa * (1 - RESTORE_MARGIN)))
+      return { steps, kept: steps, keptOwa: finalOwa, finalOwa, scores: this.scores };
     tf.tidy(() => this.variables.forEach((v, i) => v.assign(tf.tensor(best.values[i]!, v.shape, v.dtype))));
     return { steps, kept: best.step, keptOwa: best.owa, finalOwa, scores: this.scores };
   }
@@ -146,7 +147,10 @@ export function earlyStopLine(networks: readonly GlobalInfo[]): string | null {
   const parts = networks.flatMap((n) =>
     (n.validation?.checkpoints ?? [])
       .filter((c) => c.kept < c.steps)
-      .map((c) => `${networks.length > 1 ? `window ${n.window}: ` : ''}step ${c.kept} of ${c.steps} (OWA ${c.keptOwa.toFixed(3)} vs ${c.finalOwa.toFixed(3)} at the end)`),
+      .map(
+        (c) =>
+          `${networks.length > 1 ? `window ${n.window}: ` : ''}step ${c.kept} of ${c.steps} (OWA ${c.keptOwa.toFixed(3)} vs ${c.finalOwa.toFixed(3)} at the end)`,
+      ),
   );
   if (parts.length === 0) return null;
   return `early stopping: phase one kept an earlier checkpoint, better on the validation stretch: ${parts.join('; ')}`;
