@@ -5,8 +5,10 @@
  *
  * Training runs in two phases. Phase one keeps the last `horizon` points of every series out of
  * the targets; the model then forecasts those points, which measures it against Naive2 (so
- * `train` can say when it is no better) and calibrates the interval widths. Phase two trains on
- * everything for the remaining steps.
+ * `train` can say when it is no better) and calibrates the interval widths. Phase one scores each
+ * member on those points every eighth of the way and keeps its best weights when clearly better
+ * than its final ones (early-stop.ts). Phase two trains on everything for the remaining steps (in
+ * proportion to the steps phase one kept).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
