@@ -73,9 +73,10 @@ describe('early stopping in GlobalForecaster.fit', () => {
     const panel = noisyShort(12, 16, 1);
     const spec = { horizon: 4, season: 1 };
     let info: GlobalInfo | null = null;
+    let last = { step: 0, steps: 0 };
     const leaked = await leakedTensors(async () => {
       const model = new GlobalForecaster({ ...spec, steps: 400, units: 32, batchSize: 32, seed: 0 });
-      await model.fit(panel, spec);
+      await model.fit(panel, spec, { onProgress: (p) => (last = p) });
       info = model.info();
       model.dispose();
     }, 1);
@@ -89,6 +90,8 @@ describe('early stopping in GlobalForecaster.fit', () => {
     expect(v.modelOwa).toBeCloseTo(c!.keptOwa, 6);
     // Phase two fine-tunes in proportion: 80 planned steps × kept / 320.
     expect(info!.steps).toBe(320 + Math.round((80 * c!.kept) / 320));
+    // Progress still ends at the steps planned (a job's record reads it): the skipped ones are not to come.
+    expect(last).toMatchObject({ step: 400, steps: 400 });
     expect(earlyStopLine([info!])).toBe(
       `early stopping: phase one kept an earlier checkpoint, better on the validation stretch: step ${c!.kept} of 320 (OWA ${c!.keptOwa.toFixed(3)} vs ${c!.finalOwa.toFixed(3)} at the end)`,
     );

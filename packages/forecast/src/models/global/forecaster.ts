@@ -197,6 +197,9 @@ export class GlobalForecaster implements ForecastModel {
     const total = perMember * r.members;
     const budgetMs = r.minutes * 60_000;
     let done = 0;
+    // Phase-two steps early stopping made unneeded: progress counts them as done, so it ends at
+    // the steps planned (`plannedSteps`, a job's record) while `info().steps` counts steps run.
+    let skipped = 0;
     let stopped: GlobalInfo['stopped'] = 'steps';
     const x = new Float32Array(r.batchSize * L);
     const mask = new Float32Array((r.batchSize * L) / r.patch);
@@ -231,7 +234,7 @@ export class GlobalForecaster implements ForecastModel {
           return pinballLoss(forwardMember(this.net!, network, k, xt, mt, cov.tensors(r.batchSize)), yt);
         },
         onProgress: (p) => {
-          const step = done + p.step;
+          const step = done + skipped + p.step;
           const elapsedMs = Date.now() - start;
           const etaMs = Math.max(0, Math.min(((total - step) * elapsedMs) / Math.max(1, step), budgetMs - elapsedMs));
           callbacks.onProgress?.({ step, steps: total, loss: p.loss, elapsedMs, etaMs });
@@ -271,6 +274,7 @@ export class GlobalForecaster implements ForecastModel {
     // Phase two fine-tunes in proportion to the training phase one kept.
     for (let k = 0; k < r.members; k++) {
       const steps = kept[k] ? phaseTwoSteps(phase2, kept[k]!.kept, kept[k]!.steps) : phase2;
+      skipped += phase2 - steps;
       await runPhase(k, all, steps, phase1, (phase2 / total) * 0.95);
     }
     if (validation && this.stretch && phase2 > 0) {
