@@ -222,14 +222,16 @@ async function quality(values) {
     };
     const report = await backtest(panel, [globalModel, ...Object.values(PANEL_BASELINES)], { ...spec, windows: Number(values.windows ?? 1) });
     table(p.name, report);
+    // Phase one's early stopping: the step kept of the steps run, and the stretch's OWA at each checkpoint.
+    const kept = (m) => (m.validation?.checkpoints ?? []).map((c) => ` kept ${c.kept}/${c.steps} (${c.scores.map((s) => f(s.owa)).join(' ')})`).join('');
     if (info.ensemble.members.length > 1) {
       const one = (m) =>
-        `window ${m.window} ${m.steps} steps (${m.stopped}) network ${f(m.validation?.modelOwa)} shipped ${f(m.validation?.owa)} (${m.combination.partner} ${m.combination.weight})`;
+        `window ${m.window} ${m.steps} steps (${m.stopped})${kept(m)} network ${f(m.validation?.modelOwa)} shipped ${f(m.validation?.owa)} (${m.combination.partner} ${m.combination.weight})`;
       console.log(`members: ${info.ensemble.members.map(one).join('; ')}`);
     }
     const { combination, widths, steps, stopped, validation } = info;
     console.log(
-      `model: ${info.ensemble.members.length > 1 ? `median of ${info.ensemble.members.length} networks (shipped ${info.ensemble.shipped}), ` : ''}${steps} steps (${stopped}); validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}, drift ${f(validation?.drift)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
+      `model: ${info.ensemble.members.length > 1 ? `median of ${info.ensemble.members.length} networks (shipped ${info.ensemble.shipped}), ` : ''}${steps} steps (${stopped})${info.ensemble.members.length > 1 ? '' : kept(info)}; validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}, drift ${f(validation?.drift)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
     );
     out[p.key] = {
       series: report.series,

@@ -12,6 +12,7 @@ import {
   covariateLine,
   DEFAULT_MODEL_KIND,
   defaultBacktestKinds,
+  earlyStopLine,
   globalForecasterOptionsSchema,
   layoutOf,
   loadModel,
@@ -230,6 +231,8 @@ export async function trainPanel(flags: Flags, io: Io, cmd: string): Promise<voi
     io.out(
       `trained ${members.length} network${members.length > 1 ? 's' : ''} (${i.cell} ${i.units}${heads}, window${members.length > 1 ? 's' : ''} ${windows}): ${i.steps} steps in ${(i.trainMs / 1000).toFixed(1)} s (stopped by ${i.stopped}; kernels ${i.kernels})${fitted}`,
     );
+    const earlyStop = earlyStopLine(members);
+    if (earlyStop) io.out(earlyStop);
     for (const p of pruned)
       io.out(`left out of the median: the network of window ${p.window} (validation OWA ${fmt(p.owa)}, the best network's ${fmt(p.best)})`);
     if (i.covariates) io.out(covariateLine(i.covariates));

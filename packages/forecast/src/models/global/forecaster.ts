@@ -5,8 +5,10 @@
  *
  * Training runs in two phases. Phase one keeps the last `horizon` points of every series out of
  * the targets; the model then forecasts those points, which measures it against Naive2 (so
- * `train` can say when it is no better) and calibrates the interval widths. Phase two trains on
- * everything for the remaining steps.
+ * `train` can say when it is no better) and calibrates the interval widths. Phase one scores each
+ * member on those points every eighth of the way and keeps its best weights when clearly better
+ * than its final ones (early-stop.ts). Phase two trains on everything for the remaining steps (in
+ * proportion to the steps phase one kept).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -59,6 +61,7 @@ import {
 } from './info.js';
 import { ensembleMedian, resolve, sources, type SavedConfig, type SavedExtra, type SavedMember, type Source } from './resolve.js';
 import { validateOnStretch, type ShippedStretch } from './validate.js';
+import { MemberCheckpoints, phaseTwoSteps, StretchScorer, type PhaseOneCheckpoint } from './early-stop.js';
 
 export { GLOBAL_KIND, shippedForecast, validationWarnings } from './info.js';
 export type { Combination, GlobalInfo, GlobalProgress, GlobalValidation, ValidationStretch } from './info.js';
@@ -196,25 +199,29 @@ export class GlobalForecaster implements ForecastModel {
     const total = perMember * r.members;
     const budgetMs = r.minutes * 60_000;
     let done = 0;
+    // Phase-two steps early stopping made unneeded: progress counts them as done, so it ends at
+    // the steps planned (`plannedSteps`, a job's record) while `info().steps` counts steps run.
+    let skipped = 0;
     let stopped: GlobalInfo['stopped'] = 'steps';
     const x = new Float32Array(r.batchSize * L);
     const mask = new Float32Array((r.batchSize * L) / r.patch);
     const y = new Float32Array(r.batchSize * H);
 
-    const runPhase = async (k: number, from: Source[], steps: number, offset: number, share: number): Promise<void> => {
-      if (steps < 1) return;
+    const runPhase = async (k: number, from: Source[], steps: number, offset: number, share: number, checkpoints?: MemberCheckpoints): Promise<number> => {
+      if (steps < 1) return 0;
       const rand = seededRandom(r.seed * 7919 + k * 104_729 + offset + 1);
       const phaseStart = Date.now();
       const vars = memberVariables(this.net!, k);
+      // Phase one's progress: by steps or by its share of the member's budget, whichever is further.
+      const progress = (s: number, elapsedMs: number) => Math.max(s / steps, elapsedMs / (share * budgetMs));
       const res = await trainLoop({
         variables: vars,
         steps,
         ...(signal ? { signal } : {}),
         budgetMs: Math.max(1000, share * budgetMs),
-        // Phase one runs the whole schedule (by steps or by its share of the member's budget,
-        // whichever is further); phase two fine-tunes at its final rate (schedule.ts).
-        learningRate: (s) =>
-          offset > 0 ? phaseTwoRate(r.learningRate) : phaseOneRate(r.learningRate, Math.max(s / steps, (Date.now() - phaseStart) / (share * budgetMs))),
+        // Phase one runs the whole schedule; phase two fine-tunes at its final rate (schedule.ts).
+        learningRate: (s) => (offset > 0 ? phaseTwoRate(r.learningRate) : phaseOneRate(r.learningRate, progress(s, Date.now() - phaseStart))),
+        ...(checkpoints ? { afterStep: (s: { step: number; elapsedMs: number }) => checkpoints.offer(s.step, progress(s.step, s.elapsedMs)) } : {}),
         loss: () => {
           for (let b = 0; b < r.batchSize; b++) {
             const src = from[Math.floor(rand() * from.length)]!;
@@ -229,7 +236,7 @@ export class GlobalForecaster implements ForecastModel {
           return pinballLoss(forwardMember(this.net!, network, k, xt, mt, cov.tensors(r.batchSize)), yt);
         },
         onProgress: (p) => {
-          const step = done + p.step;
+          const step = done + skipped + p.step;
           const elapsedMs = Date.now() - start;
           const etaMs = Math.max(0, Math.min(((total - step) * elapsedMs) / Math.max(1, step), budgetMs - elapsedMs));
           callbacks.onProgress?.({ step, steps: total, loss: p.loss, elapsedMs, etaMs });
@@ -237,10 +244,23 @@ export class GlobalForecaster implements ForecastModel {
       });
       done += res.steps;
       if (res.stopped === 'budget') stopped = 'budget';
+      return res.steps;
     };
 
     // Each phase of each member gets its share of the budget (validation and saving are cheap).
-    for (let k = 0; k < r.members; k++) await runPhase(k, early, phase1, 0, (phase1 / total) * 0.95);
+    // Phase one keeps each member's best weights on the held-out stretch (early-stop.ts).
+    const scorer = validate ? new StretchScorer(encoded, r) : null;
+    const kept: (PhaseOneCheckpoint | undefined)[] = [];
+    for (let k = 0; k < r.members; k++) {
+      const member = k;
+      const checkpoints = scorer
+        ? new MemberCheckpoints(memberVariables(this.net, k), () =>
+            scorer.owa(this.quantiles(scorer.series, scorer.ends, member).map((rows) => rows.map((row) => row[MEDIAN]!))),
+          )
+        : undefined;
+      const ran = await runPhase(k, early, phase1, 0, (phase1 / total) * 0.95, checkpoints);
+      if (checkpoints && ran > 0) kept[k] = checkpoints.finish(ran);
+    }
     let validation: GlobalValidation | null = null;
     let widths = { '80': 1, '95': 1 };
     let combination: Combination = { partner: 'naive2', weight: 1 };
@@ -248,11 +268,17 @@ export class GlobalForecaster implements ForecastModel {
     if (validate) {
       const v = validateOnStretch(encoded, r, (series, ends) => this.quantiles(series, ends));
       this.stretch = v.stretch;
-      validation = v.validation;
+      const checkpoints = kept.filter((c) => c !== undefined);
+      validation = { ...v.validation, ...(checkpoints.length > 0 ? { checkpoints } : {}) };
       widths = v.widths;
       combination = v.combination;
     }
-    for (let k = 0; k < r.members; k++) await runPhase(k, all, phase2, phase1, (phase2 / total) * 0.95);
+    // Phase two fine-tunes in proportion to the training phase one kept.
+    for (let k = 0; k < r.members; k++) {
+      const steps = kept[k] ? phaseTwoSteps(phase2, kept[k]!.kept, kept[k]!.steps) : phase2;
+      skipped += phase2 - steps;
+      await runPhase(k, all, steps, phase1, (phase2 / total) * 0.95);
+    }
     if (validation && this.stretch && phase2 > 0) {
       const { usable, ends, network, actual } = this.stretch;
       validation.drift = shippedDrift(
@@ -287,13 +313,17 @@ export class GlobalForecaster implements ForecastModel {
     };
   }
 
-  /** Sorted quantiles [series][h][q] in original units for windows ending at `ends` (default: each series' end). */
-  private quantiles(series: readonly EncodedSeries[], ends?: readonly number[]): number[][][] {
+  /**
+   * Sorted quantiles [series][h][q] in original units for windows ending at `ends` (default: each
+   * series' end), of the members' median (or of member `member` alone).
+   */
+  private quantiles(series: readonly EncodedSeries[], ends?: readonly number[], member?: number): number[][][] {
     const histories = series.map((s, i) => (ends ? s.values.subarray(0, ends[i]) : s.values));
     const net = this.net!;
     const c = this.config!.network;
     const shape: WindowShape = { window: c.window, patch: c.patch, horizon: c.horizon, season: this.config!.season };
     const Q = QUANTILES.length;
+    const members = member === undefined ? Array.from({ length: c.members }, (_, k) => k) : [member];
     const out: number[][][] = [];
     const chunk = 512;
     for (let from = 0; from < histories.length; from += chunk) {
@@ -312,9 +342,9 @@ export class GlobalForecaster implements ForecastModel {
         const xt = tf.tensor2d(x, [rows, c.window]);
         const mt = tf.tensor2d(mask, [rows, c.window / c.patch]);
         const ct = cov.tensors(rows);
-        return tf.stack(Array.from({ length: c.members }, (_, k) => forwardMember(net, c, k, xt, mt, ct)));
+        return tf.stack(members.map((k) => forwardMember(net, c, k, xt, mt, ct)));
       });
-      const data = ensembleMedian(perMember.dataSync() as Float32Array, c.members);
+      const data = ensembleMedian(perMember.dataSync() as Float32Array, members.length);
       perMember.dispose();
       for (let b = 0; b < rows; b++) {
         const { level, scale } = norms[b]!;

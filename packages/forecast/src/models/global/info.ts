@@ -2,6 +2,7 @@
 import type { Naive2Verdict } from '../../protocol/verdict.js';
 import { VERDICT_LEVEL } from '../../protocol/verdict.js';
 import type { CovariateInfo } from './covariate-inputs.js';
+import type { PhaseOneCheckpoint } from './early-stop.js';
 import type { Partner } from './validation.js';
 
 /** The saved directory's kind. */
@@ -39,6 +40,12 @@ export interface GlobalValidation {
    * forecasts what the one validated did). Absent in older models.
    */
   drift?: number;
+  /**
+   * Phase one's early stopping, per member of the network: the step whose weights it kept (of
+   * the steps it ran) and their OWA on that stretch against the final weights'. Absent in older
+   * models (they kept the final weights).
+   */
+  checkpoints?: PhaseOneCheckpoint[];
   /** Coverage of the calibrated intervals on that stretch (in-sample for the widths). */
   coverage80: number;
   coverage95: number;
