@@ -84,7 +84,8 @@ export { syntheticCollection, type SyntheticCollectionOptions } from './syntheti
 export { fitCovariates, type CovariateContract, type CovariateRequest, type FutureCovariates, type FutureSeries } from './inputs/covariates.js';
 export { readFutureCsv, type FutureCsvOptions } from './inputs/future-csv.js';
 export { covariateLine, type CovariateInfo } from './models/global/covariate-inputs.js';
-export { earlyStopLine, type PhaseOneCheckpoint } from './models/global/early-stop.js';
+export { earlyStopLine } from './models/global/early-stop.js';
+export type { PhaseOneCheckpoint } from './models/global/info.js';
 export { forecastSvg, writeForecastSvg, type ForecastPlotOptions } from './svg/forecast.js';
 export {
   forecastChartSpec,

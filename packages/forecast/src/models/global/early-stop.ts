@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedSeries } from '../../inputs/covariates.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
-import type { GlobalInfo } from './info.js';
+import type { CheckpointScore, GlobalInfo, PhaseOneCheckpoint } from './info.js';
 import { partnerForecast } from './validation.js';
 
 /**
@@ -31,25 +31,6 @@ export const RESTORE_MARGIN = 0.02;
 
 /** At most this many series are scored at a checkpoint (evenly spaced), so scoring stays cheap on big panels. */
 export const MAX_SCORED_SERIES = 512;
-
-/** One checkpoint's score: the step and the network's OWA against Naive2 on the held-out stretch. */
-export interface CheckpointScore {
-  step: number;
-  owa: number;
-}
-
-/** What phase one kept, per member (saved in `validation.checkpoints`). */
-export interface PhaseOneCheckpoint {
-  /** Steps phase one ran. */
-  steps: number;
-  /** The step whose weights were kept (= `steps`: the final ones). */
-  kept: number;
-  /** OWA on the held-out stretch of the kept weights and of the final ones. */
-  keptOwa: number;
-  finalOwa: number;
-  /** Every checkpoint's score, in order (the last is the final weights'). */
-  scores: CheckpointScore[];
-}
 
 /** The held-out stretch as phase one's checkpoints score it: series, cutoffs and Naive2's totals. */
 export class StretchScorer {

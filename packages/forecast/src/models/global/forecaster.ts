@@ -57,11 +57,12 @@ import {
   type GlobalInfo,
   type GlobalProgress,
   type GlobalValidation,
+  type PhaseOneCheckpoint,
   type ValidationStretch,
 } from './info.js';
 import { ensembleMedian, resolve, sources, type SavedConfig, type SavedExtra, type SavedMember, type Source } from './resolve.js';
 import { validateOnStretch, type ShippedStretch } from './validate.js';
-import { MemberCheckpoints, phaseTwoSteps, StretchScorer, type PhaseOneCheckpoint } from './early-stop.js';
+import { MemberCheckpoints, phaseTwoSteps, StretchScorer } from './early-stop.js';
 
 export { GLOBAL_KIND, shippedForecast, validationWarnings } from './info.js';
 export type { Combination, GlobalInfo, GlobalProgress, GlobalValidation, ValidationStretch } from './info.js';

@@ -2,7 +2,6 @@
 import type { Naive2Verdict } from '../../protocol/verdict.js';
 import { VERDICT_LEVEL } from '../../protocol/verdict.js';
 import type { CovariateInfo } from './covariate-inputs.js';
-import type { PhaseOneCheckpoint } from './early-stop.js';
 import type { Partner } from './validation.js';
 
 /** The saved directory's kind. */
@@ -15,6 +14,25 @@ export interface GlobalProgress {
   loss: number;
   elapsedMs: number;
   etaMs: number;
+}
+
+/** One checkpoint's score: the step and the network's OWA against Naive2 on the held-out stretch. */
+export interface CheckpointScore {
+  step: number;
+  owa: number;
+}
+
+/** What phase one kept, per member (saved in `validation.checkpoints`). */
+export interface PhaseOneCheckpoint {
+  /** Steps phase one ran. */
+  steps: number;
+  /** The step whose weights were kept (= `steps`: the final ones). */
+  kept: number;
+  /** OWA on the held-out stretch of the kept weights and of the final ones. */
+  keptOwa: number;
+  finalOwa: number;
+  /** Every checkpoint's score, in order (the last is the final weights'). */
+  scores: CheckpointScore[];
 }
 
 /** What the model measured on the held-out last horizon of its training series. */
