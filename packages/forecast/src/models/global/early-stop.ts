@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedSeries } from '../../inputs/covariates.js';
 import { MetricTotals, seasonalScale } from '../../protocol/panel-metrics.js';
 import type { CheckpointScore, GlobalInfo, PhaseOneCheckpoint } from './info.js';
+import { heldOutSeries } from './validate.js';
 import { partnerForecast } from './validation.js';
 
 /**
@@ -43,8 +44,7 @@ export class StretchScorer {
   /** The series and cutoffs validateOnStretch uses (at most {@link MAX_SCORED_SERIES}, evenly spaced). */
   constructor(all: readonly EncodedSeries[], r: { horizon: number; season: number; window: number }) {
     const H = r.horizon;
-    const minHistory = Math.max(2, Math.ceil(r.window / 4));
-    const usable = all.filter((s) => s.values.length - H >= minHistory);
+    const usable = heldOutSeries(all, r);
     const take = Math.min(usable.length, MAX_SCORED_SERIES);
     this.series = Array.from({ length: take }, (_, i) => usable[Math.floor((i * usable.length) / take)]!);
     this.ends = this.series.map((s) => s.values.length - H);

@@ -13,6 +13,12 @@ export interface ShippedStretch extends ValidationStretch {
   ends: number[];
 }
 
+/** The series whose last `horizon` points the validation holds out: those with a quarter window of history (at least 2 points) before them. */
+export function heldOutSeries<S extends { values: ArrayLike<number> }>(series: readonly S[], r: { horizon: number; window: number }): S[] {
+  const minHistory = Math.max(2, Math.ceil(r.window / 4));
+  return series.filter((s) => s.values.length - r.horizon >= minHistory);
+}
+
 /**
  * Forecast the held-out last horizon of each long-enough series and score it against Naive2;
  * choose the combination with a statistical forecast (none, or Naive2 / Theta at a weight) that
@@ -26,8 +32,7 @@ export function validateOnStretch(
 ): { validation: GlobalValidation; widths: { '80': number; '95': number }; combination: Combination; stretch: ShippedStretch } {
   const H = r.horizon;
   const m = r.season;
-  const minHistory = Math.max(2, Math.ceil(r.window / 4));
-  const usable = series.filter((s) => s.values.length - H >= minHistory);
+  const usable = heldOutSeries(series, r);
   const cut = usable.map((s) => s.values.subarray(0, s.values.length - H));
   const actual = usable.map((s) => s.values.subarray(s.values.length - H));
   const scales = cut.map((x) => seasonalScale(x, m));
