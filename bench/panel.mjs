@@ -170,6 +170,14 @@ function syntheticPanels() {
       load: () => syntheticCollection(17, { series: 300, kind: 'monthly', intermittent: 0 }),
     },
     {
+      // Smooth trends without a season, where trend extrapolation (Theta) beats the naive forecast by far.
+      name: 'synthetic smooth trends (174 × 16–300)',
+      key: 'smooth',
+      horizon: 8,
+      season: 1,
+      load: () => syntheticCollection(19, { series: 174, kind: 'smooth', intermittent: 0 }),
+    },
+    {
       // Nothing to learn: the model must not lose to the naive forecast (MASE ratio ≤ 1.02).
       name: 'synthetic stocks, random walks (60 × 500–1000)',
       key: 'stocks-rw',

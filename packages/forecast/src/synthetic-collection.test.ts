@@ -15,8 +15,8 @@ describe('syntheticCollection', () => {
     }
   });
 
-  it('yearly, quarterly, monthly and stocks: default lengths per frequency, positive values far from zero', () => {
-    const ranges = { yearly: [13, 40], quarterly: [24, 120], monthly: [48, 300], stocks: [80, 1000] } as const;
+  it('yearly, quarterly, monthly, stocks and smooth: default lengths per frequency, positive values far from zero', () => {
+    const ranges = { yearly: [13, 40], quarterly: [24, 120], monthly: [48, 300], stocks: [80, 1000], smooth: [16, 300] } as const;
     for (const [kind, [lo, hi]] of Object.entries(ranges)) {
       const p = syntheticCollection(9, { series: 40, kind: kind as keyof typeof ranges, intermittent: 0 });
       for (const s of p.series) {
@@ -36,5 +36,24 @@ describe('syntheticCollection', () => {
       for (let t = 4; t < s.values.length; t++) lag2 += Math.abs(Math.log(s.values[t]! / s.values[t - 2]!));
     }
     expect(lag4).toBeLessThan(0.7 * lag2);
+  });
+
+  it('smooth: the trend carries on (the last 8 points follow the recent slope better than the last value)', () => {
+    const p = syntheticCollection(9, { series: 100, kind: 'smooth', intermittent: 0 });
+    let trendWins = 0;
+    for (const s of p.series) {
+      const n = s.values.length - 8;
+      const last = s.values[n - 1]!;
+      const span = Math.min(n - 1, 24);
+      const slope = (last - s.values[n - 1 - span]!) / span;
+      let flat = 0;
+      let trend = 0;
+      for (let h = 1; h <= 8; h++) {
+        flat += Math.abs(s.values[n - 1 + h]! - last);
+        trend += Math.abs(s.values[n - 1 + h]! - (last + h * slope));
+      }
+      if (trend < flat) trendWins++;
+    }
+    expect(trendWins).toBeGreaterThan(65);
   });
 });

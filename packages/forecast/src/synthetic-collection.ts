@@ -7,13 +7,14 @@
 import { seededRandom } from '@seqcast/core';
 import type { Panel, PanelSeries } from '@seqcast/data';
 import { gaussian } from './synthetic.js';
-import { seasonal, stock, yearly } from './synthetic-shapes.js';
+import { seasonal, smoothTrend, stock, yearly } from './synthetic-shapes.js';
 
 const DEFAULT_LENGTHS: Partial<Record<NonNullable<SyntheticCollectionOptions['kind']>, [number, number]>> = {
   hourly: [700, 960],
   yearly: [13, 40],
   quarterly: [24, 120],
   monthly: [48, 300],
+  smooth: [16, 300],
 };
 
 /** Options of {@link syntheticCollection}. */
@@ -28,12 +29,13 @@ export interface SyntheticCollectionOptions {
    * rounding jitter, then jumps of 8–40%; calm stretches ending in a structural break; values
    * held for two weeks before a steep rise), mostly trending, no season; 'yearly': short trending
    * series (growth or decline, sometimes damped, an occasional break); 'quarterly' / 'monthly':
-   * seasonal (m 4 / 12) with trends; 'stocks': geometric random walks (nothing to learn). Default 'hourly'.
+   * seasonal (m 4 / 12) with trends; 'stocks': geometric random walks (nothing to learn); 'smooth':
+   * smooth trends without a season (drifting growth, S-curves, a bent slope). Default 'hourly'.
    */
-  kind?: 'hourly' | 'weekly' | 'weekly-structured' | 'weekly-steps' | 'yearly' | 'quarterly' | 'monthly' | 'stocks';
+  kind?: 'hourly' | 'weekly' | 'weekly-structured' | 'weekly-steps' | 'yearly' | 'quarterly' | 'monthly' | 'stocks' | 'smooth';
   /**
    * Length of each series: a fixed number or [min, max]. Default [700, 960] hourly, [13, 40]
-   * yearly, [24, 120] quarterly, [48, 300] monthly, [80, 1000] otherwise.
+   * yearly, [24, 120] quarterly, [48, 300] monthly, [16, 300] smooth, [80, 1000] otherwise.
    */
   length?: number | [number, number];
   /** Share of intermittent (mostly zero) series. Default 0.05. */
@@ -200,7 +202,9 @@ export function syntheticCollection(seed: number, options: SyntheticCollectionOp
                     ? seasonal(n, 12, rand, g)
                     : kind === 'stocks'
                       ? stock(n, rand, g)
-                      : weeklyStructured(n, rand, g);
+                      : kind === 'smooth'
+                        ? smoothTrend(n, rand, g)
+                        : weeklyStructured(n, rand, g);
     series.push({ id: `s${i + 1}`, values, times: null, features: {}, lines: null });
   }
   return { target: 'value', idColumn: 'id', timeColumn: null, features: [], series, source: '<memory>' };

@@ -60,3 +60,47 @@ export function stock(n: number, rand: () => number, g: () => number): Float64Ar
   }
   return y;
 }
+
+/**
+ * Smooth trending series without a season (the kind where Theta and trend extrapolation beat the
+ * naive forecast by far): a growth rate that itself drifts slowly, an S-shaped saturation, or a
+ * trend whose slope bends once; noise and a random-walk part of varying size on top.
+ */
+export function smoothTrend(n: number, rand: () => number, g: () => number): Float64Array {
+  const level0 = Math.exp(5 + rand() * 6); // 150 .. 60,000
+  const noise = 0.003 + rand() * 0.03;
+  // A random-walk part in most series, so the trend is not all there is.
+  const walk = rand() < 0.7 ? rand() * 0.015 : 0;
+  const y = new Float64Array(n);
+  const kind = rand();
+  let w = 0;
+  const wander = () => (w += walk * g());
+  if (kind < 0.5) {
+    // Growth (or decline, one in four) of 0.2–2% a step, its rate drifting as a slow random walk.
+    let rate = (rand() < 0.75 ? 1 : -1) * (0.002 + rand() * 0.018);
+    const drift = 0.0005 + rand() * 0.002;
+    let level = 1;
+    for (let t = 0; t < n; t++) {
+      rate += drift * 0.1 * g();
+      level = Math.max(0.05, level * (1 + rate));
+      y[t] = level0 * level * Math.exp(wander()) * (1 + noise * g());
+    }
+  } else if (kind < 0.75) {
+    // An S-curve: a logistic rise (or fall) whose midpoint lies anywhere from before to after the data.
+    const mid = n * (-0.3 + rand() * 1.6);
+    const width = n * (0.1 + rand() * 0.5);
+    const rise = (rand() < 0.8 ? 1 : -0.6) * (0.5 + rand() * 2);
+    for (let t = 0; t < n; t++) y[t] = level0 * (1 + rise / (1 + Math.exp(-(t - mid) / width)) + 0.7) * Math.exp(wander()) * (1 + noise * g());
+  } else {
+    // A linear trend whose slope changes once, smoothly, somewhere in the second half.
+    const bend = n * (0.4 + rand() * 0.5);
+    const s0 = (rand() - 0.3) * 0.02;
+    const s1 = (rand() - 0.4) * 0.02;
+    for (let t = 0; t < n; t++) {
+      const w = 1 / (1 + Math.exp(-(t - bend) / 5));
+      const level = 1 + s0 * t + (s1 - s0) * w * (t - bend);
+      y[t] = level0 * Math.max(0.05, level) * Math.exp(wander()) * (1 + noise * g());
+    }
+  }
+  return y;
+}
