@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { seededRandom } from '@seqcast/core';
 import type { Panel } from '@seqcast/data';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../registry/kinds.js';
@@ -15,14 +16,55 @@ function cut(p: Panel, h: number): Panel {
   return { ...p, series: p.series.map((s) => ({ ...s, values: s.values.subarray(0, s.values.length - h) })) };
 }
 
+/** Series of the given lengths (memberOptions reads only lengths unless the data is hourly). */
+const lengths = (...n: number[]) => n.map((k) => new Float64Array(k));
+
+/** `count` hourly series of `n` points: shape(t) plus seeded noise of 1. */
+function hourlySeries(count: number, n: number, shape: (t: number) => number): Float64Array[] {
+  const rand = seededRandom(count * 7 + n);
+  return Array.from({ length: count }, () => Float64Array.from({ length: n }, (_, t) => shape(t) + (rand() - 0.5) * 2));
+}
+
 describe('GlobalEnsemble', () => {
   it('members differ in window (whole seasons, no longer than the longest history) and seed, and share the budget', () => {
-    const opts = memberOptions({ horizon: 12, minutes: 6, members: 3, seed: 4 }, { horizon: 12, season: 4 }, [60, 80, 100]);
+    const opts = memberOptions({ horizon: 12, minutes: 6, members: 3, seed: 4 }, { horizon: 12, season: 4 }, lengths(60, 80, 100));
     expect(opts.map((o) => o.window)).toEqual([44, 68, 32]);
     expect(new Set(opts.map((o) => o.seed)).size).toBe(3);
     for (const o of opts) expect(o.minutes).toBe(2);
-    const short = memberOptions({ horizon: 6, members: 4 }, { horizon: 6, season: 1 }, [20, 25]);
+    const short = memberOptions({ horizon: 6, members: 4 }, { horizon: 6, season: 1 }, lengths(20, 25));
     for (const o of short) expect(o.window!).toBeLessThanOrEqual(19);
+  });
+
+  it('hourly members see whole weeks when the data repeats by the week (a sub-week window misses the same hour a week before)', () => {
+    const spec = { horizon: 48, season: 24 };
+    // Daily and weekly cycles with noise: the same hour a week before is as close as a day before.
+    const weekly = hourlySeries(6, 960, (t) => 100 + 20 * Math.sin((2 * Math.PI * t) / 24) + (Math.floor(t / 24) % 7 >= 5 ? -15 : 0));
+    const opts = memberOptions(spec, spec, weekly);
+    expect(opts.map((o) => o.window)).toEqual([168, 336, 168]);
+    expect(new Set(opts.map((o) => o.seed)).size).toBe(3);
+    // A daily cycle on a level that drifts within the week (climate normals): whole days as before.
+    const drifting = hourlySeries(6, 960, (t) => 100 + 5 * Math.sin((2 * Math.PI * t) / 24) + 0.05 * t);
+    expect(memberOptions(spec, spec, drifting).map((o) => o.window)).toEqual([168, 264, 120]);
+    // A window the user chose stays member 0's, scaled in whole days.
+    expect(memberOptions({ ...spec, window: 240 }, spec, weekly).map((o) => o.window)).toEqual([240, 360, 192]);
+    // A day-ahead horizon's default (96 hours) holds no week: whole days.
+    expect(memberOptions({ horizon: 24, season: 24 }, { horizon: 24, season: 24 }, weekly).map((o) => o.window)).toEqual([96, 144, 72]);
+    // No longer than the longest history.
+    expect(
+      memberOptions(
+        spec,
+        spec,
+        weekly.map((v) => v.subarray(0, 600)),
+      ).map((o) => o.window),
+    ).toEqual([168, 336, 168]);
+    // Under three weeks of history nothing tells: whole days.
+    expect(
+      memberOptions(
+        spec,
+        spec,
+        weekly.map((v) => v.subarray(0, 300)),
+      ).map((o) => o.window),
+    ).toEqual([168, 240, 120]);
   });
 
   it('medianOf takes the element-wise median (the middle two averaged for an even count)', () => {

@@ -25,8 +25,9 @@ import { VERDICT_LEVEL } from '../../protocol/verdict.js';
 import { globalForecasterOptionsSchema, type GlobalForecasterOptions } from './options.js';
 import type { SavedConfig, SavedExtra, SavedMember } from './resolve.js';
 import { calibrateWidth, coverageAt, partnerForecast, type IntervalCase } from './validation.js';
+import { windowUnit } from './window-unit.js';
 
-/** Member k's window is the default window times WINDOW_FACTORS[k mod length], in whole seasons. */
+/** Member k's window is the default window times WINDOW_FACTORS[k mod length], in whole seasons (or weeks: window-unit.ts). */
 export const WINDOW_FACTORS = [1, 1.5, 0.75, 2, 1.25] as const;
 
 /** The share of its steps a later member must have time for, at the first member's pace, to start. */
@@ -43,9 +44,10 @@ export const DEFAULT_MEMBERS = 3;
  * windows (each a whole GlobalForecaster) instead of heads inside one network.
  */
 export const globalEnsembleOptionsSchema = globalForecasterOptionsSchema.extend({
-  members: intField(1, 9)
-    .default(DEFAULT_MEMBERS)
-    .meta({ description: 'Networks of different input windows (×1, 1.5, 0.75, 2, 1.25 of the default) sharing the budget; their median is forecast' }),
+  members: intField(1, 9).default(DEFAULT_MEMBERS).meta({
+    description:
+      'Networks of different input windows (×1, 1.5, 0.75, 2, 1.25 of the default; whole weeks for hourly data) sharing the budget; their median is forecast',
+  }),
   prune: z
     .boolean()
     .default(true)
@@ -83,16 +85,20 @@ export function medianOf(rows: readonly (readonly number[])[]): number[] {
 }
 
 /** Each member's options: window and seed vary, the budget is shared, one network each. */
-export function memberOptions(options: GlobalEnsembleOptions, spec: ForecastSpec, lengths: number[]): GlobalForecasterOptions[] {
+export function memberOptions(options: GlobalEnsembleOptions, spec: ForecastSpec, history: readonly ArrayLike<number>[]): GlobalForecasterOptions[] {
   const o = parseOptions(globalEnsembleOptionsSchema, { ...options, ...spec });
   if (o.members === 1) return [{ ...options, ...spec, members: 1 }];
+  const lengths = history.map((v) => v.length);
   const patch = spec.season > 1 ? spec.season : 1;
   const base = o.window ?? defaultWindow(spec.horizon, spec.season, lengths);
   const longest = Math.max(...lengths) - spec.horizon;
+  // A window the user chose is kept as member 0's and scaled in whole seasons.
+  const unit = o.window === undefined ? windowUnit(spec.season, base, history) : patch;
   return Array.from({ length: o.members }, (_, k) => {
     const f = WINDOW_FACTORS[k % WINDOW_FACTORS.length]!;
     // Longer windows than any series holds add only padding: cap at the longest history.
-    const window = Math.max(patch, Math.min(Math.round((base * f) / patch), Math.max(1, Math.floor(longest / patch))) * patch);
+    const whole = Math.max(1, Math.round((base * f) / unit)) * unit;
+    const window = Math.max(patch, Math.min(whole, Math.floor(longest / patch) * patch));
     return { ...options, ...spec, window, seed: o.seed + 1009 * k, members: 1, minutes: o.minutes / o.members };
   });
 }
@@ -142,7 +148,7 @@ export class GlobalEnsemble implements ForecastModel {
     const variants = memberOptions(
       this.options,
       spec,
-      train.series.map((s) => s.values.length),
+      train.series.map((s) => s.values),
     );
     const start = Date.now();
     const planned = variants.map((o) => new GlobalForecaster(o).plannedSteps(train, spec));

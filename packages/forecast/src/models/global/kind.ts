@@ -19,7 +19,7 @@ export const globalKind = defineModelKind({
     memberOptions(
       { ...options, ...spec },
       spec,
-      train.series.map((s) => s.values.length),
+      train.series.map((s) => s.values),
     ).reduce((n, o) => {
       const planner = new GlobalForecaster(o);
       try {
