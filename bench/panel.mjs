@@ -3,7 +3,7 @@
 //   (`forecast train`'s defaults otherwise: GlobalEnsemble, 3 networks of different windows;
 //   `--options '{"members":1}'` for one network): train + forecast wall time and the process's
 //   peak RSS, goal ≤ 15 min and ≤ 2 GB; then its holdout accuracy next to the panel baselines.
-// pnpm bench panel --quality [--panels a,b] [--options '{"steps":2000}'] [--windows K] [--vega DIR] [--json]
+// pnpm bench panel --quality [--panels a,b] [--options '{"steps":2000}'] [--windows K] [--vega DIR] [--gapminder CSV] [--json]
 //   Accuracy: the holdout (last H of every series; --windows K: K backtest cutoffs, H apart, each
 //   model refitted at each) on the development panels, the model (default
 //   options apart from horizon/season unless --options) next to Naive2, sNaive, Naive, SES, Theta
@@ -11,9 +11,11 @@
 //   Panels: synthetic collections modelled on real hourly (H 48, m 24, 700–960 points) and weekly
 //   (H 13, m 1, 80–2,600 points: random walks, and structured ones with trend changes, level shifts
 //   and yearly cycles; step-shaped prices), yearly (H 6, 13–40 points, trending), quarterly (H 8, m 4)
-//   and monthly (H 18, m 12) seasonal, and random-walk stocks (`stocks-rw`, H 13) ones, and real panels from the `vega-datasets` npm package
+//   and monthly (H 18, m 12) seasonal, smooth trends (`smooth`, H 8) and random-walk stocks (`stocks-rw`, H 13) ones, and real panels from the `vega-datasets` npm package
 //   (BSD-3-Clause; not a dependency, never copied into the repo): install it once outside the
-//   repo with `npm i --prefix /tmp/seqcast-panel-data vega-datasets@3.2.1`, or pass --vega DIR.
+//   repo with `npm i --prefix /tmp/seqcast-panel-data vega-datasets@3.2.1`, or pass --vega DIR;
+//   and gapminder's yearly country indicators (`gapminder`, H 6; made once with R, see
+//   docs/global-model.md#real-panels), read from /tmp/seqcast-panel-data/gapminder.csv or --gapminder.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -99,6 +101,39 @@ function vegaPanels(dir) {
       },
     },
   ];
+}
+
+/**
+ * Gapminder's yearly country indicators (dslabs, 1960–2016), one series per country and indicator:
+ * the longest run of known values that ends at the last known year, at least 20 years, positive.
+ * Real smooth trends (populations, life expectancy, fertility, GDP), like short yearly collections.
+ * The CSV is made by R (docs/global-model.md says how); absent, the panel is skipped.
+ */
+function gapminderPanel(file) {
+  return {
+    name: 'gapminder yearly indicators (728 × 20–57 years, real, H 6)',
+    key: 'gapminder',
+    horizon: 6,
+    season: 1,
+    load: () => {
+      const years = {};
+      for (const r of csvRows(file)) {
+        for (const v of ['life_expectancy', 'fertility', 'population', 'gdp'])
+          (years[`${r.country}-${v}`] ??= []).push([Number(r.year), r[v] === '' ? NaN : Number(r[v])]);
+      }
+      const groups = {};
+      for (const [id, points] of Object.entries(years)) {
+        points.sort((a, b) => a[0] - b[0]);
+        let end = points.length - 1;
+        while (end >= 0 && Number.isNaN(points[end][1])) end--;
+        let start = end;
+        while (start > 0 && !Number.isNaN(points[start - 1][1])) start--;
+        const values = points.slice(start, end + 1).map((p) => p[1]);
+        if (values.length >= 20 && values.every((v) => v > 0)) groups[id] = values;
+      }
+      return panelOf(path.basename(file), groups);
+    },
+  };
 }
 
 function syntheticPanels() {
@@ -207,6 +242,9 @@ async function quality(values) {
   let panels = syntheticPanels();
   if (existsSync(vegaDir)) panels = panels.concat(vegaPanels(vegaDir));
   else console.error(`(real panels skipped: ${vegaDir} not found; npm i --prefix /tmp/seqcast-panel-data vega-datasets@3.2.1)`);
+  const gapminder = values.gapminder ?? '/tmp/seqcast-panel-data/gapminder.csv';
+  if (existsSync(gapminder)) panels.push(gapminderPanel(gapminder));
+  else console.error(`(gapminder panel skipped: ${gapminder} not found; docs/global-model.md#real-panels says how to make it)`);
   if (values.panels) {
     const keep = values.panels.split(',');
     panels = panels.filter((p) => keep.includes(p.key));
@@ -237,6 +275,8 @@ async function quality(values) {
         `window ${m.window} ${m.steps} steps (${m.stopped})${kept(m)} network ${f(m.validation?.modelOwa)} shipped ${f(m.validation?.owa)} (${m.combination.partner} ${m.combination.weight})`;
       console.log(`members: ${info.ensemble.members.map(one).join('; ')}`);
     }
+    if (info.ensemble.pruned)
+      console.log(`pruned: ${info.ensemble.pruned.map((m) => `window ${m.window} (validation OWA ${f(m.owa)} vs the best ${f(m.best)})`).join('; ')}`);
     const { combination, widths, steps, stopped, validation } = info;
     console.log(
       `model: ${info.ensemble.members.length > 1 ? `median of ${info.ensemble.members.length} networks (shipped ${info.ensemble.shipped}), ` : ''}${steps} steps (${stopped})${info.ensemble.members.length > 1 ? '' : kept(info)}; validation OWA ${f(validation?.owa)}, network alone ${f(validation?.modelOwa)}, drift ${f(validation?.drift)}; combination ${combination.partner} at network weight ${combination.weight}; interval factors 80 ${f(widths['80'], 2)}, 95 ${f(widths['95'], 2)}`,
@@ -335,6 +375,7 @@ export async function run(argv) {
       options: { type: 'string' },
       windows: { type: 'string' },
       vega: { type: 'string' },
+      gapminder: { type: 'string' },
       series: { type: 'string' },
       length: { type: 'string' },
       horizon: { type: 'string' },
