@@ -171,12 +171,15 @@ static inline void to_batch_major(int B, int T, int I, const float* xtm, float* 
 // recurrent products of all gates for those columns and then their element-wise math, which
 // needs nothing outside its own columns, so no other synchronisation is needed within a step.
 // Every number is computed by the same instructions whatever the split, so the results are
-// bit-identical for any thread count. Returns the number of parts (one per panel when the step
-// is worth splitting).
+// bit-identical for any thread count. Returns the number of parts: one per thread when the step
+// is worth splitting. Each thread then mostly runs the same columns step after step (the race for
+// part 0 goes the same way), which keeps them in its core's L2 (h256: half of U is 512 KB); one
+// part per panel let the panels wander between cores and cost 7–10 % of a two-thread step
+// (docs/kernels.md). A worker the OS has not scheduled finds its part taken by the caller.
 static inline int step_parts(int B, int H, int ng) {
   const int nt = Pool::get().size(), np = (H + SK_NR - 1) / SK_NR;
   if (nt <= 1 || (long)B * H * ng * H < SK_PAR_MIN_MACS) return 1;
-  return np;
+  return np < nt ? np : nt;
 }
 // Columns [j0, j1) and panels [p0, p1) of part i out of parts.
 struct ColRange {
