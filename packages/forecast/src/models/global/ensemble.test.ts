@@ -37,34 +37,23 @@ describe('GlobalEnsemble', () => {
 
   it('hourly members see whole weeks when the data repeats by the week (a sub-week window misses the same hour a week before)', () => {
     const spec = { horizon: 48, season: 24 };
+    const windows = (history: Float64Array[], options: { horizon: number; window?: number } = spec) =>
+      memberOptions(options, { ...spec, horizon: options.horizon }, history).map((o) => o.window);
     // Daily and weekly cycles with noise: the same hour a week before is as close as a day before.
     const weekly = hourlySeries(6, 960, (t) => 100 + 20 * Math.sin((2 * Math.PI * t) / 24) + (Math.floor(t / 24) % 7 >= 5 ? -15 : 0));
-    const opts = memberOptions(spec, spec, weekly);
-    expect(opts.map((o) => o.window)).toEqual([168, 336, 168]);
-    expect(new Set(opts.map((o) => o.seed)).size).toBe(3);
+    expect(windows(weekly)).toEqual([168, 336, 168]);
+    expect(new Set(memberOptions(spec, spec, weekly).map((o) => o.seed)).size).toBe(3);
     // A daily cycle on a level that drifts within the week (climate normals): whole days as before.
     const drifting = hourlySeries(6, 960, (t) => 100 + 5 * Math.sin((2 * Math.PI * t) / 24) + 0.05 * t);
-    expect(memberOptions(spec, spec, drifting).map((o) => o.window)).toEqual([168, 264, 120]);
+    expect(windows(drifting)).toEqual([168, 264, 120]);
     // A window the user chose stays member 0's, scaled in whole days.
-    expect(memberOptions({ ...spec, window: 240 }, spec, weekly).map((o) => o.window)).toEqual([240, 360, 192]);
+    expect(windows(weekly, { ...spec, window: 240 })).toEqual([240, 360, 192]);
     // A day-ahead horizon's default (96 hours) holds no week: whole days.
-    expect(memberOptions({ horizon: 24, season: 24 }, { horizon: 24, season: 24 }, weekly).map((o) => o.window)).toEqual([96, 144, 72]);
+    expect(windows(weekly, { horizon: 24 })).toEqual([96, 144, 72]);
     // No longer than the longest history.
-    expect(
-      memberOptions(
-        spec,
-        spec,
-        weekly.map((v) => v.subarray(0, 600)),
-      ).map((o) => o.window),
-    ).toEqual([168, 336, 168]);
+    expect(windows(weekly.map((v) => v.subarray(0, 600)))).toEqual([168, 336, 168]);
     // Under three weeks of history nothing tells: whole days.
-    expect(
-      memberOptions(
-        spec,
-        spec,
-        weekly.map((v) => v.subarray(0, 300)),
-      ).map((o) => o.window),
-    ).toEqual([168, 240, 120]);
+    expect(windows(weekly.map((v) => v.subarray(0, 300)))).toEqual([168, 240, 120]);
   });
 
   it('medianOf takes the element-wise median (the middle two averaged for an even count)', () => {
